@@ -1,0 +1,95 @@
+package org.zos.protocol;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The zos error vocabulary: one entry per kind of failure a user or a peer must be able to tell apart.
+ *
+ * <p>This is the single place where a code's fixed wire value (an unsigned 16-bit number, never reused),
+ * its command-line exit status and its short name are decided. Exit statuses follow virsh and git:
+ * 0 success, 1 an unexpected internal failure, 2 a usage error; every other code has a status of its
+ * own so scripts can react to it. The list grows only at the end.
+ *
+ * <pre>
+ * wire  exit  code
+ *    0     0  OK
+ *    1     3  ANIMA_NOT_FOUND          the named anima is not known here
+ *    2     4  HOST_UNREACHABLE         a peer host (or this host's libvirtd) cannot be reached
+ *    3     5  PROTOCOL_ERROR           a peer sent something that breaks the protocol
+ *    4     2  BAD_PARAMETER            a request or command line is malformed
+ *    5     6  DENIED                   the access list forbids it
+ *    6     7  UNKNOWN_PEER             the peer's certificate is not enrolled
+ *    7     8  PEER_KEY_CHANGED         an enrolled peer presented another key
+ *    8     9  VERSION_MISMATCH         the peer speaks another protocol version
+ *    9    10  NO_SPACE                 not enough disk space for the operation
+ *   10    11  INTEGRITY_ERROR          stored or received data failed its digest or seal
+ *   11    12  BUSY                     another operation on the anima is under way
+ *   12    13  ANIMA_EXISTS             an anima of that name already exists
+ *   13    14  INVALID_STATE            the anima is not in a state that allows the operation
+ *   14    15  HYPERVISOR_UNAVAILABLE   libvirtd is not running or refuses the connection
+ *   15     1  INTERNAL                 a bug or an unexpected failure of the system
+ *   16    16  INCOMPATIBLE_HOST        this host cannot run the anima (CPU model, machine type)
+ * </pre>
+ */
+public enum ErrorCode {
+    OK(0, 0),
+    ANIMA_NOT_FOUND(1, 3),
+    HOST_UNREACHABLE(2, 4),
+    PROTOCOL_ERROR(3, 5),
+    BAD_PARAMETER(4, 2),
+    DENIED(5, 6),
+    UNKNOWN_PEER(6, 7),
+    PEER_KEY_CHANGED(7, 8),
+    VERSION_MISMATCH(8, 9),
+    NO_SPACE(9, 10),
+    INTEGRITY_ERROR(10, 11),
+    BUSY(11, 12),
+    ANIMA_EXISTS(12, 13),
+    INVALID_STATE(13, 14),
+    HYPERVISOR_UNAVAILABLE(14, 15),
+    INTERNAL(15, 1),
+    INCOMPATIBLE_HOST(16, 16);
+
+    private static final Map<Integer, ErrorCode> BY_WIRE = new HashMap<>();
+
+    static {
+        for (ErrorCode code : values()) {
+            if (BY_WIRE.put(code.wireValue, code) != null) {
+                throw new ExceptionInInitializerError("duplicate wire value " + code.wireValue);
+            }
+        }
+    }
+
+    private final int wireValue;
+    private final int exitStatus;
+
+    ErrorCode(int wireValue, int exitStatus) {
+        this.wireValue = wireValue;
+        this.exitStatus = exitStatus;
+    }
+
+    /** The code's fixed value on the wire. */
+    public int wireValue() {
+        return wireValue;
+    }
+
+    /** The exit status of {@code zos-vm} when a command ends with this code. */
+    public int exitStatus() {
+        return exitStatus;
+    }
+
+    /**
+     * The code for a wire value.
+     *
+     * @throws ZosException with {@link #PROTOCOL_ERROR} for a value no version of zos has assigned
+     */
+    public static ErrorCode fromWire(int wireValue) {
+        ErrorCode code = BY_WIRE.get(wireValue);
+        if (code == null) {
+            throw new ZosException(PROTOCOL_ERROR, "unknown error code " + wireValue + " from peer",
+                    "upgrade zos on this host");
+        }
+        return code;
+    }
+}

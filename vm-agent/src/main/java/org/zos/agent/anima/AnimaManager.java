@@ -1,0 +1,379 @@
+package org.zos.agent.anima;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Predicate;
+import java.util.logging.Logger;
+import org.zos.agent.hypervisor.Accelerator;
+import org.zos.agent.hypervisor.DomainSpec;
+import org.zos.agent.hypervisor.DomainState;
+import org.zos.agent.hypervisor.DomainXml;
+import org.zos.agent.hypervisor.LibvirtHypervisor;
+import org.zos.guest.GuestImage;
+import org.zos.guest.GuestImageBuilder;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+
+/**
+ * The life of animas on this host: init, start, suspend (save to a state file), resume (restore), shut
+ * down and remove.
+ *
+ * <p>The one rule: an anima always has exactly one valid, resumable copy. So a suspend writes
+ * {@code memory.state.part}, checks its digest, syncs, renames it to {@code memory.state} and only then
+ * records the anima as suspended; a resume verifies the digest before restoring and deletes the state file
+ * only after libvirt runs the guest again. A process that dies between two of these steps leaves files that
+ * {@link #recover} completes the next time anyone touches the anima. Failed operations leave the anima as
+ * it was.
+ */
+public final class AnimaManager {
+    private static final Logger LOG = Logger.getLogger(AnimaManager.class.getName());
+    private static final long STATE_MARGIN = 64 * DiskSpace.MIB;
+
+    private final LibvirtHypervisor hypervisor;
+    private final AnimaRegistry registry;
+    private final GuestImageBuilder guests;
+
+    public AnimaManager(LibvirtHypervisor hypervisor, AnimaRegistry registry, GuestImageBuilder guests) {
+        this.hypervisor = hypervisor;
+        this.registry = registry;
+        this.guests = guests;
+    }
+
+    /** Creates an anima from the default guest: its directory, data disk and libvirt domain. It is not started. */
+    public AnimaRecord init(String name, int memoryMiB, int vcpus, long diskSizeMiB) {
+        DomainSpec.checkName(name);
+        if (diskSizeMiB < 16 || diskSizeMiB > (16L << 20)) {
+            throw new ZosException(ErrorCode.BAD_PARAMETER, "a data disk of " + diskSizeMiB + " MiB is out of range",
+                    "give between 16 MiB and 16 TiB, e.g. --disk-size 2G");
+        }
+        AnimaPaths paths = registry.paths(name);
+        if (registry.find(name).isPresent() || hypervisor.state(name) != DomainState.UNDEFINED) {
+            throw new ZosException(ErrorCode.ANIMA_EXISTS, "anima '" + name + "' already exists on this host",
+                    "choose another --name, or remove it first with 'zos-vm remove " + name + " --yes'");
+        }
+        try {
+            Files.createDirectories(paths.dir().getParent());
+            DiskSpace.require(paths.dir().getParent(), 64 * DiskSpace.MIB, "a new anima");
+            Files.createDirectories(paths.kernel().getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException("creating " + paths.dir(), e);
+        }
+        try (AnimaLock lock = AnimaLock.acquire(paths, name)) {
+            GuestImage guest = guests.build();
+            Files.copy(guest.kernel(), paths.kernel(), StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(guest.initrd(), paths.initrd(), StandardCopyOption.REPLACE_EXISTING);
+            DataDisk.create(paths.disk(), diskSizeMiB);
+            Accelerator accel = hypervisor.accelerator(guest.kernel());
+            DomainSpec spec = new DomainSpec(name, UUID.randomUUID(), memoryMiB, vcpus, paths.disk(),
+                    new DomainSpec.KernelBoot(paths.kernel(), paths.initrd(), GuestImage.CMDLINE),
+                    paths.consoleLog(), accel, accel == Accelerator.TCG ? "qemu64" : null);
+            hypervisor.define(spec);
+            AnimaRecord record = new AnimaRecord(AnimaRecord.FORMAT, name, spec.uuid(), memoryMiB, vcpus,
+                    diskSizeMiB, guest.key(), guest.kernelPackage(), accel.name().toLowerCase(), Instant.now(),
+                    false, null, 0, null);
+            registry.save(record);
+            return record;
+        } catch (IOException | RuntimeException e) {
+            // Nothing of the anima existed before: leave nothing behind.
+            if (registry.find(name).isEmpty()) {
+                hypervisor.undefine(name);
+                deleteTree(paths.dir());
+            }
+            if (e instanceof IOException io) {
+                throw new UncheckedIOException("creating anima " + name, io);
+            }
+            throw (RuntimeException) e;
+        }
+    }
+
+    /** Boots a shut-off anima. A suspended one is refused unless {@code discardState} drops its saved memory. */
+    public void start(String name, boolean discardState) {
+        AnimaPaths paths = registry.paths(name);
+        AnimaRecord record = registry.get(name);
+        try (AnimaLock lock = AnimaLock.acquire(paths, name)) {
+            record = recover(record);
+            DomainState state = hypervisor.state(name);
+            if (state.isActive()) {
+                throw invalid(name, "is already " + describe(record, state), "");
+            }
+            if (record.suspended()) {
+                if (!discardState) {
+                    throw invalid(name, "is suspended with its memory saved",
+                            "resume it with 'zos-vm resume " + name + "', or boot it afresh and lose the saved "
+                                    + "memory with 'zos-vm start --discard-state " + name + "'");
+                }
+                registry.save(record.withoutSavedState());
+                Files.deleteIfExists(paths.state());
+                LOG.info("discarded the saved state of " + name);
+            }
+            hypervisor.start(name);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** What a suspend wrote. */
+    public record Saved(long bytes, String sha256) {
+    }
+
+    /** Saves a running or paused anima's memory to its state file and stops it. */
+    public Saved suspend(String name) {
+        AnimaPaths paths = registry.paths(name);
+        AnimaRecord record = registry.get(name);
+        try (AnimaLock lock = AnimaLock.acquire(paths, name)) {
+            record = recover(record);
+            DomainState state = hypervisor.state(name);
+            if (record.suspended() || !state.isActive()) {
+                throw invalid(name, "is " + describe(record, state), "only a running or paused anima can be suspended");
+            }
+            DiskSpace.require(paths.dir(), ((long) record.memoryMiB() << 20) + STATE_MARGIN,
+                    "the state file of anima '" + name + "' (up to its " + record.memoryMiB() + " MiB of memory)");
+            Files.deleteIfExists(paths.partialState());
+            try {
+                hypervisor.save(name, paths.partialState());
+            } catch (RuntimeException e) {
+                Files.deleteIfExists(paths.partialState());
+                throw e;
+            }
+            return commitState(record, paths);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private Saved commitState(AnimaRecord record, AnimaPaths paths) throws IOException {
+        if (Files.exists(paths.partialState())) {
+            Files.move(Durable.sync(paths.partialState()), paths.state(), StandardCopyOption.ATOMIC_MOVE);
+            Durable.syncDirectory(paths.dir());
+        }
+        long bytes = Files.size(paths.state());
+        String sha = sha256(paths.state());
+        registry.save(record.withSavedState(sha, bytes, Instant.now()));
+        return new Saved(bytes, sha);
+    }
+
+    /** Runs a suspended anima again from its state file, or unpauses a paused one. */
+    public void resume(String name) {
+        AnimaPaths paths = registry.paths(name);
+        AnimaRecord record = registry.get(name);
+        try (AnimaLock lock = AnimaLock.acquire(paths, name)) {
+            record = recover(record);
+            DomainState state = hypervisor.state(name);
+            if (state == DomainState.PAUSED) {
+                hypervisor.resume(name);
+                return;
+            }
+            if (!record.suspended()) {
+                throw invalid(name, "is " + describe(record, state), "'zos-vm start " + name + "' boots a shut-off anima");
+            }
+            String actual = sha256(paths.state());
+            if (!actual.equals(record.stateSha256())) {
+                throw new ZosException(ErrorCode.INTEGRITY_ERROR, "the state file of anima '" + name
+                        + "' is damaged (SHA-256 " + actual.substring(0, 12) + "…, expected "
+                        + record.stateSha256().substring(0, 12) + "…); the anima stays suspended",
+                        "boot it afresh from its disk, losing the saved memory, with 'zos-vm start --discard-state "
+                                + name + "'");
+            }
+            hypervisor.restore(paths.state(), pathsOnThisHost(hypervisor.savedXml(paths.state()), paths));
+            registry.save(record.withoutSavedState());
+            Files.deleteIfExists(paths.state());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Maps the paths a state file recorded to where this host keeps the anima's files. */
+    static Map<String, String> pathsOnThisHost(String savedXml, AnimaPaths paths) {
+        Map<String, String> map = new java.util.HashMap<>();
+        DomainXml.select(savedXml, "/domain/os/kernel").ifPresent(p -> map.put(p, paths.kernel().toString()));
+        DomainXml.select(savedXml, "/domain/os/initrd").ifPresent(p -> map.put(p, paths.initrd().toString()));
+        DomainXml.select(savedXml, "/domain/devices/disk[target/@dev='vda']/source/@file")
+                .ifPresent(p -> map.put(p, paths.disk().toString()));
+        DomainXml.select(savedXml, "/domain/devices/serial/log/@file")
+                .ifPresent(p -> map.put(p, paths.consoleLog().toString()));
+        return map;
+    }
+
+    /**
+     * Shuts a running anima down: asks the guest to power off over its channel (or by ACPI), waits up to
+     * {@code timeout}, then stops it hard. Returns true if the guest powered off by itself.
+     */
+    public boolean shutdown(String name, Duration timeout) {
+        AnimaPaths paths = registry.paths(name);
+        AnimaRecord record = registry.get(name);
+        try (AnimaLock lock = AnimaLock.acquire(paths, name)) {
+            record = recover(record);
+            DomainState state = hypervisor.state(name);
+            if (!state.isActive()) {
+                throw invalid(name, "is " + describe(record, state), "there is nothing to shut down");
+            }
+            if (!askGuest(name, "poweroff").filter("ok"::equals).isPresent()) {
+                hypervisor.requestShutdown(name);
+            }
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline) {
+                if (!hypervisor.state(name).isActive()) {
+                    return true;
+                }
+                sleep(200);
+            }
+            LOG.warning(name + " did not power off within " + timeout.toSeconds() + " s; stopping it");
+            hypervisor.destroy(name);
+            return false;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Removes an anima and all its files from this host: its disk and saved state are gone for good. */
+    public void remove(String name) {
+        AnimaPaths paths = registry.paths(name);
+        registry.get(name);
+        try (AnimaLock lock = AnimaLock.acquire(paths, name)) {
+            hypervisor.undefine(name);
+            deleteTree(paths.dir());
+        }
+    }
+
+    /** Sends one guest channel v0 request; empty if the guest does not run or does not answer. */
+    public Optional<String> askGuest(String name, String request) {
+        Optional<Path> socket = hypervisor.state(name).isActive()
+                ? hypervisor.channelSocket(name, DomainSpec.AGENT_CHANNEL) : Optional.empty();
+        if (socket.isEmpty()) {
+            return Optional.empty();
+        }
+        try (GuestChannel channel = GuestChannel.connect(socket.get())) {
+            return Optional.of(channel.request(request, Duration.ofSeconds(5)));
+        } catch (IOException e) {
+            LOG.fine("guest channel of " + name + ": " + e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** Waits until the anima's console shows a heartbeat that {@code test} accepts. */
+    public Heartbeat awaitHeartbeat(String name, Predicate<Heartbeat> test, Duration timeout) {
+        Path log = registry.paths(name).consoleLog();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            Optional<Heartbeat> beat = Heartbeat.last(log).filter(test);
+            if (beat.isPresent()) {
+                return beat.get();
+            }
+            sleep(100);
+        }
+        throw new ZosException(ErrorCode.INTERNAL, "anima '" + name + "' showed no heartbeat within "
+                + timeout.toSeconds() + " s", "see its console log " + log);
+    }
+
+    /** The status of every anima on this host. */
+    public List<AnimaStatus> status() {
+        List<AnimaStatus> all = new ArrayList<>();
+        for (String name : registry.names()) {
+            all.add(status(name));
+        }
+        return all;
+    }
+
+    public AnimaStatus status(String name) {
+        AnimaRecord r = registry.get(name);
+        DomainState state = hypervisor.state(name);
+        String vnc = state.isActive() ? DomainXml.select(hypervisor.xml(name), "/domain/devices/graphics/@port")
+                .map(port -> "127.0.0.1:" + port).orElse(null) : null;
+        String accel = state == DomainState.UNDEFINED ? r.accelerator()
+                : Accelerator.ofDomainType(DomainXml.select(hypervisor.xml(name), "/domain/@type").orElse("qemu"))
+                        .name().toLowerCase();
+        return new AnimaStatus(name, describe(r, state), r.memoryMiB(), r.vcpus(), r.diskSizeMiB(), accel,
+                Heartbeat.last(registry.paths(name).consoleLog()).orElse(null),
+                r.suspended() ? r.stateBytes() : null, r.savedAt(), vnc);
+    }
+
+    /**
+     * Completes what a process that died half way left: a finished save not yet recorded, or a restore
+     * that ran but whose state file was not yet dropped. Call with the anima's lock held.
+     */
+    AnimaRecord recover(AnimaRecord record) throws IOException {
+        AnimaPaths paths = registry.paths(record.name());
+        DomainState state = hypervisor.state(record.name());
+        boolean saveOnDisk = Files.exists(paths.partialState()) || Files.exists(paths.state());
+        if (!record.suspended() && state == DomainState.SHUT_OFF && saveOnDisk) {
+            Path file = Files.exists(paths.partialState()) ? paths.partialState() : paths.state();
+            hypervisor.savedXml(file); // a readable save image, or INTEGRITY_ERROR
+            LOG.warning("recovering " + record.name() + ": a save finished but was not recorded; recording it");
+            commitState(record, paths);
+            return registry.get(record.name());
+        }
+        if (record.suspended() && state.isActive()) {
+            LOG.warning("recovering " + record.name() + ": it runs again; dropping its old state file");
+            registry.save(record.withoutSavedState());
+            Files.deleteIfExists(paths.state());
+            return registry.get(record.name());
+        }
+        if (state.isActive() && Files.exists(paths.partialState())) {
+            Files.delete(paths.partialState()); // a save that failed; the anima kept running
+        }
+        return record;
+    }
+
+    private static String describe(AnimaRecord record, DomainState state) {
+        if (state == DomainState.UNDEFINED) {
+            return "missing";
+        }
+        if (record.suspended() && !state.isActive()) {
+            return "suspended";
+        }
+        return state.name().toLowerCase().replace('_', ' ');
+    }
+
+    private static ZosException invalid(String name, String what, String hint) {
+        return new ZosException(ErrorCode.INVALID_STATE, "anima '" + name + "' " + what, hint);
+    }
+
+    static String sha256(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 20];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var files = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("removing " + dir, e);
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ZosException(ErrorCode.INTERNAL, "interrupted", "");
+        }
+    }
+}

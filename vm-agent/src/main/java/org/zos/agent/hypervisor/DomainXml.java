@@ -1,0 +1,194 @@
+package org.zos.agent.hypervisor;
+
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import javax.xml.XMLConstants;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.transform.OutputKeys;
+import javax.xml.transform.TransformerFactory;
+import javax.xml.transform.dom.DOMSource;
+import javax.xml.transform.stream.StreamResult;
+import javax.xml.xpath.XPathConstants;
+import javax.xml.xpath.XPathFactory;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+import org.w3c.dom.NodeList;
+import org.xml.sax.InputSource;
+import org.zos.agent.hypervisor.DomainSpec.DiskBoot;
+import org.zos.agent.hypervisor.DomainSpec.KernelBoot;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+
+/**
+ * libvirt domain XML for an anima: built from a {@link DomainSpec}, read back from a live or saved
+ * domain, and rewritten when another host restores it with its files elsewhere.
+ *
+ * <p>The devices are the ones every anima has, whatever host runs it: the data disk on virtio, a serial
+ * console on a pty logged to a file, the virtio-serial channel {@value DomainSpec#AGENT_CHANNEL} (libvirt
+ * picks the socket path), and a VNC display that listens on localhost only.
+ */
+public final class DomainXml {
+
+    private DomainXml() {
+    }
+
+    /** The domain XML of a spec. */
+    public static String of(DomainSpec spec) {
+        StringBuilder x = new StringBuilder(2048);
+        x.append("<domain type='").append(spec.accelerator().domainType()).append("'>\n");
+        x.append("  <name>").append(esc(spec.name())).append("</name>\n");
+        x.append("  <uuid>").append(spec.uuid()).append("</uuid>\n");
+        x.append("  <memory unit='MiB'>").append(spec.memoryMiB()).append("</memory>\n");
+        x.append("  <vcpu>").append(spec.vcpus()).append("</vcpu>\n");
+        x.append("  <os>\n    <type arch='x86_64' machine='q35'>hvm</type>\n");
+        if (spec.boot() instanceof KernelBoot k) {
+            x.append("    <kernel>").append(esc(k.kernel())).append("</kernel>\n");
+            x.append("    <initrd>").append(esc(k.initrd())).append("</initrd>\n");
+            x.append("    <cmdline>").append(esc(k.cmdline())).append("</cmdline>\n");
+        } else {
+            x.append("    <boot dev='hd'/>\n");
+        }
+        x.append("  </os>\n");
+        x.append("  <features><acpi/></features>\n");
+        if (spec.cpuModel() != null) {
+            x.append("  <cpu mode='custom' match='exact'><model fallback='forbid'>")
+                    .append(esc(spec.cpuModel())).append("</model></cpu>\n");
+        }
+        x.append("  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>restart</on_reboot>\n");
+        x.append("  <on_crash>destroy</on_crash>\n");
+        x.append("  <devices>\n");
+        char dev = 'a';
+        if (spec.boot() instanceof DiskBoot d) {
+            disk(x, d.bootDisk(), dev++);
+        }
+        disk(x, spec.dataDisk(), dev);
+        x.append("    <serial type='pty'>\n      <log file='").append(esc(spec.consoleLog()))
+                .append("' append='on'/>\n      <target port='0'/>\n    </serial>\n");
+        x.append("    <console type='pty'><target type='serial' port='0'/></console>\n");
+        x.append("    <channel type='unix'><target type='virtio' name='").append(DomainSpec.AGENT_CHANNEL)
+                .append("'/></channel>\n");
+        x.append("    <graphics type='vnc' port='-1' autoport='yes' listen='127.0.0.1'>\n")
+                .append("      <listen type='address' address='127.0.0.1'/>\n    </graphics>\n");
+        x.append("    <video><model type='vga'/></video>\n");
+        x.append("    <memballoon model='none'/>\n");
+        x.append("  </devices>\n</domain>\n");
+        return x.toString();
+    }
+
+    private static void disk(StringBuilder x, Path file, char dev) {
+        x.append("    <disk type='file' device='disk'>\n")
+                .append("      <driver name='qemu' type='qcow2' cache='writeback' discard='unmap'/>\n")
+                .append("      <source file='").append(esc(file)).append("'/>\n")
+                .append("      <target dev='vd").append(dev).append("' bus='virtio'/>\n")
+                .append("    </disk>\n");
+    }
+
+    /**
+     * Replaces file paths in a domain XML: every attribute or element text that equals a key of
+     * {@code paths} becomes its value. Used to restore a saved domain on a host that keeps the anima's
+     * disk, kernel and console log elsewhere; nothing else in the XML changes.
+     */
+    public static String rewritePaths(String xml, Map<String, String> paths) {
+        Document doc = parse(xml);
+        rewrite(doc.getDocumentElement(), paths);
+        return serialize(doc);
+    }
+
+    private static void rewrite(Element e, Map<String, String> paths) {
+        var attrs = e.getAttributes();
+        for (int i = 0; i < attrs.getLength(); i++) {
+            Node a = attrs.item(i);
+            String to = paths.get(a.getNodeValue());
+            if (to != null) {
+                a.setNodeValue(to);
+            }
+        }
+        NodeList children = e.getChildNodes();
+        for (int i = 0; i < children.getLength(); i++) {
+            Node c = children.item(i);
+            if (c instanceof Element child) {
+                rewrite(child, paths);
+            } else if (c.getNodeType() == Node.TEXT_NODE) {
+                String to = paths.get(c.getNodeValue().trim());
+                if (to != null) {
+                    c.setNodeValue(to);
+                }
+            }
+        }
+    }
+
+    /** The value an XPath expression selects in a domain XML, if any (e.g. the channel's socket path). */
+    public static Optional<String> select(String xml, String xpath) {
+        try {
+            String v = (String) XPathFactory.newInstance().newXPath()
+                    .evaluate(xpath, parse(xml), XPathConstants.STRING);
+            return v == null || v.isEmpty() ? Optional.empty() : Optional.of(v);
+        } catch (javax.xml.xpath.XPathExpressionException e) {
+            throw new IllegalArgumentException("bad XPath " + xpath, e);
+        }
+    }
+
+    /** The {@code <cpu>} element of a domain XML, as its own XML, if the domain names a CPU model. */
+    public static Optional<String> cpuElement(String xml) {
+        Document doc = parse(xml);
+        NodeList cpus = doc.getDocumentElement().getElementsByTagName("cpu");
+        if (cpus.getLength() == 0 || ((Element) cpus.item(0)).getElementsByTagName("model").getLength() == 0) {
+            return Optional.empty();
+        }
+        Document cpu = newDocument();
+        cpu.appendChild(cpu.importNode(cpus.item(0), true));
+        return Optional.of(serialize(cpu));
+    }
+
+    static Document parse(String xml) {
+        try {
+            DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+            f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            return f.newDocumentBuilder().parse(new InputSource(new StringReader(xml)));
+        } catch (Exception e) {
+            throw new ZosException(ErrorCode.INTEGRITY_ERROR, "domain XML cannot be parsed: " + e.getMessage(),
+                    "the saved state or definition is damaged", e);
+        }
+    }
+
+    private static Document newDocument() {
+        try {
+            return DocumentBuilderFactory.newInstance().newDocumentBuilder().newDocument();
+        } catch (javax.xml.parsers.ParserConfigurationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String serialize(Document doc) {
+        try {
+            var t = TransformerFactory.newInstance().newTransformer();
+            t.setOutputProperty(OutputKeys.OMIT_XML_DECLARATION, "yes");
+            StringWriter out = new StringWriter();
+            t.transform(new DOMSource(doc), new StreamResult(out));
+            return out.toString();
+        } catch (javax.xml.transform.TransformerException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String esc(Object value) {
+        String s = String.valueOf(value);
+        StringBuilder b = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '&' -> b.append("&amp;");
+                case '<' -> b.append("&lt;");
+                case '>' -> b.append("&gt;");
+                case '\'' -> b.append("&apos;");
+                case '"' -> b.append("&quot;");
+                default -> b.append(c);
+            }
+        }
+        return b.toString();
+    }
+}

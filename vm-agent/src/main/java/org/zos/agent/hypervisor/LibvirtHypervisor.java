@@ -1,0 +1,317 @@
+package org.zos.agent.hypervisor;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+import org.libvirt.Domain;
+import org.libvirt.Error.ErrorNumber;
+import org.libvirt.Library;
+import org.libvirt.LibvirtException;
+import org.libvirt.event.LifecycleListener;
+import org.libvirt.jna.DomainPointer;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+
+/**
+ * The only code in zos that talks to libvirt. It defines anima domains from a {@link DomainSpec}, starts,
+ * pauses, resumes, shuts down and destroys them, saves a running domain to a state file and restores it
+ * (with the paths in its XML rewritten for this host), reports states and forwards lifecycle events.
+ *
+ * <p>Failures come out as {@link ZosException}s: a libvirtd that cannot be reached is
+ * {@link ErrorCode#HYPERVISOR_UNAVAILABLE}, a domain that does not exist {@link ErrorCode#ANIMA_NOT_FOUND},
+ * a damaged state file {@link ErrorCode#INTEGRITY_ERROR}, an incompatible CPU
+ * {@link ErrorCode#INCOMPATIBLE_HOST}; anything else libvirt reports is {@link ErrorCode#INTERNAL} with
+ * libvirt's own message.
+ */
+public final class LibvirtHypervisor implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(LibvirtHypervisor.class.getName());
+    private static final int XML_INACTIVE = 2;
+    private static boolean eventLoopStarted;
+
+    private final String uri;
+    private final LibvirtConnection conn;
+    private Accelerator accelerator;
+
+    private LibvirtHypervisor(String uri, LibvirtConnection conn) {
+        this.uri = uri;
+        this.conn = conn;
+    }
+
+    /**
+     * Connects to libvirtd.
+     *
+     * @param uri a libvirt URI, e.g. {@code qemu:///system}
+     * @throws ZosException HYPERVISOR_UNAVAILABLE if libvirtd does not answer
+     */
+    public static LibvirtHypervisor connect(String uri) {
+        startEventLoop();
+        try {
+            return new LibvirtHypervisor(uri, new LibvirtConnection(uri));
+        } catch (LibvirtException e) {
+            throw new ZosException(ErrorCode.HYPERVISOR_UNAVAILABLE, "cannot connect to libvirt at " + uri + ": "
+                    + e.getError().getMessage(), "start libvirtd ('scripts/setup-host' does) or check --connect");
+        }
+    }
+
+    /** libvirt delivers events only to a process that runs its event loop: one daemon thread per JVM. */
+    private static synchronized void startEventLoop() {
+        if (eventLoopStarted) {
+            return;
+        }
+        try {
+            Library.initEventLoop();
+        } catch (LibvirtException e) {
+            throw new ZosException(ErrorCode.INTERNAL, "libvirt event loop: " + e.getMessage(), "");
+        }
+        Thread loop = new Thread(() -> {
+            try {
+                Library.runEventLoop();
+            } catch (LibvirtException | InterruptedException e) {
+                LOG.fine("libvirt event loop ended: " + e);
+            }
+        }, "libvirt-events");
+        loop.setDaemon(true);
+        loop.start();
+        eventLoopStarted = true;
+    }
+
+    /**
+     * The accelerator new animas get on this host: KVM if libvirt offers it and it really boots
+     * {@code probeKernel}, TCG otherwise (see {@link AcceleratorProbe}). Decided once per process.
+     */
+    public synchronized Accelerator accelerator(Path probeKernel) {
+        if (accelerator == null) {
+            String caps = call(conn::getCapabilities, "read capabilities");
+            accelerator = AcceleratorProbe.detect(caps, uri.startsWith("qemu:///"), probeKernel);
+        }
+        return accelerator;
+    }
+
+    /** The URI this hypervisor is connected to. */
+    public String uri() {
+        return uri;
+    }
+
+    /**
+     * Defines (persistently) the domain of a spec.
+     *
+     * @throws ZosException ANIMA_EXISTS if a domain of that name is already defined
+     */
+    public void define(DomainSpec spec) {
+        if (state(spec.name()) != DomainState.UNDEFINED) {
+            throw new ZosException(ErrorCode.ANIMA_EXISTS, "libvirt already has a domain named '" + spec.name() + "'",
+                    "choose another name, or remove it with 'virsh undefine " + spec.name() + "'");
+        }
+        call(() -> conn.domainDefineXML(DomainXml.of(spec)), "define " + spec.name());
+    }
+
+    /** Removes a domain's definition; destroys it first if it runs. Nothing happens if it does not exist. */
+    public void undefine(String name) {
+        DomainState s = state(name);
+        if (s == DomainState.UNDEFINED) {
+            return;
+        }
+        Domain d = domain(name);
+        if (s.isActive()) {
+            call(() -> { d.destroy(); return null; }, "destroy " + name);
+        }
+        call(() -> { d.undefine(); return null; }, "undefine " + name);
+    }
+
+    /** The domain's state, {@link DomainState#UNDEFINED} if libvirt does not know it. */
+    public DomainState state(String name) {
+        try {
+            return DomainState.of(conn.domainLookupByName(name).getInfo().state);
+        } catch (LibvirtException e) {
+            if (e.getError().getCode() == ErrorNumber.VIR_ERR_NO_DOMAIN) {
+                return DomainState.UNDEFINED;
+            }
+            throw internal("state of " + name, e);
+        }
+    }
+
+    /**
+     * Starts a defined domain. If a KVM domain cannot start because KVM does not work here, it is redefined
+     * for TCG and started again (logged), so an anima always runs where QEMU can run it.
+     */
+    public void start(String name) {
+        Domain d = domain(name);
+        try {
+            d.create();
+        } catch (LibvirtException e) {
+            String msg = e.getError().getMessage();
+            String xml = call(() -> d.getXMLDesc(XML_INACTIVE), "read " + name);
+            if (msg != null && msg.toLowerCase().contains("kvm") && xml.startsWith("<domain type='kvm'")) {
+                LOG.warning("KVM failed for " + name + " (" + msg + "); falling back to TCG");
+                call(() -> conn.domainDefineXML(xml.replaceFirst("<domain type='kvm'", "<domain type='qemu'")),
+                        "redefine " + name);
+                call(() -> domain(name).create(), "start " + name);
+                return;
+            }
+            throw internal("start " + name, e);
+        }
+    }
+
+    public void pause(String name) {
+        call(() -> { domain(name).suspend(); return null; }, "pause " + name);
+    }
+
+    public void resume(String name) {
+        call(() -> { domain(name).resume(); return null; }, "resume " + name);
+    }
+
+    /** Asks the guest to power off (ACPI); returns at once. */
+    public void requestShutdown(String name) {
+        call(() -> { domain(name).shutdown(); return null; }, "shut down " + name);
+    }
+
+    /** Stops the domain at once, like pulling the plug. */
+    public void destroy(String name) {
+        call(() -> { domain(name).destroy(); return null; }, "destroy " + name);
+    }
+
+    /** The live (or, when not running, the persistent) XML of a domain. */
+    public String xml(String name) {
+        return call(() -> domain(name).getXMLDesc(0), "read " + name);
+    }
+
+    /** The UNIX socket libvirt made for a virtio-serial channel of a running domain. */
+    public Optional<Path> channelSocket(String name, String channel) {
+        return DomainXml.select(xml(name),
+                "/domain/devices/channel[target/@name='" + channel + "']/source/@path").map(Path::of);
+    }
+
+    /**
+     * Saves a running or paused domain's memory and device state to {@code stateFile} and stops it. The
+     * state file records that the guest was running, so a restore resumes it running. If the save fails,
+     * libvirt leaves the domain running.
+     */
+    public void save(String name, Path stateFile) {
+        domain(name); // ANIMA_NOT_FOUND before anything else
+        DomainPointer dp = LibvirtNative.INSTANCE.virDomainLookupByName(conn.pointer(), name);
+        try {
+            if (LibvirtNative.INSTANCE.virDomainSaveFlags(dp, stateFile.toString(), null,
+                    LibvirtNative.VIR_DOMAIN_SAVE_RUNNING) != 0) {
+                throw new ZosException(ErrorCode.INTERNAL, "saving " + name + " failed: " + lastError(),
+                        "the anima is still running");
+            }
+        } finally {
+            LibvirtNative.INSTANCE.virDomainFree(dp);
+        }
+    }
+
+    /** The domain XML stored in a state file. */
+    public String savedXml(Path stateFile) {
+        if (!Files.isRegularFile(stateFile)) {
+            throw new ZosException(ErrorCode.INTEGRITY_ERROR, "state file " + stateFile + " is missing", "");
+        }
+        String xml = LibvirtNative.takeString(
+                LibvirtNative.INSTANCE.virDomainSaveImageGetXMLDesc(conn.pointer(), stateFile.toString(), 0));
+        if (xml == null) {
+            throw new ZosException(ErrorCode.INTEGRITY_ERROR, "state file " + stateFile + " is not a readable "
+                    + "libvirt save image: " + lastError(), "it is damaged; the anima can only be booted afresh");
+        }
+        return xml;
+    }
+
+    /**
+     * Restores a saved domain, running. {@code paths} maps file paths recorded in the state file (disk,
+     * kernel, initrd, console log) to where this host keeps them.
+     */
+    public void restore(Path stateFile, Map<String, String> paths) {
+        String xml = DomainXml.rewritePaths(savedXml(stateFile), paths);
+        checkCpu(xml);
+        if (LibvirtNative.INSTANCE.virDomainRestoreFlags(conn.pointer(), stateFile.toString(), xml,
+                LibvirtNative.VIR_DOMAIN_SAVE_RUNNING) != 0) {
+            throw new ZosException(ErrorCode.INTEGRITY_ERROR, "restoring from " + stateFile + " failed: "
+                    + lastError(), "the state file is kept; see /var/log/libvirt/qemu/ for QEMU's reason");
+        }
+    }
+
+    /**
+     * Checks that this host's hypervisor can give a domain the CPU its XML names (before a restore).
+     *
+     * @throws ZosException INCOMPATIBLE_HOST if it cannot
+     */
+    public void checkCpu(String domainXml) {
+        Optional<String> cpu = DomainXml.cpuElement(domainXml);
+        if (cpu.isEmpty()) {
+            return;
+        }
+        String type = DomainXml.select(domainXml, "/domain/@type").orElse("qemu");
+        String arch = DomainXml.select(domainXml, "/domain/os/type/@arch").orElse("x86_64");
+        String machine = DomainXml.select(domainXml, "/domain/os/type/@machine").orElse(null);
+        int result = LibvirtNative.INSTANCE.virConnectCompareHypervisorCPU(conn.pointer(), null, arch, machine,
+                type, cpu.get(), 0);
+        if (result == 0) {
+            String model = DomainXml.select(domainXml, "/domain/cpu/model").orElse("?");
+            throw new ZosException(ErrorCode.INCOMPATIBLE_HOST, "this host's " + type + " hypervisor cannot "
+                    + "provide the anima's CPU model " + model, "run the anima on a host with a compatible CPU");
+        }
+        if (result < 0) {
+            throw new ZosException(ErrorCode.INTERNAL, "comparing CPUs failed: " + lastError(), "");
+        }
+    }
+
+    /**
+     * Calls {@code listener} for every lifecycle event of every domain, on libvirt's event thread, until
+     * the returned handle is closed.
+     */
+    public AutoCloseable onLifecycle(Consumer<LifecycleEvent> listener) {
+        LifecycleListener l = (domain, event) -> {
+            try {
+                listener.accept(LifecycleEvent.of(domain.getName(), event));
+            } catch (LibvirtException | RuntimeException e) {
+                LOG.warning("lifecycle listener failed: " + e);
+            }
+            return 0;
+        };
+        call(() -> { conn.addLifecycleListener(l); return null; }, "listen to lifecycle events");
+        return () -> conn.removeLifecycleListener(l);
+    }
+
+    @Override
+    public void close() {
+        try {
+            conn.close();
+        } catch (LibvirtException e) {
+            LOG.fine("closing libvirt connection: " + e);
+        }
+    }
+
+    private Domain domain(String name) {
+        try {
+            return conn.domainLookupByName(name);
+        } catch (LibvirtException e) {
+            if (e.getError().getCode() == ErrorNumber.VIR_ERR_NO_DOMAIN) {
+                throw new ZosException(ErrorCode.ANIMA_NOT_FOUND, "libvirt has no domain named '" + name + "'",
+                        "list animas with 'zos-vm status'");
+            }
+            throw internal("look up " + name, e);
+        }
+    }
+
+    private static String lastError() {
+        return LibvirtNative.INSTANCE.virGetLastErrorMessage();
+    }
+
+    private static ZosException internal(String what, LibvirtException e) {
+        return new ZosException(ErrorCode.INTERNAL, "libvirt could not " + what + ": " + e.getError().getMessage(),
+                "", e);
+    }
+
+    private interface LibvirtCall<T> {
+        T run() throws LibvirtException;
+    }
+
+    private static <T> T call(LibvirtCall<T> c, String what) {
+        try {
+            return c.run();
+        } catch (LibvirtException e) {
+            throw internal(what, e);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package org.zos.agent.hypervisor;
+
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import org.libvirt.jna.ConnectionPointer;
+import org.libvirt.jna.DomainPointer;
+
+/**
+ * The libvirt calls that libvirt-java 0.5 does not bind, reached through JNA on the same libvirt.so.
+ * Signatures follow libvirt's C API; strings returned as {@link Pointer} are the caller's to free.
+ */
+interface LibvirtNative extends Library {
+    LibvirtNative INSTANCE = Native.load("virt", LibvirtNative.class);
+
+    /** virDomainSaveFlags: flag 2 (VIR_DOMAIN_SAVE_RUNNING) makes the restored guest run. */
+    int VIR_DOMAIN_SAVE_RUNNING = 2;
+
+    DomainPointer virDomainLookupByName(ConnectionPointer conn, String name);
+
+    int virDomainFree(DomainPointer domain);
+
+    int virDomainSaveFlags(DomainPointer domain, String to, String dxml, int flags);
+
+    int virDomainRestoreFlags(ConnectionPointer conn, String from, String dxml, int flags);
+
+    Pointer virDomainSaveImageGetXMLDesc(ConnectionPointer conn, String file, int flags);
+
+    int virConnectCompareHypervisorCPU(ConnectionPointer conn, String emulator, String arch, String machine,
+            String virttype, String xmlCPU, int flags);
+
+    /** The message of the calling thread's last libvirt error, or "no error". */
+    String virGetLastErrorMessage();
+
+    /** Reads and frees a string libvirt allocated for us. */
+    static String takeString(Pointer p) {
+        if (p == null) {
+            return null;
+        }
+        try {
+            return p.getString(0, "UTF-8");
+        } finally {
+            Native.free(Pointer.nativeValue(p));
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package org.zos.agent.anima;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.zos.agent.hypervisor.DomainState;
+import org.zos.agent.hypervisor.LifecycleEvent;
+
+/** The default guest under a real libvirtd: boot, heartbeat, disk write, save, restore, shutdown. */
+class AnimaLifecycleIT {
+    private static final Duration BOOT = Duration.ofSeconds(90);
+    private static TestHost host;
+
+    @BeforeAll
+    static void up() throws Exception {
+        host = new TestHost();
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        host.close();
+    }
+
+    @Test
+    void suspendedAnimaResumesWhereItWas() throws Exception {
+        String name = TestHost.uniqueName("life");
+        AnimaManager m = host.manager;
+        List<LifecycleEvent> events = new CopyOnWriteArrayList<>();
+        try (AutoCloseable sub = host.hypervisor.onLifecycle(e -> {
+            if (e.domain().equals(name)) {
+                events.add(e);
+            }
+        })) {
+            m.init(name, 128, 1, 64);
+            assertEquals("shut off", m.status(name).state());
+
+            m.start(name, false);
+            Heartbeat booted = m.awaitHeartbeat(name, b -> b.count() >= 2, BOOT);
+            String marker = "written-before-save-" + name;
+            assertEquals("ok", m.askGuest(name, "write marker " + marker).orElseThrow());
+
+            Heartbeat beforeSave = m.awaitHeartbeat(name, b -> b.count() > booted.count(), BOOT);
+            AnimaManager.Saved saved = m.suspend(name);
+            assertTrue(saved.bytes() > 1 << 20, "the state file holds the guest's memory: " + saved.bytes());
+            assertEquals(DomainState.SHUT_OFF, host.hypervisor.state(name));
+            assertEquals("suspended", m.status(name).state());
+            assertTrue(Files.exists(host.registry.paths(name).state()));
+            Heartbeat lastBeforeResume = Heartbeat.last(host.registry.paths(name).consoleLog()).orElseThrow();
+
+            m.resume(name);
+            Heartbeat after = m.awaitHeartbeat(name, b -> b.count() > lastBeforeResume.count(), BOOT);
+            // Same boot: the guest went on, it did not restart. The counter goes on from where it was.
+            assertEquals(beforeSave.boot(), after.boot());
+            assertTrue(after.count() <= lastBeforeResume.count() + 5, "counter continued, not jumped: " + after);
+            assertEquals("data " + marker, m.askGuest(name, "read marker").orElseThrow());
+            assertFalse(Files.exists(host.registry.paths(name).state()), "the state file is gone once running");
+            assertEquals("running", m.status(name).state());
+
+            assertTrue(m.shutdown(name, Duration.ofSeconds(30)), "the guest powers off when asked");
+            assertEquals(DomainState.SHUT_OFF, host.hypervisor.state(name));
+
+            // A cold boot is a new boot, but the data disk kept the counter and the marker.
+            m.start(name, false);
+            Heartbeat reboot = m.awaitHeartbeat(name, b -> !b.boot().equals(after.boot()), BOOT);
+            assertTrue(reboot.count() > after.count(), "counter is on the data disk: " + reboot);
+            assertEquals("data " + marker, m.askGuest(name, "read marker").orElseThrow());
+            m.remove(name);
+            assertFalse(Files.exists(host.registry.paths(name).dir()));
+            assertEquals(DomainState.UNDEFINED, host.hypervisor.state(name));
+        }
+        List<String> seen = events.stream().map(e -> e.type() + "/" + e.detail()).toList();
+        assertTrue(seen.contains("STOPPED/SAVED"), "lifecycle events: " + seen);
+        assertTrue(seen.contains("STARTED/RESTORED"), "lifecycle events: " + seen);
+        assertNotEquals(0, seen.indexOf("STARTED/RESTORED"));
+    }
+}
