@@ -61,6 +61,7 @@ public final class LibvirtHypervisor implements AutoCloseable {
         if (eventLoopStarted) {
             return;
         }
+        LibvirtNative.INSTANCE.virSetErrorFunc(null, LibvirtNative.SILENT);
         try {
             Library.initEventLoop();
         } catch (LibvirtException e) {
@@ -171,6 +172,25 @@ public final class LibvirtHypervisor implements AutoCloseable {
     /** Stops the domain at once, like pulling the plug. */
     public void destroy(String name) {
         call(() -> { domain(name).destroy(); return null; }, "destroy " + name);
+    }
+
+    /**
+     * How far the domain's current job (a save, a restore) has come, in bytes; empty when no job runs or
+     * libvirt cannot tell. Safe to call from another thread while {@link #save} runs.
+     */
+    public Optional<JobProgress> jobProgress(String name) {
+        try {
+            org.libvirt.DomainJobInfo job = conn.domainLookupByName(name).getJobInfo();
+            return job.getType() == 0 || job.getDataTotal() == 0 ? Optional.empty()
+                    : Optional.of(new JobProgress(job.getDataProcessed(), job.getDataTotal(),
+                            job.getTimeElapsed()));
+        } catch (LibvirtException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Bytes a libvirt job has processed of its (estimated) total, after {@code elapsedMillis}. */
+    public record JobProgress(long processed, long total, long elapsedMillis) {
     }
 
     /** The live (or, when not running, the persistent) XML of a domain. */

@@ -29,6 +29,16 @@ interface LibvirtNative extends Library {
     int virConnectCompareHypervisorCPU(ConnectionPointer conn, String emulator, String arch, String machine,
             String virttype, String xmlCPU, int flags);
 
+    /** virErrorFunc: called by libvirt for every error; the default one prints to stderr. */
+    interface ErrorFunc extends com.sun.jna.Callback {
+        void invoke(Pointer userData, Pointer error);
+    }
+
+    /** A handler that drops libvirt's error printing: zos reports errors itself. */
+    ErrorFunc SILENT = (userData, error) -> { };
+
+    void virSetErrorFunc(Pointer userData, ErrorFunc handler);
+
     /** The message of the calling thread's last libvirt error, or "no error". */
     String virGetLastErrorMessage();
 

@@ -1,0 +1,43 @@
+package org.zos.cli;
+
+import java.util.concurrent.Callable;
+import org.zos.agent.anima.AnimaRecord;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code zos-vm init}: creates the anima on this host from the default guest. */
+@Command(name = "init", description = "Create an anima on this host from the default guest (not started).")
+final class InitCommand implements Callable<Integer> {
+    @Mixin
+    HostOptions host;
+
+    @Option(names = "--name", defaultValue = "anima", description = "the anima's name (default: ${DEFAULT-VALUE})")
+    String name;
+
+    @Option(names = "--memory", defaultValue = "256M", converter = Sizes.class,
+            description = "guest memory, e.g. 512M or 2G (default: ${DEFAULT-VALUE})")
+    long memoryMiB;
+
+    @Option(names = "--vcpus", defaultValue = "1", description = "virtual CPUs (default: ${DEFAULT-VALUE})")
+    int vcpus;
+
+    @Option(names = "--disk-size", defaultValue = "2G", converter = Sizes.class,
+            description = "size of the data disk (default: ${DEFAULT-VALUE}; sparse, grows as it fills)")
+    long diskMiB;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        try (HostOptions.Host h = host.open()) {
+            AnimaRecord r = h.animas.init(name, (int) Math.min(memoryMiB, Integer.MAX_VALUE), vcpus, diskMiB);
+            spec.commandLine().getOut().printf("Anima '%s' created: %d MiB memory, %d vCPU, %s data disk, %s "
+                    + "(kernel %s).%nStart it with: zos-vm start %s%n", r.name(), r.memoryMiB(), r.vcpus(),
+                    Sizes.bytes(r.diskSizeMiB() << 20), r.accelerator(), r.kernelPackage(), r.name());
+        }
+        return 0;
+    }
+}

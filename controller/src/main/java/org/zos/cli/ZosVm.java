@@ -1,0 +1,71 @@
+package org.zos.cli;
+
+import java.io.PrintWriter;
+import java.util.logging.Level;
+import java.util.logging.LogManager;
+import java.util.logging.Logger;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code zos-vm}: the user's command line. Each subcommand is a class of its own. Every failure is printed
+ * as one line, {@code error: <what happened>; <what to do>}, and ends the command with the exit status of
+ * its {@link ErrorCode} (0 success, 1 internal failure, 2 usage, 3 and up one per kind of failure).
+ */
+@Command(name = "zos-vm", mixinStandardHelpOptions = true, version = "zos-vm 0.1.0",
+        description = "Carry your whole working environment, the anima (one libvirt VM), from host to host.",
+        subcommands = {InitCommand.class, StatusCommand.class, StartCommand.class, SuspendCommand.class,
+                ResumeCommand.class, ShutdownCommand.class, RemoveCommand.class, DemoCommand.class,
+                CommandLine.HelpCommand.class})
+public final class ZosVm implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is needed");
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs one command line; returns its exit status. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        quietLogging();
+        CommandLine cli = new CommandLine(new ZosVm());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler((e, line, parsed) -> {
+            if (e instanceof ZosException z) {
+                err.println("error: " + z.userLine());
+                return z.code().exitStatus();
+            }
+            err.println("error: internal: " + e);
+            if (System.getenv("ZOS_DEBUG") != null) {
+                e.printStackTrace(err);
+            }
+            return ErrorCode.INTERNAL.exitStatus();
+        });
+        return cli.execute(args);
+    }
+
+    /** Warnings and errors of zos's own classes go to stderr as one short line; the rest is quiet. */
+    private static void quietLogging() {
+        LogManager.getLogManager().reset();
+        Logger root = Logger.getLogger("");
+        java.util.logging.ConsoleHandler h = new java.util.logging.ConsoleHandler();
+        h.setFormatter(new java.util.logging.Formatter() {
+            @Override
+            public String format(java.util.logging.LogRecord r) {
+                return (r.getLevel().intValue() >= Level.WARNING.intValue() ? "warning: " : "") + r.getMessage() + "\n";
+            }
+        });
+        h.setLevel(System.getenv("ZOS_DEBUG") != null ? Level.ALL : Level.WARNING);
+        root.addHandler(h);
+        root.setLevel(h.getLevel());
+    }
+}
