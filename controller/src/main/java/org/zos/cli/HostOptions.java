@@ -9,7 +9,8 @@ import picocli.CommandLine.Option;
 
 /**
  * Where a command works: the libvirt URI (like virsh's {@code -c}) and the zos state directory. Until the
- * agent daemon exists, commands drive this host's libvirtd themselves.
+ * agent daemon exists, commands drive this host's libvirtd themselves. The default guest is built once
+ * into /var/cache/zos/guest ($ZOS_GUEST_CACHE).
  */
 final class HostOptions {
 
@@ -26,7 +27,7 @@ final class HostOptions {
         final LibvirtHypervisor hypervisor = LibvirtHypervisor.connect(uri);
         final AnimaRegistry registry = new AnimaRegistry(stateDir);
         final AnimaManager animas = new AnimaManager(hypervisor, registry,
-                new GuestImageBuilder(stateDir.resolve("guest")));
+                new GuestImageBuilder(Path.of(envOr("ZOS_GUEST_CACHE", "/var/cache/zos/guest"))));
 
         @Override
         public void close() {

@@ -10,7 +10,11 @@ final class Sizes implements ITypeConverter<Long> {
 
     @Override
     public Long convert(String value) {
-        return mib(value);
+        try {
+            return mib(value);
+        } catch (ZosException e) {
+            throw new picocli.CommandLine.TypeConversionException(e.userLine());
+        }
     }
 
     static long mib(String value) {

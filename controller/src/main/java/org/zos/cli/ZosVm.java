@@ -39,6 +39,11 @@ public final class ZosVm implements Runnable {
         CommandLine cli = new CommandLine(new ZosVm());
         cli.setOut(out);
         cli.setErr(err);
+        cli.setParameterExceptionHandler((e, a) -> {
+            String cmd = e.getCommandLine().getCommandSpec().qualifiedName();
+            err.println("error: " + e.getMessage() + "; see '" + cmd + " --help'");
+            return ErrorCode.BAD_PARAMETER.exitStatus();
+        });
         cli.setExecutionExceptionHandler((e, line, parsed) -> {
             if (e instanceof ZosException z) {
                 err.println("error: " + z.userLine());

@@ -29,7 +29,7 @@ init_sum=$(sha256sum "$init_script" | cut -c1-64)
 key=$(printf '%s\n' "$self_sum" "$init_sum" "$kernel_pkg=$kernel_ver" "busybox-static=$busybox_ver" | sha256sum | cut -c1-16)
 out=$out_root/$key
 if [ -f "$out/guest.properties" ]; then
-  say "cached: $out"
+  # cached: nothing to say
   echo "$out"; exit 0
 fi
 

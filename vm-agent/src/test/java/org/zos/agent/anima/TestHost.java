@@ -11,7 +11,7 @@ import org.zos.guest.GuestImageBuilder;
 /**
  * A real host for integration tests: the machine's libvirtd (qemu:///system) and a state directory of
  * the test's own under /var/lib/zos-test (QEMU, running as libvirt-qemu, must be able to reach the files,
- * which a private temporary directory would not allow). The default guest is cached in /var/lib/zos/guest.
+ * which a private temporary directory would not allow). The default guest is cached in /var/cache/zos/guest.
  */
 public final class TestHost implements AutoCloseable {
     public final Path stateRoot;
@@ -23,7 +23,7 @@ public final class TestHost implements AutoCloseable {
         stateRoot = Files.createDirectories(Path.of("/var/lib/zos-test", UUID.randomUUID().toString().substring(0, 8)));
         hypervisor = LibvirtHypervisor.connect("qemu:///system");
         registry = new AnimaRegistry(stateRoot);
-        manager = new AnimaManager(hypervisor, registry, new GuestImageBuilder(Path.of("/var/lib/zos/guest")));
+        manager = new AnimaManager(hypervisor, registry, new GuestImageBuilder(Path.of("/var/cache/zos/guest")));
     }
 
     /** A fresh anima name no other test run uses. */

@@ -1,0 +1,129 @@
+package org.zos.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.zos.protocol.ErrorCode;
+
+/**
+ * Bad input through the real command line and a real libvirtd: each case gives one 'error:' line that
+ * says what is wrong and what to do, its own exit status, and leaves the anima as it was.
+ */
+class CliErrorsIT {
+    private Path stateDir;
+    private Cli cli;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        stateDir = Files.createDirectories(Path.of("/var/lib/zos-test", "cli-" + UUID.randomUUID().toString().substring(0, 8)));
+        cli = new Cli(stateDir);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (String line : cli.run("status", "--json").out().split("\n")) {
+            if (line.contains("\"name\"")) {
+                cli.run("remove", "--yes", line.replaceAll(".*: \"(.*)\".*", "$1"));
+            }
+        }
+        new ProcessBuilder("umount", stateDir.toString()).start().waitFor();
+        try (var files = Files.walk(stateDir)) {
+            for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private static void assertError(Cli.Result r, ErrorCode code, String... words) {
+        assertEquals(code.exitStatus(), r.status(), r.toString());
+        String[] lines = r.err().strip().split("\n");
+        String line = lines[lines.length - 1];
+        assertTrue(line.startsWith("error: "), r.toString());
+        for (String w : words) {
+            assertTrue(line.contains(w), "'" + w + "' missing in: " + line);
+        }
+    }
+
+    private static String name() {
+        return "cli-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @Test
+    void libvirtdNotRunning() {
+        Cli.Result r = cli.run("status", "--connect", "qemu+unix:///system?socket=/nonexistent/libvirt-sock");
+        assertError(r, ErrorCode.HYPERVISOR_UNAVAILABLE, "cannot connect to libvirt", "start libvirtd");
+    }
+
+    @Test
+    void animaThatAlreadyExists() {
+        String n = name();
+        assertEquals(0, cli.run("init", "--name", n, "--memory", "128M", "--disk-size", "64M").status());
+        String before = cli.run("status", n, "--json").out();
+        assertError(cli.run("init", "--name", n), ErrorCode.ANIMA_EXISTS, "already exists", "remove");
+        assertEquals(before, cli.run("status", n, "--json").out(), "the existing anima is untouched");
+    }
+
+    @Test
+    void unknownAnima() {
+        for (String cmd : new String[] {"start", "suspend", "resume", "shutdown", "status"}) {
+            assertError(cli.run(cmd, "no-such-anima"), ErrorCode.ANIMA_NOT_FOUND, "no-such-anima", "zos-vm status");
+        }
+    }
+
+    @Test
+    void badParameters() {
+        assertError(cli.run("init", "--name", "bad/name"), ErrorCode.BAD_PARAMETER, "not a valid anima name");
+        assertError(cli.run("init", "--name", name(), "--memory", "lots"), ErrorCode.BAD_PARAMETER, "not a size");
+        assertError(cli.run("remove", "x"), ErrorCode.BAD_PARAMETER, "--yes");
+        assertEquals(2, cli.run("no-such-command").status());
+    }
+
+    @Test
+    void notEnoughDiskForTheStateFile() throws Exception {
+        // The state directory on a 96 MiB file system: room for the anima, not for 256 MiB of memory.
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=96m,mode=0755", "tmpfs",
+                stateDir.toString()).inheritIO().start();
+        assumeTrue(mount.waitFor() == 0, "mounting a tmpfs needs root");
+        String n = name();
+        assertEquals(0, cli.run("init", "--name", n, "--memory", "256M", "--disk-size", "32M").status());
+        assertEquals(0, cli.run("start", n).status());
+        assertError(cli.run("suspend", n), ErrorCode.NO_SPACE, "not enough disk space", "MiB free", "free some space");
+        assertTrue(cli.run("status", n).out().contains("running"), "the anima still runs");
+        assertTrue(Files.notExists(stateDir.resolve("animas").resolve(n).resolve("memory.state.part")));
+    }
+
+    @Test
+    void corruptStateFile() throws Exception {
+        String n = name();
+        assertEquals(0, cli.run("init", "--name", n, "--memory", "128M", "--disk-size", "32M").status());
+        assertEquals(0, cli.run("start", n).status());
+        Cli.Result suspend = cli.run("suspend", n);
+        assertEquals(0, suspend.status(), suspend.toString());
+
+        Path state = stateDir.resolve("animas").resolve(n).resolve("memory.state");
+        try (RandomAccessFile f = new RandomAccessFile(state.toFile(), "rw")) {
+            f.seek(f.length() / 2);
+            int b = f.read();
+            f.seek(f.length() / 2);
+            f.write(b ^ 0x5a);
+        }
+        byte[] damaged = Files.readAllBytes(state);
+        assertError(cli.run("resume", n), ErrorCode.INTEGRITY_ERROR, "damaged", "stays suspended", "--discard-state");
+        assertTrue(cli.run("status", n).out().contains("suspended"), "still suspended");
+        assertTrue(java.util.Arrays.equals(damaged, Files.readAllBytes(state)), "the state file is kept as it was");
+
+        assertError(cli.run("start", n), ErrorCode.INVALID_STATE, "suspended", "zos-vm resume");
+        assertEquals(0, cli.run("start", "--discard-state", n).status());
+        assertTrue(cli.run("status", n).out().contains("running"));
+        assertError(cli.run("start", n), ErrorCode.INVALID_STATE, "already running");
+    }
+}

@@ -1,0 +1,112 @@
+package org.zos.agent.hypervisor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+
+class DomainXmlTest {
+    private static final UUID ID = UUID.fromString("6f1c2f8e-4c1a-4f7e-9a55-0b2d8c3e9a10");
+
+    private static DomainSpec spec(Accelerator accel, String cpu) {
+        return new DomainSpec("work", ID, 512, 2, Path.of("/var/lib/zos/animas/work/data.qcow2"),
+                new DomainSpec.KernelBoot(Path.of("/k/vmlinuz"), Path.of("/k/initrd.img"), "console=ttyS0 quiet"),
+                Path.of("/var/lib/zos/animas/work/console.log"), accel, cpu);
+    }
+
+    private static String at(String xml, String xpath) {
+        return DomainXml.select(xml, xpath).orElse("<none>");
+    }
+
+    @Test
+    void kernelBootSpecBecomesTheAnimaDomain() {
+        String xml = DomainXml.of(spec(Accelerator.TCG, "qemu64"));
+        assertEquals("qemu", at(xml, "/domain/@type"));
+        assertEquals("work", at(xml, "/domain/name"));
+        assertEquals(ID.toString(), at(xml, "/domain/uuid"));
+        assertEquals("512", at(xml, "/domain/memory"));
+        assertEquals("MiB", at(xml, "/domain/memory/@unit"));
+        assertEquals("2", at(xml, "/domain/vcpu"));
+        assertEquals("/k/vmlinuz", at(xml, "/domain/os/kernel"));
+        assertEquals("/k/initrd.img", at(xml, "/domain/os/initrd"));
+        assertEquals("console=ttyS0 quiet", at(xml, "/domain/os/cmdline"));
+        assertEquals("qemu64", at(xml, "/domain/cpu/model"));
+        assertEquals("/var/lib/zos/animas/work/data.qcow2", at(xml, "/domain/devices/disk[target/@dev='vda']/source/@file"));
+        assertEquals("qcow2", at(xml, "/domain/devices/disk/driver/@type"));
+        assertEquals("virtio", at(xml, "/domain/devices/disk/target/@bus"));
+        assertEquals("/var/lib/zos/animas/work/console.log", at(xml, "/domain/devices/serial/log/@file"));
+        assertEquals("org.zos.agent.0", at(xml, "/domain/devices/channel[@type='unix']/target/@name"));
+        assertEquals("virtio", at(xml, "/domain/devices/channel/target/@type"));
+        assertEquals("127.0.0.1", at(xml, "/domain/devices/graphics[@type='vnc']/@listen"));
+    }
+
+    @Test
+    void kvmSpecAndDiskBoot() {
+        DomainSpec s = new DomainSpec("full", ID, 1024, 1, Path.of("/d/data.qcow2"),
+                new DomainSpec.DiskBoot(Path.of("/d/root.qcow2")), Path.of("/d/console.log"), Accelerator.KVM, null);
+        String xml = DomainXml.of(s);
+        assertEquals("kvm", at(xml, "/domain/@type"));
+        assertEquals("hd", at(xml, "/domain/os/boot/@dev"));
+        assertEquals("<none>", at(xml, "/domain/os/kernel"));
+        assertEquals("/d/root.qcow2", at(xml, "/domain/devices/disk[target/@dev='vda']/source/@file"));
+        assertEquals("/d/data.qcow2", at(xml, "/domain/devices/disk[target/@dev='vdb']/source/@file"));
+        assertTrue(DomainXml.cpuElement(xml).isEmpty(), "no CPU model: the hypervisor's default");
+    }
+
+    @Test
+    void specialCharactersAreEscaped() {
+        DomainSpec s = new DomainSpec("x", ID, 128, 1, Path.of("/a&b/<d>.qcow2"),
+                new DomainSpec.KernelBoot(Path.of("/k"), Path.of("/i"), "a='1' b=\"2\""), Path.of("/c"),
+                Accelerator.TCG, null);
+        String xml = DomainXml.of(s);
+        assertEquals("/a&b/<d>.qcow2", at(xml, "/domain/devices/disk/source/@file"));
+        assertEquals("a='1' b=\"2\"", at(xml, "/domain/os/cmdline"));
+    }
+
+    @Test
+    void rewritePathsChangesOnlyThePathsNamed() {
+        String xml = DomainXml.of(spec(Accelerator.TCG, "qemu64"));
+        String moved = DomainXml.rewritePaths(xml, Map.of(
+                "/k/vmlinuz", "/srv/zos/work/boot/vmlinuz",
+                "/var/lib/zos/animas/work/data.qcow2", "/srv/zos/work/data.qcow2",
+                "/var/lib/zos/animas/work/console.log", "/srv/zos/work/console.log"));
+        assertEquals("/srv/zos/work/boot/vmlinuz", at(moved, "/domain/os/kernel"));
+        assertEquals("/k/initrd.img", at(moved, "/domain/os/initrd"), "not named, not changed");
+        assertEquals("/srv/zos/work/data.qcow2", at(moved, "/domain/devices/disk/source/@file"));
+        assertEquals("/srv/zos/work/console.log", at(moved, "/domain/devices/serial/log/@file"));
+        assertEquals(ID.toString(), at(moved, "/domain/uuid"));
+        assertFalse(moved.contains("/var/lib/zos/animas/work/"));
+    }
+
+    @Test
+    void cpuElementIsStandaloneXml() {
+        String cpu = DomainXml.cpuElement(DomainXml.of(spec(Accelerator.TCG, "qemu64"))).orElseThrow();
+        assertTrue(cpu.startsWith("<cpu"), cpu);
+        assertEquals("qemu64", at(cpu, "/cpu/model"));
+    }
+
+    @Test
+    void damagedXmlIsAnIntegrityError() {
+        ZosException e = assertThrows(ZosException.class, () -> DomainXml.rewritePaths("<domain><name>x", Map.of()));
+        assertEquals(ErrorCode.INTEGRITY_ERROR, e.code());
+    }
+
+    @Test
+    void specRejectsBadValues() {
+        assertEquals(ErrorCode.BAD_PARAMETER, assertThrows(ZosException.class, () -> DomainSpec.checkName("a/b")).code());
+        assertEquals(ErrorCode.BAD_PARAMETER, assertThrows(ZosException.class, () -> DomainSpec.checkName("-x")).code());
+        assertEquals(ErrorCode.BAD_PARAMETER, assertThrows(ZosException.class, () -> DomainSpec.checkName("x".repeat(64))).code());
+        assertEquals("work-1.a_b", DomainSpec.checkName("work-1.a_b"));
+        assertThrows(ZosException.class, () -> new DomainSpec("x", ID, 16, 1, Path.of("/d"),
+                new DomainSpec.DiskBoot(Path.of("/b")), Path.of("/c"), Accelerator.TCG, null));
+        assertThrows(ZosException.class, () -> new DomainSpec("x", ID, 128, 0, Path.of("/d"),
+                new DomainSpec.DiskBoot(Path.of("/b")), Path.of("/c"), Accelerator.TCG, null));
+    }
+}
