@@ -5,26 +5,20 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import org.zos.agent.anima.AnimaManager;
 import org.zos.agent.anima.Heartbeat;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code zos-vm demo}: the main job on this host, end to end, with timings: create an anima from the
  * default guest, boot it, write to its disk, suspend it, resume it, and prove it went on where it was.
  */
 @Command(name = "demo", description = "Create an anima, run, suspend and resume it, and print the timings.")
-final class DemoCommand implements Callable<Integer> {
+final class DemoCommand extends HostCommand {
     private static final Duration BOOT = Duration.ofSeconds(120);
-
-    @Mixin
-    HostOptions host;
 
     @Option(names = "--memory", split = ",", defaultValue = "128M,512M", converter = Sizes.class,
             description = "guest memory sizes to run the demo with (default: ${DEFAULT-VALUE})")
@@ -33,21 +27,15 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--keep", description = "leave the demo animas running instead of removing them")
     boolean keep;
 
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
     record Row(long memoryMiB, String accel, double createS, double bootS, double saveS, long stateBytes,
             double restoreS, long beatBefore, long beatAfter) {
     }
 
     @Override
-    public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
+    void run(HostOptions.Host h, PrintWriter out) {
         List<Row> rows = new ArrayList<>();
-        try (HostOptions.Host h = host.open()) {
-            for (long mem : memories) {
-                rows.add(once(h, mem, out));
-            }
+        for (long mem : memories) {
+            rows.add(once(h, mem, out));
         }
         out.println();
         out.println("zos demo: one anima through its life on this host (default guest, TCG/KVM as detected)");
@@ -60,7 +48,6 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.println("BOOT: start to first heartbeat. SAVE/RESTORE: zos-vm suspend/resume (state file checked by "
                 + "SHA-256). CONTINUITY: the guest's counter goes on after the restore.");
-        return 0;
     }
 
     private Row once(HostOptions.Host h, long memoryMiB, PrintWriter out) {

@@ -1,18 +1,13 @@
 package org.zos.cli;
 
-import java.util.concurrent.Callable;
+import java.io.PrintWriter;
 import org.zos.agent.anima.AnimaRecord;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code zos-vm init}: creates the anima on this host from the default guest. */
 @Command(name = "init", description = "Create an anima on this host from the default guest (not started).")
-final class InitCommand implements Callable<Integer> {
-    @Mixin
-    HostOptions host;
-
+final class InitCommand extends HostCommand {
     @Option(names = "--name", defaultValue = "anima", description = "the anima's name (default: ${DEFAULT-VALUE})")
     String name;
 
@@ -27,17 +22,11 @@ final class InitCommand implements Callable<Integer> {
             description = "size of the data disk (default: ${DEFAULT-VALUE}; sparse, grows as it fills)")
     long diskMiB;
 
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
     @Override
-    public Integer call() {
-        try (HostOptions.Host h = host.open()) {
-            AnimaRecord r = h.animas.init(name, (int) Math.min(memoryMiB, Integer.MAX_VALUE), vcpus, diskMiB);
-            spec.commandLine().getOut().printf("Anima '%s' created: %d MiB memory, %d vCPU, %s data disk, %s "
-                    + "(kernel %s).%nStart it with: zos-vm start %s%n", r.name(), r.memoryMiB(), r.vcpus(),
-                    Sizes.bytes(r.diskSizeMiB() << 20), r.accelerator(), r.kernelPackage(), r.name());
-        }
-        return 0;
+    void run(HostOptions.Host h, PrintWriter out) {
+        AnimaRecord r = h.animas.init(name, (int) Math.min(memoryMiB, Integer.MAX_VALUE), vcpus, diskMiB);
+        out.printf("Anima '%s' created: %d MiB memory, %d vCPU, %s data disk, %s (kernel %s).%n"
+                + "Start it with: zos-vm start %s%n", r.name(), r.memoryMiB(), r.vcpus(),
+                Sizes.bytes(r.diskSizeMiB() << 20), r.accelerator(), r.kernelPackage(), r.name());
     }
 }

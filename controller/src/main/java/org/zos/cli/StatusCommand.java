@@ -4,45 +4,32 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.zos.agent.anima.AnimaStatus;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code zos-vm status}: the animas on this host, as a table or as JSON. */
 @Command(name = "status", description = "Show the animas on this host and their state.")
-final class StatusCommand implements Callable<Integer> {
-    @Mixin
-    HostOptions host;
-
+final class StatusCommand extends HostCommand {
     @Parameters(paramLabel = "NAME", arity = "0..1", description = "only this anima")
     String name;
 
     @Option(names = "--json", description = "print JSON (a list of animas) instead of a table")
     boolean json;
 
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
     @Override
-    public Integer call() throws Exception {
-        List<AnimaStatus> all;
-        try (HostOptions.Host h = host.open()) {
-            all = name == null ? h.animas.status() : List.of(h.animas.status(name));
-        }
-        PrintWriter out = spec.commandLine().getOut();
+    void run(HostOptions.Host h, PrintWriter out) throws Exception {
+        List<AnimaStatus> all = name == null ? h.animas.status() : List.of(h.animas.status(name));
         if (json) {
             out.println(JsonMapper.builder().findAndAddModules().build()
                     .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
                     .enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(all));
-            return 0;
+            return;
         }
         if (all.isEmpty()) {
             out.println("No animas on this host. Create one with: zos-vm init");
-            return 0;
+            return;
         }
         String fmt = "%-16s %-10s %8s %5s %-5s %-10s %-10s %s%n";
         out.printf(fmt, "NAME", "STATE", "MEMORY", "VCPUS", "ACCEL", "HEARTBEAT", "SAVED", "VNC");
@@ -51,6 +38,5 @@ final class StatusCommand implements Callable<Integer> {
                     s.heartbeat() == null ? "-" : "n=" + s.heartbeat().count(),
                     s.stateBytes() == null ? "-" : Sizes.bytes(s.stateBytes()), s.vnc() == null ? "-" : s.vnc());
         }
-        return 0;
     }
 }
