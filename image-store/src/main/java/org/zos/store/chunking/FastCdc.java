@@ -1,0 +1,53 @@
+package org.zos.store.chunking;
+
+/**
+ * Finds cut points with FastCDC: a Gear rolling hash ({@code h = (h << 1) + GEAR[byte]}), no hashing of
+ * the first {@code min} bytes of a chunk, and normalized chunking (see {@link ChunkerParams}).
+ *
+ * <p>A cut point depends only on the bytes of the chunk it ends, so the same content gives the same
+ * chunks wherever it stands in an image, and an insertion disturbs only the chunks it touches.
+ */
+public final class FastCdc {
+    private final ChunkerParams params;
+    private final long maskSmall;
+    private final long maskLarge;
+
+    public FastCdc(ChunkerParams params) {
+        this.params = params;
+        this.maskSmall = params.maskSmall();
+        this.maskLarge = params.maskLarge();
+    }
+
+    public ChunkerParams params() {
+        return params;
+    }
+
+    /**
+     * The length of the chunk that starts at {@code buf[off]}. The caller gives {@code len} bytes: at least
+     * {@code max} of them unless the image ends within them, else the result depends on where the buffer
+     * ends.
+     */
+    public int cut(byte[] buf, int off, int len) {
+        if (len <= params.min()) {
+            return len;
+        }
+        int n = Math.min(len, params.max());
+        int normal = Math.min(n, params.avg());
+        long[] gear = GearTable.GEAR;
+        long h = 0;
+        int i = params.min();
+        for (; i < normal; i++) {
+            h = (h << 1) + gear[buf[off + i] & 0xff];
+            if ((h & maskSmall) == 0) {
+                return i + 1;
+            }
+        }
+        for (; i < n; i++) {
+            h = (h << 1) + gear[buf[off + i] & 0xff];
+            if ((h & maskLarge) == 0) {
+                return i + 1;
+            }
+        }
+        return n;
+    }
+}

@@ -1,0 +1,148 @@
+package org.zos.store.chunking;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class ChunkerTest {
+    private static final ChunkerParams P = ChunkerParams.DEFAULT;
+
+    private static byte[] random(long seed, int size) {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private static List<Chunk> chunks(InputStream in) throws IOException {
+        Chunker c = new Chunker(in, P);
+        List<Chunk> all = new ArrayList<>();
+        for (Chunk k; (k = c.next()) != null; ) {
+            all.add(k);
+        }
+        return all;
+    }
+
+    private static List<Chunk> chunks(byte[] data) throws IOException {
+        return chunks(new ByteArrayInputStream(data));
+    }
+
+    private static Set<String> contents(List<Chunk> cs) {
+        Set<String> s = new HashSet<>();
+        cs.forEach(c -> s.add(java.util.HexFormat.of().formatHex(c.data())));
+        return s;
+    }
+
+    @Test
+    void chunksCoverTheInputWithinBounds() throws IOException {
+        byte[] data = random(1, 8 << 20);
+        List<Chunk> cs = chunks(data);
+        long offset = 0;
+        for (int i = 0; i < cs.size(); i++) {
+            Chunk c = cs.get(i);
+            assertEquals(offset, c.offset());
+            assertTrue(c.length() <= P.max());
+            if (i < cs.size() - 1) {
+                assertTrue(c.length() >= P.min(), "chunk " + i + " is " + c.length());
+            }
+            assertArrayEquals(java.util.Arrays.copyOfRange(data, (int) offset, (int) offset + c.length()), c.data());
+            offset += c.length();
+        }
+        assertEquals(data.length, offset);
+        double avg = (double) data.length / cs.size();
+        assertTrue(avg > P.avg() * 0.75 && avg < P.avg() * 1.5, "average chunk " + avg);
+    }
+
+    @Test
+    void chunksDoNotDependOnHowTheStreamReads() throws IOException {
+        byte[] data = random(2, 3 << 20);
+        List<Chunk> whole = chunks(data);
+        Random r = new Random(3);
+        InputStream dribble = new FilterInputStream(new ByteArrayInputStream(data)) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                return super.read(b, off, Math.min(len, 1 + r.nextInt(70_000)));
+            }
+        };
+        List<Chunk> dribbled = chunks(dribble);
+        assertEquals(whole.size(), dribbled.size());
+        for (int i = 0; i < whole.size(); i++) {
+            assertArrayEquals(whole.get(i).data(), dribbled.get(i).data());
+        }
+    }
+
+    @Test
+    void anInsertionMovesOnlyTheChunksAroundIt() throws IOException {
+        byte[] data = random(4, 16 << 20);
+        byte[] inserted = new byte[data.length + 100];
+        int at = 5 << 20;
+        System.arraycopy(data, 0, inserted, 0, at);
+        System.arraycopy(random(5, 100), 0, inserted, at, 100);
+        System.arraycopy(data, at, inserted, at + 100, data.length - at);
+
+        Set<String> before = contents(chunks(data));
+        List<Chunk> after = chunks(inserted);
+        long fresh = after.stream().filter(c -> !before.contains(java.util.HexFormat.of().formatHex(c.data()))).count();
+        assertTrue(fresh <= 3, fresh + " chunks changed; only those touching the insertion may");
+    }
+
+    @Test
+    void zeroRunsAreRecognised() throws IOException {
+        byte[] data = new byte[6 << 20];
+        System.arraycopy(random(6, 1 << 20), 0, data, 2 << 20, 1 << 20);
+        List<Chunk> cs = chunks(data);
+        long zeroBytes = cs.stream().filter(Chunk::zero).mapToLong(Chunk::length).sum();
+        assertTrue(zeroBytes >= (5 << 20) - 2L * P.max(), "zero bytes in zero chunks: " + zeroBytes);
+        for (Chunk c : cs) {
+            assertEquals(Chunk.allZero(c.data(), 0, c.length()), c.zero());
+        }
+        assertFalse(Chunk.allZero(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 0, 10));
+    }
+
+    @Test
+    void emptyAndTinyInputs() throws IOException {
+        assertTrue(chunks(new byte[0]).isEmpty());
+        List<Chunk> one = chunks(new byte[] {7});
+        assertEquals(1, one.size());
+        assertEquals(1, one.get(0).length());
+    }
+
+    /** SplitMix64 bytes (little-endian), the test input an implementation in any language can make. */
+    static byte[] splitMix(long seed, int size) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(size).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        long s = seed;
+        while (b.hasRemaining()) {
+            s += 0x9e3779b97f4a7c15L;
+            long z = s;
+            z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+            z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+            b.putLong(z ^ (z >>> 31));
+        }
+        return b.array();
+    }
+
+    @Test
+    void cutPointsMatchTheSpecification() throws IOException {
+        // Computed by an independent implementation of docs/store-format.md (chunking section). If this
+        // fails, chunk boundaries changed and stored images stop deduplicating against new ones.
+        assertEquals(0x8fcfe0b6440835b4L, GearTable.GEAR[0]);
+        assertEquals(0x95b0427e5c9e97ffL, GearTable.GEAR[255]);
+        assertEquals(0xa4a4a4a4a4a40000L, P.maskSmall());
+        assertEquals(0x9224489224480000L, P.maskLarge());
+        List<Integer> lengths = chunks(splitMix(42, 2 << 20)).stream().map(Chunk::length).toList();
+        assertEquals(List.of(95528, 68780, 73942, 43791, 73030, 112861, 83320, 71722, 116109, 68159, 96123, 87261,
+                71702, 75946, 85666, 25783, 98893, 78563, 68834, 69235, 73880, 69516, 77075, 84413, 91824, 74419,
+                60777), lengths);
+    }
+}
