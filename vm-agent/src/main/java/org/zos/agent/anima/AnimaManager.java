@@ -291,11 +291,11 @@ public final class AnimaManager {
     public AnimaStatus status(String name) {
         AnimaRecord r = registry.get(name);
         DomainState state = hypervisor.state(name);
-        String vnc = state.isActive() ? DomainXml.select(hypervisor.xml(name), "/domain/devices/graphics/@port")
+        String xml = state == DomainState.UNDEFINED ? null : hypervisor.xml(name);
+        String vnc = state.isActive() ? DomainXml.select(xml, "/domain/devices/graphics/@port")
                 .map(port -> "127.0.0.1:" + port).orElse(null) : null;
-        String accel = state == DomainState.UNDEFINED ? r.accelerator()
-                : Accelerator.ofDomainType(DomainXml.select(hypervisor.xml(name), "/domain/@type").orElse("qemu"))
-                        .name().toLowerCase();
+        String accel = xml == null ? r.accelerator()
+                : Accelerator.ofDomainType(DomainXml.select(xml, "/domain/@type").orElse("qemu")).name().toLowerCase();
         return new AnimaStatus(name, describe(r, state), r.memoryMiB(), r.vcpus(), r.diskSizeMiB(), accel,
                 Heartbeat.last(registry.paths(name).consoleLog()).orElse(null),
                 r.suspended() ? r.stateBytes() : null, r.savedAt(), vnc);
