@@ -1,21 +1,20 @@
 package org.zos.agent.hypervisor;
 
+import java.util.Locale;
+
 /**
  * A change in a domain's life as libvirt reports it, e.g. {@code STARTED/RESTORED}, {@code SUSPENDED/PAUSED},
  * {@code STOPPED/SAVED}.
  *
  * @param domain the domain's (anima's) name
- * @param type libvirt's event type name without its prefix (STARTED, STOPPED, ...)
- * @param detail libvirt's detail name without its prefix (BOOTED, RESTORED, SAVED, ...)
+ * @param type libvirt-java's event type name (STARTED, STOPPED, ...)
+ * @param detail libvirt-java's detail name, upper case (BOOTED, RESTORED, SAVED, ...), or empty
  */
 public record LifecycleEvent(String domain, String type, String detail) {
 
     static LifecycleEvent of(String domain, org.libvirt.event.DomainEvent event) {
         Object detail = event.getDetail();
-        return new LifecycleEvent(domain, strip(event.getType().name()), detail == null ? "" : strip(detail.toString()));
-    }
-
-    private static String strip(String libvirtName) {
-        return libvirtName.toUpperCase(java.util.Locale.ROOT);
+        return new LifecycleEvent(domain, event.getType().name(),
+                detail == null ? "" : detail.toString().toUpperCase(Locale.ROOT));
     }
 }
