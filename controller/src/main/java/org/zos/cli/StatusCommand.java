@@ -1,9 +1,8 @@
 package org.zos.cli;
 
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.PrintWriter;
 import java.util.List;
+import org.zos.agent.anima.AnimaRegistry;
 import org.zos.agent.anima.AnimaStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,9 +21,7 @@ final class StatusCommand extends HostCommand {
     void run(HostOptions.Host h, PrintWriter out) throws Exception {
         List<AnimaStatus> all = name == null ? h.animas.status() : List.of(h.animas.status(name));
         if (json) {
-            out.println(JsonMapper.builder().findAndAddModules().build()
-                    .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-                    .enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(all));
+            out.println(AnimaRegistry.JSON.writeValueAsString(all));
             return;
         }
         if (all.isEmpty()) {

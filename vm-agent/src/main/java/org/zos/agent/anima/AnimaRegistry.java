@@ -20,7 +20,8 @@ import org.zos.protocol.ZosException;
  * either the old record or the new one, never a torn one.
  */
 public final class AnimaRegistry {
-    static final ObjectMapper JSON = JsonMapper.builder().findAndAddModules().build()
+    /** The JSON form zos writes, on disk and for users: indented, dates as ISO-8601 text. */
+    public static final ObjectMapper JSON = JsonMapper.builder().findAndAddModules().build()
             .enable(SerializationFeature.INDENT_OUTPUT)
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
 
