@@ -1,6 +1,6 @@
 /**
- * The content-addressed chunk store for disks and memory images (filled by the image-store issue; its
- * format will be specified in {@code docs/store-format.md}). Until then an anima's saved memory state is
- * a plain libvirt state file beside its disk, checked by a SHA-256 digest.
+ * The content-addressed chunk store (docs/store-format.md). A {@link org.zos.store.Store} is a directory
+ * holding one {@link org.zos.store.AnimaStore} per anima: its wrapped key, packs of sealed chunks, their
+ * indexes and its manifests. Sub-packages hold the parts: chunking, crypto, chunk, pack, manifest.
  */
 package org.zos.store;

@@ -18,8 +18,8 @@ public record ChunkerParams(int min, int avg, int max) {
         if (Integer.bitCount(avg) != 1 || avg < 256) {
             throw new IllegalArgumentException("avg must be a power of two >= 256: " + avg);
         }
-        if (min < 64 || min >= avg || max <= avg || max > (1 << 26)) {
-            throw new IllegalArgumentException("need 64 <= min < avg < max <= 64 MiB: " + min + "/" + avg + "/" + max);
+        if (min < 64 || min >= avg || max <= avg || max > (1 << 24)) {
+            throw new IllegalArgumentException("need 64 <= min < avg < max <= 16 MiB: " + min + "/" + avg + "/" + max);
         }
     }
 

@@ -1,5 +1,6 @@
 package org.zos.agent.anima;
 
+import org.zos.store.Durable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -157,8 +158,7 @@ public final class AnimaManager {
 
     private Saved commitState(AnimaRecord record, AnimaPaths paths) throws IOException {
         if (Files.exists(paths.partialState())) {
-            Files.move(Durable.sync(paths.partialState()), paths.state(), StandardCopyOption.ATOMIC_MOVE);
-            Durable.syncDirectory(paths.dir());
+            Durable.commit(paths.partialState(), paths.state());
         }
         long bytes = Files.size(paths.state());
         String sha = sha256(paths.state());

@@ -1,5 +1,6 @@
 package org.zos.agent.anima;
 
+import org.zos.store.Durable;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -62,9 +63,7 @@ public final class AnimaRegistry {
         Path file = paths(record.name()).record();
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
-            Files.write(tmp, JSON.writeValueAsBytes(record));
-            Files.move(Durable.sync(tmp), file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            Durable.syncDirectory(file.getParent());
+            Durable.write(tmp, file, JSON.writeValueAsBytes(record));
         } catch (IOException e) {
             throw new UncheckedIOException("writing " + file, e);
         }

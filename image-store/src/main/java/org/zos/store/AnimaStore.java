@@ -1,0 +1,381 @@
+package org.zos.store;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+import org.zos.store.chunk.ChunkId;
+import org.zos.store.chunk.ChunkSealer;
+import org.zos.store.chunk.SealedChunk;
+import org.zos.store.chunking.ChunkerParams;
+import org.zos.store.crypto.KeyFile;
+import org.zos.store.crypto.MasterKey;
+import org.zos.store.crypto.StoreKeys;
+import org.zos.store.manifest.Manifest;
+import org.zos.store.manifest.ManifestCodec;
+import org.zos.store.manifest.ManifestFiles;
+import org.zos.store.pack.ChunkLocation;
+import org.zos.store.pack.Index;
+import org.zos.store.pack.PackFiles;
+import org.zos.store.pack.PackIndexFile;
+import org.zos.store.pack.PackReader;
+import org.zos.store.pack.PackWriter;
+
+/**
+ * One anima's part of a store, opened with the anima's master key: its sealed chunks in packs, their
+ * indexes, and the manifests of its images in generations. Every operation holds the store's lock
+ * (shared, or exclusive for gc and erase) while it runs, and reloads indexes other processes added.
+ * Safe for use by many threads and, through the lock, by many processes.
+ */
+public final class AnimaStore implements AutoCloseable {
+    static final Duration LOCK_WAIT = Duration.ofSeconds(30);
+
+    private final String animaId;
+    private final AnimaLayout layout;
+    private final StoreKeys keys;
+    private final ChunkSealer sealer;
+    private final ManifestCodec codec;
+    private final Index index = new Index();
+    private final PackReader reader;
+
+    AnimaStore(AnimaLayout layout, String animaId, MasterKey key) throws IOException {
+        this.animaId = animaId;
+        this.layout = layout;
+        this.keys = key.derive();
+        this.sealer = new ChunkSealer(keys);
+        this.codec = new ManifestCodec(animaId, keys.manifestKey(), sealer.hasher());
+        this.reader = new PackReader(layout.packs());
+        layout.create();
+        try (StoreLock lock = shared()) {
+            refresh();
+        }
+    }
+
+    public String animaId() {
+        return animaId;
+    }
+
+    public Path directory() {
+        return layout.dir();
+    }
+
+    /** Stores a file as the next generation of {@code image}. */
+    public Ingested ingest(String image, Path file, ChunkerParams params, WorkMeter meter) throws IOException {
+        meter.total(Files.size(file));
+        try (InputStream in = Files.newInputStream(file)) {
+            return ingest(image, in, params, meter);
+        }
+    }
+
+    /** Stores a stream as the next generation of {@code image}; the manifest is committed last. */
+    public Ingested ingest(String image, InputStream in, ChunkerParams params, WorkMeter meter) throws IOException {
+        Manifest.checkImageName(image);
+        try (StoreLock lock = shared(); PackWriter writer = new PackWriter(layout.packs(), index)) {
+            refresh();
+            Ingester.Result r;
+            try {
+                r = new Ingester(sealer, index, writer).run(in, params, meter);
+            } catch (IOException | RuntimeException e) {
+                writer.abort();
+                throw e;
+            }
+            for (int attempt = 0; ; attempt++) {
+                long generation = layout.manifests().latest(image) + 1;
+                Manifest m = Ingester.manifest(sealer, image, generation, params, r);
+                if (commitManifest(m)) {
+                    return new Ingested(m, r.newChunks(), r.newBytes(), r.sealedBytes());
+                }
+                if (attempt > 100) {
+                    throw new ZosException(ErrorCode.BUSY, "could not claim a generation of image " + image,
+                            "another process keeps adding generations; try again");
+                }
+            }
+        }
+    }
+
+    /** What one ingest made: the manifest, and what it added to the store (plaintext and sealed bytes). */
+    public record Ingested(Manifest manifest, long newChunks, long newBytes, long sealedBytes) {
+    }
+
+    /** Writes an image out to {@code out}, replacing it only once the whole image is written and verified. */
+    public void materialize(Manifest m, Path out, WorkMeter meter) throws IOException {
+        try (StoreLock lock = shared()) {
+            refresh();
+            new Materializer(sealer, index, reader).run(m, out, meter);
+        }
+    }
+
+    /** The manifest of a generation; {@code generation} 0 means the latest. */
+    public Manifest manifest(String image, long generation) throws IOException {
+        Manifest.checkImageName(image);
+        try (StoreLock lock = shared()) {
+            long g = generation > 0 ? generation : layout.manifests().latest(image);
+            Path file = layout.manifests().path(image, g);
+            if (g == 0 || !Files.exists(file)) {
+                throw new ZosException(ErrorCode.ANIMA_NOT_FOUND, "anima " + animaId + " has no image " + image
+                        + (generation > 0 ? " generation " + generation : ""), "list images with 'zos-vm store stats'");
+            }
+            return codec.decode(Files.readAllBytes(file), image + "@" + g);
+        }
+    }
+
+    /** All manifests, oldest generation first within each image. */
+    public List<Manifest> manifests() throws IOException {
+        try (StoreLock lock = shared()) {
+            return readManifests();
+        }
+    }
+
+    List<Manifest> readManifests() throws IOException {
+        List<Manifest> out = new ArrayList<>();
+        ManifestFiles mf = layout.manifests();
+        for (String image : mf.images()) {
+            for (long g : mf.generations(image)) {
+                out.add(codec.decode(Files.readAllBytes(mf.path(image, g)), image + "@" + g));
+            }
+        }
+        return out;
+    }
+
+    /** Which of these chunks this store lacks, in the order given. */
+    public Set<ChunkId> missing(Collection<ChunkId> ids) throws IOException {
+        try (StoreLock lock = shared()) {
+            refresh();
+            Set<ChunkId> out = new LinkedHashSet<>();
+            for (ChunkId id : ids) {
+                if (!index.contains(id)) {
+                    out.add(id);
+                }
+            }
+            return out;
+        }
+    }
+
+    public Set<ChunkId> missing(Manifest m) throws IOException {
+        return missing(m.chunkIds());
+    }
+
+    /** A chunk as it is stored, sealed, for sending to another host; nothing is decrypted. */
+    public SealedChunk exportChunk(ChunkId id) throws IOException {
+        try (StoreLock lock = shared()) {
+            ChunkLocation at = index.get(id);
+            if (at == null) {
+                refresh();
+                at = index.get(id);
+            }
+            if (at == null) {
+                throw new ZosException(ErrorCode.ANIMA_NOT_FOUND, "chunk " + id.shortHex() + " is not in the store of "
+                        + animaId, "ask for the chunks 'missing' reports before fetching them");
+            }
+            return reader.read(id, at);
+        }
+    }
+
+    /**
+     * Stores sealed chunks received from another host, as they are. With {@code verify} each one is also
+     * opened and checked before it is kept (the receiver holds the key); without it only its layout is
+     * checked. Chunks already held are skipped.
+     *
+     * @return how many chunks were new
+     */
+    public int importChunks(Iterable<SealedChunk> chunks, boolean verify) throws IOException {
+        int added = 0;
+        try (StoreLock lock = shared(); PackWriter writer = new PackWriter(layout.packs(), index)) {
+            refresh();
+            Set<ChunkId> seen = new java.util.HashSet<>();
+            try {
+                for (SealedChunk c : chunks) {
+                    String problem = c.layoutProblem();
+                    if (problem != null) {
+                        throw new ZosException(ErrorCode.INTEGRITY_ERROR, "received chunk " + c.id().shortHex()
+                                + " is malformed: " + problem, "the sender's store or the transfer is damaged");
+                    }
+                    if (verify) {
+                        sealer.open(c, "received");
+                    }
+                    if (!index.contains(c.id()) && seen.add(c.id())) {
+                        writer.add(c);
+                        added++;
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                writer.abort();
+                throw e;
+            }
+        }
+        return added;
+    }
+
+    /** A manifest file as stored (sealed), for sending to another host. */
+    public byte[] exportManifest(String image, long generation) throws IOException {
+        try (StoreLock lock = shared()) {
+            Path file = layout.manifests().path(Manifest.checkImageName(image), generation);
+            if (!Files.exists(file)) {
+                throw new ZosException(ErrorCode.ANIMA_NOT_FOUND, "anima " + animaId + " has no image " + image
+                        + " generation " + generation, "list images with 'zos-vm store stats'");
+            }
+            return Files.readAllBytes(file);
+        }
+    }
+
+    /** Files a manifest received from another host under its own image and generation, after opening it. */
+    public Manifest importManifest(byte[] file) throws IOException {
+        ManifestCodec.Label label = ManifestCodec.label(file);
+        Manifest m = codec.decode(file, label == null ? "received" : label.image() + "@" + label.generation());
+        Manifest.checkImageName(m.image());
+        try (StoreLock lock = shared()) {
+            Path tmp = layout.packs().temp("manifest-" + PackFiles.newPackId());
+            Files.write(tmp, file);
+            if (!layout.manifests().commit(tmp, m.image(), m.generation())) {
+                byte[] held = Files.readAllBytes(layout.manifests().path(m.image(), m.generation()));
+                Manifest mine = codec.decode(held, m.label());
+                if (!java.security.MessageDigest.isEqual(mine.digest(), m.digest())) {
+                    throw new ZosException(ErrorCode.ANIMA_EXISTS, "this store holds a different " + m.label(),
+                            "remove that generation first, or import under a new generation");
+                }
+            }
+        }
+        return m;
+    }
+
+    private boolean commitManifest(Manifest m) throws IOException {
+        Path tmp = layout.packs().temp("manifest-" + PackFiles.newPackId());
+        Files.write(tmp, codec.encode(m));
+        return layout.manifests().commit(tmp, m.image(), m.generation());
+    }
+
+    /** Checks the store; see {@link Checker}. */
+    public CheckReport check(boolean readData, double fraction, WorkMeter meter) throws IOException {
+        try (StoreLock lock = shared()) {
+            refresh();
+            return new Checker(layout, index, reader, sealer, codec).run(readData, fraction, meter);
+        }
+    }
+
+    /**
+     * Deletes all but the newest {@code keep} generations of each image ({@code keep} 0 keeps all), then
+     * every chunk no remaining manifest needs; packs that keep some chunks are rewritten.
+     */
+    public GcReport gc(int keep) throws IOException {
+        try (StoreLock lock = exclusive()) {
+            List<String> repaired = recover();
+            refresh();
+            return new Collector(layout, index, reader, this).run(keep, repaired);
+        }
+    }
+
+    /**
+     * Crypto-erase: destroys the anima's key file (overwritten, then deleted), then its manifests, indexes
+     * and packs. What is left on the disk's free blocks is sealed under a key that no longer exists.
+     *
+     * @return the number of files removed
+     */
+    public int erase() throws IOException {
+        StoreLock lock = exclusive();
+        try {
+            KeyFile.destroy(layout.key());
+            keys.destroy();
+            reader.close();
+            int[] n = {0};
+            try (Stream<Path> s = Files.walk(layout.dir())) {
+                for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    if (!p.equals(layout.lock())) {
+                        Files.delete(p);
+                        n[0]++;
+                    }
+                }
+            }
+            lock.forget();
+            return n[0];
+        } finally {
+            lock.close();
+            Files.deleteIfExists(layout.lock());
+            Files.deleteIfExists(layout.dir());
+        }
+    }
+
+    public StoreStats stats() throws IOException {
+        try (StoreLock lock = shared()) {
+            refresh();
+            return StoreStats.of(animaId, index, readManifests());
+        }
+    }
+
+    /** Loads index files this object has not seen and forgets packs whose index is gone. */
+    private void refresh() throws IOException {
+        List<String> onDisk = layout.packs().indexedIds();
+        Set<String> known = new java.util.HashSet<>();
+        index.packs().forEach(p -> known.add(p.pack()));
+        for (String pack : onDisk) {
+            if (!known.remove(pack)) {
+                PackIndexFile idx = readIndex(pack);
+                if (idx != null) {
+                    index.add(idx);
+                }
+            }
+        }
+        if (!known.isEmpty()) {
+            for (String gone : known) {
+                reader.evict(gone);
+            }
+            index.removeAll(known);
+        }
+    }
+
+    /** The index of a pack, or null if the index file is damaged (check reports it; gc rebuilds it). */
+    PackIndexFile readIndex(String pack) throws IOException {
+        try {
+            return PackIndexFile.decode(pack, Files.readAllBytes(layout.packs().indexOf(pack)));
+        } catch (java.nio.file.NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Repairs what a crash can leave, under the exclusive lock: removes temp files, and gives every pack
+     * whose index is missing or damaged a new index from a scan of the pack.
+     *
+     * @return what was repaired, one line each
+     */
+    List<String> recover() throws IOException {
+        List<String> done = new ArrayList<>();
+        try (Stream<Path> s = Files.list(layout.packs().tmp())) {
+            for (Path p : s.toList()) {
+                Files.deleteIfExists(p);
+                done.add("removed unfinished " + p.getFileName());
+            }
+        }
+        for (String pack : layout.packs().packIds()) {
+            if (readIndex(pack) == null) {
+                PackIndexFile scanned = PackReader.scan(layout.packs().pack(pack), pack);
+                if (scanned != null) {
+                    Durable.write(layout.packs().temp(pack + ".idx"), layout.packs().indexOf(pack), scanned.encode());
+                    done.add("rebuilt the index of pack " + pack + " (" + scanned.entries().size() + " chunks)");
+                }
+            }
+        }
+        return done;
+    }
+
+    StoreLock shared() throws IOException {
+        return StoreLock.shared(layout.lock(), LOCK_WAIT);
+    }
+
+    StoreLock exclusive() throws IOException {
+        return StoreLock.exclusive(layout.lock(), LOCK_WAIT);
+    }
+
+    @Override
+    public void close() throws IOException {
+        reader.close();
+    }
+}

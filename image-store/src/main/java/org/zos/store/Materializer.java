@@ -1,0 +1,95 @@
+package org.zos.store;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.concurrent.Future;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+import org.zos.store.chunk.ChunkSealer;
+import org.zos.store.chunk.SealedChunk;
+import org.zos.store.manifest.Manifest;
+import org.zos.store.manifest.ManifestEntry;
+import org.zos.store.pack.ChunkLocation;
+import org.zos.store.pack.Index;
+import org.zos.store.pack.PackReader;
+
+/**
+ * Writes an image back out from its manifest: into {@code <file>.part}, sparse (zero runs are holes),
+ * every chunk opened and checked by the workers and written at its offset; then fsync and rename, so the
+ * target is either the whole, verified image or absent.
+ */
+final class Materializer {
+    private final ChunkSealer sealer;
+    private final Index index;
+    private final PackReader reader;
+
+    Materializer(ChunkSealer sealer, Index index, PackReader reader) {
+        this.sealer = sealer;
+        this.index = index;
+        this.reader = reader;
+    }
+
+    void run(Manifest m, Path out, WorkMeter meter) throws IOException {
+        long lacking = m.chunkIds().stream().filter(id -> !index.contains(id)).count();
+        if (lacking > 0) {
+            throw new ZosException(ErrorCode.INTEGRITY_ERROR, "image " + m.label() + " needs " + lacking
+                    + " chunks this store does not hold", "import them from a host that holds the image");
+        }
+        meter.total(m.length());
+        Path part = out.resolveSibling(out.getFileName() + ".part");
+        Files.deleteIfExists(part);
+        try (RandomAccessFile raf = new RandomAccessFile(part.toFile(), "rw")) {
+            raf.setLength(m.length());
+            FileChannel ch = raf.getChannel();
+            ArrayDeque<Future<?>> queue = new ArrayDeque<>();
+            long offset = 0;
+            try {
+                for (ManifestEntry e : m.entries()) {
+                    long at = offset;
+                    offset += e.length();
+                    if (e.isZero()) {
+                        meter.add(e.length());
+                        continue;
+                    }
+                    queue.add(StoreThreads.POOL.submit(() -> {
+                        write(ch, e, at, m);
+                        meter.add(e.length());
+                        return null;
+                    }));
+                    while (queue.size() >= StoreThreads.IN_FLIGHT) {
+                        StoreThreads.await(queue.poll());
+                    }
+                }
+                while (!queue.isEmpty()) {
+                    StoreThreads.await(queue.poll());
+                }
+            } finally {
+                queue.forEach(f -> f.cancel(true));
+            }
+            ch.force(true);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(part);
+            throw e;
+        }
+        Durable.commit(part, out);
+    }
+
+    private void write(FileChannel ch, ManifestEntry e, long at, Manifest m) throws IOException {
+        ChunkLocation loc = index.get(e.id());
+        SealedChunk sealed = reader.read(e.id(), loc);
+        byte[] plain = sealer.open(sealed, loc.describe());
+        if (plain.length != e.length()) {
+            throw new ZosException(ErrorCode.INTEGRITY_ERROR, "chunk " + e.id().shortHex() + " has " + plain.length
+                    + " bytes but image " + m.label() + " expects " + e.length(), "the manifest is inconsistent");
+        }
+        ByteBuffer b = ByteBuffer.wrap(plain);
+        while (b.hasRemaining()) {
+            ch.write(b, at + b.position());
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package org.zos.store;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+import org.zos.store.crypto.KeyFile;
+import org.zos.store.crypto.MasterKey;
+
+/**
+ * A store directory: a {@code format} file ("zos-store 1") and one directory per anima under
+ * {@code animas/}. Each anima's data is sealed under its own master key, which rests in the anima's
+ * {@code key} file wrapped under the host's key-encryption key (KEK).
+ */
+public final class Store {
+    public static final String FORMAT = "zos-store 1";
+    private static final Pattern ANIMA = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+    private final Path root;
+
+    private Store(Path root) {
+        this.root = root;
+    }
+
+    /** Opens a store, creating it if the directory is empty or absent. */
+    public static Store open(Path root) throws IOException {
+        Files.createDirectories(root.resolve("animas"));
+        Path format = root.resolve("format");
+        if (!Files.exists(format)) {
+            Durable.write(root.resolve("format.tmp"), format, (FORMAT + "\n").getBytes(StandardCharsets.US_ASCII));
+        }
+        String found = Files.readString(format, StandardCharsets.US_ASCII).trim();
+        if (!found.equals(FORMAT)) {
+            throw new ZosException(found.startsWith("zos-store ") ? ErrorCode.VERSION_MISMATCH : ErrorCode.BAD_PARAMETER,
+                    "store " + root + " has format '" + found + "', this zos reads '" + FORMAT + "'",
+                    found.startsWith("zos-store ") ? "use the zos version that wrote it" : "this is not a zos store");
+        }
+        return new Store(root);
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public List<String> animas() throws IOException {
+        List<String> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(root.resolve("animas"))) {
+            s.filter(p -> Files.exists(p.resolve("key"))).map(p -> p.getFileName().toString()).sorted().forEach(out::add);
+        }
+        return out;
+    }
+
+    public boolean holds(String anima) {
+        return Files.exists(layout(anima).key());
+    }
+
+    /** Starts the store of a new anima with {@code key}, kept wrapped under {@code kek}. */
+    public AnimaStore create(String anima, MasterKey key, byte[] kek) throws IOException {
+        AnimaLayout layout = layout(anima);
+        if (Files.exists(layout.key())) {
+            throw new ZosException(ErrorCode.ANIMA_EXISTS, "store " + root + " holds anima " + anima + " already",
+                    "open it, or erase it first with 'zos-vm store erase " + anima + "'");
+        }
+        layout.create();
+        Durable.write(layout.dir().resolve("key.tmp"), layout.key(), KeyFile.wrap(kek, anima, key));
+        return new AnimaStore(layout, anima, key);
+    }
+
+    /** Opens an anima's store with its key file, unwrapped under {@code kek}. */
+    public AnimaStore open(String anima, byte[] kek) throws IOException {
+        AnimaLayout layout = layout(anima);
+        if (!Files.exists(layout.key())) {
+            throw new ZosException(ErrorCode.ANIMA_NOT_FOUND, "store " + root + " holds no anima " + anima,
+                    "list what it holds with 'zos-vm store stats'");
+        }
+        MasterKey key = KeyFile.unwrap(kek, anima, Files.readAllBytes(layout.key()), layout.key());
+        try {
+            return new AnimaStore(layout, anima, key);
+        } finally {
+            key.destroy();
+        }
+    }
+
+    /** Opens an anima's store, creating it with a new random key if it does not exist. */
+    public AnimaStore openOrCreate(String anima, byte[] kek) throws IOException {
+        return holds(anima) ? open(anima, kek) : create(anima, MasterKey.generate(), kek);
+    }
+
+    /**
+     * The host's key-encryption key: 32 random bytes in {@code file} (mode 0600), made on first use.
+     */
+    public static byte[] hostKek(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            Files.createDirectories(file.getParent());
+            byte[] kek = new byte[32];
+            new SecureRandom().nextBytes(kek);
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.deleteIfExists(tmp);
+            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Durable.write(tmp, file, kek);
+        }
+        byte[] kek = Files.readAllBytes(file);
+        if (kek.length != 32) {
+            throw new ZosException(ErrorCode.INTEGRITY_ERROR, "key-encryption key " + file + " has " + kek.length
+                    + " bytes, not 32", "restore it from a backup; without it this host's animas cannot be read");
+        }
+        return kek;
+    }
+
+    private AnimaLayout layout(String anima) {
+        if (anima == null || !ANIMA.matcher(anima).matches()) {
+            throw new ZosException(ErrorCode.BAD_PARAMETER, "'" + anima + "' is not a valid anima name",
+                    "use letters, digits, '.', '_' and '-', starting with a letter or digit");
+        }
+        return new AnimaLayout(root.resolve("animas").resolve(anima));
+    }
+}

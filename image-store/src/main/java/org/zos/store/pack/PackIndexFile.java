@@ -1,0 +1,77 @@
+package org.zos.store.pack;
+
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import org.zos.store.chunk.ChunkId;
+
+/**
+ * The index file of one pack: which chunks the pack holds and where. It ends with a SHA-256 of everything
+ * before it, so a torn or damaged index is noticed when the store opens (and rebuilt from its pack).
+ */
+public record PackIndexFile(String pack, long packLength, List<Entry> entries) {
+
+    /** One chunk in the pack. */
+    public record Entry(ChunkId id, long offset, int length) {
+    }
+
+    public byte[] encode() {
+        ByteBuffer b = ByteBuffer.allocate(PackFormat.INDEX_HEADER + entries.size() * PackFormat.INDEX_ENTRY
+                + PackFormat.DIGEST);
+        b.put(PackFormat.INDEX_MAGIC).putShort((short) PackFormat.VERSION).put(HexFormat.of().parseHex(pack))
+                .putLong(packLength).putInt(entries.size());
+        for (Entry e : entries) {
+            b.put(e.id().bytes()).putLong(e.offset()).putInt(e.length());
+        }
+        b.put(sha256(b.array(), b.position()));
+        return b.array();
+    }
+
+    /**
+     * Reads an index file.
+     *
+     * @return the index, or null if the bytes are not a sound version 1 index of {@code pack}
+     */
+    public static PackIndexFile decode(String pack, byte[] bytes) {
+        int fixed = PackFormat.INDEX_HEADER + PackFormat.DIGEST;
+        if (bytes.length < fixed || !Arrays.equals(bytes, 0, 6, PackFormat.INDEX_MAGIC, 0, 6)) {
+            return null;
+        }
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        b.position(6);
+        if (b.getShort() != PackFormat.VERSION) {
+            return null;
+        }
+        byte[] packId = new byte[16];
+        b.get(packId);
+        long packLength = b.getLong();
+        int count = b.getInt();
+        if (count < 0 || (long) count * PackFormat.INDEX_ENTRY != bytes.length - fixed
+                || !HexFormat.of().formatHex(packId).equals(pack)
+                || !Arrays.equals(sha256(bytes, bytes.length - PackFormat.DIGEST), 0, PackFormat.DIGEST,
+                        bytes, bytes.length - PackFormat.DIGEST, bytes.length)) {
+            return null;
+        }
+        List<Entry> entries = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            byte[] id = new byte[ChunkId.LENGTH];
+            b.get(id);
+            entries.add(new Entry(ChunkId.wrap(id), b.getLong(), b.getInt()));
+        }
+        return new PackIndexFile(pack, packLength, List.copyOf(entries));
+    }
+
+    static byte[] sha256(byte[] b, int len) {
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            d.update(b, 0, len);
+            return d.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
