@@ -124,7 +124,7 @@ public final class AnimaStore implements AutoCloseable {
                 throw new ZosException(ErrorCode.ANIMA_NOT_FOUND, "anima " + animaId + " has no image " + image
                         + (generation > 0 ? " generation " + generation : ""), "list images with 'zos-vm store stats'");
             }
-            return codec.decode(Files.readAllBytes(file), image + "@" + g);
+            return codec.decode(Files.readAllBytes(file), image, g);
         }
     }
 
@@ -140,7 +140,7 @@ public final class AnimaStore implements AutoCloseable {
         ManifestFiles mf = layout.manifests();
         for (String image : mf.images()) {
             for (long g : mf.generations(image)) {
-                out.add(codec.decode(Files.readAllBytes(mf.path(image, g)), image + "@" + g));
+                out.add(codec.decode(Files.readAllBytes(mf.path(image, g)), image, g));
             }
         }
         return out;
@@ -237,7 +237,7 @@ public final class AnimaStore implements AutoCloseable {
             Files.write(tmp, file);
             if (!layout.manifests().commit(tmp, m.image(), m.generation())) {
                 byte[] held = Files.readAllBytes(layout.manifests().path(m.image(), m.generation()));
-                Manifest mine = codec.decode(held, m.label());
+                Manifest mine = codec.decode(held, m.image(), m.generation());
                 if (!java.security.MessageDigest.isEqual(mine.digest(), m.digest())) {
                     throw new ZosException(ErrorCode.ANIMA_EXISTS, "this store holds a different " + m.label(),
                             "remove that generation first, or import under a new generation");
@@ -288,7 +288,7 @@ public final class AnimaStore implements AutoCloseable {
             int[] n = {0};
             try (Stream<Path> s = Files.walk(layout.dir())) {
                 for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    if (!p.equals(layout.lock())) {
+                    if (!p.equals(layout.lock()) && !p.equals(layout.dir())) {
                         Files.delete(p);
                         n[0]++;
                     }

@@ -106,7 +106,7 @@ final class Checker {
                 n++;
                 Manifest m;
                 try {
-                    m = codec.decode(Files.readAllBytes(mf.path(image, g)), image + "@" + g);
+                    m = codec.decode(Files.readAllBytes(mf.path(image, g)), image, g);
                 } catch (ZosException e) {
                     problems.add(e.getMessage());
                     continue;

@@ -6,6 +6,10 @@ package org.zos.store.chunking;
  *
  * <p>A cut point depends only on the bytes of the chunk it ends, so the same content gives the same
  * chunks wherever it stands in an image, and an insertion disturbs only the chunks it touches.
+ *
+ * <p>Zero runs: a chunk that begins with at least {@code min} zero bytes ends at the first non-zero byte
+ * (or at {@code max}), so a run of zeros becomes zero chunks that cost only their length, and the data
+ * after a run always starts a new chunk.
  */
 public final class FastCdc {
     private final ChunkerParams params;
@@ -32,6 +36,13 @@ public final class FastCdc {
             return len;
         }
         int n = Math.min(len, params.max());
+        int zeros = 0;
+        while (zeros < n && buf[off + zeros] == 0) {
+            zeros++;
+        }
+        if (zeros >= params.min()) {
+            return zeros;
+        }
         int normal = Math.min(n, params.avg());
         long[] gear = GearTable.GEAR;
         long h = 0;

@@ -98,6 +98,19 @@ public final class ManifestCodec {
     }
 
     /**
+     * Opens the manifest file filed as generation {@code generation} of {@code image}; a file that holds
+     * another generation or image (renamed, or rolled back by copying) is refused.
+     */
+    public Manifest decode(byte[] file, String image, long generation) {
+        Label label = label(file);
+        String what = image + "@" + generation;
+        if (label != null && (!label.image().equals(image) || label.generation() != generation)) {
+            throw corrupt(what, "the file holds " + label.image() + "@" + label.generation() + " (renamed or copied)");
+        }
+        return decode(file, what);
+    }
+
+    /**
      * Opens a manifest file.
      *
      * @param what names the file in errors

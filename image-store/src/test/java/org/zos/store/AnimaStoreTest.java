@@ -1,0 +1,153 @@
+package org.zos.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+import org.zos.store.chunk.ChunkId;
+import org.zos.store.chunk.SealedChunk;
+import org.zos.store.chunking.ChunkerParams;
+import org.zos.store.crypto.MasterKey;
+import org.zos.store.manifest.Manifest;
+
+class AnimaStoreTest {
+    static final ChunkerParams P = ChunkerParams.DEFAULT;
+    @TempDir
+    Path tmp;
+    byte[] kek = new byte[32];
+    Store store;
+
+    @BeforeEach
+    void open() throws Exception {
+        store = Store.open(tmp.resolve("store"));
+    }
+
+    @Test
+    void roundTripKeepsEveryByteAndLeavesZeroRunsAsHoles() throws Exception {
+        byte[] image = TestImages.mixed(1, 6 << 20);
+        try (AnimaStore s = store.create("work", MasterKey.generate(), kek)) {
+            AnimaStore.Ingested in = s.ingest("disk", TestImages.write(tmp, "disk.img", image), P, new WorkMeter());
+            Manifest m = in.manifest();
+            assertEquals(1, m.generation());
+            assertEquals(image.length, m.length());
+            assertTrue(m.zeroBytes() > 0, "the test image has zero runs");
+            assertTrue(in.sealedBytes() < image.length - m.zeroBytes(), "text compresses");
+            Path out = tmp.resolve("out.img");
+            s.materialize(m, out, new WorkMeter());
+            assertArrayEquals(image, Files.readAllBytes(out));
+            long allocated = TestImages.allocatedBytes(out);
+            assertTrue(allocated < image.length - m.zeroBytes() / 2, "zero runs are holes: " + allocated);
+            assertFalse(Files.exists(tmp.resolve("out.img.part")));
+        }
+    }
+
+    @Test
+    void sameImageTwiceAddsNothingAndAnInsertionAddsLittle() throws Exception {
+        byte[] image = TestImages.mixed(2, 8 << 20);
+        byte[] shifted = new byte[image.length + 100];
+        System.arraycopy(image, 0, shifted, 0, 3 << 20);
+        System.arraycopy(image, 3 << 20, shifted, (3 << 20) + 100, image.length - (3 << 20));
+        try (AnimaStore s = store.create("work", MasterKey.generate(), kek)) {
+            s.ingest("disk", new ByteArrayInputStream(image), P, new WorkMeter());
+            AnimaStore.Ingested again = s.ingest("disk", new ByteArrayInputStream(image), P, new WorkMeter());
+            assertEquals(0, again.newChunks());
+            assertEquals(2, again.manifest().generation());
+            AnimaStore.Ingested ins = s.ingest("disk", new ByteArrayInputStream(shifted), P, new WorkMeter());
+            assertTrue(ins.newBytes() <= 2 * P.max(), "an insertion changes the chunks around it only: " + ins.newBytes());
+            Path out = tmp.resolve("shifted");
+            s.materialize(s.manifest("disk", 3), out, new WorkMeter());
+            assertArrayEquals(shifted, Files.readAllBytes(out));
+        }
+    }
+
+    @Test
+    void sealedChunksAndManifestsMoveToAnotherStoreWithoutBeingOpened() throws Exception {
+        byte[] image = TestImages.mixed(3, 3 << 20);
+        MasterKey key = MasterKey.generate();
+        Store other = Store.open(tmp.resolve("other"));
+        try (AnimaStore a = store.create("work", key, kek); AnimaStore b = other.create("work", key, new byte[32])) {
+            Manifest m = a.ingest("memory", new ByteArrayInputStream(image), P, new WorkMeter()).manifest();
+            List<SealedChunk> sent = new ArrayList<>();
+            for (ChunkId id : b.missing(m)) {
+                sent.add(a.exportChunk(id));
+            }
+            assertEquals(m.chunkIds().size(), sent.size());
+            assertEquals(sent.size(), b.importChunks(sent, false));
+            assertEquals(0, b.importChunks(sent, true), "chunks held already are skipped");
+            Manifest got = b.importManifest(a.exportManifest("memory", m.generation()));
+            assertTrue(b.missing(got).isEmpty());
+            Path out = tmp.resolve("copy");
+            b.materialize(got, out, new WorkMeter());
+            assertArrayEquals(image, Files.readAllBytes(out));
+        }
+    }
+
+    @Test
+    void anotherAnimasKeyNamesTheSameContentDifferently() throws Exception {
+        byte[] image = TestImages.mixed(4, 1 << 20);
+        try (AnimaStore a = store.create("a", MasterKey.generate(), kek);
+                AnimaStore b = store.create("b", MasterKey.generate(), kek)) {
+            Manifest ma = a.ingest("disk", new ByteArrayInputStream(image), P, new WorkMeter()).manifest();
+            Manifest mb = b.ingest("disk", new ByteArrayInputStream(image), P, new WorkMeter()).manifest();
+            assertTrue(ma.chunkIds().stream().noneMatch(mb.chunkIds()::contains));
+            SealedChunk foreign = a.exportChunk(ma.chunkIds().iterator().next());
+            ZosException e = assertThrows(ZosException.class, () -> b.importChunks(List.of(foreign), true));
+            assertEquals(ErrorCode.INTEGRITY_ERROR, e.code());
+            assertThrows(ZosException.class, () -> b.importManifest(a.exportManifest("disk", 1)));
+        }
+    }
+
+    @Test
+    void gcKeepsWhatTheNewestGenerationsNeed() throws Exception {
+        try (AnimaStore s = store.create("work", MasterKey.generate(), kek)) {
+            byte[] v1 = TestImages.mixed(5, 4 << 20);
+            byte[] v2 = TestImages.mixed(6, 4 << 20);
+            s.ingest("disk", new ByteArrayInputStream(v1), P, new WorkMeter());
+            s.ingest("disk", new ByteArrayInputStream(v2), P, new WorkMeter());
+            s.ingest("memory", new ByteArrayInputStream(v1), P, new WorkMeter());
+            GcReport none = s.gc(0);
+            assertEquals(0, none.chunksRemoved());
+            GcReport r = s.gc(1);
+            assertEquals(1, r.generationsRemoved());
+            assertEquals(0, r.chunksRemoved(), "memory@1 still needs disk@1's chunks");
+            s.ingest("memory", new ByteArrayInputStream(v2), P, new WorkMeter());
+            r = s.gc(1);
+            assertTrue(r.chunksRemoved() > 0 && r.bytesFreed() > 0, r.toString());
+            assertTrue(s.check(true, 1, new WorkMeter()).ok());
+            Path out = tmp.resolve("v2");
+            s.materialize(s.manifest("disk", 0), out, new WorkMeter());
+            assertArrayEquals(v2, Files.readAllBytes(out));
+        }
+    }
+
+    @Test
+    void reopenedWithTheKekFindsEverythingAndAWrongKekIsRefused() throws Exception {
+        byte[] image = TestImages.mixed(7, 1 << 20);
+        try (AnimaStore s = store.create("work", MasterKey.generate(), kek)) {
+            s.ingest("disk", new ByteArrayInputStream(image), P, new WorkMeter());
+        }
+        try (AnimaStore s = Store.open(tmp.resolve("store")).open("work", kek)) {
+            assertTrue(s.missing(s.manifest("disk", 0)).isEmpty());
+        }
+        byte[] wrong = new byte[32];
+        wrong[0] = 1;
+        ZosException e = assertThrows(ZosException.class, () -> store.open("work", wrong));
+        assertEquals(ErrorCode.INTEGRITY_ERROR, e.code());
+        assertEquals(ErrorCode.ANIMA_NOT_FOUND, assertThrows(ZosException.class, () -> store.open("none", kek)).code());
+        assertEquals(ErrorCode.ANIMA_EXISTS,
+                assertThrows(ZosException.class, () -> store.create("work", MasterKey.generate(), kek)).code());
+        assertEquals(ErrorCode.BAD_PARAMETER, assertThrows(ZosException.class, () -> store.open("../x", kek)).code());
+    }
+}
