@@ -2,10 +2,15 @@ package org.zos.cli;
 
 import java.io.PrintWriter;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Supplier;
 import org.zos.agent.hypervisor.LibvirtHypervisor;
+import org.zos.agent.hypervisor.LibvirtHypervisor.JobProgress;
+import org.zos.store.WorkMeter;
 
 /**
- * A progress line for long libvirt jobs (save, restore): bytes done of the total, rate and ETA, redrawn
+ * A progress line for long work (libvirt's save and restore, the store's ingest, materialize and check):
+ * bytes done of the total, rate and ETA, redrawn
  * on stderr four times a second while the job runs. Shown only on a terminal (or with ZOS_PROGRESS=1), so
  * scripts and logs get the final result line alone.
  */
@@ -15,11 +20,11 @@ final class Progress implements AutoCloseable {
     private volatile boolean done;
     private volatile boolean drew;
 
-    private Progress(LibvirtHypervisor hypervisor, String name, String verb, PrintWriter err) {
+    private Progress(Supplier<Optional<JobProgress>> source, String verb, PrintWriter err) {
         this.err = err;
         this.thread = new Thread(() -> {
             while (!done) {
-                hypervisor.jobProgress(name).ifPresent(p -> {
+                source.get().ifPresent(p -> {
                     err.print("\r" + line(verb, p.processed(), p.total(), p.elapsedMillis()) + "   ");
                     err.flush();
                     drew = true;
@@ -35,7 +40,15 @@ final class Progress implements AutoCloseable {
     }
 
     static Progress of(LibvirtHypervisor hypervisor, String name, String verb, PrintWriter err) {
-        Progress p = new Progress(hypervisor, name, verb, err);
+        return start(new Progress(() -> hypervisor.jobProgress(name), verb, err));
+    }
+
+    static Progress of(WorkMeter meter, String verb, PrintWriter err) {
+        return start(new Progress(() -> Optional.of(new JobProgress(meter.done(), meter.total(), meter.elapsedMillis())),
+                verb, err));
+    }
+
+    private static Progress start(Progress p) {
         if (System.console() != null || "1".equals(System.getenv("ZOS_PROGRESS"))) {
             p.thread.start();
         }

@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
 @Command(name = "zos-vm", mixinStandardHelpOptions = true, version = "zos-vm 0.1.0",
         description = "Carry your whole working environment, the anima (one libvirt VM), from host to host.",
         subcommands = {InitCommand.class, StatusCommand.class, StartCommand.class, SuspendCommand.class,
-                ResumeCommand.class, ShutdownCommand.class, RemoveCommand.class, DemoCommand.class,
+                ResumeCommand.class, ShutdownCommand.class, RemoveCommand.class, DemoCommand.class, StoreCommand.class,
+                BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class ZosVm implements Runnable {
 

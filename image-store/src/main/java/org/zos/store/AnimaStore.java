@@ -83,7 +83,8 @@ public final class AnimaStore implements AutoCloseable {
             refresh();
             Ingester.Result r;
             try {
-                r = new Ingester(sealer, index, writer).run(in, params, meter);
+                Manifest previous = layout.manifests().latest(image) > 0 ? manifest(image, 0) : null;
+                r = new Ingester(sealer, index, writer, previous, this::basePlain).run(in, params, meter);
             } catch (IOException | RuntimeException e) {
                 writer.abort();
                 throw e;
@@ -110,7 +111,7 @@ public final class AnimaStore implements AutoCloseable {
     public void materialize(Manifest m, Path out, WorkMeter meter) throws IOException {
         try (StoreLock lock = shared()) {
             refresh();
-            new Materializer(sealer, index, reader).run(m, out, meter);
+            new Materializer(sealer, index, reader, this::basePlain).run(m, out, meter);
         }
     }
 
@@ -164,6 +165,25 @@ public final class AnimaStore implements AutoCloseable {
         return missing(m.chunkIds());
     }
 
+    /**
+     * The chunks to send so a store holding none of {@code ids} can open them all: the ids, with the base
+     * of each delta chunk among them placed before it.
+     */
+    public Set<ChunkId> withBases(Collection<ChunkId> ids) throws IOException {
+        try (StoreLock lock = shared()) {
+            refresh();
+            Set<ChunkId> out = new LinkedHashSet<>();
+            for (ChunkId id : ids) {
+                ChunkLocation at = index.get(id);
+                if (at != null && at.base() != null) {
+                    out.add(at.base());
+                }
+                out.add(id);
+            }
+            return out;
+        }
+    }
+
     /** A chunk as it is stored, sealed, for sending to another host; nothing is decrypted. */
     public SealedChunk exportChunk(ChunkId id) throws IOException {
         try (StoreLock lock = shared()) {
@@ -200,7 +220,10 @@ public final class AnimaStore implements AutoCloseable {
                                 + " is malformed: " + problem, "the sender's store or the transfer is damaged");
                     }
                     if (verify) {
-                        sealer.open(c, "received");
+                        if (c.base() != null && !index.contains(c.base()) && seen.contains(c.base())) {
+                            writer.flush();
+                        }
+                        sealer.open(c, "received", this::basePlain);
                     }
                     if (!index.contains(c.id()) && seen.add(c.id())) {
                         writer.add(c);
@@ -257,7 +280,7 @@ public final class AnimaStore implements AutoCloseable {
     public CheckReport check(boolean readData, double fraction, WorkMeter meter) throws IOException {
         try (StoreLock lock = shared()) {
             refresh();
-            return new Checker(layout, index, reader, sealer, codec).run(readData, fraction, meter);
+            return new Checker(layout, index, reader, sealer, codec, this::basePlain).run(readData, fraction, meter);
         }
     }
 
@@ -364,6 +387,24 @@ public final class AnimaStore implements AutoCloseable {
             }
         }
         return done;
+    }
+
+    /**
+     * The plaintext of a chunk that serves as base of delta chunks; a base is never itself a delta.
+     *
+     * @throws ZosException INTEGRITY_ERROR if the base is missing or damaged
+     */
+    byte[] basePlain(ChunkId base) {
+        ChunkLocation at = index.get(base);
+        if (at == null) {
+            throw new ZosException(ErrorCode.INTEGRITY_ERROR, "base chunk " + base.shortHex() + " of a delta chunk is"
+                    + " missing", "fetch the base (it travels with every delta) or run 'zos-vm store check'");
+        }
+        try {
+            return sealer.open(reader.read(base, at), at.describe());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     StoreLock shared() throws IOException {

@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 import org.zos.protocol.ZosException;
 import org.zos.store.chunk.ChunkId;
 import org.zos.store.chunk.ChunkSealer;
@@ -35,10 +36,13 @@ final class Checker {
     private final PackReader reader;
     private final ChunkSealer sealer;
     private final ManifestCodec codec;
+    private final Function<ChunkId, byte[]> bases;
     private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
     private final Map<ChunkId, Set<String>> users = new HashMap<>();
 
-    Checker(AnimaLayout layout, Index index, PackReader reader, ChunkSealer sealer, ManifestCodec codec) {
+    Checker(AnimaLayout layout, Index index, PackReader reader, ChunkSealer sealer, ManifestCodec codec,
+            Function<ChunkId, byte[]> bases) {
+        this.bases = bases;
         this.layout = layout;
         this.index = index;
         this.reader = reader;
@@ -81,7 +85,7 @@ final class Checker {
                     if (fraction < 1 && ThreadLocalRandom.current().nextDouble() >= fraction) {
                         continue;
                     }
-                    ChunkLocation at = new ChunkLocation(p.pack(), e.offset(), e.length());
+                    ChunkLocation at = new ChunkLocation(p.pack(), e);
                     queue.add(StoreThreads.POOL.submit(() -> readChunk(e.id(), at)));
                     while (queue.size() >= StoreThreads.IN_FLIGHT) {
                         read[1] += StoreThreads.await(queue.poll());
@@ -114,7 +118,8 @@ final class Checker {
                 List<ChunkId> lacking = new ArrayList<>();
                 for (ChunkId id : m.chunkIds()) {
                     users.computeIfAbsent(id, k -> new TreeSet<>()).add(m.label());
-                    if (!index.contains(id)) {
+                    ChunkLocation at = index.get(id);
+                    if (at == null || (at.base() != null && !index.contains(at.base()))) {
                         lacking.add(id);
                     }
                 }
@@ -129,7 +134,7 @@ final class Checker {
 
     private long readChunk(ChunkId id, ChunkLocation at) {
         try {
-            sealer.open(reader.read(id, at), at.describe());
+            sealer.open(reader.read(id, at), at.describe(), bases);
         } catch (ZosException | IOException e) {
             Set<String> hurt = users.get(id);
             problems.add(e.getMessage() + (hurt == null ? " (no image uses it)" : "; it hurts " + String.join(", ", hurt)));

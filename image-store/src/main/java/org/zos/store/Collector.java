@@ -50,6 +50,12 @@ final class Collector {
         for (Manifest m : store.readManifests()) {
             live.addAll(m.chunkIds());
         }
+        for (ChunkId id : List.copyOf(live)) {
+            ChunkLocation at = index.get(id);
+            if (at != null && at.base() != null) {
+                live.add(at.base());
+            }
+        }
         List<String> dead = new ArrayList<>();
         int removed = 0;
         int rewritten = 0;
@@ -68,7 +74,7 @@ final class Collector {
                     continue;
                 }
                 for (PackIndexFile.Entry e : keepers) {
-                    writer.add(reader.read(e.id(), new ChunkLocation(p.pack(), e.offset(), e.length())));
+                    writer.add(reader.read(e.id(), new ChunkLocation(p.pack(), e)));
                 }
                 dead.add(p.pack());
                 chunksRemoved += p.entries().size() - keepers.size();

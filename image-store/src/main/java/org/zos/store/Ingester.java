@@ -7,9 +7,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
+import java.util.function.Function;
 import org.zos.store.chunk.ChunkId;
 import org.zos.store.chunk.ChunkSealer;
 import org.zos.store.chunk.SealedChunk;
@@ -18,86 +17,134 @@ import org.zos.store.chunking.Chunker;
 import org.zos.store.chunking.ChunkerParams;
 import org.zos.store.manifest.Manifest;
 import org.zos.store.manifest.ManifestEntry;
+import org.zos.store.pack.ChunkLocation;
 import org.zos.store.pack.Index;
 import org.zos.store.pack.PackWriter;
 
 /**
- * Turns a stream into chunks in the store and the entries of its manifest. The calling thread chunks;
- * the workers name each chunk and, when the store lacks it, compress and seal it; the calling thread
- * then appends new chunks to packs in stream order. At most {@link StoreThreads#IN_FLIGHT} chunks are in
- * memory at once.
+ * Turns a stream into chunks in the store and the entries of its manifest. The calling thread chunks and
+ * names each chunk (HMAC-SHA256 is four times faster than zstd, so it keeps up); when the store lacks a
+ * chunk, a worker compresses and seals it, and the calling thread appends sealed chunks to packs as they
+ * come. At most {@link StoreThreads#IN_FLIGHT} chunks wait for sealing at once.
+ *
+ * <p>Delta chunks: when the image has an earlier generation, a new chunk is also compressed against its
+ * likely earlier version, and stored as a delta when that is smaller. A page changed in a memory image
+ * then costs about the page, not the whole chunk around it. The earlier version is found by alignment:
+ * the last chunk that both generations share is an anchor, and the new chunk is matched to the earlier
+ * chunk at the same distance past the anchor (so bytes inserted or removed before it do not mislead).
+ * If that chunk is itself a delta, its base is used instead, so no delta depends on another delta.
  */
 final class Ingester {
     /** What ingesting one stream gave. */
     record Result(List<ManifestEntry> entries, long length, long newChunks, long newBytes, long sealedBytes) {
     }
 
-    private record Piece(ChunkId id, int length, SealedChunk sealed) {
-    }
 
     private final ChunkSealer sealer;
     private final Index index;
     private final PackWriter writer;
-    private final Set<ChunkId> claimed = ConcurrentHashMap.newKeySet();
+    private final Function<ChunkId, byte[]> bases;
+    private final long[] previousStarts;
+    private final List<ManifestEntry> previousEntries;
+    private final java.util.Map<ChunkId, Integer> previousAt = new java.util.HashMap<>();
+    private final Set<ChunkId> claimed = new java.util.HashSet<>();
+    private final ArrayDeque<Future<SealedChunk>> sealing = new ArrayDeque<>();
+    private long anchorNew;
+    private long anchorOld;
     private final List<ManifestEntry> entries = new ArrayList<>();
     private long length;
     private long newChunks;
     private long newBytes;
     private long sealedBytes;
 
-    Ingester(ChunkSealer sealer, Index index, PackWriter writer) {
+    Ingester(ChunkSealer sealer, Index index, PackWriter writer, Manifest previous, Function<ChunkId, byte[]> bases) {
         this.sealer = sealer;
         this.index = index;
         this.writer = writer;
+        this.bases = bases;
+        this.previousEntries = previous == null ? List.of() : previous.entries();
+        this.previousStarts = new long[previousEntries.size()];
+        long at = 0;
+        for (int i = 0; i < previousStarts.length; i++) {
+            previousStarts[i] = at;
+            at += previousEntries.get(i).length();
+            if (!previousEntries.get(i).isZero()) {
+                previousAt.putIfAbsent(previousEntries.get(i).id(), i);
+            }
+        }
     }
 
     Result run(InputStream in, ChunkerParams params, WorkMeter meter) throws IOException {
         Chunker chunker = new Chunker(in, params);
-        ArrayDeque<Future<Piece>> queue = new ArrayDeque<>();
         try {
             for (Chunk c; (c = chunker.next()) != null; ) {
-                Chunk chunk = c;
-                queue.add(chunk.zero() ? CompletableFuture.completedFuture(new Piece(null, chunk.length(), null))
-                        : StoreThreads.POOL.submit(() -> piece(chunk)));
-                while (queue.size() >= StoreThreads.IN_FLIGHT) {
-                    take(queue.poll(), meter);
-                }
+                take(c, c.zero() ? null : sealer.id(c.data()), meter);
             }
-            while (!queue.isEmpty()) {
-                take(queue.poll(), meter);
+            while (!sealing.isEmpty()) {
+                store(sealing.poll());
             }
             writer.flush();
         } finally {
-            queue.forEach(f -> f.cancel(true));
+            sealing.forEach(f -> f.cancel(true));
         }
         return new Result(List.copyOf(entries), length, newChunks, newBytes, sealedBytes);
     }
 
-    private Piece piece(Chunk c) {
-        ChunkId id = sealer.id(c.data());
-        if (index.contains(id) || !claimed.add(id)) {
-            return new Piece(id, c.length(), null);
+    /** In stream order: records the chunk in the manifest and, if it is new, has a worker seal it. */
+    private void take(Chunk c, ChunkId id, WorkMeter meter) throws IOException {
+        if (id != null) {
+            Integer old = previousAt.get(id);
+            if (old != null) {
+                anchorNew = c.offset() + c.length();
+                anchorOld = previousStarts[old] + c.length();
+            }
+            if (!index.contains(id) && claimed.add(id)) {
+                ChunkId base = baseFor(anchorOld + (c.offset() - anchorNew) + c.length() / 2);
+                sealing.add(StoreThreads.POOL.submit(() -> base == null ? sealer.seal(id, c.data())
+                        : sealer.seal(id, c.data(), base, bases.apply(base))));
+                newChunks++;
+                newBytes += c.length();
+                while (sealing.size() >= StoreThreads.IN_FLIGHT || (!sealing.isEmpty() && sealing.peek().isDone())) {
+                    store(sealing.poll());
+                }
+            }
         }
-        return new Piece(id, c.length(), sealer.seal(id, c.data()));
+        length += c.length();
+        meter.add(c.length());
+        if (id == null && !entries.isEmpty() && entries.get(entries.size() - 1).isZero()
+                && (long) entries.get(entries.size() - 1).length() + c.length() <= Integer.MAX_VALUE) {
+            ManifestEntry last = entries.remove(entries.size() - 1);
+            entries.add(ManifestEntry.zero(last.length() + c.length()));
+        } else {
+            entries.add(new ManifestEntry(id, c.length()));
+        }
     }
 
-    private void take(Future<Piece> f, WorkMeter meter) throws IOException {
-        Piece p = StoreThreads.await(f);
-        if (p.sealed() != null) {
-            writer.add(p.sealed());
-            newChunks++;
-            newBytes += p.length();
-            sealedBytes += p.sealed().bytes().length;
+    private void store(Future<SealedChunk> f) throws IOException {
+        SealedChunk s = StoreThreads.await(f);
+        writer.add(s);
+        sealedBytes += s.bytes().length;
+    }
+
+    /** The committed, non-delta chunk that held {@code offset} in the previous generation, if any. */
+    private ChunkId baseFor(long offset) {
+        int i = java.util.Arrays.binarySearch(previousStarts, offset);
+        if (i < 0) {
+            i = -i - 2;
         }
-        length += p.length();
-        meter.add(p.length());
-        if (p.id() == null && !entries.isEmpty() && entries.get(entries.size() - 1).isZero()
-                && (long) entries.get(entries.size() - 1).length() + p.length() <= Integer.MAX_VALUE) {
-            ManifestEntry last = entries.remove(entries.size() - 1);
-            entries.add(ManifestEntry.zero(last.length() + p.length()));
-        } else {
-            entries.add(new ManifestEntry(p.id(), p.length()));
+        if (i < 0 || i >= previousStarts.length || previousEntries.get(i).isZero()) {
+            return null;
         }
+        ChunkId candidate = previousEntries.get(i).id();
+        ChunkLocation at = index.get(candidate);
+        if (at == null) {
+            return null;
+        }
+        if (at.base() == null) {
+            return candidate;
+        }
+        ChunkLocation base = index.get(at.base());
+        return base != null && base.base() == null ? at.base() : null;
     }
 
     static Manifest manifest(ChunkSealer sealer, String image, long generation, ChunkerParams params, Result r) {

@@ -8,8 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.concurrent.Future;
+import java.util.function.Function;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
+import org.zos.store.chunk.ChunkId;
 import org.zos.store.chunk.ChunkSealer;
 import org.zos.store.chunk.SealedChunk;
 import org.zos.store.manifest.Manifest;
@@ -27,11 +29,13 @@ final class Materializer {
     private final ChunkSealer sealer;
     private final Index index;
     private final PackReader reader;
+    private final Function<ChunkId, byte[]> bases;
 
-    Materializer(ChunkSealer sealer, Index index, PackReader reader) {
+    Materializer(ChunkSealer sealer, Index index, PackReader reader, Function<ChunkId, byte[]> bases) {
         this.sealer = sealer;
         this.index = index;
         this.reader = reader;
+        this.bases = bases;
     }
 
     void run(Manifest m, Path out, WorkMeter meter) throws IOException {
@@ -82,7 +86,7 @@ final class Materializer {
     private void write(FileChannel ch, ManifestEntry e, long at, Manifest m) throws IOException {
         ChunkLocation loc = index.get(e.id());
         SealedChunk sealed = reader.read(e.id(), loc);
-        byte[] plain = sealer.open(sealed, loc.describe());
+        byte[] plain = sealer.open(sealed, loc.describe(), bases);
         if (plain.length != e.length()) {
             throw new ZosException(ErrorCode.INTEGRITY_ERROR, "chunk " + e.id().shortHex() + " has " + plain.length
                     + " bytes but image " + m.label() + " expects " + e.length(), "the manifest is inconsistent");

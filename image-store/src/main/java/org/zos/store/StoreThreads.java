@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class StoreThreads {
     static final int COUNT = Runtime.getRuntime().availableProcessors();
     /** Chunks in flight per operation: enough to keep every worker busy, few enough to bound memory. */
-    static final int IN_FLIGHT = 4 * COUNT + 8;
+    static final int IN_FLIGHT = Integer.getInteger("zos.inflight", 4 * COUNT + 8);
     private static final AtomicInteger N = new AtomicInteger();
     static final ExecutorService POOL = Executors.newFixedThreadPool(COUNT, r -> {
         Thread t = new Thread(r, "zos-store-" + N.incrementAndGet());

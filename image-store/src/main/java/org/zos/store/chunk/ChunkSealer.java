@@ -4,6 +4,7 @@ import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdCompressCtx;
 import com.github.luben.zstd.ZstdDecompressCtx;
 import java.nio.ByteBuffer;
+import java.util.function.Function;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
 import org.zos.store.crypto.Aead;
@@ -11,18 +12,22 @@ import org.zos.store.crypto.ChunkHasher;
 import org.zos.store.crypto.StoreKeys;
 
 /**
- * Names, seals and opens chunks with one anima's keys. Sealing compresses with zstd level 1 and keeps the
- * plaintext instead when compression does not shrink it. Opening checks the tag, the length and the id,
- * so a chunk that comes back is exactly the chunk that went in. Safe for use by many threads.
+ * Names, seals and opens chunks with one anima's keys. Sealing compresses with zstd level 1, and, when
+ * given the earlier version of the chunk (its base), also with the base as zstd dictionary; it keeps
+ * whichever is smallest, or the plaintext when nothing shrinks it. Opening checks the tag, the length and
+ * the id, so a chunk that comes back is exactly the chunk that went in. Safe for use by many threads.
  */
 public final class ChunkSealer {
     public static final int ZSTD_LEVEL = 1;
-    private static final ThreadLocal<ZstdCompressCtx> COMPRESS = ThreadLocal.withInitial(() -> {
-        ZstdCompressCtx c = new ZstdCompressCtx();
-        c.setLevel(ZSTD_LEVEL);
-        return c;
-    });
+    /**
+     * zstd level for deltas: level 1's fast match finder misses most matches in a dictionary; level 3
+     * made the deltas of a memory image's second save 4x smaller (docs/store-format.md).
+     */
+    public static final int DELTA_LEVEL = 3;
+    private static final ThreadLocal<ZstdCompressCtx> COMPRESS = ThreadLocal.withInitial(() -> context(false));
+    private static final ThreadLocal<ZstdCompressCtx> COMPRESS_DELTA = ThreadLocal.withInitial(() -> context(true));
     private static final ThreadLocal<ZstdDecompressCtx> DECOMPRESS = ThreadLocal.withInitial(ZstdDecompressCtx::new);
+    private static final ThreadLocal<ZstdDecompressCtx> DECOMPRESS_DELTA = ThreadLocal.withInitial(ZstdDecompressCtx::new);
 
     private final ChunkHasher hasher;
     private final Aead aead;
@@ -30,6 +35,16 @@ public final class ChunkSealer {
     public ChunkSealer(StoreKeys keys) {
         this.hasher = new ChunkHasher(keys.idKey());
         this.aead = new Aead(keys.chunkKey());
+    }
+
+    private static ZstdCompressCtx context(boolean delta) {
+        ZstdCompressCtx c = new ZstdCompressCtx();
+        c.setLevel(ZSTD_LEVEL);
+        if (delta) {
+            c.setDictID(false);
+            c.setLevel(DELTA_LEVEL);
+        }
+        return c;
     }
 
     public ChunkId id(byte[] plain) {
@@ -41,45 +56,83 @@ public final class ChunkSealer {
     }
 
     public SealedChunk seal(ChunkId id, byte[] plain) {
+        return seal(id, plain, null, null);
+    }
+
+    /**
+     * Seals a chunk, as a delta against {@code basePlain} (the plaintext of chunk {@code base}) when that
+     * is smaller. {@code base} must not itself be a delta chunk.
+     */
+    public SealedChunk seal(ChunkId id, byte[] plain, ChunkId base, byte[] basePlain) {
         if (plain.length == 0 || plain.length > SealedChunk.MAX_PLAIN) {
             throw new IllegalArgumentException("chunk of " + plain.length + " bytes");
         }
         byte[] packed = new byte[(int) Zstd.compressBound(plain.length)];
         int n = COMPRESS.get().compressByteArray(packed, 0, packed.length, plain, 0, plain.length);
-        boolean zstd = n < plain.length;
-        byte[] body = zstd ? packed : plain;
-        int bodyLen = zstd ? n : plain.length;
-        byte[] out = new byte[SealedChunk.OVERHEAD + bodyLen];
+        byte codec = n < plain.length ? SealedChunk.CODEC_ZSTD : SealedChunk.CODEC_STORED;
+        byte[] body = codec == SealedChunk.CODEC_ZSTD ? packed : plain;
+        int bodyLen = codec == SealedChunk.CODEC_ZSTD ? n : plain.length;
+        if (base != null) {
+            ZstdCompressCtx c = COMPRESS_DELTA.get();
+            c.loadDict(basePlain);
+            byte[] delta = new byte[packed.length];
+            int d = c.compressByteArray(delta, 0, delta.length, plain, 0, plain.length);
+            if (d + ChunkId.LENGTH < bodyLen) {
+                codec = SealedChunk.CODEC_ZSTD_DELTA;
+                body = delta;
+                bodyLen = d;
+            }
+        }
+        int nonceAt = codec == SealedChunk.CODEC_ZSTD_DELTA ? SealedChunk.FIXED + ChunkId.LENGTH : SealedChunk.FIXED;
+        byte[] out = new byte[nonceAt + Aead.NONCE + bodyLen + Aead.TAG];
         out[0] = SealedChunk.FORMAT;
-        out[1] = zstd ? SealedChunk.CODEC_ZSTD : SealedChunk.CODEC_STORED;
+        out[1] = codec;
         ByteBuffer.wrap(out, 2, 4).putInt(plain.length);
-        Aead.randomNonce(out, 6);
-        aead.seal(out, 6, SealedChunk.HEADER, body, 0, bodyLen, ad(id, out));
+        if (codec == SealedChunk.CODEC_ZSTD_DELTA) {
+            base.writeTo(out, SealedChunk.FIXED);
+        }
+        Aead.randomNonce(out, nonceAt);
+        aead.seal(out, nonceAt, nonceAt + Aead.NONCE, body, 0, bodyLen, ad(id, out, nonceAt));
         return new SealedChunk(id, out);
+    }
+
+    /** Opens a chunk that is not a delta. */
+    public byte[] open(SealedChunk s, String where) {
+        return open(s, where, base -> {
+            throw corrupt(s.id(), where, "it is a delta chunk, opened where none may be");
+        });
     }
 
     /**
      * The plaintext of a sealed chunk.
      *
      * @param where names the chunk's place (pack and offset, or "from host2") in the error
+     * @param bases gives the plaintext of a delta chunk's base
      * @throws ZosException INTEGRITY_ERROR if anything about the chunk is wrong
      */
-    public byte[] open(SealedChunk s, String where) {
+    public byte[] open(SealedChunk s, String where, Function<ChunkId, byte[]> bases) {
         String problem = s.layoutProblem();
         if (problem != null) {
             throw corrupt(s.id(), where, problem);
         }
         byte[] b = s.bytes();
-        byte[] body = aead.open(b, 6, b, SealedChunk.HEADER, b.length - SealedChunk.HEADER, ad(s.id(), b));
+        int nonceAt = s.nonceOffset();
+        int bodyAt = nonceAt + Aead.NONCE;
+        byte[] body = aead.open(b, nonceAt, b, bodyAt, b.length - bodyAt, ad(s.id(), b, nonceAt));
         if (body == null) {
             throw corrupt(s.id(), where, "its seal does not verify (altered bytes, or not this anima's chunk)");
         }
         byte[] plain = body;
-        if (s.codec() == SealedChunk.CODEC_ZSTD) {
+        if (s.codec() != SealedChunk.CODEC_STORED) {
             plain = new byte[s.plainLength()];
+            ZstdDecompressCtx d = DECOMPRESS.get();
+            if (s.codec() == SealedChunk.CODEC_ZSTD_DELTA) {
+                d = DECOMPRESS_DELTA.get();
+                d.loadDict(bases.apply(s.base()));
+            }
             int n;
             try {
-                n = DECOMPRESS.get().decompressByteArray(plain, 0, plain.length, body, 0, body.length);
+                n = d.decompressByteArray(plain, 0, plain.length, body, 0, body.length);
             } catch (RuntimeException e) {
                 throw corrupt(s.id(), where, "it does not decompress: " + e.getMessage());
             }
@@ -98,10 +151,10 @@ public final class ChunkSealer {
                 + problem, "run 'zos-vm store check --read-data' to find every damaged chunk");
     }
 
-    private static byte[] ad(ChunkId id, byte[] header) {
-        byte[] ad = new byte[ChunkId.LENGTH + 6];
+    private static byte[] ad(ChunkId id, byte[] header, int len) {
+        byte[] ad = new byte[ChunkId.LENGTH + len];
         id.writeTo(ad, 0);
-        System.arraycopy(header, 0, ad, ChunkId.LENGTH, 6);
+        System.arraycopy(header, 0, ad, ChunkId.LENGTH, len);
         return ad;
     }
 }

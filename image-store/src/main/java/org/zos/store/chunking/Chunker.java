@@ -35,7 +35,7 @@ public final class Chunker {
             return null;
         }
         int len = cdc.cut(buf, start, end - start);
-        Chunk c = new Chunk(offset, Arrays.copyOfRange(buf, start, start + len), Chunk.allZero(buf, start, len));
+        Chunk c = new Chunk(offset, Arrays.copyOfRange(buf, start, start + len), cdc.lastWasZero());
         start += len;
         offset += len;
         return c;

@@ -11,8 +11,8 @@ package org.zos.store.chunking;
  */
 public record ChunkerParams(int min, int avg, int max) {
 
-    /** zos's default: 16 KiB / 64 KiB / 256 KiB (see docs/store-format.md for the measurements). */
-    public static final ChunkerParams DEFAULT = new ChunkerParams(16 << 10, 64 << 10, 256 << 10);
+    /** zos's default: 64 KiB / 256 KiB / 1 MiB (see docs/store-format.md for the measurements). */
+    public static final ChunkerParams DEFAULT = new ChunkerParams(64 << 10, 256 << 10, 1 << 20);
 
     public ChunkerParams {
         if (Integer.bitCount(avg) != 1 || avg < 256) {

@@ -15,6 +15,7 @@ public final class FastCdc {
     private final ChunkerParams params;
     private final long maskSmall;
     private final long maskLarge;
+    private boolean lastZero;
 
     public FastCdc(ChunkerParams params) {
         this.params = params;
@@ -32,33 +33,42 @@ public final class FastCdc {
      * ends.
      */
     public int cut(byte[] buf, int off, int len) {
-        if (len <= params.min()) {
-            return len;
-        }
         int n = Math.min(len, params.max());
         int zeros = 0;
         while (zeros < n && buf[off + zeros] == 0) {
             zeros++;
         }
-        if (zeros >= params.min()) {
+        lastZero = zeros == n || zeros >= params.min();
+        if (lastZero) {
             return zeros;
         }
-        int normal = Math.min(n, params.avg());
+        if (len <= params.min()) {
+            return len;
+        }
+        int normal = off + Math.min(n, params.avg());
+        int end = off + n;
         long[] gear = GearTable.GEAR;
+        long small = maskSmall;
+        long large = maskLarge;
         long h = 0;
-        int i = params.min();
+        int i = off + params.min();
         for (; i < normal; i++) {
-            h = (h << 1) + gear[buf[off + i] & 0xff];
-            if ((h & maskSmall) == 0) {
-                return i + 1;
+            h = (h << 1) + gear[buf[i] & 0xff];
+            if ((h & small) == 0) {
+                return i + 1 - off;
             }
         }
-        for (; i < n; i++) {
-            h = (h << 1) + gear[buf[off + i] & 0xff];
-            if ((h & maskLarge) == 0) {
-                return i + 1;
+        for (; i < end; i++) {
+            h = (h << 1) + gear[buf[i] & 0xff];
+            if ((h & large) == 0) {
+                return i + 1 - off;
             }
         }
         return n;
+    }
+
+    /** Whether the chunk of the last {@link #cut} is all zero bytes. */
+    public boolean lastWasZero() {
+        return lastZero;
     }
 }

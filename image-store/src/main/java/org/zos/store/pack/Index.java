@@ -18,7 +18,7 @@ public final class Index {
     public void add(PackIndexFile pack) {
         packs.put(pack.pack(), pack);
         for (PackIndexFile.Entry e : pack.entries()) {
-            chunks.putIfAbsent(e.id(), new ChunkLocation(pack.pack(), e.offset(), e.length()));
+            chunks.putIfAbsent(e.id(), new ChunkLocation(pack.pack(), e));
         }
     }
 
@@ -29,7 +29,7 @@ public final class Index {
             PackIndexFile p = packs.remove(pack);
             if (p != null) {
                 for (PackIndexFile.Entry e : p.entries()) {
-                    if (chunks.remove(e.id(), new ChunkLocation(pack, e.offset(), e.length()))) {
+                    if (chunks.remove(e.id(), new ChunkLocation(pack, e))) {
                         lost.add(e.id());
                     }
                 }
@@ -42,7 +42,7 @@ public final class Index {
         for (PackIndexFile p : packs.values()) {
             for (PackIndexFile.Entry e : p.entries()) {
                 if (wanted.contains(e.id())) {
-                    chunks.putIfAbsent(e.id(), new ChunkLocation(p.pack(), e.offset(), e.length()));
+                    chunks.putIfAbsent(e.id(), new ChunkLocation(p.pack(), e));
                 }
             }
         }

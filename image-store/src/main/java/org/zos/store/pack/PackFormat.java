@@ -11,7 +11,9 @@ import java.nio.charset.StandardCharsets;
  * entry = chunk-id[32]  u32:length  sealed-chunk[length]
  *
  * index = "ZOSIDX" u16:version  pack-id[16]  u64:pack-length  u32:count
- *         (chunk-id[32]  u64:offset  u32:length)*count  sha256[32]
+ *         (chunk-id[32]  u64:offset  u32:length  base-id[32])*count  sha256[32]
+ *
+ * base-id is the base of a delta chunk, or 32 zero bytes.
  * </pre>
  */
 final class PackFormat {
@@ -21,7 +23,7 @@ final class PackFormat {
     static final int PACK_HEADER = 8;
     static final int ENTRY_HEADER = 32 + 4;
     static final int INDEX_HEADER = 8 + 16 + 8 + 4;
-    static final int INDEX_ENTRY = 32 + 8 + 4;
+    static final int INDEX_ENTRY = 32 + 8 + 4 + 32;
     static final int DIGEST = 32;
 
     private PackFormat() {

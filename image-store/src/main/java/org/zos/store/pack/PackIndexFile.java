@@ -15,9 +15,11 @@ import org.zos.store.chunk.ChunkId;
  */
 public record PackIndexFile(String pack, long packLength, List<Entry> entries) {
 
-    /** One chunk in the pack. */
-    public record Entry(ChunkId id, long offset, int length) {
+    /** One chunk in the pack; {@code base} is the chunk a delta chunk needs, else null. */
+    public record Entry(ChunkId id, long offset, int length, ChunkId base) {
     }
+
+    private static final byte[] NO_BASE = new byte[ChunkId.LENGTH];
 
     public byte[] encode() {
         ByteBuffer b = ByteBuffer.allocate(PackFormat.INDEX_HEADER + entries.size() * PackFormat.INDEX_ENTRY
@@ -25,7 +27,7 @@ public record PackIndexFile(String pack, long packLength, List<Entry> entries) {
         b.put(PackFormat.INDEX_MAGIC).putShort((short) PackFormat.VERSION).put(HexFormat.of().parseHex(pack))
                 .putLong(packLength).putInt(entries.size());
         for (Entry e : entries) {
-            b.put(e.id().bytes()).putLong(e.offset()).putInt(e.length());
+            b.put(e.id().bytes()).putLong(e.offset()).putInt(e.length()).put(e.base() == null ? NO_BASE : e.base().bytes());
         }
         b.put(sha256(b.array(), b.position()));
         return b.array();
@@ -60,7 +62,11 @@ public record PackIndexFile(String pack, long packLength, List<Entry> entries) {
         for (int i = 0; i < count; i++) {
             byte[] id = new byte[ChunkId.LENGTH];
             b.get(id);
-            entries.add(new Entry(ChunkId.wrap(id), b.getLong(), b.getInt()));
+            long offset = b.getLong();
+            int length = b.getInt();
+            byte[] base = new byte[ChunkId.LENGTH];
+            b.get(base);
+            entries.add(new Entry(ChunkId.wrap(id), offset, length, Arrays.equals(base, NO_BASE) ? null : ChunkId.wrap(base)));
         }
         return new PackIndexFile(pack, packLength, List.copyOf(entries));
     }

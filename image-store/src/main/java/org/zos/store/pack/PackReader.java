@@ -91,16 +91,19 @@ public final class PackReader implements AutoCloseable {
             }
             List<PackIndexFile.Entry> entries = new ArrayList<>();
             long pos = PackFormat.PACK_HEADER;
-            ByteBuffer eh = ByteBuffer.allocate(PackFormat.ENTRY_HEADER);
-            while (pos + PackFormat.ENTRY_HEADER <= size) {
+            ByteBuffer eh = ByteBuffer.allocate(PackFormat.ENTRY_HEADER + 6 + ChunkId.LENGTH);
+            while (pos + PackFormat.ENTRY_HEADER + SealedChunk.OVERHEAD <= size) {
                 eh.clear();
+                eh.limit((int) Math.min(eh.capacity(), size - pos));
                 readFully(ch, eh, pos);
                 int len = eh.getInt(ChunkId.LENGTH);
                 long start = pos + PackFormat.ENTRY_HEADER;
                 if (len < SealedChunk.OVERHEAD || len > SealedChunk.MAX_SEALED || start + len > size) {
                     break;
                 }
-                entries.add(new PackIndexFile.Entry(ChunkId.read(eh.array(), 0), start, len));
+                byte[] head = java.util.Arrays.copyOfRange(eh.array(), PackFormat.ENTRY_HEADER, eh.limit());
+                ChunkId id = ChunkId.read(eh.array(), 0);
+                entries.add(new PackIndexFile.Entry(id, start, len, new SealedChunk(id, head).base()));
                 pos = start + len;
             }
             return new PackIndexFile(pack, pos, List.copyOf(entries));
