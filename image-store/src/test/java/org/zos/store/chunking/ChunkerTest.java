@@ -26,7 +26,11 @@ class ChunkerTest {
     }
 
     private static List<Chunk> chunks(InputStream in) throws IOException {
-        Chunker c = new Chunker(in, P);
+        return chunks(in, P);
+    }
+
+    private static List<Chunk> chunks(InputStream in, ChunkerParams params) throws IOException {
+        Chunker c = new Chunker(in, params);
         List<Chunk> all = new ArrayList<>();
         for (Chunk k; (k = c.next()) != null; ) {
             all.add(k);
@@ -136,13 +140,28 @@ class ChunkerTest {
     void cutPointsMatchTheSpecification() throws IOException {
         // Computed by an independent implementation of docs/store-format.md (chunking section). If this
         // fails, chunk boundaries changed and stored images stop deduplicating against new ones.
+        ChunkerParams small = new ChunkerParams(16 << 10, 64 << 10, 256 << 10);
         assertEquals(0x8fcfe0b6440835b4L, GearTable.GEAR[0]);
         assertEquals(0x95b0427e5c9e97ffL, GearTable.GEAR[255]);
-        assertEquals(0xa4a4a4a4a4a40000L, P.maskSmall());
-        assertEquals(0x9224489224480000L, P.maskLarge());
-        List<Integer> lengths = chunks(splitMix(42, 2 << 20)).stream().map(Chunk::length).toList();
+        assertEquals(0xa4a4a4a4a4a40000L, small.maskSmall());
+        assertEquals(0x9224489224480000L, small.maskLarge());
+        List<Integer> lengths = chunks(new ByteArrayInputStream(splitMix(42, 2 << 20)), small).stream()
+                .map(Chunk::length).toList();
         assertEquals(List.of(95528, 68780, 73942, 43791, 73030, 112861, 83320, 71722, 116109, 68159, 96123, 87261,
                 71702, 75946, 85666, 25783, 98893, 78563, 68834, 69235, 73880, 69516, 77075, 84413, 91824, 74419,
                 60777), lengths);
+    }
+
+    @Test
+    void zeroRunsMatchTheSpecification() throws IOException {
+        // Second vector of docs/store-format.md: default sizes, a 2,000,000-byte zero run and a short one.
+        assertEquals(0xa94a94a94a940000L, P.maskSmall());
+        assertEquals(0x9249249249240000L, P.maskLarge());
+        byte[] image = splitMix(42, 4 << 20);
+        java.util.Arrays.fill(image, 1_000_000, 3_000_000, (byte) 0);
+        java.util.Arrays.fill(image, 3_500_000, 3_520_000, (byte) 0);
+        List<Integer> signed = chunks(new ByteArrayInputStream(image)).stream()
+                .map(c -> c.zero() ? -c.length() : c.length()).toList();
+        assertEquals(List.of(237361, 270354, 313374, 73098, 1048576, -1048576, 311155, 351176, 300249, 240385), signed);
     }
 }
