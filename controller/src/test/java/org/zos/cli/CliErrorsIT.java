@@ -43,16 +43,6 @@ class CliErrorsIT {
         }
     }
 
-    private static void assertError(Cli.Result r, ErrorCode code, String... words) {
-        assertEquals(code.exitStatus(), r.status(), r.toString());
-        String[] lines = r.err().strip().split("\n");
-        String line = lines[lines.length - 1];
-        assertTrue(line.startsWith("error: "), r.toString());
-        for (String w : words) {
-            assertTrue(line.contains(w), "'" + w + "' missing in: " + line);
-        }
-    }
-
     private static String name() {
         return "cli-" + UUID.randomUUID().toString().substring(0, 8);
     }
@@ -60,7 +50,7 @@ class CliErrorsIT {
     @Test
     void libvirtdNotRunning() {
         Cli.Result r = cli.run("status", "--connect", "qemu+unix:///system?socket=/nonexistent/libvirt-sock");
-        assertError(r, ErrorCode.HYPERVISOR_UNAVAILABLE, "cannot connect to libvirt", "start libvirtd");
+        Cli.assertError(r, ErrorCode.HYPERVISOR_UNAVAILABLE, "cannot connect to libvirt", "start libvirtd");
     }
 
     @Test
@@ -68,22 +58,22 @@ class CliErrorsIT {
         String n = name();
         assertEquals(0, cli.run("init", "--name", n, "--memory", "128M", "--disk-size", "64M").status());
         String before = cli.run("status", n, "--json").out();
-        assertError(cli.run("init", "--name", n), ErrorCode.ANIMA_EXISTS, "already exists", "remove");
+        Cli.assertError(cli.run("init", "--name", n), ErrorCode.ANIMA_EXISTS, "already exists", "remove");
         assertEquals(before, cli.run("status", n, "--json").out(), "the existing anima is untouched");
     }
 
     @Test
     void unknownAnima() {
         for (String cmd : new String[] {"start", "suspend", "resume", "shutdown", "status"}) {
-            assertError(cli.run(cmd, "no-such-anima"), ErrorCode.ANIMA_NOT_FOUND, "no-such-anima", "zos-vm status");
+            Cli.assertError(cli.run(cmd, "no-such-anima"), ErrorCode.ANIMA_NOT_FOUND, "no-such-anima", "zos-vm status");
         }
     }
 
     @Test
     void badParameters() {
-        assertError(cli.run("init", "--name", "bad/name"), ErrorCode.BAD_PARAMETER, "not a valid anima name");
-        assertError(cli.run("init", "--name", name(), "--memory", "lots"), ErrorCode.BAD_PARAMETER, "not a size");
-        assertError(cli.run("remove", "x"), ErrorCode.BAD_PARAMETER, "--yes");
+        Cli.assertError(cli.run("init", "--name", "bad/name"), ErrorCode.BAD_PARAMETER, "not a valid anima name");
+        Cli.assertError(cli.run("init", "--name", name(), "--memory", "lots"), ErrorCode.BAD_PARAMETER, "not a size");
+        Cli.assertError(cli.run("remove", "x"), ErrorCode.BAD_PARAMETER, "--yes");
         assertEquals(2, cli.run("no-such-command").status());
     }
 
@@ -96,7 +86,7 @@ class CliErrorsIT {
         String n = name();
         assertEquals(0, cli.run("init", "--name", n, "--memory", "256M", "--disk-size", "32M").status());
         assertEquals(0, cli.run("start", n).status());
-        assertError(cli.run("suspend", n), ErrorCode.NO_SPACE, "not enough disk space", "MiB free", "free some space");
+        Cli.assertError(cli.run("suspend", n), ErrorCode.NO_SPACE, "not enough disk space", "MiB free", "free some space");
         assertTrue(cli.run("status", n).out().contains("running"), "the anima still runs");
         assertTrue(Files.notExists(stateDir.resolve("animas").resolve(n).resolve("memory.state.part")));
     }
@@ -117,13 +107,13 @@ class CliErrorsIT {
             f.write(b ^ 0x5a);
         }
         byte[] damaged = Files.readAllBytes(state);
-        assertError(cli.run("resume", n), ErrorCode.INTEGRITY_ERROR, "damaged", "stays suspended", "--discard-state");
+        Cli.assertError(cli.run("resume", n), ErrorCode.INTEGRITY_ERROR, "damaged", "stays suspended", "--discard-state");
         assertTrue(cli.run("status", n).out().contains("suspended"), "still suspended");
         assertTrue(java.util.Arrays.equals(damaged, Files.readAllBytes(state)), "the state file is kept as it was");
 
-        assertError(cli.run("start", n), ErrorCode.INVALID_STATE, "suspended", "zos-vm resume");
+        Cli.assertError(cli.run("start", n), ErrorCode.INVALID_STATE, "suspended", "zos-vm resume");
         assertEquals(0, cli.run("start", "--discard-state", n).status());
         assertTrue(cli.run("status", n).out().contains("running"));
-        assertError(cli.run("start", n), ErrorCode.INVALID_STATE, "already running");
+        Cli.assertError(cli.run("start", n), ErrorCode.INVALID_STATE, "already running");
     }
 }
