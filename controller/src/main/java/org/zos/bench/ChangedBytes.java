@@ -18,8 +18,8 @@ import java.util.Map;
  * address (or that are new); for two files of equal length, the 4 KiB blocks that differ in place.
  */
 final class ChangedBytes {
-    /** How the change was measured, and how many bytes changed. */
-    record Result(String method, long bytes) {
+    /** How the change was measured, how many bytes changed, and whether the files were memory images. */
+    record Result(String method, long bytes, boolean memory) {
     }
 
     private ChangedBytes() {
@@ -43,7 +43,7 @@ final class ChangedBytes {
                         o.write(page);
                     }
                 }
-                return new Result("guest pages changed between the two saves", (long) changed.size() * SavedRam.PAGE);
+                return new Result("guest pages changed between the two saves", (long) changed.size() * SavedRam.PAGE, true);
             }
         }
         if (Files.size(a) != Files.size(b)) {
@@ -63,7 +63,7 @@ final class ChangedBytes {
                 }
             }
         }
-        return new Result("4 KiB blocks that differ in place", n);
+        return new Result("4 KiB blocks that differ in place", n, false);
     }
 
     private static String digest(byte[] page) {
