@@ -2,26 +2,17 @@ package org.zos.cli;
 
 import java.io.PrintWriter;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
 import org.zos.store.AnimaStore;
 import org.zos.store.CheckReport;
 import org.zos.store.WorkMeter;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code zos-vm store check}: like {@code restic check}, the structure always, the data on request. */
 @Command(name = "check", description = "Check the store: packs, indexes and manifests; with --read-data every chunk too.")
-final class StoreCheckCommand implements Callable<Integer> {
-    @Mixin
-    StoreOptions options;
-
-    @Spec
-    CommandSpec spec;
+final class StoreCheckCommand extends StoreSubcommand {
 
     @Option(names = "--read-data", description = "read, open and hash every chunk")
     boolean readData;
@@ -31,7 +22,7 @@ final class StoreCheckCommand implements Callable<Integer> {
     String subset;
 
     @Override
-    public Integer call() throws Exception {
+    void run(PrintWriter out) throws Exception {
         double fraction = 1;
         if (subset != null) {
             try {
@@ -44,12 +35,11 @@ final class StoreCheckCommand implements Callable<Integer> {
                         "give a percentage between 0 and 100, e.g. --read-data-subset 10%");
             }
         }
-        PrintWriter out = spec.commandLine().getOut();
         int problems = 0;
         for (String anima : options.animas()) {
             WorkMeter meter = new WorkMeter();
             CheckReport r;
-            try (AnimaStore s = options.open(anima); Progress p = Progress.of(meter, "checking " + anima, spec.commandLine().getErr())) {
+            try (AnimaStore s = options.open(anima); Progress p = Progress.of(meter, "checking " + anima, err())) {
                 r = s.check(readData || subset != null, fraction, meter);
             }
             for (String problem : r.problems()) {
@@ -64,6 +54,5 @@ final class StoreCheckCommand implements Callable<Integer> {
             throw new ZosException(ErrorCode.INTEGRITY_ERROR, "the store has " + problems + " problems (listed above)",
                     "images that need damaged chunks must be fetched again from a host that holds them");
         }
-        return 0;
     }
 }

@@ -1,24 +1,16 @@
 package org.zos.cli;
 
-import java.util.concurrent.Callable;
+import java.io.PrintWriter;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
 import org.zos.store.AnimaStore;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code zos-vm store erase ANIMA --yes}: crypto-erase, the key first, then every chunk. */
 @Command(name = "erase", description = "Crypto-erase an anima from the store: destroy its key, then its chunks and manifests.")
-final class StoreEraseCommand implements Callable<Integer> {
-    @Mixin
-    StoreOptions options;
-
-    @Spec
-    CommandSpec spec;
+final class StoreEraseCommand extends StoreSubcommand {
 
     @Parameters(paramLabel = "ANIMA", description = "the anima to erase (no default: erasing is for good)")
     String anima;
@@ -27,7 +19,7 @@ final class StoreEraseCommand implements Callable<Integer> {
     boolean yes;
 
     @Override
-    public Integer call() throws Exception {
+    void run(PrintWriter out) throws Exception {
         if (!yes) {
             throw new ZosException(ErrorCode.BAD_PARAMETER, "erasing " + anima + " destroys its key and every image "
                     + "of it in this store for good", "add --yes to confirm");
@@ -36,7 +28,6 @@ final class StoreEraseCommand implements Callable<Integer> {
         try (AnimaStore s = options.open(anima)) {
             files = s.erase();
         }
-        spec.commandLine().getOut().printf("Erased %s: key destroyed, %d files removed.%n", anima, files);
-        return 0;
+        out.printf("Erased %s: key destroyed, %d files removed.%n", anima, files);
     }
 }

@@ -1,30 +1,22 @@
 package org.zos.cli;
 
-import java.util.concurrent.Callable;
+import java.io.PrintWriter;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
 import org.zos.store.AnimaStore;
 import org.zos.store.GcReport;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code zos-vm store gc}: drops old generations and the chunks nothing needs any more. */
 @Command(name = "gc", description = "Delete chunks no manifest needs; with --keep N, first all but the newest N generations of each image.")
-final class StoreGcCommand implements Callable<Integer> {
-    @Mixin
-    StoreOptions options;
-
-    @Spec
-    CommandSpec spec;
+final class StoreGcCommand extends StoreSubcommand {
 
     @Option(names = "--keep", paramLabel = "N", description = "generations to keep per image (default: all)")
     int keep;
 
     @Override
-    public Integer call() throws Exception {
+    void run(PrintWriter out) throws Exception {
         if (keep < 0) {
             throw new ZosException(ErrorCode.BAD_PARAMETER, "--keep " + keep + " is negative", "give 0 (keep all) or more");
         }
@@ -33,10 +25,9 @@ final class StoreGcCommand implements Callable<Integer> {
             try (AnimaStore s = options.open(anima)) {
                 r = s.gc(keep);
             }
-            r.repaired().forEach(x -> spec.commandLine().getOut().println(anima + ": " + x));
-            spec.commandLine().getOut().printf("%s: removed %d generations, %d chunks; deleted %d packs, rewrote %d; freed %s.%n",
+            r.repaired().forEach(x -> out.println(anima + ": " + x));
+            out.printf("%s: removed %d generations, %d chunks; deleted %d packs, rewrote %d; freed %s.%n",
                     anima, r.generationsRemoved(), r.chunksRemoved(), r.packsRemoved(), r.packsRewritten(), Sizes.bytes(r.bytesFreed()));
         }
-        return 0;
     }
 }

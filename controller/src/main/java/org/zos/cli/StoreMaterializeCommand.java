@@ -1,41 +1,33 @@
 package org.zos.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
 import org.zos.store.AnimaStore;
 import org.zos.store.WorkMeter;
 import org.zos.store.manifest.Manifest;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code zos-vm store materialize IMAGE[@GEN] OUT}: writes an image back out, verified and sparse. */
 @Command(name = "materialize", description = "Write generation GEN (default: the newest) of IMAGE to OUT.")
-final class StoreMaterializeCommand implements Callable<Integer> {
-    @Mixin
-    StoreOptions options;
-
-    @Spec
-    CommandSpec spec;
+final class StoreMaterializeCommand extends StoreSubcommand {
 
     @Parameters(index = "0", paramLabel = "IMAGE[@GEN]", description = "the image, e.g. disk or disk@3")
     String image;
 
     @Parameters(index = "1", paramLabel = "OUT", description = "the file to write")
-    Path out;
+    Path target;
 
     @Option(names = "--force", description = "replace OUT if it exists")
     boolean force;
 
     @Override
-    public Integer call() throws Exception {
+    void run(PrintWriter out) throws Exception {
         String name = image;
         long gen = 0;
         int at = image.indexOf('@');
@@ -51,18 +43,17 @@ final class StoreMaterializeCommand implements Callable<Integer> {
                         "write IMAGE@N with N a generation number from 'zos-vm store stats'");
             }
         }
-        if (Files.exists(out) && !force) {
-            throw new ZosException(ErrorCode.BAD_PARAMETER, "'" + out + "' exists", "choose another path, or add --force to replace it");
+        if (Files.exists(target) && !force) {
+            throw new ZosException(ErrorCode.BAD_PARAMETER, "'" + target + "' exists", "choose another path, or add --force to replace it");
         }
         WorkMeter meter = new WorkMeter();
         Manifest m;
-        try (AnimaStore s = options.open(); Progress p = Progress.of(meter, "materializing", spec.commandLine().getErr())) {
+        try (AnimaStore s = options.open(); Progress p = Progress.of(meter, "materializing", err())) {
             m = s.manifest(name, gen);
-            s.materialize(m, out, meter);
+            s.materialize(m, target, meter);
         }
         double secs = Math.max(meter.elapsedMillis(), 1) / 1000.0;
-        spec.commandLine().getOut().printf(Locale.ROOT, "Wrote %s/%s to %s: %s, every chunk verified; %.1f s, %.0f MB/s.%n",
-                options.name(), m.label(), out, Sizes.bytes(m.length()), secs, m.length() / secs / 1e6);
-        return 0;
+        out.printf(Locale.ROOT, "Wrote %s/%s to %s: %s, every chunk verified; %.1f s, %.0f MB/s.%n",
+                options.name(), m.label(), target, Sizes.bytes(m.length()), secs, m.length() / secs / 1e6);
     }
 }

@@ -1,26 +1,16 @@
 package org.zos.cli;
 
 import java.io.PrintWriter;
-import java.util.concurrent.Callable;
 import org.zos.store.AnimaStore;
 import org.zos.store.StoreStats;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code zos-vm store stats}: what the store holds, per anima and image. */
 @Command(name = "stats", description = "Show what the store holds: per anima its packs and bytes, per image its generations.")
-final class StoreStatsCommand implements Callable<Integer> {
-    @Mixin
-    StoreOptions options;
-
-    @Spec
-    CommandSpec spec;
+final class StoreStatsCommand extends StoreSubcommand {
 
     @Override
-    public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
+    void run(PrintWriter out) throws Exception {
         for (String anima : options.animas()) {
             StoreStats st;
             try (AnimaStore s = options.open(anima)) {
@@ -35,6 +25,5 @@ final class StoreStatsCommand implements Callable<Integer> {
                         Sizes.bytes(i.length()), Sizes.bytes(i.zeroBytes()), i.chunks(), i.digest());
             }
         }
-        return 0;
     }
 }

@@ -37,6 +37,7 @@ import org.zos.store.pack.PackWriter;
  * Safe for use by many threads and, through the lock, by many processes.
  */
 public final class AnimaStore implements AutoCloseable {
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(AnimaStore.class.getName());
     static final Duration LOCK_WAIT = Duration.ofSeconds(30);
 
     private final String animaId;
@@ -83,8 +84,7 @@ public final class AnimaStore implements AutoCloseable {
             refresh();
             Ingester.Result r;
             try {
-                Manifest previous = layout.manifests().latest(image) > 0 ? manifest(image, 0) : null;
-                r = new Ingester(sealer, index, writer, previous, this::basePlain).run(in, params, meter);
+                r = new Ingester(sealer, index, writer, previousOf(image), this::basePlain).run(in, params, meter);
             } catch (IOException | RuntimeException e) {
                 writer.abort();
                 throw e;
@@ -100,6 +100,19 @@ public final class AnimaStore implements AutoCloseable {
                             "another process keeps adding generations; try again");
                 }
             }
+        }
+    }
+
+    /** The newest generation of an image, to find delta bases in; null if none can be read. */
+    private Manifest previousOf(String image) throws IOException {
+        if (layout.manifests().latest(image) == 0) {
+            return null;
+        }
+        try {
+            return manifest(image, 0);
+        } catch (ZosException e) {
+            LOG.warning(e.getMessage() + "; storing without deltas against it");
+            return null;
         }
     }
 

@@ -106,6 +106,9 @@ class TamperTest {
         assertEquals(ErrorCode.INTEGRITY_ERROR, assertThrows(ZosException.class, () -> store.manifest("disk", 1)).code());
         assertThrows(ZosException.class, () -> store.gc(0), "gc must not run while a manifest is unreadable");
         assertFalse(store.check(false, 1, new WorkMeter()).ok());
+        AnimaStore.Ingested next = store.ingest("disk", new ByteArrayInputStream(TestImages.mixed(14, 1 << 20)),
+                ChunkerParams.DEFAULT, new WorkMeter());
+        assertEquals(2, next.manifest().generation(), "a damaged generation does not stop new ones");
     }
 
     @Test

@@ -9,26 +9,12 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.zos.agent.hypervisor.DomainState;
 import org.zos.agent.hypervisor.LifecycleEvent;
 
 /** The default guest under a real libvirtd: boot, heartbeat, disk write, save, restore, shutdown. */
-class AnimaLifecycleIT {
-    private static final Duration BOOT = Duration.ofSeconds(90);
-    private static TestHost host;
-
-    @BeforeAll
-    static void up() throws Exception {
-        host = new TestHost();
-    }
-
-    @AfterAll
-    static void down() throws Exception {
-        host.close();
-    }
+class AnimaLifecycleIT extends GuestTestBase {
 
     @Test
     void suspendedAnimaResumesWhereItWas() throws Exception {
