@@ -1,0 +1,20 @@
+package org.zos.protocol.message;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+
+/**
+ * A control message. Its JSON form carries its kind in the "type" property; the names below are part of
+ * the wire format and never change meaning.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
+@JsonSubTypes({
+    @JsonSubTypes.Type(value = Hello.class, name = "hello"),
+    @JsonSubTypes.Type(value = Ping.class, name = "ping"),
+    @JsonSubTypes.Type(value = Pong.class, name = "pong"),
+    @JsonSubTypes.Type(value = Failure.class, name = "failure"),
+    @JsonSubTypes.Type(value = StatusQuery.class, name = "status-query"),
+    @JsonSubTypes.Type(value = StatusReport.class, name = "status-report"),
+})
+public sealed interface Message permits Hello, Ping, Pong, Failure, StatusQuery, StatusReport {
+}

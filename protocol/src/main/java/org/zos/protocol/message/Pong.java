@@ -1,0 +1,5 @@
+package org.zos.protocol.message;
+
+/** The answer to a {@link Ping}, echoing its value. */
+public record Pong(long nanos) implements Message {
+}

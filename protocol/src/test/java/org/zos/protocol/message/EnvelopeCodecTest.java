@@ -1,0 +1,71 @@
+package org.zos.protocol.message;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+import org.zos.protocol.wire.Frame;
+
+/** Every message through JSON and back, the golden form of one, and the errors for bad envelopes. */
+class EnvelopeCodecTest {
+
+    static Envelope roundTrip(Envelope e) {
+        EmbeddedChannel ch = new EmbeddedChannel(new EnvelopeCodec());
+        ch.writeOutbound(e);
+        Frame f = ch.readOutbound();
+        ch.writeInbound(f);
+        return ch.readInbound();
+    }
+
+    @Test
+    void everyMessageSurvivesTheWire() {
+        List<Message> all = List.of(new Hello("host1", "ana", "zos 0.1.0"), new Ping(42), new Pong(42),
+                new Failure(ErrorCode.DENIED.wireValue(), "ana may not dominate host2", "ask host2's owner"),
+                new StatusQuery("work"),
+                new StatusReport(List.of(new StatusReport.Anima("work", "host1", "host2", "running"))));
+        long id = 1;
+        for (Message m : all) {
+            Envelope e = new Envelope(id++, 0, m);
+            assertEquals(e, roundTrip(e));
+        }
+    }
+
+    @Test
+    void theJsonFormIsTheDocumentedOne() throws Exception {
+        String json = new String(EnvelopeCodec.JSON.writeValueAsBytes(new Envelope(7, 3, new Pong(5))), StandardCharsets.UTF_8);
+        assertEquals("{\"id\":7,\"re\":3,\"body\":{\"type\":\"pong\",\"nanos\":5}}", json);
+    }
+
+    @Test
+    void aFailureBecomesTheSameErrorOnTheOtherSide() {
+        ZosException sent = new ZosException(ErrorCode.PEER_KEY_CHANGED, "host2 presented another key", "check it");
+        ZosException got = ((Failure) roundTrip(new Envelope(1, 1, Failure.of(sent))).body()).toException();
+        assertEquals(sent.code(), got.code());
+        assertEquals(sent.userLine(), got.userLine());
+        assertEquals(ErrorCode.PROTOCOL_ERROR, assertThrows(ZosException.class, () -> new Failure(999, "x", "").toException()).code());
+    }
+
+    @Test
+    void newerPeersMayAddFieldsButNotUnknownTypes() {
+        Envelope e = EnvelopeCodec.read(frame("{\"id\":1,\"re\":0,\"body\":{\"type\":\"ping\",\"nanos\":1,\"extra\":true},\"more\":1}"));
+        assertEquals(new Ping(1), e.body());
+        for (String bad : List.of("{\"id\":1,\"re\":0,\"body\":{\"type\":\"explode\"}}", "{\"id\":1,\"re\":0}",
+                "{\"id\":0,\"re\":0,\"body\":{\"type\":\"ping\",\"nanos\":1}}", "[1,2]", "{\"id\":1", "{} {}",
+                "{\"id\":1,\"re\":0,\"body\":{\"type\":\"ping\"}}")) {
+            ZosException x = assertThrows(ZosException.class, () -> EnvelopeCodec.read(frame(bad)), bad);
+            assertEquals(ErrorCode.PROTOCOL_ERROR, x.code());
+            assertTrue(x.getMessage().startsWith("the peer broke the zos protocol"), x.getMessage());
+        }
+    }
+
+    static Frame frame(String json) {
+        return new Frame(Frame.Kind.CONTROL, Unpooled.copiedBuffer(json, StandardCharsets.UTF_8));
+    }
+}
