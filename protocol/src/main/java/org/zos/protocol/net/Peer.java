@@ -1,0 +1,241 @@
+package org.zos.protocol.net;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+import org.zos.protocol.message.Envelope;
+import org.zos.protocol.message.Failure;
+import org.zos.protocol.message.Hello;
+import org.zos.protocol.message.Message;
+import org.zos.protocol.tls.HostIdentity;
+import org.zos.protocol.tls.KnownHosts;
+import org.zos.protocol.tls.PinningTrustManager;
+import org.zos.protocol.tls.TlsContexts;
+
+/**
+ * A connection to another zos host, made by {@link #connect}: TCP, preamble, TLS with the peer pinned,
+ * then hello both ways. Every failure on the way is one ZosException: HOST_UNREACHABLE, PROTOCOL_ERROR
+ * (not a zos peer), VERSION_MISMATCH, UNKNOWN_PEER or PEER_KEY_CHANGED (on either side). No request is
+ * sent before all of that succeeded.
+ */
+public final class Peer implements AutoCloseable {
+    private final EventLoopGroup group;
+    private final Channel channel;
+    private final Session session;
+    private final String target;
+
+    private Peer(EventLoopGroup group, Channel channel, Session session, String target) {
+        this.group = group;
+        this.channel = channel;
+        this.session = session;
+        this.target = target;
+    }
+
+    /** Connects to an enrolled host and exchanges hello as {@code user}. */
+    public static Peer connect(HostIdentity me, KnownHosts known, String target, int port, String user,
+            String software, Duration timeout) {
+        PinningTrustManager trust = PinningTrustManager.dialing(known, target);
+        Session s = new Session(trust, new Hello(me.host(), user, software), target);
+        Peer p = open(me, trust, s, target, port, timeout);
+        p.await(s.hello, timeout, "hello");
+        return p;
+    }
+
+    /**
+     * The certificate a host presents, without trusting it: for showing its fingerprint before enrolling
+     * it. The connection is closed right after the TLS handshake; nothing else is sent.
+     */
+    public static X509Certificate capture(HostIdentity me, String target, int port, Duration timeout) {
+        PinningTrustManager trust = PinningTrustManager.capturing();
+        Session s = new Session(trust, null, target);
+        try (Peer p = open(me, trust, s, target, port, timeout)) {
+            try {
+                p.await(s.handshake, timeout, "the TLS handshake");
+            } catch (ZosException e) {
+                if (trust.seen().isEmpty()) {
+                    throw e;
+                }
+            }
+            return trust.seen().orElseThrow();
+        }
+    }
+
+    private static Peer open(HostIdentity me, PinningTrustManager trust, Session s, String target, int port, Duration timeout) {
+        SslContext tls;
+        try {
+            tls = TlsContexts.client(me, trust);
+        } catch (javax.net.ssl.SSLException e) {
+            throw new IllegalStateException(e);
+        }
+        EventLoopGroup group = new NioEventLoopGroup(1);
+        Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeout.toMillis())
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ZosPipeline.install(ch.pipeline(), tls, s);
+                        ch.pipeline().addLast("errors", new io.netty.channel.ChannelInboundHandlerAdapter() {
+                            @Override
+                            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                s.fail(cause);
+                                ctx.close();
+                            }
+                        });
+                    }
+                });
+        ChannelFuture f = b.connect(target, port).awaitUninterruptibly();
+        if (!f.isSuccess()) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw new ZosException(ErrorCode.HOST_UNREACHABLE, "cannot reach " + target + ":" + port + ": "
+                    + f.cause().getMessage(), "check the address, and that zos-agent runs there");
+        }
+        // After the close, let the exception that explains it (a TLS alert arrives after the close) come first.
+        f.channel().closeFuture().addListener(c -> f.channel().eventLoop().execute(() -> s.fail(null)));
+        return new Peer(group, f.channel(), s, target);
+    }
+
+    /** The peer's hello: its host name and software. */
+    public Hello hello() {
+        return session.hello.getNow(null);
+    }
+
+    /** Sends a request and waits for its answer; a {@link Failure} answer is thrown as its ZosException. */
+    public Message request(Message m, Duration timeout) {
+        long id = session.next.incrementAndGet();
+        CompletableFuture<Message> answer = new CompletableFuture<>();
+        session.pending.put(id, answer);
+        channel.writeAndFlush(new Envelope(id, 0, m));
+        Message reply = await(answer, timeout, m.getClass().getSimpleName());
+        if (reply instanceof Failure failure) {
+            throw failure.toException();
+        }
+        return reply;
+    }
+
+    private <T> T await(CompletableFuture<T> f, Duration timeout, String what) {
+        try {
+            return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            close();
+            throw e.getCause() instanceof ZosException z ? z : new ZosException(ErrorCode.INTERNAL, e.getCause().toString(), "");
+        } catch (TimeoutException e) {
+            close();
+            throw new ZosException(ErrorCode.HOST_UNREACHABLE, target + " did not answer " + what + " within "
+                    + timeout.toSeconds() + " s", "check the link and the agent's load");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new ZosException(ErrorCode.INTERNAL, "interrupted while waiting for " + target, "");
+        }
+    }
+
+    @Override
+    public void close() {
+        channel.close();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+
+    /** The client end of the pipeline: hello, answers matched to requests, failures to everyone waiting. */
+    private static final class Session extends SimpleChannelInboundHandler<Envelope> {
+        final PinningTrustManager trust;
+        final Hello mine;
+        final String target;
+        final CompletableFuture<Void> handshake = new CompletableFuture<>();
+        final CompletableFuture<Hello> hello = new CompletableFuture<>();
+        final Map<Long, CompletableFuture<Message>> pending = new ConcurrentHashMap<>();
+        final AtomicLong next = new AtomicLong(1);
+
+        Session(PinningTrustManager trust, Hello mine, String target) {
+            this.trust = trust;
+            this.mine = mine;
+            this.target = target;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof SslHandshakeCompletionEvent done) {
+                if (done.isSuccess()) {
+                    handshake.complete(null);
+                    if (mine != null) {
+                        ctx.writeAndFlush(new Envelope(1, 0, mine));
+                    }
+                } else {
+                    fail(done.cause());
+                }
+            }
+            super.userEventTriggered(ctx, evt);
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, Envelope e) {
+            if (e.body() instanceof Failure f && e.re() == 0) {
+                fail(f.toException());
+                return;
+            }
+            if (!hello.isDone()) {
+                if (e.body() instanceof Hello h && e.re() == 1) {
+                    hello.complete(h);
+                } else {
+                    fail(e.body() instanceof Failure f ? f.toException()
+                            : new ZosException(ErrorCode.PROTOCOL_ERROR, target + " did not answer hello", ""));
+                }
+                return;
+            }
+            CompletableFuture<Message> waiting = pending.remove(e.re());
+            if (waiting != null) {
+                waiting.complete(e.body());
+            }
+        }
+
+        /** Fails everything still waiting: with the reason a refusal carries, else a plain disconnect. */
+        void fail(Throwable cause) {
+            ZosException z = cause == null ? null : PinningTrustManager.reason(cause).orElse(null);
+            if (z == null && cause != null && isRemoteRefusal(cause)) {
+                z = new ZosException(ErrorCode.UNKNOWN_PEER, target + " refused this host's certificate: this host "
+                        + "is not enrolled there (or is enrolled with another key)",
+                        "run 'zos-vm trust " + (mine == null ? "<this host>" : mine.host()) + "' on " + target);
+            }
+            if (z == null) {
+                z = new ZosException(ErrorCode.HOST_UNREACHABLE, target + " closed the connection"
+                        + (cause == null ? "" : ": " + cause.getMessage()), "see " + target + "'s agent log");
+            }
+            handshake.completeExceptionally(z);
+            hello.completeExceptionally(z);
+            for (CompletableFuture<Message> w : pending.values()) {
+                w.completeExceptionally(z);
+            }
+        }
+
+        private static boolean isRemoteRefusal(Throwable t) {
+            for (Throwable c = t; c != null; c = c.getCause()) {
+                String m = String.valueOf(c.getMessage());
+                if (c instanceof javax.net.ssl.SSLException && (m.contains("bad_certificate") || m.contains("certificate_unknown")
+                        || m.contains("certificate_required"))) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package org.zos.protocol.net;
+
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import java.util.logging.Logger;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+import org.zos.protocol.message.Envelope;
+import org.zos.protocol.message.Failure;
+import org.zos.protocol.message.Hello;
+import org.zos.protocol.message.Message;
+import org.zos.protocol.tls.KnownHosts;
+import org.zos.protocol.tls.PinningTrustManager;
+
+/**
+ * One accepted connection, after TLS: the peer's first message must be a {@link Hello} naming the host
+ * its certificate was enrolled as; every later envelope is a request, answered by the {@link Responder}
+ * (a ZosException becomes a {@link Failure}). A protocol violation is answered with a failure and the
+ * connection is closed. Every refusal is logged with its reason.
+ */
+public final class ServerSession extends SimpleChannelInboundHandler<Envelope> {
+    private static final Logger LOG = Logger.getLogger(ServerSession.class.getName());
+
+    private final PinningTrustManager trust;
+    private final Hello me;
+    private final Responder responder;
+    private Hello hello;
+    private long sent;
+
+    public ServerSession(PinningTrustManager trust, Hello me, Responder responder) {
+        this.trust = trust;
+        this.me = me;
+        this.responder = responder;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof SslHandshakeCompletionEvent done && !done.isSuccess()) {
+            String why = PinningTrustManager.reason(done.cause()).map(ZosException::getMessage)
+                    .orElse(String.valueOf(done.cause().getMessage()));
+            LOG.warning("refused " + ctx.channel().remoteAddress() + ": " + why);
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, Envelope e) {
+        KnownHosts.Entry peer = trust.peer().orElseThrow();
+        if (hello == null) {
+            if (!(e.body() instanceof Hello h)) {
+                throw new ZosException(ErrorCode.PROTOCOL_ERROR, "the peer's first message was not hello", "");
+            }
+            if (!h.host().equals(peer.name())) {
+                throw new ZosException(ErrorCode.PEER_KEY_CHANGED, "the peer says it is " + h.host()
+                        + " but its key is enrolled as " + peer.name(), "enrol the host under its own name");
+            }
+            hello = h;
+            LOG.info("connection from " + peer.name() + " (user '" + h.user() + "', " + h.software() + ")");
+            reply(ctx, e, me);
+            return;
+        }
+        Message answer;
+        try {
+            answer = responder.answer(peer, hello, e.body());
+        } catch (ZosException z) {
+            answer = Failure.of(z);
+        } catch (Exception x) {
+            LOG.warning("request " + e.body().getClass().getSimpleName() + " from " + peer.name() + " failed: " + x);
+            answer = new Failure(ErrorCode.INTERNAL.wireValue(), "the agent failed: " + x, "see the agent's log");
+        }
+        reply(ctx, e, answer);
+    }
+
+    private void reply(ChannelHandlerContext ctx, Envelope to, Message m) {
+        ctx.writeAndFlush(new Envelope(++sent, to.id(), m));
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        ZosException z = PinningTrustManager.reason(cause).orElse(null);
+        if (z != null && trust.peer().isPresent()) {
+            LOG.warning("closing the connection from " + trust.peer().get().name() + ": " + z.getMessage());
+            ctx.writeAndFlush(new Envelope(++sent, 0, Failure.of(z))).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            LOG.fine("closing " + ctx.channel().remoteAddress() + ": " + cause);
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package org.zos.protocol.net;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.net.InetSocketAddress;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+import org.zos.protocol.message.Hello;
+import org.zos.protocol.tls.HostIdentity;
+import org.zos.protocol.tls.KnownHosts;
+import org.zos.protocol.tls.PinningTrustManager;
+import org.zos.protocol.tls.TlsContexts;
+
+/** A listening zos endpoint: accepts enrolled hosts only and answers their requests. */
+public final class ZosServer implements AutoCloseable {
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(ZosServer.class.getName());
+    public static final int DEFAULT_PORT = 7470;
+
+    private final EventLoopGroup boss = new NioEventLoopGroup(1);
+    private final EventLoopGroup workers = new NioEventLoopGroup();
+    private final Channel channel;
+
+    private ZosServer(HostIdentity me, KnownHosts known, InetSocketAddress at, String software, Responder responder) {
+        Hello hello = new Hello(me.host(), "", software);
+        ServerBootstrap b = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) throws Exception {
+                        PinningTrustManager trust = PinningTrustManager.accepting(known);
+                        ZosPipeline.install(ch.pipeline(), TlsContexts.server(me, trust),
+                                new ServerSession(trust, hello, responder));
+                        ch.pipeline().addLast("errors", new io.netty.channel.ChannelInboundHandlerAdapter() {
+                            @Override
+                            public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) {
+                                LOG.warning("refused " + ctx.channel().remoteAddress() + ": "
+                                        + PinningTrustManager.reason(cause).map(ZosException::getMessage).orElse(String.valueOf(cause)));
+                                ctx.close();
+                            }
+                        });
+                    }
+                });
+        try {
+            channel = b.bind(at).syncUninterruptibly().channel();
+        } catch (RuntimeException e) {
+            close();
+            throw new ZosException(ErrorCode.BUSY, "cannot listen on " + at + ": " + e.getMessage(),
+                    "another agent may be running; choose another port with --port");
+        }
+    }
+
+    public static ZosServer start(HostIdentity me, KnownHosts known, InetSocketAddress at, String software, Responder r) {
+        return new ZosServer(me, known, at, software, r);
+    }
+
+    public int port() {
+        return ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    @Override
+    public void close() {
+        if (channel != null) {
+            channel.close().syncUninterruptibly();
+        }
+        boss.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+    }
+}
