@@ -15,6 +15,8 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = Failure.class, name = "failure"),
     @JsonSubTypes.Type(value = StatusQuery.class, name = "status-query"),
     @JsonSubTypes.Type(value = StatusReport.class, name = "status-report"),
+    @JsonSubTypes.Type(value = AccessQuery.class, name = "access-query"),
+    @JsonSubTypes.Type(value = AccessGrant.class, name = "access-grant"),
 })
-public sealed interface Message permits Hello, Ping, Pong, Failure, StatusQuery, StatusReport {
+public sealed interface Message permits Hello, Ping, Pong, Failure, StatusQuery, StatusReport, AccessQuery, AccessGrant {
 }

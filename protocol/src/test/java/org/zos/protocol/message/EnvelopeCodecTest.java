@@ -29,7 +29,8 @@ class EnvelopeCodecTest {
         List<Message> all = List.of(new Hello("host1", "ana", "zos 0.1.0"), new Ping(42), new Pong(42),
                 new Failure(ErrorCode.DENIED.wireValue(), "ana may not dominate host2", "ask host2's owner"),
                 new StatusQuery("work"),
-                new StatusReport(List.of(new StatusReport.Anima("work", "host1", "host2", "running"))));
+                new StatusReport(List.of(new StatusReport.Anima("work", "host1", "host2", "running"))),
+                new AccessQuery("full"), new AccessGrant("partial"));
         long id = 1;
         for (Message m : all) {
             Envelope e = new Envelope(id++, 0, m);

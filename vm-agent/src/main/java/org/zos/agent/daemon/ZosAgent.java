@@ -1,0 +1,85 @@
+package org.zos.agent.daemon;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Logger;
+import org.zos.agent.access.AccessList;
+import org.zos.agent.anima.AnimaRegistry;
+import org.zos.protocol.ZosException;
+import org.zos.protocol.net.ZosServer;
+import org.zos.protocol.tls.HostIdentity;
+import org.zos.protocol.tls.KnownHosts;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code zos-agent}: the host daemon. Runs in the foreground (systemd's Type=simple, or a terminal);
+ * logs to stderr what it does and every access decision; stops on SIGTERM.
+ */
+@Command(name = "zos-agent", mixinStandardHelpOptions = true, version = "zos-agent 0.1.0",
+        description = "The zos host daemon: accepts enrolled hosts over TLS and answers ZAP discovery.")
+public final class ZosAgent implements Callable<Integer> {
+    private static final Logger LOG = Logger.getLogger(ZosAgent.class.getName());
+    public static final String SOFTWARE = "zos 0.1.0";
+
+    @Option(names = "--config-dir", paramLabel = "DIR", description = "configuration (default: /etc/zos)")
+    Path configDir = Path.of("/etc/zos");
+
+    @Option(names = "--state-dir", paramLabel = "DIR", description = "animas and the image store (default: /var/lib/zos)")
+    Path stateDir = Path.of("/var/lib/zos");
+
+    @Option(names = "--name", description = "this host's name (default: agent.properties, else the host name)")
+    String name;
+
+    @Option(names = "--bind", paramLabel = "ADDRESS", description = "address to listen on (default: all)")
+    String bind;
+
+    @Option(names = "--port", description = "TLS port (default: 7470)")
+    int port;
+
+    @Option(names = "--zap-port", paramLabel = "PORT", description = "ZAP discovery UDP port (default: 7471)")
+    int zapPort;
+
+    @Option(names = "--fingerprint", description = "print this host's fingerprint (making its identity if needed) and exit")
+    boolean fingerprintOnly;
+
+    private final CountDownLatch stop = new CountDownLatch(1);
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ZosAgent()).setExecutionExceptionHandler((e, cmd, parsed) -> {
+            System.err.println("error: " + (e instanceof ZosException z ? z.userLine() : "internal: " + e));
+            return e instanceof ZosException z ? z.code().exitStatus() : 1;
+        }).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT %4$s %5$s%6$s%n");
+        AgentConfig config = AgentConfig.load(configDir, stateDir, name, bind, port, zapPort);
+        HostIdentity me = HostIdentity.loadOrCreate(config.identityDir(), config.name());
+        if (fingerprintOnly) {
+            System.out.println(me.host() + " " + me.fingerprint());
+            return 0;
+        }
+        AccessList access = new AccessList(config.accessList());
+        if (access.problem() != null) {
+            LOG.warning(access.problem().userLine());
+        }
+        KnownHosts known = new KnownHosts(config.knownHosts());
+        AnimaRegistry animas = new AnimaRegistry(config.stateDir());
+        try (ZosServer server = ZosServer.start(me, known, new InetSocketAddress(config.bind(), config.port()), SOFTWARE,
+                new AgentResponder(me.host(), access, animas));
+                ZapResponder zap = new ZapResponder(config, me, access)) {
+            LOG.info("zos-agent " + me.host() + " listening on " + config.bind() + ":" + server.port() + " (TLS), "
+                    + config.zapPort() + "/udp (ZAP); fingerprint " + me.fingerprint() + "; " + known.entries().size()
+                    + " known hosts");
+            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+            stop.await();
+            LOG.info("zos-agent stopping");
+        }
+        return 0;
+    }
+}
