@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
         description = "Carry your whole working environment, the anima (one libvirt VM), from host to host.",
         subcommands = {InitCommand.class, StatusCommand.class, StartCommand.class, SuspendCommand.class,
                 ResumeCommand.class, ShutdownCommand.class, RemoveCommand.class, DemoCommand.class, StoreCommand.class,
-                BenchCommand.class,
+                BenchCommand.class, TrustCommand.class, HostsCommand.class, DiscoverCommand.class,
                 CommandLine.HelpCommand.class})
 public final class ZosVm implements Runnable {
 

@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.zos.protocol.ErrorCode;
 
-/** Runs zos-vm in this JVM against a state directory, capturing its exit status and output. */
+/** Runs zos-vm in this JVM against a state directory (null: none given), capturing its exit status and output. */
 final class Cli {
     record Result(int status, String out, String err) {
         @Override
@@ -39,7 +39,7 @@ final class Cli {
     Result run(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         int at = !all.isEmpty() && all.get(0).equals("store") ? 2 : 1;
-        if (all.size() >= at && !all.get(0).startsWith("-")) {
+        if (stateDir != null && all.size() >= at && !all.get(0).startsWith("-")) {
             all.add(at, "--state-dir=" + stateDir);
         }
         StringWriter out = new StringWriter();

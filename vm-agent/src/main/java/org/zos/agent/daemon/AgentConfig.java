@@ -51,7 +51,8 @@ public record AgentConfig(Path configDir, Path stateDir, String name, String bin
         return stateDir.resolve("store");
     }
 
-    static String hostName() {
+    /** This machine's host name (/etc/hostname), the default name of its zos identity. */
+    public static String hostName() {
         try {
             String h = Files.readString(Path.of("/etc/hostname")).strip();
             return h.isEmpty() ? java.net.InetAddress.getLocalHost().getHostName() : h;

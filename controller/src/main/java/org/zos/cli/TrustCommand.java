@@ -1,0 +1,76 @@
+package org.zos.cli;
+
+import java.io.PrintWriter;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+import org.zos.protocol.net.Peer;
+import org.zos.protocol.net.ZosServer;
+import org.zos.protocol.tls.Fingerprint;
+import org.zos.protocol.tls.KnownHosts;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code zos-vm trust HOST}: enrols a host. Connects, shows the fingerprint its agent presents, and
+ * enrols it only if it matches {@code --fingerprint} or the user confirms on a terminal.
+ */
+@Command(name = "trust", description = "Enrol HOST: pin the fingerprint its agent presents (check it with the host's owner first).")
+final class TrustCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions config;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "HOST", description = "the host's name or address")
+    String host;
+
+    @Option(names = "--port", description = "its agent's port (default: 7470)")
+    int port = ZosServer.DEFAULT_PORT;
+
+    @Option(names = "--fingerprint", paramLabel = "SHA256:…", description = "the fingerprint the host must present ('zos-agent --fingerprint' on it shows it)")
+    String expected;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Fingerprint want = expected == null ? null : new Fingerprint(expected);
+        X509Certificate cert = Peer.capture(config.identity(), host, port, Duration.ofSeconds(10));
+        Fingerprint seen = Fingerprint.of(cert);
+        String name = cert.getSubjectX500Principal().getName().replaceFirst("^CN=", "").replaceFirst(",.*$", "");
+        out.printf("%s (%s:%d) presents fingerprint %s%n", name, host, port, seen);
+        if (want != null && !want.equals(seen)) {
+            throw new ZosException(ErrorCode.UNKNOWN_PEER, host + " presents " + seen + ", not the " + want + " given",
+                    "do not enrol it: check the fingerprint with its owner; someone may be in between");
+        }
+        if (want == null && !confirmed(out)) {
+            throw new ZosException(ErrorCode.BAD_PARAMETER, "not enrolled: " + name + " needs confirmation",
+                    "check the fingerprint with its owner ('zos-agent --fingerprint' on it), then run 'zos-vm trust "
+                            + host + " --fingerprint " + seen + "'");
+        }
+        KnownHosts known = config.knownHosts();
+        boolean replaced = known.byName(name).filter(e -> !e.fingerprint().equals(seen)).isPresent();
+        known.trust(new KnownHosts.Entry(name, host, seen));
+        out.printf("Enrolled %s%s. It must enrol this host too ('zos-vm trust %s' there) before they can talk.%n", name,
+                replaced ? " (its old key is forgotten)" : "", config.identity().host());
+        return 0;
+    }
+
+    private static boolean confirmed(PrintWriter out) {
+        java.io.Console c = System.console();
+        if (c == null) {
+            return false;
+        }
+        out.print("Enrol it? Only if the fingerprint matches what its owner sees. [y/N] ");
+        out.flush();
+        String line = c.readLine();
+        return line != null && line.strip().equalsIgnoreCase("y");
+    }
+}
