@@ -15,7 +15,7 @@ final class ConfigOptions {
     @Option(names = "--config-dir", paramLabel = "DIR", description = "zos configuration (default: $ZOS_CONFIG_DIR or /etc/zos)")
     Path configDir = Path.of(HostOptions.envOr("ZOS_CONFIG_DIR", "/etc/zos"));
 
-    @Option(names = "--name", paramLabel = "HOST", description = "this host's name, when its identity is first made (default: the host name)")
+    @Option(names = "--host-name", paramLabel = "HOST", description = "this host's name, when its identity is first made (default: the host name)")
     String name;
 
     HostIdentity identity() throws IOException {

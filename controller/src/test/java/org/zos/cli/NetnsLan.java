@@ -24,6 +24,8 @@ final class NetnsLan implements AutoCloseable {
         subnet = "10.77." + n;
         bridge = prefix + "br";
         sh("ip", "link", "add", bridge, "type", "bridge");
+        // Docker sets the FORWARD policy to DROP, and bridged frames pass through iptables: let this bridge's through.
+        sh("iptables", "-I", "FORWARD", "-i", bridge, "-o", bridge, "-j", "ACCEPT");
         sh("ip", "addr", "add", subnet + ".1/24", "brd", subnet + ".255", "dev", bridge);
         sh("ip", "link", "set", bridge, "up");
     }
@@ -52,12 +54,14 @@ final class NetnsLan implements AutoCloseable {
         return ns;
     }
 
-    /** Starts zos-agent in a namespace; returns once it listens. */
-    Process startAgent(String ns, Path configDir, Path stateDir, String name, Path log) throws Exception {
+    /** Starts zos-agent in a namespace (null: this one), with extra options; returns once it listens. */
+    Process startAgent(String ns, Path configDir, Path stateDir, String name, Path log, String... more) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder("ip", "netns", "exec", ns, java, "-cp", System.getProperty("java.class.path"),
-                "org.zos.agent.daemon.ZosAgent", "--config-dir", configDir.toString(), "--state-dir", stateDir.toString(),
-                "--name", name).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        List<String> cmd = new ArrayList<>(ns == null ? List.of() : List.of("ip", "netns", "exec", ns));
+        cmd.addAll(List.of(java, "-cp", System.getProperty("java.class.path"), "org.zos.agent.daemon.ZosAgent",
+                "--config-dir", configDir.toString(), "--state-dir", stateDir.toString(), "--name", name));
+        cmd.addAll(List.of(more));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         agents.add(p);
         long end = System.currentTimeMillis() + 30_000;
         while (System.currentTimeMillis() < end) {
@@ -91,5 +95,6 @@ final class NetnsLan implements AutoCloseable {
             new ProcessBuilder("ip", "netns", "del", ns).start().waitFor();
         }
         new ProcessBuilder("ip", "link", "del", bridge).start().waitFor();
+        new ProcessBuilder("iptables", "-D", "FORWARD", "-i", bridge, "-o", bridge, "-j", "ACCEPT").start().waitFor();
     }
 }

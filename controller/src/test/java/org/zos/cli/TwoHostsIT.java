@@ -8,6 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.zos.agent.anima.AnimaRecord;
+import org.zos.agent.anima.AnimaRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -16,6 +21,8 @@ import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
 import org.zos.protocol.message.AccessGrant;
 import org.zos.protocol.message.AccessQuery;
+import org.zos.protocol.message.StatusQuery;
+import org.zos.protocol.message.StatusReport;
 import org.zos.protocol.net.Peer;
 import org.zos.protocol.tls.HostIdentity;
 import org.zos.protocol.tls.KnownHosts;
@@ -23,7 +30,8 @@ import org.zos.protocol.tls.KnownHosts;
 /**
  * Two real hosts, each a network namespace with its own address and its own zos-agent, and a master
  * (this JVM) on the same bridge: discovery, enrolment, pinned TLS and the access list, end to end.
- * host1 lets ana from host0 dominate it fully; host2 only partially, and has not enrolled host0.
+ * host1 lets ana from host0 dominate it fully and knows host2; host2 lets ana from host0 or host1 in only
+ * partially, has enrolled host1 but not host0, and holds the anima "away".
  */
 class TwoHostsIT {
     static final Duration T = Duration.ofSeconds(10);
@@ -39,19 +47,57 @@ class TwoHostsIT {
         Path etc0 = tmp.resolve("host0/etc");
         host0 = HostIdentity.loadOrCreate(etc0.resolve("identity"), "host0");
         master = new Cli(null);
+        HostIdentity host1 = HostIdentity.loadOrCreate(tmp.resolve("host1/etc/identity"), "host1");
+        HostIdentity host2 = HostIdentity.loadOrCreate(tmp.resolve("host2/etc/identity"), "host2");
+        KnownHosts known1 = new KnownHosts(tmp.resolve("host1/etc/known_hosts"));
+        known1.trust(new KnownHosts.Entry("host0", lan.subnet + ".1", host0.fingerprint()));
+        known1.trust(new KnownHosts.Entry("host2", lan.address(2), host2.fingerprint()));
+        new KnownHosts(tmp.resolve("host2/etc/known_hosts")).trust(new KnownHosts.Entry("host1", lan.address(1), host1.fingerprint()));
+        Files.writeString(tmp.resolve("host1/etc/zpasswd"), "# user master control\nana host0 full\nroot host0 partial\n");
+        Files.writeString(tmp.resolve("host2/etc/zpasswd"), "ana host0 partial\nana host1 partial\nroot host1 partial\n");
+        Files.createDirectories(tmp.resolve("host2/state/animas/away"));
+        new AnimaRegistry(tmp.resolve("host2/state")).save(new AnimaRecord(AnimaRecord.FORMAT, "away", UUID.randomUUID(),
+                128, 1, 64, "k", "kernel", "tcg", Instant.now(), false, null, 0, null));
         for (int i = 1; i <= 2; i++) {
-            Path etc = Files.createDirectories(tmp.resolve("host" + i + "/etc"));
-            Files.writeString(etc.resolve("zpasswd"), "# user master control\nana host0 " + (i == 1 ? "full" : "partial") + "\n");
-            if (i == 1) {
-                new KnownHosts(etc.resolve("known_hosts")).trust(new KnownHosts.Entry("host0", lan.subnet + ".1", host0.fingerprint()));
-            }
-            lan.startAgent(lan.addHost(i), etc, tmp.resolve("host" + i + "/state"), "host" + i, tmp.resolve("host" + i + ".log"));
+            lan.startAgent(lan.addHost(i), tmp.resolve("host" + i + "/etc"), tmp.resolve("host" + i + "/state"), "host" + i,
+                    tmp.resolve("host" + i + ".log"));
         }
     }
 
     @AfterAll
     static void down() throws Exception {
         lan.close();
+    }
+
+    @Test
+    void statusIsAnsweredByWhicheverHostHoldsTheAnima() throws Exception {
+        KnownHosts known0 = new KnownHosts(tmp.resolve("host0/etc/known_hosts"));
+        known0.trust(new KnownHosts.Entry("host1", lan.address(1), HostIdentity.load(tmp.resolve("host1/etc/identity")).fingerprint()));
+        try (Peer p = Peer.connect(host0, known0, lan.address(1), 7470, "ana", "zos test", T)) {
+            StatusReport r = (StatusReport) p.request(new StatusQuery("away", 2), T);
+            assertEquals(List.of(new StatusReport.Anima("away", "host2", "host2", "defined")), r.animas());
+            assertEquals(ErrorCode.ANIMA_NOT_FOUND, assertThrows(ZosException.class,
+                    () -> p.request(new StatusQuery("nowhere", 2), T)).code());
+            assertEquals(ErrorCode.ANIMA_NOT_FOUND, assertThrows(ZosException.class,
+                    () -> p.request(new StatusQuery("away", 0), T)).code(), "no hops, no forwarding");
+        }
+        // zos-vm status (run by root) on host0, which holds no 'away': it asks host0's own agent, which asks
+        // host1, which asks host2.
+        int port = freePort();
+        lan.startAgent(null, tmp.resolve("host0/etc"), tmp.resolve("host0/state"), "host0", tmp.resolve("host0.log"),
+                "--bind", "127.0.0.1", "--port", Integer.toString(port), "--zap-port", Integer.toString(freePort()));
+        Cli.Result status = master.run("status", "away", etc0(), "--agent-port", Integer.toString(port),
+                "--state-dir=" + tmp.resolve("host0/state"));
+        assertEquals(0, status.status(), status.toString());
+        assertTrue(status.out().contains("away") && status.out().contains("host2"), status.out());
+        Cli.assertError(master.run("status", "nowhere", etc0(), "--agent-port", Integer.toString(port),
+                "--state-dir=" + tmp.resolve("host0/state")), ErrorCode.ANIMA_NOT_FOUND, "nor on the hosts it knows");
+    }
+
+    static int freePort() throws Exception {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
     }
 
     String etc0() {

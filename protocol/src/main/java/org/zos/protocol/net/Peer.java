@@ -62,6 +62,15 @@ public final class Peer implements AutoCloseable {
         return p;
     }
 
+    /** Connects to this host's own agent on {@code port}, which must hold this host's identity. */
+    public static Peer connectLocal(HostIdentity me, int port, String user, String software, Duration timeout) {
+        PinningTrustManager trust = PinningTrustManager.dialingSelf(me);
+        Session s = new Session(trust, new Hello(me.host(), user, software), "the local zos-agent");
+        Peer p = open(me, trust, s, "127.0.0.1", port, timeout);
+        p.await(s.hello, timeout, "hello");
+        return p;
+    }
+
     /**
      * The certificate a host presents, without trusting it: for showing its fingerprint before enrolling
      * it. The connection is closed right after the TLS handshake; nothing else is sent.

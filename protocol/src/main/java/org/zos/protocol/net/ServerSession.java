@@ -63,7 +63,7 @@ public final class ServerSession extends SimpleChannelInboundHandler<Envelope> {
         }
         Message answer;
         try {
-            answer = responder.answer(peer, hello, e.body());
+            answer = responder.answer(new Responder.Caller(peer, hello, trust.peerIsSelf()), e.body());
         } catch (ZosException z) {
             answer = Failure.of(z);
         } catch (Exception x) {

@@ -31,7 +31,7 @@ public final class ZosServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) throws Exception {
-                        PinningTrustManager trust = PinningTrustManager.accepting(known);
+                        PinningTrustManager trust = PinningTrustManager.accepting(known, me);
                         ZosPipeline.install(ch.pipeline(), TlsContexts.server(me, trust),
                                 new ServerSession(trust, hello, responder));
                         ch.pipeline().addLast("errors", new io.netty.channel.ChannelInboundHandlerAdapter() {

@@ -17,8 +17,17 @@ import org.zos.protocol.ZosException;
  * Re-read whenever the file changes; written whole to a temp file and renamed.
  */
 public final class KnownHosts {
-    /** One enrolled host. */
+    /** One enrolled host; its address may end in ":port" when its agent does not listen on 7470. */
     public record Entry(String name, String address, Fingerprint fingerprint) {
+        public String hostPart() {
+            int c = address.lastIndexOf(':');
+            return c > 0 && address.indexOf(':') == c ? address.substring(0, c) : address;
+        }
+
+        public int port() {
+            int c = address.lastIndexOf(':');
+            return c > 0 && address.indexOf(':') == c ? Integer.parseInt(address.substring(c + 1)) : 7470;
+        }
     }
 
     private final Path file;

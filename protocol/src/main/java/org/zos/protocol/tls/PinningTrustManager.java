@@ -25,25 +25,38 @@ public final class PinningTrustManager extends X509ExtendedTrustManager {
     private final Mode mode;
     private final KnownHosts known;
     private final String target;
+    private final HostIdentity self;
     private volatile X509Certificate seen;
     private volatile KnownHosts.Entry peer;
 
-    private PinningTrustManager(Mode mode, KnownHosts known, String target) {
+    private PinningTrustManager(Mode mode, KnownHosts known, String target, HostIdentity self) {
         this.mode = mode;
         this.known = known;
         this.target = target;
+        this.self = self;
     }
 
     public static PinningTrustManager dialing(KnownHosts known, String target) {
-        return new PinningTrustManager(Mode.DIAL, known, target);
+        return new PinningTrustManager(Mode.DIAL, known, target, null);
     }
 
-    public static PinningTrustManager accepting(KnownHosts known) {
-        return new PinningTrustManager(Mode.ACCEPT, known, null);
+    /** Dials this host's own agent, which must present this host's own identity. */
+    public static PinningTrustManager dialingSelf(HostIdentity self) {
+        return new PinningTrustManager(Mode.DIAL, null, "localhost", self);
+    }
+
+    /** Accepts enrolled hosts, and this host's own identity (the zos processes of this host). */
+    public static PinningTrustManager accepting(KnownHosts known, HostIdentity self) {
+        return new PinningTrustManager(Mode.ACCEPT, known, null, self);
     }
 
     public static PinningTrustManager capturing() {
-        return new PinningTrustManager(Mode.CAPTURE, null, null);
+        return new PinningTrustManager(Mode.CAPTURE, null, null, null);
+    }
+
+    /** Whether the verified peer is this host itself (a local zos process sharing its identity). */
+    public boolean peerIsSelf() {
+        return self != null && peer != null && peer.fingerprint().equals(self.fingerprint());
     }
 
     /** The certificate the peer presented, once it has. */
@@ -69,6 +82,14 @@ public final class PinningTrustManager extends X509ExtendedTrustManager {
                 return;
             }
             case DIAL -> {
+                if (self != null) {
+                    if (!self.fingerprint().equals(f)) {
+                        throw refuse(new ZosException(ErrorCode.PEER_KEY_CHANGED, "the agent on this host presents " + f
+                                + ", not this host's identity " + self.fingerprint(), "check which zos-agent runs here"));
+                    }
+                    peer = new KnownHosts.Entry(self.host(), "localhost", f);
+                    return;
+                }
                 KnownHosts.Entry e = known.forTarget(target).orElseThrow(() -> refuse(new ZosException(ErrorCode.UNKNOWN_PEER,
                         target + " is not an enrolled host (it presented " + name + ", " + f + ")",
                         "check the fingerprint with host " + name + "'s owner, then run 'zos-vm trust " + target + "'")));
@@ -78,6 +99,10 @@ public final class PinningTrustManager extends X509ExtendedTrustManager {
                 peer = e;
             }
             case ACCEPT -> {
+                if (self != null && self.fingerprint().equals(f)) {
+                    peer = new KnownHosts.Entry(self.host(), "localhost", f);
+                    return;
+                }
                 Optional<KnownHosts.Entry> e = known.byFingerprint(f);
                 if (e.isPresent()) {
                     peer = e.get();

@@ -28,7 +28,7 @@ class EnvelopeCodecTest {
     void everyMessageSurvivesTheWire() {
         List<Message> all = List.of(new Hello("host1", "ana", "zos 0.1.0"), new Ping(42), new Pong(42),
                 new Failure(ErrorCode.DENIED.wireValue(), "ana may not dominate host2", "ask host2's owner"),
-                new StatusQuery("work"),
+                new StatusQuery("work", 2),
                 new StatusReport(List.of(new StatusReport.Anima("work", "host1", "host2", "running"))),
                 new AccessQuery("full"), new AccessGrant("partial"));
         long id = 1;

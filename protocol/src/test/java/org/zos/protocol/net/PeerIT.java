@@ -60,12 +60,12 @@ class PeerIT {
         known1 = new KnownHosts(tmp.resolve("known1"));
         known2 = new KnownHosts(tmp.resolve("known2"));
         Logger.getLogger("org.zos.protocol.net").addHandler(capture);
-        server = ZosServer.start(host2, known2, new InetSocketAddress("127.0.0.1", 0), "zos test", (peer, hello, m) -> {
-            answered.add(peer.name() + "/" + hello.user() + ": " + m);
+        server = ZosServer.start(host2, known2, new InetSocketAddress("127.0.0.1", 0), "zos test", (caller, m) -> {
+            answered.add(caller.host().name() + "/" + caller.user() + ": " + m);
             if (m instanceof Ping p) {
                 return new Pong(p.nanos());
             }
-            throw new ZosException(ErrorCode.DENIED, hello.user() + " may not ask that", "ask host2's owner");
+            throw new ZosException(ErrorCode.DENIED, caller.user() + " may not ask that", "ask host2's owner");
         });
     }
 
@@ -90,7 +90,7 @@ class PeerIT {
         try (Peer p = connect()) {
             assertEquals("host2", p.hello().host());
             assertEquals(new Pong(42), p.request(new Ping(42), T));
-            ZosException denied = assertThrows(ZosException.class, () -> p.request(new StatusQuery("work"), T));
+            ZosException denied = assertThrows(ZosException.class, () -> p.request(new StatusQuery("work", 0), T));
             assertEquals(ErrorCode.DENIED, denied.code());
             assertEquals(new Pong(7), p.request(new Ping(7), T), "a failure does not end the connection");
         }

@@ -1,7 +1,9 @@
 package org.zos.agent.daemon;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.logging.Logger;
 import org.zos.agent.access.AccessList;
 import org.zos.agent.access.Control;
 import org.zos.agent.anima.AnimaRecord;
@@ -10,53 +12,90 @@ import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
 import org.zos.protocol.message.AccessGrant;
 import org.zos.protocol.message.AccessQuery;
-import org.zos.protocol.message.Hello;
 import org.zos.protocol.message.Message;
 import org.zos.protocol.message.Ping;
 import org.zos.protocol.message.Pong;
 import org.zos.protocol.message.StatusQuery;
 import org.zos.protocol.message.StatusReport;
+import org.zos.protocol.net.Peer;
 import org.zos.protocol.net.Responder;
+import org.zos.protocol.tls.HostIdentity;
 import org.zos.protocol.tls.KnownHosts;
 
-/** The agent's answers. Every request that touches the host's resources is checked against the access list. */
+/**
+ * The agent's answers. Requests from other hosts are checked against the access list; requests from
+ * this host's own zos processes (which hold its identity) are not. A status query for an anima this
+ * host does not hold is forwarded to the enrolled hosts, so it can be asked of any of them.
+ */
 final class AgentResponder implements Responder {
-    private final String me;
+    private static final Logger LOG = Logger.getLogger(AgentResponder.class.getName());
+    static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(5);
+
+    private final HostIdentity me;
+    private final KnownHosts known;
     private final AccessList access;
     private final AnimaRegistry animas;
 
-    AgentResponder(String me, AccessList access, AnimaRegistry animas) {
+    AgentResponder(HostIdentity me, KnownHosts known, AccessList access, AnimaRegistry animas) {
         this.me = me;
+        this.known = known;
         this.access = access;
         this.animas = animas;
     }
 
     @Override
-    public Message answer(KnownHosts.Entry peer, Hello hello, Message request) {
+    public Message answer(Caller caller, Message request) {
         if (request instanceof Ping p) {
             return new Pong(p.nanos());
         }
         if (request instanceof AccessQuery q) {
             Control wanted = Control.parse(q.control());
-            access.require(hello.user(), peer.name(), wanted);
+            require(caller, wanted);
             return new AccessGrant(wanted.toString());
         }
         if (request instanceof StatusQuery q) {
-            access.require(hello.user(), peer.name(), Control.PARTIAL);
-            List<StatusReport.Anima> out = new ArrayList<>();
-            for (String name : animas.names()) {
-                if (q.anima() == null || q.anima().isEmpty() || q.anima().equals(name)) {
-                    AnimaRecord r = animas.get(name);
-                    out.add(new StatusReport.Anima(r.name(), me, me, r.suspended() ? "suspended" : "defined"));
-                }
-            }
-            if (out.isEmpty() && q.anima() != null && !q.anima().isEmpty()) {
-                throw new ZosException(ErrorCode.ANIMA_NOT_FOUND, "host " + me + " knows no anima '" + q.anima() + "'",
-                        "list the animas with 'zos-vm status'");
-            }
-            return new StatusReport(out);
+            require(caller, Control.PARTIAL);
+            return status(caller, q);
         }
         throw new ZosException(ErrorCode.BAD_PARAMETER, "this agent does not handle " + request.getClass().getSimpleName(),
                 "upgrade zos on this host");
+    }
+
+    private void require(Caller caller, Control wanted) {
+        if (!caller.local()) {
+            access.require(caller.user(), caller.host().name(), wanted);
+        }
+    }
+
+    private StatusReport status(Caller caller, StatusQuery q) {
+        boolean all = q.anima() == null || q.anima().isEmpty();
+        List<StatusReport.Anima> out = new ArrayList<>();
+        for (String name : animas.names()) {
+            if (all || q.anima().equals(name)) {
+                AnimaRecord r = animas.get(name);
+                out.add(new StatusReport.Anima(r.name(), me.host(), me.host(), r.suspended() ? "suspended" : "defined"));
+            }
+        }
+        if (!out.isEmpty() || all) {
+            return new StatusReport(out);
+        }
+        if (q.hops() > 0) {
+            for (KnownHosts.Entry h : known.entries()) {
+                if (h.name().equals(caller.host().name()) || h.name().equals(me.host())) {
+                    continue;
+                }
+                try (Peer p = Peer.connect(me, known, h.hostPart(), h.port(), caller.user(), ZosAgent.SOFTWARE, FORWARD_TIMEOUT)) {
+                    Message m = p.request(new StatusQuery(q.anima(), q.hops() - 1), FORWARD_TIMEOUT);
+                    if (m instanceof StatusReport r && !r.animas().isEmpty()) {
+                        LOG.info("status of " + q.anima() + " for " + caller.host().name() + " answered by " + h.name());
+                        return r;
+                    }
+                } catch (ZosException e) {
+                    LOG.fine("asking " + h.name() + " about " + q.anima() + ": " + e.getMessage());
+                }
+            }
+        }
+        throw new ZosException(ErrorCode.ANIMA_NOT_FOUND, "no anima '" + q.anima() + "' on " + me.host()
+                + (q.hops() > 0 ? " nor on the hosts it knows" : ""), "list the animas with 'zos-vm status'");
     }
 }

@@ -71,7 +71,7 @@ public final class ZosAgent implements Callable<Integer> {
         KnownHosts known = new KnownHosts(config.knownHosts());
         AnimaRegistry animas = new AnimaRegistry(config.stateDir());
         try (ZosServer server = ZosServer.start(me, known, new InetSocketAddress(config.bind(), config.port()), SOFTWARE,
-                new AgentResponder(me.host(), access, animas));
+                new AgentResponder(me, known, access, animas));
                 ZapResponder zap = new ZapResponder(config, me, access)) {
             LOG.info("zos-agent " + me.host() + " listening on " + config.bind() + ":" + server.port() + " (TLS), "
                     + config.zapPort() + "/udp (ZAP); fingerprint " + me.fingerprint() + "; " + known.entries().size()
