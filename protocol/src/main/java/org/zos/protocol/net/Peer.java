@@ -40,6 +40,9 @@ import org.zos.protocol.tls.TlsContexts;
  * sent before all of that succeeded.
  */
 public final class Peer implements AutoCloseable {
+    /** Data frames wait in {@link #sendData} while more than this many bytes are unsent. */
+    public static final int HIGH_WATER = 4 << 20;
+    static final int LOW_WATER = 1 << 20;
     private final EventLoopGroup group;
     private final Channel channel;
     private final Session session;
@@ -100,6 +103,8 @@ public final class Peer implements AutoCloseable {
         EventLoopGroup group = new NioEventLoopGroup(1);
         Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeout.toMillis())
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new io.netty.channel.WriteBufferWaterMark(LOW_WATER, HIGH_WATER))
+                .option(ChannelOption.MESSAGE_SIZE_ESTIMATOR, FrameSizes.ESTIMATOR)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -121,6 +126,11 @@ public final class Peer implements AutoCloseable {
         }
         // After the close, let the exception that explains it (a TLS alert arrives after the close) come first.
         f.channel().closeFuture().addListener(c -> f.channel().eventLoop().execute(() -> s.fail(null)));
+        f.channel().closeFuture().addListener(c -> {
+            synchronized (s.writable) {
+                s.writable.notifyAll();
+            }
+        });
         return new Peer(group, f.channel(), s, target);
     }
 
@@ -140,6 +150,44 @@ public final class Peer implements AutoCloseable {
             throw failure.toException();
         }
         return reply;
+    }
+
+    /**
+     * Sends one data frame, first waiting while more than {@link #HIGH_WATER} bytes are unsent, so a
+     * slow receiver makes this thread wait instead of making the sender buffer without bound. Takes
+     * ownership of {@code payload}. Not for an event-loop thread.
+     */
+    public void sendData(io.netty.buffer.ByteBuf payload, Duration timeout) {
+        long end = System.nanoTime() + timeout.toNanos();
+        synchronized (session.writable) {
+            while (!channel.isWritable() && channel.isActive()) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    payload.release();
+                    close();
+                    throw new ZosException(ErrorCode.HOST_UNREACHABLE, target + " took no data for " + timeout.toSeconds() + " s",
+                            "check the link and the receiving agent");
+                }
+                try {
+                    session.writable.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    payload.release();
+                    throw new ZosException(ErrorCode.INTERNAL, "interrupted while sending to " + target, "");
+                }
+            }
+        }
+        if (!channel.isActive()) {
+            payload.release();
+            throw new ZosException(ErrorCode.HOST_UNREACHABLE, target + " closed the connection", "see its agent's log");
+        }
+        channel.writeAndFlush(new org.zos.protocol.wire.Frame(org.zos.protocol.wire.Frame.Kind.DATA, payload));
+    }
+
+    /** Bytes written but not yet sent on the socket. */
+    public long unsentBytes() {
+        io.netty.channel.ChannelOutboundBuffer b = channel.unsafe().outboundBuffer();
+        return b == null ? 0 : b.totalPendingWriteBytes();
     }
 
     private <T> T await(CompletableFuture<T> f, Duration timeout, String what) {
@@ -174,6 +222,15 @@ public final class Peer implements AutoCloseable {
         final CompletableFuture<Hello> hello = new CompletableFuture<>();
         final Map<Long, CompletableFuture<Message>> pending = new ConcurrentHashMap<>();
         final AtomicLong next = new AtomicLong(1);
+        final Object writable = new Object();
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+            synchronized (writable) {
+                writable.notifyAll();
+            }
+            super.channelWritabilityChanged(ctx);
+        }
 
         Session(PinningTrustManager trust, Hello mine, String target) {
             this.trust = trust;

@@ -2,7 +2,6 @@ package org.zos.protocol.net;
 
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.util.logging.Logger;
 import org.zos.protocol.ErrorCode;
@@ -20,19 +19,42 @@ import org.zos.protocol.tls.PinningTrustManager;
  * (a ZosException becomes a {@link Failure}). A protocol violation is answered with a failure and the
  * connection is closed. Every refusal is logged with its reason.
  */
-public final class ServerSession extends SimpleChannelInboundHandler<Envelope> {
+public final class ServerSession extends io.netty.channel.ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(ServerSession.class.getName());
 
     private final PinningTrustManager trust;
     private final Hello me;
     private final Responder responder;
+    private final DataSink sink;
+    private DataReceiver data;
     private Hello hello;
     private long sent;
 
-    public ServerSession(PinningTrustManager trust, Hello me, Responder responder) {
+    public ServerSession(PinningTrustManager trust, Hello me, Responder responder, DataSink sink) {
         this.trust = trust;
         this.me = me;
         this.responder = responder;
+        this.sink = sink;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (msg instanceof Envelope e) {
+                channelRead0(ctx, e);
+            } else if (msg instanceof org.zos.protocol.wire.Frame f) {
+                if (hello == null || sink == null) {
+                    throw org.zos.protocol.wire.Frame.violation(hello == null ? "data before hello" : "data this host does not take");
+                }
+                if (data == null) {
+                    data = new DataReceiver(ctx.channel(), new Responder.Caller(trust.peer().orElseThrow(), hello,
+                            trust.peerIsSelf()), sink);
+                }
+                data.offer(f);
+            }
+        } finally {
+            io.netty.util.ReferenceCountUtil.release(msg);
+        }
     }
 
     @Override
@@ -45,8 +67,21 @@ public final class ServerSession extends SimpleChannelInboundHandler<Envelope> {
         super.userEventTriggered(ctx, evt);
     }
 
+    /** Reads on request only: the next read is asked for here, unless the data sink is behind. */
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, Envelope e) {
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (data == null || data.mayRead()) {
+            ctx.read();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        ctx.read();
+    }
+
+    private void channelRead0(ChannelHandlerContext ctx, Envelope e) {
         KnownHosts.Entry peer = trust.peer().orElseThrow();
         if (hello == null) {
             if (!(e.body() instanceof Hello h)) {

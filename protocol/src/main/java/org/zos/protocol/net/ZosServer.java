@@ -25,15 +25,18 @@ public final class ZosServer implements AutoCloseable {
     private final EventLoopGroup workers = new NioEventLoopGroup();
     private final Channel channel;
 
-    private ZosServer(HostIdentity me, KnownHosts known, InetSocketAddress at, String software, Responder responder) {
+    private ZosServer(HostIdentity me, KnownHosts known, InetSocketAddress at, String software, Responder responder,
+            DataSink sink) {
         Hello hello = new Hello(me.host(), "", software);
         ServerBootstrap b = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+                .childOption(io.netty.channel.ChannelOption.AUTO_READ, false)
+                .childOption(io.netty.channel.ChannelOption.MESSAGE_SIZE_ESTIMATOR, FrameSizes.ESTIMATOR)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) throws Exception {
                         PinningTrustManager trust = PinningTrustManager.accepting(known, me);
                         ZosPipeline.install(ch.pipeline(), TlsContexts.server(me, trust),
-                                new ServerSession(trust, hello, responder));
+                                new ServerSession(trust, hello, responder, sink));
                         ch.pipeline().addLast("errors", new io.netty.channel.ChannelInboundHandlerAdapter() {
                             @Override
                             public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) {
@@ -54,7 +57,13 @@ public final class ZosServer implements AutoCloseable {
     }
 
     public static ZosServer start(HostIdentity me, KnownHosts known, InetSocketAddress at, String software, Responder r) {
-        return new ZosServer(me, known, at, software, r);
+        return new ZosServer(me, known, at, software, r, null);
+    }
+
+    /** A server that also takes data frames, handed to {@code sink} with back-pressure. */
+    public static ZosServer start(HostIdentity me, KnownHosts known, InetSocketAddress at, String software, Responder r,
+            DataSink sink) {
+        return new ZosServer(me, known, at, software, r, sink);
     }
 
     public int port() {

@@ -9,7 +9,7 @@ import org.zos.protocol.ZosException;
 /**
  * Reads {@link Frame}s. A state machine: HEADER waits for 5 bytes and checks the kind and the length
  * against the kind's limit (an unknown kind, a length over the limit, or one with the top bit set is a
- * PROTOCOL_ERROR, before any allocation); PAYLOAD waits for the whole payload and emits it as a slice.
+ * PROTOCOL_ERROR, before any allocation); PAYLOAD waits for the whole payload and emits a copy of it.
  * A stream that ends inside a frame is a PROTOCOL_ERROR too. After an error the decoder discards all
  * further input while the connection closes.
  */
@@ -44,7 +44,9 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                     if (in.readableBytes() < length) {
                         return;
                     }
-                    out.add(new Frame(kind, in.readRetainedSlice(length)));
+                    // A copy, not a slice: a slice held by a slow consumer would pin the whole cumulation
+                    // buffer, which then grows and is copied on every read.
+                    out.add(new Frame(kind, in.readBytes(length)));
                     state = State.HEADER;
                 }
                 case FAILED -> {

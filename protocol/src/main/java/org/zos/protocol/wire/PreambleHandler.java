@@ -27,6 +27,9 @@ public final class PreambleHandler extends ByteToMessageDecoder {
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         ctx.writeAndFlush(Unpooled.wrappedBuffer(ours.encode()));
         super.channelActive(ctx);
+        if (!ctx.channel().config().isAutoRead()) {
+            ctx.read();
+        }
     }
 
     @Override
