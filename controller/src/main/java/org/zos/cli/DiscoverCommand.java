@@ -15,17 +15,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import org.zos.agent.access.Control;
 import org.zos.protocol.tls.KnownHosts;
 import org.zos.protocol.zap.Zap;
 import org.zos.protocol.zap.ZapAnswer;
 import org.zos.protocol.zap.ZapQuery;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code zos-vm discover}: broadcasts a ZAP query on every local network and lists the hosts that would
@@ -33,12 +29,7 @@ import picocli.CommandLine.Spec;
  * enrolment; nothing is trusted before 'zos-vm trust'.
  */
 @Command(name = "discover", description = "Find hosts on the LAN that would let you dominate them (ZAP broadcast).")
-final class DiscoverCommand implements Callable<Integer> {
-    @Mixin
-    ConfigOptions config;
-
-    @Spec
-    CommandSpec spec;
+final class DiscoverCommand extends ConfigCommand {
 
     @Option(names = "--control", description = "full or partial (default: full)")
     String control = "full";
@@ -56,7 +47,7 @@ final class DiscoverCommand implements Callable<Integer> {
     List<InetAddress> targets;
 
     @Override
-    public Integer call() throws Exception {
+    void run(PrintWriter out) throws Exception {
         Control wanted = Control.parse(control);
         long nonce = new SecureRandom().nextLong();
         byte[] query = Zap.encode(new ZapQuery(Zap.VERSION, user, config.identity().host(), wanted.toString(), nonce));
@@ -83,11 +74,10 @@ final class DiscoverCommand implements Callable<Integer> {
                 });
             }
         }
-        PrintWriter out = spec.commandLine().getOut();
         if (answers.isEmpty()) {
             out.printf("No host answered within %d ms for %s from %s (%s control).%n", waitMillis, user,
                     config.identity().host(), wanted);
-            return 0;
+            return;
         }
         KnownHosts known = config.knownHosts();
         out.printf("%-14s %-16s %4s %9s %9s %-10s %5s %-8s %s%n", "HOST", "ADDRESS", "CPUS", "MEMORY", "FREE",
@@ -101,7 +91,6 @@ final class DiscoverCommand implements Callable<Integer> {
                     a.fingerprint());
             out.printf("%-14s   cpu: %s%n", "", a.cpuModel());
         }
-        return 0;
     }
 
     /** The broadcast address of every interface that is up. */

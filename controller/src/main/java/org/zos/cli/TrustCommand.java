@@ -3,7 +3,6 @@ package org.zos.cli;
 import java.io.PrintWriter;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.concurrent.Callable;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
 import org.zos.protocol.net.Peer;
@@ -11,23 +10,15 @@ import org.zos.protocol.net.ZosServer;
 import org.zos.protocol.tls.Fingerprint;
 import org.zos.protocol.tls.KnownHosts;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code zos-vm trust HOST}: enrols a host. Connects, shows the fingerprint its agent presents, and
  * enrols it only if it matches {@code --fingerprint} or the user confirms on a terminal.
  */
 @Command(name = "trust", description = "Enrol HOST: pin the fingerprint its agent presents (check it with the host's owner first).")
-final class TrustCommand implements Callable<Integer> {
-    @Mixin
-    ConfigOptions config;
-
-    @Spec
-    CommandSpec spec;
+final class TrustCommand extends ConfigCommand {
 
     @Parameters(paramLabel = "HOST", description = "the host's name or address")
     String host;
@@ -39,8 +30,7 @@ final class TrustCommand implements Callable<Integer> {
     String expected;
 
     @Override
-    public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
+    void run(PrintWriter out) throws Exception {
         Fingerprint want = expected == null ? null : new Fingerprint(expected);
         X509Certificate cert = Peer.capture(config.identity(), host, port, Duration.ofSeconds(10));
         Fingerprint seen = Fingerprint.of(cert);
@@ -60,7 +50,6 @@ final class TrustCommand implements Callable<Integer> {
         known.trust(new KnownHosts.Entry(name, host, seen));
         out.printf("Enrolled %s%s. It must enrol this host too ('zos-vm trust %s' there) before they can talk.%n", name,
                 replaced ? " (its old key is forgotten)" : "", config.identity().host());
-        return 0;
     }
 
     private static boolean confirmed(PrintWriter out) {

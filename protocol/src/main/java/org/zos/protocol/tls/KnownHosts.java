@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.zos.protocol.ErrorCode;
+import org.zos.protocol.WatchedFile;
 import org.zos.protocol.ZosException;
 
 /**
@@ -31,11 +32,12 @@ public final class KnownHosts {
     }
 
     private final Path file;
+    private final WatchedFile watched;
     private List<Entry> entries = List.of();
-    private long loadedStamp = -1;
 
     public KnownHosts(Path file) {
         this.file = file;
+        this.watched = new WatchedFile(file);
     }
 
     public Path file() {
@@ -44,10 +46,8 @@ public final class KnownHosts {
 
     /** Every enrolled host, as the file says now. */
     public synchronized List<Entry> entries() {
-        long stamp = stamp();
-        if (stamp != loadedStamp) {
+        if (watched.changed()) {
             entries = read();
-            loadedStamp = stamp;
         }
         return entries;
     }
@@ -82,15 +82,7 @@ public final class KnownHosts {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.writeString(tmp, text, StandardCharsets.UTF_8);
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        loadedStamp = -1;
-    }
-
-    private long stamp() {
-        try {
-            return Files.exists(file) ? Files.getLastModifiedTime(file).toMillis() * 31 + Files.size(file) : 0;
-        } catch (IOException e) {
-            return -2;
-        }
+        watched.invalidate();
     }
 
     private List<Entry> read() {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Logger;
 import org.zos.protocol.ErrorCode;
+import org.zos.protocol.WatchedFile;
 import org.zos.protocol.ZosException;
 
 /**
@@ -34,12 +35,13 @@ public final class AccessList {
     }
 
     private final Path file;
+    private final WatchedFile watched;
     private List<Rule> rules = List.of();
     private ZosException broken;
-    private long stamp = -1;
 
     public AccessList(Path file) {
         this.file = file;
+        this.watched = new WatchedFile(file);
     }
 
     /** Decides, logs, and returns the decision. */
@@ -70,9 +72,7 @@ public final class AccessList {
     }
 
     private synchronized List<Rule> rules() {
-        long now = stamp();
-        if (now != stamp) {
-            stamp = now;
+        if (watched.changed()) {
             try {
                 rules = read();
                 broken = null;
@@ -89,14 +89,6 @@ public final class AccessList {
     public synchronized ZosException problem() {
         rules();
         return broken;
-    }
-
-    private long stamp() {
-        try {
-            return Files.exists(file) ? Files.getLastModifiedTime(file).toMillis() * 31 + Files.size(file) : 0;
-        } catch (IOException e) {
-            return -2;
-        }
     }
 
     private List<Rule> read() {
