@@ -5,10 +5,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.zos.agent.anima.AnimaManager;
-import org.zos.agent.anima.Heartbeat;
+import java.util.Map;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
+import org.zos.protocol.message.StatusReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -32,13 +32,13 @@ final class DemoCommand extends HostCommand {
     }
 
     @Override
-    void run(HostOptions.Host h, PrintWriter out) {
+    void run(HostOptions.Agent agent, PrintWriter out) {
         List<Row> rows = new ArrayList<>();
         for (long mem : memories) {
-            rows.add(once(h, mem, out));
+            rows.add(once(agent, mem, out));
         }
         out.println();
-        out.println("zos demo: one anima through its life on this host (default guest, TCG/KVM as detected)");
+        out.println("zos demo: one anima through its life on " + agent.host() + " (default guest, TCG/KVM as detected)");
         String fmt = "%-8s %-5s %8s %8s %8s %10s %9s  %s%n";
         out.printf(fmt, "MEMORY", "ACCEL", "CREATE", "BOOT", "SAVE", "STATE", "RESTORE", "CONTINUITY");
         for (Row r : rows) {
@@ -50,47 +50,74 @@ final class DemoCommand extends HostCommand {
                 + "SHA-256). CONTINUITY: the guest's counter goes on after the restore.");
     }
 
-    private Row once(HostOptions.Host h, long memoryMiB, PrintWriter out) {
+    private Row once(HostOptions.Agent agent, long memoryMiB, PrintWriter out) {
         String name = "zos-demo-" + memoryMiB;
-        AnimaManager m = h.animas;
-        if (h.registry.find(name).isPresent()) {
+        if (agent.status(null).stream().anyMatch(a -> a.name().equals(name))) {
             out.printf("removing the previous %s%n", name);
-            m.remove(name);
+            agent.act("remove", name, Map.of());
         }
         out.printf("[%dM] creating anima %s%n", memoryMiB, name);
         long t = System.nanoTime();
-        String accel = m.init(name, (int) memoryMiB, 1, 256).accelerator();
+        String accel = agent.act("init", name, Map.of("memory-mib", String.valueOf(memoryMiB), "vcpus", "1",
+                "disk-mib", "256")).anima().accelerator();
         double create = since(t);
 
         out.printf("[%dM] starting; waiting for the guest's heartbeat%n", memoryMiB);
         t = System.nanoTime();
-        m.start(name, false);
-        Heartbeat first = m.awaitHeartbeat(name, b -> true, BOOT);
+        agent.act("start", name, Map.of());
+        StatusReport.Anima first = awaitHeartbeat(agent, name, 0);
         double boot = since(t);
-        m.askGuest(name, "write demo written-before-suspend").filter("ok"::equals)
-                .orElseThrow(() -> new ZosException(ErrorCode.INTERNAL, "the guest did not answer on its channel", ""));
-        m.awaitHeartbeat(name, b -> b.count() >= first.count() + 2, BOOT);
+        guest(agent, name, "write demo written-before-suspend", "ok");
+        awaitHeartbeat(agent, name, first.heartbeatCount() + 2);
 
         out.printf("[%dM] suspending%n", memoryMiB);
         t = System.nanoTime();
-        AnimaManager.Saved saved = m.suspend(name);
+        StatusReport.Anima before = agent.act("suspend", name, Map.of()).anima();
         double save = since(t);
-        Heartbeat before = Heartbeat.last(h.registry.paths(name).consoleLog()).orElseThrow();
 
         out.printf("[%dM] resuming%n", memoryMiB);
         t = System.nanoTime();
-        m.resume(name);
+        agent.act("resume", name, Map.of());
         double restore = since(t);
-        Heartbeat after = m.awaitHeartbeat(name, b -> b.count() > before.count(), BOOT);
-        if (!after.boot().equals(before.boot())
-                || !m.askGuest(name, "read demo").orElse("").equals("data written-before-suspend")) {
-            throw new ZosException(ErrorCode.INTEGRITY_ERROR, "the resumed guest did not go on where it was",
-                    "see " + h.registry.paths(name).consoleLog());
+        StatusReport.Anima after = awaitHeartbeat(agent, name, before.heartbeatCount() + 1);
+        if (!after.heartbeatBoot().equals(before.heartbeatBoot())) {
+            throw new ZosException(ErrorCode.INTEGRITY_ERROR, "the resumed guest booted afresh instead of going on where it was",
+                    "see the anima's console log on this host");
         }
+        guest(agent, name, "read demo", "data written-before-suspend");
         if (!keep) {
-            m.remove(name);
+            agent.act("remove", name, Map.of());
         }
-        return new Row(memoryMiB, accel, create, boot, save, saved.bytes(), restore, before.count(), after.count());
+        return new Row(memoryMiB, accel, create, boot, save, before.savedBytes(), restore, before.heartbeatCount(),
+                after.heartbeatCount());
+    }
+
+    /** Waits until the anima's heartbeat counter reaches {@code atLeast}; returns its status then. */
+    static StatusReport.Anima awaitHeartbeat(HostOptions.Agent agent, String name, long atLeast) {
+        long deadline = System.nanoTime() + BOOT.toNanos();
+        while (System.nanoTime() < deadline) {
+            StatusReport.Anima a = agent.status(name).get(0);
+            if (a.heartbeatCount() != null && a.heartbeatCount() >= atLeast) {
+                return a;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ZosException(ErrorCode.INTERNAL, "interrupted", "");
+            }
+        }
+        throw new ZosException(ErrorCode.INTERNAL, "anima '" + name + "' showed no heartbeat n>=" + atLeast + " within "
+                + BOOT.toSeconds() + " s", "see its console log on this host");
+    }
+
+    /** One request to the guest's agent channel, which must answer {@code expected}. */
+    static void guest(HostOptions.Agent agent, String name, String line, String expected) {
+        String got = agent.act("guest", name, Map.of("line", line)).note();
+        if (!got.equals(expected)) {
+            throw new ZosException(ErrorCode.INTEGRITY_ERROR, "the guest of '" + name + "' answered '" + got + "' to '"
+                    + line + "', not '" + expected + "'", "see its console log on this host");
+        }
     }
 
     private static double since(long t0) {

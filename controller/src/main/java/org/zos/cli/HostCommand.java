@@ -6,7 +6,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** A subcommand that works on this host: opens libvirt and the anima registry, runs, closes them. */
+/** A subcommand carried out by this host's zos-agent: connects to it, runs, disconnects. */
 abstract class HostCommand implements Callable<Integer> {
     @Mixin
     HostOptions host;
@@ -16,8 +16,8 @@ abstract class HostCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() throws Exception {
-        try (HostOptions.Host h = host.open()) {
-            run(h, spec.commandLine().getOut());
+        try (HostOptions.Agent agent = host.open()) {
+            run(agent, spec.commandLine().getOut());
         }
         return 0;
     }
@@ -26,5 +26,5 @@ abstract class HostCommand implements Callable<Integer> {
         return spec.commandLine().getErr();
     }
 
-    abstract void run(HostOptions.Host h, PrintWriter out) throws Exception;
+    abstract void run(HostOptions.Agent agent, PrintWriter out) throws Exception;
 }

@@ -1,42 +1,82 @@
 package org.zos.cli;
 
-import java.nio.file.Path;
-import org.zos.agent.anima.AnimaManager;
-import org.zos.agent.anima.AnimaRegistry;
-import org.zos.agent.hypervisor.LibvirtHypervisor;
-import org.zos.guest.GuestImageBuilder;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.zos.agent.daemon.ZosAgent;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+import org.zos.protocol.message.ActionDone;
+import org.zos.protocol.message.AnimaAction;
+import org.zos.protocol.message.Progress;
+import org.zos.protocol.message.StatusQuery;
+import org.zos.protocol.message.StatusReport;
+import org.zos.protocol.net.Peer;
+import org.zos.protocol.net.ZosServer;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * Where a command works: the libvirt URI (like virsh's {@code -c}) and the zos state directory. Until the
- * agent daemon exists, commands drive this host's libvirtd themselves. The default guest is built once
- * into /var/cache/zos/guest ($ZOS_GUEST_CACHE).
+ * How a command reaches this host's zos-agent, which owns its libvirt connection and its animas: over
+ * TLS on the loopback address, proving this host's own identity (from the config directory). Where
+ * animas are kept and which libvirtd is used are the agent's options, not the command's.
  */
 final class HostOptions {
+    /** Silence allowed from the agent while an action runs; progress messages restart it. */
+    static final Duration IDLE = Duration.ofSeconds(120);
 
-    @Option(names = {"-c", "--connect"}, paramLabel = "URI",
-            description = "libvirt URI (default: $LIBVIRT_DEFAULT_URI or qemu:///system)")
-    String uri = envOr("LIBVIRT_DEFAULT_URI", "qemu:///system");
+    @Option(names = "--agent-port", paramLabel = "PORT",
+            description = "this host's zos-agent (default: $ZOS_AGENT_PORT or 7470)")
+    int agentPort = Integer.parseInt(envOr("ZOS_AGENT_PORT", String.valueOf(ZosServer.DEFAULT_PORT)));
 
-    @Option(names = "--state-dir", paramLabel = "DIR",
-            description = "where animas are kept (default: $ZOS_STATE_DIR or /var/lib/zos)")
-    Path stateDir = Path.of(envOr("ZOS_STATE_DIR", "/var/lib/zos"));
+    @Mixin
+    ConfigOptions config;
 
-    /** This host's libvirt, its animas and the default guest, for one command. */
-    final class Host implements AutoCloseable {
-        final LibvirtHypervisor hypervisor = LibvirtHypervisor.connect(uri);
-        final AnimaRegistry registry = new AnimaRegistry(stateDir);
-        final AnimaManager animas = new AnimaManager(hypervisor, registry,
-                new GuestImageBuilder(Path.of(envOr("ZOS_GUEST_CACHE", "/var/cache/zos/guest"))));
+    /** An open connection to this host's agent, for one command. */
+    static final class Agent implements AutoCloseable {
+        private final Peer peer;
+
+        Agent(Peer peer) {
+            this.peer = peer;
+        }
+
+        /** This host's name, as its identity says. */
+        String host() {
+            return peer.hello().host();
+        }
+
+        ActionDone act(String action, String anima, Map<String, String> options, Consumer<Progress> progress) {
+            return (ActionDone) peer.request(new AnimaAction(action, anima, options), IDLE, progress);
+        }
+
+        ActionDone act(String action, String anima, Map<String, String> options) {
+            return act(action, anima, options, p -> { });
+        }
+
+        /** Every anima here ({@code name} null), or the one named, wherever it is (asked up to two hops away). */
+        List<StatusReport.Anima> status(String name) {
+            return ((StatusReport) peer.request(new StatusQuery(name, name == null ? 0 : 2), IDLE)).animas();
+        }
 
         @Override
         public void close() {
-            hypervisor.close();
+            peer.close();
         }
     }
 
-    Host open() {
-        return new Host();
+    Agent open() throws java.io.IOException {
+        try {
+            return new Agent(Peer.connectLocal(config.identity(), agentPort, System.getProperty("user.name"),
+                    ZosAgent.SOFTWARE, Duration.ofSeconds(15)));
+        } catch (ZosException e) {
+            if (e.code() == ErrorCode.HOST_UNREACHABLE) {
+                throw new ZosException(ErrorCode.HOST_UNREACHABLE, "no zos-agent answers on this host (127.0.0.1:"
+                        + agentPort + ")", "start it with 'zos-agent &' or 'systemctl start zos-agent' "
+                        + "(scripts/start-agent does), or give --agent-port");
+            }
+            throw e;
+        }
     }
 
     static String envOr(String name, String fallback) {

@@ -1,7 +1,8 @@
 package org.zos.cli;
 
 import java.io.PrintWriter;
-import org.zos.agent.anima.AnimaRecord;
+import java.util.Map;
+import org.zos.protocol.message.StatusReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -23,10 +24,11 @@ final class InitCommand extends HostCommand {
     long diskMiB;
 
     @Override
-    void run(HostOptions.Host h, PrintWriter out) {
-        AnimaRecord r = h.animas.init(name, (int) Math.min(memoryMiB, Integer.MAX_VALUE), vcpus, diskMiB);
-        out.printf("Anima '%s' created: %d MiB memory, %d vCPU, %s data disk, %s (kernel %s).%n"
-                + "Start it with: zos-vm start %s%n", r.name(), r.memoryMiB(), r.vcpus(),
-                Sizes.bytes(r.diskSizeMiB() << 20), r.accelerator(), r.kernelPackage(), r.name());
+    void run(HostOptions.Agent agent, PrintWriter out) {
+        StatusReport.Anima r = agent.act("init", name, Map.of("memory-mib", String.valueOf(Math.min(memoryMiB, Integer.MAX_VALUE)),
+                "vcpus", String.valueOf(vcpus), "disk-mib", String.valueOf(diskMiB))).anima();
+        out.printf("Anima '%s' created on %s: %d MiB memory, %d vCPU, %s data disk, %s (kernel %s).%n"
+                + "Start it with: zos-vm start %s%n", r.name(), r.location(), r.memoryMiB(), r.vcpus(),
+                Sizes.bytes(r.diskSizeMiB() << 20), r.accelerator(), r.kernel(), r.name());
     }
 }

@@ -2,57 +2,68 @@ package org.zos.cli;
 
 import java.io.PrintWriter;
 import java.util.Locale;
-import java.util.Optional;
-import java.util.function.Supplier;
-import org.zos.agent.hypervisor.LibvirtHypervisor;
-import org.zos.agent.hypervisor.LibvirtHypervisor.JobProgress;
+import java.util.function.Consumer;
 import org.zos.store.WorkMeter;
 
 /**
- * A progress line for long work (libvirt's save and restore, the store's ingest, materialize and check):
- * bytes done of the total, rate and ETA, redrawn
- * on stderr four times a second while the job runs. Shown only on a terminal (or with ZOS_PROGRESS=1), so
- * scripts and logs get the final result line alone.
+ * A progress line for long work: bytes done of the total, rate and ETA, redrawn on stderr at most four
+ * times a second. Fed either by polling a {@link WorkMeter} (the store's ingest, materialize and check,
+ * done in this process) or by the agent's {@link org.zos.protocol.message.Progress} messages (saving,
+ * restoring, sending). Shown only on a terminal (or with ZOS_PROGRESS=1), so scripts and logs get the final
+ * result line alone.
  */
-final class Progress implements AutoCloseable {
-    private final Thread thread;
+final class Progress implements AutoCloseable, Consumer<org.zos.protocol.message.Progress> {
+    private static final long REDRAW_NANOS = 250_000_000L;
     private final PrintWriter err;
-    private volatile boolean done;
-    private volatile boolean drew;
+    private final boolean shown;
+    private Thread poller;
+    private long drawnAt;
+    private boolean drew;
 
-    private Progress(Supplier<Optional<JobProgress>> source, String verb, PrintWriter err) {
+    private Progress(PrintWriter err) {
         this.err = err;
-        this.thread = new Thread(() -> {
-            while (!done) {
-                source.get().ifPresent(p -> {
-                    err.print("\r" + line(verb, p.processed(), p.total(), p.elapsedMillis()) + "   ");
-                    err.flush();
-                    drew = true;
-                });
-                try {
-                    Thread.sleep(250);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "progress");
-        thread.setDaemon(true);
+        this.shown = System.console() != null || "1".equals(System.getenv("ZOS_PROGRESS"));
     }
 
-    static Progress of(LibvirtHypervisor hypervisor, String name, String verb, PrintWriter err) {
-        return start(new Progress(() -> hypervisor.jobProgress(name), verb, err));
+    /** A line fed by {@link #accept}. */
+    static Progress pushed(PrintWriter err) {
+        return new Progress(err);
     }
 
+    /** A line that polls {@code meter} until closed. */
     static Progress of(WorkMeter meter, String verb, PrintWriter err) {
-        return start(new Progress(() -> Optional.of(new JobProgress(meter.done(), meter.total(), meter.elapsedMillis())),
-                verb, err));
-    }
-
-    private static Progress start(Progress p) {
-        if (System.console() != null || "1".equals(System.getenv("ZOS_PROGRESS"))) {
-            p.thread.start();
+        Progress p = new Progress(err);
+        if (p.shown) {
+            p.poller = new Thread(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    p.draw(verb, meter.done(), meter.total(), meter.elapsedMillis(), true);
+                    try {
+                        Thread.sleep(REDRAW_NANOS / 1_000_000);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "progress");
+            p.poller.setDaemon(true);
+            p.poller.start();
         }
         return p;
+    }
+
+    @Override
+    public void accept(org.zos.protocol.message.Progress p) {
+        draw(p.phase(), p.done(), p.total(), p.elapsedMillis(), false);
+    }
+
+    private synchronized void draw(String verb, long done, long total, long elapsedMillis, boolean force) {
+        long now = System.nanoTime();
+        if (!shown || (!force && drew && now - drawnAt < REDRAW_NANOS)) {
+            return;
+        }
+        err.print("\r" + line(verb, done, total, elapsedMillis) + "   ");
+        err.flush();
+        drawnAt = now;
+        drew = true;
     }
 
     /** "saving: 45 MiB / 128 MiB (35%), 60 MiB/s, ETA 2 s" */
@@ -64,9 +75,10 @@ final class Progress implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        done = true;
-        thread.interrupt();
+    public synchronized void close() {
+        if (poller != null) {
+            poller.interrupt();
+        }
         if (drew) {
             err.print("\r\033[K");
             err.flush();

@@ -17,12 +17,12 @@ final class RemoveCommand extends HostCommand {
     boolean yes;
 
     @Override
-    void run(HostOptions.Host h, PrintWriter out) {
+    void run(HostOptions.Agent agent, PrintWriter out) {
         if (!yes) {
             throw new ZosException(ErrorCode.BAD_PARAMETER, "removing anima '" + name + "' deletes its disk and "
                     + "memory for good", "add --yes to confirm");
         }
-        h.animas.remove(name);
+        agent.act("remove", name, java.util.Map.of());
         out.printf("Anima '%s' removed.%n", name);
     }
 }

@@ -1,7 +1,7 @@
 package org.zos.cli;
 
 import java.io.PrintWriter;
-import java.time.Duration;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -13,8 +13,8 @@ final class ShutdownCommand extends AnimaCommand {
     int timeoutSeconds;
 
     @Override
-    void run(HostOptions.Host h, PrintWriter out) {
-        boolean clean = h.animas.shutdown(name, Duration.ofSeconds(timeoutSeconds));
+    void run(HostOptions.Agent agent, PrintWriter out) {
+        boolean clean = agent.act("shutdown", name, Map.of("timeout-s", String.valueOf(timeoutSeconds))).note().equals("clean");
         out.printf(clean ? "Anima '%s' is shut off.%n" : "Anima '%s' did not power off in time and was stopped hard.%n",
                 name);
     }

@@ -1,6 +1,7 @@
 package org.zos.cli;
 
 import java.io.PrintWriter;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -11,8 +12,8 @@ final class StartCommand extends AnimaCommand {
     boolean discardState;
 
     @Override
-    void run(HostOptions.Host h, PrintWriter out) {
-        h.animas.start(name, discardState);
+    void run(HostOptions.Agent agent, PrintWriter out) {
+        agent.act("start", name, Map.of("discard-state", String.valueOf(discardState)));
         out.printf("Anima '%s' started.%n", name);
     }
 }

@@ -1,7 +1,8 @@
 package org.zos.cli;
 
 import java.io.PrintWriter;
-import org.zos.agent.anima.AnimaManager;
+import java.util.Map;
+import org.zos.protocol.message.ActionDone;
 import picocli.CommandLine.Command;
 
 /** {@code zos-vm suspend}: saves a running anima's memory to its state file and stops it. */
@@ -9,13 +10,13 @@ import picocli.CommandLine.Command;
 final class SuspendCommand extends AnimaCommand {
 
     @Override
-    void run(HostOptions.Host h, PrintWriter out) {
+    void run(HostOptions.Agent agent, PrintWriter out) {
         long t0 = System.nanoTime();
-        AnimaManager.Saved saved;
-        try (Progress p = Progress.of(h.hypervisor, name, "saving", err())) {
-            saved = h.animas.suspend(name);
+        ActionDone done;
+        try (Progress p = Progress.pushed(err())) {
+            done = agent.act("suspend", name, Map.of(), p);
         }
-        out.printf("Anima '%s' suspended: %s state saved in %.1f s.%n", name, Sizes.bytes(saved.bytes()),
+        out.printf("Anima '%s' suspended: %s state saved in %.1f s.%n", name, Sizes.bytes(done.anima().savedBytes()),
                 (System.nanoTime() - t0) / 1e9);
     }
 }

@@ -10,7 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.zos.protocol.ErrorCode;
 
-/** Runs zos-vm in this JVM against a state directory (null: none given), capturing its exit status and output. */
+/**
+ * Runs zos-vm in this JVM, capturing its exit status and output: store commands against a state directory
+ * (null: none given), the other commands through an agent (null: none given).
+ */
 final class Cli {
     record Result(int status, String out, String err) {
         @Override
@@ -20,9 +23,15 @@ final class Cli {
     }
 
     private final Path stateDir;
+    private final TestAgent agent;
 
     Cli(Path stateDir) {
+        this(stateDir, null);
+    }
+
+    Cli(Path stateDir, TestAgent agent) {
         this.stateDir = stateDir;
+        this.agent = agent;
     }
 
     /** Asserts a failure: the exit status of {@code code}, and a last stderr line 'error: ...' with the words. */
@@ -38,9 +47,13 @@ final class Cli {
 
     Result run(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
-        int at = !all.isEmpty() && all.get(0).equals("store") ? 2 : 1;
-        if (stateDir != null && all.size() >= at && !all.get(0).startsWith("-")) {
+        boolean store = !all.isEmpty() && all.get(0).equals("store");
+        int at = store ? 2 : 1;
+        if (stateDir != null && store && all.size() >= at) {
             all.add(at, "--state-dir=" + stateDir);
+        }
+        if (agent != null && !store && !all.isEmpty() && !all.get(0).startsWith("-")) {
+            all.addAll(1, List.of(agent.options()));
         }
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

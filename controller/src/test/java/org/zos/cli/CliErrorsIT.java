@@ -20,12 +20,15 @@ import org.zos.protocol.ErrorCode;
  */
 class CliErrorsIT {
     private Path stateDir;
+    private TestAgent agent;
     private Cli cli;
 
     @BeforeEach
     void setUp() throws Exception {
         stateDir = Files.createDirectories(Path.of("/var/lib/zos-test", "cli-" + UUID.randomUUID().toString().substring(0, 8)));
-        cli = new Cli(stateDir);
+        agent = TestAgent.start(Files.createDirectories(stateDir.resolveSibling(stateDir.getFileName() + "-etc")), stateDir,
+                "qemu:///system");
+        cli = new Cli(null, agent);
     }
 
     @AfterEach
@@ -35,10 +38,13 @@ class CliErrorsIT {
                 cli.run("remove", "--yes", line.replaceAll(".*: \"(.*)\".*", "$1"));
             }
         }
+        agent.close();
         new ProcessBuilder("umount", stateDir.toString()).start().waitFor();
-        try (var files = Files.walk(stateDir)) {
-            for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
+        for (Path dir : new Path[] {stateDir, agent.configDir}) {
+            try (var files = Files.walk(dir)) {
+                for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
+                    Files.deleteIfExists(p);
+                }
             }
         }
     }
@@ -48,9 +54,24 @@ class CliErrorsIT {
     }
 
     @Test
-    void libvirtdNotRunning() {
-        Cli.Result r = cli.run("status", "--connect", "qemu+unix:///system?socket=/nonexistent/libvirt-sock");
-        Cli.assertError(r, ErrorCode.HYPERVISOR_UNAVAILABLE, "cannot connect to libvirt", "start libvirtd");
+    void libvirtdNotRunning() throws Exception {
+        Path etc = Files.createDirectories(stateDir.resolveSibling(stateDir.getFileName() + "-etc2"));
+        try (TestAgent lost = TestAgent.start(etc, stateDir, "qemu+unix:///system?socket=/nonexistent/libvirt-sock")) {
+            Cli.assertError(new Cli(null, lost).run("init", "--name", name()), ErrorCode.HYPERVISOR_UNAVAILABLE,
+                    "cannot connect to libvirt", "start libvirtd");
+        } finally {
+            try (var files = Files.walk(etc)) {
+                for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    @Test
+    void agentNotRunning() {
+        Cli.Result r = new Cli(null).run("status", "--config-dir=" + agent.configDir, "--agent-port", "1");
+        Cli.assertError(r, ErrorCode.HOST_UNREACHABLE, "no zos-agent answers", "zos-agent &");
     }
 
     @Test

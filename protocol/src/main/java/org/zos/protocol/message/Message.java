@@ -17,6 +17,10 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = StatusReport.class, name = "status-report"),
     @JsonSubTypes.Type(value = AccessQuery.class, name = "access-query"),
     @JsonSubTypes.Type(value = AccessGrant.class, name = "access-grant"),
+    @JsonSubTypes.Type(value = AnimaAction.class, name = "anima-action"),
+    @JsonSubTypes.Type(value = ActionDone.class, name = "action-done"),
+    @JsonSubTypes.Type(value = Progress.class, name = "progress"),
 })
-public sealed interface Message permits Hello, Ping, Pong, Failure, StatusQuery, StatusReport, AccessQuery, AccessGrant {
+public sealed interface Message permits Hello, Ping, Pong, Failure, StatusQuery, StatusReport, AccessQuery, AccessGrant,
+        AnimaAction, ActionDone, Progress {
 }

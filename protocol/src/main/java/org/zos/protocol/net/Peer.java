@@ -22,12 +22,14 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
 import org.zos.protocol.message.Envelope;
 import org.zos.protocol.message.Failure;
 import org.zos.protocol.message.Hello;
 import org.zos.protocol.message.Message;
+import org.zos.protocol.message.Progress;
 import org.zos.protocol.tls.HostIdentity;
 import org.zos.protocol.tls.KnownHosts;
 import org.zos.protocol.tls.PinningTrustManager;
@@ -141,15 +143,52 @@ public final class Peer implements AutoCloseable {
 
     /** Sends a request and waits for its answer; a {@link Failure} answer is thrown as its ZosException. */
     public Message request(Message m, Duration timeout) {
+        return request(m, timeout, p -> { });
+    }
+
+    /**
+     * Sends a request and waits for its answer, handing each {@link Progress} message that comes first to
+     * {@code progress} (on the connection's thread). {@code idle} bounds the silence, not the whole
+     * request: every progress message starts it again.
+     */
+    public Message request(Message m, Duration idle, Consumer<Progress> progress) {
         long id = session.next.incrementAndGet();
-        CompletableFuture<Message> answer = new CompletableFuture<>();
-        session.pending.put(id, answer);
+        Waiting w = new Waiting(progress);
+        session.pending.put(id, w);
         channel.writeAndFlush(new Envelope(id, 0, m));
-        Message reply = await(answer, timeout, m.getClass().getSimpleName());
+        String what = m.getClass().getSimpleName();
+        Message reply;
+        while (true) {
+            long heard = w.heard;
+            try {
+                reply = w.answer.get(idle.toMillis(), TimeUnit.MILLISECONDS);
+                break;
+            } catch (TimeoutException e) {
+                if (w.heard == heard) {
+                    session.pending.remove(id);
+                    close();
+                    throw new ZosException(ErrorCode.HOST_UNREACHABLE, target + " said nothing for " + idle.toSeconds()
+                            + " s while answering " + what, "check the link and the agent's load");
+                }
+            } catch (ExecutionException | InterruptedException e) {
+                reply = await(w.answer, Duration.ZERO, what); // closes and throws
+            }
+        }
         if (reply instanceof Failure failure) {
             throw failure.toException();
         }
         return reply;
+    }
+
+    /** A request waiting for its answer; {@code heard} moves with every progress message. */
+    private static final class Waiting {
+        final CompletableFuture<Message> answer = new CompletableFuture<>();
+        final Consumer<Progress> progress;
+        volatile long heard;
+
+        Waiting(Consumer<Progress> progress) {
+            this.progress = progress;
+        }
     }
 
     /**
@@ -220,7 +259,7 @@ public final class Peer implements AutoCloseable {
         final String target;
         final CompletableFuture<Void> handshake = new CompletableFuture<>();
         final CompletableFuture<Hello> hello = new CompletableFuture<>();
-        final Map<Long, CompletableFuture<Message>> pending = new ConcurrentHashMap<>();
+        final Map<Long, Waiting> pending = new ConcurrentHashMap<>();
         final AtomicLong next = new AtomicLong(1);
         final Object writable = new Object();
 
@@ -268,9 +307,17 @@ public final class Peer implements AutoCloseable {
                 }
                 return;
             }
-            CompletableFuture<Message> waiting = pending.remove(e.re());
+            if (e.body() instanceof Progress p) {
+                Waiting waiting = pending.get(e.re());
+                if (waiting != null) {
+                    waiting.heard++;
+                    waiting.progress.accept(p);
+                }
+                return;
+            }
+            Waiting waiting = pending.remove(e.re());
             if (waiting != null) {
-                waiting.complete(e.body());
+                waiting.answer.complete(e.body());
             }
         }
 
@@ -288,8 +335,8 @@ public final class Peer implements AutoCloseable {
             }
             handshake.completeExceptionally(z);
             hello.completeExceptionally(z);
-            for (CompletableFuture<Message> w : pending.values()) {
-                w.completeExceptionally(z);
+            for (Waiting w : pending.values()) {
+                w.answer.completeExceptionally(z);
             }
         }
 

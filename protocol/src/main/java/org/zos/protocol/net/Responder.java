@@ -2,7 +2,9 @@ package org.zos.protocol.net;
 
 import org.zos.protocol.ZosException;
 import org.zos.protocol.message.Hello;
+import java.util.function.Consumer;
 import org.zos.protocol.message.Message;
+import org.zos.protocol.message.Progress;
 import org.zos.protocol.tls.KnownHosts;
 
 /** What a server does with a request from an authenticated peer. */
@@ -20,9 +22,11 @@ public interface Responder {
     }
 
     /**
-     * The answer to {@code request}.
+     * The answer to {@code request}. Runs on a worker thread, not the connection's event loop, so it may
+     * take long; {@code progress} sends {@link Progress} messages ahead of the answer (from any thread,
+     * until this returns).
      *
      * @throws ZosException to answer with a failure (DENIED, ANIMA_NOT_FOUND, …)
      */
-    Message answer(Caller caller, Message request) throws Exception;
+    Message answer(Caller caller, Message request, Consumer<Progress> progress) throws Exception;
 }

@@ -16,7 +16,8 @@ import org.zos.protocol.tls.PinningTrustManager;
 /**
  * One accepted connection, after TLS: the peer's first message must be a {@link Hello} naming the host
  * its certificate was enrolled as; every later envelope is a request, answered by the {@link Responder}
- * (a ZosException becomes a {@link Failure}). A protocol violation is answered with a failure and the
+ * on a worker thread (a ZosException becomes a {@link Failure}), so a long request neither holds up the
+ * event loop nor other requests on the same connection. A protocol violation is answered with a failure and the
  * connection is closed. Every refusal is logged with its reason.
  */
 public final class ServerSession extends io.netty.channel.ChannelInboundHandlerAdapter {
@@ -28,9 +29,12 @@ public final class ServerSession extends io.netty.channel.ChannelInboundHandlerA
     private final DataSink sink;
     private DataReceiver data;
     private Hello hello;
-    private long sent;
+    private final java.util.concurrent.Executor workers;
+    private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
 
-    public ServerSession(PinningTrustManager trust, Hello me, Responder responder, DataSink sink) {
+    public ServerSession(PinningTrustManager trust, Hello me, Responder responder, DataSink sink,
+            java.util.concurrent.Executor workers) {
+        this.workers = workers;
         this.trust = trust;
         this.me = me;
         this.responder = responder;
@@ -96,20 +100,28 @@ public final class ServerSession extends io.netty.channel.ChannelInboundHandlerA
             reply(ctx, e, me);
             return;
         }
-        Message answer;
-        try {
-            answer = responder.answer(new Responder.Caller(peer, hello, trust.peerIsSelf()), e.body());
-        } catch (ZosException z) {
-            answer = Failure.of(z);
-        } catch (Exception x) {
-            LOG.warning("request " + e.body().getClass().getSimpleName() + " from " + peer.name() + " failed: " + x);
-            answer = new Failure(ErrorCode.INTERNAL.wireValue(), "the agent failed: " + x, "see the agent's log");
-        }
-        reply(ctx, e, answer);
+        Responder.Caller caller = new Responder.Caller(peer, hello, trust.peerIsSelf());
+        workers.execute(() -> {
+            Message answer;
+            try {
+                answer = responder.answer(caller, e.body(), p -> {
+                    if (ctx.channel().isActive()) {
+                        reply(ctx, e, p);
+                    }
+                });
+            } catch (ZosException z) {
+                answer = Failure.of(z);
+            } catch (Exception x) {
+                LOG.log(java.util.logging.Level.WARNING, "request " + e.body().getClass().getSimpleName() + " from "
+                        + peer.name() + " failed", x);
+                answer = new Failure(ErrorCode.INTERNAL.wireValue(), "the agent failed: " + x, "see the agent's log");
+            }
+            reply(ctx, e, answer);
+        });
     }
 
     private void reply(ChannelHandlerContext ctx, Envelope to, Message m) {
-        ctx.writeAndFlush(new Envelope(++sent, to.id(), m));
+        ctx.writeAndFlush(new Envelope(sent.incrementAndGet(), to.id(), m));
     }
 
     @Override
@@ -120,7 +132,7 @@ public final class ServerSession extends io.netty.channel.ChannelInboundHandlerA
         ZosException z = PinningTrustManager.reason(cause).orElse(null);
         if (z != null && trust.peer().isPresent()) {
             LOG.warning("closing the connection from " + trust.peer().get().name() + ": " + z.getMessage());
-            ctx.writeAndFlush(new Envelope(++sent, 0, Failure.of(z))).addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(new Envelope(sent.incrementAndGet(), 0, Failure.of(z))).addListener(ChannelFutureListener.CLOSE);
         } else {
             LOG.fine("closing " + ctx.channel().remoteAddress() + ": " + cause);
             ctx.close();

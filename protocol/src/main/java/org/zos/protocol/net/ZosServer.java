@@ -23,6 +23,11 @@ public final class ZosServer implements AutoCloseable {
 
     private final EventLoopGroup boss = new NioEventLoopGroup(1);
     private final EventLoopGroup workers = new NioEventLoopGroup();
+    private final java.util.concurrent.ExecutorService requests = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "zos-request");
+        t.setDaemon(true);
+        return t;
+    });
     private final Channel channel;
 
     private ZosServer(HostIdentity me, KnownHosts known, InetSocketAddress at, String software, Responder responder,
@@ -36,7 +41,7 @@ public final class ZosServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) throws Exception {
                         PinningTrustManager trust = PinningTrustManager.accepting(known, me);
                         ZosPipeline.install(ch.pipeline(), TlsContexts.server(me, trust),
-                                new ServerSession(trust, hello, responder, sink));
+                                new ServerSession(trust, hello, responder, sink, requests));
                         ch.pipeline().addLast("errors", new io.netty.channel.ChannelInboundHandlerAdapter() {
                             @Override
                             public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) {
@@ -75,6 +80,7 @@ public final class ZosServer implements AutoCloseable {
         if (channel != null) {
             channel.close().syncUninterruptibly();
         }
+        requests.shutdownNow();
         boss.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
     }

@@ -29,8 +29,15 @@ class EnvelopeCodecTest {
         List<Message> all = List.of(new Hello("host1", "ana", "zos 0.1.0"), new Ping(42), new Pong(42),
                 new Failure(ErrorCode.DENIED.wireValue(), "ana may not dominate host2", "ask host2's owner"),
                 new StatusQuery("work", 2),
-                new StatusReport(List.of(new StatusReport.Anima("work", "host1", "host2", "running"))),
-                new AccessQuery("full"), new AccessGrant("partial"));
+                new StatusReport(List.of(StatusReport.Anima.brief("work", "host1", "host2", "running"),
+                        new StatusReport.Anima("home", "host1", "host1", "suspended", 512, 1, 2048L, "tcg", "6.1.0-28-amd64",
+                                "4f2a", 17L, 90_000_000L, "2026-11-22T10:00:00Z", null))),
+                new AccessQuery("full"), new AccessGrant("partial"),
+                new AnimaAction("init", "work", java.util.Map.of("memory-mib", "512", "vcpus", "1")),
+                new AnimaAction("resume", "work", null),
+                new ActionDone("suspend", StatusReport.Anima.brief("work", "host1", "host1", "suspended"), ""),
+                new ActionDone("remove", null, null),
+                new Progress("saving", 1 << 20, 128 << 20, 250));
         long id = 1;
         for (Message m : all) {
             Envelope e = new Envelope(id++, 0, m);

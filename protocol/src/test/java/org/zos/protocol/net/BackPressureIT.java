@@ -35,7 +35,7 @@ class BackPressureIT {
         kb.trust(new KnownHosts.Entry("host1", "127.0.0.1", a.fingerprint()));
         List<Long> got = new CopyOnWriteArrayList<>();
         CountDownLatch all = new CountDownLatch(FRAMES);
-        try (ZosServer server = ZosServer.start(b, kb, new InetSocketAddress("127.0.0.1", 0), "t", (c, m) -> m, (c, payload) -> {
+        try (ZosServer server = ZosServer.start(b, kb, new InetSocketAddress("127.0.0.1", 0), "t", (c, m, p) -> m, (c, payload) -> {
             got.add(payload.getLong(0));
             assertEquals(SIZE, payload.readableBytes());
             Thread.sleep(SINK_MILLIS);

@@ -21,8 +21,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
+import org.zos.protocol.message.ActionDone;
+import org.zos.protocol.message.AnimaAction;
 import org.zos.protocol.message.Ping;
 import org.zos.protocol.message.Pong;
+import org.zos.protocol.message.Progress;
 import org.zos.protocol.message.StatusQuery;
 import org.zos.protocol.tls.Fingerprint;
 import org.zos.protocol.tls.HostIdentity;
@@ -60,10 +63,17 @@ class PeerIT {
         known1 = new KnownHosts(tmp.resolve("known1"));
         known2 = new KnownHosts(tmp.resolve("known2"));
         Logger.getLogger("org.zos.protocol.net").addHandler(capture);
-        server = ZosServer.start(host2, known2, new InetSocketAddress("127.0.0.1", 0), "zos test", (caller, m) -> {
+        server = ZosServer.start(host2, known2, new InetSocketAddress("127.0.0.1", 0), "zos test", (caller, m, progress) -> {
             answered.add(caller.host().name() + "/" + caller.user() + ": " + m);
             if (m instanceof Ping p) {
                 return new Pong(p.nanos());
+            }
+            if (m instanceof AnimaAction a && a.action().equals("slow")) {
+                for (int i = 1; i <= 5; i++) {
+                    Thread.sleep(300);
+                    progress.accept(new Progress("working", i, 5, i * 300L));
+                }
+                return new ActionDone("slow", null, "done");
             }
             throw new ZosException(ErrorCode.DENIED, caller.user() + " may not ask that", "ask host2's owner");
         });
@@ -81,6 +91,29 @@ class PeerIT {
 
     Peer connect() {
         return Peer.connect(host1, known1, "127.0.0.1", server.port(), "ana", "zos test", T);
+    }
+
+    @Test
+    void aLongRequestReportsProgressAndDoesNotHoldUpOthers() throws Exception {
+        enrol(known1, host2);
+        enrol(known2, host1);
+        try (Peer p = connect()) {
+            List<Long> seen = new CopyOnWriteArrayList<>();
+            var slow = java.util.concurrent.CompletableFuture.supplyAsync(() -> p.request(
+                    new AnimaAction("slow", "work", null), Duration.ofMillis(1000),
+                    pr -> seen.add(pr.done())));
+            Thread.sleep(100);
+            long t0 = System.nanoTime();
+            assertEquals(new Pong(1), p.request(new Ping(1), T), "a ping is answered while the slow request runs");
+            assertTrue(System.nanoTime() - t0 < 1_000_000_000L);
+            // 1.5 s in all, longer than the 1 s idle limit: progress keeps it alive.
+            assertEquals(new ActionDone("slow", null, "done"), slow.get());
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L), seen);
+            ZosException silent = assertThrows(ZosException.class, () -> p.request(
+                    new AnimaAction("slow", "work", null), Duration.ofMillis(200), pr -> { }));
+            assertEquals(ErrorCode.HOST_UNREACHABLE, silent.code());
+            assertTrue(silent.getMessage().contains("said nothing"), silent.getMessage());
+        }
     }
 
     @Test

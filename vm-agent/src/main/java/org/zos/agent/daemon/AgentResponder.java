@@ -1,17 +1,17 @@
 package org.zos.agent.daemon;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 import org.zos.agent.access.AccessList;
 import org.zos.agent.access.Control;
-import org.zos.agent.anima.AnimaRecord;
-import org.zos.agent.anima.AnimaRegistry;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
 import org.zos.protocol.message.AccessGrant;
 import org.zos.protocol.message.AccessQuery;
+import org.zos.protocol.message.AnimaAction;
+import org.zos.protocol.message.Progress;
 import org.zos.protocol.message.Message;
 import org.zos.protocol.message.Ping;
 import org.zos.protocol.message.Pong;
@@ -24,7 +24,8 @@ import org.zos.protocol.tls.KnownHosts;
 
 /**
  * The agent's answers. Requests from other hosts are checked against the access list; requests from
- * this host's own zos processes (which hold its identity) are not. A status query for an anima this
+ * this host's own zos processes (which hold its identity) are not, and only they may act on animas
+ * directly (init, start, suspend, …). A status query for an anima this
  * host does not hold is forwarded to the enrolled hosts, so it can be asked of any of them.
  */
 final class AgentResponder implements Responder {
@@ -34,9 +35,9 @@ final class AgentResponder implements Responder {
     private final HostIdentity me;
     private final KnownHosts known;
     private final AccessList access;
-    private final AnimaRegistry animas;
+    private final AnimaActions animas;
 
-    AgentResponder(HostIdentity me, KnownHosts known, AccessList access, AnimaRegistry animas) {
+    AgentResponder(HostIdentity me, KnownHosts known, AccessList access, AnimaActions animas) {
         this.me = me;
         this.known = known;
         this.access = access;
@@ -44,7 +45,7 @@ final class AgentResponder implements Responder {
     }
 
     @Override
-    public Message answer(Caller caller, Message request) {
+    public Message answer(Caller caller, Message request, Consumer<Progress> progress) {
         if (request instanceof Ping p) {
             return new Pong(p.nanos());
         }
@@ -52,6 +53,13 @@ final class AgentResponder implements Responder {
             Control wanted = Control.parse(q.control());
             require(caller, wanted);
             return new AccessGrant(wanted.toString());
+        }
+        if (request instanceof AnimaAction a) {
+            if (!caller.local()) {
+                throw new ZosException(ErrorCode.DENIED, caller.host().name() + " may not act on this host's animas directly",
+                        "run the command on " + me.host() + " itself");
+            }
+            return animas.run(a, progress);
         }
         if (request instanceof StatusQuery q) {
             require(caller, Control.PARTIAL);
@@ -69,13 +77,7 @@ final class AgentResponder implements Responder {
 
     private StatusReport status(Caller caller, StatusQuery q) {
         boolean all = q.anima() == null || q.anima().isEmpty();
-        List<StatusReport.Anima> out = new ArrayList<>();
-        for (String name : animas.names()) {
-            if (all || q.anima().equals(name)) {
-                AnimaRecord r = animas.get(name);
-                out.add(new StatusReport.Anima(r.name(), me.host(), me.host(), r.suspended() ? "suspended" : "defined"));
-            }
-        }
+        List<StatusReport.Anima> out = animas.status(all ? null : q.anima());
         if (!out.isEmpty() || all) {
             return new StatusReport(out);
         }

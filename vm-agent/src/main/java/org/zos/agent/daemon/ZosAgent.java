@@ -7,6 +7,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.logging.Logger;
 import org.zos.agent.access.AccessList;
 import org.zos.agent.anima.AnimaRegistry;
+import org.zos.guest.GuestImageBuilder;
 import org.zos.protocol.ZosException;
 import org.zos.protocol.net.ZosServer;
 import org.zos.protocol.tls.HostIdentity;
@@ -43,10 +44,34 @@ public final class ZosAgent implements Callable<Integer> {
     @Option(names = "--zap-port", paramLabel = "PORT", description = "ZAP discovery UDP port (default: 7471)")
     int zapPort;
 
+    @Option(names = {"-c", "--connect"}, paramLabel = "URI",
+            description = "libvirt URI (default: $LIBVIRT_DEFAULT_URI or qemu:///system)")
+    String uri = envOr("LIBVIRT_DEFAULT_URI", "qemu:///system");
+
+    @Option(names = "--guest-cache", paramLabel = "DIR",
+            description = "where the default guest is built (default: $ZOS_GUEST_CACHE or /var/cache/zos/guest)")
+    Path guestCache = Path.of(envOr("ZOS_GUEST_CACHE", "/var/cache/zos/guest"));
+
     @Option(names = "--fingerprint", description = "print this host's fingerprint (making its identity if needed) and exit")
     boolean fingerprintOnly;
 
     private final CountDownLatch stop = new CountDownLatch(1);
+    private final java.util.concurrent.CompletableFuture<Integer> started = new java.util.concurrent.CompletableFuture<>();
+
+    /** The port the agent listens on, once it does (for running an agent inside a test). */
+    public int awaitStarted(java.time.Duration timeout) throws Exception {
+        return started.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** Stops an agent started by {@link #call} on another thread. */
+    public void stop() {
+        stop.countDown();
+    }
+
+    static String envOr(String name, String fallback) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? fallback : v;
+    }
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new ZosAgent()).setExecutionExceptionHandler((e, cmd, parsed) -> {
@@ -57,6 +82,15 @@ public final class ZosAgent implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        try {
+            return serve();
+        } catch (Exception | Error e) {
+            started.completeExceptionally(e);
+            throw e;
+        }
+    }
+
+    private int serve() throws Exception {
         System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT %4$s %5$s%6$s%n");
         AgentConfig config = AgentConfig.load(configDir, stateDir, name, bind, port, zapPort);
         HostIdentity me = HostIdentity.loadOrCreate(config.identityDir(), config.name());
@@ -69,16 +103,24 @@ public final class ZosAgent implements Callable<Integer> {
             LOG.warning(access.problem().userLine());
         }
         KnownHosts known = new KnownHosts(config.knownHosts());
-        AnimaRegistry animas = new AnimaRegistry(config.stateDir());
-        try (ZosServer server = ZosServer.start(me, known, new InetSocketAddress(config.bind(), config.port()), SOFTWARE,
-                new AgentResponder(me, known, access, animas));
+        try (AnimaActions animas = new AnimaActions(me.host(), uri, new AnimaRegistry(config.stateDir()),
+                        new GuestImageBuilder(guestCache));
+                ZosServer server = ZosServer.start(me, known, new InetSocketAddress(config.bind(), config.port()), SOFTWARE,
+                        new AgentResponder(me, known, access, animas));
                 ZapResponder zap = new ZapResponder(config, me, access)) {
             LOG.info("zos-agent " + me.host() + " listening on " + config.bind() + ":" + server.port() + " (TLS), "
                     + config.zapPort() + "/udp (ZAP); fingerprint " + me.fingerprint() + "; " + known.entries().size()
-                    + " known hosts");
-            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+                    + " known hosts; animas in " + config.stateDir() + "; libvirt " + uri);
+            started.complete(server.port());
+            Thread hook = new Thread(stop::countDown);
+            Runtime.getRuntime().addShutdownHook(hook);
             stop.await();
             LOG.info("zos-agent stopping");
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs already
+            }
         }
         return 0;
     }

@@ -91,6 +91,15 @@ public final class LibvirtHypervisor implements AutoCloseable {
         return accelerator;
     }
 
+    /** Whether the connection to libvirtd still works (libvirtd may have restarted since). */
+    public boolean alive() {
+        try {
+            return conn.isAlive();
+        } catch (LibvirtException e) {
+            return false;
+        }
+    }
+
     /** The URI this hypervisor is connected to. */
     public String uri() {
         return uri;

@@ -1,0 +1,50 @@
+package org.zos.cli;
+
+import java.net.DatagramSocket;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.zos.agent.daemon.ZosAgent;
+import picocli.CommandLine;
+
+/** A zos-agent in this JVM on free loopback ports, with its own configuration and state directories. */
+final class TestAgent implements AutoCloseable {
+    final Path configDir;
+    final int port;
+    private final ZosAgent agent;
+    private final Thread thread;
+
+    private TestAgent(Path configDir, int port, ZosAgent agent, Thread thread) {
+        this.configDir = configDir;
+        this.port = port;
+        this.agent = agent;
+        this.thread = thread;
+    }
+
+    static TestAgent start(Path configDir, Path stateDir, String libvirtUri) throws Exception {
+        int tcp;
+        int udp;
+        try (ServerSocket s = new ServerSocket(0); DatagramSocket d = new DatagramSocket(0)) {
+            tcp = s.getLocalPort();
+            udp = d.getLocalPort();
+        }
+        ZosAgent agent = new ZosAgent();
+        String[] args = {"--config-dir", configDir.toString(), "--state-dir", stateDir.toString(), "--name", "testhost",
+            "--bind", "127.0.0.1", "--port", Integer.toString(tcp), "--zap-port", Integer.toString(udp), "-c", libvirtUri};
+        Thread t = new Thread(() -> new CommandLine(agent).execute(args), "test-agent");
+        t.setDaemon(true);
+        t.start();
+        return new TestAgent(configDir, agent.awaitStarted(Duration.ofSeconds(30)), agent, t);
+    }
+
+    /** The options that point a zos-vm command at this agent. */
+    String[] options() {
+        return new String[] {"--config-dir=" + configDir, "--agent-port=" + port};
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        agent.stop();
+        thread.join(10_000);
+    }
+}

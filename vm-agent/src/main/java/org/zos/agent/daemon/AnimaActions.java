@@ -1,0 +1,151 @@
+package org.zos.agent.daemon;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+import org.zos.agent.anima.AnimaManager;
+import org.zos.agent.anima.AnimaRecord;
+import org.zos.agent.anima.AnimaRegistry;
+import org.zos.agent.anima.AnimaStatus;
+import org.zos.agent.hypervisor.LibvirtHypervisor;
+import org.zos.guest.GuestImageBuilder;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+import org.zos.protocol.message.ActionDone;
+import org.zos.protocol.message.AnimaAction;
+import org.zos.protocol.message.Progress;
+import org.zos.protocol.message.StatusReport;
+
+/**
+ * What the agent does to the animas it holds, on request: the life cycle through {@link AnimaManager},
+ * with libvirt's job progress (saving, restoring) reported as {@link Progress} messages, and their status
+ * with every fact this host knows.
+ */
+final class AnimaActions implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(AnimaActions.class.getName());
+    private static final long PROGRESS_MILLIS = 250;
+
+    private final String host;
+    private final HypervisorLink libvirt;
+    private final AnimaRegistry registry;
+    private final GuestImageBuilder guests;
+
+    AnimaActions(String host, String uri, AnimaRegistry registry, GuestImageBuilder guests) {
+        this.host = host;
+        this.libvirt = new HypervisorLink(uri);
+        this.registry = registry;
+        this.guests = guests;
+    }
+
+    ActionDone run(AnimaAction a, Consumer<Progress> progress) {
+        LibvirtHypervisor hypervisor = libvirt.get();
+        AnimaManager m = new AnimaManager(hypervisor, registry, guests);
+        String name = a.anima();
+        long t0 = System.nanoTime();
+        String note = "";
+        switch (a.action()) {
+            case "init" -> m.init(name, intOption(a, "memory-mib", 256), intOption(a, "vcpus", 1),
+                    intOption(a, "disk-mib", 2048));
+            case "start" -> m.start(name, Boolean.parseBoolean(a.option("discard-state", "false")));
+            case "suspend" -> {
+                try (Watch w = watch(() -> hypervisor.jobProgress(name), "saving", progress)) {
+                    note = m.suspend(name).sha256();
+                }
+            }
+            case "resume" -> {
+                try (Watch w = watch(() -> hypervisor.jobProgress(name), "restoring", progress)) {
+                    m.resume(name);
+                }
+            }
+            case "shutdown" -> note = m.shutdown(name, Duration.ofSeconds(intOption(a, "timeout-s", 30))) ? "clean" : "forced";
+            case "remove" -> {
+                m.remove(name);
+                LOG.info("removed anima " + name);
+                return new ActionDone(a.action(), null, "");
+            }
+            case "guest" -> note = m.askGuest(name, a.option("line", "")).orElseThrow(() -> new ZosException(
+                    ErrorCode.INVALID_STATE, "the guest of anima '" + name + "' does not answer on its channel",
+                    "is it running? see 'zos-vm status " + name + "'"));
+            default -> throw new ZosException(ErrorCode.BAD_PARAMETER, "unknown anima action '" + a.action() + "'",
+                    "upgrade zos on this host");
+        }
+        if (!a.action().equals("guest")) {
+            LOG.info(a.action() + " " + name + ": done in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        }
+        return new ActionDone(a.action(), describe(m, name), note);
+    }
+
+    /** Every anima this host holds, or the one named: empty if it is not here. */
+    List<StatusReport.Anima> status(String only) {
+        List<String> names = only == null ? registry.names()
+                : registry.find(only).isPresent() ? List.of(only) : List.of();
+        if (names.isEmpty()) {
+            return List.of();
+        }
+        AnimaManager m = new AnimaManager(libvirt.get(), registry, guests);
+        List<StatusReport.Anima> out = new ArrayList<>();
+        for (String n : names) {
+            out.add(describe(m, n));
+        }
+        return out;
+    }
+
+    private StatusReport.Anima describe(AnimaManager m, String name) {
+        AnimaStatus s = m.status(name);
+        AnimaRecord r = registry.get(name);
+        return new StatusReport.Anima(s.name(), host, host, s.state(), s.memoryMiB(), s.vcpus(), s.diskSizeMiB(),
+                s.accelerator(), r.kernelPackage(), s.heartbeat() == null ? null : s.heartbeat().boot(),
+                s.heartbeat() == null ? null : s.heartbeat().count(), s.stateBytes(),
+                s.savedAt() == null ? null : s.savedAt().toString(), s.vnc());
+    }
+
+    private static int intOption(AnimaAction a, String key, int fallback) {
+        String v = a.option(key, null);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new ZosException(ErrorCode.BAD_PARAMETER, "option " + key + " of '" + a.action() + "' is not a number: " + v, "");
+        }
+    }
+
+    /** Sends a libvirt job's progress four times a second while an action runs. */
+    private static Watch watch(Supplier<Optional<LibvirtHypervisor.JobProgress>> job, String phase, Consumer<Progress> progress) {
+        Thread t = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                job.get().ifPresent(p -> progress.accept(new Progress(phase, p.processed(), p.total(), p.elapsedMillis())));
+                try {
+                    Thread.sleep(PROGRESS_MILLIS);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "progress-" + phase);
+        t.setDaemon(true);
+        t.start();
+        return new Watch(t);
+    }
+
+    private record Watch(Thread thread) implements AutoCloseable {
+        @Override
+        public void close() {
+            thread.interrupt();
+            try {
+                thread.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        libvirt.close();
+    }
+}
