@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
         description = "Carry your whole working environment, the anima (one libvirt VM), from host to host.",
         subcommands = {InitCommand.class, StatusCommand.class, StartCommand.class, SuspendCommand.class,
                 ResumeCommand.class, ShutdownCommand.class, RemoveCommand.class, DemoCommand.class, StoreCommand.class,
-                BenchCommand.class, TrustCommand.class, HostsCommand.class, DiscoverCommand.class,
+                BenchCommand.class, ClusterCommand.class, TrustCommand.class, HostsCommand.class, DiscoverCommand.class,
                 CommandLine.HelpCommand.class})
 public final class ZosVm implements Runnable {
 
@@ -38,6 +38,8 @@ public final class ZosVm implements Runnable {
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         quietLogging();
         CommandLine cli = new CommandLine(new ZosVm());
+        // 'cluster exec HOST COMMAND…': everything after HOST is the command's, options included.
+        cli.getSubcommands().get("cluster").getSubcommands().get("exec").setStopAtPositional(true);
         cli.setOut(out);
         cli.setErr(err);
         cli.setParameterExceptionHandler((e, a) -> {

@@ -21,10 +21,24 @@ public final class GuestImageBuilder {
     private static final String INIT = "guest-init.sh";
 
     private final Path cacheRoot;
+    private final Path prebuilt;
 
     /** @param cacheRoot where built images and downloaded packages are kept, e.g. /var/lib/zos/guest */
     public GuestImageBuilder(Path cacheRoot) {
+        this(cacheRoot, null);
+    }
+
+    private GuestImageBuilder(Path cacheRoot, Path prebuilt) {
         this.cacheRoot = cacheRoot;
+        this.prebuilt = prebuilt;
+    }
+
+    /**
+     * A builder that builds nothing and always returns the guest already built in {@code dir} (the
+     * directory holding guest.properties): for hosts without the build tools, such as cluster containers.
+     */
+    public static GuestImageBuilder prebuilt(Path dir) {
+        return new GuestImageBuilder(null, dir);
     }
 
     /**
@@ -33,6 +47,14 @@ public final class GuestImageBuilder {
      * @throws ZosException INTERNAL when the build fails, with the script's own error line
      */
     public GuestImage build() {
+        if (prebuilt != null) {
+            try {
+                return load(prebuilt);
+            } catch (IOException e) {
+                throw new ZosException(ErrorCode.INTERNAL, "no default guest in " + prebuilt + ": " + e.getMessage(),
+                        "give the directory of a built guest (the one holding guest.properties)");
+            }
+        }
         try {
             Files.createDirectories(cacheRoot);
             Path scripts = Files.createTempDirectory("zos-guest-build");

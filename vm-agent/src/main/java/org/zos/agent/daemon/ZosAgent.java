@@ -52,6 +52,10 @@ public final class ZosAgent implements Callable<Integer> {
             description = "where the default guest is built (default: $ZOS_GUEST_CACHE or /var/cache/zos/guest)")
     Path guestCache = Path.of(envOr("ZOS_GUEST_CACHE", "/var/cache/zos/guest"));
 
+    @Option(names = "--guest", paramLabel = "DIR",
+            description = "use the default guest already built in DIR instead of building it (for hosts without the build tools)")
+    Path guest;
+
     @Option(names = "--fingerprint", description = "print this host's fingerprint (making its identity if needed) and exit")
     boolean fingerprintOnly;
 
@@ -104,7 +108,7 @@ public final class ZosAgent implements Callable<Integer> {
         }
         KnownHosts known = new KnownHosts(config.knownHosts());
         try (AnimaActions animas = new AnimaActions(me.host(), uri, new AnimaRegistry(config.stateDir()),
-                        new GuestImageBuilder(guestCache));
+                        guest != null ? GuestImageBuilder.prebuilt(guest) : new GuestImageBuilder(guestCache));
                 ZosServer server = ZosServer.start(me, known, new InetSocketAddress(config.bind(), config.port()), SOFTWARE,
                         new AgentResponder(me, known, access, animas));
                 ZapResponder zap = new ZapResponder(config, me, access)) {

@@ -1,0 +1,126 @@
+package org.zos.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.zos.cluster.Cluster;
+import org.zos.guest.GuestImageBuilder;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code zos-vm cluster}: the local test cluster of Docker containers, each a zos host. */
+@Command(name = "cluster", description = "Run a local cluster of zos hosts (Docker containers) to try zos on one machine.",
+        subcommands = {ClusterCommand.Up.class, ClusterCommand.Down.class, ClusterCommand.Status.class, ClusterCommand.Exec.class})
+final class ClusterCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a cluster command is needed (up, down, status, exec)");
+    }
+
+    /** {@code cluster up}. */
+    @Command(name = "up", description = "Build the host image if needed and start host1..hostN, enrolled on each other.")
+    static final class Up implements Callable<Integer> {
+        @Option(names = "--hosts", defaultValue = "3", description = "how many hosts (default: ${DEFAULT-VALUE})")
+        int hosts;
+
+        @Option(names = "--bandwidth", paramLabel = "RATE", description = "shape each host's link, e.g. 100mbit (tc tbf)")
+        String bandwidth;
+
+        @Option(names = "--jar", paramLabel = "FILE", description = "the zos jar the hosts run (default: this zos-vm's own)")
+        Path jar;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            if (bandwidth != null && !bandwidth.matches("\\d+(\\.\\d+)?([kmg]?bit|[kmg]?bps)")) {
+                throw new ZosException(ErrorCode.BAD_PARAMETER, "'" + bandwidth + "' is not a rate tc understands",
+                        "give e.g. --bandwidth 100mbit or 20mbit");
+            }
+            Path guest = new GuestImageBuilder(Path.of(HostOptions.envOr("ZOS_GUEST_CACHE", "/var/cache/zos/guest")))
+                    .build().kernel().getParent();
+            List<Cluster.Host> up = new Cluster(out::println).up(hosts, bandwidth, jar != null ? jar : ownJar(), guest);
+            out.printf("%-8s %-14s %s%n", "HOST", "ADDRESS", "FINGERPRINT");
+            for (Cluster.Host h : up) {
+                out.printf("%-8s %-14s %s%n", h.name(), h.address(), h.fingerprint());
+            }
+            out.println("Run zos on a host with: zos-vm cluster exec host1 zos-vm status");
+            return 0;
+        }
+    }
+
+    /** {@code cluster down}. */
+    @Command(name = "down", description = "Remove every host and the network of the local cluster.")
+    static final class Down implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            new Cluster(spec.commandLine().getOut()::println).down();
+            return 0;
+        }
+    }
+
+    /** {@code cluster status}. */
+    @Command(name = "status", description = "List the running hosts of the local cluster.")
+    static final class Status implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            List<String> hosts = new Cluster(s -> { }).running();
+            PrintWriter out = spec.commandLine().getOut();
+            if (hosts.isEmpty()) {
+                out.println("No cluster runs. Start one with: zos-vm cluster up");
+            }
+            for (String h : hosts) {
+                out.printf("%-8s %s%n", h, Cluster.container(h));
+            }
+            return 0;
+        }
+    }
+
+    /** {@code cluster exec}. */
+    @Command(name = "exec", description = "Run a command on a host of the local cluster, e.g. 'zos-vm cluster exec host1 zos-vm status'.")
+    static final class Exec implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "HOST")
+        String host;
+
+        @Parameters(index = "1..*", paramLabel = "COMMAND", arity = "1..*")
+        List<String> command;
+
+        @Override
+        public Integer call() throws Exception {
+            List<String> args = new java.util.ArrayList<>(List.of("docker", "exec", "-e", "ZOS_PROGRESS=" + (System.console() != null ? "1" : "0"),
+                    System.console() != null ? "-it" : "-i", Cluster.container(host)));
+            args.addAll(command);
+            return new ProcessBuilder(args).inheritIO().start().waitFor();
+        }
+    }
+
+    /** The jar this zos-vm runs from. */
+    static Path ownJar() throws Exception {
+        Path p = Path.of(ClusterCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        if (Files.isRegularFile(p)) {
+            return p;
+        }
+        Path built = p.resolve("../zos-vm.jar").normalize();
+        if (Files.isRegularFile(built)) {
+            return built;
+        }
+        throw new ZosException(ErrorCode.BAD_PARAMETER, "zos-vm does not run from its jar", "give --jar controller/target/zos-vm.jar");
+    }
+}

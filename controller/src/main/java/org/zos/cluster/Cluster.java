@@ -1,0 +1,209 @@
+package org.zos.cluster;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.function.Consumer;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+
+/**
+ * The local cluster: host1..hostN as Docker containers on their own network, each with its own libvirtd,
+ * QEMU and zos-agent, trusting each other and letting root of every other host dominate it fully. The
+ * host image is built once from Debian packages ({@code host-image.sh}); zos itself (the jar and its lib/
+ * directory) and the default guest are mounted read-only, so rebuilding zos needs no new image.
+ */
+public final class Cluster {
+    public static final String NETWORK = "zos-cluster";
+    static final String SUBNET = "172.31.70.0/24";
+    static final String LABEL = "org.zos.cluster";
+    private static final String IMAGE = "host-image.sh";
+    private static final String BOOT = "host-boot.sh";
+
+    /** One host of the cluster. */
+    public record Host(String name, String container, String address, String fingerprint) {
+    }
+
+    private final Consumer<String> log;
+
+    public Cluster(Consumer<String> log) {
+        this.log = log;
+    }
+
+    public static String container(String host) {
+        return "zos-" + host;
+    }
+
+    public static String address(int i) {
+        return "172.31.70." + (10 + i);
+    }
+
+    /** The host image's tag: a digest of the scripts that make it, so a changed script makes a new image. */
+    static String imageTag() throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        md.update(resource(IMAGE));
+        md.update(resource(BOOT));
+        return "zos-host:" + HexFormat.of().formatHex(md.digest()).substring(0, 12);
+    }
+
+    /** Builds the host image unless Docker has it already; returns its tag. */
+    public String image() throws IOException, InterruptedException {
+        String tag = imageTag();
+        if (Docker.run(null, "image", "inspect", tag).ok()) {
+            return tag;
+        }
+        Path dir = Files.createTempDirectory("zos-cluster");
+        try {
+            Path image = Files.write(dir.resolve(IMAGE), resource(IMAGE));
+            Path boot = Files.write(dir.resolve(BOOT), resource(BOOT));
+            Process p = new ProcessBuilder("bash", image.toString(), tag, boot.toString()).inheritIO().start();
+            if (p.waitFor() != 0) {
+                throw new ZosException(ErrorCode.INTERNAL, "building the cluster host image failed (status " + p.exitValue() + ")",
+                        "see the lines above; 'scripts/setup-host' installs mmdebstrap and Docker");
+            }
+        } finally {
+            Files.deleteIfExists(dir.resolve(IMAGE));
+            Files.deleteIfExists(dir.resolve(BOOT));
+            Files.deleteIfExists(dir);
+        }
+        return tag;
+    }
+
+    /**
+     * Starts hosts host1..host{@code count} (removing any earlier cluster), waits for their agents, enrols
+     * every host on every other and writes their access lists. {@code bandwidth} (e.g. "100mbit", or null)
+     * shapes each host's outgoing traffic.
+     */
+    public List<Host> up(int count, String bandwidth, Path jar, Path guest) throws IOException, InterruptedException {
+        if (count < 1 || count > 9) {
+            throw new ZosException(ErrorCode.BAD_PARAMETER, count + " hosts is out of range", "give --hosts from 1 to 9");
+        }
+        if (!Files.isRegularFile(jar)) {
+            throw new ZosException(ErrorCode.BAD_PARAMETER, "no zos jar at " + jar, "build zos first (./zos-vm does)");
+        }
+        String tag = image();
+        down();
+        log.accept("creating network " + NETWORK + " (" + SUBNET + ")");
+        Docker.check("create the cluster network", "network", "create", "--subnet", SUBNET, "--label", LABEL, NETWORK);
+        for (int i = 1; i <= count; i++) {
+            String name = "host" + i;
+            List<String> args = new ArrayList<>(List.of("run", "-d", "--name", container(name), "--hostname", name,
+                    "--network", NETWORK, "--ip", address(i), "--init", "--cap-add", "NET_ADMIN", "--label", LABEL,
+                    "-v", jar.toAbsolutePath() + ":/opt/zos/zos-vm.jar:ro",
+                    "-v", jar.toAbsolutePath().resolveSibling("lib") + ":/opt/zos/lib:ro",
+                    "-v", guest.toAbsolutePath() + ":/opt/zos/guest:ro"));
+            if (bandwidth != null) {
+                args.addAll(List.of("-e", "ZOS_BANDWIDTH=" + bandwidth));
+            }
+            args.add(tag);
+            Docker.check("start " + name, args.toArray(String[]::new));
+            log.accept("started " + name + " at " + address(i) + (bandwidth == null ? "" : ", link shaped to " + bandwidth));
+        }
+        List<Host> hosts = new ArrayList<>();
+        for (int i = 1; i <= count; i++) {
+            String name = "host" + i;
+            awaitAgent(name);
+            String[] fp = exec(name, "zos-agent", "--fingerprint").strip().split(" ");
+            hosts.add(new Host(name, container(name), address(i), fp[fp.length - 1]));
+        }
+        for (Host h : hosts) {
+            StringBuilder known = new StringBuilder("# enrolled by 'zos-vm cluster up'\n");
+            StringBuilder access = new StringBuilder("# user master control (written by 'zos-vm cluster up')\n");
+            for (Host other : hosts) {
+                if (other != h) {
+                    known.append(other.name()).append(' ').append(other.address()).append(' ').append(other.fingerprint()).append('\n');
+                    access.append("root ").append(other.name()).append(" full\n");
+                }
+            }
+            write(h.name(), "/etc/zos/known_hosts", known.toString());
+            write(h.name(), "/etc/zos/zpasswd", access.toString());
+        }
+        log.accept("cluster up: " + count + " hosts, each enrolled on the others, root of each may dominate the others fully");
+        return hosts;
+    }
+
+    /** Removes every container and the network of the cluster; nothing if there is none. */
+    public void down() {
+        String ids = Docker.check("list the cluster's containers", "ps", "-aq", "--filter", "label=" + LABEL).strip();
+        if (!ids.isEmpty()) {
+            List<String> args = new ArrayList<>(List.of("rm", "-f", "-v"));
+            args.addAll(List.of(ids.split("\\s+")));
+            Docker.check("remove the cluster's containers", args.toArray(String[]::new));
+            log.accept("removed " + ids.split("\\s+").length + " cluster hosts");
+        }
+        if (Docker.run(null, "network", "inspect", NETWORK).ok()) {
+            Docker.check("remove the cluster network", "network", "rm", NETWORK);
+            log.accept("removed network " + NETWORK);
+        }
+    }
+
+    /** The cluster's hosts that run now, by name. */
+    public List<String> running() {
+        String out = Docker.check("list the cluster's containers", "ps", "--filter", "label=" + LABEL, "--format", "{{.Names}}");
+        List<String> names = new ArrayList<>();
+        for (String line : out.split("\n")) {
+            if (line.startsWith("zos-")) {
+                names.add(line.substring(4));
+            }
+        }
+        names.sort(null);
+        return names;
+    }
+
+    /** Runs a command in a host and returns its standard output; a failure is an error with its stderr. */
+    public String exec(String host, String... cmd) {
+        List<String> args = new ArrayList<>(List.of("exec", container(host)));
+        args.addAll(List.of(cmd));
+        return Docker.check("run '" + String.join(" ", cmd) + "' on " + host, args.toArray(String[]::new));
+    }
+
+    /** Runs a command in a host, with its status and both outputs. */
+    public Docker.Result run(String host, String... cmd) {
+        List<String> args = new ArrayList<>(List.of("exec", container(host)));
+        args.addAll(List.of(cmd));
+        return Docker.run(null, args.toArray(String[]::new));
+    }
+
+    private void write(String host, String file, String content) {
+        Docker.check("write " + file + " on " + host, content.getBytes(StandardCharsets.UTF_8),
+                "exec", "-i", container(host), "sh", "-c", "cat > " + file + ".tmp && mv " + file + ".tmp " + file);
+    }
+
+    private void awaitAgent(String host) throws InterruptedException {
+        long deadline = System.nanoTime() + 90_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            Docker.Result r = run(host, "grep", "-q", "listening on", "/var/log/zos/agent.log");
+            if (r.ok()) {
+                return;
+            }
+            Docker.Result state = Docker.run(null, "inspect", "-f", "{{.State.Running}}", container(host));
+            if (!state.out().strip().equals("true")) {
+                throw new ZosException(ErrorCode.INTERNAL, host + " stopped while starting",
+                        "see 'docker logs " + container(host) + "'");
+            }
+            Thread.sleep(250);
+        }
+        throw new ZosException(ErrorCode.INTERNAL, "the agent of " + host + " did not start within 90 s",
+                "see 'docker exec " + container(host) + " cat /var/log/zos/agent.log'");
+    }
+
+    private static byte[] resource(String name) throws IOException {
+        try (InputStream in = Cluster.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
+            }
+            return in.readAllBytes();
+        }
+    }
+}
