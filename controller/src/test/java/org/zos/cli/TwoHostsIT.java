@@ -57,7 +57,7 @@ class TwoHostsIT {
         Files.writeString(tmp.resolve("host2/etc/zpasswd"), "ana host0 partial\nana host1 partial\nroot host1 partial\n");
         Files.createDirectories(tmp.resolve("host2/state/animas/away"));
         new AnimaRegistry(tmp.resolve("host2/state")).save(new AnimaRecord(AnimaRecord.FORMAT, "away", UUID.randomUUID(),
-                128, 1, 64, "k", "kernel", "tcg", Instant.now(), false, null, 0, null));
+                128, 1, 64, "k", "kernel", "tcg", Instant.now(), false, null, 0, null, null, null));
         for (int i = 1; i <= 2; i++) {
             lan.startAgent(lan.addHost(i), tmp.resolve("host" + i + "/etc"), tmp.resolve("host" + i + "/state"), "host" + i,
                     tmp.resolve("host" + i + ".log"));

@@ -263,6 +263,12 @@ public final class AnimaStore implements AutoCloseable {
         }
     }
 
+    /** Opens a manifest file received from another host without filing it: to see which chunks it needs. */
+    public Manifest readManifest(byte[] file) {
+        ManifestCodec.Label label = ManifestCodec.label(file);
+        return codec.decode(file, label == null ? "received" : label.image() + "@" + label.generation());
+    }
+
     /** Files a manifest received from another host under its own image and generation, after opening it. */
     public Manifest importManifest(byte[] file) throws IOException {
         ManifestCodec.Label label = ManifestCodec.label(file);

@@ -89,6 +89,16 @@ public final class Store {
         }
     }
 
+    /** An anima's master key, unwrapped under {@code kek}: for handing the anima to another host. */
+    public MasterKey key(String anima, byte[] kek) throws IOException {
+        AnimaLayout layout = layout(anima);
+        if (!Files.exists(layout.key())) {
+            throw new ZosException(ErrorCode.ANIMA_NOT_FOUND, "store " + root + " holds no anima " + anima,
+                    "list what it holds with 'zos-vm store stats'");
+        }
+        return KeyFile.unwrap(kek, anima, Files.readAllBytes(layout.key()), layout.key());
+    }
+
     /** Opens an anima's store, creating it with a new random key if it does not exist. */
     public AnimaStore openOrCreate(String anima, byte[] kek) throws IOException {
         return holds(anima) ? open(anima, kek) : create(anima, MasterKey.generate(), kek);

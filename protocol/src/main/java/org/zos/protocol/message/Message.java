@@ -20,7 +20,18 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = AnimaAction.class, name = "anima-action"),
     @JsonSubTypes.Type(value = ActionDone.class, name = "action-done"),
     @JsonSubTypes.Type(value = Progress.class, name = "progress"),
+    @JsonSubTypes.Type(value = MoveOffer.class, name = "move-offer"),
+    @JsonSubTypes.Type(value = MoveReady.class, name = "move-ready"),
+    @JsonSubTypes.Type(value = ImageOffer.class, name = "image-offer"),
+    @JsonSubTypes.Type(value = ChunksWanted.class, name = "chunks-wanted"),
+    @JsonSubTypes.Type(value = ImageSent.class, name = "image-sent"),
+    @JsonSubTypes.Type(value = ImageReceived.class, name = "image-received"),
+    @JsonSubTypes.Type(value = MoveCommit.class, name = "move-commit"),
+    @JsonSubTypes.Type(value = MoveDone.class, name = "move-done"),
+    @JsonSubTypes.Type(value = MoveAbort.class, name = "move-abort"),
+    @JsonSubTypes.Type(value = ReturnRequest.class, name = "return-request"),
 })
 public sealed interface Message permits Hello, Ping, Pong, Failure, StatusQuery, StatusReport, AccessQuery, AccessGrant,
-        AnimaAction, ActionDone, Progress {
+        AnimaAction, ActionDone, Progress, MoveOffer, MoveReady, ImageOffer, ChunksWanted, ImageSent, ImageReceived,
+        MoveCommit, MoveDone, MoveAbort, ReturnRequest {
 }

@@ -85,7 +85,7 @@ public final class AnimaManager {
             hypervisor.define(spec);
             AnimaRecord record = new AnimaRecord(AnimaRecord.FORMAT, name, spec.uuid(), memoryMiB, vcpus,
                     diskSizeMiB, guest.key(), guest.kernelPackage(), accel.name().toLowerCase(), Instant.now(),
-                    false, null, 0, null);
+                    false, null, 0, null, null, null);
             registry.save(record);
             return record;
         } catch (IOException | RuntimeException e) {
@@ -107,6 +107,7 @@ public final class AnimaManager {
         AnimaRecord record = registry.get(name);
         try (AnimaLock lock = AnimaLock.acquire(paths, name)) {
             record = recover(record);
+            requireHere(record);
             DomainState state = hypervisor.state(name);
             if (state.isActive()) {
                 throw invalid(name, "is already " + describe(record, state), "");
@@ -136,23 +137,36 @@ public final class AnimaManager {
         AnimaPaths paths = registry.paths(name);
         AnimaRecord record = registry.get(name);
         try (AnimaLock lock = AnimaLock.acquire(paths, name)) {
-            record = recover(record);
-            DomainState state = hypervisor.state(name);
-            if (record.suspended() || !state.isActive()) {
-                throw invalid(name, "is " + describe(record, state), "only a running or paused anima can be suspended");
-            }
-            DiskSpace.require(paths.dir(), ((long) record.memoryMiB() << 20) + STATE_MARGIN,
-                    "the state file of anima '" + name + "' (up to its " + record.memoryMiB() + " MiB of memory)");
-            Files.deleteIfExists(paths.partialState());
-            try {
-                hypervisor.save(name, paths.partialState());
-            } catch (RuntimeException e) {
-                Files.deleteIfExists(paths.partialState());
-                throw e;
-            }
-            return commitState(record, paths);
+            return suspendHeld(recover(record));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private Saved suspendHeld(AnimaRecord record) throws IOException {
+        String name = record.name();
+        AnimaPaths paths = registry.paths(name);
+        DomainState state = hypervisor.state(name);
+        requireHere(record);
+        if (record.suspended() || !state.isActive()) {
+            throw invalid(name, "is " + describe(record, state), "only a running or paused anima can be suspended");
+        }
+        DiskSpace.require(paths.dir(), ((long) record.memoryMiB() << 20) + STATE_MARGIN,
+                "the state file of anima '" + name + "' (up to its " + record.memoryMiB() + " MiB of memory)");
+        Files.deleteIfExists(paths.partialState());
+        try {
+            hypervisor.save(name, paths.partialState());
+        } catch (RuntimeException e) {
+            Files.deleteIfExists(paths.partialState());
+            throw e;
+        }
+        return commitState(record, paths);
+    }
+
+    private void requireHere(AnimaRecord record) {
+        if (record.away() != null) {
+            throw invalid(record.name(), "is away: it runs on " + record.away(),
+                    "work with it there, or bring it home with 'zos-vm return " + record.name() + "'");
         }
     }
 
@@ -171,7 +185,17 @@ public final class AnimaManager {
         AnimaPaths paths = registry.paths(name);
         AnimaRecord record = registry.get(name);
         try (AnimaLock lock = AnimaLock.acquire(paths, name)) {
-            record = recover(record);
+            resumeHeld(recover(record));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void resumeHeld(AnimaRecord record) throws IOException {
+        String name = record.name();
+        AnimaPaths paths = registry.paths(name);
+        {
+            requireHere(record);
             DomainState state = hypervisor.state(name);
             if (state == DomainState.PAUSED) {
                 hypervisor.resume(name);
@@ -190,9 +214,140 @@ public final class AnimaManager {
             }
             hypervisor.restore(paths.state(), pathsOnThisHost(hypervisor.savedXml(paths.state()), paths));
             registry.save(record.withoutSavedState());
+            if (record.home() != null) {
+                scrub(paths.state(), null); // a visitor's memory leaves nothing readable behind
+            }
             Files.deleteIfExists(paths.state());
+        }
+    }
+
+    /**
+     * Takes an anima of this host for a move: its lock is held until {@link Held#close}, so no other
+     * command touches it meanwhile, and every step of the move goes through the handle.
+     */
+    public Held hold(String name) {
+        AnimaPaths paths = registry.paths(name);
+        AnimaRecord record = registry.get(name);
+        AnimaLock lock = AnimaLock.acquire(paths, name);
+        try {
+            return new Held(lock, recover(record));
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+    }
+
+    /** Takes in an anima that comes to visit (its record names its home), held as by {@link #hold}. */
+    public Held adopt(AnimaRecord visiting) {
+        String name = visiting.name();
+        DomainSpec.checkName(name);
+        AnimaPaths paths = registry.paths(name);
+        if (registry.find(name).isPresent() || hypervisor.state(name) != DomainState.UNDEFINED) {
+            throw new ZosException(ErrorCode.ANIMA_EXISTS, "an anima named '" + name + "' exists on this host already",
+                    "rename or remove one of them");
+        }
+        try {
+            Files.createDirectories(paths.kernel().getParent());
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException("creating " + paths.dir(), e);
+        }
+        AnimaLock lock = AnimaLock.acquire(paths, name);
+        registry.save(visiting);
+        return new Held(lock, visiting);
+    }
+
+    /** An anima held for a move; see {@link #hold}. */
+    public final class Held implements AutoCloseable {
+        private final AnimaLock lock;
+        private AnimaRecord record;
+
+        private Held(AnimaLock lock, AnimaRecord record) {
+            this.lock = lock;
+            this.record = record;
+        }
+
+        public AnimaRecord record() {
+            return record;
+        }
+
+        public AnimaPaths paths() {
+            return registry.paths(record.name());
+        }
+
+        public DomainState state() {
+            return hypervisor.state(record.name());
+        }
+
+        /** The libvirt domain XML, for the receiving host to check that it can run it. */
+        public String domainXml() {
+            return hypervisor.xml(record.name());
+        }
+
+        public Saved suspend() throws IOException {
+            Saved saved = suspendHeld(record);
+            record = registry.get(record.name());
+            return saved;
+        }
+
+        public void resume() throws IOException {
+            resumeHeld(record);
+            record = registry.get(record.name());
+        }
+
+        /** The state file now in place (received) is the anima's saved memory. */
+        public void savedState(String sha256, long bytes) {
+            record = record.withAway(null).withSavedState(sha256, bytes, Instant.now());
+            registry.save(record);
+        }
+
+        /** The anima runs on {@code host} now: its saved memory here is no longer a copy to resume. */
+        public void away(String host) throws IOException {
+            record = record.withoutSavedState().withAway(host);
+            registry.save(record);
+            Files.deleteIfExists(registry.paths(record.name()).state());
+        }
+
+        /**
+         * Drops this host's copy of a visiting anima: stops its domain if it still exists, overwrites what
+         * it wrote (the state file, and {@code written} ranges of the disk, offset and length pairs) and
+         * deletes its files.
+         */
+        public void forget(long[] written) throws IOException {
+            String name = record.name();
+            AnimaPaths paths = registry.paths(name);
+            if (hypervisor.state(name).isActive()) {
+                hypervisor.destroy(name);
+            }
+            hypervisor.undefine(name);
+            scrub(paths.state(), null);
+            scrub(paths.partialState(), null);
+            scrub(paths.disk(), written);
+            deleteTree(paths.dir());
+        }
+
+        @Override
+        public void close() {
+            lock.close();
+        }
+    }
+
+    /** Overwrites a file (all of it, or the given ranges) with zeros and syncs it, so deleting it leaves no data behind. */
+    static void scrub(Path file, long[] ranges) throws IOException {
+        if (!Files.exists(file)) {
+            return;
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+            long[] r = ranges != null ? ranges : new long[] {0, ch.size()};
+            java.nio.ByteBuffer zeros = java.nio.ByteBuffer.allocateDirect(1 << 20);
+            for (int i = 0; i + 1 < r.length; i += 2) {
+                long pos = r[i];
+                long end = Math.min(ch.size(), r[i] + r[i + 1]);
+                while (pos < end) {
+                    zeros.clear().limit((int) Math.min(zeros.capacity(), end - pos));
+                    pos += ch.write(zeros, pos);
+                }
+            }
+            ch.force(true);
         }
     }
 
@@ -217,6 +372,7 @@ public final class AnimaManager {
         AnimaRecord record = registry.get(name);
         try (AnimaLock lock = AnimaLock.acquire(paths, name)) {
             record = recover(record);
+            requireHere(record);
             DomainState state = hypervisor.state(name);
             if (!state.isActive()) {
                 throw invalid(name, "is " + describe(record, state), "there is nothing to shut down");
@@ -309,7 +465,7 @@ public final class AnimaManager {
         AnimaPaths paths = registry.paths(record.name());
         DomainState state = hypervisor.state(record.name());
         boolean saveOnDisk = Files.exists(paths.partialState()) || Files.exists(paths.state());
-        if (!record.suspended() && state == DomainState.SHUT_OFF && saveOnDisk) {
+        if (record.away() == null && !record.suspended() && state == DomainState.SHUT_OFF && saveOnDisk) {
             Path file = Files.exists(paths.partialState()) ? paths.partialState() : paths.state();
             hypervisor.savedXml(file); // a readable save image, or INTEGRITY_ERROR
             LOG.warning("recovering " + record.name() + ": a save finished but was not recorded; recording it");
@@ -329,6 +485,9 @@ public final class AnimaManager {
     }
 
     private static String describe(AnimaRecord record, DomainState state) {
+        if (record.away() != null) {
+            return "away";
+        }
         if (state == DomainState.UNDEFINED) {
             return "missing";
         }

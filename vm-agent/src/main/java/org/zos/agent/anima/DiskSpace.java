@@ -8,7 +8,7 @@ import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
 
 /** Refuses work that would run out of disk before it starts, instead of failing half way. */
-final class DiskSpace {
+public final class DiskSpace {
     static final long MIB = 1L << 20;
 
     private DiskSpace() {
@@ -17,7 +17,7 @@ final class DiskSpace {
     /**
      * @throws ZosException NO_SPACE if the file system holding {@code dir} has less than {@code bytes} free
      */
-    static void require(Path dir, long bytes, String forWhat) {
+    public static void require(Path dir, long bytes, String forWhat) {
         long free;
         try {
             free = Files.getFileStore(dir).getUsableSpace();

@@ -11,6 +11,12 @@ import org.zos.protocol.ZosException;
 import org.zos.protocol.message.AccessGrant;
 import org.zos.protocol.message.AccessQuery;
 import org.zos.protocol.message.AnimaAction;
+import org.zos.protocol.message.ImageOffer;
+import org.zos.protocol.message.ImageSent;
+import org.zos.protocol.message.MoveAbort;
+import org.zos.protocol.message.MoveCommit;
+import org.zos.protocol.message.MoveOffer;
+import org.zos.protocol.message.ReturnRequest;
 import org.zos.protocol.message.Progress;
 import org.zos.protocol.message.Message;
 import org.zos.protocol.message.Ping;
@@ -45,7 +51,7 @@ final class AgentResponder implements Responder {
     }
 
     @Override
-    public Message answer(Caller caller, Message request, Consumer<Progress> progress) {
+    public Message answer(Caller caller, Message request, Consumer<Progress> progress) throws Exception {
         if (request instanceof Ping p) {
             return new Pong(p.nanos());
         }
@@ -59,7 +65,20 @@ final class AgentResponder implements Responder {
                 throw new ZosException(ErrorCode.DENIED, caller.host().name() + " may not act on this host's animas directly",
                         "run the command on " + me.host() + " itself");
             }
-            return animas.run(a, progress);
+            return animas.run(a, caller.user(), progress);
+        }
+        if (request instanceof MoveOffer o) {
+            if (o.purpose().equals(MoveOffer.VISIT)) {
+                require(caller, Control.FULL);
+            }
+            return animas.moves().receiver().answer(caller, request, progress);
+        }
+        if (request instanceof ImageOffer || request instanceof ImageSent || request instanceof MoveCommit
+                || request instanceof MoveAbort) {
+            return animas.moves().receiver().answer(caller, request, progress);
+        }
+        if (request instanceof ReturnRequest q) {
+            return animas.moves().onReturnRequest(caller, q, progress);
         }
         if (request instanceof StatusQuery q) {
             require(caller, Control.PARTIAL);

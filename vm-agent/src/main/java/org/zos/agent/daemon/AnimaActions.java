@@ -12,6 +12,9 @@ import org.zos.agent.anima.AnimaRecord;
 import org.zos.agent.anima.AnimaRegistry;
 import org.zos.agent.anima.AnimaStatus;
 import org.zos.agent.hypervisor.LibvirtHypervisor;
+import org.zos.agent.move.Moves;
+import org.zos.protocol.tls.HostIdentity;
+import org.zos.protocol.tls.KnownHosts;
 import org.zos.guest.GuestImageBuilder;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
@@ -33,15 +36,22 @@ final class AnimaActions implements AutoCloseable {
     private final HypervisorLink libvirt;
     private final AnimaRegistry registry;
     private final GuestImageBuilder guests;
+    private final Moves moves;
 
-    AnimaActions(String host, String uri, AnimaRegistry registry, GuestImageBuilder guests) {
-        this.host = host;
+    AnimaActions(HostIdentity me, KnownHosts known, String uri, AnimaRegistry registry, GuestImageBuilder guests) {
+        this.host = me.host();
         this.libvirt = new HypervisorLink(uri);
         this.registry = registry;
         this.guests = guests;
+        this.moves = new Moves(me, known, registry.stateRoot(), libvirt::get,
+                () -> new AnimaManager(libvirt.get(), registry, guests), registry, ZosAgent.SOFTWARE);
     }
 
-    ActionDone run(AnimaAction a, Consumer<Progress> progress) {
+    Moves moves() {
+        return moves;
+    }
+
+    ActionDone run(AnimaAction a, String user, Consumer<Progress> progress) throws java.io.IOException {
         LibvirtHypervisor hypervisor = libvirt.get();
         AnimaManager m = new AnimaManager(hypervisor, registry, guests);
         String name = a.anima();
@@ -66,6 +76,13 @@ final class AnimaActions implements AutoCloseable {
                 m.remove(name);
                 LOG.info("removed anima " + name);
                 return new ActionDone(a.action(), null, "");
+            }
+            case "dominate" -> note = moves.dominate(name, a.option("host", ""), user, progress);
+            case "return" -> {
+                note = moves.returnHome(name, user, progress);
+                if (registry.find(name).isEmpty()) {
+                    return new ActionDone(a.action(), null, note); // it left this visited host for good
+                }
             }
             case "guest" -> note = m.askGuest(name, a.option("line", "")).orElseThrow(() -> new ZosException(
                     ErrorCode.INVALID_STATE, "the guest of anima '" + name + "' does not answer on its channel",
@@ -97,7 +114,7 @@ final class AnimaActions implements AutoCloseable {
     private StatusReport.Anima describe(AnimaManager m, String name) {
         AnimaStatus s = m.status(name);
         AnimaRecord r = registry.get(name);
-        return new StatusReport.Anima(s.name(), host, host, s.state(), s.memoryMiB(), s.vcpus(), s.diskSizeMiB(),
+        return new StatusReport.Anima(s.name(), r.home() != null ? r.home() : host, r.away() != null ? r.away() : host, s.state(), s.memoryMiB(), s.vcpus(), s.diskSizeMiB(),
                 s.accelerator(), r.kernelPackage(), s.heartbeat() == null ? null : s.heartbeat().boot(),
                 s.heartbeat() == null ? null : s.heartbeat().count(), s.stateBytes(),
                 s.savedAt() == null ? null : s.savedAt().toString(), s.vnc());

@@ -107,10 +107,10 @@ public final class ZosAgent implements Callable<Integer> {
             LOG.warning(access.problem().userLine());
         }
         KnownHosts known = new KnownHosts(config.knownHosts());
-        try (AnimaActions animas = new AnimaActions(me.host(), uri, new AnimaRegistry(config.stateDir()),
+        try (AnimaActions animas = new AnimaActions(me, known, uri, new AnimaRegistry(config.stateDir()),
                         guest != null ? GuestImageBuilder.prebuilt(guest) : new GuestImageBuilder(guestCache));
                 ZosServer server = ZosServer.start(me, known, new InetSocketAddress(config.bind(), config.port()), SOFTWARE,
-                        new AgentResponder(me, known, access, animas));
+                        new AgentResponder(me, known, access, animas), animas.moves().receiver()::accept);
                 ZapResponder zap = new ZapResponder(config, me, access)) {
             LOG.info("zos-agent " + me.host() + " listening on " + config.bind() + ":" + server.port() + " (TLS), "
                     + config.zapPort() + "/udp (ZAP); fingerprint " + me.fingerprint() + "; " + known.entries().size()

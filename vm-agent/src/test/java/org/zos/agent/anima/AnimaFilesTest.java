@@ -22,7 +22,7 @@ class AnimaFilesTest {
     private static AnimaRecord record(String name) {
         return new AnimaRecord(AnimaRecord.FORMAT, name, UUID.fromString("6f1c2f8e-4c1a-4f7e-9a55-0b2d8c3e9a10"),
                 256, 1, 2048, "7c489d695f07dbbe", "linux-image-6.1.0-56-amd64=6.1.192-2", "tcg",
-                Instant.parse("2026-11-22T12:00:00Z"), false, null, 0, null);
+                Instant.parse("2026-11-22T12:00:00Z"), false, null, 0, null, null, null);
     }
 
     @Test

@@ -1,0 +1,19 @@
+package org.zos.cli;
+
+import java.io.PrintWriter;
+import java.util.Map;
+import picocli.CommandLine.Command;
+
+/** {@code zos-vm return [NAME]}: brings a dominating anima home, from its home or from the host it visits. */
+@Command(name = "return", description = "Bring the anima home from the host it dominates; that host keeps nothing of it.")
+final class ReturnCommand extends AnimaCommand {
+
+    @Override
+    void run(HostOptions.Agent agent, PrintWriter out) {
+        String note;
+        try (Progress p = Progress.pushed(err())) {
+            note = agent.act("return", name, Map.of(), p).note();
+        }
+        out.printf("Anima '%s' is home again: %s.%n", name, note);
+    }
+}

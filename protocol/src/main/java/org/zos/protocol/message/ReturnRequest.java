@@ -1,0 +1,12 @@
+package org.zos.protocol.message;
+
+/**
+ * From an anima's home to the host it visits: send it home now. The visited host answers with
+ * {@link Progress} while it moves the anima home (with its own {@link MoveOffer} to the home) and then
+ * {@link MoveDone}; it keeps nothing of the anima afterwards.
+ *
+ * @param kek the key-encryption key of the visited host's copy of the anima's key, base64 (it keeps it in
+ *     memory only, so it may have lost it since)
+ */
+public record ReturnRequest(String anima, String kek) implements Message {
+}

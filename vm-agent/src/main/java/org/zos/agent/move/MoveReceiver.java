@@ -1,0 +1,369 @@
+package org.zos.agent.move;
+
+import io.netty.buffer.ByteBuf;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+import org.zos.agent.anima.AnimaManager;
+import org.zos.agent.anima.AnimaPaths;
+import org.zos.agent.anima.AnimaRecord;
+import org.zos.agent.anima.DiskSpace;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+import org.zos.protocol.message.ChunksWanted;
+import org.zos.protocol.message.ImageOffer;
+import org.zos.protocol.message.ImageReceived;
+import org.zos.protocol.message.ImageSent;
+import org.zos.protocol.message.Message;
+import org.zos.protocol.message.MoveAbort;
+import org.zos.protocol.message.MoveCommit;
+import org.zos.protocol.message.MoveDone;
+import org.zos.protocol.message.MoveOffer;
+import org.zos.protocol.message.MoveReady;
+import org.zos.protocol.message.Progress;
+import org.zos.protocol.net.Responder;
+import org.zos.store.AnimaStore;
+import org.zos.store.Store;
+import org.zos.store.chunk.ChunkId;
+import org.zos.store.chunk.SealedChunk;
+import org.zos.store.crypto.MasterKey;
+import org.zos.store.manifest.Manifest;
+
+/**
+ * The receiving side of moves: takes an anima that comes to visit, or comes home, chunk by chunk into this
+ * host's store, and runs it once the sender commits. Until {@link MoveDone} the sender keeps its own
+ * resumable copy; a move that fails or is aborted here leaves no running copy and, for a visitor, nothing
+ * readable (its files are overwritten and deleted, its store crypto-erased).
+ */
+public final class MoveReceiver {
+    private static final Logger LOG = Logger.getLogger(MoveReceiver.class.getName());
+    private static final long IMAGE_WAIT_MILLIS = 120_000;
+    private static final Object END = new Object();
+
+    private final Moves moves;
+    private final Map<Long, Incoming> incoming = new ConcurrentHashMap<>();
+    private final SecureRandom random = new SecureRandom();
+
+    MoveReceiver(Moves moves) {
+        this.moves = moves;
+    }
+
+    /** One move being received. */
+    private static final class Incoming {
+        final long id;
+        final String from;
+        final MoveOffer offer;
+        final AnimaManager.Held held;
+        final AnimaStore store;
+        final Map<String, Manifest> filed = new HashMap<>();
+        volatile Import current;
+
+        Incoming(long id, String from, MoveOffer offer, AnimaManager.Held held, AnimaStore store) {
+            this.id = id;
+            this.from = from;
+            this.offer = offer;
+            this.held = held;
+            this.store = store;
+        }
+
+        boolean visitor() {
+            return offer.purpose().equals(MoveOffer.VISIT);
+        }
+    }
+
+    /** The chunks of one offered image, imported on a thread of their own as the data frames come. */
+    private static final class Import implements Iterable<SealedChunk> {
+        final byte[] file;
+        final Manifest manifest;
+        final int wanted;
+        final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(16);
+        final AtomicLong received = new AtomicLong();
+        volatile int added;
+        volatile Exception failure;
+        Thread thread;
+
+        Import(byte[] file, Manifest manifest, int wanted) {
+            this.file = file;
+            this.manifest = manifest;
+            this.wanted = wanted;
+        }
+
+        @Override
+        public Iterator<SealedChunk> iterator() {
+            return new Iterator<>() {
+                Object next;
+
+                @Override
+                public boolean hasNext() {
+                    if (next == null) {
+                        try {
+                            next = queue.take();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            next = END;
+                        }
+                    }
+                    return next != END;
+                }
+
+                @Override
+                public SealedChunk next() {
+                    if (!hasNext()) {
+                        throw new NoSuchElementException();
+                    }
+                    SealedChunk c = (SealedChunk) next;
+                    next = null;
+                    return c;
+                }
+            };
+        }
+    }
+
+    public Message answer(Responder.Caller caller, Message m, Consumer<Progress> progress) throws Exception {
+        if (m instanceof MoveOffer o) {
+            return offer(caller, o);
+        }
+        if (m instanceof ImageOffer o) {
+            return image(get(caller, o.transfer()), o);
+        }
+        if (m instanceof ImageSent s) {
+            return sent(get(caller, s.transfer()), s);
+        }
+        if (m instanceof MoveCommit c) {
+            return commit(get(caller, c.transfer()), c, progress);
+        }
+        if (m instanceof MoveAbort a) {
+            Incoming in = incoming.get(a.transfer());
+            if (in != null && in.from.equals(caller.host().name())) {
+                LOG.warning("move " + a.transfer() + " of " + in.offer.anima() + " aborted by " + in.from + ": " + a.why());
+                drop(in);
+            }
+            return new MoveDone(a.transfer(), "aborted", "");
+        }
+        throw new IllegalArgumentException(m.getClass().getSimpleName());
+    }
+
+    private MoveReady offer(Responder.Caller caller, MoveOffer o) throws IOException {
+        String from = caller.host().name();
+        AnimaManager manager = moves.manager();
+        boolean visit = o.purpose().equals(MoveOffer.VISIT);
+        if (!visit && !o.purpose().equals(MoveOffer.HOME)) {
+            throw new ZosException(ErrorCode.BAD_PARAMETER, "unknown move purpose '" + o.purpose() + "'", "upgrade zos");
+        }
+        AnimaManager.Held held;
+        AnimaStore store;
+        if (visit) {
+            moves.hypervisor().checkCpu(o.domainXml());
+            DiskSpace.require(moves.stateDir(), o.bytes() + (256L << 20), "anima '" + o.anima() + "' from " + from);
+            Store s = moves.store();
+            if (s.holds(o.anima())) { // left over by a visit that ended badly: its key is gone with its master's
+                LOG.warning("erasing a stale store of " + o.anima() + " before it visits again");
+                s.open(o.anima(), Base64.getDecoder().decode(o.kek())).erase();
+            }
+            held = manager.adopt(new AnimaRecord(AnimaRecord.FORMAT, o.anima(), UUID.fromString(o.uuid()), o.memoryMiB(),
+                    o.vcpus(), o.diskSizeMiB(), o.guestKey(), o.kernelPackage(), o.accelerator(), Instant.now(), false,
+                    null, 0, null, o.home(), null));
+            try {
+                byte[] key = Base64.getDecoder().decode(o.key());
+                store = s.create(o.anima(), MasterKey.of(key), Base64.getDecoder().decode(o.kek()));
+                java.util.Arrays.fill(key, (byte) 0);
+                moves.rememberVisitKek(o.anima(), Base64.getDecoder().decode(o.kek()));
+            } catch (IOException | RuntimeException e) {
+                held.forget(new long[0]);
+                held.close();
+                throw e;
+            }
+        } else {
+            held = manager.hold(o.anima());
+            if (!from.equals(held.record().away())) {
+                held.close();
+                throw new ZosException(ErrorCode.DENIED, "anima '" + o.anima() + "' is not away on " + from,
+                        "only the host it visits can send it home");
+            }
+            store = moves.store().open(o.anima(), moves.hostKek());
+        }
+        long id = random.nextLong() & Long.MAX_VALUE;
+        incoming.put(id, new Incoming(id, from, o, held, store));
+        LOG.info("receiving anima " + o.anima() + " from " + from + " (" + o.purpose() + "), transfer " + id);
+        return new MoveReady(id);
+    }
+
+    private Incoming get(Responder.Caller caller, long transfer) {
+        Incoming in = incoming.get(transfer);
+        if (in == null || !in.from.equals(caller.host().name())) {
+            throw new ZosException(ErrorCode.BAD_PARAMETER, "no move " + transfer + " from " + caller.host().name() + " here",
+                    "start the move again");
+        }
+        return in;
+    }
+
+    private ChunksWanted image(Incoming in, ImageOffer o) throws IOException {
+        if (in.current != null) {
+            throw new ZosException(ErrorCode.PROTOCOL_ERROR, "an image is offered before the last one was sent", "");
+        }
+        byte[] file = Base64.getDecoder().decode(o.manifest());
+        Manifest m = in.store.readManifest(file);
+        List<ChunkId> all = new ArrayList<>(m.chunkIds());
+        all.addAll(ChunkFrames.ids(o.bases()));
+        Set<ChunkId> missing = in.store.missing(all);
+        BitSet bits = new BitSet(all.size());
+        for (int i = 0; i < all.size(); i++) {
+            if (missing.contains(all.get(i))) {
+                bits.set(i);
+            }
+        }
+        Import imp = new Import(file, m, bits.cardinality());
+        imp.thread = new Thread(() -> {
+            try {
+                imp.added = in.store.importChunks(imp, true);
+            } catch (Exception e) {
+                imp.failure = e;
+                imp.queue.clear();
+            }
+        }, "zos-import-" + in.offer.anima());
+        imp.thread.setDaemon(true);
+        imp.thread.start();
+        in.current = imp;
+        return new ChunksWanted(in.id, ChunkFrames.bitmap(bits, all.size()), bits.cardinality());
+    }
+
+    /** A data frame of a move: one sealed chunk for the image offered last. Blocks while the import is behind. */
+    public void accept(Responder.Caller caller, ByteBuf payload) throws InterruptedException {
+        Incoming in = get(caller, ChunkFrames.transfer(payload));
+        Import imp = in.current;
+        if (imp == null) {
+            throw new ZosException(ErrorCode.PROTOCOL_ERROR, "a chunk came before its image was offered", "");
+        }
+        if (imp.failure != null) {
+            throw new ZosException(ErrorCode.INTEGRITY_ERROR, "a chunk was refused: " + imp.failure.getMessage(), "");
+        }
+        imp.queue.put(ChunkFrames.decode(payload));
+        imp.received.incrementAndGet();
+    }
+
+    private ImageReceived sent(Incoming in, ImageSent s) throws Exception {
+        Import imp = in.current;
+        if (imp == null) {
+            throw new ZosException(ErrorCode.PROTOCOL_ERROR, "image-sent without an image offered", "");
+        }
+        long deadline = System.currentTimeMillis() + IMAGE_WAIT_MILLIS;
+        while (imp.received.get() < s.chunks() && imp.failure == null) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new ZosException(ErrorCode.HOST_UNREACHABLE, "only " + imp.received.get() + " of " + s.chunks()
+                        + " chunks of " + s.image() + " arrived", "send the image again");
+            }
+            Thread.sleep(5);
+        }
+        imp.queue.put(END);
+        imp.thread.join();
+        in.current = null;
+        if (imp.failure != null) {
+            throw imp.failure instanceof ZosException z ? z : new ZosException(ErrorCode.INTEGRITY_ERROR,
+                    "storing the chunks of " + s.image() + " failed: " + imp.failure, "");
+        }
+        Set<ChunkId> still = in.store.missing(imp.manifest);
+        if (!still.isEmpty()) {
+            throw new ZosException(ErrorCode.INTEGRITY_ERROR, still.size() + " chunks of " + imp.manifest.label()
+                    + " did not arrive", "send the image again");
+        }
+        Manifest m = in.store.importManifest(imp.file);
+        in.filed.put(m.image(), m);
+        return new ImageReceived(in.id, m.image(), m.generation(), imp.added);
+    }
+
+    private MoveDone commit(Incoming in, MoveCommit c, Consumer<Progress> progress) throws Exception {
+        AnimaPaths paths = in.held.paths();
+        Map<String, Path> targets = Map.of("kernel", paths.kernel(), "initrd", paths.initrd(), "disk", paths.disk(),
+                "memory", paths.state());
+        try {
+            for (String image : List.of("kernel", "initrd", "disk", "memory")) {
+                Manifest m = in.filed.get(image);
+                Long gen = c.images().get(image);
+                if (m == null || gen == null || m.generation() != gen) {
+                    throw new ZosException(ErrorCode.PROTOCOL_ERROR, "the commit names " + image + "@" + gen
+                            + " but this host received " + (m == null ? "none" : m.label()), "");
+                }
+                try (Meter meter = Meter.report("writing " + image, progress)) {
+                    Files.deleteIfExists(targets.get(image));
+                    in.store.materialize(m, targets.get(image), meter.work());
+                }
+            }
+            in.held.savedState(c.stateSha256(), Files.size(paths.state()));
+            progress.accept(new Progress("restoring", 0, 0, 0));
+            in.held.resume();
+            if (!in.held.state().isActive()) {
+                throw new ZosException(ErrorCode.INTERNAL, "anima '" + in.offer.anima() + "' did not run after its restore", "");
+            }
+        } catch (Exception e) {
+            LOG.warning("move " + in.id + " of " + in.offer.anima() + " failed here: " + e.getMessage());
+            drop(in);
+            throw e;
+        }
+        incoming.remove(in.id);
+        in.held.close();
+        in.store.close();
+        LOG.info("anima " + in.offer.anima() + " runs here now (from " + in.from + ")");
+        return new MoveDone(in.id, "running", "");
+    }
+
+    /** Drops a move: a visitor leaves nothing behind; an anima coming home stays away as it was. */
+    private void drop(Incoming in) {
+        incoming.remove(in.id);
+        try {
+            if (in.visitor()) {
+                in.held.forget(written(in.filed.get("disk")));
+                in.store.erase();
+                moves.forgetVisitKek(in.offer.anima());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warning("cleaning up move " + in.id + ": " + e);
+        } finally {
+            in.held.close();
+            try {
+                in.store.close();
+            } catch (IOException e) {
+                LOG.fine("closing store: " + e);
+            }
+        }
+    }
+
+    /** The byte ranges of a disk image that hold data (offset, length pairs), from its manifest. */
+    static long[] written(Manifest disk) {
+        if (disk == null) {
+            return null;
+        }
+        List<Long> r = new ArrayList<>();
+        long off = 0;
+        for (var e : disk.entries()) {
+            if (!e.isZero()) {
+                int n = r.size();
+                if (n >= 2 && r.get(n - 2) + r.get(n - 1) == off) {
+                    r.set(n - 1, r.get(n - 1) + e.length());
+                } else {
+                    r.add(off);
+                    r.add((long) e.length());
+                }
+            }
+            off += e.length();
+        }
+        return r.stream().mapToLong(Long::longValue).toArray();
+    }
+}

@@ -1,0 +1,203 @@
+package org.zos.agent.move;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+import org.zos.agent.anima.AnimaManager;
+import org.zos.agent.anima.AnimaRecord;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+import org.zos.protocol.message.ChunksWanted;
+import org.zos.protocol.message.ImageOffer;
+import org.zos.protocol.message.ImageReceived;
+import org.zos.protocol.message.ImageSent;
+import org.zos.protocol.message.MoveAbort;
+import org.zos.protocol.message.MoveCommit;
+import org.zos.protocol.message.MoveDone;
+import org.zos.protocol.message.MoveOffer;
+import org.zos.protocol.message.MoveReady;
+import org.zos.protocol.message.Progress;
+import org.zos.protocol.net.Peer;
+import org.zos.store.AnimaStore;
+import org.zos.store.chunk.ChunkId;
+import org.zos.store.chunk.SealedChunk;
+import org.zos.store.chunking.ChunkerParams;
+import org.zos.store.crypto.MasterKey;
+import org.zos.store.manifest.Manifest;
+
+/**
+ * The sending side of a move, for a domination (from the anima's home) and for a return (from the host it
+ * visits). While the anima runs, its disk is sent ahead (a visit only); then it is suspended, its memory
+ * and what changed on its disk are sent, and the receiver restores it. Until the receiver confirms, this
+ * host keeps its resumable copy and resumes it if the move fails; once it confirms, this host gives its
+ * copy up.
+ */
+final class MoveSender {
+    private static final Logger LOG = Logger.getLogger(MoveSender.class.getName());
+    static final Duration IDLE = Duration.ofSeconds(120);
+    private static final Duration FRAME_WAIT = Duration.ofSeconds(60);
+
+    /** What a move cost: bytes of data frames, chunks sent, and the anima's downtime. */
+    record Figures(long wireBytes, long chunks, long downtimeMillis, long totalMillis) {
+        /** "sent 12.3 MiB (12902912 bytes) in 45 chunks; downtime 1.21 s; total 4.50 s" */
+        String note() {
+            return String.format(java.util.Locale.ROOT, "sent %.1f MiB (%d bytes) in %d chunks; downtime %.2f s; total %.2f s",
+                    wireBytes / 1048576.0, wireBytes, chunks, downtimeMillis / 1000.0, totalMillis / 1000.0);
+        }
+    }
+
+    private final AnimaManager.Held held;
+    private final AnimaStore store;
+    private final MasterKey key;
+    private final Peer peer;
+    private final String target;
+    private final Consumer<Progress> progress;
+    private final java.util.function.Predicate<String> runsThere;
+    private long transfer;
+    private long wireBytes;
+    private long chunks;
+
+    /** @param runsThere asks the target again (on a new connection) whether the anima runs there */
+    MoveSender(AnimaManager.Held held, AnimaStore store, MasterKey key, Peer peer, String target, Consumer<Progress> progress,
+            java.util.function.Predicate<String> runsThere) {
+        this.runsThere = runsThere;
+        this.held = held;
+        this.store = store;
+        this.key = key;
+        this.peer = peer;
+        this.target = target;
+        this.progress = progress;
+    }
+
+    /**
+     * Moves the anima to the peer. {@code visitKek} is given for a visit (the peer keeps the anima's key
+     * wrapped under it) and null for a return home.
+     */
+    Figures send(String home, byte[] visitKek, Runnable onSuspended) throws IOException {
+        long t0 = System.nanoTime();
+        AnimaRecord r = held.record();
+        boolean visit = visitKek != null;
+        boolean running = held.state().isActive();
+        if (!running && !r.suspended()) {
+            throw new ZosException(ErrorCode.INVALID_STATE, "anima '" + r.name() + "' is shut off",
+                    "start it first with 'zos-vm start " + r.name() + "'; a shut-off anima is not moved yet");
+        }
+        String xml = held.domainXml();
+        long bytes = (r.diskSizeMiB() << 20) * 2 + ((long) r.memoryMiB() << 20) * 2;
+        MoveReady ready = (MoveReady) peer.request(new MoveOffer(r.name(), home, visit ? MoveOffer.VISIT : MoveOffer.HOME,
+                r.uuid().toString(), r.memoryMiB(), r.vcpus(), r.diskSizeMiB(), r.guestKey(), r.kernelPackage(), r.accelerator(),
+                xml, bytes, Base64.getEncoder().encodeToString(key.bytes()),
+                visit ? Base64.getEncoder().encodeToString(visitKek) : null), IDLE, progress);
+        transfer = ready.transfer();
+        Map<String, Long> images = new LinkedHashMap<>();
+        long down;
+        boolean suspendedHere = false;
+        try {
+            images.put("kernel", sendFile("kernel", held.paths().kernel()));
+            images.put("initrd", sendFile("initrd", held.paths().initrd()));
+            if (running) {
+                sendFile("disk", held.paths().disk()); // ahead, while the anima runs: most of it will not change
+                progress.accept(new Progress("suspending", 0, 0, 0));
+                held.suspend();
+                suspendedHere = true;
+                onSuspended.run();
+            }
+            down = System.nanoTime();
+            images.put("memory", sendFile("memory", held.paths().state()));
+            images.put("disk", sendFile("disk", held.paths().disk()));
+        } catch (IOException | RuntimeException e) {
+            abort(e);
+            if (suspendedHere) {
+                held.resume();
+            }
+            throw e;
+        }
+        String sha = held.record().stateSha256();
+        MoveDone done;
+        try {
+            progress.accept(new Progress("restoring on " + target, 0, 0, 0));
+            done = (MoveDone) peer.request(new MoveCommit(transfer, images, sha), IDLE, progress);
+        } catch (ZosException e) {
+            if (e.code() == ErrorCode.HOST_UNREACHABLE && runsThere.test(r.name())) {
+                done = new MoveDone(transfer, "running", "");
+            } else if (e.code() == ErrorCode.HOST_UNREACHABLE) {
+                throw new ZosException(ErrorCode.HOST_UNREACHABLE, target + " went silent while restoring anima '" + r.name()
+                        + "'; it stays suspended here until it is known whether it runs there",
+                        "run 'zos-vm status " + r.name() + "', then 'zos-vm resume " + r.name() + "' if it does not run on " + target);
+            } else {
+                if (suspendedHere) {
+                    held.resume();
+                }
+                throw e;
+            }
+        }
+        long end = System.nanoTime();
+        Figures f = new Figures(wireBytes, chunks, (end - down) / 1_000_000, (end - t0) / 1_000_000);
+        LOG.info("anima " + r.name() + " moved to " + target + ": " + f.note() + " (" + done.state() + ")");
+        return f;
+    }
+
+    /** Stores a file as the next generation of an image and sends the chunks the peer lacks; returns the generation. */
+    private long sendFile(String image, java.nio.file.Path file) throws IOException {
+        Manifest m;
+        try (Meter meter = Meter.report("reading " + image, progress)) {
+            m = store.ingest(image, file, ChunkerParams.DEFAULT, meter.work()).manifest();
+        }
+        List<ChunkId> ids = new ArrayList<>(m.chunkIds());
+        List<ChunkId> bases = new ArrayList<>(store.withBases(ids));
+        bases.removeAll(new java.util.HashSet<>(ids));
+        List<ChunkId> all = new ArrayList<>(ids);
+        all.addAll(bases);
+        ChunksWanted wanted = (ChunksWanted) peer.request(new ImageOffer(transfer,
+                Base64.getEncoder().encodeToString(store.exportManifest(image, m.generation())), ChunkFrames.ids(bases)),
+                IDLE, progress);
+        BitSet bits = ChunkFrames.bitmap(wanted.bitmap());
+        List<ChunkId> send = new ArrayList<>();
+        for (int i = ids.size(); i < all.size(); i++) { // bases first
+            if (bits.get(i)) {
+                send.add(all.get(i));
+            }
+        }
+        for (int i = 0; i < ids.size(); i++) {
+            if (bits.get(i)) {
+                send.add(all.get(i));
+            }
+        }
+        long t0 = System.nanoTime();
+        long sent = 0;
+        int total = send.size();
+        int n = 0;
+        for (ChunkId id : send) {
+            SealedChunk c = store.exportChunk(id);
+            peer.sendData(ChunkFrames.encode(transfer, c), FRAME_WAIT);
+            sent += ChunkFrames.HEADER + c.bytes().length;
+            n++;
+            if (n % 16 == 0 || n == send.size()) {
+                progress.accept(new Progress("sending " + image + " (" + n + "/" + total + " chunks)", sent,
+                        sent * total / n, (System.nanoTime() - t0) / 1_000_000));
+            }
+        }
+        ImageReceived got = (ImageReceived) peer.request(new ImageSent(transfer, image, m.generation(), send.size()), IDLE, progress);
+        wireBytes += sent;
+        chunks += send.size();
+        LOG.fine(image + "@" + m.generation() + " to " + target + ": " + send.size() + " chunks, " + sent + " bytes, "
+                + got.newChunks() + " new there");
+        return m.generation();
+    }
+
+    private void abort(Exception why) {
+        try {
+            peer.request(new MoveAbort(transfer, String.valueOf(why.getMessage())), Duration.ofSeconds(10));
+        } catch (ZosException e) {
+            LOG.fine("abort not delivered to " + target + ": " + e.getMessage());
+        }
+    }
+
+}
