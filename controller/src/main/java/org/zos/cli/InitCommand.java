@@ -23,10 +23,17 @@ final class InitCommand extends HostCommand {
             description = "size of the data disk (default: ${DEFAULT-VALUE}; sparse, grows as it fills)")
     long diskMiB;
 
+    @Option(names = "--disk-from", paramLabel = "DIR", description = "fill the data disk with a copy of DIR (a directory on this host)")
+    String diskFrom;
+
     @Override
     void run(HostOptions.Agent agent, PrintWriter out) {
-        StatusReport.Anima r = agent.act("init", name, Map.of("memory-mib", String.valueOf(Math.min(memoryMiB, Integer.MAX_VALUE)),
-                "vcpus", String.valueOf(vcpus), "disk-mib", String.valueOf(diskMiB))).anima();
+        Map<String, String> options = new java.util.HashMap<>(Map.of("memory-mib", String.valueOf(Math.min(memoryMiB, Integer.MAX_VALUE)),
+                "vcpus", String.valueOf(vcpus), "disk-mib", String.valueOf(diskMiB)));
+        if (diskFrom != null) {
+            options.put("seed-dir", java.nio.file.Path.of(diskFrom).toAbsolutePath().toString());
+        }
+        StatusReport.Anima r = agent.act("init", name, options).anima();
         out.printf("Anima '%s' created on %s: %d MiB memory, %d vCPU, %s data disk, %s (kernel %s).%n"
                 + "Start it with: zos-vm start %s%n", r.name(), r.location(), r.memoryMiB(), r.vcpus(),
                 Sizes.bytes(r.diskSizeMiB() << 20), r.accelerator(), r.kernel(), r.name());

@@ -117,7 +117,14 @@ public final class Cluster {
             String[] fp = exec(name, "zos-agent", "--fingerprint").strip().split(" ");
             hosts.add(new Host(name, container(name), address(i), fp[fp.length - 1]));
         }
+        StringBuilder names = new StringBuilder();
         for (Host h : hosts) {
+            names.append(h.address()).append(' ').append(h.name()).append('\n');
+        }
+        for (Host h : hosts) {
+            // Host names resolve on every host (libvirt's own migration, the baseline, connects by name).
+            Docker.check("name the hosts on " + h.name(), names.toString().getBytes(StandardCharsets.UTF_8),
+                    "exec", "-i", h.container(), "sh", "-c", "cat >> /etc/hosts");
             StringBuilder known = new StringBuilder("# enrolled by 'zos-vm cluster up'\n");
             StringBuilder access = new StringBuilder("# user master control (written by 'zos-vm cluster up')\n");
             for (Host other : hosts) {

@@ -24,7 +24,7 @@ n=$(cat /data/counter 2>/dev/null || echo 0)
 echo "$(date -u +%FT%TZ) boot=$boot start n=$n" >> /data/journal
 sync
 
-# guest channel v0: ping | write NAME TEXT | read NAME | poweroff; replies: pong/ok/data/err. The port can be
+# guest channel v0: ping | write NAME TEXT | read NAME | warm | churn MIB | poweroff; replies: pong/ok/data/err. The port can be
 # open only once at a time, so it is opened once, for reading and writing.
 serve() {
   port=/dev/virtio-ports/org.zos.agent.0
@@ -40,6 +40,15 @@ serve() {
               { echo "$text" > "/data/$name" && sync && echo "ok" || echo "err write failed"; } >&3
             elif [ -f "/data/$name" ]; then echo "data $(head -n1 "/data/$name")" >&3
             else echo "err no such file" >&3; fi ;;
+          warm)
+            # read every file once, so the data disk sits in the guest's page cache
+            { find /data -type f -exec cat {} + > /dev/null 2>&1; echo "ok"; } >&3 ;;
+          churn)
+            # write about $name MiB of new file data (base64 of random bytes) under /data/churn
+            case "$name" in *[!0-9]*|'') echo "err churn needs a size in MiB" >&3; continue ;; esac
+            mkdir -p /data/churn
+            { dd if=/dev/urandom bs=1024 count=$((name * 768)) 2>/dev/null | base64 > "/data/churn/c$(date +%s)-$RANDOM" \
+                && sync && echo "ok" || echo "err churn failed"; } >&3 ;;
           poweroff)
             echo "ok" >&3; sync; umount /data; poweroff -f ;;
           *) echo "err unknown command" >&3 ;;

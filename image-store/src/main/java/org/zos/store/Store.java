@@ -58,11 +58,16 @@ public final class Store {
         return out;
     }
 
+    /** Whether the store holds the anima (its key file). */
     public boolean holds(String anima) {
         return Files.exists(layout(anima).key());
     }
 
-    /** Starts the store of a new anima with {@code key}, kept wrapped under {@code kek}. */
+    /**
+     * Starts the store of a new anima with {@code key}, kept wrapped under {@code kek}. Sealed chunks left
+     * by {@link AnimaStore#retire} count as held again if {@code key} is the key they were sealed under
+     * (they are checked whenever they are read, as every chunk is).
+     */
     public AnimaStore create(String anima, MasterKey key, byte[] kek) throws IOException {
         AnimaLayout layout = layout(anima);
         if (Files.exists(layout.key())) {

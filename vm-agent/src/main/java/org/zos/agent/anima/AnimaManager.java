@@ -56,6 +56,11 @@ public final class AnimaManager {
 
     /** Creates an anima from the default guest: its directory, data disk and libvirt domain. It is not started. */
     public AnimaRecord init(String name, int memoryMiB, int vcpus, long diskSizeMiB) {
+        return init(name, memoryMiB, vcpus, diskSizeMiB, null);
+    }
+
+    /** As {@link #init(String, int, int, long)}, with the data disk's file system filled from {@code seed}. */
+    public AnimaRecord init(String name, int memoryMiB, int vcpus, long diskSizeMiB, Path seed) {
         DomainSpec.checkName(name);
         if (diskSizeMiB < 16 || diskSizeMiB > (16L << 20)) {
             throw new ZosException(ErrorCode.BAD_PARAMETER, "a data disk of " + diskSizeMiB + " MiB is out of range",
@@ -77,7 +82,7 @@ public final class AnimaManager {
             GuestImage guest = guests.build();
             Files.copy(guest.kernel(), paths.kernel(), StandardCopyOption.REPLACE_EXISTING);
             Files.copy(guest.initrd(), paths.initrd(), StandardCopyOption.REPLACE_EXISTING);
-            DataDisk.create(paths.disk(), diskSizeMiB);
+            DataDisk.create(paths.disk(), diskSizeMiB, seed);
             Accelerator accel = hypervisor.accelerator(guest.kernel());
             DomainSpec spec = new DomainSpec(name, UUID.randomUUID(), memoryMiB, vcpus, paths.disk(),
                     new DomainSpec.KernelBoot(paths.kernel(), paths.initrd(), GuestImage.CMDLINE),
@@ -407,13 +412,18 @@ public final class AnimaManager {
 
     /** Sends one guest channel v0 request; empty if the guest does not run or does not answer. */
     public Optional<String> askGuest(String name, String request) {
+        return askGuest(name, request, Duration.ofSeconds(5));
+    }
+
+    /** As {@link #askGuest(String, String)}, waiting up to {@code timeout} for the answer. */
+    public Optional<String> askGuest(String name, String request, Duration timeout) {
         Optional<Path> socket = hypervisor.state(name).isActive()
                 ? hypervisor.channelSocket(name, DomainSpec.AGENT_CHANNEL) : Optional.empty();
         if (socket.isEmpty()) {
             return Optional.empty();
         }
         try (GuestChannel channel = GuestChannel.connect(socket.get())) {
-            return Optional.of(channel.request(request, Duration.ofSeconds(5)));
+            return Optional.of(channel.request(request, timeout));
         } catch (IOException e) {
             LOG.fine("guest channel of " + name + ": " + e.getMessage());
             return Optional.empty();

@@ -17,13 +17,23 @@ final class DataDisk {
     private DataDisk() {
     }
 
-    static void create(Path qcow2, long sizeMiB) throws IOException {
+    /** Makes the disk; with {@code seed} (may be null) the file system starts as a copy of that directory. */
+    static void create(Path qcow2, long sizeMiB, Path seed) throws IOException {
         Path raw = qcow2.resolveSibling(qcow2.getFileName() + ".raw");
         try {
             try (RandomAccessFile f = new RandomAccessFile(raw.toFile(), "rw")) {
                 f.setLength(sizeMiB << 20);
             }
-            run(List.of("mkfs.ext4", "-q", "-F", "-L", "zos-data", raw.toString()));
+            List<String> mkfs = new java.util.ArrayList<>(List.of("mkfs.ext4", "-q", "-F", "-L", "zos-data"));
+            if (seed != null) {
+                if (!Files.isDirectory(seed)) {
+                    throw new ZosException(ErrorCode.BAD_PARAMETER, "no directory " + seed + " to fill the data disk from",
+                            "give a directory on the anima's host");
+                }
+                mkfs.addAll(List.of("-d", seed.toString()));
+            }
+            mkfs.add(raw.toString());
+            run(mkfs);
             run(List.of("qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", raw.toString(), qcow2.toString()));
         } finally {
             Files.deleteIfExists(raw);

@@ -59,7 +59,7 @@ final class AnimaActions implements AutoCloseable {
         String note = "";
         switch (a.action()) {
             case "init" -> m.init(name, intOption(a, "memory-mib", 256), intOption(a, "vcpus", 1),
-                    intOption(a, "disk-mib", 2048));
+                    intOption(a, "disk-mib", 2048), a.options().containsKey("seed-dir") ? java.nio.file.Path.of(a.option("seed-dir", "")) : null);
             case "start" -> m.start(name, Boolean.parseBoolean(a.option("discard-state", "false")));
             case "suspend" -> {
                 try (Watch w = watch(() -> hypervisor.jobProgress(name), "saving", progress)) {
@@ -84,7 +84,7 @@ final class AnimaActions implements AutoCloseable {
                     return new ActionDone(a.action(), null, note); // it left this visited host for good
                 }
             }
-            case "guest" -> note = m.askGuest(name, a.option("line", "")).orElseThrow(() -> new ZosException(
+            case "guest" -> note = m.askGuest(name, a.option("line", ""), Duration.ofSeconds(intOption(a, "timeout-s", 5))).orElseThrow(() -> new ZosException(
                     ErrorCode.INVALID_STATE, "the guest of anima '" + name + "' does not answer on its channel",
                     "is it running? see 'zos-vm status " + name + "'"));
             default -> throw new ZosException(ErrorCode.BAD_PARAMETER, "unknown anima action '" + a.action() + "'",

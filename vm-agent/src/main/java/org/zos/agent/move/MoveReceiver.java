@@ -324,13 +324,16 @@ public final class MoveReceiver {
         return new MoveDone(in.id, "running", "");
     }
 
-    /** Drops a move: a visitor leaves nothing behind; an anima coming home stays away as it was. */
+    /**
+     * Drops a move: a visitor leaves nothing readable behind (its files are overwritten and deleted, its
+     * key destroyed); an anima coming home stays away as it was.
+     */
     private void drop(Incoming in) {
         incoming.remove(in.id);
         try {
             if (in.visitor()) {
                 in.held.forget(written(in.filed.get("disk")));
-                in.store.erase();
+                in.store.retire(); // sealed chunks stay, unreadable, so trying again sends less
                 moves.forgetVisitKek(in.offer.anima());
             }
         } catch (IOException | RuntimeException e) {

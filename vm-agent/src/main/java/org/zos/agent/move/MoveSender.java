@@ -97,7 +97,7 @@ final class MoveSender {
                 visit ? Base64.getEncoder().encodeToString(visitKek) : null), IDLE, progress);
         transfer = ready.transfer();
         Map<String, Long> images = new LinkedHashMap<>();
-        long down;
+        long down = System.nanoTime();
         boolean suspendedHere = false;
         try {
             images.put("kernel", sendFile("kernel", held.paths().kernel()));
@@ -105,11 +105,11 @@ final class MoveSender {
             if (running) {
                 sendFile("disk", held.paths().disk()); // ahead, while the anima runs: most of it will not change
                 progress.accept(new Progress("suspending", 0, 0, 0));
+                down = System.nanoTime(); // the guest stops from here until it runs on the other side
                 held.suspend();
                 suspendedHere = true;
                 onSuspended.run();
             }
-            down = System.nanoTime();
             images.put("memory", sendFile("memory", held.paths().state()));
             images.put("disk", sendFile("disk", held.paths().disk()));
         } catch (IOException | RuntimeException e) {

@@ -186,11 +186,12 @@ public final class Moves {
                 } finally {
                     key.destroy();
                 }
-                // Home runs it: nothing of it stays here.
+                // Home runs it: nothing readable of it stays here. Its sealed chunks stay without their key,
+                // so a later visit sends only what changed since.
                 held.forget(MoveReceiver.written(s.manifest("disk", 0)));
-                s.erase();
+                s.retire();
                 forgetVisitKek(name);
-                LOG.info("anima " + name + " went home to " + home + "; erased its files and its store here");
+                LOG.info("anima " + name + " went home to " + home + "; its files are erased here, its key destroyed");
                 return f.note();
             }
         }

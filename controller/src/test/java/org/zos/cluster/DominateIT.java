@@ -1,0 +1,142 @@
+package org.zos.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.zos.guest.GuestImageBuilder;
+import org.zos.protocol.ErrorCode;
+
+/**
+ * Full domination on the local cluster: two containers, each its own host with libvirtd and zos-agent.
+ * The anima moves host1 → host2 → host1 → host2 → host1 while its guest keeps counting and keeps a marker
+ * file; host2 keeps nothing readable of it once it is home; a host that permits only partial control is
+ * refused before anything moves.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DominateIT {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String MARKER = "zosmarker" + UUID.randomUUID().toString().replace("-", "");
+    static Cluster cluster;
+
+    @BeforeAll
+    static void up() throws Exception {
+        cluster = new Cluster(System.out::println);
+        Path guest = new GuestImageBuilder(Path.of(System.getenv().getOrDefault("ZOS_GUEST_CACHE", "/var/cache/zos/guest")))
+                .build().kernel().getParent();
+        cluster.up(2, null, Path.of("target/zos-vm.jar"), guest);
+        zos("host1", "init", "--name", "it", "--memory", "128M", "--disk-size", "64M");
+        zos("host1", "start", "it");
+        heartbeat("host1", 1);
+        assertEquals("ok", zos("host1", "guest", "it", "write", "marker", MARKER).strip());
+    }
+
+    @AfterAll
+    static void down() {
+        if (cluster != null && System.getenv("ZOS_KEEP_CLUSTER") == null) {
+            cluster.down();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void aHostThatPermitsOnlyPartialControlIsRefusedBeforeAnythingMoves() {
+        cluster.exec("host2", "sh", "-c", "cp /etc/zos/zpasswd /etc/zos/zpasswd.full && echo 'root host1 partial' > /etc/zos/zpasswd");
+        try {
+            Docker.Result r = cluster.run("host1", "zos-vm", "dominate", "host2", "it");
+            assertEquals(ErrorCode.DENIED.exitStatus(), r.status(), r.toString());
+            assertTrue(r.err().contains("partially"), r.err());
+            assertEquals("running", status("host1").path("state").asText());
+            assertEquals("", cluster.exec("host2", "sh", "-c", "ls /var/lib/zos/animas 2>/dev/null || true").strip(),
+                    "nothing reached host2");
+        } finally {
+            cluster.exec("host2", "sh", "-c", "mv /etc/zos/zpasswd.full /etc/zos/zpasswd");
+        }
+    }
+
+    @Test
+    @Order(2)
+    void theAnimaGoesToHost2AndHomeAgainAndGoesOnWhereItWas() throws Exception {
+        JsonNode before = heartbeat("host1", 2);
+        long first = sent(zos("host1", "dominate", "host2", "it"));
+
+        JsonNode there = heartbeat("host2", before.path("heartbeatCount").asLong() + 1);
+        assertEquals(before.path("heartbeatBoot").asText(), there.path("heartbeatBoot").asText(), "the same boot goes on");
+        assertEquals("host1", there.path("home").asText());
+        assertEquals("data " + MARKER, zos("host2", "guest", "it", "read", "marker").strip());
+        assertEquals("away", status("host1").path("state").asText());
+        assertEquals("host2", status("host1").path("location").asText());
+        assertTrue(cluster.run("host1", "zos-vm", "resume", "it").status() == ErrorCode.INVALID_STATE.exitStatus(),
+                "the home refuses to run its copy while the anima is away");
+
+        zos("host1", "return", "it");
+        JsonNode home = heartbeat("host1", there.path("heartbeatCount").asLong() + 1);
+        assertEquals(before.path("heartbeatBoot").asText(), home.path("heartbeatBoot").asText());
+        assertEquals("data " + MARKER, zos("host1", "guest", "it", "read", "marker").strip());
+
+        assertEquals("", cluster.exec("host2", "ls", "/var/lib/zos/animas").strip(), "host2 keeps no anima files");
+        assertEquals("", cluster.exec("host2", "virsh", "list", "--all", "--name").strip(), "nor a domain");
+        Docker.Result scan = cluster.run("host2", "grep", "-rl", "--exclude-dir=proc", "--exclude-dir=sys",
+                "--exclude-dir=dev", "--exclude-dir=opt", MARKER, "/");
+        assertEquals(1, scan.status(), "no file on host2 holds the guest's marker: " + scan.out());
+
+        // Again: host2 still holds the sealed chunks of the first visit (without their key), so little moves.
+        long second = sent(zos("host1", "dominate", "host2", "it"));
+        assertTrue(second * 10 < first, "second domination sent " + second + " bytes, the first " + first);
+        heartbeat("host2", home.path("heartbeatCount").asLong() + 1);
+        // ...and this time it is sent home from the host it visits.
+        zos("host2", "return", "it");
+        heartbeat("host1", home.path("heartbeatCount").asLong() + 3);
+        assertEquals("data " + MARKER, zos("host1", "guest", "it", "read", "marker").strip());
+    }
+
+    /** Runs zos-vm on a host; it must succeed. */
+    static String zos(String host, String... args) {
+        String[] cmd = new String[args.length + 1];
+        cmd[0] = "zos-vm";
+        System.arraycopy(args, 0, cmd, 1, args.length);
+        Docker.Result r = cluster.run(host, cmd);
+        assertEquals(0, r.status(), String.join(" ", cmd) + " on " + host + ": " + r);
+        return r.out();
+    }
+
+    static JsonNode status(String host) {
+        try {
+            return JSON.readTree(zos(host, "status", "--json", "it")).get(0);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Waits until the anima runs on {@code host} with a heartbeat of at least {@code n}. */
+    static JsonNode heartbeat(String host, long n) throws InterruptedException {
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        JsonNode s = null;
+        while (System.nanoTime() < deadline) {
+            s = status(host);
+            if (s.path("state").asText().equals("running") && s.path("heartbeatCount").asLong() >= n) {
+                return s;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("no heartbeat " + n + " on " + host + ": " + s);
+    }
+
+    /** The bytes a move reports it sent: "... (12345 bytes) ...". */
+    static long sent(String out) {
+        Matcher m = Pattern.compile("\\((\\d+) bytes\\)").matcher(out);
+        assertTrue(m.find(), out);
+        return Long.parseLong(m.group(1));
+    }
+}
