@@ -9,29 +9,27 @@ import java.util.Map;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
 import org.zos.protocol.message.StatusReport;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
- * {@code zos-vm demo}: the main job on this host, end to end, with timings: create an anima from the
- * default guest, boot it, write to its disk, suspend it, resume it, and prove it went on where it was.
+ * {@code zos-vm demo --local}: the anima's life on this host alone, end to end, with timings: create an
+ * anima from the default guest, boot it, write to its disk, suspend it, resume it, and prove it went on
+ * where it was. (Without --local, {@link ClusterDemo} runs the main job on the local cluster.)
  */
-@Command(name = "demo", description = "Create an anima, run, suspend and resume it, and print the timings.")
-final class DemoCommand extends HostCommand {
+final class DemoCommand {
     private static final Duration BOOT = Duration.ofSeconds(120);
 
-    @Option(names = "--memory", split = ",", defaultValue = "128M,512M", converter = Sizes.class,
-            description = "guest memory sizes to run the demo with (default: ${DEFAULT-VALUE})")
-    List<Long> memories;
+    private final List<Long> memories;
+    private final boolean keep;
 
-    @Option(names = "--keep", description = "leave the demo animas running instead of removing them")
-    boolean keep;
+    DemoCommand(List<Long> memories, boolean keep) {
+        this.memories = memories;
+        this.keep = keep;
+    }
 
     record Row(long memoryMiB, String accel, double createS, double bootS, double saveS, long stateBytes,
             double restoreS, long beatBefore, long beatAfter) {
     }
 
-    @Override
     void run(HostOptions.Agent agent, PrintWriter out) {
         List<Row> rows = new ArrayList<>();
         for (long mem : memories) {

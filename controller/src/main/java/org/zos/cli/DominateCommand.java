@@ -14,11 +14,15 @@ final class DominateCommand extends HostCommand {
     @Parameters(index = "1", paramLabel = "NAME", defaultValue = "anima", description = "the anima (default: ${DEFAULT-VALUE})")
     String name;
 
+    @picocli.CommandLine.Option(names = "--bandwidth", paramLabel = "RATE",
+            description = "send at most this fast, e.g. 50mbit or 6M (bytes per second); default: as fast as the link goes")
+    String bandwidth;
+
     @Override
     void run(HostOptions.Agent agent, PrintWriter out) {
         String note;
         try (Progress p = Progress.pushed(err())) {
-            note = agent.act("dominate", name, Map.of("host", target), p).note();
+            note = agent.act("dominate", name, bandwidth == null ? Map.of("host", target) : Map.of("host", target, "bandwidth", bandwidth), p).note();
         }
         out.printf("Anima '%s' runs on %s now: %s.%nBring it home with: zos-vm return %s%n", name, target, note, name);
     }

@@ -8,11 +8,15 @@ import picocli.CommandLine.Command;
 @Command(name = "return", description = "Bring the anima home from the host it dominates; that host keeps nothing of it.")
 final class ReturnCommand extends AnimaCommand {
 
+    @picocli.CommandLine.Option(names = "--bandwidth", paramLabel = "RATE",
+            description = "send at most this fast, e.g. 50mbit or 6M (bytes per second); default: as fast as the link goes")
+    String bandwidth;
+
     @Override
     void run(HostOptions.Agent agent, PrintWriter out) {
         String note;
         try (Progress p = Progress.pushed(err())) {
-            note = agent.act("return", name, Map.of(), p).note();
+            note = agent.act("return", name, bandwidth == null ? Map.of() : Map.of("bandwidth", bandwidth), p).note();
         }
         out.printf("Anima '%s' is home again: %s.%n", name, note);
     }

@@ -39,6 +39,11 @@ final class StatusCommand extends HostCommand {
                     s.heartbeatCount() == null ? "-" : "n=" + s.heartbeatCount(),
                     s.savedBytes() == null ? "-" : Sizes.bytes(s.savedBytes()), or(s.vnc()));
         }
+        for (StatusReport.Anima s : all) {
+            if (s.moving() != null) {
+                out.printf("%s is moving %s%n", s.name(), s.moving());
+            }
+        }
     }
 
     private static String or(String s) {

@@ -24,6 +24,10 @@ final class StoreEraseCommand extends StoreSubcommand {
             throw new ZosException(ErrorCode.BAD_PARAMETER, "erasing " + anima + " destroys its key and every image "
                     + "of it in this store for good", "add --yes to confirm");
         }
+        if (options.store().removeRetired(anima)) {
+            out.printf("Removed the retired chunks of %s (its key was destroyed when it left).%n", anima);
+            return;
+        }
         int files;
         try (AnimaStore s = options.open(anima)) {
             files = s.erase();

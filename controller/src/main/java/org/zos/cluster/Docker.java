@@ -11,9 +11,9 @@ import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
 
 /** The docker command line, run and waited for; a failure is a ZosException with docker's own words. */
-final class Docker {
-    record Result(int status, String out, String err) {
-        boolean ok() {
+public final class Docker {
+    public record Result(int status, String out, String err) {
+        public boolean ok() {
             return status == 0;
         }
     }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the zos cluster host image from Debian packages only (no registry): a Debian 12 root file system
-# with libvirt, QEMU, a JRE, iproute2 and e2fsprogs (data disks) made by mmdebstrap, imported into Docker with host-boot.sh as
-# its command. The zos jar and the default guest are not in the image: `zos-vm cluster up` mounts them,
-# so a rebuilt zos needs no new image.
+# with libvirt, QEMU, a JRE, iproute2, e2fsprogs (data disks) and netcat (the benchmark's plain copy),
+# made by mmdebstrap and imported into Docker with host-boot.sh as its command. The zos jar and the
+# default guest are not in the image: `zos-vm cluster up` mounts them, so a rebuilt zos needs no new image.
 #
 #   host-image.sh TAG BOOT_SCRIPT
 set -euo pipefail
@@ -16,7 +16,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 install -m 0755 "$boot" "$work/zos-host-boot"
 mmdebstrap --quiet --variant=apt --components=main \
-  --include=libvirt-daemon-system,libvirt-clients,qemu-system-x86,qemu-utils,openjdk-17-jre-headless,iproute2,procps,e2fsprogs \
+  --include=libvirt-daemon-system,libvirt-clients,qemu-system-x86,qemu-utils,openjdk-17-jre-headless,iproute2,procps,e2fsprogs,netcat-openbsd \
   --dpkgopt='path-exclude=/usr/share/doc/*' \
   --dpkgopt='path-exclude=/usr/share/locale/*' \
   --customize-hook="copy-in $work/zos-host-boot /usr/local/sbin" \

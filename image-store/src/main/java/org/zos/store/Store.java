@@ -58,6 +58,24 @@ public final class Store {
         return out;
     }
 
+    /**
+     * Removes what {@link AnimaStore#retire} left of an anima (sealed chunks without a key file).
+     *
+     * @return whether there was anything to remove
+     */
+    public boolean removeRetired(String anima) throws IOException {
+        AnimaLayout layout = layout(anima);
+        if (Files.exists(layout.key()) || !Files.isDirectory(layout.dir())) {
+            return false;
+        }
+        try (java.util.stream.Stream<Path> files = Files.walk(layout.dir())) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+        return true;
+    }
+
     /** Whether the store holds the anima (its key file). */
     public boolean holds(String anima) {
         return Files.exists(layout(anima).key());

@@ -7,6 +7,7 @@ package org.zos.protocol.message;
  *
  * @param kek the key-encryption key of the visited host's copy of the anima's key, base64 (it keeps it in
  *     memory only, so it may have lost it since)
+ * @param bytesPerSecond a cap on the rate the visited host sends at (0: none)
  */
-public record ReturnRequest(String anima, String kek) implements Message {
+public record ReturnRequest(String anima, String kek, long bytesPerSecond) implements Message {
 }

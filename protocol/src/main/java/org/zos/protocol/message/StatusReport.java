@@ -17,15 +17,16 @@ public record StatusReport(List<Anima> animas) implements Message {
      * @param savedBytes size of the saved memory, while suspended
      * @param savedAt when it was suspended (ISO-8601), while suspended
      * @param vnc where its screen is served (host:port), while it runs
+     * @param moving what a move of it is doing now, e.g. "to host2: sending disk 40%", while it moves
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Anima(String name, String home, String location, String state, Integer memoryMiB, Integer vcpus,
             Long diskSizeMiB, String accelerator, String kernel, String heartbeatBoot, Long heartbeatCount,
-            Long savedBytes, String savedAt, String vnc) {
+            Long savedBytes, String savedAt, String vnc, String moving) {
 
         /** Where an anima is and its state, without the facts. */
         public static Anima brief(String name, String home, String location, String state) {
-            return new Anima(name, home, location, state, null, null, null, null, null, null, null, null, null, null);
+            return new Anima(name, home, location, state, null, null, null, null, null, null, null, null, null, null, null);
         }
     }
 }

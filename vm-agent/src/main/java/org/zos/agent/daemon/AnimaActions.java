@@ -77,9 +77,10 @@ final class AnimaActions implements AutoCloseable {
                 LOG.info("removed anima " + name);
                 return new ActionDone(a.action(), null, "");
             }
-            case "dominate" -> note = moves.dominate(name, a.option("host", ""), user, progress);
+            case "dominate" -> note = moves.dominate(name, a.option("host", ""), user, Moves.rate(a.option("bandwidth", null)),
+                    progress);
             case "return" -> {
-                note = moves.returnHome(name, user, progress);
+                note = moves.returnHome(name, user, Moves.rate(a.option("bandwidth", null)), progress);
                 if (registry.find(name).isEmpty()) {
                     return new ActionDone(a.action(), null, note); // it left this visited host for good
                 }
@@ -117,7 +118,7 @@ final class AnimaActions implements AutoCloseable {
         return new StatusReport.Anima(s.name(), r.home() != null ? r.home() : host, r.away() != null ? r.away() : host, s.state(), s.memoryMiB(), s.vcpus(), s.diskSizeMiB(),
                 s.accelerator(), r.kernelPackage(), s.heartbeat() == null ? null : s.heartbeat().boot(),
                 s.heartbeat() == null ? null : s.heartbeat().count(), s.stateBytes(),
-                s.savedAt() == null ? null : s.savedAt().toString(), s.vnc());
+                s.savedAt() == null ? null : s.savedAt().toString(), s.vnc(), moves.moving(name));
     }
 
     private static int intOption(AnimaAction a, String key, int fallback) {

@@ -60,14 +60,16 @@ final class MoveSender {
     private final String target;
     private final Consumer<Progress> progress;
     private final java.util.function.Predicate<String> runsThere;
+    private final RateLimit rate;
     private long transfer;
     private long wireBytes;
     private long chunks;
 
     /** @param runsThere asks the target again (on a new connection) whether the anima runs there */
     MoveSender(AnimaManager.Held held, AnimaStore store, MasterKey key, Peer peer, String target, Consumer<Progress> progress,
-            java.util.function.Predicate<String> runsThere) {
+            java.util.function.Predicate<String> runsThere, long bytesPerSecond) {
         this.runsThere = runsThere;
+        this.rate = new RateLimit(bytesPerSecond);
         this.held = held;
         this.store = store;
         this.key = key;
@@ -176,6 +178,7 @@ final class MoveSender {
         int n = 0;
         for (ChunkId id : send) {
             SealedChunk c = store.exportChunk(id);
+            rate.acquire(ChunkFrames.HEADER + c.bytes().length);
             peer.sendData(ChunkFrames.encode(transfer, c), FRAME_WAIT);
             sent += ChunkFrames.HEADER + c.bytes().length;
             n++;

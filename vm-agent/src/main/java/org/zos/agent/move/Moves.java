@@ -52,6 +52,7 @@ public final class Moves {
     private final AnimaRegistry registry;
     private final String software;
     private final Map<String, byte[]> visitKeks = new ConcurrentHashMap<>();
+    private final Map<String, String> moving = new ConcurrentHashMap<>();
     private final MoveReceiver receiver = new MoveReceiver(this);
     private Store store;
 
@@ -64,6 +65,20 @@ public final class Moves {
         this.manager = manager;
         this.registry = registry;
         this.software = software;
+    }
+
+    /** What a move of the anima this host sends is doing now ("to host2: sending disk 40%"), or null. */
+    public String moving(String anima) {
+        return moving.get(anima);
+    }
+
+    /** Progress of a move sent from here, also kept for {@link #moving}. */
+    private Consumer<Progress> tracked(String anima, String target, Consumer<Progress> progress) {
+        return p -> {
+            String pct = p.total() > 0 ? " " + Math.min(100, p.done() * 100 / p.total()) + "%" : "";
+            moving.put(anima, "to " + target + ": " + p.phase() + pct);
+            progress.accept(p);
+        };
     }
 
     public MoveReceiver receiver() {
@@ -104,8 +119,17 @@ public final class Moves {
         }
     }
 
-    /** Sends anima {@code name}, which is home here, to run on {@code host}. Returns what the move cost. */
-    public String dominate(String name, String host, String user, Consumer<Progress> progress) throws IOException {
+    /** A rate such as "100mbit" or "12M" (bytes per second) as bytes per second; 0 for none. */
+    public static long rate(String rate) {
+        return RateLimit.parse(rate);
+    }
+
+    /**
+     * Sends anima {@code name}, which is home here, to run on {@code host}, sending at most
+     * {@code bytesPerSecond} (0: no cap). Returns what the move cost.
+     */
+    public String dominate(String name, String host, String user, long bytesPerSecond, Consumer<Progress> progress)
+            throws IOException {
         if (host.equals(me.host())) {
             throw new ZosException(ErrorCode.BAD_PARAMETER, "anima '" + name + "' is on " + host + " already", "name another host");
         }
@@ -124,12 +148,13 @@ public final class Moves {
                 try (AnimaStore s = store().openOrCreate(name, kek)) {
                     MasterKey key = store().key(name, kek);
                     try {
-                        MoveSender.Figures f = new MoveSender(held, s, key, peer, host, progress, a -> runsOn(host, a, user))
-                                .send(me.host(), visitKek, () -> { });
+                        MoveSender.Figures f = new MoveSender(held, s, key, peer, host, tracked(name, host, progress),
+                                a -> runsOn(host, a, user), bytesPerSecond).send(me.host(), visitKek, () -> { });
                         held.away(host);
                         return f.note();
                     } finally {
                         key.destroy();
+                        moving.remove(name);
                     }
                 }
             }
@@ -140,7 +165,7 @@ public final class Moves {
      * Brings anima {@code name} home: asked at home, the host it visits is told to send it; asked on the
      * visited host, this host sends it.
      */
-    public String returnHome(String name, String user, Consumer<Progress> progress) throws IOException {
+    public String returnHome(String name, String user, long bytesPerSecond, Consumer<Progress> progress) throws IOException {
         AnimaRecord r = registry.get(name);
         if (r.home() != null) {
             byte[] kek = visitKeks.get(name);
@@ -148,7 +173,7 @@ public final class Moves {
                 throw new ZosException(ErrorCode.INVALID_STATE, "this host lost the key of visiting anima '" + name
                         + "' (its agent restarted)", "run 'zos-vm return " + name + "' on its home, " + r.home());
             }
-            return sendHome(name, kek, user, progress);
+            return sendHome(name, kek, user, bytesPerSecond, progress);
         }
         if (r.away() == null) {
             throw new ZosException(ErrorCode.INVALID_STATE, "anima '" + name + "' is home already", "");
@@ -156,7 +181,7 @@ public final class Moves {
         Path kekFile = visitKekFile(name);
         byte[] kek = Files.readAllBytes(kekFile);
         try (Peer peer = dial(r.away(), user)) {
-            MoveDone d = (MoveDone) peer.request(new ReturnRequest(name, Base64.getEncoder().encodeToString(kek)),
+            MoveDone d = (MoveDone) peer.request(new ReturnRequest(name, Base64.getEncoder().encodeToString(kek), bytesPerSecond),
                     MoveSender.IDLE, progress);
             Files.deleteIfExists(kekFile);
             return d.note();
@@ -172,19 +197,22 @@ public final class Moves {
         }
         byte[] kek = Base64.getDecoder().decode(q.kek());
         rememberVisitKek(q.anima(), kek);
-        return new MoveDone(0, "running", sendHome(q.anima(), kek, caller.user(), progress));
+        return new MoveDone(0, "running", sendHome(q.anima(), kek, caller.user(), q.bytesPerSecond(), progress));
     }
 
-    private String sendHome(String name, byte[] kek, String user, Consumer<Progress> progress) throws IOException {
+    private String sendHome(String name, byte[] kek, String user, long bytesPerSecond, Consumer<Progress> progress)
+            throws IOException {
         try (AnimaManager.Held held = manager().hold(name)) {
             String home = held.record().home();
             try (AnimaStore s = store().open(name, kek); Peer peer = dial(home, user)) {
                 MasterKey key = store().key(name, kek);
                 MoveSender.Figures f;
                 try {
-                    f = new MoveSender(held, s, key, peer, home, progress, a -> runsOn(home, a, user)).send(home, null, () -> { });
+                    f = new MoveSender(held, s, key, peer, home, tracked(name, home, progress), a -> runsOn(home, a, user),
+                            bytesPerSecond).send(home, null, () -> { });
                 } finally {
                     key.destroy();
+                    moving.remove(name);
                 }
                 // Home runs it: nothing readable of it stays here. Its sealed chunks stay without their key,
                 // so a later visit sends only what changed since.

@@ -1,0 +1,194 @@
+package org.zos.bench;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.zos.cluster.Cluster;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+
+/**
+ * {@code zos-vm bench migrate}: zos's dominate and return against what a user would do instead, on the
+ * local cluster with a shaped link, in one run.
+ *
+ * <p>Workload (fixed): a guest with 512 MiB of memory whose 512 MiB data disk holds a copy of Debian's
+ * /usr/lib/x86_64-linux-gnu and /usr/share (about 225 MiB of shared libraries and text), read once so it
+ * sits in the guest's page cache. Scenario: dominate host2; the guest writes 20 MiB of new file data;
+ * return; another 20 MiB; dominate host2 again. Baselines, each with a second anima set up the same way:
+ * (a) virsh save, a plain copy (tar | nc) of the anima's directory (state file, disk, kernel, initrd),
+ * virsh restore;
+ * (b) virsh migrate --live --copy-storage-all between the two hosts' libvirtds.
+ *
+ * <p>Bytes on the wire are the eth0 transmit counters of both hosts (everything either sent, TLS and
+ * TCP included); times are wall-clock times of the commands, as a user would see them; the downtime of
+ * a zos move is the agent's own (from suspend to running on the other host), of (a) the whole of it,
+ * of (b) libvirt's report.
+ */
+public final class MigrateBench {
+    static final String SEED = "/var/tmp/zos-bench-seed";
+    private final PrintWriter out;
+    private final Cluster cluster;
+
+    /** One move's figures. */
+    record Move(String name, double seconds, double downSeconds, long wireBytes) {
+    }
+
+    public MigrateBench(PrintWriter out) {
+        this.out = out;
+        this.cluster = new Cluster(s -> out.println("  " + s));
+    }
+
+    public void run(String bandwidth, Path jar, Path guest, boolean keep) throws Exception {
+        out.println("zos bench migrate: link " + bandwidth + ", 2 hosts, guest 512 MiB memory, ~225 MiB of files in its page cache");
+        cluster.up(2, bandwidth, jar, guest);
+        try {
+            for (String h : List.of("host1", "host2")) {
+                cluster.exec(h, "sh", "-c", "rm -rf " + SEED + " && mkdir -p " + SEED
+                        + " && cp -a /usr/lib/x86_64-linux-gnu /usr/share " + SEED + "/");
+            }
+            List<Move> zos = new ArrayList<>();
+            prepare("bench");
+            zos.add(zosMove("dominate host2", "host1", "dominate", "host2", "bench"));
+            churn("host2", "bench");
+            zos.add(zosMove("return", "host1", "return", "bench"));
+            churn("host1", "bench");
+            zos.add(zosMove("dominate host2 again", "host1", "dominate", "host2", "bench"));
+            zos("host1", "return", "bench");
+            zos("host1", "shutdown", "bench");
+
+            prepare("base");
+            Move a = saveCopyRestore("base");
+            Move b = liveMigrate("base");
+            report(zos, a, b, bandwidth);
+        } finally {
+            if (!keep) {
+                cluster.down();
+            }
+        }
+    }
+
+    private void prepare(String name) throws InterruptedException {
+        out.println("preparing anima " + name + " on host1 (init from the seed, boot, read its files into the page cache)");
+        zos("host1", "init", "--name", name, "--memory", "512M", "--disk-size", "512M", "--disk-from", SEED);
+        zos("host1", "start", name);
+        awaitGuest("host1", name);
+        zos("host1", "guest", name, "--timeout", "600", "warm");
+    }
+
+    private void churn(String host, String name) {
+        out.println("the guest writes 20 MiB of new file data");
+        zos(host, "guest", name, "--timeout", "600", "churn", "20");
+    }
+
+    private Move zosMove(String label, String host, String... args) {
+        out.println("zos: " + label);
+        long[] before = tx();
+        long t0 = System.nanoTime();
+        String note = zos(host, args);
+        double secs = (System.nanoTime() - t0) / 1e9;
+        long bytes = sum(tx()) - sum(before);
+        Matcher m = Pattern.compile("downtime ([0-9.]+) s").matcher(note);
+        double down = m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+        return new Move("zos " + label, secs, down, bytes);
+    }
+
+    /** Baseline (a): virsh save, tar | nc of the state file and the anima's files, virsh restore. */
+    private Move saveCopyRestore(String name) throws InterruptedException {
+        out.println("baseline (a): virsh save + plain copy + virsh restore");
+        String dir = "/var/lib/zos/animas/" + name;
+        cluster.exec("host2", "mkdir", "-p", dir);
+        long[] before = tx();
+        long t0 = System.nanoTime();
+        cluster.exec("host1", "virsh", "save", name, dir + "/base.state");
+        cluster.exec("host2", "sh", "-c", "rm -f /tmp/copied; (nc -l -p 7001 | tar -x -C / && touch /tmp/copied) >/dev/null 2>&1 &");
+        Thread.sleep(300);
+        cluster.exec("host1", "sh", "-c", "tar -c -C / " + dir.substring(1) + " | nc -q 1 -N host2 7001");
+        while (!cluster.run("host2", "test", "-f", "/tmp/copied").ok()) {
+            Thread.sleep(50);
+        }
+        cluster.exec("host2", "virsh", "restore", dir + "/base.state");
+        double secs = (System.nanoTime() - t0) / 1e9;
+        long bytes = sum(tx()) - sum(before);
+        cluster.exec("host2", "rm", "-f", dir + "/base.state");
+        return new Move("(a) save+copy+restore", secs, secs, bytes);
+    }
+
+    /** Baseline (b): libvirt's live migration with storage, host2 → host1 (where the domain came from). */
+    private Move liveMigrate(String name) {
+        out.println("baseline (b): virsh migrate --live --copy-storage-all");
+        long[] before = tx();
+        long t0 = System.nanoTime();
+        cluster.exec("host2", "virsh", "migrate", "--live", "--copy-storage-all", name, "qemu+tcp://host1/system");
+        double secs = (System.nanoTime() - t0) / 1e9;
+        long bytes = sum(tx()) - sum(before);
+        String info = cluster.run("host1", "virsh", "domjobinfo", "--completed", name).out();
+        Matcher m = Pattern.compile("Total downtime:\\s+(\\d+) ms").matcher(info);
+        double down = m.find() ? Long.parseLong(m.group(1)) / 1000.0 : Double.NaN;
+        return new Move("(b) virsh migrate --live", secs, down, bytes);
+    }
+
+    private void report(List<Move> zos, Move a, Move b, String bandwidth) {
+        out.println();
+        String fmt = "%-26s %9s %10s %12s%n";
+        out.printf(fmt, "MOVE", "TIME", "DOWNTIME", "ON THE WIRE");
+        List<Move> all = new ArrayList<>(zos);
+        all.add(a);
+        all.add(b);
+        for (Move m : all) {
+            out.printf(Locale.ROOT, fmt, m.name(), String.format(Locale.ROOT, "%.1f s", m.seconds()),
+                    Double.isNaN(m.downSeconds()) ? "?" : String.format(Locale.ROOT, "%.2f s", m.downSeconds()),
+                    String.format(Locale.ROOT, "%.1f MB", m.wireBytes() / 1e6));
+        }
+        out.println("link " + bandwidth + "; bytes: eth0 transmit counters of both hosts; (b) runs host2 -> host1.");
+        out.println();
+        target("first-dominate-bytes", zos.get(0).wireBytes() / 1e6, 0.4 * a.wireBytes() / 1e6, "MB");
+        target("first-dominate-time", zos.get(0).seconds(), 0.5 * a.seconds(), "s");
+        target("first-dominate-faster-than-live-migration", zos.get(0).seconds(), b.seconds(), "s");
+        target("return-bytes", zos.get(1).wireBytes() / 1e6, 0.1 * a.wireBytes() / 1e6, "MB");
+        target("second-dominate-bytes", zos.get(2).wireBytes() / 1e6, 0.1 * a.wireBytes() / 1e6, "MB");
+        String[] names = {"first-dominate", "return", "second-dominate"};
+        for (int i = 0; i < 3; i++) {
+            target(names[i] + "-downtime", zos.get(i).downSeconds(), 0.5 * a.downSeconds(), "s");
+        }
+    }
+
+    private void target(String name, double measured, double limit, String unit) {
+        out.printf(Locale.ROOT, "target %s: %.2f %s vs %.2f %s %s%n", name, measured, unit, limit, unit,
+                measured <= limit ? "met" : "missed");
+    }
+
+    private String zos(String host, String... args) {
+        String[] cmd = new String[args.length + 1];
+        cmd[0] = "zos-vm";
+        System.arraycopy(args, 0, cmd, 1, args.length);
+        return cluster.exec(host, cmd);
+    }
+
+    private void awaitGuest(String host, String name) throws InterruptedException {
+        long deadline = System.nanoTime() + 180_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (cluster.run(host, "zos-vm", "guest", name, "ping").out().startsWith("pong")) {
+                return;
+            }
+            Thread.sleep(500);
+        }
+        throw new ZosException(ErrorCode.INTERNAL, "the guest of " + name + " did not answer within 180 s", "");
+    }
+
+    /** eth0 transmit bytes of host1 and host2. */
+    private long[] tx() {
+        long[] t = new long[2];
+        for (int i = 0; i < 2; i++) {
+            t[i] = Long.parseLong(cluster.exec("host" + (i + 1), "cat", "/sys/class/net/eth0/statistics/tx_bytes").strip());
+        }
+        return t;
+    }
+
+    private static long sum(long[] t) {
+        return t[0] + t[1];
+    }
+}

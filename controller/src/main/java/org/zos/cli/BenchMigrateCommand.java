@@ -1,0 +1,32 @@
+package org.zos.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.zos.bench.MigrateBench;
+import org.zos.guest.GuestImageBuilder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code zos-vm bench migrate}: dominate and return on the local cluster beside save/copy/restore and live migration. */
+@Command(name = "migrate", description = "On a fresh local cluster with a shaped link: dominate, return and dominate again, "
+        + "beside virsh save + copy + restore and virsh migrate --live; prints one line per target.")
+final class BenchMigrateCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--bandwidth", defaultValue = "100mbit", paramLabel = "RATE", description = "link rate (default: ${DEFAULT-VALUE})")
+    String bandwidth;
+
+    @Option(names = "--keep", description = "leave the cluster up afterwards")
+    boolean keep;
+
+    @Override
+    public Integer call() throws Exception {
+        Path guest = new GuestImageBuilder(Path.of(HostOptions.envOr("ZOS_GUEST_CACHE", "/var/cache/zos/guest")))
+                .build().kernel().getParent();
+        new MigrateBench(spec.commandLine().getOut()).run(bandwidth, ClusterCommand.ownJar(), guest, keep);
+        return 0;
+    }
+}

@@ -1,0 +1,59 @@
+package org.zos.agent.move;
+
+/**
+ * A cap on the rate of sending: {@link #acquire} waits until {@code n} more bytes fit under the cap,
+ * averaged since the first byte (with up to a quarter second of burst). 0 means no cap.
+ */
+final class RateLimit {
+    private final long bytesPerSecond;
+    private long start;
+    private long sent;
+
+    RateLimit(long bytesPerSecond) {
+        this.bytesPerSecond = bytesPerSecond;
+    }
+
+    void acquire(long n) {
+        if (bytesPerSecond <= 0) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (start == 0) {
+            start = now;
+        }
+        sent += n;
+        long due = start + (long) ((sent - bytesPerSecond / 4.0) * 1e9 / bytesPerSecond);
+        long wait = due - now;
+        if (wait > 0) {
+            try {
+                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** "100mbit", "12M" (bytes per second), "800k", … as bytes per second; 0 for null or empty. */
+    static long parse(String rate) {
+        if (rate == null || rate.isBlank()) {
+            return 0;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([kmg]?)(bit|b|)(?:/s)?",
+                java.util.regex.Pattern.CASE_INSENSITIVE).matcher(rate.strip());
+        if (!m.matches()) {
+            throw new org.zos.protocol.ZosException(org.zos.protocol.ErrorCode.BAD_PARAMETER, "'" + rate + "' is not a rate",
+                    "give e.g. 100mbit (bits per second) or 12M (bytes per second)");
+        }
+        double v = Double.parseDouble(m.group(1));
+        switch (m.group(2).toLowerCase()) {
+            case "k" -> v *= 1e3;
+            case "m" -> v *= 1e6;
+            case "g" -> v *= 1e9;
+            default -> { }
+        }
+        if (m.group(3).equalsIgnoreCase("bit")) {
+            v /= 8;
+        }
+        return (long) v;
+    }
+}
