@@ -22,7 +22,8 @@ final class DominateCommand extends HostCommand {
     void run(HostOptions.Agent agent, PrintWriter out) {
         String note;
         try (Progress p = Progress.pushed(err())) {
-            note = agent.act("dominate", name, bandwidth == null ? Map.of("host", target) : Map.of("host", target, "bandwidth", bandwidth), p).note();
+            Map<String, String> options = bandwidth == null ? Map.of("host", target) : Map.of("host", target, "bandwidth", bandwidth);
+            note = host.cancellable(agent, "dominate", name, options, p, err()).note();
         }
         out.printf("Anima '%s' runs on %s now: %s.%nBring it home with: zos-vm return %s%n", name, target, note, name);
     }

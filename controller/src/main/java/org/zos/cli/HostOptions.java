@@ -65,6 +65,37 @@ final class HostOptions {
         }
     }
 
+    /**
+     * Runs a move ({@code dominate}, {@code return}) so that Ctrl-C cancels it: on SIGINT a second
+     * connection asks the agent to cancel, and the command waits for the move to end (the anima then runs
+     * where it ran before) before it exits.
+     */
+    ActionDone cancellable(Agent agent, String action, String anima, Map<String, String> options, Consumer<Progress> progress,
+            java.io.PrintWriter err) {
+        java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            err.println();
+            err.println("cancelling the " + action + " of '" + anima + "' (the anima stays where it ran)...");
+            try (Agent other = open()) {
+                other.act("cancel", anima, Map.of());
+                ended.await(120, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                err.println("error: could not cancel: " + e.getMessage());
+            }
+        }, "cancel-on-interrupt");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return agent.act(action, anima, options, progress);
+        } finally {
+            ended.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // interrupted: the hook runs and reports
+            }
+        }
+    }
+
     Agent open() throws java.io.IOException {
         try {
             return new Agent(Peer.connectLocal(config.identity(), agentPort, System.getProperty("user.name"),

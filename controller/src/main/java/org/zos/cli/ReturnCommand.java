@@ -16,7 +16,7 @@ final class ReturnCommand extends AnimaCommand {
     void run(HostOptions.Agent agent, PrintWriter out) {
         String note;
         try (Progress p = Progress.pushed(err())) {
-            note = agent.act("return", name, bandwidth == null ? Map.of() : Map.of("bandwidth", bandwidth), p).note();
+            note = host.cancellable(agent, "return", name, bandwidth == null ? Map.of() : Map.of("bandwidth", bandwidth), p, err()).note();
         }
         out.printf("Anima '%s' is home again: %s.%n", name, note);
     }

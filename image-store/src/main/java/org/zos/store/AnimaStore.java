@@ -128,6 +128,17 @@ public final class AnimaStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Turns {@code file}, which holds image {@code from} exactly, into image {@code to} in place, writing
+     * only the chunks that differ (see {@link Materializer#update}).
+     */
+    public void update(Manifest from, Manifest to, Path file, WorkMeter meter) throws IOException {
+        try (StoreLock lock = shared()) {
+            refresh();
+            new Materializer(sealer, index, reader, this::basePlain).update(from, to, file, meter);
+        }
+    }
+
     /** The manifest of a generation; {@code generation} 0 means the latest. */
     public Manifest manifest(String image, long generation) throws IOException {
         Manifest.checkImageName(image);

@@ -83,6 +83,64 @@ final class Materializer {
         Durable.commit(part, out);
     }
 
+    /**
+     * Turns {@code file}, which holds image {@code from} exactly, into image {@code to} in place: only the
+     * chunks that differ at their offset are written (zero runs as zeros), then the length is set and the
+     * file synced. Not atomic: on failure the file is neither image.
+     */
+    void update(Manifest from, Manifest to, Path file, WorkMeter meter) throws IOException {
+        long lacking = to.chunkIds().stream().filter(id -> !index.contains(id)).count();
+        if (lacking > 0) {
+            throw new ZosException(ErrorCode.INTEGRITY_ERROR, "image " + to.label() + " needs " + lacking
+                    + " chunks this store does not hold", "import them from a host that holds the image");
+        }
+        java.util.Map<Long, ManifestEntry> old = new java.util.HashMap<>();
+        long offset = 0;
+        for (ManifestEntry e : from.entries()) {
+            old.put(offset, e);
+            offset += e.length();
+        }
+        meter.total(to.length());
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            FileChannel ch = raf.getChannel();
+            ArrayDeque<Future<?>> queue = new ArrayDeque<>();
+            offset = 0;
+            try {
+                for (ManifestEntry e : to.entries()) {
+                    long at = offset;
+                    offset += e.length();
+                    ManifestEntry was = old.get(at);
+                    if (was != null && was.length() == e.length() && (e.isZero() ? was.isZero() : e.id().equals(was.id()))) {
+                        meter.add(e.length());
+                        continue;
+                    }
+                    queue.add(StoreThreads.POOL.submit(() -> {
+                        if (e.isZero()) {
+                            ByteBuffer zeros = ByteBuffer.allocate(e.length());
+                            while (zeros.hasRemaining()) {
+                                ch.write(zeros, at + zeros.position());
+                            }
+                        } else {
+                            write(ch, e, at, to);
+                        }
+                        meter.add(e.length());
+                        return null;
+                    }));
+                    while (queue.size() >= StoreThreads.IN_FLIGHT) {
+                        StoreThreads.await(queue.poll());
+                    }
+                }
+                while (!queue.isEmpty()) {
+                    StoreThreads.await(queue.poll());
+                }
+            } finally {
+                queue.forEach(f -> f.cancel(true));
+            }
+            raf.setLength(to.length());
+            ch.force(true);
+        }
+    }
+
     private void write(FileChannel ch, ManifestEntry e, long at, Manifest m) throws IOException {
         ChunkLocation loc = index.get(e.id());
         SealedChunk sealed = reader.read(e.id(), loc);

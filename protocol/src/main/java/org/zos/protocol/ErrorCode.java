@@ -30,6 +30,7 @@ import java.util.Map;
  *   14    15  HYPERVISOR_UNAVAILABLE   libvirtd is not running or refuses the connection
  *   15     1  INTERNAL                 a bug or an unexpected failure of the system
  *   16    16  INCOMPATIBLE_HOST        this host cannot run the anima (CPU model, machine type)
+ *   17   130  CANCELLED                the user cancelled the operation (Ctrl-C, zos-vm cancel)
  * </pre>
  */
 public enum ErrorCode {
@@ -49,7 +50,8 @@ public enum ErrorCode {
     INVALID_STATE(13, 14),
     HYPERVISOR_UNAVAILABLE(14, 15),
     INTERNAL(15, 1),
-    INCOMPATIBLE_HOST(16, 16);
+    INCOMPATIBLE_HOST(16, 16),
+    CANCELLED(17, 130);
 
     private static final Map<Integer, ErrorCode> BY_WIRE = new HashMap<>();
 

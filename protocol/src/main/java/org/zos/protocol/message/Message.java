@@ -30,8 +30,9 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = MoveDone.class, name = "move-done"),
     @JsonSubTypes.Type(value = MoveAbort.class, name = "move-abort"),
     @JsonSubTypes.Type(value = ReturnRequest.class, name = "return-request"),
+    @JsonSubTypes.Type(value = MoveCancel.class, name = "move-cancel"),
 })
 public sealed interface Message permits Hello, Ping, Pong, Failure, StatusQuery, StatusReport, AccessQuery, AccessGrant,
         AnimaAction, ActionDone, Progress, MoveOffer, MoveReady, ImageOffer, ChunksWanted, ImageSent, ImageReceived,
-        MoveCommit, MoveDone, MoveAbort, ReturnRequest {
+        MoveCommit, MoveDone, MoveAbort, ReturnRequest, MoveCancel {
 }

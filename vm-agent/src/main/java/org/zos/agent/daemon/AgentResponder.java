@@ -14,6 +14,7 @@ import org.zos.protocol.message.AnimaAction;
 import org.zos.protocol.message.ImageOffer;
 import org.zos.protocol.message.ImageSent;
 import org.zos.protocol.message.MoveAbort;
+import org.zos.protocol.message.MoveCancel;
 import org.zos.protocol.message.MoveCommit;
 import org.zos.protocol.message.MoveOffer;
 import org.zos.protocol.message.ReturnRequest;
@@ -76,6 +77,9 @@ final class AgentResponder implements Responder {
         if (request instanceof ImageOffer || request instanceof ImageSent || request instanceof MoveCommit
                 || request instanceof MoveAbort) {
             return animas.moves().receiver().answer(caller, request, progress);
+        }
+        if (request instanceof MoveCancel c) {
+            return animas.moves().onCancel(caller, c);
         }
         if (request instanceof ReturnRequest q) {
             return animas.moves().onReturnRequest(caller, q, progress);

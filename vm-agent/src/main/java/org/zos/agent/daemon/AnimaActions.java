@@ -85,6 +85,9 @@ final class AnimaActions implements AutoCloseable {
                     return new ActionDone(a.action(), null, note); // it left this visited host for good
                 }
             }
+            case "cancel" -> {
+                return new ActionDone(a.action(), null, moves.cancel(name, user));
+            }
             case "guest" -> note = m.askGuest(name, a.option("line", ""), Duration.ofSeconds(intOption(a, "timeout-s", 5))).orElseThrow(() -> new ZosException(
                     ErrorCode.INVALID_STATE, "the guest of anima '" + name + "' does not answer on its channel",
                     "is it running? see 'zos-vm status " + name + "'"));

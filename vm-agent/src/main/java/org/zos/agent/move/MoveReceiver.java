@@ -74,6 +74,8 @@ public final class MoveReceiver {
         final AnimaManager.Held held;
         final AnimaStore store;
         final Map<String, Manifest> filed = new HashMap<>();
+        /** Images written out ahead (to {@code <target>.incoming}) while the move goes on, and which generation each holds. */
+        final Map<String, java.util.concurrent.Future<Manifest>> ahead = new HashMap<>();
         volatile Import current;
 
         Incoming(long id, String from, MoveOffer offer, AnimaManager.Held held, AnimaStore store) {
@@ -286,13 +288,42 @@ public final class MoveReceiver {
         }
         Manifest m = in.store.importManifest(imp.file);
         in.filed.put(m.image(), m);
+        if (!m.image().equals("memory") && !in.ahead.containsKey(m.image())) {
+            writeAhead(in, m);
+        }
         return new ImageReceived(in.id, m.image(), m.generation(), imp.added);
+    }
+
+    private static Map<String, Path> targets(AnimaPaths paths) {
+        return Map.of("kernel", paths.kernel(), "initrd", paths.initrd(), "disk", paths.disk(), "memory", paths.state());
+    }
+
+    private static Path incoming(Path target) {
+        return target.resolveSibling(target.getFileName() + ".incoming");
+    }
+
+    /**
+     * Writes an image out while the move goes on (the disk is sent ahead while the anima still runs), so
+     * the commit, which the anima waits for, only writes the chunks that changed since.
+     */
+    private void writeAhead(Incoming in, Manifest m) {
+        Path target = targets(in.held.paths()).get(m.image());
+        if (target == null) {
+            return;
+        }
+        java.util.concurrent.FutureTask<Manifest> task = new java.util.concurrent.FutureTask<>(() -> {
+            in.store.materialize(m, incoming(target), new org.zos.store.WorkMeter());
+            return m;
+        });
+        in.ahead.put(m.image(), task);
+        Thread t = new Thread(task, "zos-ahead-" + m.image());
+        t.setDaemon(true);
+        t.start();
     }
 
     private MoveDone commit(Incoming in, MoveCommit c, Consumer<Progress> progress) throws Exception {
         AnimaPaths paths = in.held.paths();
-        Map<String, Path> targets = Map.of("kernel", paths.kernel(), "initrd", paths.initrd(), "disk", paths.disk(),
-                "memory", paths.state());
+        Map<String, Path> targets = targets(paths);
         try {
             for (String image : List.of("kernel", "initrd", "disk", "memory")) {
                 Manifest m = in.filed.get(image);
@@ -301,14 +332,32 @@ public final class MoveReceiver {
                     throw new ZosException(ErrorCode.PROTOCOL_ERROR, "the commit names " + image + "@" + gen
                             + " but this host received " + (m == null ? "none" : m.label()), "");
                 }
+                Path target = targets.get(image);
                 try (Meter meter = Meter.report("writing " + image, progress)) {
-                    Files.deleteIfExists(targets.get(image));
-                    in.store.materialize(m, targets.get(image), meter.work());
+                    java.util.concurrent.Future<Manifest> ahead = in.ahead.remove(image);
+                    Manifest written = null;
+                    if (ahead != null) {
+                        try {
+                            written = ahead.get();
+                        } catch (java.util.concurrent.ExecutionException e) {
+                            LOG.warning("writing " + image + " ahead failed; writing it whole: " + e.getCause());
+                        }
+                    }
+                    if (written == null) {
+                        Files.deleteIfExists(target);
+                        in.store.materialize(m, target, meter.work());
+                    } else {
+                        if (written.generation() != m.generation()) {
+                            in.store.update(written, m, incoming(target), meter.work());
+                        }
+                        org.zos.store.Durable.commit(incoming(target), target);
+                    }
                 }
             }
+            // Every chunk of the memory image was checked as it was written out: no second digest pass.
             in.held.savedState(c.stateSha256(), Files.size(paths.state()));
             progress.accept(new Progress("restoring", 0, 0, 0));
-            in.held.resume();
+            in.held.resumeVerified();
             if (!in.held.state().isActive()) {
                 throw new ZosException(ErrorCode.INTERNAL, "anima '" + in.offer.anima() + "' did not run after its restore", "");
             }
@@ -330,6 +379,13 @@ public final class MoveReceiver {
      */
     private void drop(Incoming in) {
         incoming.remove(in.id);
+        for (java.util.concurrent.Future<Manifest> f : in.ahead.values()) {
+            try {
+                f.get(); // let a write ahead finish, so what it wrote is overwritten below
+            } catch (Exception e) {
+                LOG.fine("write ahead: " + e);
+            }
+        }
         try {
             if (in.visitor()) {
                 in.held.forget(written(in.filed.get("disk")));

@@ -61,13 +61,15 @@ final class MoveSender {
     private final Consumer<Progress> progress;
     private final java.util.function.Predicate<String> runsThere;
     private final RateLimit rate;
+    private final java.util.function.BooleanSupplier cancelled;
     private long transfer;
     private long wireBytes;
     private long chunks;
 
     /** @param runsThere asks the target again (on a new connection) whether the anima runs there */
     MoveSender(AnimaManager.Held held, AnimaStore store, MasterKey key, Peer peer, String target, Consumer<Progress> progress,
-            java.util.function.Predicate<String> runsThere, long bytesPerSecond) {
+            java.util.function.Predicate<String> runsThere, long bytesPerSecond, java.util.function.BooleanSupplier cancelled) {
+        this.cancelled = cancelled;
         this.runsThere = runsThere;
         this.rate = new RateLimit(bytesPerSecond);
         this.held = held;
@@ -106,14 +108,17 @@ final class MoveSender {
             images.put("initrd", sendFile("initrd", held.paths().initrd()));
             if (running) {
                 sendFile("disk", held.paths().disk()); // ahead, while the anima runs: most of it will not change
+                checkCancelled();
                 progress.accept(new Progress("suspending", 0, 0, 0));
                 down = System.nanoTime(); // the guest stops from here until it runs on the other side
                 held.suspend();
+                LOG.info("suspended " + r.name() + " in " + (System.nanoTime() - down) / 1_000_000 + " ms");
                 suspendedHere = true;
                 onSuspended.run();
             }
             images.put("memory", sendFile("memory", held.paths().state()));
             images.put("disk", sendFile("disk", held.paths().disk()));
+            checkCancelled(); // the last moment: once committed, the move completes
         } catch (IOException | RuntimeException e) {
             abort(e);
             if (suspendedHere) {
@@ -125,7 +130,9 @@ final class MoveSender {
         MoveDone done;
         try {
             progress.accept(new Progress("restoring on " + target, 0, 0, 0));
+            long tc = System.nanoTime();
             done = (MoveDone) peer.request(new MoveCommit(transfer, images, sha), IDLE, progress);
+            LOG.info("commit on " + target + ": " + (System.nanoTime() - tc) / 1_000_000 + " ms");
         } catch (ZosException e) {
             if (e.code() == ErrorCode.HOST_UNREACHABLE && runsThere.test(r.name())) {
                 done = new MoveDone(transfer, "running", "");
@@ -149,9 +156,11 @@ final class MoveSender {
     /** Stores a file as the next generation of an image and sends the chunks the peer lacks; returns the generation. */
     private long sendFile(String image, java.nio.file.Path file) throws IOException {
         Manifest m;
+        long t0 = System.nanoTime();
         try (Meter meter = Meter.report("reading " + image, progress)) {
             m = store.ingest(image, file, ChunkerParams.DEFAULT, meter.work()).manifest();
         }
+        long tRead = System.nanoTime();
         List<ChunkId> ids = new ArrayList<>(m.chunkIds());
         List<ChunkId> bases = new ArrayList<>(store.withBases(ids));
         bases.removeAll(new java.util.HashSet<>(ids));
@@ -172,11 +181,12 @@ final class MoveSender {
                 send.add(all.get(i));
             }
         }
-        long t0 = System.nanoTime();
+        long tOffer = System.nanoTime();
         long sent = 0;
         int total = send.size();
         int n = 0;
         for (ChunkId id : send) {
+            checkCancelled();
             SealedChunk c = store.exportChunk(id);
             rate.acquire(ChunkFrames.HEADER + c.bytes().length);
             peer.sendData(ChunkFrames.encode(transfer, c), FRAME_WAIT);
@@ -184,15 +194,25 @@ final class MoveSender {
             n++;
             if (n % 16 == 0 || n == send.size()) {
                 progress.accept(new Progress("sending " + image + " (" + n + "/" + total + " chunks)", sent,
-                        sent * total / n, (System.nanoTime() - t0) / 1_000_000));
+                        sent * total / n, (System.nanoTime() - tOffer) / 1_000_000));
             }
         }
+        long tSent = System.nanoTime();
         ImageReceived got = (ImageReceived) peer.request(new ImageSent(transfer, image, m.generation(), send.size()), IDLE, progress);
+        long tDone = System.nanoTime();
         wireBytes += sent;
         chunks += send.size();
-        LOG.fine(image + "@" + m.generation() + " to " + target + ": " + send.size() + " chunks, " + sent + " bytes, "
-                + got.newChunks() + " new there");
+        LOG.info(String.format(java.util.Locale.ROOT, "%s to %s: read %d MiB in %d ms, offered in %d ms, %d chunks (%d bytes) "
+                + "sent in %d ms, filed there in %d ms", m.label(), target, m.length() >> 20, (tRead - t0) / 1_000_000,
+                (tOffer - tRead) / 1_000_000, send.size(), sent, (tSent - tOffer) / 1_000_000, (tDone - tSent) / 1_000_000));
         return m.generation();
+    }
+
+    private void checkCancelled() {
+        if (cancelled.getAsBoolean()) {
+            throw new ZosException(ErrorCode.CANCELLED, "the move of anima '" + held.record().name() + "' to " + target
+                    + " was cancelled; it runs here as before", "");
+        }
     }
 
     private void abort(Exception why) {

@@ -19,6 +19,7 @@ import org.zos.agent.hypervisor.LibvirtHypervisor;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
 import org.zos.protocol.message.AccessQuery;
+import org.zos.protocol.message.MoveCancel;
 import org.zos.protocol.message.MoveDone;
 import org.zos.protocol.message.Progress;
 import org.zos.protocol.message.ReturnRequest;
@@ -53,6 +54,7 @@ public final class Moves {
     private final String software;
     private final Map<String, byte[]> visitKeks = new ConcurrentHashMap<>();
     private final Map<String, String> moving = new ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.atomic.AtomicBoolean> cancels = new ConcurrentHashMap<>();
     private final MoveReceiver receiver = new MoveReceiver(this);
     private Store store;
 
@@ -79,6 +81,42 @@ public final class Moves {
             moving.put(anima, "to " + target + ": " + p.phase() + pct);
             progress.accept(p);
         };
+    }
+
+    private java.util.function.BooleanSupplier cancellable(String anima) {
+        java.util.concurrent.atomic.AtomicBoolean flag = new java.util.concurrent.atomic.AtomicBoolean();
+        cancels.put(anima, flag);
+        return flag::get;
+    }
+
+    /**
+     * Cancels the move of {@code name} under way: one this host sends, or (at its home) the return the
+     * visited host sends. The move then ends with CANCELLED and the anima runs where it ran before; a
+     * move already committed (the receiver restoring it) completes.
+     */
+    public String cancel(String name, String user) {
+        java.util.concurrent.atomic.AtomicBoolean flag = cancels.get(name);
+        if (flag != null) {
+            flag.set(true);
+            LOG.info("cancelling the move of " + name);
+            return "cancelling";
+        }
+        AnimaRecord r = registry.get(name);
+        if (r.away() != null) {
+            try (Peer peer = dial(r.away(), user)) {
+                return ((MoveDone) peer.request(new MoveCancel(name), DIAL)).state();
+            }
+        }
+        throw new ZosException(ErrorCode.INVALID_STATE, "no move of anima '" + name + "' is under way here", "");
+    }
+
+    /** The home cancels the return this host sends. */
+    public MoveDone onCancel(Responder.Caller caller, MoveCancel c) {
+        AnimaRecord r = registry.get(c.anima());
+        if (!caller.host().name().equals(r.home())) {
+            throw new ZosException(ErrorCode.DENIED, caller.host().name() + " is not the home of anima '" + c.anima() + "'", "");
+        }
+        return new MoveDone(0, cancel(c.anima(), caller.user()), "");
     }
 
     public MoveReceiver receiver() {
@@ -133,6 +171,7 @@ public final class Moves {
         if (host.equals(me.host())) {
             throw new ZosException(ErrorCode.BAD_PARAMETER, "anima '" + name + "' is on " + host + " already", "name another host");
         }
+        long t0 = System.nanoTime();
         try (AnimaManager.Held held = manager().hold(name)) {
             AnimaRecord r = held.record();
             if (r.home() != null) {
@@ -141,6 +180,7 @@ public final class Moves {
             }
             try (Peer peer = dial(host, user)) {
                 peer.request(new AccessQuery("full"), DIAL); // DENIED, with the line to add, before anything moves
+                LOG.info("dominate " + name + " on " + host + ": connected and allowed in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
                 byte[] visitKek = new byte[32];
                 new SecureRandom().nextBytes(visitKek);
                 saveVisitKek(name, visitKek);
@@ -149,12 +189,13 @@ public final class Moves {
                     MasterKey key = store().key(name, kek);
                     try {
                         MoveSender.Figures f = new MoveSender(held, s, key, peer, host, tracked(name, host, progress),
-                                a -> runsOn(host, a, user), bytesPerSecond).send(me.host(), visitKek, () -> { });
+                                a -> runsOn(host, a, user), bytesPerSecond, cancellable(name)).send(me.host(), visitKek, () -> { });
                         held.away(host);
                         return f.note();
                     } finally {
                         key.destroy();
                         moving.remove(name);
+                        cancels.remove(name);
                     }
                 }
             }
@@ -209,10 +250,11 @@ public final class Moves {
                 MoveSender.Figures f;
                 try {
                     f = new MoveSender(held, s, key, peer, home, tracked(name, home, progress), a -> runsOn(home, a, user),
-                            bytesPerSecond).send(home, null, () -> { });
+                            bytesPerSecond, cancellable(name)).send(home, null, () -> { });
                 } finally {
                     key.destroy();
                     moving.remove(name);
+                    cancels.remove(name);
                 }
                 // Home runs it: nothing readable of it stays here. Its sealed chunks stay without their key,
                 // so a later visit sends only what changed since.
