@@ -352,7 +352,7 @@ public final class AnimaManager {
      * Renames a file aside and overwrites it with zeros, then deletes it, on a thread of its own: for a
      * visitor's state file once the anima runs again, so the anima does not wait for it.
      */
-    static void scrubLater(Path file) throws IOException {
+    public static void scrubLater(Path file) throws IOException {
         if (!Files.exists(file)) {
             return;
         }
@@ -370,7 +370,7 @@ public final class AnimaManager {
     }
 
     /** Overwrites a file (all of it, or the given ranges) with zeros and syncs it, so deleting it leaves no data behind. */
-    static void scrub(Path file, long[] ranges) throws IOException {
+    public static void scrub(Path file, long[] ranges) throws IOException {
         if (!Files.exists(file)) {
             return;
         }

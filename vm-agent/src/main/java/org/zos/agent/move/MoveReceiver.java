@@ -288,14 +288,23 @@ public final class MoveReceiver {
         }
         Manifest m = in.store.importManifest(imp.file);
         in.filed.put(m.image(), m);
-        if (!m.image().equals("memory") && !in.ahead.containsKey(m.image())) {
+        if (!m.image().startsWith("memory") && !in.ahead.containsKey(m.image())) {
             writeAhead(in, m);
         }
         return new ImageReceived(in.id, m.image(), m.generation(), imp.added);
     }
 
     private static Map<String, Path> targets(AnimaPaths paths) {
-        return Map.of("kernel", paths.kernel(), "initrd", paths.initrd(), "disk", paths.disk(), "memory", paths.state());
+        return Map.of("kernel", paths.kernel(), "initrd", paths.initrd(), "disk", paths.disk(), "memory", paths.state(),
+                "memory-refs", refs(paths));
+    }
+
+    private static Path refs(AnimaPaths paths) {
+        return paths.state().resolveSibling(paths.state().getFileName() + ".refs");
+    }
+
+    private static Path rest(AnimaPaths paths) {
+        return paths.state().resolveSibling(paths.state().getFileName() + ".rest");
     }
 
     private static Path incoming(Path target) {
@@ -323,9 +332,15 @@ public final class MoveReceiver {
 
     private MoveDone commit(Incoming in, MoveCommit c, Consumer<Progress> progress) throws Exception {
         AnimaPaths paths = in.held.paths();
-        Map<String, Path> targets = targets(paths);
+        Map<String, Path> targets = new HashMap<>(targets(paths));
+        boolean split = c.images().containsKey("memory-refs");
+        if (split) {
+            targets.put("memory", rest(paths)); // the save image without the pages its disk holds
+        }
+        List<String> images = split ? List.of("kernel", "initrd", "disk", "memory", "memory-refs")
+                : List.of("kernel", "initrd", "disk", "memory");
         try {
-            for (String image : List.of("kernel", "initrd", "disk", "memory")) {
+            for (String image : images) {
                 Manifest m = in.filed.get(image);
                 Long gen = c.images().get(image);
                 if (m == null || gen == null || m.generation() != gen) {
@@ -354,7 +369,16 @@ public final class MoveReceiver {
                     }
                 }
             }
-            // Every chunk of the memory image was checked as it was written out: no second digest pass.
+            if (split) {
+                try (Meter meter = Meter.report("putting memory back together", progress)) {
+                    MemoryImage.join(rest(paths), refs(paths), paths.disk(), paths.state(), c.stateSha256());
+                } finally {
+                    AnimaManager.scrubLater(rest(paths));
+                    Files.deleteIfExists(refs(paths));
+                }
+            }
+            // Every chunk of the memory image was checked as it was written out (and a joined image against
+            // the sender's digest): no second digest pass.
             in.held.savedState(c.stateSha256(), Files.size(paths.state()));
             progress.accept(new Progress("restoring", 0, 0, 0));
             in.held.resumeVerified();

@@ -116,8 +116,8 @@ final class MoveSender {
                 suspendedHere = true;
                 onSuspended.run();
             }
-            images.put("memory", sendFile("memory", held.paths().state()));
             images.put("disk", sendFile("disk", held.paths().disk()));
+            sendMemory(images);
             checkCancelled(); // the last moment: once committed, the move completes
         } catch (IOException | RuntimeException e) {
             abort(e);
@@ -151,6 +151,34 @@ final class MoveSender {
         Figures f = new Figures(wireBytes, chunks, (end - down) / 1_000_000, (end - t0) / 1_000_000);
         LOG.info("anima " + r.name() + " moved to " + target + ": " + f.note() + " (" + done.state() + ")");
         return f;
+    }
+
+    /**
+     * Sends the saved memory: split against the disk just sent (pages the disk holds become references,
+     * see {@link MemoryImage}), or whole if the save image is not one the splitter understands.
+     */
+    private void sendMemory(Map<String, Long> images) throws IOException {
+        java.nio.file.Path state = held.paths().state();
+        java.nio.file.Path rest = state.resolveSibling(state.getFileName() + ".rest");
+        java.nio.file.Path refs = state.resolveSibling(state.getFileName() + ".refs");
+        try {
+            long t0 = System.nanoTime();
+            progress.accept(new Progress("finding memory pages on the disk", 0, 0, 0));
+            java.util.Optional<MemoryImage.Split> split = MemoryImage.split(state, held.paths().disk(), rest, refs);
+            if (split.isEmpty()) {
+                LOG.info("the save image of " + held.record().name() + " is sent whole (not a format the splitter reads)");
+                images.put("memory", sendFile("memory", state));
+                return;
+            }
+            LOG.info(String.format(java.util.Locale.ROOT, "%d of %d memory pages are on the disk (split in %d ms)",
+                    split.get().refs(), split.get().pages(), (System.nanoTime() - t0) / 1_000_000));
+            images.put("memory", sendFile("memory", rest));
+            images.put("memory-refs", sendFile("memory-refs", refs));
+        } finally {
+            AnimaManager.scrub(rest, null);
+            java.nio.file.Files.deleteIfExists(rest);
+            java.nio.file.Files.deleteIfExists(refs);
+        }
     }
 
     /** Stores a file as the next generation of an image and sends the chunks the peer lacks; returns the generation. */

@@ -1,0 +1,371 @@
+package org.zos.agent.move;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+
+/**
+ * A saved memory image without the pages the anima's disk already holds. Most of a working guest's memory
+ * is page cache: copies of 4 KiB blocks of its own disk, which the receiver gets anyway. So before a move
+ * the sender looks up every page of libvirt's save image (QEMU's migration stream, see
+ * {@code org.zos.bench.SavedRam}) among the 4 KiB blocks of the disk image of the same move, and splits the
+ * save image into
+ * <ul>
+ * <li>the <em>rest</em>: the save image with every page found on the disk cut out, byte for byte otherwise;
+ * <li>the <em>refs</em>: "ZOSREFS1", u64 length of the save image, u64 count, then count pairs of u64
+ * (offset of the page in the save image, offset of the same 4096 bytes in the disk image), ascending.
+ * </ul>
+ * {@link #join} puts the save image back from the rest, the refs and the same disk image. Every page is
+ * compared byte for byte when it is found, and the joined image's SHA-256 is checked against the
+ * original's, so a split never changes what is restored. An image this reader does not understand is not
+ * split (the move sends it whole).
+ */
+final class MemoryImage {
+    static final int PAGE = 4096;
+    private static final byte[] MAGIC = "ZOSREFS1".getBytes(StandardCharsets.US_ASCII);
+    private static final long FLAG_ZERO = 0x02;
+    private static final long FLAG_MEM_SIZE = 0x04;
+    private static final long FLAG_PAGE = 0x08;
+    private static final long FLAG_EOS = 0x10;
+    private static final long FLAG_CONTINUE = 0x20;
+
+    /** What a split found: pages replaced by references, out of all pages with contents. */
+    record Split(long refs, long pages) {
+    }
+
+    private MemoryImage() {
+    }
+
+    /**
+     * Splits {@code state} against {@code disk} into {@code rest} and {@code refs}; empty (and nothing
+     * written) if the image is not one this reader understands.
+     */
+    static java.util.Optional<Split> split(Path state, Path disk, Path rest, Path refs) throws IOException {
+        List<Long> pageOffsets = pageOffsets(state);
+        if (pageOffsets == null) {
+            return java.util.Optional.empty();
+        }
+        Map<Long, Long> blocks = blocks(disk);
+        long[] found = new long[pageOffsets.size() * 2];
+        int n = 0;
+        byte[] page = new byte[PAGE];
+        byte[] block = new byte[PAGE];
+        try (FileChannel s = FileChannel.open(state); FileChannel d = FileChannel.open(disk)) {
+            for (long at : pageOffsets) {
+                readFully(s, at, page);
+                Long where = blocks.get(hash(page));
+                if (where != null) {
+                    readFully(d, where, block);
+                    if (Arrays.equals(page, block)) {
+                        found[n++] = at;
+                        found[n++] = where;
+                    }
+                }
+            }
+        }
+        long length = Files.size(state);
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(refs), 1 << 16))) {
+            out.write(MAGIC);
+            out.writeLong(length);
+            out.writeLong(n / 2);
+            for (int i = 0; i < n; i++) {
+                out.writeLong(found[i]);
+            }
+        }
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(state), 1 << 20);
+                OutputStream out = new BufferedOutputStream(Files.newOutputStream(rest), 1 << 20)) {
+            long pos = 0;
+            for (int i = 0; i < n; i += 2) {
+                copy(in, out, found[i] - pos);
+                in.skipNBytes(PAGE);
+                pos = found[i] + PAGE;
+            }
+            copy(in, out, length - pos);
+        }
+        return java.util.Optional.of(new Split(n / 2, pageOffsets.size()));
+    }
+
+    /**
+     * Puts the save image back into {@code out} from {@code rest}, {@code refs} and {@code disk}, and
+     * checks its SHA-256 against {@code sha256} (hex).
+     *
+     * @throws ZosException INTEGRITY_ERROR if the joined image is not the original
+     */
+    static void join(Path rest, Path refs, Path disk, Path out, String sha256) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        try (DataInputStream r = new DataInputStream(new BufferedInputStream(Files.newInputStream(refs), 1 << 16));
+                InputStream in = new BufferedInputStream(Files.newInputStream(rest), 1 << 20);
+                OutputStream o = new java.security.DigestOutputStream(
+                        new BufferedOutputStream(Files.newOutputStream(out), 1 << 20), md);
+                FileChannel d = FileChannel.open(disk)) {
+            byte[] magic = new byte[MAGIC.length];
+            r.readFully(magic);
+            if (!Arrays.equals(magic, MAGIC)) {
+                throw new ZosException(ErrorCode.INTEGRITY_ERROR, "the page references of a memory image are damaged", "");
+            }
+            long length = r.readLong();
+            long count = r.readLong();
+            long pos = 0;
+            byte[] block = new byte[PAGE];
+            for (long i = 0; i < count; i++) {
+                long at = r.readLong();
+                long where = r.readLong();
+                copy(in, o, at - pos);
+                readFully(d, where, block);
+                o.write(block);
+                pos = at + PAGE;
+            }
+            copy(in, o, length - pos);
+            if (in.read() != -1) {
+                throw new ZosException(ErrorCode.INTEGRITY_ERROR, "a memory image's rest is longer than its references say", "");
+            }
+        }
+        String got = HexFormat.of().formatHex(md.digest());
+        if (!got.equals(sha256)) {
+            Files.deleteIfExists(out);
+            throw new ZosException(ErrorCode.INTEGRITY_ERROR, "the memory image put back together is not the one saved (SHA-256 "
+                    + got.substring(0, 12) + "…, expected " + sha256.substring(0, 12) + "…)", "move the anima again");
+        }
+        try (FileChannel ch = FileChannel.open(out, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+    }
+
+    /** The file offsets of every full page (flag PAGE) in a libvirt save image; null if it is not one this reader knows. */
+    static List<Long> pageOffsets(Path state) throws IOException {
+        try (Counting counting = new Counting(new BufferedInputStream(Files.newInputStream(state), 1 << 20));
+                DataInputStream in = new DataInputStream(counting)) {
+            byte[] magic = new byte[16];
+            in.readFully(magic);
+            if (!new String(magic, StandardCharsets.US_ASCII).equals("LibvirtQemudSave")) {
+                return null;
+            }
+            byte[] header = new byte[76];
+            in.readFully(header);
+            long xmlLen = Integer.toUnsignedLong((header[4] & 0xff) | (header[5] & 0xff) << 8 | (header[6] & 0xff) << 16
+                    | (header[7] & 0xff) << 24);
+            int compressed = (header[12] & 0xff) | (header[13] & 0xff) << 8 | (header[14] & 0xff) << 16 | (header[15] & 0xff) << 24;
+            if (compressed != 0) {
+                return null; // a compressed save image has no pages to find
+            }
+            in.skipNBytes(xmlLen);
+            if (in.readInt() != 0x5145564d || in.readInt() != 3 || !findRam(in)) {
+                return null;
+            }
+            List<Long> offsets = new ArrayList<>();
+            while (true) {
+                int type = in.readUnsignedByte();
+                if (type != 0x02 && type != 0x03) {
+                    return offsets;
+                }
+                in.readInt();
+                while (true) {
+                    long hdr = in.readLong();
+                    long flags = hdr & 0xfff;
+                    if (flags == FLAG_EOS) {
+                        break;
+                    }
+                    if ((flags & ~(FLAG_ZERO | FLAG_PAGE | FLAG_CONTINUE)) != 0) {
+                        return null;
+                    }
+                    if ((flags & FLAG_CONTINUE) == 0) {
+                        in.skipNBytes(in.readUnsignedByte());
+                    }
+                    if ((flags & FLAG_ZERO) != 0) {
+                        in.readByte();
+                    } else if ((flags & FLAG_PAGE) != 0) {
+                        offsets.add(counting.count);
+                        in.skipNBytes(PAGE);
+                    } else {
+                        return null;
+                    }
+                }
+                counting.mark(8);
+                if (in.readUnsignedByte() == 0x7e) {
+                    in.readInt();
+                } else {
+                    counting.reset();
+                }
+                if (type == 0x03) {
+                    return offsets;
+                }
+            }
+        } catch (EOFException e) {
+            return null;
+        }
+    }
+
+    /** Skips to the end of the "ram" section's setup part: 01 id 03 "ram" instance version, the block list, EOS. */
+    private static boolean findRam(DataInputStream in) throws IOException {
+        byte[] window = new byte[9];
+        for (int scanned = 0; scanned < 1 << 20; scanned++) {
+            System.arraycopy(window, 1, window, 0, 8);
+            window[8] = in.readByte();
+            if (window[0] == 0x01 && window[5] == 3 && window[6] == 'r' && window[7] == 'a' && window[8] == 'm') {
+                in.readInt();
+                in.readInt();
+                long total = in.readLong();
+                if ((total & FLAG_MEM_SIZE) == 0) {
+                    return false;
+                }
+                long blocks = total & ~0xfffL;
+                while (blocks > 0) {
+                    in.skipNBytes(in.readUnsignedByte());
+                    blocks -= in.readLong();
+                }
+                if (blocks != 0 || in.readLong() != FLAG_EOS) {
+                    return false;
+                }
+                in.mark(8);
+                if (in.readUnsignedByte() == 0x7e) {
+                    in.readInt();
+                } else {
+                    in.reset();
+                }
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Every non-zero 4 KiB-aligned block of the disk image, by {@link #hash} (the first of equal blocks). */
+    static Map<Long, Long> blocks(Path disk) throws IOException {
+        Map<Long, Long> map = new HashMap<>();
+        try (FileChannel d = FileChannel.open(disk)) {
+            ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+            byte[] block = new byte[PAGE];
+            long pos = 0;
+            while (true) {
+                buf.clear();
+                int got = 0;
+                while (buf.hasRemaining()) {
+                    int r = d.read(buf, pos + got);
+                    if (r < 0) {
+                        break;
+                    }
+                    got += r;
+                }
+                if (got < PAGE) {
+                    break;
+                }
+                buf.flip();
+                for (int i = 0; i + PAGE <= got; i += PAGE) {
+                    buf.get(i, block);
+                    long h = hash(block);
+                    if (h != 0) {
+                        map.putIfAbsent(h, pos + i);
+                    }
+                }
+                pos += (got / PAGE) * (long) PAGE;
+            }
+        }
+        return map;
+    }
+
+    /** A fast 64-bit hash of a page (0 for an all-zero page); matches are always checked byte for byte. */
+    static long hash(byte[] page) {
+        ByteBuffer b = ByteBuffer.wrap(page);
+        long h = 0;
+        boolean zero = true;
+        for (int i = 0; i < PAGE; i += 8) {
+            long v = b.getLong(i);
+            zero &= v == 0;
+            h = Long.rotateLeft(h ^ (v * 0x9E3779B97F4A7C15L), 27) * 0xC2B2AE3D27D4EB4FL + 0x165667B19E3779F9L;
+        }
+        return zero ? 0 : (h == 0 ? 1 : h);
+    }
+
+    private static void readFully(FileChannel ch, long at, byte[] into) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(into);
+        while (b.hasRemaining()) {
+            if (ch.read(b, at + b.position()) < 0) {
+                throw new EOFException("short read at " + at);
+            }
+        }
+    }
+
+    private static void copy(InputStream in, OutputStream out, long n) throws IOException {
+        byte[] buf = new byte[1 << 16];
+        while (n > 0) {
+            int r = in.read(buf, 0, (int) Math.min(buf.length, n));
+            if (r < 0) {
+                throw new EOFException("the memory image ended early");
+            }
+            out.write(buf, 0, r);
+            n -= r;
+        }
+    }
+
+    /** Counts the bytes read through it (marks and resets included). */
+    private static final class Counting extends FilterInputStream {
+        long count;
+        private long marked;
+
+        Counting(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                count += n;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long s = super.skip(n);
+            count += s;
+            return s;
+        }
+
+        @Override
+        public synchronized void mark(int limit) {
+            super.mark(limit);
+            marked = count;
+        }
+
+        @Override
+        public synchronized void reset() throws IOException {
+            super.reset();
+            count = marked;
+        }
+    }
+}
