@@ -101,6 +101,30 @@ class DominateIT {
         assertEquals("data " + MARKER, zos("host1", "guest", "it", "read", "marker").strip());
     }
 
+    @Test
+    @Order(3)
+    void aCancelledDominationLeavesTheAnimaRunningAtHome() throws Exception {
+        // 4 MiB of new data host2 has not seen, sent at 200 kbit/s: the move is still sending when the cancel comes.
+        assertEquals("ok", zos("host1", "guest", "it", "--timeout", "120", "churn", "4").strip());
+        JsonNode before = heartbeat("host1", 1);
+        var move = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> cluster.run("host1", "zos-vm", "dominate", "host2", "it", "--bandwidth", "200kbit"));
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!status("host1").has("moving") && !move.isDone() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(!move.isDone(), "the move ended before it could be cancelled: " + (move.isDone() ? move.get() : ""));
+        assertTrue(status("host1").path("moving").asText().startsWith("to host2"), "status shows the move under way");
+        zos("host1", "cancel", "it");
+        Docker.Result r = move.get();
+        assertEquals(ErrorCode.CANCELLED.exitStatus(), r.status(), r.toString());
+        assertTrue(r.err().contains("cancelled"), r.err());
+        JsonNode after = heartbeat("host1", before.path("heartbeatCount").asLong() + 1);
+        assertEquals(before.path("heartbeatBoot").asText(), after.path("heartbeatBoot").asText());
+        assertEquals("", cluster.exec("host2", "sh", "-c", "ls /var/lib/zos/animas 2>/dev/null || true").strip(),
+                "host2 dropped what it had received");
+    }
+
     /** Runs zos-vm on a host; it must succeed. */
     static String zos(String host, String... args) {
         String[] cmd = new String[args.length + 1];

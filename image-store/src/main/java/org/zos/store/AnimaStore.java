@@ -122,9 +122,14 @@ public final class AnimaStore implements AutoCloseable {
 
     /** Writes an image out to {@code out}, replacing it only once the whole image is written and verified. */
     public void materialize(Manifest m, Path out, WorkMeter meter) throws IOException {
+        materialize(m, out, meter, true);
+    }
+
+    /** As above; without {@code durable} the file is not synced (for a file used at once and then deleted). */
+    public void materialize(Manifest m, Path out, WorkMeter meter, boolean durable) throws IOException {
         try (StoreLock lock = shared()) {
             refresh();
-            new Materializer(sealer, index, reader, this::basePlain).run(m, out, meter);
+            new Materializer(sealer, index, reader, this::basePlain).run(m, out, meter, durable);
         }
     }
 

@@ -39,6 +39,11 @@ final class Materializer {
     }
 
     void run(Manifest m, Path out, WorkMeter meter) throws IOException {
+        run(m, out, meter, true);
+    }
+
+    /** As above; without {@code durable} nothing is synced (for a file used at once and then deleted). */
+    void run(Manifest m, Path out, WorkMeter meter, boolean durable) throws IOException {
         long lacking = m.chunkIds().stream().filter(id -> !index.contains(id)).count();
         if (lacking > 0) {
             throw new ZosException(ErrorCode.INTEGRITY_ERROR, "image " + m.label() + " needs " + lacking
@@ -75,12 +80,18 @@ final class Materializer {
             } finally {
                 queue.forEach(f -> f.cancel(true));
             }
-            ch.force(true);
+            if (durable) {
+                ch.force(true);
+            }
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(part);
             throw e;
         }
-        Durable.commit(part, out);
+        if (durable) {
+            Durable.commit(part, out);
+        } else {
+            Files.move(part, out, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 
     /**

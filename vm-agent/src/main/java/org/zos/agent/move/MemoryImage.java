@@ -62,11 +62,23 @@ final class MemoryImage {
      * written) if the image is not one this reader understands.
      */
     static java.util.Optional<Split> split(Path state, Path disk, Path rest, Path refs) throws IOException {
+        return split(state, disk, rest, refs, null);
+    }
+
+    /**
+     * As {@link #split(Path, Path, Path, Path)}, with the disk's blocks looked up in {@code blocks} (made
+     * by {@link #blocks} earlier, e.g. while the anima still ran: a block that changed since simply does
+     * not match, since every match is compared with the disk as it is now).
+     */
+    static java.util.Optional<Split> split(Path state, Path disk, Path rest, Path refs, Map<Long, Long> blocks)
+            throws IOException {
         List<Long> pageOffsets = pageOffsets(state);
         if (pageOffsets == null) {
             return java.util.Optional.empty();
         }
-        Map<Long, Long> blocks = blocks(disk);
+        if (blocks == null) {
+            blocks = blocks(disk);
+        }
         long[] found = new long[pageOffsets.size() * 2];
         int n = 0;
         byte[] page = new byte[PAGE];
@@ -113,6 +125,11 @@ final class MemoryImage {
      * @throws ZosException INTEGRITY_ERROR if the joined image is not the original
      */
     static void join(Path rest, Path refs, Path disk, Path out, String sha256) throws IOException {
+        join(rest, refs, disk, out, sha256, true);
+    }
+
+    /** As above; without {@code durable} the joined image is not synced (it is restored at once, then deleted). */
+    static void join(Path rest, Path refs, Path disk, Path out, String sha256, boolean durable) throws IOException {
         MessageDigest md;
         try {
             md = MessageDigest.getInstance("SHA-256");
@@ -152,8 +169,10 @@ final class MemoryImage {
             throw new ZosException(ErrorCode.INTEGRITY_ERROR, "the memory image put back together is not the one saved (SHA-256 "
                     + got.substring(0, 12) + "…, expected " + sha256.substring(0, 12) + "…)", "move the anima again");
         }
-        try (FileChannel ch = FileChannel.open(out, StandardOpenOption.WRITE)) {
-            ch.force(true);
+        if (durable) {
+            try (FileChannel ch = FileChannel.open(out, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
         }
     }
 

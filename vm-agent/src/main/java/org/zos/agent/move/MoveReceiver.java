@@ -348,6 +348,7 @@ public final class MoveReceiver {
                             + " but this host received " + (m == null ? "none" : m.label()), "");
                 }
                 Path target = targets.get(image);
+                long t0 = System.nanoTime();
                 try (Meter meter = Meter.report("writing " + image, progress)) {
                     java.util.concurrent.Future<Manifest> ahead = in.ahead.remove(image);
                     Manifest written = null;
@@ -360,7 +361,8 @@ public final class MoveReceiver {
                     }
                     if (written == null) {
                         Files.deleteIfExists(target);
-                        in.store.materialize(m, target, meter.work());
+                        // The memory image is restored at once and deleted: no need to sync it.
+                        in.store.materialize(m, target, meter.work(), !image.startsWith("memory"));
                     } else {
                         if (written.generation() != m.generation()) {
                             in.store.update(written, m, incoming(target), meter.work());
@@ -368,10 +370,15 @@ public final class MoveReceiver {
                         org.zos.store.Durable.commit(incoming(target), target);
                     }
                 }
+                LOG.info("commit of " + in.offer.anima() + ": " + image + " written in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
             }
             if (split) {
+                long t0 = System.nanoTime();
                 try (Meter meter = Meter.report("putting memory back together", progress)) {
-                    MemoryImage.join(rest(paths), refs(paths), paths.disk(), paths.state(), c.stateSha256());
+                    // Not synced: it is restored at once and then deleted; if this host fails first, the
+                    // sender still holds its copy.
+                    MemoryImage.join(rest(paths), refs(paths), paths.disk(), paths.state(), c.stateSha256(), false);
+                    LOG.info("commit of " + in.offer.anima() + ": memory joined in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
                 } finally {
                     AnimaManager.scrubLater(rest(paths));
                     Files.deleteIfExists(refs(paths));
@@ -381,7 +388,9 @@ public final class MoveReceiver {
             // the sender's digest): no second digest pass.
             in.held.savedState(c.stateSha256(), Files.size(paths.state()));
             progress.accept(new Progress("restoring", 0, 0, 0));
+            long tr = System.nanoTime();
             in.held.resumeVerified();
+            LOG.info("commit of " + in.offer.anima() + ": restored in " + (System.nanoTime() - tr) / 1_000_000 + " ms");
             if (!in.held.state().isActive()) {
                 throw new ZosException(ErrorCode.INTERNAL, "anima '" + in.offer.anima() + "' did not run after its restore", "");
             }

@@ -63,6 +63,8 @@ final class MoveSender {
     private final RateLimit rate;
     private final java.util.function.BooleanSupplier cancelled;
     private long transfer;
+    /** The disk's blocks by content, made while the anima still runs (see {@link MemoryImage}). */
+    private Map<Long, Long> diskBlocks;
     private long wireBytes;
     private long chunks;
 
@@ -108,6 +110,7 @@ final class MoveSender {
             images.put("initrd", sendFile("initrd", held.paths().initrd()));
             if (running) {
                 sendFile("disk", held.paths().disk()); // ahead, while the anima runs: most of it will not change
+                diskBlocks = MemoryImage.blocks(held.paths().disk());
                 checkCancelled();
                 progress.accept(new Progress("suspending", 0, 0, 0));
                 down = System.nanoTime(); // the guest stops from here until it runs on the other side
@@ -164,7 +167,7 @@ final class MoveSender {
         try {
             long t0 = System.nanoTime();
             progress.accept(new Progress("finding memory pages on the disk", 0, 0, 0));
-            java.util.Optional<MemoryImage.Split> split = MemoryImage.split(state, held.paths().disk(), rest, refs);
+            java.util.Optional<MemoryImage.Split> split = MemoryImage.split(state, held.paths().disk(), rest, refs, diskBlocks);
             if (split.isEmpty()) {
                 LOG.info("the save image of " + held.record().name() + " is sent whole (not a format the splitter reads)");
                 images.put("memory", sendFile("memory", state));
@@ -211,16 +214,19 @@ final class MoveSender {
         }
         long tOffer = System.nanoTime();
         long sent = 0;
+        long lastReport = 0;
         int total = send.size();
         int n = 0;
         for (ChunkId id : send) {
             checkCancelled();
             SealedChunk c = store.exportChunk(id);
-            rate.acquire(ChunkFrames.HEADER + c.bytes().length);
+            rate.acquire(ChunkFrames.HEADER + c.bytes().length, cancelled);
+            checkCancelled();
             peer.sendData(ChunkFrames.encode(transfer, c), FRAME_WAIT);
             sent += ChunkFrames.HEADER + c.bytes().length;
             n++;
-            if (n % 16 == 0 || n == send.size()) {
+            if (System.nanoTime() - lastReport > 250_000_000L || n == send.size()) {
+                lastReport = System.nanoTime();
                 progress.accept(new Progress("sending " + image + " (" + n + "/" + total + " chunks)", sent,
                         sent * total / n, (System.nanoTime() - tOffer) / 1_000_000));
             }

@@ -14,6 +14,11 @@ final class RateLimit {
     }
 
     void acquire(long n) {
+        acquire(n, () -> false);
+    }
+
+    /** As {@link #acquire(long)}, giving up the wait as soon as {@code stop} says so. */
+    void acquire(long n, java.util.function.BooleanSupplier stop) {
         if (bytesPerSecond <= 0) {
             return;
         }
@@ -23,12 +28,12 @@ final class RateLimit {
         }
         sent += n;
         long due = start + (long) ((sent - bytesPerSecond / 4.0) * 1e9 / bytesPerSecond);
-        long wait = due - now;
-        if (wait > 0) {
+        while (due - System.nanoTime() > 0 && !stop.getAsBoolean()) {
             try {
-                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                Thread.sleep(Math.min(100, Math.max(1, (due - System.nanoTime()) / 1_000_000)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                return;
             }
         }
     }
