@@ -44,44 +44,16 @@ final class Materializer {
 
     /** As above; without {@code durable} nothing is synced (for a file used at once and then deleted). */
     void run(Manifest m, Path out, WorkMeter meter, boolean durable) throws IOException {
-        long lacking = m.chunkIds().stream().filter(id -> !index.contains(id)).count();
-        if (lacking > 0) {
-            throw new ZosException(ErrorCode.INTEGRITY_ERROR, "image " + m.label() + " needs " + lacking
-                    + " chunks this store does not hold", "import them from a host that holds the image");
-        }
+        requireChunks(m);
         meter.total(m.length());
         Path part = out.resolveSibling(out.getFileName() + ".part");
         Files.deleteIfExists(part);
         try (RandomAccessFile raf = new RandomAccessFile(part.toFile(), "rw")) {
             raf.setLength(m.length());
-            FileChannel ch = raf.getChannel();
-            ArrayDeque<Future<?>> queue = new ArrayDeque<>();
-            long offset = 0;
-            try {
-                for (ManifestEntry e : m.entries()) {
-                    long at = offset;
-                    offset += e.length();
-                    if (e.isZero()) {
-                        meter.add(e.length());
-                        continue;
-                    }
-                    queue.add(StoreThreads.POOL.submit(() -> {
-                        write(ch, e, at, m);
-                        meter.add(e.length());
-                        return null;
-                    }));
-                    while (queue.size() >= StoreThreads.IN_FLIGHT) {
-                        StoreThreads.await(queue.poll());
-                    }
-                }
-                while (!queue.isEmpty()) {
-                    StoreThreads.await(queue.poll());
-                }
-            } finally {
-                queue.forEach(f -> f.cancel(true));
-            }
+            // A new sparse file: zero runs stay holes.
+            writeEntries(raf.getChannel(), m, (at, e) -> !e.isZero(), meter);
             if (durable) {
-                ch.force(true);
+                raf.getChannel().force(true);
             }
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(part);
@@ -100,11 +72,7 @@ final class Materializer {
      * file synced. Not atomic: on failure the file is neither image.
      */
     void update(Manifest from, Manifest to, Path file, WorkMeter meter) throws IOException {
-        long lacking = to.chunkIds().stream().filter(id -> !index.contains(id)).count();
-        if (lacking > 0) {
-            throw new ZosException(ErrorCode.INTEGRITY_ERROR, "image " + to.label() + " needs " + lacking
-                    + " chunks this store does not hold", "import them from a host that holds the image");
-        }
+        requireChunks(to);
         java.util.Map<Long, ManifestEntry> old = new java.util.HashMap<>();
         long offset = 0;
         for (ManifestEntry e : from.entries()) {
@@ -113,42 +81,57 @@ final class Materializer {
         }
         meter.total(to.length());
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-            FileChannel ch = raf.getChannel();
-            ArrayDeque<Future<?>> queue = new ArrayDeque<>();
-            offset = 0;
-            try {
-                for (ManifestEntry e : to.entries()) {
-                    long at = offset;
-                    offset += e.length();
-                    ManifestEntry was = old.get(at);
-                    if (was != null && was.length() == e.length() && (e.isZero() ? was.isZero() : e.id().equals(was.id()))) {
-                        meter.add(e.length());
-                        continue;
-                    }
-                    queue.add(StoreThreads.POOL.submit(() -> {
-                        if (e.isZero()) {
-                            ByteBuffer zeros = ByteBuffer.allocate(e.length());
-                            while (zeros.hasRemaining()) {
-                                ch.write(zeros, at + zeros.position());
-                            }
-                        } else {
-                            write(ch, e, at, to);
-                        }
-                        meter.add(e.length());
-                        return null;
-                    }));
-                    while (queue.size() >= StoreThreads.IN_FLIGHT) {
-                        StoreThreads.await(queue.poll());
-                    }
+            writeEntries(raf.getChannel(), to, (at, e) -> {
+                ManifestEntry was = old.get(at);
+                return was == null || was.length() != e.length() || (e.isZero() ? !was.isZero() : !e.id().equals(was.id()));
+            }, meter);
+            raf.setLength(to.length());
+            raf.getChannel().force(true);
+        }
+    }
+
+    private void requireChunks(Manifest m) {
+        long lacking = m.chunkIds().stream().filter(id -> !index.contains(id)).count();
+        if (lacking > 0) {
+            throw new ZosException(ErrorCode.INTEGRITY_ERROR, "image " + m.label() + " needs " + lacking
+                    + " chunks this store does not hold", "import them from a host that holds the image");
+        }
+    }
+
+    /** Writes the entries of {@code m} that {@code needed} picks (by offset), opened and checked by the workers. */
+    private void writeEntries(FileChannel ch, Manifest m, java.util.function.BiPredicate<Long, ManifestEntry> needed,
+            WorkMeter meter) throws IOException {
+        ArrayDeque<Future<?>> queue = new ArrayDeque<>();
+        long offset = 0;
+        try {
+            for (ManifestEntry e : m.entries()) {
+                long at = offset;
+                offset += e.length();
+                if (!needed.test(at, e)) {
+                    meter.add(e.length());
+                    continue;
                 }
-                while (!queue.isEmpty()) {
+                queue.add(StoreThreads.POOL.submit(() -> {
+                    if (e.isZero()) {
+                        ByteBuffer zeros = ByteBuffer.allocate(e.length());
+                        while (zeros.hasRemaining()) {
+                            ch.write(zeros, at + zeros.position());
+                        }
+                    } else {
+                        write(ch, e, at, m);
+                    }
+                    meter.add(e.length());
+                    return null;
+                }));
+                while (queue.size() >= StoreThreads.IN_FLIGHT) {
                     StoreThreads.await(queue.poll());
                 }
-            } finally {
-                queue.forEach(f -> f.cancel(true));
             }
-            raf.setLength(to.length());
-            ch.force(true);
+            while (!queue.isEmpty()) {
+                StoreThreads.await(queue.poll());
+            }
+        } finally {
+            queue.forEach(f -> f.cancel(true));
         }
     }
 

@@ -3,15 +3,14 @@ package org.zos.agent.daemon;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 import java.util.logging.Logger;
 import org.zos.agent.anima.AnimaManager;
 import org.zos.agent.anima.AnimaRecord;
 import org.zos.agent.anima.AnimaRegistry;
 import org.zos.agent.anima.AnimaStatus;
 import org.zos.agent.hypervisor.LibvirtHypervisor;
+import org.zos.agent.move.Meter;
 import org.zos.agent.move.Moves;
 import org.zos.protocol.tls.HostIdentity;
 import org.zos.protocol.tls.KnownHosts;
@@ -30,7 +29,6 @@ import org.zos.protocol.message.StatusReport;
  */
 final class AnimaActions implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(AnimaActions.class.getName());
-    private static final long PROGRESS_MILLIS = 250;
 
     private final String host;
     private final HypervisorLink libvirt;
@@ -62,12 +60,12 @@ final class AnimaActions implements AutoCloseable {
                     intOption(a, "disk-mib", 2048), a.options().containsKey("seed-dir") ? java.nio.file.Path.of(a.option("seed-dir", "")) : null);
             case "start" -> m.start(name, Boolean.parseBoolean(a.option("discard-state", "false")));
             case "suspend" -> {
-                try (Watch w = watch(() -> hypervisor.jobProgress(name), "saving", progress)) {
+                try (Meter w = watch(hypervisor, name, "saving", progress)) {
                     note = m.suspend(name).sha256();
                 }
             }
             case "resume" -> {
-                try (Watch w = watch(() -> hypervisor.jobProgress(name), "restoring", progress)) {
+                try (Meter w = watch(hypervisor, name, "restoring", progress)) {
                     m.resume(name);
                 }
             }
@@ -137,32 +135,9 @@ final class AnimaActions implements AutoCloseable {
     }
 
     /** Sends a libvirt job's progress four times a second while an action runs. */
-    private static Watch watch(Supplier<Optional<LibvirtHypervisor.JobProgress>> job, String phase, Consumer<Progress> progress) {
-        Thread t = new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                job.get().ifPresent(p -> progress.accept(new Progress(phase, p.processed(), p.total(), p.elapsedMillis())));
-                try {
-                    Thread.sleep(PROGRESS_MILLIS);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "progress-" + phase);
-        t.setDaemon(true);
-        t.start();
-        return new Watch(t);
-    }
-
-    private record Watch(Thread thread) implements AutoCloseable {
-        @Override
-        public void close() {
-            thread.interrupt();
-            try {
-                thread.join(1000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+    private static Meter watch(LibvirtHypervisor hypervisor, String name, String phase, Consumer<Progress> progress) {
+        return Meter.poll(phase, () -> hypervisor.jobProgress(name)
+                .map(p -> new Progress(phase, p.processed(), p.total(), p.elapsedMillis())), progress);
     }
 
     @Override

@@ -5,7 +5,6 @@ import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,14 +21,15 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import org.zos.agent.hypervisor.SaveImage;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
 
 /**
  * A saved memory image without the pages the anima's disk already holds. Most of a working guest's memory
  * is page cache: copies of 4 KiB blocks of its own disk, which the receiver gets anyway. So before a move
- * the sender looks up every page of libvirt's save image (QEMU's migration stream, see
- * {@code org.zos.bench.SavedRam}) among the 4 KiB blocks of the disk image of the same move, and splits the
+ * the sender looks up every page of libvirt's save image (QEMU's migration stream, read by
+ * {@link SaveImage}) among the 4 KiB blocks of the disk image of the same move, and splits the
  * save image into
  * <ul>
  * <li>the <em>rest</em>: the save image with every page found on the disk cut out, byte for byte otherwise;
@@ -42,13 +42,8 @@ import org.zos.protocol.ZosException;
  * split (the move sends it whole).
  */
 final class MemoryImage {
-    static final int PAGE = 4096;
+    static final int PAGE = SaveImage.PAGE;
     private static final byte[] MAGIC = "ZOSREFS1".getBytes(StandardCharsets.US_ASCII);
-    private static final long FLAG_ZERO = 0x02;
-    private static final long FLAG_MEM_SIZE = 0x04;
-    private static final long FLAG_PAGE = 0x08;
-    private static final long FLAG_EOS = 0x10;
-    private static final long FLAG_CONTINUE = 0x20;
 
     /** What a split found: pages replaced by references, out of all pages with contents. */
     record Split(long refs, long pages) {
@@ -176,101 +171,14 @@ final class MemoryImage {
         }
     }
 
-    /** The file offsets of every full page (flag PAGE) in a libvirt save image; null if it is not one this reader knows. */
+    /** The file offsets of every full page in a libvirt save image; null if it is not one {@link SaveImage} reads. */
     static List<Long> pageOffsets(Path state) throws IOException {
-        try (Counting counting = new Counting(new BufferedInputStream(Files.newInputStream(state), 1 << 20));
-                DataInputStream in = new DataInputStream(counting)) {
-            byte[] magic = new byte[16];
-            in.readFully(magic);
-            if (!new String(magic, StandardCharsets.US_ASCII).equals("LibvirtQemudSave")) {
-                return null;
+        List<Long> offsets = new ArrayList<>();
+        return SaveImage.read(state, (block, offset, at) -> {
+            if (at >= 0) {
+                offsets.add(at);
             }
-            byte[] header = new byte[76];
-            in.readFully(header);
-            long xmlLen = Integer.toUnsignedLong((header[4] & 0xff) | (header[5] & 0xff) << 8 | (header[6] & 0xff) << 16
-                    | (header[7] & 0xff) << 24);
-            int compressed = (header[12] & 0xff) | (header[13] & 0xff) << 8 | (header[14] & 0xff) << 16 | (header[15] & 0xff) << 24;
-            if (compressed != 0) {
-                return null; // a compressed save image has no pages to find
-            }
-            in.skipNBytes(xmlLen);
-            if (in.readInt() != 0x5145564d || in.readInt() != 3 || !findRam(in)) {
-                return null;
-            }
-            List<Long> offsets = new ArrayList<>();
-            while (true) {
-                int type = in.readUnsignedByte();
-                if (type != 0x02 && type != 0x03) {
-                    return offsets;
-                }
-                in.readInt();
-                while (true) {
-                    long hdr = in.readLong();
-                    long flags = hdr & 0xfff;
-                    if (flags == FLAG_EOS) {
-                        break;
-                    }
-                    if ((flags & ~(FLAG_ZERO | FLAG_PAGE | FLAG_CONTINUE)) != 0) {
-                        return null;
-                    }
-                    if ((flags & FLAG_CONTINUE) == 0) {
-                        in.skipNBytes(in.readUnsignedByte());
-                    }
-                    if ((flags & FLAG_ZERO) != 0) {
-                        in.readByte();
-                    } else if ((flags & FLAG_PAGE) != 0) {
-                        offsets.add(counting.count);
-                        in.skipNBytes(PAGE);
-                    } else {
-                        return null;
-                    }
-                }
-                counting.mark(8);
-                if (in.readUnsignedByte() == 0x7e) {
-                    in.readInt();
-                } else {
-                    counting.reset();
-                }
-                if (type == 0x03) {
-                    return offsets;
-                }
-            }
-        } catch (EOFException e) {
-            return null;
-        }
-    }
-
-    /** Skips to the end of the "ram" section's setup part: 01 id 03 "ram" instance version, the block list, EOS. */
-    private static boolean findRam(DataInputStream in) throws IOException {
-        byte[] window = new byte[9];
-        for (int scanned = 0; scanned < 1 << 20; scanned++) {
-            System.arraycopy(window, 1, window, 0, 8);
-            window[8] = in.readByte();
-            if (window[0] == 0x01 && window[5] == 3 && window[6] == 'r' && window[7] == 'a' && window[8] == 'm') {
-                in.readInt();
-                in.readInt();
-                long total = in.readLong();
-                if ((total & FLAG_MEM_SIZE) == 0) {
-                    return false;
-                }
-                long blocks = total & ~0xfffL;
-                while (blocks > 0) {
-                    in.skipNBytes(in.readUnsignedByte());
-                    blocks -= in.readLong();
-                }
-                if (blocks != 0 || in.readLong() != FLAG_EOS) {
-                    return false;
-                }
-                in.mark(8);
-                if (in.readUnsignedByte() == 0x7e) {
-                    in.readInt();
-                } else {
-                    in.reset();
-                }
-                return true;
-            }
-        }
-        return false;
+        }) ? offsets : null;
     }
 
     /** Every non-zero 4 KiB-aligned block of the disk image, by {@link #hash} (the first of equal blocks). */
@@ -338,53 +246,6 @@ final class MemoryImage {
             }
             out.write(buf, 0, r);
             n -= r;
-        }
-    }
-
-    /** Counts the bytes read through it (marks and resets included). */
-    private static final class Counting extends FilterInputStream {
-        long count;
-        private long marked;
-
-        Counting(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                count++;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) {
-                count += n;
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            long s = super.skip(n);
-            count += s;
-            return s;
-        }
-
-        @Override
-        public synchronized void mark(int limit) {
-            super.mark(limit);
-            marked = count;
-        }
-
-        @Override
-        public synchronized void reset() throws IOException {
-            super.reset();
-            count = marked;
         }
     }
 }

@@ -1,18 +1,25 @@
 package org.zos.agent.move;
 
+import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.zos.protocol.message.Progress;
 import org.zos.store.WorkMeter;
 
-/** Reports a {@link WorkMeter} as {@link Progress} four times a second while work runs. */
-final class Meter implements AutoCloseable {
+/**
+ * Sends {@link Progress} four times a second while work runs: of a {@link WorkMeter} ({@link #report}), or
+ * of whatever a source tells (a libvirt job, {@link #poll}).
+ */
+public final class Meter implements AutoCloseable {
     private final WorkMeter work = new WorkMeter();
     private final Thread thread;
 
-    private Meter(String phase, Consumer<Progress> progress) {
+    private Meter(String phase, Supplier<Optional<Progress>> source, Consumer<Progress> progress) {
+        Supplier<Optional<Progress>> from = source != null ? source
+                : () -> Optional.of(new Progress(phase, work.done(), work.total(), work.elapsedMillis()));
         thread = new Thread(() -> {
             while (!Thread.currentThread().isInterrupted()) {
-                progress.accept(new Progress(phase, work.done(), work.total(), work.elapsedMillis()));
+                from.get().ifPresent(progress);
                 try {
                     Thread.sleep(250);
                 } catch (InterruptedException e) {
@@ -24,8 +31,14 @@ final class Meter implements AutoCloseable {
         thread.start();
     }
 
+    /** Reports {@link #work()}, which the caller advances. */
     static Meter report(String phase, Consumer<Progress> progress) {
-        return new Meter(phase, progress);
+        return new Meter(phase, null, progress);
+    }
+
+    /** Reports what {@code source} says, when it says something. */
+    public static Meter poll(String phase, Supplier<Optional<Progress>> source, Consumer<Progress> progress) {
+        return new Meter(phase, source, progress);
     }
 
     WorkMeter work() {

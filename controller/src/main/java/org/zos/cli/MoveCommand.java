@@ -1,0 +1,23 @@
+package org.zos.cli;
+
+import java.util.HashMap;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** dominate and return: a move with progress, a rate cap, and Ctrl-C to cancel it. */
+abstract class MoveCommand extends HostCommand {
+    @Option(names = "--bandwidth", paramLabel = "RATE",
+            description = "send at most this fast, e.g. 50mbit or 6M (bytes per second); default: as fast as the link goes")
+    String bandwidth;
+
+    /** Runs the move and returns the agent's note of what it cost. */
+    String move(HostOptions.Agent agent, String action, String anima, Map<String, String> options) {
+        Map<String, String> all = new HashMap<>(options);
+        if (bandwidth != null) {
+            all.put("bandwidth", bandwidth);
+        }
+        try (Progress p = Progress.pushed(err())) {
+            return host.cancellable(agent, action, anima, all, p, err()).note();
+        }
+    }
+}
