@@ -49,4 +49,10 @@ cat >/usr/local/bin/zos-agent <<'SH'
 exec java -cp /opt/zos/zos-vm.jar org.zos.agent.daemon.ZosAgent "$@"
 SH
 chmod 0755 /usr/local/bin/zos-vm /usr/local/bin/zos-agent
-exec /usr/local/bin/zos-agent --name "$(hostname)" --guest /opt/zos/guest >>/var/log/zos/agent.log 2>&1
+# As systemd's Restart=on-failure would: an agent that dies (killed, or a fault test's halt) starts again,
+# while libvirtd and the guests it runs go on.
+while true; do
+  /usr/local/bin/zos-agent --name "$(hostname)" --guest /opt/zos/guest >>/var/log/zos/agent.log 2>&1 || true
+  echo "host-boot: zos-agent exited; starting it again in 1 s" >>/var/log/zos/agent.log
+  sleep 1
+done

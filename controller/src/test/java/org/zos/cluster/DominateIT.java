@@ -4,18 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.file.Path;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.zos.guest.GuestImageBuilder;
 import org.zos.protocol.ErrorCode;
 
 /**
@@ -26,27 +21,21 @@ import org.zos.protocol.ErrorCode;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DominateIT {
-    static final ObjectMapper JSON = new ObjectMapper();
     static final String MARKER = "zosmarker" + UUID.randomUUID().toString().replace("-", "");
     static Cluster cluster;
+    static ClusterAnima anima;
 
     @BeforeAll
     static void up() throws Exception {
-        cluster = new Cluster(System.out::println);
-        Path guest = new GuestImageBuilder(Path.of(System.getenv().getOrDefault("ZOS_GUEST_CACHE", "/var/cache/zos/guest")))
-                .build().kernel().getParent();
-        cluster.up(2, null, Path.of("target/zos-vm.jar"), guest);
-        zos("host1", "init", "--name", "it", "--memory", "128M", "--disk-size", "64M");
-        zos("host1", "start", "it");
-        heartbeat("host1", 1);
+        cluster = ClusterAnima.cluster(2);
+        anima = new ClusterAnima(cluster, "it");
+        anima.create("host1", "128M", "64M");
         assertEquals("ok", zos("host1", "guest", "it", "write", "marker", MARKER).strip());
     }
 
     @AfterAll
     static void down() {
-        if (cluster != null && System.getenv("ZOS_KEEP_CLUSTER") == null) {
-            cluster.down();
-        }
+        ClusterAnima.down(cluster);
     }
 
     @Test
@@ -125,42 +114,19 @@ class DominateIT {
                 "host2 dropped what it had received");
     }
 
-    /** Runs zos-vm on a host; it must succeed. */
     static String zos(String host, String... args) {
-        String[] cmd = new String[args.length + 1];
-        cmd[0] = "zos-vm";
-        System.arraycopy(args, 0, cmd, 1, args.length);
-        Docker.Result r = cluster.run(host, cmd);
-        assertEquals(0, r.status(), String.join(" ", cmd) + " on " + host + ": " + r);
-        return r.out();
+        return anima.zos(host, args);
     }
 
     static JsonNode status(String host) {
-        try {
-            return JSON.readTree(zos(host, "status", "--json", "it")).get(0);
-        } catch (java.io.IOException e) {
-            throw new AssertionError(e);
-        }
+        return anima.status(host);
     }
 
-    /** Waits until the anima runs on {@code host} with a heartbeat of at least {@code n}. */
     static JsonNode heartbeat(String host, long n) throws InterruptedException {
-        long deadline = System.nanoTime() + 120_000_000_000L;
-        JsonNode s = null;
-        while (System.nanoTime() < deadline) {
-            s = status(host);
-            if (s.path("state").asText().equals("running") && s.path("heartbeatCount").asLong() >= n) {
-                return s;
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("no heartbeat " + n + " on " + host + ": " + s);
+        return anima.heartbeat(host, n);
     }
 
-    /** The bytes a move reports it sent: "... (12345 bytes) ...". */
     static long sent(String out) {
-        Matcher m = Pattern.compile("\\((\\d+) bytes\\)").matcher(out);
-        assertTrue(m.find(), out);
-        return Long.parseLong(m.group(1));
+        return ClusterAnima.sent(out);
     }
 }

@@ -340,18 +340,26 @@ public final class AnimaStore implements AutoCloseable {
     public void retire() throws IOException {
         StoreLock lock = exclusive();
         try {
-            KeyFile.destroy(layout.key());
             keys.destroy();
             reader.close();
-            try (Stream<Path> s = Files.walk(layout.manifests().dir())) {
-                for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    if (!p.equals(layout.manifests().dir())) {
-                        Files.delete(p);
-                    }
-                }
-            }
+            retire(layout);
         } finally {
             lock.close();
+        }
+    }
+
+    /** Destroys the key file and the manifests of an anima's store, under its exclusive lock. */
+    static void retire(AnimaLayout layout) throws IOException {
+        KeyFile.destroy(layout.key());
+        if (!Files.isDirectory(layout.manifests().dir())) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(layout.manifests().dir())) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                if (!p.equals(layout.manifests().dir())) {
+                    Files.delete(p);
+                }
+            }
         }
     }
 

@@ -76,6 +76,23 @@ public final class Store {
         return true;
     }
 
+    /**
+     * {@link AnimaStore#retire} without the anima's key: for a host that lost the key of a visitor (its
+     * agent restarted) and must still leave nothing readable of it.
+     *
+     * @return whether the store held the anima
+     */
+    public boolean retire(String anima) throws IOException {
+        AnimaLayout layout = layout(anima);
+        if (!Files.exists(layout.key())) {
+            return false;
+        }
+        try (StoreLock lock = StoreLock.exclusive(layout.lock(), AnimaStore.LOCK_WAIT)) {
+            AnimaStore.retire(layout);
+        }
+        return true;
+    }
+
     /** Whether the store holds the anima (its key file). */
     public boolean holds(String anima) {
         return Files.exists(layout(anima).key());

@@ -110,6 +110,25 @@ class AnimaStoreTest {
     }
 
     @Test
+    void aRetiredAnimaIsUnreadableUntilItsKeyComesBackAndThenNeedsNoChunksAgain() throws Exception {
+        byte[] image = TestImages.mixed(7, 2 << 20);
+        MasterKey key = MasterKey.generate();
+        Manifest m;
+        try (AnimaStore a = store.create("visitor", MasterKey.of(key.bytes()), kek)) {
+            m = a.ingest("disk", new ByteArrayInputStream(image), P, new WorkMeter()).manifest();
+        }
+        assertTrue(store.retire("visitor"), "retired without its key");
+        assertFalse(store.holds("visitor"));
+        assertFalse(store.retire("visitor"), "nothing left to retire");
+        ZosException gone = assertThrows(ZosException.class, () -> store.open("visitor", kek));
+        assertEquals(ErrorCode.ANIMA_NOT_FOUND, gone.code());
+        try (AnimaStore again = store.create("visitor", key, kek)) {
+            assertTrue(again.missing(m).isEmpty(), "its sealed chunks count as held under the same key");
+            assertThrows(ZosException.class, () -> again.manifest("disk", 0), "its manifests are gone");
+        }
+    }
+
+    @Test
     void gcKeepsWhatTheNewestGenerationsNeed() throws Exception {
         try (AnimaStore s = store.create("work", MasterKey.generate(), kek)) {
             byte[] v1 = TestImages.mixed(5, 4 << 20);

@@ -31,8 +31,10 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = MoveAbort.class, name = "move-abort"),
     @JsonSubTypes.Type(value = ReturnRequest.class, name = "return-request"),
     @JsonSubTypes.Type(value = MoveCancel.class, name = "move-cancel"),
+    @JsonSubTypes.Type(value = MoveGo.class, name = "move-go"),
+    @JsonSubTypes.Type(value = MoveQuery.class, name = "move-query"),
 })
 public sealed interface Message permits Hello, Ping, Pong, Failure, StatusQuery, StatusReport, AccessQuery, AccessGrant,
         AnimaAction, ActionDone, Progress, MoveOffer, MoveReady, ImageOffer, ChunksWanted, ImageSent, ImageReceived,
-        MoveCommit, MoveDone, MoveAbort, ReturnRequest, MoveCancel {
+        MoveCommit, MoveDone, MoveAbort, ReturnRequest, MoveCancel, MoveGo, MoveQuery {
 }

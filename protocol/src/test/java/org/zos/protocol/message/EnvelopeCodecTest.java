@@ -37,7 +37,12 @@ class EnvelopeCodecTest {
                 new AnimaAction("resume", "work", null),
                 new ActionDone("suspend", StatusReport.Anima.brief("work", "host1", "host1", "suspended"), ""),
                 new ActionDone("remove", null, null),
-                new Progress("saving", 1 << 20, 128 << 20, 250));
+                new Progress("saving", 1 << 20, 128 << 20, 250),
+                new MoveReady(7), new ImageOffer(7, "bWFuaWZlc3Q=", ""), new ChunksWanted(7, "Aw==", 2),
+                new ImageSent(7, "disk", 3, 2), new ImageReceived(7, "disk", 3, 1),
+                new MoveCommit(7, java.util.Map.of("disk", 3L, "memory", 1L), "ab12"), new MoveDone(7, "paused", ""),
+                new MoveGo(7, "work"), new MoveQuery(7, "work"), new MoveAbort(7, "cancelled"), new MoveCancel("work"),
+                new ReturnRequest("work", "a2Vr", 12_500_000));
         long id = 1;
         for (Message m : all) {
             Envelope e = new Envelope(id++, 0, m);

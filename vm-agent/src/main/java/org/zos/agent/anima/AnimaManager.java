@@ -204,6 +204,9 @@ public final class AnimaManager {
             DomainState state = hypervisor.state(name);
             if (state == DomainState.PAUSED) {
                 hypervisor.resume(name);
+                if (record.suspended()) { // restored paused (a move's receiver): its state file is spent now
+                    dropStateFile(record, paths);
+                }
                 return;
             }
             if (!record.suspended()) {
@@ -218,12 +221,16 @@ public final class AnimaManager {
                                 + name + "'");
             }
             hypervisor.restore(paths.state(), pathsOnThisHost(hypervisor.savedXml(paths.state()), paths));
-            registry.save(record.withoutSavedState());
-            if (record.home() != null) {
-                scrubLater(paths.state()); // a visitor's memory leaves nothing readable behind
-            }
-            Files.deleteIfExists(paths.state());
+            dropStateFile(record, paths);
         }
+    }
+
+    private void dropStateFile(AnimaRecord record, AnimaPaths paths) throws IOException {
+        registry.save(record.withoutSavedState());
+        if (record.home() != null) {
+            scrubLater(paths.state()); // a visitor's memory leaves nothing readable behind
+        }
+        Files.deleteIfExists(paths.state());
     }
 
     /**
@@ -308,17 +315,63 @@ public final class AnimaManager {
             record = registry.get(record.name());
         }
 
-        /** The state file now in place (received) is the anima's saved memory. */
-        public void savedState(String sha256, long bytes) {
-            record = record.withAway(null).withSavedState(sha256, bytes, Instant.now());
+        /**
+         * A move's receiver: the state file now in place (received, of digest {@code sha256}) is the
+         * anima's saved memory; restores it paused, so it runs only once {@link #run} is called.
+         */
+        public void restorePaused(String sha256, long bytes) throws IOException {
+            record = record.withSavedState(sha256, bytes, Instant.now());
+            registry.save(record);
+            AnimaPaths paths = paths();
+            hypervisor.restore(paths.state(), pathsOnThisHost(hypervisor.savedXml(paths.state()), paths), true);
+        }
+
+        /**
+         * A move's receiver, once the sender let go: runs the anima restored by {@link #restorePaused}
+         * (or, if its QEMU is gone, restores it again from its state file, whose digest is checked), and
+         * it is here from now on.
+         */
+        public void run() throws IOException {
+            record = record.withAway(null);
+            registry.save(record);
+            resumeHeld(record, hypervisor.state(record.name()) != DomainState.PAUSED);
+            record = registry.get(record.name());
+        }
+
+        /**
+         * A move home that did not happen: stops what was restored of the anima here and drops its state
+         * file; it stays away on {@code host}.
+         */
+        public void stayAway(String host) throws IOException {
+            if (hypervisor.state(record.name()).isActive()) {
+                hypervisor.destroy(record.name());
+            }
+            record = record.withoutSavedState().withAway(host);
+            registry.save(record);
+            Files.deleteIfExists(paths().state());
+        }
+
+        /**
+         * The anima runs on {@code host} now (the move is decided): this host's saved memory is no longer
+         * a copy to resume, though it stays until {@link #letGo} in case {@code host} cannot run it after
+         * all ({@link #reclaim}).
+         */
+        public void away(String host) {
+            record = record.withAway(host);
             registry.save(record);
         }
 
-        /** The anima runs on {@code host} now: its saved memory here is no longer a copy to resume. */
-        public void away(String host) throws IOException {
-            record = record.withoutSavedState().withAway(host);
+        /** The anima runs on the host it is away on: its saved memory here is deleted. */
+        public void letGo() throws IOException {
+            record = record.withoutSavedState();
             registry.save(record);
-            Files.deleteIfExists(registry.paths(record.name()).state());
+            Files.deleteIfExists(paths().state());
+        }
+
+        /** The host it went to could not run it: it is here again, suspended, to be resumed. */
+        public void reclaim() {
+            record = record.withAway(null);
+            registry.save(record);
         }
 
         /**
@@ -515,7 +568,7 @@ public final class AnimaManager {
             commitState(record, paths);
             return registry.get(record.name());
         }
-        if (record.suspended() && state.isActive()) {
+        if (record.suspended() && state.isActive() && state != DomainState.PAUSED) { // paused: restored by a move, awaiting its go
             LOG.warning("recovering " + record.name() + ": it runs again; dropping its old state file");
             registry.save(record.withoutSavedState());
             Files.deleteIfExists(paths.state());

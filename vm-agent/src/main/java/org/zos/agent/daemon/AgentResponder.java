@@ -75,8 +75,11 @@ final class AgentResponder implements Responder {
             return animas.moves().receiver().answer(caller, request, progress);
         }
         if (request instanceof ImageOffer || request instanceof ImageSent || request instanceof MoveCommit
-                || request instanceof MoveAbort) {
+                || request instanceof MoveAbort || request instanceof org.zos.protocol.message.MoveGo) {
             return animas.moves().receiver().answer(caller, request, progress);
+        }
+        if (request instanceof org.zos.protocol.message.MoveQuery q) {
+            return animas.moves().onQuery(caller, q);
         }
         if (request instanceof MoveCancel c) {
             return animas.moves().onCancel(caller, c);

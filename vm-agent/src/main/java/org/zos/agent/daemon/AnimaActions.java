@@ -142,6 +142,7 @@ final class AnimaActions implements AutoCloseable {
 
     @Override
     public void close() {
+        moves.close();
         libvirt.close();
     }
 }

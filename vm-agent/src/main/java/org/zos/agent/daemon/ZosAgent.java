@@ -115,6 +115,7 @@ public final class ZosAgent implements Callable<Integer> {
             LOG.info("zos-agent " + me.host() + " listening on " + config.bind() + ":" + server.port() + " (TLS), "
                     + config.zapPort() + "/udp (ZAP); fingerprint " + me.fingerprint() + "; " + known.entries().size()
                     + " known hosts; animas in " + config.stateDir() + "; libvirt " + uri);
+            animas.moves().start();
             started.complete(server.port());
             Thread hook = new Thread(stop::countDown);
             Runtime.getRuntime().addShutdownHook(hook);

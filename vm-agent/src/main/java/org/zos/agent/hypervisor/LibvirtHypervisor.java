@@ -251,10 +251,15 @@ public final class LibvirtHypervisor implements AutoCloseable {
      * kernel, initrd, console log) to where this host keeps them.
      */
     public void restore(Path stateFile, Map<String, String> paths) {
+        restore(stateFile, paths, false);
+    }
+
+    /** {@link #restore}, leaving the domain paused if {@code paused}: it runs once {@link #resume}d. */
+    public void restore(Path stateFile, Map<String, String> paths, boolean paused) {
         String xml = DomainXml.rewritePaths(savedXml(stateFile), paths);
         checkCpu(xml);
         if (LibvirtNative.INSTANCE.virDomainRestoreFlags(conn.pointer(), stateFile.toString(), xml,
-                LibvirtNative.VIR_DOMAIN_SAVE_RUNNING) != 0) {
+                paused ? LibvirtNative.VIR_DOMAIN_SAVE_PAUSED : LibvirtNative.VIR_DOMAIN_SAVE_RUNNING) != 0) {
             throw new ZosException(ErrorCode.INTEGRITY_ERROR, "restoring from " + stateFile + " failed: "
                     + lastError(), "the state file is kept; see /var/log/libvirt/qemu/ for QEMU's reason");
         }

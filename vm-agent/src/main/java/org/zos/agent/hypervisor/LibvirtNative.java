@@ -15,6 +15,8 @@ interface LibvirtNative extends Library {
 
     /** virDomainSaveFlags: flag 2 (VIR_DOMAIN_SAVE_RUNNING) makes the restored guest run. */
     int VIR_DOMAIN_SAVE_RUNNING = 2;
+    /** virDomainRestoreFlags: flag 4 (VIR_DOMAIN_SAVE_PAUSED) leaves the restored guest paused. */
+    int VIR_DOMAIN_SAVE_PAUSED = 4;
 
     DomainPointer virDomainLookupByName(ConnectionPointer conn, String name);
 

@@ -36,6 +36,8 @@ import org.zos.protocol.message.Message;
 import org.zos.protocol.message.MoveAbort;
 import org.zos.protocol.message.MoveCommit;
 import org.zos.protocol.message.MoveDone;
+import org.zos.protocol.message.MoveGo;
+import org.zos.protocol.message.MoveQuery;
 import org.zos.protocol.message.MoveOffer;
 import org.zos.protocol.message.MoveReady;
 import org.zos.protocol.message.Progress;
@@ -57,6 +59,8 @@ public final class MoveReceiver {
     private static final Logger LOG = Logger.getLogger(MoveReceiver.class.getName());
     private static final long IMAGE_WAIT_MILLIS = 120_000;
     private static final Object END = new Object();
+    /** How long an anima restored paused waits for its go before its receiver asks the sender. */
+    private static final long ASK_NANOS = 15_000_000_000L;
 
     private final Moves moves;
     private final Map<Long, Incoming> incoming = new ConcurrentHashMap<>();
@@ -70,24 +74,41 @@ public final class MoveReceiver {
     private static final class Incoming {
         final long id;
         final String from;
-        final MoveOffer offer;
         final AnimaManager.Held held;
         final AnimaStore store;
+        final String user;
+        /** When a request or data frame of this move last came (nanoTime), or it last asked the sender. */
+        volatile long lastHeard = System.nanoTime();
+        /** Requests of this move being answered now: it is not idle meanwhile. */
+        final AtomicLong busy = new AtomicLong();
+        /** Restored paused, awaiting the sender's go. */
+        volatile boolean restored;
+        /** How the move ended here: "running" or "dropped" (set under the Incoming's monitor); null while under way. */
+        String ended;
         final Map<String, Manifest> filed = new HashMap<>();
         /** Images written out ahead (to {@code <target>.incoming}) while the move goes on, and which generation each holds. */
         final Map<String, java.util.concurrent.Future<Manifest>> ahead = new HashMap<>();
         volatile Import current;
 
-        Incoming(long id, String from, MoveOffer offer, AnimaManager.Held held, AnimaStore store) {
+        Incoming(long id, String from, String user, String anima, String purpose, AnimaManager.Held held, AnimaStore store) {
             this.id = id;
             this.from = from;
-            this.offer = offer;
+            this.user = user;
+            this.anima = anima;
+            this.purpose = purpose;
             this.held = held;
             this.store = store;
         }
 
+        final String anima;
+        final String purpose;
+
         boolean visitor() {
-            return offer.purpose().equals(MoveOffer.VISIT);
+            return purpose.equals(MoveOffer.VISIT);
+        }
+
+        void heard() {
+            lastHeard = System.nanoTime();
         }
     }
 
@@ -150,17 +171,90 @@ public final class MoveReceiver {
             return sent(get(caller, s.transfer()), s);
         }
         if (m instanceof MoveCommit c) {
-            return commit(get(caller, c.transfer()), c, progress);
+            Incoming in = get(caller, c.transfer());
+            in.busy.incrementAndGet();
+            try {
+                return commit(in, c, progress);
+            } finally {
+                in.busy.decrementAndGet();
+                in.heard();
+            }
+        }
+        if (m instanceof MoveGo g) {
+            return go(caller, g);
         }
         if (m instanceof MoveAbort a) {
             Incoming in = incoming.get(a.transfer());
             if (in != null && in.from.equals(caller.host().name())) {
-                LOG.warning("move " + a.transfer() + " of " + in.offer.anima() + " aborted by " + in.from + ": " + a.why());
+                LOG.warning("move " + a.transfer() + " of " + in.anima + " aborted by " + in.from + ": " + a.why());
                 drop(in);
             }
             return new MoveDone(a.transfer(), "aborted", "");
         }
         throw new IllegalArgumentException(m.getClass().getSimpleName());
+    }
+
+    /** The sender decided: run the anima restored paused. Asked again for a move done already, says so. */
+    private MoveDone go(Responder.Caller caller, MoveGo g) throws IOException {
+        Incoming in = incoming.get(g.transfer());
+        if (in == null || !in.from.equals(caller.host().name())) {
+            if (settledHere(g.anima(), caller.host().name())) { // the answer to an earlier go was lost
+                return new MoveDone(g.transfer(), "running", "");
+            }
+            throw new ZosException(ErrorCode.ANIMA_NOT_FOUND, "no move " + g.transfer() + " of anima '" + g.anima() + "' from "
+                    + caller.host().name() + " is restored here", "its sender keeps or takes back its copy");
+        }
+        return run(in);
+    }
+
+    /** Whether anima {@code name}, moved here from {@code from}, runs here now as the result of that move. */
+    private boolean settledHere(String name, String from) {
+        return moves.registry().find(name).filter(r -> r.away() == null && (from.equals(r.home()) || r.home() == null))
+                .isPresent() && moves.hypervisor().state(name) == org.zos.agent.hypervisor.DomainState.RUNNING;
+    }
+
+    private MoveDone run(Incoming in) throws IOException {
+        synchronized (in) {
+            return runOnce(in);
+        }
+    }
+
+    private MoveDone runOnce(Incoming in) throws IOException {
+        if ("running".equals(in.ended)) {
+            return new MoveDone(in.id, "running", "");
+        }
+        if (in.ended != null) {
+            throw new ZosException(ErrorCode.ANIMA_NOT_FOUND, "move " + in.id + " of anima '" + in.anima + "' was dropped here", "");
+        }
+        if (!in.restored) {
+            throw new ZosException(ErrorCode.PROTOCOL_ERROR, "go for move " + in.id + " before its commit", "");
+        }
+        moves.faults().at("receiver.go");
+        try {
+            in.held.run();
+        } catch (IOException | RuntimeException e) {
+            LOG.warning("anima " + in.anima + " restored from " + in.from + " does not run: " + e.getMessage());
+            drop(in);
+            throw new ZosException(ErrorCode.INTEGRITY_ERROR, "anima '" + in.anima + "' could not run here after its restore: "
+                    + e.getMessage(), "");
+        }
+        MoveJournal.delete(moves.stateDir(), in.anima);
+        in.ended = "running";
+        finish(in);
+        LOG.info("anima " + in.anima + " runs here now (from " + in.from + ")");
+        return new MoveDone(in.id, "running", "");
+    }
+
+    private void finish(Incoming in) {
+        incoming.remove(in.id);
+        in.held.close();
+        if (in.store != null) {
+            try {
+                in.store.close();
+            } catch (IOException e) {
+                LOG.fine("closing store: " + e);
+            }
+        }
     }
 
     private MoveReady offer(Responder.Caller caller, MoveOffer o) throws IOException {
@@ -170,15 +264,20 @@ public final class MoveReceiver {
         if (!visit && !o.purpose().equals(MoveOffer.HOME)) {
             throw new ZosException(ErrorCode.BAD_PARAMETER, "unknown move purpose '" + o.purpose() + "'", "upgrade zos");
         }
+        for (Incoming stale : incoming.values()) {
+            if (stale.anima.equals(o.anima()) && stale.from.equals(from)) { // its connection broke; this one goes on
+                LOG.warning("move " + stale.id + " of " + o.anima() + " is replaced by a new offer from " + from);
+                drop(stale);
+            }
+        }
         AnimaManager.Held held;
         AnimaStore store;
         if (visit) {
             moves.hypervisor().checkCpu(o.domainXml());
             DiskSpace.require(moves.stateDir(), o.bytes() + (256L << 20), "anima '" + o.anima() + "' from " + from);
             Store s = moves.store();
-            if (s.holds(o.anima())) { // left over by a visit that ended badly: its key is gone with its master's
-                LOG.warning("erasing a stale store of " + o.anima() + " before it visits again");
-                s.open(o.anima(), Base64.getDecoder().decode(o.kek())).erase();
+            if (s.retire(o.anima())) { // left by a visit that ended badly; what it sealed may count again
+                LOG.warning("retired a stale store of " + o.anima() + " before it visits again");
             }
             held = manager.adopt(new AnimaRecord(AnimaRecord.FORMAT, o.anima(), UUID.fromString(o.uuid()), o.memoryMiB(),
                     o.vcpus(), o.diskSizeMiB(), o.guestKey(), o.kernelPackage(), o.accelerator(), Instant.now(), false,
@@ -203,7 +302,13 @@ public final class MoveReceiver {
             store = moves.store().open(o.anima(), moves.hostKek());
         }
         long id = random.nextLong() & Long.MAX_VALUE;
-        incoming.put(id, new Incoming(id, from, o, held, store));
+        try {
+            MoveJournal.receiving(o.anima(), from, caller.user(), id, o.purpose()).save(moves.stateDir());
+        } catch (RuntimeException e) {
+            drop(new Incoming(id, from, caller.user(), o.anima(), o.purpose(), held, store));
+            throw e;
+        }
+        incoming.put(id, new Incoming(id, from, caller.user(), o.anima(), o.purpose(), held, store));
         LOG.info("receiving anima " + o.anima() + " from " + from + " (" + o.purpose() + "), transfer " + id);
         return new MoveReady(id);
     }
@@ -214,6 +319,7 @@ public final class MoveReceiver {
             throw new ZosException(ErrorCode.BAD_PARAMETER, "no move " + transfer + " from " + caller.host().name() + " here",
                     "start the move again");
         }
+        in.heard();
         return in;
     }
 
@@ -240,7 +346,7 @@ public final class MoveReceiver {
                 imp.failure = e;
                 imp.queue.clear();
             }
-        }, "zos-import-" + in.offer.anima());
+        }, "zos-import-" + in.anima);
         imp.thread.setDaemon(true);
         imp.thread.start();
         in.current = imp;
@@ -257,6 +363,7 @@ public final class MoveReceiver {
         if (imp.failure != null) {
             throw new ZosException(ErrorCode.INTEGRITY_ERROR, "a chunk was refused: " + imp.failure.getMessage(), "");
         }
+        moves.faults().at("receiver.chunk");
         imp.queue.put(ChunkFrames.decode(payload));
         imp.received.incrementAndGet();
     }
@@ -370,7 +477,7 @@ public final class MoveReceiver {
                         org.zos.store.Durable.commit(incoming(target), target);
                     }
                 }
-                LOG.info("commit of " + in.offer.anima() + ": " + image + " written in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+                LOG.info("commit of " + in.anima + ": " + image + " written in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
             }
             if (split) {
                 long t0 = System.nanoTime();
@@ -378,7 +485,7 @@ public final class MoveReceiver {
                     // Not synced: it is restored at once and then deleted; if this host fails first, the
                     // sender still holds its copy.
                     MemoryImage.join(rest(paths), refs(paths), paths.disk(), paths.state(), c.stateSha256(), false);
-                    LOG.info("commit of " + in.offer.anima() + ": memory joined in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+                    LOG.info("commit of " + in.anima + ": memory joined in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
                 } finally {
                     AnimaManager.scrubLater(rest(paths));
                     Files.deleteIfExists(refs(paths));
@@ -386,24 +493,23 @@ public final class MoveReceiver {
             }
             // Every chunk of the memory image was checked as it was written out (and a joined image against
             // the sender's digest): no second digest pass.
-            in.held.savedState(c.stateSha256(), Files.size(paths.state()));
             progress.accept(new Progress("restoring", 0, 0, 0));
             long tr = System.nanoTime();
-            in.held.resumeVerified();
-            LOG.info("commit of " + in.offer.anima() + ": restored in " + (System.nanoTime() - tr) / 1_000_000 + " ms");
-            if (!in.held.state().isActive()) {
-                throw new ZosException(ErrorCode.INTERNAL, "anima '" + in.offer.anima() + "' did not run after its restore", "");
+            in.held.restorePaused(c.stateSha256(), Files.size(paths.state()));
+            moves.faults().at("receiver.restored");
+            if (in.held.state() != org.zos.agent.hypervisor.DomainState.PAUSED) {
+                throw new ZosException(ErrorCode.INTERNAL, "anima '" + in.anima + "' is " + in.held.state().name().toLowerCase()
+                        + " right after its restore", "see /var/log/libvirt/qemu/" + in.anima + ".log on " + moves.host());
             }
+            MoveJournal.read(moves.stateDir(), in.anima).orElseThrow().in(MoveJournal.RESTORED).save(moves.stateDir());
+            in.restored = true;
+            LOG.info("commit of " + in.anima + ": restored (paused) in " + (System.nanoTime() - tr) / 1_000_000 + " ms");
         } catch (Exception e) {
-            LOG.warning("move " + in.id + " of " + in.offer.anima() + " failed here: " + e.getMessage());
+            LOG.warning("move " + in.id + " of " + in.anima + " failed here: " + e.getMessage());
             drop(in);
             throw e;
         }
-        incoming.remove(in.id);
-        in.held.close();
-        in.store.close();
-        LOG.info("anima " + in.offer.anima() + " runs here now (from " + in.from + ")");
-        return new MoveDone(in.id, "running", "");
+        return new MoveDone(in.id, "paused", "");
     }
 
     /**
@@ -411,6 +517,15 @@ public final class MoveReceiver {
      * key destroyed); an anima coming home stays away as it was.
      */
     private void drop(Incoming in) {
+        synchronized (in) {
+            if (in.ended == null) {
+                in.ended = "dropped";
+                dropOnce(in);
+            }
+        }
+    }
+
+    private void dropOnce(Incoming in) {
         incoming.remove(in.id);
         for (java.util.concurrent.Future<Manifest> f : in.ahead.values()) {
             try {
@@ -420,19 +535,82 @@ public final class MoveReceiver {
             }
         }
         try {
+            if (in.store != null) {
+                in.store.close();
+            }
             if (in.visitor()) {
                 in.held.forget(written(in.filed.get("disk")));
-                in.store.retire(); // sealed chunks stay, unreadable, so trying again sends less
-                moves.forgetVisitKek(in.offer.anima());
+                moves.store().retire(in.anima); // sealed chunks stay, unreadable, so trying again sends less
+                moves.forgetVisitKek(in.anima);
+            } else {
+                in.held.stayAway(in.from);
             }
+            MoveJournal.delete(moves.stateDir(), in.anima);
         } catch (IOException | RuntimeException e) {
             LOG.warning("cleaning up move " + in.id + ": " + e);
         } finally {
             in.held.close();
-            try {
-                in.store.close();
-            } catch (IOException e) {
-                LOG.fine("closing store: " + e);
+        }
+    }
+
+    /**
+     * After an agent restart, takes up what its move journal says it was receiving: a move not yet
+     * restored is dropped; an anima restored paused waits for its sender's word, as before the restart.
+     */
+    void recover(MoveJournal j) {
+        AnimaManager.Held held;
+        try {
+            held = moves.manager().hold(j.anima());
+        } catch (RuntimeException e) {
+            LOG.warning("recovering the move of " + j.anima() + " from " + j.peer() + ": " + e.getMessage() + "; journal dropped");
+            MoveJournal.delete(moves.stateDir(), j.anima());
+            return;
+        }
+        Incoming in = new Incoming(j.transfer(), j.peer(), j.user(), j.anima(), j.purpose(), held, null);
+        if (j.phase().equals(MoveJournal.RESTORED)) {
+            in.restored = true;
+            in.lastHeard = 0; // ask the sender at once
+            incoming.put(in.id, in);
+            LOG.warning("anima " + j.anima() + " from " + j.peer() + " was restored here, awaiting its sender's go; asking it");
+        } else {
+            LOG.warning("the move of " + j.anima() + " from " + j.peer() + " broke off (this agent restarted); dropping it");
+            drop(in);
+        }
+    }
+
+    /**
+     * Looks after moves whose sender fell silent: one not yet restored is dropped after
+     * {@link MoveSender#ABANDON}; for an anima restored paused, the sender is asked what it decided.
+     */
+    void watch() {
+        for (Incoming in : incoming.values()) {
+            long idle = System.nanoTime() - in.lastHeard;
+            if (in.busy.get() > 0) {
+                continue;
+            }
+            if (!in.restored && idle > MoveSender.ABANDON.toNanos() + 30_000_000_000L) {
+                LOG.warning("move " + in.id + " of " + in.anima + ": " + in.from + " said nothing for " + idle / 1_000_000_000L
+                        + " s; dropping it");
+                drop(in);
+            } else if (in.restored && idle > ASK_NANOS) {
+                in.heard();
+                String decision;
+                try (org.zos.protocol.net.Peer p = moves.dial(in.from, in.user)) {
+                    decision = ((MoveDone) p.request(new MoveQuery(in.id, in.anima), java.time.Duration.ofSeconds(15))).state();
+                } catch (ZosException e) {
+                    LOG.info("asking " + in.from + " about move " + in.id + " of " + in.anima + ": " + e.getMessage());
+                    continue;
+                }
+                LOG.warning("move " + in.id + " of " + in.anima + ": " + in.from + " says " + decision);
+                try {
+                    if (decision.equals("committed")) {
+                        run(in);
+                    } else if (decision.equals("aborted")) {
+                        drop(in);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    LOG.warning("move " + in.id + " of " + in.anima + ": " + e.getMessage());
+                }
             }
         }
     }

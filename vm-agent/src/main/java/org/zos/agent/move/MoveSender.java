@@ -42,6 +42,12 @@ import org.zos.store.manifest.Manifest;
 final class MoveSender {
     private static final Logger LOG = Logger.getLogger(MoveSender.class.getName());
     static final Duration IDLE = Duration.ofSeconds(120);
+    /** How long a move goes on dialling a target whose connection broke before giving up. */
+    static final Duration ABANDON = Duration.ofSeconds(60);
+    private static final int MAX_ATTEMPTS = 10;
+    private static final long RETRY_MILLIS = 2000;
+    /** How long the sender itself waits for the target to run an anima it restored. */
+    private static final Duration GO_PATIENCE = Duration.ofSeconds(30);
     private static final Duration FRAME_WAIT = Duration.ofSeconds(60);
 
     /** What a move cost: bytes of data frames, chunks sent, and the anima's downtime. */
@@ -56,104 +62,178 @@ final class MoveSender {
     private final AnimaManager.Held held;
     private final AnimaStore store;
     private final MasterKey key;
-    private final Peer peer;
+    private final Moves moves;
+    private final String user;
     private final String target;
     private final Consumer<Progress> progress;
-    private final java.util.function.Predicate<String> runsThere;
     private final RateLimit rate;
     private final java.util.function.BooleanSupplier cancelled;
+    private Peer peer;
     private long transfer;
     /** The disk's blocks by content, made while the anima still runs (see {@link MemoryImage}). */
     private Map<Long, Long> diskBlocks;
     private long wireBytes;
     private long chunks;
 
-    /** @param runsThere asks the target again (on a new connection) whether the anima runs there */
-    MoveSender(AnimaManager.Held held, AnimaStore store, MasterKey key, Peer peer, String target, Consumer<Progress> progress,
-            java.util.function.Predicate<String> runsThere, long bytesPerSecond, java.util.function.BooleanSupplier cancelled) {
-        this.cancelled = cancelled;
-        this.runsThere = runsThere;
-        this.rate = new RateLimit(bytesPerSecond);
+    MoveSender(Moves moves, AnimaManager.Held held, AnimaStore store, MasterKey key, String target, String user,
+            Consumer<Progress> progress, long bytesPerSecond, java.util.function.BooleanSupplier cancelled) {
+        this.moves = moves;
         this.held = held;
         this.store = store;
         this.key = key;
-        this.peer = peer;
         this.target = target;
+        this.user = user;
         this.progress = progress;
+        this.rate = new RateLimit(bytesPerSecond);
+        this.cancelled = cancelled;
     }
 
     /**
-     * Moves the anima to the peer. {@code visitKek} is given for a visit (the peer keeps the anima's key
-     * wrapped under it) and null for a return home.
+     * Moves the anima to the target. {@code visitKek} is given for a visit (the target keeps the anima's
+     * key wrapped under it) and null for a return home. A connection that breaks before the commit is
+     * dialled again (what the target filed already is not sent again) until {@link #ABANDON} passes
+     * without one that works; then the move is given up and the anima runs here as before. Once the target
+     * has restored the anima paused, this host decides (journaled): from then on the target runs it, and
+     * this host's copy is only kept until it does (a target that cannot, gives it back).
      */
-    Figures send(String home, byte[] visitKek, Runnable onSuspended) throws IOException {
+    Figures send(String home, byte[] visitKek) throws IOException {
         long t0 = System.nanoTime();
         AnimaRecord r = held.record();
         boolean visit = visitKek != null;
-        boolean running = held.state().isActive();
-        if (!running && !r.suspended()) {
+        boolean wasRunning = held.state().isActive();
+        if (!wasRunning && !r.suspended()) {
             throw new ZosException(ErrorCode.INVALID_STATE, "anima '" + r.name() + "' is shut off",
                     "start it first with 'zos-vm start " + r.name() + "'; a shut-off anima is not moved yet");
         }
         String xml = held.domainXml();
+        String purpose = visit ? MoveOffer.VISIT : MoveOffer.HOME;
         long bytes = (r.diskSizeMiB() << 20) * 2 + ((long) r.memoryMiB() << 20) * 2;
-        MoveReady ready = (MoveReady) peer.request(new MoveOffer(r.name(), home, visit ? MoveOffer.VISIT : MoveOffer.HOME,
-                r.uuid().toString(), r.memoryMiB(), r.vcpus(), r.diskSizeMiB(), r.guestKey(), r.kernelPackage(), r.accelerator(),
-                xml, bytes, Base64.getEncoder().encodeToString(key.bytes()),
-                visit ? Base64.getEncoder().encodeToString(visitKek) : null), IDLE, progress);
-        transfer = ready.transfer();
         Map<String, Long> images = new LinkedHashMap<>();
         long down = System.nanoTime();
         boolean suspendedHere = false;
-        try {
-            images.put("kernel", sendFile("kernel", held.paths().kernel()));
-            images.put("initrd", sendFile("initrd", held.paths().initrd()));
-            if (running) {
-                sendFile("disk", held.paths().disk()); // ahead, while the anima runs: most of it will not change
-                diskBlocks = MemoryImage.blocks(held.paths().disk());
-                checkCancelled();
-                progress.accept(new Progress("suspending", 0, 0, 0));
-                down = System.nanoTime(); // the guest stops from here until it runs on the other side
-                held.suspend();
-                LOG.info("suspended " + r.name() + " in " + (System.nanoTime() - down) / 1_000_000 + " ms");
-                suspendedHere = true;
-                onSuspended.run();
-            }
-            images.put("disk", sendFile("disk", held.paths().disk()));
-            sendMemory(images);
-            checkCancelled(); // the last moment: once committed, the move completes
-        } catch (IOException | RuntimeException e) {
-            abort(e);
-            if (suspendedHere) {
-                held.resume();
-            }
-            throw e;
-        }
-        String sha = held.record().stateSha256();
-        MoveDone done;
-        try {
-            progress.accept(new Progress("restoring on " + target, 0, 0, 0));
-            long tc = System.nanoTime();
-            done = (MoveDone) peer.request(new MoveCommit(transfer, images, sha), IDLE, progress);
-            LOG.info("commit on " + target + ": " + (System.nanoTime() - tc) / 1_000_000 + " ms");
-        } catch (ZosException e) {
-            if (e.code() == ErrorCode.HOST_UNREACHABLE && runsThere.test(r.name())) {
-                done = new MoveDone(transfer, "running", "");
-            } else if (e.code() == ErrorCode.HOST_UNREACHABLE) {
-                throw new ZosException(ErrorCode.HOST_UNREACHABLE, target + " went silent while restoring anima '" + r.name()
-                        + "'; it stays suspended here until it is known whether it runs there",
-                        "run 'zos-vm status " + r.name() + "', then 'zos-vm resume " + r.name() + "' if it does not run on " + target);
-            } else {
-                if (suspendedHere) {
-                    held.resume();
+        MoveJournal journal = null;
+        long lostSince = 0;
+        int attempts = 0;
+        while (true) {
+            try {
+                peer = moves.dial(target, user);
+                MoveReady ready = (MoveReady) peer.request(new MoveOffer(r.name(), home, purpose, r.uuid().toString(),
+                        r.memoryMiB(), r.vcpus(), r.diskSizeMiB(), r.guestKey(), r.kernelPackage(), r.accelerator(), xml,
+                        bytes, Base64.getEncoder().encodeToString(key.bytes()),
+                        visit ? Base64.getEncoder().encodeToString(visitKek) : null), IDLE, progress);
+                transfer = ready.transfer();
+                journal = (journal == null ? MoveJournal.sending(r.name(), target, user, transfer, wasRunning, purpose)
+                        : journal.transfer(transfer)).save(moves.stateDir());
+                lostSince = 0;
+                images.put("kernel", sendFile("kernel", held.paths().kernel()));
+                images.put("initrd", sendFile("initrd", held.paths().initrd()));
+                if (held.state().isActive()) {
+                    sendFile("disk", held.paths().disk()); // ahead, while the anima runs: most of it will not change
+                    diskBlocks = MemoryImage.blocks(held.paths().disk());
+                    moves.faults().at("sender.disk-ahead");
+                    checkCancelled();
+                    progress.accept(new Progress("suspending", 0, 0, 0));
+                    down = System.nanoTime(); // the guest stops from here until it runs on the other side
+                    held.suspend();
+                    LOG.info("suspended " + r.name() + " in " + (System.nanoTime() - down) / 1_000_000 + " ms");
+                    suspendedHere = true;
+                    moves.faults().at("sender.suspended");
                 }
+                images.put("disk", sendFile("disk", held.paths().disk()));
+                sendMemory(images);
+                moves.faults().at("sender.memory");
+                checkCancelled(); // the last moment: once the target restored it, the move completes
+                progress.accept(new Progress("restoring on " + target, 0, 0, 0));
+                long tc = System.nanoTime();
+                MoveDone restored = (MoveDone) peer.request(new MoveCommit(transfer, images, held.record().stateSha256()),
+                        IDLE, progress);
+                LOG.info("commit on " + target + ": " + (System.nanoTime() - tc) / 1_000_000 + " ms (" + restored.state() + ")");
+                break;
+            } catch (ZosException e) {
+                closePeer();
+                attempts++;
+                if (e.code() == ErrorCode.HOST_UNREACHABLE && !cancelled.getAsBoolean() && attempts < MAX_ATTEMPTS) {
+                    lostSince = lostSince == 0 ? System.nanoTime() : lostSince;
+                    if (System.nanoTime() - lostSince < ABANDON.toNanos()) {
+                        LOG.warning("the move of " + r.name() + " to " + target + " lost its connection (" + e.getMessage()
+                                + "); dialling again");
+                        progress.accept(new Progress("connection lost; dialling " + target + " again", 0, 0, 0));
+                        pause(RETRY_MILLIS);
+                        continue;
+                    }
+                }
+                giveUp(journal, e, suspendedHere);
+                throw e;
+            } catch (IOException | RuntimeException e) {
+                closePeer();
+                giveUp(journal, e, suspendedHere);
                 throw e;
             }
         }
+        // Decided: the target holds the anima restored, paused; it is the one copy from here on.
+        journal = journal.in(MoveJournal.COMMITTED).save(moves.stateDir());
+        if (visit) {
+            held.away(target);
+        }
+        closePeer();
+        moves.faults().at("sender.committed");
+        progress.accept(new Progress("running on " + target, 0, 0, 0));
+        try {
+            moves.go(journal, GO_PATIENCE);
+        } catch (ZosException e) {
+            if (e.code() != ErrorCode.HOST_UNREACHABLE) { // it answered that it cannot run it: ours again
+                LOG.warning(target + " could not run " + r.name() + " (" + e.getMessage() + "); resuming it here");
+                if (visit) {
+                    held.reclaim();
+                }
+                held.resume();
+                MoveJournal.delete(moves.stateDir(), r.name());
+                throw new ZosException(e.code(), target + " could not run anima '" + r.name() + "' after its restore ("
+                        + e.getMessage() + "); it runs here again", "");
+            }
+            moves.goLater(journal);
+            throw new ZosException(ErrorCode.HOST_UNREACHABLE, "anima '" + r.name() + "' is restored on " + target
+                    + " but " + target + " stopped answering before it ran it; this host's agent keeps telling it to",
+                    "see 'zos-vm status " + r.name() + "'");
+        }
+        if (visit) {
+            held.letGo();
+        }
+        MoveJournal.delete(moves.stateDir(), r.name());
         long end = System.nanoTime();
         Figures f = new Figures(wireBytes, chunks, (end - down) / 1_000_000, (end - t0) / 1_000_000);
-        LOG.info("anima " + r.name() + " moved to " + target + ": " + f.note() + " (" + done.state() + ")");
+        LOG.info("anima " + r.name() + " moved to " + target + ": " + f.note());
         return f;
+    }
+
+    /** The move failed before it was decided: the target drops it, the anima runs here as it did. */
+    private void giveUp(MoveJournal journal, Exception why, boolean suspendedHere) throws IOException {
+        abort(why);
+        if (suspendedHere) {
+            held.resume();
+        }
+        if (journal != null) {
+            MoveJournal.delete(moves.stateDir(), journal.anima());
+        }
+    }
+
+    private void closePeer() {
+        if (peer != null) {
+            peer.close();
+            peer = null;
+        }
+    }
+
+    private void pause(long millis) {
+        long end = System.currentTimeMillis() + millis;
+        while (System.currentTimeMillis() < end && !cancelled.getAsBoolean()) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /**
@@ -220,6 +300,11 @@ final class MoveSender {
         for (ChunkId id : send) {
             checkCancelled();
             SealedChunk c = store.exportChunk(id);
+            if (moves.faults().at("sender.chunk")) {
+                byte[] spoiled = c.bytes().clone();
+                spoiled[spoiled.length / 2] ^= 1;
+                c = new SealedChunk(c.id(), spoiled);
+            }
             rate.acquire(ChunkFrames.HEADER + c.bytes().length, cancelled);
             checkCancelled();
             peer.sendData(ChunkFrames.encode(transfer, c), FRAME_WAIT);
@@ -249,11 +334,15 @@ final class MoveSender {
         }
     }
 
+    /** Tells the target to drop the move (best effort: a target that does not hear it drops it when idle). */
     private void abort(Exception why) {
-        try {
-            peer.request(new MoveAbort(transfer, String.valueOf(why.getMessage())), Duration.ofSeconds(10));
+        if (transfer == 0) {
+            return;
+        }
+        try (Peer p = moves.dial(target, user)) {
+            p.request(new MoveAbort(transfer, String.valueOf(why.getMessage())), Duration.ofSeconds(10));
         } catch (ZosException e) {
-            LOG.fine("abort not delivered to " + target + ": " + e.getMessage());
+            LOG.info("abort not delivered to " + target + ": " + e.getMessage());
         }
     }
 

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
@@ -19,7 +20,10 @@ import org.zos.agent.hypervisor.LibvirtHypervisor;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
 import org.zos.protocol.message.AccessQuery;
+import org.zos.protocol.message.MoveAbort;
 import org.zos.protocol.message.MoveCancel;
+import org.zos.protocol.message.MoveGo;
+import org.zos.protocol.message.MoveQuery;
 import org.zos.protocol.message.MoveDone;
 import org.zos.protocol.message.Progress;
 import org.zos.protocol.message.ReturnRequest;
@@ -41,7 +45,7 @@ import org.zos.store.crypto.MasterKey;
  * wrapped under that visit key, which it holds in memory, and erases everything of the anima when it
  * goes home.
  */
-public final class Moves {
+public final class Moves implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Moves.class.getName());
     private static final Duration DIAL = Duration.ofSeconds(15);
 
@@ -56,6 +60,13 @@ public final class Moves {
     private final Map<String, String> moving = new ConcurrentHashMap<>();
     private final Map<String, java.util.concurrent.atomic.AtomicBoolean> cancels = new ConcurrentHashMap<>();
     private final MoveReceiver receiver = new MoveReceiver(this);
+    private final Faults faults;
+    private final java.util.concurrent.ScheduledExecutorService background = java.util.concurrent.Executors
+            .newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "zos-moves");
+                t.setDaemon(true);
+                return t;
+            });
     private Store store;
 
     public Moves(HostIdentity me, KnownHosts known, Path stateDir, Supplier<LibvirtHypervisor> hypervisor,
@@ -67,6 +78,7 @@ public final class Moves {
         this.manager = manager;
         this.registry = registry;
         this.software = software;
+        this.faults = new Faults(stateDir);
     }
 
     /** What a move of the anima this host sends is doing now ("to host2: sending disk 40%"), or null. */
@@ -172,6 +184,7 @@ public final class Moves {
             throw new ZosException(ErrorCode.BAD_PARAMETER, "anima '" + name + "' is on " + host + " already", "name another host");
         }
         long t0 = System.nanoTime();
+        requireNoMove(name);
         try (AnimaManager.Held held = manager().hold(name)) {
             AnimaRecord r = held.record();
             if (r.home() != null) {
@@ -180,26 +193,33 @@ public final class Moves {
             }
             try (Peer peer = dial(host, user)) {
                 peer.request(new AccessQuery("full"), DIAL); // DENIED, with the line to add, before anything moves
-                LOG.info("dominate " + name + " on " + host + ": connected and allowed in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
-                byte[] visitKek = new byte[32];
-                new SecureRandom().nextBytes(visitKek);
-                saveVisitKek(name, visitKek);
-                byte[] kek = hostKek();
-                try (AnimaStore s = store().openOrCreate(name, kek)) {
-                    MasterKey key = store().key(name, kek);
-                    try {
-                        MoveSender.Figures f = new MoveSender(held, s, key, peer, host, tracked(name, host, progress),
-                                a -> runsOn(host, a, user), bytesPerSecond, cancellable(name)).send(me.host(), visitKek, () -> { });
-                        held.away(host);
-                        return f.note();
-                    } finally {
-                        key.destroy();
-                        moving.remove(name);
-                        cancels.remove(name);
-                    }
+            }
+            LOG.info("dominate " + name + " on " + host + ": connected and allowed in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+            byte[] visitKek = new byte[32];
+            new SecureRandom().nextBytes(visitKek);
+            saveVisitKek(name, visitKek);
+            byte[] kek = hostKek();
+            try (AnimaStore s = store().openOrCreate(name, kek)) {
+                MasterKey key = store().key(name, kek);
+                try {
+                    return new MoveSender(this, held, s, key, host, user, tracked(name, host, progress), bytesPerSecond,
+                            cancellable(name)).send(me.host(), visitKek).note();
+                } finally {
+                    key.destroy();
+                    moving.remove(name);
+                    cancels.remove(name);
                 }
             }
         }
+    }
+
+    /** Refuses to start a move of an anima whose last move is still being finished (journaled). */
+    private void requireNoMove(String name) {
+        MoveJournal.read(stateDir, name).ifPresent(j -> {
+            throw new ZosException(ErrorCode.BUSY, "the move of anima '" + name + "' " + (j.role().equals(MoveJournal.SEND)
+                    ? "to " : "from ") + j.peer() + " is still being finished (" + j.phase() + ")",
+                    "wait until 'zos-vm status " + name + "' shows where it runs; see the agent's log");
+        });
     }
 
     /**
@@ -207,6 +227,7 @@ public final class Moves {
      * visited host, this host sends it.
      */
     public String returnHome(String name, String user, long bytesPerSecond, Consumer<Progress> progress) throws IOException {
+        requireNoMove(name);
         AnimaRecord r = registry.get(name);
         if (r.home() != null) {
             byte[] kek = visitKeks.get(name);
@@ -245,38 +266,196 @@ public final class Moves {
             throws IOException {
         try (AnimaManager.Held held = manager().hold(name)) {
             String home = held.record().home();
-            try (AnimaStore s = store().open(name, kek); Peer peer = dial(home, user)) {
+            MoveSender.Figures f;
+            long[] written;
+            try (AnimaStore s = store().open(name, kek)) {
                 MasterKey key = store().key(name, kek);
-                MoveSender.Figures f;
                 try {
-                    f = new MoveSender(held, s, key, peer, home, tracked(name, home, progress), a -> runsOn(home, a, user),
-                            bytesPerSecond, cancellable(name)).send(home, null, () -> { });
+                    f = new MoveSender(this, held, s, key, home, user, tracked(name, home, progress), bytesPerSecond,
+                            cancellable(name)).send(home, null);
                 } finally {
                     key.destroy();
                     moving.remove(name);
                     cancels.remove(name);
                 }
-                // Home runs it: nothing readable of it stays here. Its sealed chunks stay without their key,
-                // so a later visit sends only what changed since.
-                held.forget(MoveReceiver.written(s.manifest("disk", 0)));
-                s.retire();
-                forgetVisitKek(name);
-                LOG.info("anima " + name + " went home to " + home + "; its files are erased here, its key destroyed");
-                return f.note();
+                written = MoveReceiver.written(s.manifest("disk", 0));
+            }
+            leave(held, written);
+            return f.note();
+        }
+    }
+
+    /**
+     * A visitor went home and runs there: nothing readable of it stays here. Its sealed chunks stay
+     * without their key, so a later visit sends only what changed since.
+     */
+    private void leave(AnimaManager.Held held, long[] written) throws IOException {
+        String name = held.record().name();
+        held.forget(written);
+        store().retire(name);
+        forgetVisitKek(name);
+        LOG.info("anima " + name + " went home to " + held.record().home() + "; its files are erased here, its key destroyed");
+    }
+
+    /**
+     * Tells the receiver of a decided move to run the anima, dialling again while it does not answer,
+     * for up to {@code patience}.
+     *
+     * @throws ZosException HOST_UNREACHABLE if it did not answer in time; another code if it answered
+     *     that it cannot run it
+     */
+    void go(MoveJournal j, Duration patience) {
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (true) {
+            try (Peer p = dial(j.peer(), j.user())) {
+                p.request(new MoveGo(j.transfer(), j.anima()), MoveSender.IDLE);
+                return;
+            } catch (ZosException e) {
+                if (e.code() != ErrorCode.HOST_UNREACHABLE || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                LOG.info("telling " + j.peer() + " to run " + j.anima() + ": " + e.getMessage() + "; again in 2 s");
+                sleep(2000);
             }
         }
     }
 
-    private boolean runsOn(String host, String anima, String user) {
-        try (Peer p = dial(host, user)) {
-            StatusReport r = (StatusReport) p.request(new StatusQuery(anima, 0), DIAL);
-            return r.animas().stream().anyMatch(a -> a.name().equals(anima) && a.state().equals("running"));
+    /** Goes on telling the receiver of a decided move to run the anima, in the background, until it answers. */
+    void goLater(MoveJournal j) {
+        background.schedule(() -> {
+            boolean runs;
+            try {
+                go(j, Duration.ZERO);
+                runs = true;
+            } catch (ZosException e) {
+                if (e.code() == ErrorCode.HOST_UNREACHABLE) {
+                    goLater(j);
+                    return;
+                }
+                LOG.warning(j.peer() + " cannot run " + j.anima() + " (" + e.getMessage() + "); taking it back");
+                runs = false;
+            }
+            settle(j, runs);
+        }, 5, TimeUnit.SECONDS);
+    }
+
+    /** Ends a decided move here: the anima runs on the receiver, or ({@code !runs}) here again. */
+    private void settle(MoveJournal j, boolean runs) {
+        try (AnimaManager.Held held = manager().hold(j.anima())) {
+            if (runs && j.visit()) {
+                held.letGo();
+            } else if (runs) {
+                leave(held, null);
+            } else {
+                if (j.visit()) {
+                    held.reclaim();
+                }
+                held.resume();
+            }
+            MoveJournal.delete(stateDir, j.anima());
+            LOG.info("anima " + j.anima() + " runs " + (runs ? "on " + j.peer() : "here") + " now");
         } catch (ZosException e) {
-            return false;
+            if (e.code() == ErrorCode.BUSY) {
+                background.schedule(() -> settle(j, runs), 2, TimeUnit.SECONDS);
+            } else {
+                LOG.severe("ending the move of " + j.anima() + " failed: " + e.getMessage() + "; its move journal is kept");
+            }
+        } catch (IOException | RuntimeException x) {
+            LOG.severe("ending the move of " + j.anima() + " failed: " + x + "; its move journal is kept");
         }
     }
 
-    private Peer dial(String host, String user) {
+    /** A receiver holding an anima restored paused asks what this host, its sender, decided. */
+    public MoveDone onQuery(Responder.Caller caller, MoveQuery q) {
+        String state = MoveJournal.read(stateDir, q.anima())
+                .filter(j -> j.role().equals(MoveJournal.SEND) && j.transfer() == q.transfer()
+                        && j.peer().equals(caller.host().name()))
+                .map(j -> j.phase().equals(MoveJournal.COMMITTED) ? "committed" : "undecided").orElse("aborted");
+        LOG.info(caller.host().name() + " asks about move " + q.transfer() + " of " + q.anima() + ": " + state);
+        return new MoveDone(q.transfer(), state, "");
+    }
+
+    /**
+     * Takes up, after this agent restarted, the moves its journal says were under way (see
+     * {@link MoveJournal}), then looks after moves whose peer falls silent. Returns at once.
+     */
+    public void start() {
+        background.execute(() -> {
+            for (MoveJournal j : MoveJournal.all(stateDir)) {
+                try {
+                    recover(j);
+                } catch (RuntimeException | IOException e) {
+                    LOG.severe("recovering the move of " + j.anima() + " failed: " + e + "; its journal is kept");
+                }
+            }
+        });
+        background.scheduleWithFixedDelay(() -> {
+            try {
+                receiver.watch();
+            } catch (RuntimeException e) {
+                LOG.warning("watching moves: " + e);
+            }
+        }, 5, 5, TimeUnit.SECONDS);
+    }
+
+    private void recover(MoveJournal j) throws IOException {
+        if (j.role().equals(MoveJournal.RECEIVE)) {
+            receiver.recover(j);
+            return;
+        }
+        if (j.phase().equals(MoveJournal.COMMITTED)) {
+            LOG.warning("the move of " + j.anima() + " to " + j.peer() + " was decided before this agent restarted; "
+                    + "telling " + j.peer() + " to run it");
+            if (j.visit()) {
+                try (AnimaManager.Held held = manager().hold(j.anima())) {
+                    held.away(j.peer());
+                }
+            }
+            goLater(j);
+            return;
+        }
+        LOG.warning("the move of " + j.anima() + " to " + j.peer() + " broke off (this agent restarted); it stays here");
+        try (AnimaManager.Held held = manager().hold(j.anima())) {
+            if (j.wasRunning() && held.record().suspended() && !held.state().isActive()) {
+                held.resume();
+                LOG.warning("resumed " + j.anima() + ", which the broken-off move had suspended");
+            }
+        }
+        try (Peer p = dial(j.peer(), j.user())) {
+            p.request(new MoveAbort(j.transfer(), "the sender's agent restarted"), DIAL);
+        } catch (ZosException e) {
+            LOG.info("abort not delivered to " + j.peer() + " (it drops the move by itself): " + e.getMessage());
+        }
+        MoveJournal.delete(stateDir, j.anima());
+    }
+
+    @Override
+    public void close() {
+        background.shutdownNow();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ZosException(ErrorCode.CANCELLED, "interrupted", "");
+        }
+    }
+
+    Faults faults() {
+        return faults;
+    }
+
+    AnimaRegistry registry() {
+        return registry;
+    }
+
+    String host() {
+        return me.host();
+    }
+
+    Peer dial(String host, String user) {
         KnownHosts.Entry e = known.byName(host).orElseThrow(() -> new ZosException(ErrorCode.UNKNOWN_PEER,
                 host + " is not enrolled on " + me.host(), "enrol it with 'zos-vm trust " + host + "'"));
         return Peer.connect(me, known, e.hostPart(), e.port(), user, software, DIAL);

@@ -1,0 +1,115 @@
+package org.zos.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.zos.guest.GuestImageBuilder;
+
+/** One anima of the default guest on a local test cluster, and the steps the cluster tests take with it. */
+final class ClusterAnima {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    final Cluster cluster;
+    final String name;
+
+    ClusterAnima(Cluster cluster, String name) {
+        this.cluster = cluster;
+        this.name = name;
+    }
+
+    /** Brings up a cluster of {@code hosts} hosts running this build, with the default guest. */
+    static Cluster cluster(int hosts) throws Exception {
+        Cluster cluster = new Cluster(System.out::println);
+        Path guest = new GuestImageBuilder(Path.of(System.getenv().getOrDefault("ZOS_GUEST_CACHE", "/var/cache/zos/guest")))
+                .build().kernel().getParent();
+        cluster.up(hosts, null, Path.of("target/zos-vm.jar"), guest);
+        return cluster;
+    }
+
+    /** Removes the cluster unless ZOS_KEEP_CLUSTER is set (to look at it after a failure). */
+    static void down(Cluster cluster) {
+        if (cluster != null && System.getenv("ZOS_KEEP_CLUSTER") == null) {
+            cluster.down();
+        }
+    }
+
+    /** Creates and boots the anima on {@code host}; returns its first heartbeat. */
+    JsonNode create(String host, String memory, String disk) throws InterruptedException {
+        zos(host, "init", "--name", name, "--memory", memory, "--disk-size", disk);
+        zos(host, "start", name);
+        return heartbeat(host, 1);
+    }
+
+    /** Runs zos-vm on a host; it must succeed. */
+    String zos(String host, String... args) {
+        String[] cmd = new String[args.length + 1];
+        cmd[0] = "zos-vm";
+        System.arraycopy(args, 0, cmd, 1, args.length);
+        Docker.Result r = cluster.run(host, cmd);
+        assertEquals(0, r.status(), String.join(" ", cmd) + " on " + host + ": " + r);
+        return r.out();
+    }
+
+    /** The anima's status object as {@code host} reports it. */
+    JsonNode status(String host) {
+        try {
+            return JSON.readTree(zos(host, "status", "--json", name)).get(0);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Waits until the anima runs on {@code host} with a heartbeat of at least {@code n}. */
+    JsonNode heartbeat(String host, long n) throws InterruptedException {
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        JsonNode s = null;
+        while (System.nanoTime() < deadline) {
+            s = status(host);
+            if (s.path("state").asText().equals("running") && s.path("heartbeatCount").asLong() >= n) {
+                return s;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("no heartbeat " + n + " on " + host + ": " + s);
+    }
+
+    /**
+     * Asserts that the anima runs on {@code host} as the same boot as {@code before}, its guest counting
+     * on from there, and that the note it keeps on its data disk reads back as {@code note}; returns the
+     * new status.
+     */
+    JsonNode goesOn(String host, JsonNode before, String note) throws InterruptedException {
+        JsonNode now = heartbeat(host, before.path("heartbeatCount").asLong() + 1);
+        assertEquals(before.path("heartbeatBoot").asText(), now.path("heartbeatBoot").asText(), "the same boot goes on");
+        assertEquals("data " + note, zos(host, "guest", name, "read", "marker").strip(), "its data disk is intact");
+        return now;
+    }
+
+    /** Asserts that {@code host} holds nothing of the anima: no files, no domain. */
+    void noTrace(String host) throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        String files = "";
+        String domains = "";
+        while (System.nanoTime() < deadline) {
+            files = cluster.exec(host, "sh", "-c", "ls /var/lib/zos/animas 2>/dev/null || true").strip();
+            domains = cluster.exec(host, "virsh", "list", "--all", "--name").strip();
+            if (files.isEmpty() && domains.isEmpty()) {
+                return;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError(host + " still holds anima files [" + files + "] or domains [" + domains + "]");
+    }
+
+    /** The bytes a move reports it sent: "... (12345 bytes) ...". */
+    static long sent(String out) {
+        Matcher m = Pattern.compile("\\((\\d+) bytes\\)").matcher(out);
+        assertTrue(m.find(), out);
+        return Long.parseLong(m.group(1));
+    }
+}

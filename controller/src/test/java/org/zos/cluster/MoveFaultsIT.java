@@ -1,0 +1,244 @@
+package org.zos.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.zos.protocol.ErrorCode;
+
+/**
+ * A domination that goes wrong at every step where it can, on the local cluster: agents that die, a
+ * QEMU that dies, a link that goes down, a disk that fills up, a chunk spoiled on its way, a controller
+ * killed, a cancel in each phase. Faults are set off at named points of the agents' moves (a
+ * {@code faults} file in the state directory; see vm-agent's {@code Faults}) so each lands where it is
+ * meant to. After each, the anima runs in exactly one place, as the same boot, counting on, its data
+ * disk intact.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class MoveFaultsIT {
+    static final String NOTE = "faultnote" + UUID.randomUUID().toString().replace("-", "");
+    static final String STATE = "/var/lib/zos";
+    static Cluster cluster;
+    static ClusterAnima anima;
+    JsonNode before;
+
+    @BeforeAll
+    static void up() throws Exception {
+        cluster = ClusterAnima.cluster(2);
+        anima = new ClusterAnima(cluster, "ft");
+        anima.create("host1", "128M", "64M");
+        assertEquals("ok", anima.zos("host1", "guest", "ft", "write", "marker", NOTE).strip());
+    }
+
+    @AfterAll
+    static void down() {
+        ClusterAnima.down(cluster);
+    }
+
+    @BeforeEach
+    void atHome() throws Exception {
+        before = anima.heartbeat("host1", 1);
+    }
+
+    @AfterEach
+    void clearFaults() throws Exception {
+        for (String host : new String[] {"host1", "host2"}) {
+            cluster.exec(host, "sh", "-c", "rm -f " + STATE + "/faults " + STATE + "/faults.hit " + STATE + "/fill; ip link set eth0 up");
+        }
+        if (anima.status("host1").path("state").asText().equals("away")) {
+            anima.zos("host1", "return", "ft"); // for the next test
+        }
+    }
+
+    @Test
+    @Order(1)
+    void theVisitedHostsAgentDiesMidTransferAndTheMoveGoesOnWithItsSuccessor() throws Exception {
+        fault("host2", "receiver.chunk halt 10");
+        anima.zos("host1", "dominate", "host2", "ft");
+        anima.goesOn("host2", before, NOTE);
+        assertTrue(log("host2").contains("zos-agent exited"), "host2's agent died");
+        assertTrue(log("host2").contains("broke off"), "its successor dropped the broken-off move");
+    }
+
+    @Test
+    @Order(2)
+    void theVisitedHostsAgentDiesBeforeItRunsTheRestoredAnimaAndItsSuccessorRunsIt() throws Exception {
+        fault("host2", "receiver.go halt");
+        anima.zos("host1", "dominate", "host2", "ft");
+        anima.goesOn("host2", before, NOTE);
+        assertTrue(log("host2").contains("was restored here, awaiting its sender's go"), log("host2"));
+        assertEquals("away", anima.status("host1").path("state").asText());
+    }
+
+    @Test
+    @Order(3)
+    void qemuDiesRightAfterTheRestoreAndTheAnimaResumesAtHome() throws Exception {
+        fault("host2", "receiver.restored wait");
+        CompletableFuture<Docker.Result> move = dominateLater();
+        awaitHit("host2", "receiver.restored");
+        cluster.exec("host2", "pkill", "-9", "-f", "qemu-system");
+        release("host2");
+        Docker.Result r = move.get();
+        assertNotEquals(0, r.status(), r.toString());
+        anima.goesOn("host1", before, NOTE);
+        anima.noTrace("host2");
+    }
+
+    @Test
+    @Order(4)
+    void theLinkGoesDownMidTransferAndTheMoveGoesOn() throws Exception {
+        churn();
+        fault("host1", "sender.chunk wait 10");
+        CompletableFuture<Docker.Result> move = dominateLater();
+        awaitHit("host1", "sender.chunk");
+        cluster.exec("host2", "ip", "link", "set", "eth0", "down");
+        release("host1");
+        Thread.sleep(5000);
+        cluster.exec("host2", "ip", "link", "set", "eth0", "up");
+        Docker.Result r = move.get();
+        assertEquals(0, r.status(), r.toString());
+        anima.goesOn("host2", before, NOTE);
+    }
+
+    @Test
+    @Order(5)
+    void aChunkSpoiledOnItsWayIsRefusedAndSentAgain() throws Exception {
+        churn();
+        fault("host1", "sender.chunk tamper 5");
+        anima.zos("host1", "dominate", "host2", "ft");
+        anima.goesOn("host2", before, NOTE);
+        assertTrue(log("host2").contains("refused"), "host2 refused the spoiled chunk");
+    }
+
+    @Test
+    @Order(6)
+    void aFullDiskOnTheVisitedHostRefusesTheMoveBeforeItAndDuringIt() throws Exception {
+        fill("host2", 200);
+        Docker.Result r = cluster.run("host1", "zos-vm", "dominate", "host2", "ft");
+        assertEquals(ErrorCode.NO_SPACE.exitStatus(), r.status(), r.toString());
+        anima.goesOn("host1", before, NOTE);
+        anima.noTrace("host2");
+        cluster.exec("host2", "rm", "-f", STATE + "/fill");
+
+        churn();
+        before = anima.heartbeat("host1", 1);
+        fault("host2", "receiver.chunk wait 3");
+        CompletableFuture<Docker.Result> move = dominateLater();
+        awaitHit("host2", "receiver.chunk");
+        fill("host2", 20);
+        release("host2");
+        r = move.get();
+        cluster.exec("host2", "rm", "-f", STATE + "/fill");
+        assertNotEquals(0, r.status(), r.toString());
+        anima.goesOn("host1", before, NOTE);
+        anima.noTrace("host2");
+    }
+
+    @Test
+    @Order(7)
+    void theControllerKilledAfterTheVisitedHostRestoredTheAnimaChangesNothing() throws Exception {
+        fault("host1", "sender.committed wait");
+        CompletableFuture<Docker.Result> move = dominateLater();
+        awaitHit("host1", "sender.committed");
+        cluster.exec("host1", "pkill", "-f", "zos-vm.jar dominate");
+        release("host1");
+        move.get();
+        anima.goesOn("host2", before, NOTE);
+        awaitState("host1", "away");
+    }
+
+    @Test
+    @Order(8)
+    void theMastersAgentDiesAfterItDecidedAndItsSuccessorLetsTheVisitedHostRunTheAnima() throws Exception {
+        fault("host1", "sender.committed halt");
+        Docker.Result r = cluster.run("host1", "zos-vm", "dominate", "host2", "ft");
+        assertNotEquals(0, r.status(), r.toString());
+        anima.goesOn("host2", before, NOTE);
+        awaitState("host1", "away");
+        assertTrue(log("host1").contains("was decided before this agent restarted"), log("host1"));
+    }
+
+    @Test
+    @Order(9)
+    void theMastersAgentDiesWithTheAnimaSuspendedAndItsSuccessorResumesItAtHome() throws Exception {
+        fault("host1", "sender.suspended halt");
+        Docker.Result r = cluster.run("host1", "zos-vm", "dominate", "host2", "ft");
+        assertNotEquals(0, r.status(), r.toString());
+        anima.goesOn("host1", before, NOTE);
+        anima.noTrace("host2");
+    }
+
+    @Test
+    @Order(10)
+    void aCancelInEveryPhaseLeavesTheAnimaRunningAtHome() throws Exception {
+        for (String point : new String[] {"sender.disk-ahead", "sender.suspended", "sender.memory"}) {
+            fault("host1", point + " wait");
+            CompletableFuture<Docker.Result> move = dominateLater();
+            awaitHit("host1", point);
+            anima.zos("host1", "cancel", "ft");
+            release("host1");
+            Docker.Result r = move.get();
+            assertEquals(ErrorCode.CANCELLED.exitStatus(), r.status(), point + ": " + r);
+            before = anima.goesOn("host1", before, NOTE);
+            anima.noTrace("host2");
+        }
+    }
+
+    /** New data on the guest's disk that host2 has not seen, so the next move has chunks to send. */
+    void churn() throws Exception {
+        assertEquals("ok", anima.zos("host1", "guest", "ft", "--timeout", "120", "churn", "8").strip());
+        before = anima.heartbeat("host1", 1);
+    }
+
+    CompletableFuture<Docker.Result> dominateLater() {
+        return CompletableFuture.supplyAsync(() -> cluster.run("host1", "zos-vm", "dominate", "host2", "ft"));
+    }
+
+    void fault(String host, String line) {
+        cluster.exec(host, "sh", "-c", "rm -f " + STATE + "/faults.hit; echo '" + line + "' > " + STATE + "/faults");
+    }
+
+    void release(String host) {
+        cluster.exec(host, "rm", "-f", STATE + "/faults");
+    }
+
+    void awaitHit(String host, String point) throws InterruptedException {
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (cluster.exec(host, "sh", "-c", "cat " + STATE + "/faults.hit 2>/dev/null || true").contains(point)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError(host + " never reached " + point + "; its log:\n" + log(host));
+    }
+
+    void awaitState(String host, String state) throws InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!anima.status(host).path("state").asText().equals(state)) {
+            assertTrue(System.nanoTime() < deadline, host + " never showed the anima " + state + ": " + anima.status(host));
+            Thread.sleep(250);
+        }
+    }
+
+    /** Fills the file system of the host's state directory until {@code mib} MiB are left. */
+    void fill(String host, long mib) {
+        cluster.exec(host, "sh", "-c", "avail=$(df -B1 --output=avail " + STATE + " | tail -1); fallocate -l $((avail - "
+                + mib + " * 1048576)) " + STATE + "/fill");
+    }
+
+    String log(String host) {
+        return cluster.exec(host, "cat", "/var/log/zos/agent.log");
+    }
+}

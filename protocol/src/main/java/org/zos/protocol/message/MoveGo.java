@@ -1,0 +1,9 @@
+package org.zos.protocol.message;
+
+/**
+ * The sender has decided: the anima restored paused by the receiver ({@link MoveDone} "paused" answering
+ * {@link MoveCommit}) is the one copy now, and the receiver runs it. Answered by {@link MoveDone} "running",
+ * or by a failure if the receiver cannot run it after all (the sender then takes its copy back).
+ */
+public record MoveGo(long transfer, String anima) implements Message {
+}
