@@ -39,7 +39,7 @@ final class ClusterAnima {
     }
 
     /** Creates and boots the anima on {@code host}; returns its first heartbeat. */
-    JsonNode create(String host, String memory, String disk) throws InterruptedException {
+    JsonNode create(String host, String memory, String disk) throws Exception {
         zos(host, "init", "--name", name, "--memory", memory, "--disk-size", disk);
         zos(host, "start", name);
         return heartbeat(host, 1);
@@ -64,18 +64,26 @@ final class ClusterAnima {
         }
     }
 
-    /** Waits until the anima runs on {@code host} with a heartbeat of at least {@code n}. */
-    JsonNode heartbeat(String host, long n) throws InterruptedException {
+    /**
+     * Waits until the anima runs on {@code host} with a heartbeat of at least {@code n} (meanwhile the
+     * host's agent may be starting again after a fault).
+     */
+    JsonNode heartbeat(String host, long n) throws Exception {
         long deadline = System.nanoTime() + 120_000_000_000L;
-        JsonNode s = null;
+        Object last = null;
         while (System.nanoTime() < deadline) {
-            s = status(host);
-            if (s.path("state").asText().equals("running") && s.path("heartbeatCount").asLong() >= n) {
-                return s;
+            Docker.Result r = cluster.run(host, "zos-vm", "status", "--json", name);
+            last = r;
+            if (r.ok()) {
+                JsonNode s = JSON.readTree(r.out()).get(0);
+                last = s;
+                if (s.path("state").asText().equals("running") && s.path("heartbeatCount").asLong() >= n) {
+                    return s;
+                }
             }
             Thread.sleep(250);
         }
-        throw new AssertionError("no heartbeat " + n + " on " + host + ": " + s);
+        throw new AssertionError("no heartbeat " + n + " on " + host + ": " + last);
     }
 
     /**
@@ -83,7 +91,7 @@ final class ClusterAnima {
      * on from there, and that the note it keeps on its data disk reads back as {@code note}; returns the
      * new status.
      */
-    JsonNode goesOn(String host, JsonNode before, String note) throws InterruptedException {
+    JsonNode goesOn(String host, JsonNode before, String note) throws Exception {
         JsonNode now = heartbeat(host, before.path("heartbeatCount").asLong() + 1);
         assertEquals(before.path("heartbeatBoot").asText(), now.path("heartbeatBoot").asText(), "the same boot goes on");
         assertEquals("data " + note, zos(host, "guest", name, "read", "marker").strip(), "its data disk is intact");

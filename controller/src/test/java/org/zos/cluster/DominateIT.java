@@ -122,7 +122,7 @@ class DominateIT {
         return anima.status(host);
     }
 
-    static JsonNode heartbeat(String host, long n) throws InterruptedException {
+    static JsonNode heartbeat(String host, long n) throws Exception {
         return anima.heartbeat(host, n);
     }
 

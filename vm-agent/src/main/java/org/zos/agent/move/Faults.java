@@ -14,13 +14,14 @@ import java.util.logging.Logger;
 /**
  * Named points in a move where the fault tests make things go wrong on a real cluster: a line
  * {@code <point> <action> [<nth>]} in {@code <state-dir>/faults} makes the agent, the nth time (default:
- * every time) it passes that point, {@code halt} (die at once, as if killed; the line is removed first, so the agent that starts again goes on), {@code wait} (append the
+ * every time) it passes that point since the file was written, {@code halt} (die at once, as if killed; the line is removed first, so the agent that starts again goes on), {@code wait} (append the
  * point's name to {@code <state-dir>/faults.hit} and stop there until the line is removed, so the test
  * can act in between) or {@code tamper} (the caller spoils the data it is about to send). Without that
  * file, which no installation has, a point costs one file lookup.
  *
  * <p>Points: {@code sender.disk-ahead}, {@code sender.suspended}, {@code sender.memory}, {@code sender.chunk},
- * {@code sender.committed} (after the decision is journaled, before the go), {@code receiver.chunk},
+ * {@code sender.committed} (after the decision is journaled, before the go), {@code receiver.image} (an
+ * image offered: kernel, initrd, disk ahead, disk, memory, memory-refs), {@code receiver.chunk},
  * {@code receiver.restored} (restored paused, before the commit is answered), {@code receiver.go}.
  */
 final class Faults {
@@ -30,6 +31,7 @@ final class Faults {
     private final Path file;
     private final Path hits;
     private final Map<String, AtomicInteger> passes = new ConcurrentHashMap<>();
+    private volatile long written;
 
     Faults(Path stateDir) {
         this.file = stateDir.resolve("faults");
@@ -39,6 +41,15 @@ final class Faults {
     /** Passes {@code point}; true if the caller is to tamper with what it sends. */
     boolean at(String point) {
         if (!Files.exists(file)) {
+            return false;
+        }
+        try {
+            long modified = Files.getLastModifiedTime(file).toMillis();
+            if (modified != written) { // a new set of faults: count passes afresh
+                written = modified;
+                passes.clear();
+            }
+        } catch (IOException e) {
             return false;
         }
         int pass = passes.computeIfAbsent(point, p -> new AtomicInteger()).incrementAndGet();

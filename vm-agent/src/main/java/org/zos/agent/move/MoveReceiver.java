@@ -84,7 +84,7 @@ public final class MoveReceiver {
         /** Restored paused, awaiting the sender's go. */
         volatile boolean restored;
         /** How the move ended here: "running" or "dropped" (set under the Incoming's monitor); null while under way. */
-        String ended;
+        volatile String ended;
         final Map<String, Manifest> filed = new HashMap<>();
         /** Images written out ahead (to {@code <target>.incoming}) while the move goes on, and which generation each holds. */
         final Map<String, java.util.concurrent.Future<Manifest>> ahead = new HashMap<>();
@@ -327,6 +327,7 @@ public final class MoveReceiver {
         if (in.current != null) {
             throw new ZosException(ErrorCode.PROTOCOL_ERROR, "an image is offered before the last one was sent", "");
         }
+        moves.faults().at("receiver.image");
         byte[] file = Base64.getDecoder().decode(o.manifest());
         Manifest m = in.store.readManifest(file);
         List<ChunkId> all = new ArrayList<>(m.chunkIds());
@@ -364,7 +365,12 @@ public final class MoveReceiver {
             throw new ZosException(ErrorCode.INTEGRITY_ERROR, "a chunk was refused: " + imp.failure.getMessage(), "");
         }
         moves.faults().at("receiver.chunk");
-        imp.queue.put(ChunkFrames.decode(payload));
+        SealedChunk chunk = ChunkFrames.decode(payload);
+        while (!imp.queue.offer(chunk, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            if (in.ended != null || imp.failure != null) {
+                throw new ZosException(ErrorCode.INVALID_STATE, "move " + in.id + " of " + in.anima + " is over", "");
+            }
+        }
         imp.received.incrementAndGet();
     }
 
@@ -507,6 +513,10 @@ public final class MoveReceiver {
         } catch (Exception e) {
             LOG.warning("move " + in.id + " of " + in.anima + " failed here: " + e.getMessage());
             drop(in);
+            if (e instanceof IOException && String.valueOf(e.getMessage()).contains("No space left on device")) {
+                throw new ZosException(ErrorCode.NO_SPACE, moves.host() + " ran out of disk space while writing anima '"
+                        + in.anima + "' (" + e.getMessage() + ")", "free space on " + moves.host() + " and try again");
+            }
             throw e;
         }
         return new MoveDone(in.id, "paused", "");
@@ -527,6 +537,20 @@ public final class MoveReceiver {
 
     private void dropOnce(Incoming in) {
         incoming.remove(in.id);
+        Import imp = in.current;
+        if (imp != null) { // ends the import of the image being sent: it holds the store's lock
+            in.current = null;
+            while (imp.thread.isAlive()) {
+                imp.queue.clear();
+                imp.queue.offer(END);
+                try {
+                    imp.thread.join(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
         for (java.util.concurrent.Future<Manifest> f : in.ahead.values()) {
             try {
                 f.get(); // let a write ahead finish, so what it wrote is overwritten below

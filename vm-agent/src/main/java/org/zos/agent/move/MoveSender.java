@@ -340,7 +340,7 @@ final class MoveSender {
             return;
         }
         try (Peer p = moves.dial(target, user)) {
-            p.request(new MoveAbort(transfer, String.valueOf(why.getMessage())), Duration.ofSeconds(10));
+            p.request(new MoveAbort(transfer, String.valueOf(why.getMessage())), Duration.ofSeconds(60));
         } catch (ZosException e) {
             LOG.info("abort not delivered to " + target + ": " + e.getMessage());
         }

@@ -108,6 +108,11 @@ public final class Moves implements AutoCloseable {
      */
     public String cancel(String name, String user) {
         java.util.concurrent.atomic.AtomicBoolean flag = cancels.get(name);
+        java.util.Optional<MoveJournal> j = MoveJournal.read(stateDir, name);
+        if (j.isPresent() && j.get().phase().equals(MoveJournal.COMMITTED)) {
+            throw new ZosException(ErrorCode.INVALID_STATE, "the move of anima '" + name + "' to " + j.get().peer()
+                    + " is decided already: it runs there in a moment", "bring it back afterwards with 'zos-vm return " + name + "'");
+        }
         if (flag != null) {
             flag.set(true);
             LOG.info("cancelling the move of " + name);
