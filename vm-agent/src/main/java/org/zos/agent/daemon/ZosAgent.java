@@ -94,6 +94,23 @@ public final class ZosAgent implements Callable<Integer> {
         }
     }
 
+    /**
+     * Dials this agent once, in the background: a JVM's first TLS connection (class loading, the crypto
+     * provider, cold code) takes over a second, which the first move would otherwise wait for.
+     */
+    private static void warmUp(HostIdentity me, int port) {
+        Thread t = new Thread(() -> {
+            try (org.zos.protocol.net.Peer p = org.zos.protocol.net.Peer.connectLocal(me, port, "zos-agent", SOFTWARE,
+                    java.time.Duration.ofSeconds(30))) {
+                p.request(new org.zos.protocol.message.Ping(System.nanoTime()), java.time.Duration.ofSeconds(30));
+            } catch (RuntimeException e) {
+                LOG.fine("warming up TLS: " + e);
+            }
+        }, "zos-warm-up");
+        t.setDaemon(true);
+        t.start();
+    }
+
     private int serve() throws Exception {
         System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT %4$s %5$s%6$s%n");
         AgentConfig config = AgentConfig.load(configDir, stateDir, name, bind, port, zapPort);
@@ -116,6 +133,7 @@ public final class ZosAgent implements Callable<Integer> {
                     + config.zapPort() + "/udp (ZAP); fingerprint " + me.fingerprint() + "; " + known.entries().size()
                     + " known hosts; animas in " + config.stateDir() + "; libvirt " + uri);
             animas.moves().start();
+            warmUp(me, server.port());
             started.complete(server.port());
             Thread hook = new Thread(stop::countDown);
             Runtime.getRuntime().addShutdownHook(hook);
