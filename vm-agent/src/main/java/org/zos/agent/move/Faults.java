@@ -14,10 +14,11 @@ import java.util.logging.Logger;
 /**
  * Named points in a move where the fault tests make things go wrong on a real cluster: a line
  * {@code <point> <action> [<nth>]} in {@code <state-dir>/faults} makes the agent, the nth time (default:
- * every time) it passes that point since the file was written, {@code halt} (die at once, as if killed; the line is removed first, so the agent that starts again goes on), {@code wait} (append the
- * point's name to {@code <state-dir>/faults.hit} and stop there until the line is removed, so the test
- * can act in between) or {@code tamper} (the caller spoils the data it is about to send). Without that
- * file, which no installation has, a point costs one file lookup.
+ * every time) it passes that point since the file was written, {@code halt} (die at once, as if killed;
+ * the line is removed first, so the agent that starts again goes on), {@code wait} (append the point's
+ * name to {@code <state-dir>/faults.hit} and stop there until the line is removed, so the test can act
+ * in between) or {@code tamper} (the caller spoils the data it is about to send). Without that file,
+ * which no installation has, a point costs one file lookup.
  *
  * <p>Points: {@code sender.disk-ahead}, {@code sender.suspended}, {@code sender.memory}, {@code sender.chunk},
  * {@code sender.committed} (after the decision is journaled, before the go), {@code receiver.image} (an
