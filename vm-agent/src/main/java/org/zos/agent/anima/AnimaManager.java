@@ -190,39 +190,42 @@ public final class AnimaManager {
         AnimaPaths paths = registry.paths(name);
         AnimaRecord record = registry.get(name);
         try (AnimaLock lock = AnimaLock.acquire(paths, name)) {
-            resumeHeld(recover(record), true);
+            resumeHeld(recover(record));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private void resumeHeld(AnimaRecord record, boolean checkDigest) throws IOException {
+    private void resumeHeld(AnimaRecord record) throws IOException {
         String name = record.name();
         AnimaPaths paths = registry.paths(name);
-        {
-            requireHere(record);
-            DomainState state = hypervisor.state(name);
-            if (state == DomainState.PAUSED) {
-                hypervisor.resume(name);
-                if (record.suspended()) { // restored paused (a move's receiver): its state file is spent now
-                    dropStateFile(record, paths);
-                }
-                return;
+        requireHere(record);
+        DomainState state = hypervisor.state(name);
+        if (state == DomainState.PAUSED) {
+            hypervisor.resume(name);
+            if (record.suspended()) { // restored paused (a move's receiver): its state file is spent now
+                dropStateFile(record, paths);
             }
-            if (!record.suspended()) {
-                throw invalid(name, "is " + describe(record, state), "'zos-vm start " + name + "' boots a shut-off anima");
-            }
-            String actual = checkDigest ? sha256(paths.state()) : record.stateSha256();
-            if (!actual.equals(record.stateSha256())) {
-                throw new ZosException(ErrorCode.INTEGRITY_ERROR, "the state file of anima '" + name
-                        + "' is damaged (SHA-256 " + actual.substring(0, 12) + "…, expected "
-                        + record.stateSha256().substring(0, 12) + "…); the anima stays suspended",
-                        "boot it afresh from its disk, losing the saved memory, with 'zos-vm start --discard-state "
-                                + name + "'");
-            }
-            hypervisor.restore(paths.state(), pathsOnThisHost(hypervisor.savedXml(paths.state()), paths));
-            dropStateFile(record, paths);
+            return;
         }
+        if (!record.suspended()) {
+            throw invalid(name, "is " + describe(record, state), "'zos-vm start " + name + "' boots a shut-off anima");
+        }
+        String actual = sha256(paths.state());
+        if (!actual.equals(record.stateSha256())) {
+            throw new ZosException(ErrorCode.INTEGRITY_ERROR, "the state file of anima '" + name
+                    + "' is damaged (SHA-256 " + actual.substring(0, 12) + "…, expected "
+                    + record.stateSha256().substring(0, 12) + "…); the anima stays suspended",
+                    "boot it afresh from its disk, losing the saved memory, with 'zos-vm start --discard-state "
+                            + name + "'");
+        }
+        restore(paths, false);
+        dropStateFile(record, paths);
+    }
+
+    /** Restores the anima from its state file, with the file paths of this host, running or {@code paused}. */
+    private void restore(AnimaPaths paths, boolean paused) {
+        hypervisor.restore(paths.state(), pathsOnThisHost(hypervisor.savedXml(paths.state()), paths), paused);
     }
 
     private void dropStateFile(AnimaRecord record, AnimaPaths paths) throws IOException {
@@ -302,16 +305,7 @@ public final class AnimaManager {
         }
 
         public void resume() throws IOException {
-            resumeHeld(record, true);
-            record = registry.get(record.name());
-        }
-
-        /**
-         * Resumes from a state file whose content was verified as it was written (received chunk by chunk,
-         * each authenticated), without reading it a second time for its digest.
-         */
-        public void resumeVerified() throws IOException {
-            resumeHeld(record, false);
+            resumeHeld(record);
             record = registry.get(record.name());
         }
 
@@ -322,8 +316,7 @@ public final class AnimaManager {
         public void restorePaused(String sha256, long bytes) throws IOException {
             record = record.withSavedState(sha256, bytes, Instant.now());
             registry.save(record);
-            AnimaPaths paths = paths();
-            hypervisor.restore(paths.state(), pathsOnThisHost(hypervisor.savedXml(paths.state()), paths), true);
+            restore(paths(), true);
         }
 
         /**
@@ -334,7 +327,7 @@ public final class AnimaManager {
         public void run() throws IOException {
             record = record.withAway(null);
             registry.save(record);
-            resumeHeld(record, hypervisor.state(record.name()) != DomainState.PAUSED);
+            resumeHeld(record);
             record = registry.get(record.name());
         }
 

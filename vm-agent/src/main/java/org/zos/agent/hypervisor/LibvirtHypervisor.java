@@ -247,14 +247,10 @@ public final class LibvirtHypervisor implements AutoCloseable {
     }
 
     /**
-     * Restores a saved domain, running. {@code paths} maps file paths recorded in the state file (disk,
-     * kernel, initrd, console log) to where this host keeps them.
+     * Restores a saved domain, running, or paused if {@code paused} (it runs once {@link #resume}d).
+     * {@code paths} maps file paths recorded in the state file (disk, kernel, initrd, console log) to
+     * where this host keeps them.
      */
-    public void restore(Path stateFile, Map<String, String> paths) {
-        restore(stateFile, paths, false);
-    }
-
-    /** {@link #restore}, leaving the domain paused if {@code paused}: it runs once {@link #resume}d. */
     public void restore(Path stateFile, Map<String, String> paths, boolean paused) {
         String xml = DomainXml.rewritePaths(savedXml(stateFile), paths);
         checkCpu(xml);

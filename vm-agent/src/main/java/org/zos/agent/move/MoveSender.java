@@ -18,7 +18,6 @@ import org.zos.protocol.message.ChunksWanted;
 import org.zos.protocol.message.ImageOffer;
 import org.zos.protocol.message.ImageReceived;
 import org.zos.protocol.message.ImageSent;
-import org.zos.protocol.message.MoveAbort;
 import org.zos.protocol.message.MoveCommit;
 import org.zos.protocol.message.MoveDone;
 import org.zos.protocol.message.MoveOffer;
@@ -334,15 +333,10 @@ final class MoveSender {
         }
     }
 
-    /** Tells the target to drop the move (best effort: a target that does not hear it drops it when idle). */
+    /** Tells the target to drop the move, if it started one. */
     private void abort(Exception why) {
-        if (transfer == 0) {
-            return;
-        }
-        try (Peer p = moves.dial(target, user)) {
-            p.request(new MoveAbort(transfer, String.valueOf(why.getMessage())), Duration.ofSeconds(60));
-        } catch (ZosException e) {
-            LOG.info("abort not delivered to " + target + ": " + e.getMessage());
+        if (transfer != 0) {
+            moves.abort(target, user, transfer, String.valueOf(why.getMessage()), Duration.ofSeconds(60));
         }
     }
 

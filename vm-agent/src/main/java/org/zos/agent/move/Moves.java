@@ -426,12 +426,20 @@ public final class Moves implements AutoCloseable {
                 LOG.warning("resumed " + j.anima() + ", which the broken-off move had suspended");
             }
         }
-        try (Peer p = dial(j.peer(), j.user())) {
-            p.request(new MoveAbort(j.transfer(), "the sender's agent restarted"), DIAL);
-        } catch (ZosException e) {
-            LOG.info("abort not delivered to " + j.peer() + " (it drops the move by itself): " + e.getMessage());
-        }
+        abort(j.peer(), j.user(), j.transfer(), "the sender's agent restarted", DIAL);
         MoveJournal.delete(stateDir, j.anima());
+    }
+
+    /**
+     * Tells a receiver to drop a move, waiting up to {@code wait} for its answer (best effort: a receiver
+     * that does not hear it drops the move when its sender stays silent).
+     */
+    void abort(String host, String user, long transfer, String why, Duration wait) {
+        try (Peer p = dial(host, user)) {
+            p.request(new MoveAbort(transfer, why), wait);
+        } catch (ZosException e) {
+            LOG.info("abort not delivered to " + host + " (it drops the move by itself): " + e.getMessage());
+        }
     }
 
     @Override
