@@ -1,8 +1,6 @@
 package org.zos.bench;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.function.BiConsumer;
@@ -26,21 +24,8 @@ public final class SavedRam {
      * @return false if the file is not a libvirt save image with a RAM section {@link SaveImage} reads
      */
     public static boolean pages(Path file, BiConsumer<String, byte[]> page) throws IOException {
-        try (FileChannel ch = FileChannel.open(file)) {
-            return SaveImage.read(file, (block, offset, at) -> {
-                if (at < 0) {
-                    page.accept(block + ":" + offset, ZEROS);
-                    return;
-                }
-                ByteBuffer b = ByteBuffer.allocate(PAGE);
-                while (b.hasRemaining()) {
-                    if (ch.read(b, at + b.position()) < 0) {
-                        throw new java.io.EOFException("short read in " + file);
-                    }
-                }
-                page.accept(block + ":" + offset, b.array());
-            });
-        }
+        return SaveImage.read(file, (block, offset, at, data) ->
+                page.accept(block + ":" + offset, data == null ? ZEROS : data.clone()));
     }
 
     static boolean isZero(byte[] page) {

@@ -29,17 +29,21 @@ public final class SaveImage {
     private static final long FLAG_EOS = 0x10;
     private static final long FLAG_CONTINUE = 0x20;
 
-    /** One page record: its RAM block, its offset in the block, where its 4096 bytes are in the file (-1: a zero page). */
+    /**
+     * One page record: its RAM block, its offset in the block, where its 4096 bytes are in the file and
+     * the bytes themselves (-1 and null for a zero page). {@code data} is the reader's own buffer: it
+     * holds the page only during the call.
+     */
     @FunctionalInterface
     public interface Pages {
-        void page(String block, long offset, long fileOffset) throws IOException;
+        void page(String block, long offset, long fileOffset, byte[] data) throws IOException;
     }
 
     private SaveImage() {
     }
 
     /**
-     * Calls {@code pages} for every page record, in stream order.
+     * Calls {@code pages} for every page record, in stream order, in one sequential pass over the file.
      *
      * @return false if the file is not a libvirt save image with a RAM section this reader understands
      */
@@ -62,6 +66,7 @@ public final class SaveImage {
                 return false;
             }
             String block = null;
+            byte[] page = new byte[PAGE];
             while (true) {
                 int type = in.readUnsignedByte();
                 if (type != 0x02 && type != 0x03) {
@@ -82,10 +87,11 @@ public final class SaveImage {
                     }
                     if ((flags & FLAG_ZERO) != 0) {
                         in.readByte();
-                        pages.page(block, hdr & ~0xfffL, -1);
+                        pages.page(block, hdr & ~0xfffL, -1, null);
                     } else if ((flags & FLAG_PAGE) != 0) {
-                        pages.page(block, hdr & ~0xfffL, counting.count);
-                        in.skipNBytes(PAGE);
+                        long at = counting.count;
+                        in.readFully(page);
+                        pages.page(block, hdr & ~0xfffL, at, page);
                     } else {
                         return false;
                     }

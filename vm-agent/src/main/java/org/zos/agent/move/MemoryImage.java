@@ -15,12 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.List;
-import java.util.Map;
 import org.zos.agent.hypervisor.SaveImage;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
@@ -44,6 +40,8 @@ import org.zos.protocol.ZosException;
 final class MemoryImage {
     static final int PAGE = SaveImage.PAGE;
     private static final byte[] MAGIC = "ZOSREFS1".getBytes(StandardCharsets.US_ASCII);
+    private static final java.lang.invoke.VarHandle LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
 
     /** What a split found: pages replaced by references, out of all pages with contents. */
     record Split(long refs, long pages) {
@@ -63,54 +61,59 @@ final class MemoryImage {
     /**
      * As {@link #split(Path, Path, Path, Path)}, with the disk's blocks looked up in {@code blocks} (made
      * by {@link #blocks} earlier, e.g. while the anima still ran: a block that changed since simply does
-     * not match, since every match is compared with the disk as it is now).
+     * not match, since every match is compared with the disk as it is now). One sequential pass over the
+     * save image finds the pages; the rest is then copied by the kernel, range by range.
      */
-    static java.util.Optional<Split> split(Path state, Path disk, Path rest, Path refs, Map<Long, Long> blocks)
+    static java.util.Optional<Split> split(Path state, Path disk, Path rest, Path refs, DiskBlocks blocks)
             throws IOException {
-        List<Long> pageOffsets = pageOffsets(state);
-        if (pageOffsets == null) {
-            return java.util.Optional.empty();
-        }
-        if (blocks == null) {
-            blocks = blocks(disk);
-        }
-        long[] found = new long[pageOffsets.size() * 2];
-        int n = 0;
-        byte[] page = new byte[PAGE];
+        DiskBlocks index = blocks != null ? blocks : blocks(disk);
+        long[][] found = {new long[1024]};
+        int[] n = {0};
+        long[] pages = {0};
         byte[] block = new byte[PAGE];
-        try (FileChannel s = FileChannel.open(state); FileChannel d = FileChannel.open(disk)) {
-            for (long at : pageOffsets) {
-                readFully(s, at, page);
-                Long where = blocks.get(hash(page));
-                if (where != null) {
+        try (FileChannel d = FileChannel.open(disk)) {
+            boolean understood = SaveImage.read(state, (ram, offset, at, data) -> {
+                if (data == null) {
+                    return;
+                }
+                pages[0]++;
+                long where = index.get(hash(data));
+                if (where >= 0) {
                     readFully(d, where, block);
-                    if (Arrays.equals(page, block)) {
-                        found[n++] = at;
-                        found[n++] = where;
+                    if (Arrays.equals(data, block)) {
+                        if (n[0] == found[0].length) {
+                            found[0] = Arrays.copyOf(found[0], n[0] * 2);
+                        }
+                        found[0][n[0]++] = at;
+                        found[0][n[0]++] = where;
                     }
                 }
+            });
+            if (!understood) {
+                return java.util.Optional.empty();
             }
         }
+        long[] refsFound = found[0];
+        int count = n[0];
         long length = Files.size(state);
         try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(refs), 1 << 16))) {
             out.write(MAGIC);
             out.writeLong(length);
-            out.writeLong(n / 2);
-            for (int i = 0; i < n; i++) {
-                out.writeLong(found[i]);
+            out.writeLong(count / 2);
+            for (int i = 0; i < count; i++) {
+                out.writeLong(refsFound[i]);
             }
         }
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(state), 1 << 20);
-                OutputStream out = new BufferedOutputStream(Files.newOutputStream(rest), 1 << 20)) {
+        try (FileChannel in = FileChannel.open(state); FileChannel out = FileChannel.open(rest, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
             long pos = 0;
-            for (int i = 0; i < n; i += 2) {
-                copy(in, out, found[i] - pos);
-                in.skipNBytes(PAGE);
-                pos = found[i] + PAGE;
+            for (int i = 0; i < count; i += 2) {
+                transfer(in, pos, refsFound[i] - pos, out);
+                pos = refsFound[i] + PAGE;
             }
-            copy(in, out, length - pos);
+            transfer(in, pos, length - pos, out);
         }
-        return java.util.Optional.of(new Split(n / 2, pageOffsets.size()));
+        return java.util.Optional.of(new Split(count / 2, pages[0]));
     }
 
     /**
@@ -145,15 +148,16 @@ final class MemoryImage {
             long count = r.readLong();
             long pos = 0;
             byte[] block = new byte[PAGE];
+            byte[] buf = new byte[1 << 16];
             for (long i = 0; i < count; i++) {
                 long at = r.readLong();
                 long where = r.readLong();
-                copy(in, o, at - pos);
+                copy(in, o, at - pos, buf);
                 readFully(d, where, block);
                 o.write(block);
                 pos = at + PAGE;
             }
-            copy(in, o, length - pos);
+            copy(in, o, length - pos, buf);
             if (in.read() != -1) {
                 throw new ZosException(ErrorCode.INTEGRITY_ERROR, "a memory image's rest is longer than its references say", "");
             }
@@ -171,19 +175,9 @@ final class MemoryImage {
         }
     }
 
-    /** The file offsets of every full page in a libvirt save image; null if it is not one {@link SaveImage} reads. */
-    static List<Long> pageOffsets(Path state) throws IOException {
-        List<Long> offsets = new ArrayList<>();
-        return SaveImage.read(state, (block, offset, at) -> {
-            if (at >= 0) {
-                offsets.add(at);
-            }
-        }) ? offsets : null;
-    }
-
     /** Every non-zero 4 KiB-aligned block of the disk image, by {@link #hash} (the first of equal blocks). */
-    static Map<Long, Long> blocks(Path disk) throws IOException {
-        Map<Long, Long> map = new HashMap<>();
+    static DiskBlocks blocks(Path disk) throws IOException {
+        DiskBlocks map = new DiskBlocks();
         try (FileChannel d = FileChannel.open(disk)) {
             ByteBuffer buf = ByteBuffer.allocate(1 << 20);
             byte[] block = new byte[PAGE];
@@ -217,15 +211,14 @@ final class MemoryImage {
 
     /** A fast 64-bit hash of a page (0 for an all-zero page); matches are always checked byte for byte. */
     static long hash(byte[] page) {
-        ByteBuffer b = ByteBuffer.wrap(page);
         long h = 0;
-        boolean zero = true;
+        long any = 0;
         for (int i = 0; i < PAGE; i += 8) {
-            long v = b.getLong(i);
-            zero &= v == 0;
+            long v = (long) LONGS.get(page, i);
+            any |= v;
             h = Long.rotateLeft(h ^ (v * 0x9E3779B97F4A7C15L), 27) * 0xC2B2AE3D27D4EB4FL + 0x165667B19E3779F9L;
         }
-        return zero ? 0 : (h == 0 ? 1 : h);
+        return any == 0 ? 0 : (h == 0 ? 1 : h);
     }
 
     private static void readFully(FileChannel ch, long at, byte[] into) throws IOException {
@@ -237,8 +230,18 @@ final class MemoryImage {
         }
     }
 
-    private static void copy(InputStream in, OutputStream out, long n) throws IOException {
-        byte[] buf = new byte[1 << 16];
+    private static void transfer(FileChannel in, long from, long n, FileChannel out) throws IOException {
+        long done = 0;
+        while (done < n) {
+            long t = in.transferTo(from + done, n - done, out);
+            if (t <= 0) {
+                throw new EOFException("the memory image ended early");
+            }
+            done += t;
+        }
+    }
+
+    private static void copy(InputStream in, OutputStream out, long n, byte[] buf) throws IOException {
         while (n > 0) {
             int r = in.read(buf, 0, (int) Math.min(buf.length, n));
             if (r < 0) {

@@ -70,7 +70,7 @@ final class MoveSender {
     private Peer peer;
     private long transfer;
     /** The disk's blocks by content, made while the anima still runs (see {@link MemoryImage}). */
-    private Map<Long, Long> diskBlocks;
+    private DiskBlocks diskBlocks;
     private long wireBytes;
     private long chunks;
 
