@@ -176,11 +176,15 @@ public final class AnimaManager {
     }
 
     private Saved commitState(AnimaRecord record, AnimaPaths paths) throws IOException {
+        String sha;
         if (Files.exists(paths.partialState())) {
+            java.util.concurrent.CompletableFuture<String> digest = Sha256.of(paths.partialState()); // while it syncs
             Durable.commit(paths.partialState(), paths.state());
+            sha = Sha256.await(digest);
+        } else {
+            sha = Sha256.file(paths.state());
         }
         long bytes = Files.size(paths.state());
-        String sha = sha256(paths.state());
         registry.save(record.withSavedState(sha, bytes, Instant.now()));
         return new Saved(bytes, sha);
     }
@@ -211,7 +215,7 @@ public final class AnimaManager {
         if (!record.suspended()) {
             throw invalid(name, "is " + describe(record, state), "'zos-vm start " + name + "' boots a shut-off anima");
         }
-        String actual = sha256(paths.state());
+        String actual = Sha256.file(paths.state());
         if (!actual.equals(record.stateSha256())) {
             throw new ZosException(ErrorCode.INTEGRITY_ERROR, "the state file of anima '" + name
                     + "' is damaged (SHA-256 " + actual.substring(0, 12) + "…, expected "
@@ -588,19 +592,6 @@ public final class AnimaManager {
 
     private static ZosException invalid(String name, String what, String hint) {
         return new ZosException(ErrorCode.INVALID_STATE, "anima '" + name + "' " + what, hint);
-    }
-
-    static String sha256(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 20];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md.update(buf, 0, n);
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static void deleteTree(Path dir) {

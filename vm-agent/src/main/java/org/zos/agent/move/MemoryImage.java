@@ -14,9 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.util.Arrays;
-import java.util.HexFormat;
+import org.zos.agent.anima.Sha256;
 import org.zos.agent.hypervisor.SaveImage;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
@@ -128,16 +127,11 @@ final class MemoryImage {
 
     /** As above; without {@code durable} the joined image is not synced (it is restored at once, then deleted). */
     static void join(Path rest, Path refs, Path disk, Path out, String sha256, boolean durable) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        String got;
         try (DataInputStream r = new DataInputStream(new BufferedInputStream(Files.newInputStream(refs), 1 << 16));
                 InputStream in = new BufferedInputStream(Files.newInputStream(rest), 1 << 20);
-                OutputStream o = new java.security.DigestOutputStream(
-                        new BufferedOutputStream(Files.newOutputStream(out), 1 << 20), md);
+                Sha256.Tee tee = new Sha256.Tee(Files.newOutputStream(out)); // hashed on a second thread
+                OutputStream o = new BufferedOutputStream(tee, 1 << 20);
                 FileChannel d = FileChannel.open(disk)) {
             byte[] magic = new byte[MAGIC.length];
             r.readFully(magic);
@@ -161,8 +155,9 @@ final class MemoryImage {
             if (in.read() != -1) {
                 throw new ZosException(ErrorCode.INTEGRITY_ERROR, "a memory image's rest is longer than its references say", "");
             }
+            o.flush();
+            got = tee.hex();
         }
-        String got = HexFormat.of().formatHex(md.digest());
         if (!got.equals(sha256)) {
             Files.deleteIfExists(out);
             throw new ZosException(ErrorCode.INTEGRITY_ERROR, "the memory image put back together is not the one saved (SHA-256 "

@@ -80,7 +80,28 @@ class AnimaFilesTest {
     @Test
     void sha256OfAFile(@TempDir Path dir) throws Exception {
         Path f = Files.writeString(dir.resolve("f"), "abc");
-        assertEquals("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", AnimaManager.sha256(f));
+        assertEquals("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", Sha256.file(f));
+    }
+
+    /** A digest taken on another thread, of a file renamed meanwhile and of bytes as they are written, is the same. */
+    @Test
+    void sha256OnASecondThread(@TempDir Path dir) throws Exception {
+        byte[] data = new byte[3 << 20];
+        new java.util.Random(5).nextBytes(data);
+        Path f = Files.write(dir.resolve("f.part"), data);
+        String expected = Sha256.file(f);
+        var digest = Sha256.of(f);
+        Files.move(f, dir.resolve("f"));
+        assertEquals(expected, Sha256.await(digest));
+        java.io.ByteArrayOutputStream written = new java.io.ByteArrayOutputStream();
+        try (Sha256.Tee tee = new Sha256.Tee(written); var out = new java.io.BufferedOutputStream(tee, 1 << 16)) {
+            out.write(data, 0, 100);
+            out.write(data[100]);
+            out.write(data, 101, data.length - 101);
+            out.flush();
+            assertEquals(expected, tee.hex());
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(data, written.toByteArray());
     }
 
     @Test
