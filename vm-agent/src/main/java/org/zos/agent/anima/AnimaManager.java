@@ -594,7 +594,8 @@ public final class AnimaManager {
         return new ZosException(ErrorCode.INVALID_STATE, "anima '" + name + "' " + what, hint);
     }
 
-    private static void deleteTree(Path dir) {
+    /** Deletes a directory tree, if it exists. */
+    public static void deleteTree(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }

@@ -49,6 +49,15 @@ final class AnimaActions implements AutoCloseable {
         return moves;
     }
 
+    /** Connects to libvirt now rather than at the first request (which then does not wait for it); a failure is only logged. */
+    void connectEarly() {
+        try {
+            libvirt.get();
+        } catch (RuntimeException e) {
+            LOG.warning("libvirt is not reachable yet (" + e.getMessage() + "); requests connect again");
+        }
+    }
+
     ActionDone run(AnimaAction a, String user, Consumer<Progress> progress) throws java.io.IOException {
         LibvirtHypervisor hypervisor = libvirt.get();
         AnimaManager m = new AnimaManager(hypervisor, registry, guests);

@@ -7,6 +7,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.logging.Logger;
 import org.zos.agent.access.AccessList;
 import org.zos.agent.anima.AnimaRegistry;
+import org.zos.agent.move.WarmUp;
 import org.zos.guest.GuestImageBuilder;
 import org.zos.protocol.ZosException;
 import org.zos.protocol.net.ZosServer;
@@ -56,6 +57,10 @@ public final class ZosAgent implements Callable<Integer> {
             description = "use the default guest already built in DIR instead of building it (for hosts without the build tools)")
     Path guest;
 
+    @Option(names = "--no-warm-up", description = "do not run the move path on made-up data at start (saves a few "
+            + "CPU-seconds; the first move is then slower)")
+    boolean noWarmUp;
+
     @Option(names = "--fingerprint", description = "print this host's fingerprint (making its identity if needed) and exit")
     boolean fingerprintOnly;
 
@@ -95,16 +100,22 @@ public final class ZosAgent implements Callable<Integer> {
     }
 
     /**
-     * Dials this agent once, in the background: a JVM's first TLS connection (class loading, the crypto
-     * provider, cold code) takes over a second, which the first move would otherwise wait for.
+     * Gets the agent ready for its first move, in the background: dials itself once (a JVM's first TLS
+     * connection, with class loading, the crypto provider and cold code, takes over a second), connects to
+     * libvirt, and runs the move's data path on made-up data ({@link WarmUp}), so the first move does not
+     * wait for any of it.
      */
-    private static void warmUp(HostIdentity me, int port) {
+    private void warmUp(HostIdentity me, int port, AnimaActions animas, Path scratch) {
         Thread t = new Thread(() -> {
             try (org.zos.protocol.net.Peer p = org.zos.protocol.net.Peer.connectLocal(me, port, "zos-agent", SOFTWARE,
                     java.time.Duration.ofSeconds(30))) {
                 p.request(new org.zos.protocol.message.Ping(System.nanoTime()), java.time.Duration.ofSeconds(30));
             } catch (RuntimeException e) {
                 LOG.fine("warming up TLS: " + e);
+            }
+            animas.connectEarly();
+            if (!noWarmUp) {
+                WarmUp.run(scratch);
             }
         }, "zos-warm-up");
         t.setDaemon(true);
@@ -133,7 +144,7 @@ public final class ZosAgent implements Callable<Integer> {
                     + config.zapPort() + "/udp (ZAP); fingerprint " + me.fingerprint() + "; " + known.entries().size()
                     + " known hosts; animas in " + config.stateDir() + "; libvirt " + uri);
             animas.moves().start();
-            warmUp(me, server.port());
+            warmUp(me, server.port(), animas, config.stateDir().resolve("warm-up"));
             started.complete(server.port());
             Thread hook = new Thread(stop::countDown);
             Runtime.getRuntime().addShutdownHook(hook);

@@ -25,6 +25,7 @@ import org.zos.protocol.message.MoveReady;
 import org.zos.protocol.message.Progress;
 import org.zos.protocol.net.Peer;
 import org.zos.store.AnimaStore;
+import org.zos.store.WorkMeter;
 import org.zos.store.chunk.ChunkId;
 import org.zos.store.chunk.SealedChunk;
 import org.zos.store.chunking.ChunkerParams;
@@ -113,6 +114,8 @@ final class MoveSender {
         MoveJournal journal = null;
         long lostSince = 0;
         int attempts = 0;
+        // A running anima's disk is read into the store while the move connects and sends the kernel.
+        DiskAhead ahead = wasRunning ? new DiskAhead(held.paths().disk()) : null;
         while (true) {
             try {
                 peer = moves.dial(target, user);
@@ -127,8 +130,8 @@ final class MoveSender {
                 images.put("kernel", sendFile("kernel", held.paths().kernel()));
                 images.put("initrd", sendFile("initrd", held.paths().initrd()));
                 if (held.state().isActive()) {
-                    sendFile("disk", held.paths().disk()); // ahead, while the anima runs: most of it will not change
-                    diskBlocks = MemoryImage.blocks(held.paths().disk());
+                    offer("disk", ahead.manifest()); // ahead, while the anima runs: most of it will not change
+                    diskBlocks = ahead.blocks;
                     moves.faults().at("sender.disk-ahead");
                     checkCancelled();
                     progress.accept(new Progress("suspending", 0, 0, 0));
@@ -161,11 +164,11 @@ final class MoveSender {
                         continue;
                     }
                 }
-                giveUp(journal, e, suspendedHere);
+                giveUp(journal, e, suspendedHere, ahead);
                 throw e;
             } catch (IOException | RuntimeException e) {
                 closePeer();
-                giveUp(journal, e, suspendedHere);
+                giveUp(journal, e, suspendedHere, ahead);
                 throw e;
             }
         }
@@ -206,7 +209,10 @@ final class MoveSender {
     }
 
     /** The move failed before it was decided: the target drops it, the anima runs here as it did. */
-    private void giveUp(MoveJournal journal, Exception why, boolean suspendedHere) throws IOException {
+    private void giveUp(MoveJournal journal, Exception why, boolean suspendedHere, DiskAhead ahead) throws IOException {
+        if (ahead != null) {
+            ahead.settle();
+        }
         abort(why);
         if (suspendedHere) {
             held.resume();
@@ -265,11 +271,17 @@ final class MoveSender {
 
     /** Stores a file as the next generation of an image and sends the chunks the peer lacks; returns the generation. */
     private long sendFile(String image, java.nio.file.Path file) throws IOException {
-        Manifest m;
         long t0 = System.nanoTime();
         try (Meter meter = Meter.report("reading " + image, progress)) {
-            m = store.ingest(image, file, ChunkerParams.DEFAULT, meter.work()).manifest();
+            Manifest m = store.ingest(image, file, ChunkerParams.DEFAULT, meter.work()).manifest();
+            LOG.info(String.format(java.util.Locale.ROOT, "%s: read %d MiB in %d ms", m.label(), m.length() >> 20,
+                    (System.nanoTime() - t0) / 1_000_000));
+            return offer(image, m);
         }
+    }
+
+    /** Offers a stored generation of an image and sends the chunks the peer lacks; returns the generation. */
+    private long offer(String image, Manifest m) throws IOException {
         long tRead = System.nanoTime();
         List<ChunkId> ids = new ArrayList<>(m.chunkIds());
         List<ChunkId> bases = new ArrayList<>(store.withBases(ids));
@@ -320,10 +332,77 @@ final class MoveSender {
         long tDone = System.nanoTime();
         wireBytes += sent;
         chunks += send.size();
-        LOG.info(String.format(java.util.Locale.ROOT, "%s to %s: read %d MiB in %d ms, offered in %d ms, %d chunks (%d bytes) "
-                + "sent in %d ms, filed there in %d ms", m.label(), target, m.length() >> 20, (tRead - t0) / 1_000_000,
-                (tOffer - tRead) / 1_000_000, send.size(), sent, (tSent - tOffer) / 1_000_000, (tDone - tSent) / 1_000_000));
+        LOG.info(String.format(java.util.Locale.ROOT, "%s to %s: offered in %d ms, %d chunks (%d bytes) sent in %d ms, "
+                + "filed there in %d ms", m.label(), target, (tOffer - tRead) / 1_000_000, send.size(), sent,
+                (tSent - tOffer) / 1_000_000, (tDone - tSent) / 1_000_000));
         return m.generation();
+    }
+
+    /**
+     * The disk of a running anima, stored as a new generation on a thread of its own (and its blocks indexed
+     * for the memory split) while the move does other things; progress is shown only while the move waits
+     * for it.
+     */
+    private final class DiskAhead {
+        private final WorkMeter work = new WorkMeter();
+        private final java.util.concurrent.CompletableFuture<Manifest> result = new java.util.concurrent.CompletableFuture<>();
+        private volatile DiskBlocks blocks;
+        private volatile boolean cancelled;
+
+        DiskAhead(java.nio.file.Path disk) {
+            Thread t = new Thread(() -> {
+                try (java.io.InputStream in = new java.io.FilterInputStream(java.nio.file.Files.newInputStream(disk)) {
+                    @Override
+                    public int read(byte[] b, int off, int len) throws IOException {
+                        if (cancelled) {
+                            throw new IOException("the move ended before the disk was read");
+                        }
+                        return super.read(b, off, len);
+                    }
+                }) {
+                    long t0 = System.nanoTime();
+                    work.total(java.nio.file.Files.size(disk));
+                    Manifest m = store.ingest("disk", in, ChunkerParams.DEFAULT, work).manifest();
+                    long t1 = System.nanoTime();
+                    blocks = MemoryImage.blocks(disk);
+                    LOG.info(String.format(java.util.Locale.ROOT, "%s (ahead): read %d MiB in %d ms, blocks indexed in %d ms",
+                            m.label(), m.length() >> 20, (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000));
+                    result.complete(m);
+                } catch (Throwable e) {
+                    result.completeExceptionally(e);
+                }
+            }, "zos-disk-ahead");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        Manifest manifest() throws IOException {
+            try (Meter meter = Meter.poll("reading disk", () -> java.util.Optional.of(new Progress("reading disk", work.done(),
+                    work.total(), work.elapsedMillis())), progress)) {
+                return result.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ZosException(ErrorCode.CANCELLED, "interrupted while reading the disk", "");
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof IOException io) {
+                    throw io;
+                }
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw new IOException("reading the disk failed", e.getCause());
+            }
+        }
+
+        /** Stops the work and waits until it ended: a move that fails leaves nothing running behind. */
+        void settle() {
+            cancelled = true;
+            try {
+                result.join();
+            } catch (RuntimeException e) {
+                LOG.fine("disk ahead: " + e);
+            }
+        }
     }
 
     private void checkCancelled() {
