@@ -258,6 +258,8 @@ public final class MoveReceiver {
     }
 
     private MoveReady offer(Responder.Caller caller, MoveOffer o) throws IOException {
+        long t0 = System.nanoTime();
+        long cpuMillis = 0;
         String from = caller.host().name();
         AnimaManager manager = moves.manager();
         boolean visit = o.purpose().equals(MoveOffer.VISIT);
@@ -274,6 +276,7 @@ public final class MoveReceiver {
         AnimaStore store;
         if (visit) {
             moves.hypervisor().checkCpu(o.domainXml());
+            cpuMillis = (System.nanoTime() - t0) / 1_000_000;
             DiskSpace.require(moves.stateDir(), o.bytes() + (256L << 20), "anima '" + o.anima() + "' from " + from);
             Store s = moves.store();
             if (s.retire(o.anima())) { // left by a visit that ended badly; what it sealed may count again
@@ -309,7 +312,8 @@ public final class MoveReceiver {
             throw e;
         }
         incoming.put(id, new Incoming(id, from, caller.user(), o.anima(), o.purpose(), held, store));
-        LOG.info("receiving anima " + o.anima() + " from " + from + " (" + o.purpose() + "), transfer " + id);
+        LOG.info("receiving anima " + o.anima() + " from " + from + " (" + o.purpose() + "), transfer " + id + "; checked and "
+                + "made ready in " + (System.nanoTime() - t0) / 1_000_000 + " ms (CPU " + cpuMillis + " ms)");
         return new MoveReady(id);
     }
 

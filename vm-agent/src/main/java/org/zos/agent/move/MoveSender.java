@@ -72,6 +72,8 @@ final class MoveSender {
     private long transfer;
     /** The disk's blocks by content, made while the anima still runs (see {@link MemoryImage}). */
     private DiskBlocks diskBlocks;
+    /** Images being stored on threads of their own. */
+    private final List<Ingesting> ingesting = new ArrayList<>();
     private long wireBytes;
     private long chunks;
 
@@ -115,7 +117,7 @@ final class MoveSender {
         long lostSince = 0;
         int attempts = 0;
         // A running anima's disk is read into the store while the move connects and sends the kernel.
-        DiskAhead ahead = wasRunning ? new DiskAhead(held.paths().disk()) : null;
+        Ingesting ahead = wasRunning ? ingesting(held.paths().disk(), true) : null;
         while (true) {
             try {
                 peer = moves.dial(target, user);
@@ -124,6 +126,8 @@ final class MoveSender {
                         bytes, Base64.getEncoder().encodeToString(key.bytes()),
                         visit ? Base64.getEncoder().encodeToString(visitKek) : null), IDLE, progress);
                 transfer = ready.transfer();
+                LOG.info("move of " + r.name() + " to " + target + " accepted " + (System.nanoTime() - t0) / 1_000_000
+                        + " ms after it began");
                 journal = (journal == null ? MoveJournal.sending(r.name(), target, user, transfer, wasRunning, purpose)
                         : journal.transfer(transfer)).save(moves.stateDir());
                 lostSince = 0;
@@ -141,8 +145,9 @@ final class MoveSender {
                     suspendedHere = true;
                     moves.faults().at("sender.suspended");
                 }
-                images.put("disk", sendFile("disk", held.paths().disk()));
-                sendMemory(images);
+                // The disk as the anima left it is stored while the memory is split against it.
+                Ingesting disk = ingesting(held.paths().disk(), false);
+                sendMemory(images, disk);
                 moves.faults().at("sender.memory");
                 checkCancelled(); // the last moment: once the target restored it, the move completes
                 progress.accept(new Progress("restoring on " + target, 0, 0, 0));
@@ -164,11 +169,11 @@ final class MoveSender {
                         continue;
                     }
                 }
-                giveUp(journal, e, suspendedHere, ahead);
+                giveUp(journal, e, suspendedHere);
                 throw e;
             } catch (IOException | RuntimeException e) {
                 closePeer();
-                giveUp(journal, e, suspendedHere, ahead);
+                giveUp(journal, e, suspendedHere);
                 throw e;
             }
         }
@@ -177,12 +182,12 @@ final class MoveSender {
         if (visit) {
             held.away(target);
         }
-        closePeer();
         moves.faults().at("sender.committed");
         progress.accept(new Progress("running on " + target, 0, 0, 0));
         try {
-            moves.go(journal, GO_PATIENCE);
+            moves.go(journal, GO_PATIENCE, peer);
         } catch (ZosException e) {
+            closePeer();
             if (e.code() != ErrorCode.HOST_UNREACHABLE) { // it answered that it cannot run it: ours again
                 LOG.warning(target + " could not run " + r.name() + " (" + e.getMessage() + "); resuming it here");
                 if (visit) {
@@ -198,6 +203,7 @@ final class MoveSender {
                     + " but " + target + " stopped answering before it ran it; this host's agent keeps telling it to",
                     "see 'zos-vm status " + r.name() + "'");
         }
+        closePeer();
         if (visit) {
             held.letGo();
         }
@@ -209,9 +215,9 @@ final class MoveSender {
     }
 
     /** The move failed before it was decided: the target drops it, the anima runs here as it did. */
-    private void giveUp(MoveJournal journal, Exception why, boolean suspendedHere, DiskAhead ahead) throws IOException {
-        if (ahead != null) {
-            ahead.settle();
+    private void giveUp(MoveJournal journal, Exception why, boolean suspendedHere) throws IOException {
+        for (Ingesting i : ingesting) {
+            i.settle();
         }
         abort(why);
         if (suspendedHere) {
@@ -242,10 +248,11 @@ final class MoveSender {
     }
 
     /**
-     * Sends the saved memory: split against the disk just sent (pages the disk holds become references,
-     * see {@link MemoryImage}), or whole if the save image is not one the splitter understands.
+     * Sends the disk being stored and the saved memory: split against that disk (pages the disk holds
+     * become references, see {@link MemoryImage}), or whole if the save image is not one the splitter
+     * understands.
      */
-    private void sendMemory(Map<String, Long> images) throws IOException {
+    private void sendMemory(Map<String, Long> images, Ingesting disk) throws IOException {
         java.nio.file.Path state = held.paths().state();
         java.nio.file.Path rest = state.resolveSibling(state.getFileName() + ".rest");
         java.nio.file.Path refs = state.resolveSibling(state.getFileName() + ".refs");
@@ -253,6 +260,7 @@ final class MoveSender {
             long t0 = System.nanoTime();
             progress.accept(new Progress("finding memory pages on the disk", 0, 0, 0));
             java.util.Optional<MemoryImage.Split> split = MemoryImage.split(state, held.paths().disk(), rest, refs, diskBlocks);
+            images.put("disk", offer("disk", disk.manifest()));
             if (split.isEmpty()) {
                 LOG.info("the save image of " + held.record().name() + " is sent whole (not a format the splitter reads)");
                 images.put("memory", sendFile("memory", state));
@@ -338,18 +346,25 @@ final class MoveSender {
         return m.generation();
     }
 
+    /** Starts storing the disk on a thread of its own (see {@link Ingesting}). */
+    private Ingesting ingesting(java.nio.file.Path disk, boolean indexBlocks) {
+        Ingesting i = new Ingesting(disk, indexBlocks);
+        ingesting.add(i);
+        return i;
+    }
+
     /**
-     * The disk of a running anima, stored as a new generation on a thread of its own (and its blocks indexed
-     * for the memory split) while the move does other things; progress is shown only while the move waits
-     * for it.
+     * The disk, stored as a new generation on a thread of its own (and, ahead of the suspend, its blocks
+     * indexed for the memory split) while the move does other things; progress is shown only while the
+     * move waits for it. It stops when the move fails.
      */
-    private final class DiskAhead {
+    private final class Ingesting {
         private final WorkMeter work = new WorkMeter();
         private final java.util.concurrent.CompletableFuture<Manifest> result = new java.util.concurrent.CompletableFuture<>();
         private volatile DiskBlocks blocks;
         private volatile boolean cancelled;
 
-        DiskAhead(java.nio.file.Path disk) {
+        Ingesting(java.nio.file.Path disk, boolean indexBlocks) {
             Thread t = new Thread(() -> {
                 try (java.io.InputStream in = new java.io.FilterInputStream(java.nio.file.Files.newInputStream(disk)) {
                     @Override
@@ -364,14 +379,15 @@ final class MoveSender {
                     work.total(java.nio.file.Files.size(disk));
                     Manifest m = store.ingest("disk", in, ChunkerParams.DEFAULT, work).manifest();
                     long t1 = System.nanoTime();
-                    blocks = MemoryImage.blocks(disk);
-                    LOG.info(String.format(java.util.Locale.ROOT, "%s (ahead): read %d MiB in %d ms, blocks indexed in %d ms",
-                            m.label(), m.length() >> 20, (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000));
+                    blocks = indexBlocks ? MemoryImage.blocks(disk) : null;
+                    LOG.info(String.format(java.util.Locale.ROOT, "%s: read %d MiB in %d ms%s", m.label(), m.length() >> 20,
+                            (t1 - t0) / 1_000_000, indexBlocks ? ", blocks indexed in " + (System.nanoTime() - t1) / 1_000_000
+                            + " ms" : ""));
                     result.complete(m);
                 } catch (Throwable e) {
                     result.completeExceptionally(e);
                 }
-            }, "zos-disk-ahead");
+            }, "zos-ingest-disk");
             t.setDaemon(true);
             t.start();
         }
@@ -400,7 +416,7 @@ final class MoveSender {
             try {
                 result.join();
             } catch (RuntimeException e) {
-                LOG.fine("disk ahead: " + e);
+                LOG.fine("storing the disk: " + e);
             }
         }
     }

@@ -310,10 +310,24 @@ public final class Moves implements AutoCloseable {
      *     that it cannot run it
      */
     void go(MoveJournal j, Duration patience) {
+        go(j, patience, null);
+    }
+
+    /** As {@link #go(MoveJournal, Duration)}, asking first over {@code open}, the move's own connection (if not null). */
+    void go(MoveJournal j, Duration patience, Peer open) {
         long deadline = System.nanoTime() + patience.toNanos();
+        Peer first = open;
         while (true) {
-            try (Peer p = dial(j.peer(), j.user())) {
-                p.request(new MoveGo(j.transfer(), j.anima()), MoveSender.IDLE);
+            try {
+                if (first != null) {
+                    Peer p = first;
+                    first = null;
+                    p.request(new MoveGo(j.transfer(), j.anima()), MoveSender.IDLE);
+                } else {
+                    try (Peer p = dial(j.peer(), j.user())) {
+                        p.request(new MoveGo(j.transfer(), j.anima()), MoveSender.IDLE);
+                    }
+                }
                 return;
             } catch (ZosException e) {
                 if (e.code() != ErrorCode.HOST_UNREACHABLE || System.nanoTime() > deadline) {
