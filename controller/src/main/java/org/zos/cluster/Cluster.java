@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
@@ -31,9 +33,16 @@ public final class Cluster {
     }
 
     private final Consumer<String> log;
+    private final HostRuntime runtime;
 
+    /** A cluster run through the docker command line. */
     public Cluster(Consumer<String> log) {
+        this(log, new DockerCli());
+    }
+
+    public Cluster(Consumer<String> log, HostRuntime runtime) {
         this.log = log;
+        this.runtime = runtime;
     }
 
     public static String container(String host) {
@@ -60,7 +69,7 @@ public final class Cluster {
     /** Builds the host image unless Docker has it already; returns its tag. */
     public String image() throws IOException, InterruptedException {
         String tag = imageTag();
-        if (Docker.run(null, "image", "inspect", tag).ok()) {
+        if (DockerCli.run(null, "image", "inspect", tag).ok()) {
             return tag;
         }
         Path dir = Files.createTempDirectory("zos-cluster");
@@ -95,19 +104,15 @@ public final class Cluster {
         String tag = image();
         down();
         log.accept("creating network " + NETWORK + " (" + SUBNET + ")");
-        Docker.check("create the cluster network", "network", "create", "--subnet", SUBNET, "--label", LABEL, NETWORK);
+        runtime.createNetwork(SUBNET);
         for (int i = 1; i <= count; i++) {
             String name = "host" + i;
-            List<String> args = new ArrayList<>(List.of("run", "-d", "--name", container(name), "--hostname", name,
-                    "--network", NETWORK, "--ip", address(i), "--init", "--cap-add", "NET_ADMIN", "--label", LABEL,
-                    "-v", jar.toAbsolutePath() + ":/opt/zos/zos-vm.jar:ro",
-                    "-v", jar.toAbsolutePath().resolveSibling("lib") + ":/opt/zos/lib:ro",
-                    "-v", guest.toAbsolutePath() + ":/opt/zos/guest:ro"));
-            if (bandwidth != null) {
-                args.addAll(List.of("-e", "ZOS_BANDWIDTH=" + bandwidth));
-            }
-            args.add(tag);
-            Docker.check("start " + name, args.toArray(String[]::new));
+            Map<Path, String> mounts = new LinkedHashMap<>();
+            mounts.put(jar.toAbsolutePath(), "/opt/zos/zos-vm.jar");
+            mounts.put(jar.toAbsolutePath().resolveSibling("lib"), "/opt/zos/lib");
+            mounts.put(guest.toAbsolutePath(), "/opt/zos/guest");
+            runtime.start(new HostRuntime.HostSpec(container(name), name, address(i), tag,
+                    bandwidth == null ? Map.of() : Map.of("ZOS_BANDWIDTH", bandwidth), mounts));
             log.accept("started " + name + " at " + address(i) + (bandwidth == null ? "" : ", link shaped to " + bandwidth));
         }
         List<Host> hosts = new ArrayList<>();
@@ -123,8 +128,8 @@ public final class Cluster {
         }
         for (Host h : hosts) {
             // Host names resolve on every host (libvirt's own migration, the baseline, connects by name).
-            Docker.check("name the hosts on " + h.name(), names.toString().getBytes(StandardCharsets.UTF_8),
-                    "exec", "-i", h.container(), "sh", "-c", "cat >> /etc/hosts");
+            runtime.put(h.container(), "/etc/zos/cluster-hosts", names.toString().getBytes(StandardCharsets.UTF_8));
+            exec(h.name(), "sh", "-c", "cat /etc/zos/cluster-hosts >> /etc/hosts");
             StringBuilder known = new StringBuilder("# enrolled by 'zos-vm cluster up'\n");
             StringBuilder access = new StringBuilder("# user master control (written by 'zos-vm cluster up')\n");
             for (Host other : hosts) {
@@ -142,26 +147,17 @@ public final class Cluster {
 
     /** Removes every container and the network of the cluster; nothing if there is none. */
     public void down() {
-        String ids = Docker.check("list the cluster's containers", "ps", "-aq", "--filter", "label=" + LABEL).strip();
-        if (!ids.isEmpty()) {
-            List<String> args = new ArrayList<>(List.of("rm", "-f", "-v"));
-            args.addAll(List.of(ids.split("\\s+")));
-            Docker.check("remove the cluster's containers", args.toArray(String[]::new));
-            log.accept("removed " + ids.split("\\s+").length + " cluster hosts");
-        }
-        if (Docker.run(null, "network", "inspect", NETWORK).ok()) {
-            Docker.check("remove the cluster network", "network", "rm", NETWORK);
-            log.accept("removed network " + NETWORK);
+        for (String what : runtime.removeAll()) {
+            log.accept("removed " + what);
         }
     }
 
     /** The cluster's hosts that run now, by name. */
     public List<String> running() {
-        String out = Docker.check("list the cluster's containers", "ps", "--filter", "label=" + LABEL, "--format", "{{.Names}}");
         List<String> names = new ArrayList<>();
-        for (String line : out.split("\n")) {
-            if (line.startsWith("zos-")) {
-                names.add(line.substring(4));
+        for (String c : runtime.containers()) {
+            if (c.startsWith("zos-")) {
+                names.add(c.substring(4));
             }
         }
         names.sort(null);
@@ -170,32 +166,32 @@ public final class Cluster {
 
     /** Runs a command in a host and returns its standard output; a failure is an error with its stderr. */
     public String exec(String host, String... cmd) {
-        List<String> args = new ArrayList<>(List.of("exec", container(host)));
-        args.addAll(List.of(cmd));
-        return Docker.check("run '" + String.join(" ", cmd) + "' on " + host, args.toArray(String[]::new));
+        HostRuntime.Result r = run(host, cmd);
+        if (!r.ok()) {
+            String why = r.err().strip();
+            throw new ZosException(ErrorCode.INTERNAL, "could not run '" + String.join(" ", cmd) + "' on " + host + ": "
+                    + (why.isEmpty() ? "exit " + r.status() : why), "see 'docker logs " + container(host) + "'");
+        }
+        return r.out();
     }
 
     /** Runs a command in a host, with its status and both outputs. */
-    public Docker.Result run(String host, String... cmd) {
-        List<String> args = new ArrayList<>(List.of("exec", container(host)));
-        args.addAll(List.of(cmd));
-        return Docker.run(null, args.toArray(String[]::new));
+    public HostRuntime.Result run(String host, String... cmd) {
+        return runtime.exec(container(host), cmd);
     }
 
     private void write(String host, String file, String content) {
-        Docker.check("write " + file + " on " + host, content.getBytes(StandardCharsets.UTF_8),
-                "exec", "-i", container(host), "sh", "-c", "cat > " + file + ".tmp && mv " + file + ".tmp " + file);
+        runtime.put(container(host), file, content.getBytes(StandardCharsets.UTF_8));
     }
 
     private void awaitAgent(String host) throws InterruptedException {
         long deadline = System.nanoTime() + 90_000_000_000L;
         while (System.nanoTime() < deadline) {
-            Docker.Result r = run(host, "grep", "-q", "listening on", "/var/log/zos/agent.log");
+            HostRuntime.Result r = run(host, "grep", "-q", "listening on", "/var/log/zos/agent.log");
             if (r.ok()) {
                 return;
             }
-            Docker.Result state = Docker.run(null, "inspect", "-f", "{{.State.Running}}", container(host));
-            if (!state.out().strip().equals("true")) {
+            if (!runtime.running(container(host))) {
                 throw new ZosException(ErrorCode.INTERNAL, host + " stopped while starting",
                         "see 'docker logs " + container(host) + "'");
             }

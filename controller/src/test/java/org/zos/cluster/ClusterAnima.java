@@ -24,7 +24,7 @@ final class ClusterAnima {
 
     /** Brings up a cluster of {@code hosts} hosts running this build, with the default guest. */
     static Cluster cluster(int hosts) throws Exception {
-        Cluster cluster = new Cluster(System.out::println);
+        Cluster cluster = new Cluster(System.out::println, new TestcontainersHosts());
         Path guest = new GuestImageBuilder(Path.of(System.getenv().getOrDefault("ZOS_GUEST_CACHE", "/var/cache/zos/guest")))
                 .build().kernel().getParent();
         cluster.up(hosts, null, Path.of("target/zos-vm.jar"), guest);
@@ -50,7 +50,7 @@ final class ClusterAnima {
         String[] cmd = new String[args.length + 1];
         cmd[0] = "zos-vm";
         System.arraycopy(args, 0, cmd, 1, args.length);
-        Docker.Result r = cluster.run(host, cmd);
+        HostRuntime.Result r = cluster.run(host, cmd);
         assertEquals(0, r.status(), String.join(" ", cmd) + " on " + host + ": " + r);
         return r.out();
     }
@@ -72,7 +72,7 @@ final class ClusterAnima {
         long deadline = System.nanoTime() + 120_000_000_000L;
         Object last = null;
         while (System.nanoTime() < deadline) {
-            Docker.Result r = cluster.run(host, "zos-vm", "status", "--json", name);
+            HostRuntime.Result r = cluster.run(host, "zos-vm", "status", "--json", name);
             last = r;
             if (r.ok()) {
                 JsonNode s = JSON.readTree(r.out()).get(0);

@@ -43,7 +43,7 @@ class DominateIT {
     void aHostThatPermitsOnlyPartialControlIsRefusedBeforeAnythingMoves() {
         cluster.exec("host2", "sh", "-c", "cp /etc/zos/zpasswd /etc/zos/zpasswd.full && echo 'root host1 partial' > /etc/zos/zpasswd");
         try {
-            Docker.Result r = cluster.run("host1", "zos-vm", "dominate", "host2", "it");
+            HostRuntime.Result r = cluster.run("host1", "zos-vm", "dominate", "host2", "it");
             assertEquals(ErrorCode.DENIED.exitStatus(), r.status(), r.toString());
             assertTrue(r.err().contains("partially"), r.err());
             assertEquals("running", status("host1").path("state").asText());
@@ -76,7 +76,7 @@ class DominateIT {
 
         assertEquals("", cluster.exec("host2", "ls", "/var/lib/zos/animas").strip(), "host2 keeps no anima files");
         assertEquals("", cluster.exec("host2", "virsh", "list", "--all", "--name").strip(), "nor a domain");
-        Docker.Result scan = cluster.run("host2", "grep", "-rl", "--exclude-dir=proc", "--exclude-dir=sys",
+        HostRuntime.Result scan = cluster.run("host2", "grep", "-rl", "--exclude-dir=proc", "--exclude-dir=sys",
                 "--exclude-dir=dev", "--exclude-dir=opt", MARKER, "/");
         assertEquals(1, scan.status(), "no file on host2 holds the guest's marker: " + scan.out());
 
@@ -105,7 +105,7 @@ class DominateIT {
         assertTrue(!move.isDone(), "the move ended before it could be cancelled: " + (move.isDone() ? move.get() : ""));
         assertTrue(status("host1").path("moving").asText().startsWith("to host2"), "status shows the move under way");
         zos("host1", "cancel", "it");
-        Docker.Result r = move.get();
+        HostRuntime.Result r = move.get();
         assertEquals(ErrorCode.CANCELLED.exitStatus(), r.status(), r.toString());
         assertTrue(r.err().contains("cancelled"), r.err());
         JsonNode after = heartbeat("host1", before.path("heartbeatCount").asLong() + 1);

@@ -85,11 +85,11 @@ class MoveFaultsIT {
     @Order(3)
     void qemuDiesRightAfterTheRestoreAndTheAnimaResumesAtHome() throws Exception {
         fault("host2", "receiver.restored wait");
-        CompletableFuture<Docker.Result> move = dominateLater();
+        CompletableFuture<HostRuntime.Result> move = dominateLater();
         awaitHit("host2", "receiver.restored");
         cluster.exec("host2", "pkill", "-9", "-f", "qemu-system");
         release("host2");
-        Docker.Result r = move.get();
+        HostRuntime.Result r = move.get();
         stayedHome(r, null);
     }
 
@@ -98,13 +98,13 @@ class MoveFaultsIT {
     void theLinkGoesDownMidTransferAndTheMoveGoesOn() throws Exception {
         churn();
         fault("host1", "sender.chunk wait 10");
-        CompletableFuture<Docker.Result> move = dominateLater();
+        CompletableFuture<HostRuntime.Result> move = dominateLater();
         awaitHit("host1", "sender.chunk");
         cluster.exec("host2", "ip", "link", "set", "eth0", "down");
         release("host1");
         Thread.sleep(5000);
         cluster.exec("host2", "ip", "link", "set", "eth0", "up");
-        Docker.Result r = move.get();
+        HostRuntime.Result r = move.get();
         assertEquals(0, r.status(), r.toString());
         anima.goesOn("host2", before, NOTE);
     }
@@ -123,7 +123,7 @@ class MoveFaultsIT {
     @Order(6)
     void aFullDiskOnTheVisitedHostRefusesTheMoveBeforeItAndDuringIt() throws Exception {
         fill("host2", 200);
-        Docker.Result r = cluster.run("host1", "zos-vm", "dominate", "host2", "ft");
+        HostRuntime.Result r = cluster.run("host1", "zos-vm", "dominate", "host2", "ft");
         stayedHome(r, ErrorCode.NO_SPACE);
         cluster.exec("host2", "rm", "-f", STATE + "/fill");
 
@@ -131,7 +131,7 @@ class MoveFaultsIT {
         // kernel, initrd, disk ahead, disk, memory): host2 cannot write the memory image out at the commit.
         // (Both hosts share this machine's disk, so it cannot fill up earlier without host1 failing first.)
         fault("host2", "receiver.image wait 5");
-        CompletableFuture<Docker.Result> move = dominateLater();
+        CompletableFuture<HostRuntime.Result> move = dominateLater();
         awaitHit("host2", "receiver.image");
         fill("host2", 30);
         release("host2");
@@ -145,7 +145,7 @@ class MoveFaultsIT {
     @Order(7)
     void theControllerKilledAfterTheVisitedHostRestoredTheAnimaChangesNothing() throws Exception {
         fault("host1", "sender.committed wait");
-        CompletableFuture<Docker.Result> move = dominateLater();
+        CompletableFuture<HostRuntime.Result> move = dominateLater();
         awaitHit("host1", "sender.committed");
         cluster.exec("host1", "pkill", "-9", "-f", "zos-vm.jar dominate"); // as a crash: no Ctrl-C handler runs
         release("host1");
@@ -158,7 +158,7 @@ class MoveFaultsIT {
     @Order(8)
     void theMastersAgentDiesAfterItDecidedAndItsSuccessorLetsTheVisitedHostRunTheAnima() throws Exception {
         fault("host1", "sender.committed halt");
-        Docker.Result r = cluster.run("host1", "zos-vm", "dominate", "host2", "ft");
+        HostRuntime.Result r = cluster.run("host1", "zos-vm", "dominate", "host2", "ft");
         assertNotEquals(0, r.status(), r.toString());
         anima.goesOn("host2", before, NOTE);
         awaitState("host1", "away");
@@ -169,7 +169,7 @@ class MoveFaultsIT {
     @Order(9)
     void theMastersAgentDiesWithTheAnimaSuspendedAndItsSuccessorResumesItAtHome() throws Exception {
         fault("host1", "sender.suspended halt");
-        Docker.Result r = cluster.run("host1", "zos-vm", "dominate", "host2", "ft");
+        HostRuntime.Result r = cluster.run("host1", "zos-vm", "dominate", "host2", "ft");
         stayedHome(r, null);
     }
 
@@ -178,11 +178,11 @@ class MoveFaultsIT {
     void aCancelInEveryPhaseLeavesTheAnimaRunningAtHome() throws Exception {
         for (String point : new String[] {"sender.disk-ahead", "sender.suspended", "sender.memory"}) {
             fault("host1", point + " wait");
-            CompletableFuture<Docker.Result> move = dominateLater();
+            CompletableFuture<HostRuntime.Result> move = dominateLater();
             awaitHit("host1", point);
             anima.zos("host1", "cancel", "ft");
             release("host1");
-            Docker.Result r = move.get();
+            HostRuntime.Result r = move.get();
             stayedHome(r, ErrorCode.CANCELLED);
             before = anima.heartbeat("host1", 1);
         }
@@ -192,7 +192,7 @@ class MoveFaultsIT {
      * The move failed ({@code code}'s exit status, or any but 0 if null) and left the anima running at
      * home as the same boot, its disk intact, and nothing of it on host2.
      */
-    void stayedHome(Docker.Result r, ErrorCode code) throws Exception {
+    void stayedHome(HostRuntime.Result r, ErrorCode code) throws Exception {
         if (code == null) {
             assertNotEquals(0, r.status(), r.toString());
         } else {
@@ -208,7 +208,7 @@ class MoveFaultsIT {
         before = anima.heartbeat("host1", 1);
     }
 
-    CompletableFuture<Docker.Result> dominateLater() {
+    CompletableFuture<HostRuntime.Result> dominateLater() {
         return CompletableFuture.supplyAsync(() -> cluster.run("host1", "zos-vm", "dominate", "host2", "ft"));
     }
 
@@ -234,7 +234,7 @@ class MoveFaultsIT {
     /** Waits until {@code host} shows the anima in {@code state} (its agent may be starting again meanwhile). */
     void awaitState(String host, String state) throws Exception {
         long deadline = System.nanoTime() + 60_000_000_000L;
-        Docker.Result r;
+        HostRuntime.Result r;
         do {
             assertTrue(System.nanoTime() < deadline, host + " never showed the anima " + state);
             Thread.sleep(250);

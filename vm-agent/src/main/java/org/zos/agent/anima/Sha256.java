@@ -28,12 +28,7 @@ public final class Sha256 {
     /** Hex SHA-256 of a file, read on the calling thread. */
     public static String file(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest md = digest();
-            byte[] buf = new byte[1 << 20];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md.update(buf, 0, n);
-            }
-            return HexFormat.of().formatHex(md.digest());
+            return hash(in);
         }
     }
 
@@ -43,15 +38,28 @@ public final class Sha256 {
      */
     public static CompletableFuture<String> of(Path file) throws IOException {
         InputStream in = Files.newInputStream(file);
+        return onThread(() -> {
+            try (in) {
+                return hash(in);
+            }
+        });
+    }
+
+    private static String hash(InputStream in) throws IOException {
+        MessageDigest md = digest();
+        byte[] buf = new byte[1 << 20];
+        for (int n; (n = in.read(buf)) > 0; ) {
+            md.update(buf, 0, n);
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    /** Runs {@code work} on a daemon thread of its own. */
+    private static CompletableFuture<String> onThread(java.util.concurrent.Callable<String> work) {
         CompletableFuture<String> result = new CompletableFuture<>();
         Thread t = new Thread(() -> {
-            try (in) {
-                MessageDigest md = digest();
-                byte[] buf = new byte[1 << 20];
-                for (int n; (n = in.read(buf)) > 0; ) {
-                    md.update(buf, 0, n);
-                }
-                result.complete(HexFormat.of().formatHex(md.digest()));
+            try {
+                result.complete(work.call());
             } catch (Throwable e) {
                 result.completeExceptionally(e);
             }
@@ -91,24 +99,18 @@ public final class Sha256 {
     public static final class Tee extends FilterOutputStream {
         private static final byte[] END = new byte[0];
         private final BlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(16);
-        private final CompletableFuture<String> result = new CompletableFuture<>();
+        private final CompletableFuture<String> result;
         private boolean ended;
 
         public Tee(OutputStream out) {
             super(out);
-            Thread t = new Thread(() -> {
+            result = onThread(() -> {
                 MessageDigest md = digest();
-                try {
-                    for (byte[] b; (b = queue.take()) != END; ) {
-                        md.update(b);
-                    }
-                    result.complete(HexFormat.of().formatHex(md.digest()));
-                } catch (Throwable e) {
-                    result.completeExceptionally(e);
+                for (byte[] b; (b = queue.take()) != END; ) {
+                    md.update(b);
                 }
-            }, "zos-sha256");
-            t.setDaemon(true);
-            t.start();
+                return HexFormat.of().formatHex(md.digest());
+            });
         }
 
         @Override

@@ -49,10 +49,15 @@ final class AnimaActions implements AutoCloseable {
         return moves;
     }
 
-    /** Connects to libvirt now rather than at the first request (which then does not wait for it); a failure is only logged. */
+    /**
+     * Connects to libvirt now rather than at the first request (which then does not wait for it), and has it
+     * compare a CPU once: its first comparison probes QEMU for over a second, which a move's preflight
+     * would otherwise wait for. A failure is only logged.
+     */
     void connectEarly() {
         try {
-            libvirt.get();
+            libvirt.get().checkCpu("<domain type='qemu'><os><type arch='x86_64' machine='q35'>hvm</type></os>"
+                    + "<cpu mode='custom' match='exact'><model fallback='forbid'>qemu64</model></cpu></domain>");
         } catch (RuntimeException e) {
             LOG.warning("libvirt is not reachable yet (" + e.getMessage() + "); requests connect again");
         }

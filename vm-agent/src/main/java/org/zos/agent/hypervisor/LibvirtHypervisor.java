@@ -267,22 +267,27 @@ public final class LibvirtHypervisor implements AutoCloseable {
      * @throws ZosException INCOMPATIBLE_HOST if it cannot
      */
     public void checkCpu(String domainXml) {
-        Optional<String> cpu = DomainXml.cpuElement(domainXml);
-        if (cpu.isEmpty()) {
-            return;
-        }
+        // Without a CPU model (the host's own CPU), the baseline model still tells whether the machine type is offered.
+        String cpu = DomainXml.cpuElement(domainXml)
+                .orElse("<cpu mode='custom' match='exact'><model fallback='allow'>qemu64</model></cpu>");
         String type = DomainXml.select(domainXml, "/domain/@type").orElse("qemu");
         String arch = DomainXml.select(domainXml, "/domain/os/type/@arch").orElse("x86_64");
         String machine = DomainXml.select(domainXml, "/domain/os/type/@machine").orElse(null);
         int result = LibvirtNative.INSTANCE.virConnectCompareHypervisorCPU(conn.pointer(), null, arch, machine,
-                type, cpu.get(), 0);
+                type, cpu, 0);
         if (result == 0) {
             String model = DomainXml.select(domainXml, "/domain/cpu/model").orElse("?");
             throw new ZosException(ErrorCode.INCOMPATIBLE_HOST, "this host's " + type + " hypervisor cannot "
                     + "provide the anima's CPU model " + model, "run the anima on a host with a compatible CPU");
         }
         if (result < 0) {
-            throw new ZosException(ErrorCode.INTERNAL, "comparing CPUs failed: " + lastError(), "");
+            String why = lastError();
+            if (why.contains("not supported")) { // a machine type, an architecture or a virtualization type
+                throw new ZosException(ErrorCode.INCOMPATIBLE_HOST, "this host cannot run the anima's " + type + " "
+                        + arch + " machine" + (machine == null ? "" : " '" + machine + "'") + ": " + why,
+                        "run the anima on a host whose QEMU offers it (the same QEMU version or a newer one)");
+            }
+            throw new ZosException(ErrorCode.INTERNAL, "comparing CPUs failed: " + why, "");
         }
     }
 

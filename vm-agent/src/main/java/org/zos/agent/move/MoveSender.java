@@ -25,7 +25,6 @@ import org.zos.protocol.message.MoveReady;
 import org.zos.protocol.message.Progress;
 import org.zos.protocol.net.Peer;
 import org.zos.store.AnimaStore;
-import org.zos.store.WorkMeter;
 import org.zos.store.chunk.ChunkId;
 import org.zos.store.chunk.SealedChunk;
 import org.zos.store.chunking.ChunkerParams;
@@ -73,7 +72,7 @@ final class MoveSender {
     /** The disk's blocks by content, made while the anima still runs (see {@link MemoryImage}). */
     private DiskBlocks diskBlocks;
     /** Images being stored on threads of their own. */
-    private final List<Ingesting> ingesting = new ArrayList<>();
+    private final List<DiskIngest> ingesting = new ArrayList<>();
     private long wireBytes;
     private long chunks;
 
@@ -117,7 +116,7 @@ final class MoveSender {
         long lostSince = 0;
         int attempts = 0;
         // A running anima's disk is read into the store while the move connects and sends the kernel.
-        Ingesting ahead = wasRunning ? ingesting(held.paths().disk(), true) : null;
+        DiskIngest ahead = wasRunning ? ingesting(held.paths().disk(), true) : null;
         while (true) {
             try {
                 peer = moves.dial(target, user);
@@ -135,7 +134,7 @@ final class MoveSender {
                 images.put("initrd", sendFile("initrd", held.paths().initrd()));
                 if (held.state().isActive()) {
                     offer("disk", ahead.manifest()); // ahead, while the anima runs: most of it will not change
-                    diskBlocks = ahead.blocks;
+                    diskBlocks = ahead.blocks();
                     moves.faults().at("sender.disk-ahead");
                     checkCancelled();
                     progress.accept(new Progress("suspending", 0, 0, 0));
@@ -146,7 +145,7 @@ final class MoveSender {
                     moves.faults().at("sender.suspended");
                 }
                 // The disk as the anima left it is stored while the memory is split against it.
-                Ingesting disk = ingesting(held.paths().disk(), false);
+                DiskIngest disk = ingesting(held.paths().disk(), false);
                 sendMemory(images, disk);
                 moves.faults().at("sender.memory");
                 checkCancelled(); // the last moment: once the target restored it, the move completes
@@ -216,7 +215,7 @@ final class MoveSender {
 
     /** The move failed before it was decided: the target drops it, the anima runs here as it did. */
     private void giveUp(MoveJournal journal, Exception why, boolean suspendedHere) throws IOException {
-        for (Ingesting i : ingesting) {
+        for (DiskIngest i : ingesting) {
             i.settle();
         }
         abort(why);
@@ -252,7 +251,7 @@ final class MoveSender {
      * become references, see {@link MemoryImage}), or whole if the save image is not one the splitter
      * understands.
      */
-    private void sendMemory(Map<String, Long> images, Ingesting disk) throws IOException {
+    private void sendMemory(Map<String, Long> images, DiskIngest disk) throws IOException {
         java.nio.file.Path state = held.paths().state();
         java.nio.file.Path rest = state.resolveSibling(state.getFileName() + ".rest");
         java.nio.file.Path refs = state.resolveSibling(state.getFileName() + ".refs");
@@ -346,79 +345,11 @@ final class MoveSender {
         return m.generation();
     }
 
-    /** Starts storing the disk on a thread of its own (see {@link Ingesting}). */
-    private Ingesting ingesting(java.nio.file.Path disk, boolean indexBlocks) {
-        Ingesting i = new Ingesting(disk, indexBlocks);
+    /** Starts storing the disk on a thread of its own (see {@link DiskIngest}). */
+    private DiskIngest ingesting(java.nio.file.Path disk, boolean indexBlocks) {
+        DiskIngest i = new DiskIngest(store, disk, indexBlocks, progress);
         ingesting.add(i);
         return i;
-    }
-
-    /**
-     * The disk, stored as a new generation on a thread of its own (and, ahead of the suspend, its blocks
-     * indexed for the memory split) while the move does other things; progress is shown only while the
-     * move waits for it. It stops when the move fails.
-     */
-    private final class Ingesting {
-        private final WorkMeter work = new WorkMeter();
-        private final java.util.concurrent.CompletableFuture<Manifest> result = new java.util.concurrent.CompletableFuture<>();
-        private volatile DiskBlocks blocks;
-        private volatile boolean cancelled;
-
-        Ingesting(java.nio.file.Path disk, boolean indexBlocks) {
-            Thread t = new Thread(() -> {
-                try (java.io.InputStream in = new java.io.FilterInputStream(java.nio.file.Files.newInputStream(disk)) {
-                    @Override
-                    public int read(byte[] b, int off, int len) throws IOException {
-                        if (cancelled) {
-                            throw new IOException("the move ended before the disk was read");
-                        }
-                        return super.read(b, off, len);
-                    }
-                }) {
-                    long t0 = System.nanoTime();
-                    work.total(java.nio.file.Files.size(disk));
-                    Manifest m = store.ingest("disk", in, ChunkerParams.DEFAULT, work).manifest();
-                    long t1 = System.nanoTime();
-                    blocks = indexBlocks ? MemoryImage.blocks(disk) : null;
-                    LOG.info(String.format(java.util.Locale.ROOT, "%s: read %d MiB in %d ms%s", m.label(), m.length() >> 20,
-                            (t1 - t0) / 1_000_000, indexBlocks ? ", blocks indexed in " + (System.nanoTime() - t1) / 1_000_000
-                            + " ms" : ""));
-                    result.complete(m);
-                } catch (Throwable e) {
-                    result.completeExceptionally(e);
-                }
-            }, "zos-ingest-disk");
-            t.setDaemon(true);
-            t.start();
-        }
-
-        Manifest manifest() throws IOException {
-            try (Meter meter = Meter.poll("reading disk", () -> java.util.Optional.of(new Progress("reading disk", work.done(),
-                    work.total(), work.elapsedMillis())), progress)) {
-                return result.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ZosException(ErrorCode.CANCELLED, "interrupted while reading the disk", "");
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (e.getCause() instanceof IOException io) {
-                    throw io;
-                }
-                if (e.getCause() instanceof RuntimeException r) {
-                    throw r;
-                }
-                throw new IOException("reading the disk failed", e.getCause());
-            }
-        }
-
-        /** Stops the work and waits until it ended: a move that fails leaves nothing running behind. */
-        void settle() {
-            cancelled = true;
-            try {
-                result.join();
-            } catch (RuntimeException e) {
-                LOG.fine("storing the disk: " + e);
-            }
-        }
     }
 
     private void checkCancelled() {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,6 +38,18 @@ class LibvirtHypervisorIT {
         ZosException e = assertThrows(ZosException.class, () -> hv.checkCpu(domainWithCpu("Icelake-Server")));
         assertEquals(ErrorCode.INCOMPATIBLE_HOST, e.code());
         assertTrue(e.getMessage().contains("Icelake-Server"), e.getMessage());
+    }
+
+    @Test
+    void aMachineTypeThisQemuLacksIsIncompatible() {
+        String future = "<domain type='qemu'><name>x</name><os><type arch='x86_64' machine='pc-q35-99.0'>hvm</type></os>";
+        for (String xml : List.of(future + "</domain>",
+                future + "<cpu mode='custom' match='exact'><model fallback='forbid'>qemu64</model></cpu></domain>")) {
+            ZosException e = assertThrows(ZosException.class, () -> hv.checkCpu(xml));
+            assertEquals(ErrorCode.INCOMPATIBLE_HOST, e.code());
+            assertTrue(e.getMessage().contains("pc-q35-99.0"), e.getMessage());
+        }
+        hv.checkCpu("<domain type='qemu'><name>x</name><os><type arch='x86_64' machine='q35'>hvm</type></os></domain>");
     }
 
     @Test

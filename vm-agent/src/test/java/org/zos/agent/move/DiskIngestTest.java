@@ -1,0 +1,64 @@
+package org.zos.agent.move;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.zos.protocol.message.Progress;
+import org.zos.store.AnimaStore;
+import org.zos.store.Store;
+import org.zos.store.WorkMeter;
+import org.zos.store.crypto.MasterKey;
+import org.zos.store.manifest.Manifest;
+
+class DiskIngestTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void storesTheDiskOnItsOwnThreadAndIndexesItsBlocks() throws Exception {
+        byte[] bytes = new byte[8 << 20];
+        new Random(11).nextBytes(bytes);
+        Path disk = Files.write(tmp.resolve("disk"), bytes);
+        List<Progress> seen = new ArrayList<>();
+        try (AnimaStore store = Store.open(tmp.resolve("store")).create("a", MasterKey.generate(), new byte[32])) {
+            DiskIngest ingest = new DiskIngest(store, disk, true, seen::add);
+            Manifest m = ingest.manifest();
+            assertEquals("disk", m.image());
+            assertEquals(bytes.length, m.length());
+            assertNotNull(ingest.blocks());
+            assertEquals(4096, ingest.blocks().get(MemoryImage.hash(java.util.Arrays.copyOfRange(bytes, 4096, 8192))));
+            store.materialize(m, tmp.resolve("out"), new WorkMeter());
+            assertArrayEquals(bytes, Files.readAllBytes(tmp.resolve("out")));
+        }
+    }
+
+    /** A move that fails stops the work: settle returns once the thread is done, and no generation is made. */
+    @Test
+    void settleStopsIt() throws Exception {
+        Path disk = tmp.resolve("disk");
+        try (var out = Files.newOutputStream(disk)) {
+            byte[] block = new byte[1 << 20];
+            Random r = new Random(3);
+            for (int i = 0; i < 256; i++) {
+                r.nextBytes(block);
+                out.write(block);
+            }
+        }
+        try (AnimaStore store = Store.open(tmp.resolve("store")).create("a", MasterKey.generate(), new byte[32])) {
+            DiskIngest ingest = new DiskIngest(store, disk, false, p -> { });
+            ingest.settle();
+            java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, ingest::manifest);
+            assertTrue(e.getMessage().contains("ended before"), e.getMessage());
+            assertTrue(store.manifests().isEmpty());
+        }
+    }
+}
