@@ -95,6 +95,12 @@ public final class Cluster {
      * shapes each host's outgoing traffic.
      */
     public List<Host> up(int count, String bandwidth, Path jar, Path guest) throws IOException, InterruptedException {
+        return up(count, bandwidth, jar, guest, Map.of());
+    }
+
+    /** As {@link #up(int, String, Path, Path)}, with more environment variables for every host (e.g. JAVA_TOOL_OPTIONS). */
+    public List<Host> up(int count, String bandwidth, Path jar, Path guest, Map<String, String> env)
+            throws IOException, InterruptedException {
         if (count < 1 || count > 9) {
             throw new ZosException(ErrorCode.BAD_PARAMETER, count + " hosts is out of range", "give --hosts from 1 to 9");
         }
@@ -111,8 +117,11 @@ public final class Cluster {
             mounts.put(jar.toAbsolutePath(), "/opt/zos/zos-vm.jar");
             mounts.put(jar.toAbsolutePath().resolveSibling("lib"), "/opt/zos/lib");
             mounts.put(guest.toAbsolutePath(), "/opt/zos/guest");
-            runtime.start(new HostRuntime.HostSpec(container(name), name, address(i), tag,
-                    bandwidth == null ? Map.of() : Map.of("ZOS_BANDWIDTH", bandwidth), mounts));
+            Map<String, String> vars = new LinkedHashMap<>(env);
+            if (bandwidth != null) {
+                vars.put("ZOS_BANDWIDTH", bandwidth);
+            }
+            runtime.start(new HostRuntime.HostSpec(container(name), name, address(i), tag, vars, mounts));
             log.accept("started " + name + " at " + address(i) + (bandwidth == null ? "" : ", link shaped to " + bandwidth));
         }
         List<Host> hosts = new ArrayList<>();

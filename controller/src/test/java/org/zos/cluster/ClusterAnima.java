@@ -24,10 +24,15 @@ final class ClusterAnima {
 
     /** Brings up a cluster of {@code hosts} hosts running this build, with the default guest. */
     static Cluster cluster(int hosts) throws Exception {
+        return cluster(hosts, java.util.Map.of());
+    }
+
+    /** As {@link #cluster(int)}, with more environment variables for every host. */
+    static Cluster cluster(int hosts, java.util.Map<String, String> env) throws Exception {
         Cluster cluster = new Cluster(System.out::println, new TestcontainersHosts());
         Path guest = new GuestImageBuilder(Path.of(System.getenv().getOrDefault("ZOS_GUEST_CACHE", "/var/cache/zos/guest")))
                 .build().kernel().getParent();
-        cluster.up(hosts, null, Path.of("target/zos-vm.jar"), guest);
+        cluster.up(hosts, null, Path.of("target/zos-vm.jar"), guest, env);
         return cluster;
     }
 

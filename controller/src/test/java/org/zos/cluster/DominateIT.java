@@ -27,7 +27,8 @@ class DominateIT {
 
     @BeforeAll
     static void up() throws Exception {
-        cluster = ClusterAnima.cluster(2);
+        // Every image offer is cut into parts of 128 bytes, as a disk of many gigabytes would be.
+        cluster = ClusterAnima.cluster(2, java.util.Map.of("JAVA_TOOL_OPTIONS", "-Dzos.offerPartBytes=128"));
         anima = new ClusterAnima(cluster, "it");
         anima.create("host1", "128M", "64M");
         assertEquals("ok", zos("host1", "guest", "it", "write", "marker", MARKER).strip());
@@ -60,6 +61,9 @@ class DominateIT {
         JsonNode before = heartbeat("host1", 2);
         long first = sent(zos("host1", "dominate", "host2", "it"));
 
+        String log = cluster.exec("host1", "cat", "/var/log/zos/agent.log");
+        assertTrue(java.util.regex.Pattern.compile("disk@\\d+ to host2: offered in \\d+ ms \\(\\d+ parts\\)").matcher(log).find(),
+                "the disk's offer went in parts");
         JsonNode there = heartbeat("host2", before.path("heartbeatCount").asLong() + 1);
         assertEquals(before.path("heartbeatBoot").asText(), there.path("heartbeatBoot").asText(), "the same boot goes on");
         assertEquals("host1", there.path("home").asText());

@@ -38,7 +38,8 @@ class EnvelopeCodecTest {
                 new ActionDone("suspend", StatusReport.Anima.brief("work", "host1", "host1", "suspended"), ""),
                 new ActionDone("remove", null, null),
                 new Progress("saving", 1 << 20, 128 << 20, 250),
-                new MoveReady(7), new ImageOffer(7, "bWFuaWZlc3Q=", ""), new ChunksWanted(7, "Aw==", 2),
+                new MoveReady(7), new ImageOffer(7, "bWFuaWZlc3Q=", ""),
+                new ImageOffer(7, "bWFu", "", 1, 3), new ChunksWanted(7, "Aw==", 2),
                 new ImageSent(7, "disk", 3, 2), new ImageReceived(7, "disk", 3, 1),
                 new MoveCommit(7, java.util.Map.of("disk", 3L, "memory", 1L), "ab12"), new MoveDone(7, "paused", ""),
                 new MoveGo(7, "work"), new MoveQuery(7, "work"), new MoveAbort(7, "cancelled"), new MoveCancel("work"),
@@ -48,6 +49,16 @@ class EnvelopeCodecTest {
             Envelope e = new Envelope(id++, 0, m);
             assertEquals(e, roundTrip(e));
         }
+    }
+
+    /** An offer from a sender that does not cut offers into parts is one whole part. */
+    @Test
+    void anImageOfferWithoutPartsIsWhole() {
+        Envelope e = EnvelopeCodec.read(frame("{\"id\":1,\"re\":0,\"body\":{\"type\":\"image-offer\",\"transfer\":7,"
+                + "\"manifest\":\"bWFu\",\"bases\":\"\"}}"));
+        ImageOffer o = (ImageOffer) e.body();
+        assertEquals(0, o.partIndex());
+        assertEquals(1, o.partCount());
     }
 
     @Test

@@ -44,16 +44,17 @@ final class ChunkFrames {
         return new SealedChunk(ChunkId.wrap(id), bytes);
     }
 
-    static String ids(List<ChunkId> ids) {
+    /** Chunk ids, concatenated. */
+    static byte[] ids(List<ChunkId> ids) {
         byte[] b = new byte[ids.size() * ChunkId.LENGTH];
         for (int i = 0; i < ids.size(); i++) {
             ids.get(i).writeTo(b, i * ChunkId.LENGTH);
         }
-        return Base64.getEncoder().encodeToString(b);
+        return b;
     }
 
-    static List<ChunkId> ids(String base64) {
-        byte[] b = Base64.getDecoder().decode(base64 == null ? "" : base64);
+    /** Chunk ids from their concatenation. */
+    static List<ChunkId> ids(byte[] b) {
         if (b.length % ChunkId.LENGTH != 0) {
             throw new ZosException(ErrorCode.PROTOCOL_ERROR, "a list of chunk ids has " + b.length + " bytes", "");
         }

@@ -89,6 +89,8 @@ public final class MoveReceiver {
         /** Images written out ahead (to {@code <target>.incoming}) while the move goes on, and which generation each holds. */
         final Map<String, java.util.concurrent.Future<Manifest>> ahead = new HashMap<>();
         volatile Import current;
+        /** The parts of an image offer that came so far. */
+        final OfferParts.Assembly offer = new OfferParts.Assembly();
 
         Incoming(long id, String from, String user, String anima, String purpose, AnimaManager.Held held, AnimaStore store) {
             this.id = id;
@@ -331,11 +333,15 @@ public final class MoveReceiver {
         if (in.current != null) {
             throw new ZosException(ErrorCode.PROTOCOL_ERROR, "an image is offered before the last one was sent", "");
         }
+        OfferParts.Whole whole = in.offer.add(o);
+        if (whole == null) {
+            return new ChunksWanted(in.id, "", 0); // go on with the next part
+        }
         moves.faults().at("receiver.image");
-        byte[] file = Base64.getDecoder().decode(o.manifest());
+        byte[] file = whole.manifest();
         Manifest m = in.store.readManifest(file);
         List<ChunkId> all = new ArrayList<>(m.chunkIds());
-        all.addAll(ChunkFrames.ids(o.bases()));
+        all.addAll(ChunkFrames.ids(whole.bases()));
         Set<ChunkId> missing = in.store.missing(all);
         BitSet bits = new BitSet(all.size());
         for (int i = 0; i < all.size(); i++) {

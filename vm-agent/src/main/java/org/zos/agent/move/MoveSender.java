@@ -295,9 +295,12 @@ final class MoveSender {
         bases.removeAll(new java.util.HashSet<>(ids));
         List<ChunkId> all = new ArrayList<>(ids);
         all.addAll(bases);
-        ChunksWanted wanted = (ChunksWanted) peer.request(new ImageOffer(transfer,
-                Base64.getEncoder().encodeToString(store.exportManifest(image, m.generation())), ChunkFrames.ids(bases)),
-                IDLE, progress);
+        List<ImageOffer> parts = OfferParts.split(transfer, store.exportManifest(image, m.generation()), ChunkFrames.ids(bases),
+                OfferParts.PART);
+        ChunksWanted wanted = null;
+        for (ImageOffer part : parts) {
+            wanted = (ChunksWanted) peer.request(part, IDLE, progress); // all but the last part's answers are empty
+        }
         BitSet bits = ChunkFrames.bitmap(wanted.bitmap());
         List<ChunkId> send = new ArrayList<>();
         for (int i = ids.size(); i < all.size(); i++) { // bases first
@@ -339,8 +342,9 @@ final class MoveSender {
         long tDone = System.nanoTime();
         wireBytes += sent;
         chunks += send.size();
-        LOG.info(String.format(java.util.Locale.ROOT, "%s to %s: offered in %d ms, %d chunks (%d bytes) sent in %d ms, "
-                + "filed there in %d ms", m.label(), target, (tOffer - tRead) / 1_000_000, send.size(), sent,
+        LOG.info(String.format(java.util.Locale.ROOT, "%s to %s: offered in %d ms (%d part%s), %d chunks (%d bytes) sent in "
+                + "%d ms, filed there in %d ms", m.label(), target, (tOffer - tRead) / 1_000_000, parts.size(),
+                parts.size() == 1 ? "" : "s", send.size(), sent,
                 (tSent - tOffer) / 1_000_000, (tDone - tSent) / 1_000_000));
         return m.generation();
     }
