@@ -59,7 +59,7 @@ final class AnimaActions implements AutoCloseable {
             libvirt.get().checkCpu("<domain type='qemu'><os><type arch='x86_64' machine='q35'>hvm</type></os>"
                     + "<cpu mode='custom' match='exact'><model fallback='forbid'>qemu64</model></cpu></domain>");
         } catch (RuntimeException e) {
-            LOG.warning("libvirt is not reachable yet (" + e.getMessage() + "); requests connect again");
+            LOG.warning("preparing libvirt at start failed (" + e.getMessage() + "); requests connect again");
         }
     }
 
