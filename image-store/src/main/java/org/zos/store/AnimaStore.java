@@ -332,38 +332,6 @@ public final class AnimaStore implements AutoCloseable {
     }
 
     /**
-     * Crypto-erase that keeps the sealed chunks: destroys the anima's key file (overwritten, then deleted)
-     * and its manifests, and leaves its packs and indexes, which nobody can open without the key. When
-     * the key comes back ({@link Store#create} with the same key, on the anima's next visit) the chunks
-     * count as held again, so the next visit sends only what is new.
-     */
-    public void retire() throws IOException {
-        StoreLock lock = exclusive();
-        try {
-            keys.destroy();
-            reader.close();
-            retire(layout);
-        } finally {
-            lock.close();
-        }
-    }
-
-    /** Destroys the key file and the manifests of an anima's store, under its exclusive lock. */
-    static void retire(AnimaLayout layout) throws IOException {
-        KeyFile.destroy(layout.key());
-        if (!Files.isDirectory(layout.manifests().dir())) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(layout.manifests().dir())) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                if (!p.equals(layout.manifests().dir())) {
-                    Files.delete(p);
-                }
-            }
-        }
-    }
-
-    /**
      * Crypto-erase: destroys the anima's key file (overwritten, then deleted), then its manifests, indexes
      * and packs. What is left on the disk's free blocks is sealed under a key that no longer exists.
      *

@@ -59,7 +59,7 @@ public final class Store {
     }
 
     /**
-     * Removes what {@link AnimaStore#retire} left of an anima (sealed chunks without a key file).
+     * Removes what {@link #retire} left of an anima (sealed chunks without a key file).
      *
      * @return whether there was anything to remove
      */
@@ -77,8 +77,11 @@ public final class Store {
     }
 
     /**
-     * {@link AnimaStore#retire} without the anima's key: for a host that lost the key of a visitor (its
-     * agent restarted) and must still leave nothing readable of it.
+     * Crypto-erase that keeps the sealed chunks: destroys the anima's key file (overwritten, then deleted)
+     * and its manifests, and leaves its packs and indexes, which nobody can open without the key. When
+     * the key comes back ({@link #create} with the same key, on the anima's next visit) the chunks count as
+     * held again, so the next visit sends only what is new. Needs no key, so a host that lost a visitor's
+     * key (its agent restarted) still leaves nothing readable of it. Close the anima's store first.
      *
      * @return whether the store held the anima
      */
@@ -88,7 +91,16 @@ public final class Store {
             return false;
         }
         try (StoreLock lock = StoreLock.exclusive(layout.lock(), AnimaStore.LOCK_WAIT)) {
-            AnimaStore.retire(layout);
+            KeyFile.destroy(layout.key());
+            if (Files.isDirectory(layout.manifests().dir())) {
+                try (Stream<Path> s = Files.walk(layout.manifests().dir())) {
+                    for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        if (!p.equals(layout.manifests().dir())) {
+                            Files.delete(p);
+                        }
+                    }
+                }
+            }
         }
         return true;
     }
@@ -100,7 +112,7 @@ public final class Store {
 
     /**
      * Starts the store of a new anima with {@code key}, kept wrapped under {@code kek}. Sealed chunks left
-     * by {@link AnimaStore#retire} count as held again if {@code key} is the key they were sealed under
+     * by {@link #retire} count as held again if {@code key} is the key they were sealed under
      * (they are checked whenever they are read, as every chunk is).
      */
     public AnimaStore create(String anima, MasterKey key, byte[] kek) throws IOException {

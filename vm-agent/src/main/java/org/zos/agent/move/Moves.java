@@ -27,8 +27,6 @@ import org.zos.protocol.message.MoveQuery;
 import org.zos.protocol.message.MoveDone;
 import org.zos.protocol.message.Progress;
 import org.zos.protocol.message.ReturnRequest;
-import org.zos.protocol.message.StatusQuery;
-import org.zos.protocol.message.StatusReport;
 import org.zos.protocol.net.Peer;
 import org.zos.protocol.net.Responder;
 import org.zos.protocol.tls.HostIdentity;
