@@ -95,9 +95,10 @@ final class MoveSender {
      * dialled again (what the target filed already is not sent again) until {@link #ABANDON} passes
      * without one that works; then the move is given up and the anima runs here as before. Once the target
      * has restored the anima paused, this host decides (journaled): from then on the target runs it, and
-     * this host's copy is only kept until it does (a target that cannot, gives it back).
+     * this host's copy is only kept until it does (a target that cannot, gives it back). {@code connected}
+     * (may be null) is a connection to the target made already, used for the first attempt.
      */
-    Figures send(String home, byte[] visitKek) throws IOException {
+    Figures send(String home, byte[] visitKek, Peer connected) throws IOException {
         long t0 = System.nanoTime();
         AnimaRecord r = held.record();
         boolean visit = visitKek != null;
@@ -119,7 +120,8 @@ final class MoveSender {
         DiskIngest ahead = wasRunning ? ingesting(held.paths().disk(), true) : null;
         while (true) {
             try {
-                peer = moves.dial(target, user);
+                peer = connected != null ? connected : moves.dial(target, user);
+                connected = null;
                 MoveReady ready = (MoveReady) peer.request(new MoveOffer(r.name(), home, purpose, r.uuid().toString(),
                         r.memoryMiB(), r.vcpus(), r.diskSizeMiB(), r.guestKey(), r.kernelPackage(), r.accelerator(), xml,
                         bytes, Base64.getEncoder().encodeToString(key.bytes()),

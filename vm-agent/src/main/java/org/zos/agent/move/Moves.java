@@ -194,23 +194,25 @@ public final class Moves implements AutoCloseable {
                 throw new ZosException(ErrorCode.INVALID_STATE, "anima '" + name + "' only visits this host (its home is "
                         + r.home() + ")", "return it home first with 'zos-vm return " + name + "'");
             }
+            // The move goes on over this connection (closed by the move, or here if it never starts).
             try (Peer peer = dial(host, user)) {
                 peer.request(new AccessQuery("full"), DIAL); // DENIED, with the line to add, before anything moves
-            }
-            LOG.info("dominate " + name + " on " + host + ": connected and allowed in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
-            byte[] visitKek = new byte[32];
-            new SecureRandom().nextBytes(visitKek);
-            saveVisitKek(name, visitKek);
-            byte[] kek = hostKek();
-            try (AnimaStore s = store().openOrCreate(name, kek)) {
-                MasterKey key = store().key(name, kek);
-                try {
-                    return new MoveSender(this, held, s, key, host, user, tracked(name, host, progress), bytesPerSecond,
-                            cancellable(name)).send(me.host(), visitKek).note();
-                } finally {
-                    key.destroy();
-                    moving.remove(name);
-                    cancels.remove(name);
+                LOG.info("dominate " + name + " on " + host + ": connected and allowed in " + (System.nanoTime() - t0) / 1_000_000
+                        + " ms");
+                byte[] visitKek = new byte[32];
+                new SecureRandom().nextBytes(visitKek);
+                saveVisitKek(name, visitKek);
+                byte[] kek = hostKek();
+                try (AnimaStore s = store().openOrCreate(name, kek)) {
+                    MasterKey key = store().key(name, kek);
+                    try {
+                        return new MoveSender(this, held, s, key, host, user, tracked(name, host, progress), bytesPerSecond,
+                                cancellable(name)).send(me.host(), visitKek, peer).note();
+                    } finally {
+                        key.destroy();
+                        moving.remove(name);
+                        cancels.remove(name);
+                    }
                 }
             }
         }
@@ -275,7 +277,7 @@ public final class Moves implements AutoCloseable {
                 MasterKey key = store().key(name, kek);
                 try {
                     f = new MoveSender(this, held, s, key, home, user, tracked(name, home, progress), bytesPerSecond,
-                            cancellable(name)).send(home, null);
+                            cancellable(name)).send(home, null, null);
                 } finally {
                     key.destroy();
                     moving.remove(name);
