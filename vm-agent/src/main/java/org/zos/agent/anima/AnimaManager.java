@@ -356,9 +356,8 @@ public final class AnimaManager {
 
         /** The anima runs on the host it is away on: its saved memory here is deleted. */
         public void letGo() throws IOException {
-            record = record.withoutSavedState();
-            registry.save(record);
-            Files.deleteIfExists(paths().state());
+            dropStateFile(record, paths());
+            record = registry.get(record.name());
         }
 
         /** The host it went to could not run it: it is here again, suspended, to be resumed. */

@@ -66,25 +66,19 @@ final class MemoryImage {
     static java.util.Optional<Split> split(Path state, Path disk, Path rest, Path refs, DiskBlocks blocks)
             throws IOException {
         DiskBlocks index = blocks != null ? blocks : blocks(disk);
-        long[][] found = {new long[1024]};
-        int[] n = {0};
-        long[] pages = {0};
+        Matches found = new Matches();
         byte[] block = new byte[PAGE];
         try (FileChannel d = FileChannel.open(disk)) {
             boolean understood = SaveImage.read(state, (ram, offset, at, data) -> {
                 if (data == null) {
                     return;
                 }
-                pages[0]++;
+                found.pages++;
                 long where = index.get(hash(data));
                 if (where >= 0) {
                     readFully(d, where, block);
                     if (Arrays.equals(data, block)) {
-                        if (n[0] == found[0].length) {
-                            found[0] = Arrays.copyOf(found[0], n[0] * 2);
-                        }
-                        found[0][n[0]++] = at;
-                        found[0][n[0]++] = where;
+                        found.add(at, where);
                     }
                 }
             });
@@ -92,8 +86,8 @@ final class MemoryImage {
                 return java.util.Optional.empty();
             }
         }
-        long[] refsFound = found[0];
-        int count = n[0];
+        long[] refsFound = found.pairs;
+        int count = found.n;
         long length = Files.size(state);
         try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(refs), 1 << 16))) {
             out.write(MAGIC);
@@ -112,7 +106,22 @@ final class MemoryImage {
             }
             transfer(in, pos, length - pos, out);
         }
-        return java.util.Optional.of(new Split(count / 2, pages[0]));
+        return java.util.Optional.of(new Split(count / 2, found.pages));
+    }
+
+    /** Pages of the save image found on the disk, as (page offset, disk offset) pairs, and all pages seen. */
+    private static final class Matches {
+        long[] pairs = new long[1024];
+        int n;
+        long pages;
+
+        void add(long at, long where) {
+            if (n == pairs.length) {
+                pairs = Arrays.copyOf(pairs, n * 2);
+            }
+            pairs[n++] = at;
+            pairs[n++] = where;
+        }
     }
 
     /**

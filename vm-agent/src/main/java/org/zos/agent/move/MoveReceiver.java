@@ -74,6 +74,9 @@ public final class MoveReceiver {
     private static final class Incoming {
         final long id;
         final String from;
+        final String anima;
+        /** {@link MoveOffer#VISIT} or {@link MoveOffer#HOME}. */
+        final String purpose;
         final AnimaManager.Held held;
         final AnimaStore store;
         final String user;
@@ -101,9 +104,6 @@ public final class MoveReceiver {
             this.held = held;
             this.store = store;
         }
-
-        final String anima;
-        final String purpose;
 
         boolean visitor() {
             return purpose.equals(MoveOffer.VISIT);
