@@ -5,4 +5,13 @@ package org.zos.protocol.message;
  * "partial") of the host; answered by {@link AccessGrant} or a DENIED failure.
  */
 public record AccessQuery(String control) implements Message {
+    /** The controls a host can grant (docs/protocol.md, Glossary). */
+    public static final java.util.Set<String> CONTROLS = java.util.Set.of("full", "partial", "none");
+
+
+    @Override
+    public void check() {
+        Bounds b = Bounds.of("access-query");
+        b.oneOf("control", control, CONTROLS);
+    }
 }

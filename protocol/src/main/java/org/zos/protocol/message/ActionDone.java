@@ -5,4 +5,13 @@ package org.zos.protocol.message;
  * note whose meaning depends on the action.
  */
 public record ActionDone(String action, StatusReport.Anima anima, String note) implements Message {
+
+    @Override
+    public void check() {
+        Bounds b = Bounds.of("action-done");
+        b.matches("action", action, Bounds.TOKEN).text("note", note, 65536);
+        if (anima != null) {
+            anima.check(b);
+        }
+    }
 }

@@ -26,4 +26,14 @@ public record AnimaAction(String action, String anima, Map<String, String> optio
     public String option(String key, String fallback) {
         return options.getOrDefault(key, fallback);
     }
+
+    @Override
+    public void check() {
+        Bounds b = Bounds.of("anima-action");
+        b.matches("action", action, Bounds.TOKEN).matches("anima", anima, Bounds.ANIMA).size("options", options, 32);
+        for (Map.Entry<String, String> o : options.entrySet()) {
+            b.matches("options key", o.getKey(), Bounds.TOKEN).required("options." + o.getKey(), o.getValue())
+                    .text("options." + o.getKey(), o.getValue(), Bounds.TEXT);
+        }
+    }
 }

@@ -9,4 +9,11 @@ package org.zos.protocol.message;
  * @param count how many bits are set
  */
 public record ChunksWanted(long transfer, String bitmap, int count) implements Message {
+
+    @Override
+    public void check() {
+        Bounds b = Bounds.of("chunks-wanted");
+        b.range("transfer", transfer, 0, Long.MAX_VALUE).base64("bitmap", bitmap, 0, 1 << 19, 1)
+                .range("count", count, 0, Integer.MAX_VALUE);
+    }
 }

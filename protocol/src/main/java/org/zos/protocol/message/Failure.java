@@ -17,4 +17,10 @@ public record Failure(int code, String message, String hint) implements Message 
     public ZosException toException() {
         return new ZosException(ErrorCode.fromWire(code), message == null ? "the peer failed" : message, hint);
     }
+
+    @Override
+    public void check() {
+        Bounds b = Bounds.of("failure");
+        b.range("code", code, 0, 65535).text("message", message, Bounds.TEXT).text("hint", hint, Bounds.TEXT);
+    }
 }

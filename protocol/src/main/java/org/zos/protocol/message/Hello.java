@@ -6,4 +6,10 @@ package org.zos.protocol.message;
  * certificate the peer pinned; the user is vouched for by that host.
  */
 public record Hello(String host, String user, String software) implements Message {
+
+    @Override
+    public void check() {
+        Bounds b = Bounds.of("hello");
+        b.matches("host", host, Bounds.HOST).matches("user", user, Bounds.USER).text("software", software, 200);
+    }
 }

@@ -16,6 +16,11 @@ package org.zos.protocol.message;
  * @param parts how many parts the offer has (null: 1)
  */
 public record ImageOffer(long transfer, String manifest, String bases, Integer part, Integer parts) implements Message {
+    /** Manifest bytes and base-id bytes in one offer (a part carries 256 KiB of each). */
+    public static final int MAX_PART_BYTES = 1 << 20;
+    /** Parts of one offer: 64 MiB of manifest in 256 KiB parts. */
+    public static final int MAX_PARTS = 256;
+
     /** A whole offer in one part. */
     public ImageOffer(long transfer, String manifest, String bases) {
         this(transfer, manifest, bases, 0, 1);
@@ -29,5 +34,15 @@ public record ImageOffer(long transfer, String manifest, String bases, Integer p
     /** How many parts the offer has, at least 1. */
     public int partCount() {
         return parts == null ? 1 : Math.max(1, parts);
+    }
+
+    @Override
+    public void check() {
+        Bounds b = Bounds.of("image-offer");
+        b.range("transfer", transfer, 1, Long.MAX_VALUE).base64("manifest", manifest, 0, MAX_PART_BYTES, 1)
+                .base64("bases", bases, 0, MAX_PART_BYTES, 32);
+        if (part != null || parts != null) {
+            b.required("part", part).required("parts", parts).range("parts", parts, 1, MAX_PARTS).range("part", part, 0, parts - 1);
+        }
     }
 }

@@ -33,8 +33,17 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = MoveCancel.class, name = "move-cancel"),
     @JsonSubTypes.Type(value = MoveGo.class, name = "move-go"),
     @JsonSubTypes.Type(value = MoveQuery.class, name = "move-query"),
+    @JsonSubTypes.Type(value = Keepalive.class, name = "keepalive"),
 })
 public sealed interface Message permits Hello, Ping, Pong, Failure, StatusQuery, StatusReport, AccessQuery, AccessGrant,
         AnimaAction, ActionDone, Progress, MoveOffer, MoveReady, ImageOffer, ChunksWanted, ImageSent, ImageReceived,
-        MoveCommit, MoveDone, MoveAbort, ReturnRequest, MoveCancel, MoveGo, MoveQuery {
+        MoveCommit, MoveDone, MoveAbort, ReturnRequest, MoveCancel, MoveGo, MoveQuery, Keepalive {
+
+    /**
+     * Checks every field against its bounds (docs/protocol.md, "Bounds"): the one place each message's
+     * fields are checked. Both ends call it on every message they read before acting on it.
+     *
+     * @throws org.zos.protocol.ZosException BAD_PARAMETER naming the field and its bound
+     */
+    void check();
 }

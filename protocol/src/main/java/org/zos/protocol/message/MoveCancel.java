@@ -6,4 +6,10 @@ package org.zos.protocol.message;
  * anima runs where it ran before.
  */
 public record MoveCancel(String anima) implements Message {
+
+    @Override
+    public void check() {
+        Bounds b = Bounds.of("move-cancel");
+        b.matches("anima", anima, Bounds.ANIMA);
+    }
 }

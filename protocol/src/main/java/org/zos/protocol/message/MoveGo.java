@@ -6,4 +6,10 @@ package org.zos.protocol.message;
  * or by a failure if the receiver cannot run it after all (the sender then takes its copy back).
  */
 public record MoveGo(long transfer, String anima) implements Message {
+
+    @Override
+    public void check() {
+        Bounds b = Bounds.of("move-go");
+        b.range("transfer", transfer, 1, Long.MAX_VALUE).matches("anima", anima, Bounds.ANIMA);
+    }
 }

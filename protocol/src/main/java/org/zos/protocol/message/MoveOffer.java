@@ -18,4 +18,29 @@ public record MoveOffer(String anima, String home, String purpose, String uuid, 
 
     public static final String VISIT = "visit";
     public static final String HOME = "home";
+    static final java.util.Set<String> PURPOSES = java.util.Set.of(VISIT, HOME);
+    static final java.util.Set<String> ACCELERATORS = java.util.Set.of("kvm", "tcg");
+    /** 16 TiB of memory, 1,024 vCPUs, a 1 PiB disk: far above any host, far below an overflow. */
+    public static final long MAX_MEMORY_MIB = 16L << 20;
+    public static final long MAX_VCPUS = 1024;
+    public static final long MAX_DISK_MIB = 1L << 30;
+    /** {@code bytes} at most 4 PiB: with any margin added it stays far from overflowing a long. */
+    public static final long MAX_BYTES = 1L << 52;
+    public static final int MAX_DOMAIN_XML = 256 << 10;
+
+    @Override
+    public void check() {
+        Bounds b = Bounds.of("move-offer");
+        b.matches("anima", anima, Bounds.ANIMA).optional("home", home, Bounds.HOST).oneOf("purpose", purpose, PURPOSES)
+                .uuid("uuid", uuid).range("memoryMiB", memoryMiB, 16, MAX_MEMORY_MIB).range("vcpus", vcpus, 1, MAX_VCPUS)
+                .range("diskSizeMiB", diskSizeMiB, 1, MAX_DISK_MIB).optional("guestKey", guestKey, Bounds.TOKEN)
+                .optional("kernelPackage", kernelPackage, Bounds.TOKEN).oneOf("accelerator", accelerator, ACCELERATORS)
+                .required("domainXml", domainXml).text("domainXml", domainXml, MAX_DOMAIN_XML)
+                .range("bytes", bytes, 0, MAX_BYTES).key("key", key);
+        if (VISIT.equals(purpose)) {
+            b.key("kek", kek).required("home", home);
+        } else if (kek != null) {
+            b.key("kek", kek);
+        }
+    }
 }

@@ -6,4 +6,10 @@ package org.zos.protocol.message;
  * "aborted" (drop it: the sender kept or took back its copy).
  */
 public record MoveQuery(long transfer, String anima) implements Message {
+
+    @Override
+    public void check() {
+        Bounds b = Bounds.of("move-query");
+        b.range("transfer", transfer, 1, Long.MAX_VALUE).matches("anima", anima, Bounds.ANIMA);
+    }
 }

@@ -11,4 +11,11 @@ package org.zos.protocol.message;
  * @param elapsedMillis time spent in this phase
  */
 public record Progress(String phase, long done, long total, long elapsedMillis) implements Message {
+
+    @Override
+    public void check() {
+        Bounds b = Bounds.of("progress");
+        b.text("phase", phase, 200).range("done", done, 0, Long.MAX_VALUE).range("total", total, 0, Long.MAX_VALUE)
+                .range("elapsedMillis", elapsedMillis, 0, Long.MAX_VALUE);
+    }
 }

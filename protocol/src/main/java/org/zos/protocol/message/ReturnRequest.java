@@ -10,4 +10,10 @@ package org.zos.protocol.message;
  * @param bytesPerSecond a cap on the rate the visited host sends at (0: none)
  */
 public record ReturnRequest(String anima, String kek, long bytesPerSecond) implements Message {
+
+    @Override
+    public void check() {
+        Bounds b = Bounds.of("return-request");
+        b.matches("anima", anima, Bounds.ANIMA).key("kek", kek).range("bytesPerSecond", bytesPerSecond, 0, Long.MAX_VALUE);
+    }
 }

@@ -5,6 +5,9 @@ import java.util.List;
 
 /** The animas a host knows: where each one's home is, where it runs now, its state and its facts. */
 public record StatusReport(List<Anima> animas) implements Message {
+    /** The most animas one report may name. */
+    public static final int MAX_ANIMAS = 4096;
+
 
     /**
      * One anima as a host knows it. The host that runs (or keeps) it fills in the facts after
@@ -27,6 +30,25 @@ public record StatusReport(List<Anima> animas) implements Message {
         /** Where an anima is and its state, without the facts. */
         public static Anima brief(String name, String home, String location, String state) {
             return new Anima(name, home, location, state, null, null, null, null, null, null, null, null, null, null, null);
+        }
+
+        /** Checks the fields against their bounds, as part of the report {@code b} checks. */
+        void check(Bounds b) {
+            b.matches("anima.name", name, Bounds.ANIMA).optional("anima.home", home, Bounds.HOST)
+                    .optional("anima.location", location, Bounds.HOST).text("anima.state", state, 64)
+                    .text("anima.accelerator", accelerator, 16).text("anima.kernel", kernel, 200)
+                    .text("anima.heartbeatBoot", heartbeatBoot, 64).text("anima.savedAt", savedAt, 64)
+                    .text("anima.vnc", vnc, 300).text("anima.moving", moving, 300);
+        }
+    }
+
+    @Override
+    public void check() {
+        Bounds b = Bounds.of("status-report");
+        b.required("animas", animas).size("animas", animas, MAX_ANIMAS);
+        for (Anima a : animas) {
+            b.required("animas[]", a);
+            a.check(b);
         }
     }
 }

@@ -155,7 +155,16 @@ public final class Peer implements AutoCloseable {
         long id = session.next.incrementAndGet();
         Waiting w = new Waiting(progress);
         session.pending.put(id, w);
-        channel.writeAndFlush(new Envelope(id, 0, m));
+        // A connection that closed before or while this is written fails the request at once: the close
+        // already failed what was pending then, and nothing would ever answer this one.
+        channel.writeAndFlush(new Envelope(id, 0, m)).addListener(f -> {
+            if (!f.isSuccess()) {
+                w.answer.completeExceptionally(session.closed(f.cause()));
+            }
+        });
+        if (!channel.isActive()) {
+            w.answer.completeExceptionally(session.closed(null));
+        }
         String what = m.getClass().getSimpleName();
         Message reply;
         while (true) {
@@ -279,6 +288,16 @@ public final class Peer implements AutoCloseable {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (Liveness.silent(evt) && hello.isDone()) {
+                fail(new ZosException(ErrorCode.HOST_UNREACHABLE, target + " said nothing for " + Liveness.SILENCE.toSeconds()
+                        + " s: its agent, its host or the link is down", "check that zos-agent runs on " + target + " and the link"));
+                ctx.close();
+                return;
+            }
+            if (Liveness.keepaliveDue(evt) && hello.isDone() && !hello.isCompletedExceptionally()) {
+                ctx.writeAndFlush(new Envelope(next.incrementAndGet(), 0, new org.zos.protocol.message.Keepalive()));
+                return;
+            }
             if (evt instanceof SslHandshakeCompletionEvent done) {
                 if (done.isSuccess()) {
                     handshake.complete(null);
@@ -300,6 +319,13 @@ public final class Peer implements AutoCloseable {
             }
             if (!hello.isDone()) {
                 if (e.body() instanceof Hello h && e.re() == 1) {
+                    try {
+                        h.check();
+                    } catch (ZosException bad) {
+                        fail(new ZosException(ErrorCode.PROTOCOL_ERROR, target + " sent a malformed hello: " + bad.getMessage(), ""));
+                        return;
+                    }
+                    Liveness.greeted(ctx.channel());
                     hello.complete(h);
                 } else {
                     fail(e.body() instanceof Failure f ? f.toException()
@@ -307,9 +333,12 @@ public final class Peer implements AutoCloseable {
                 }
                 return;
             }
+            if (e.body() instanceof org.zos.protocol.message.Keepalive) {
+                return;
+            }
             if (e.body() instanceof Progress p) {
                 Waiting waiting = pending.get(e.re());
-                if (waiting != null) {
+                if (waiting != null && valid(p)) {
                     waiting.heard++;
                     waiting.progress.accept(p);
                 }
@@ -317,8 +346,29 @@ public final class Peer implements AutoCloseable {
             }
             Waiting waiting = pending.remove(e.re());
             if (waiting != null) {
-                waiting.answer.complete(e.body());
+                try {
+                    e.body().check();
+                    waiting.answer.complete(e.body());
+                } catch (ZosException bad) {
+                    waiting.answer.completeExceptionally(new ZosException(ErrorCode.PROTOCOL_ERROR, target
+                            + " sent a malformed answer: " + bad.getMessage(), "upgrade zos on " + target));
+                }
             }
+        }
+
+        private static boolean valid(Message m) {
+            try {
+                m.check();
+                return true;
+            } catch (ZosException bad) {
+                return false;
+            }
+        }
+
+        /** What a request sent on a connection that closed fails with. */
+        ZosException closed(Throwable cause) {
+            return new ZosException(ErrorCode.HOST_UNREACHABLE, target + " closed the connection"
+                    + (cause == null ? "" : ": " + LogText.of(cause.getMessage())), "see " + target + "'s agent log");
         }
 
         /** Fails everything still waiting: with the reason a refusal carries, else a plain disconnect. */
@@ -329,9 +379,11 @@ public final class Peer implements AutoCloseable {
                         + "is not enrolled there (or is enrolled with another key)",
                         "run 'zos-vm trust " + (mine == null ? "<this host>" : mine.host()) + "' on " + target);
             }
+            if (z == null && cause instanceof ZosException given) {
+                z = given;
+            }
             if (z == null) {
-                z = new ZosException(ErrorCode.HOST_UNREACHABLE, target + " closed the connection"
-                        + (cause == null ? "" : ": " + cause.getMessage()), "see " + target + "'s agent log");
+                z = closed(cause);
             }
             handshake.completeExceptionally(z);
             hello.completeExceptionally(z);

@@ -31,6 +31,11 @@ public final class ServerSession extends io.netty.channel.ChannelInboundHandlerA
     private Hello hello;
     private final java.util.concurrent.Executor workers;
     private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+    /** Requests being answered now, and when the last request or data frame came (nanoTime). */
+    private final java.util.concurrent.atomic.AtomicInteger answering = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile long lastUsed = System.nanoTime();
+    /** A connection with nothing to answer and no request or data for this long is closed. */
+    static final java.time.Duration IDLE_CLOSE = java.time.Duration.ofMinutes(10);
 
     public ServerSession(PinningTrustManager trust, Hello me, Responder responder, DataSink sink,
             java.util.concurrent.Executor workers) {
@@ -50,6 +55,7 @@ public final class ServerSession extends io.netty.channel.ChannelInboundHandlerA
                 if (hello == null || sink == null) {
                     throw org.zos.protocol.wire.Frame.violation(hello == null ? "data before hello" : "data this host does not take");
                 }
+                lastUsed = System.nanoTime();
                 if (data == null) {
                     data = new DataReceiver(ctx.channel(), new Responder.Caller(trust.peer().orElseThrow(), hello,
                             trust.peerIsSelf()), sink);
@@ -63,6 +69,21 @@ public final class ServerSession extends io.netty.channel.ChannelInboundHandlerA
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (Liveness.silent(evt) && hello != null && (data == null || data.mayRead())) {
+            LOG.warning("closing the connection from " + hello.host() + ": it said nothing for "
+                    + Liveness.SILENCE.toSeconds() + " s");
+            ctx.close();
+            return;
+        }
+        if (Liveness.keepaliveDue(evt) && hello != null) {
+            if (answering.get() == 0 && System.nanoTime() - lastUsed > IDLE_CLOSE.toNanos()) {
+                LOG.info("closing the connection from " + hello.host() + ": unused for " + IDLE_CLOSE.toMinutes() + " min");
+                ctx.close();
+            } else {
+                ctx.writeAndFlush(new Envelope(sent.incrementAndGet(), 0, new org.zos.protocol.message.Keepalive()));
+            }
+            return;
+        }
         if (evt instanceof SslHandshakeCompletionEvent done && !done.isSuccess()) {
             String why = PinningTrustManager.reason(done.cause()).map(ZosException::getMessage)
                     .orElse(String.valueOf(done.cause().getMessage()));
@@ -91,19 +112,31 @@ public final class ServerSession extends io.netty.channel.ChannelInboundHandlerA
             if (!(e.body() instanceof Hello h)) {
                 throw new ZosException(ErrorCode.PROTOCOL_ERROR, "the peer's first message was not hello", "");
             }
+            try {
+                h.check();
+            } catch (ZosException bad) {
+                throw new ZosException(ErrorCode.PROTOCOL_ERROR, "the peer's hello is malformed: " + bad.getMessage(), "");
+            }
             if (!h.host().equals(peer.name())) {
                 throw new ZosException(ErrorCode.PEER_KEY_CHANGED, "the peer says it is " + h.host()
                         + " but its key is enrolled as " + peer.name(), "enrol the host under its own name");
             }
             hello = h;
+            Liveness.greeted(ctx.channel());
             LOG.info("connection from " + peer.name() + " (user '" + h.user() + "', " + h.software() + ")");
             reply(ctx, e, me);
             return;
         }
+        if (e.body() instanceof org.zos.protocol.message.Keepalive) {
+            return;
+        }
+        lastUsed = System.nanoTime();
+        answering.incrementAndGet();
         Responder.Caller caller = new Responder.Caller(peer, hello, trust.peerIsSelf());
         workers.execute(() -> {
             Message answer;
             try {
+                e.body().check();
                 answer = responder.answer(caller, e.body(), p -> {
                     if (ctx.channel().isActive()) {
                         reply(ctx, e, p);
@@ -117,6 +150,8 @@ public final class ServerSession extends io.netty.channel.ChannelInboundHandlerA
                 answer = new Failure(ErrorCode.INTERNAL.wireValue(), "the agent failed: " + x, "see the agent's log");
             }
             reply(ctx, e, answer);
+            lastUsed = System.nanoTime();
+            answering.decrementAndGet();
         });
     }
 
@@ -134,7 +169,7 @@ public final class ServerSession extends io.netty.channel.ChannelInboundHandlerA
             LOG.warning("closing the connection from " + trust.peer().get().name() + ": " + z.getMessage());
             ctx.writeAndFlush(new Envelope(sent.incrementAndGet(), 0, Failure.of(z))).addListener(ChannelFutureListener.CLOSE);
         } else {
-            LOG.fine("closing " + ctx.channel().remoteAddress() + ": " + cause);
+            LOG.fine("closing " + ctx.channel().remoteAddress() + ": " + LogText.of(cause));
             ctx.close();
         }
     }

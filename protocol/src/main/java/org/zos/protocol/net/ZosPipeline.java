@@ -11,8 +11,9 @@ import org.zos.protocol.wire.Preamble;
 import org.zos.protocol.wire.PreambleHandler;
 
 /**
- * The pipeline of every zos connection, top to bottom: the preamble in the clear; once it agrees on a
- * version, TLS 1.3, the frame decoder and encoder, the envelope codec, and the session handler.
+ * The pipeline of every zos connection, top to bottom: {@link Liveness} (deadlines and keepalives, on
+ * the raw bytes); the preamble in the clear; once it agrees on a version, TLS 1.3, the frame decoder and
+ * encoder, the envelope codec, and the session handler.
  */
 public final class ZosPipeline {
     private static final FrameEncoder FRAMES = new FrameEncoder();
@@ -23,6 +24,7 @@ public final class ZosPipeline {
 
     /** Installs the pipeline; {@code session} sees envelopes and data frames once TLS is up. */
     public static void install(ChannelPipeline p, SslContext tls, ChannelHandler session) {
+        p.addLast("liveness", new Liveness());
         p.addLast("preamble", new PreambleHandler(Preamble.OURS, (ctx, version) -> {
             SslHandler ssl = tls.newHandler(ctx.alloc());
             ctx.pipeline().addAfter(ctx.name(), "tls", ssl);

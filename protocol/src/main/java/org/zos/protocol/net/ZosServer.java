@@ -16,7 +16,11 @@ import org.zos.protocol.tls.KnownHosts;
 import org.zos.protocol.tls.PinningTrustManager;
 import org.zos.protocol.tls.TlsContexts;
 
-/** A listening zos endpoint: accepts enrolled hosts only and answers their requests. */
+/**
+ * A listening zos endpoint: accepts enrolled hosts only and answers their requests. At most
+ * {@link ConnectionLimit#PER_ADDRESS} connections per peer address are open at once; each must finish its
+ * preamble, TLS and hello within {@link Liveness#HELLO_DEADLINE}.
+ */
 public final class ZosServer implements AutoCloseable {
     private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(ZosServer.class.getName());
     public static final int DEFAULT_PORT = 7470;
@@ -29,6 +33,7 @@ public final class ZosServer implements AutoCloseable {
         return t;
     });
     private final Channel channel;
+    private final ConnectionLimit limit = new ConnectionLimit(ConnectionLimit.PER_ADDRESS);
 
     private ZosServer(HostIdentity me, KnownHosts known, InetSocketAddress at, String software, Responder responder,
             DataSink sink) {
@@ -39,6 +44,7 @@ public final class ZosServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) throws Exception {
+                        ch.pipeline().addLast("limit", limit);
                         PinningTrustManager trust = PinningTrustManager.accepting(known, me);
                         ZosPipeline.install(ch.pipeline(), TlsContexts.server(me, trust),
                                 new ServerSession(trust, hello, responder, sink, requests));
@@ -46,7 +52,7 @@ public final class ZosServer implements AutoCloseable {
                             @Override
                             public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) {
                                 LOG.warning("refused " + ctx.channel().remoteAddress() + ": "
-                                        + PinningTrustManager.reason(cause).map(ZosException::getMessage).orElse(String.valueOf(cause)));
+                                        + PinningTrustManager.reason(cause).map(ZosException::getMessage).orElse(LogText.of(cause)));
                                 ctx.close();
                             }
                         });

@@ -107,13 +107,15 @@ final class AgentResponder implements Responder {
         if (!out.isEmpty() || all) {
             return new StatusReport(out);
         }
-        if (q.hops() > 0) {
+        if (q.hops() > 0 && !q.via().contains(me.host())) {
+            List<String> via = new java.util.ArrayList<>(q.via());
+            via.add(me.host());
             for (KnownHosts.Entry h : known.entries()) {
-                if (h.name().equals(caller.host().name()) || h.name().equals(me.host())) {
-                    continue;
+                if (h.name().equals(caller.host().name()) || h.name().equals(me.host()) || q.via().contains(h.name())) {
+                    continue; // never back to a host the query came through: forwarding does not loop
                 }
                 try (Peer p = Peer.connect(me, known, h.hostPart(), h.port(), caller.user(), ZosAgent.SOFTWARE, FORWARD_TIMEOUT)) {
-                    Message m = p.request(new StatusQuery(q.anima(), q.hops() - 1), FORWARD_TIMEOUT);
+                    Message m = p.request(new StatusQuery(q.anima(), q.hops() - 1, via), FORWARD_TIMEOUT);
                     if (m instanceof StatusReport r && !r.animas().isEmpty()) {
                         LOG.info("status of " + q.anima() + " for " + caller.host().name() + " answered by " + h.name());
                         return r;

@@ -43,6 +43,12 @@ final class MoveSender {
     static final Duration IDLE = Duration.ofSeconds(120);
     /** How long a move goes on dialling a target whose connection broke before giving up. */
     static final Duration ABANDON = Duration.ofSeconds(60);
+    /**
+     * The same once the anima is suspended for the move: every second of it is downtime, so after this
+     * the anima runs here again. With {@link org.zos.protocol.net.Liveness#SILENCE} to notice a dead
+     * target, a failed move keeps the anima suspended for at most about 20 s (docs/protocol.md).
+     */
+    static final Duration ABANDON_SUSPENDED = Duration.ofSeconds(10);
     private static final int MAX_ATTEMPTS = 10;
     private static final long RETRY_MILLIS = 2000;
     /** How long the sender itself waits for the target to run an anima it restored. */
@@ -120,7 +126,8 @@ final class MoveSender {
         DiskIngest ahead = wasRunning ? ingesting(held.paths().disk(), true) : null;
         while (true) {
             try {
-                peer = connected != null ? connected : moves.dial(target, user);
+                peer = connected != null ? connected
+                        : moves.dial(target, user, suspendedHere ? ABANDON_SUSPENDED : Moves.DIAL);
                 connected = null;
                 MoveReady ready = (MoveReady) peer.request(new MoveOffer(r.name(), home, purpose, r.uuid().toString(),
                         r.memoryMiB(), r.vcpus(), r.diskSizeMiB(), r.guestKey(), r.kernelPackage(), r.accelerator(), xml,
@@ -162,7 +169,7 @@ final class MoveSender {
                 attempts++;
                 if (e.code() == ErrorCode.HOST_UNREACHABLE && !cancelled.getAsBoolean() && attempts < MAX_ATTEMPTS) {
                     lostSince = lostSince == 0 ? System.nanoTime() : lostSince;
-                    if (System.nanoTime() - lostSince < ABANDON.toNanos()) {
+                    if (System.nanoTime() - lostSince < (suspendedHere ? ABANDON_SUSPENDED : ABANDON).toNanos()) {
                         LOG.warning("the move of " + r.name() + " to " + target + " lost its connection (" + e.getMessage()
                                 + "); dialling again");
                         progress.accept(new Progress("connection lost; dialling " + target + " again", 0, 0, 0));
@@ -215,15 +222,19 @@ final class MoveSender {
         return f;
     }
 
-    /** The move failed before it was decided: the target drops it, the anima runs here as it did. */
+    /**
+     * The move failed before it was decided: the anima runs here as it did, then the target is told to
+     * drop the move. Resuming first is safe: the target runs nothing until this host's journal says
+     * committed, and a target that missed the abort asks ({@code move-query}) and hears "aborted".
+     */
     private void giveUp(MoveJournal journal, Exception why, boolean suspendedHere) throws IOException {
         for (DiskIngest i : ingesting) {
             i.settle();
         }
-        abort(why);
         if (suspendedHere) {
             held.resume();
         }
+        abort(why);
         if (journal != null) {
             MoveJournal.delete(moves.stateDir(), journal.anima());
         }
@@ -368,7 +379,7 @@ final class MoveSender {
     /** Tells the target to drop the move, if it started one. */
     private void abort(Exception why) {
         if (transfer != 0) {
-            moves.abort(target, user, transfer, String.valueOf(why.getMessage()), Duration.ofSeconds(60));
+            moves.abort(target, user, transfer, String.valueOf(why.getMessage()), Duration.ofSeconds(10));
         }
     }
 

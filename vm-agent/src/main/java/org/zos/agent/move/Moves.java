@@ -45,7 +45,7 @@ import org.zos.store.crypto.MasterKey;
  */
 public final class Moves implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Moves.class.getName());
-    private static final Duration DIAL = Duration.ofSeconds(15);
+    static final Duration DIAL = Duration.ofSeconds(15);
 
     private final HostIdentity me;
     private final KnownHosts known;
@@ -483,9 +483,14 @@ public final class Moves implements AutoCloseable {
     }
 
     Peer dial(String host, String user) {
+        return dial(host, user, DIAL);
+    }
+
+    /** Dials {@code host} as {@code user}, giving TCP, TLS and hello {@code timeout} each. */
+    Peer dial(String host, String user, Duration timeout) {
         KnownHosts.Entry e = known.byName(host).orElseThrow(() -> new ZosException(ErrorCode.UNKNOWN_PEER,
                 host + " is not enrolled on " + me.host(), "enrol it with 'zos-vm trust " + host + "'"));
-        return Peer.connect(me, known, e.hostPart(), e.port(), user, software, DIAL);
+        return Peer.connect(me, known, e.hostPart(), e.port(), user, software, timeout);
     }
 
     private Path visitKekFile(String anima) {
