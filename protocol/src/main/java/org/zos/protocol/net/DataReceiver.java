@@ -56,7 +56,7 @@ final class DataReceiver {
                 try {
                     sink.accept(caller, f.payload());
                 } catch (Exception e) {
-                    LOG.warning("data from " + caller.host().name() + " refused: " + e);
+                    LOG.warning("data from " + caller.host().name() + " refused: " + LogText.of(e));
                     channel.close();
                     return;
                 } finally {

@@ -87,7 +87,7 @@ public final class ServerSession extends io.netty.channel.ChannelInboundHandlerA
         if (evt instanceof SslHandshakeCompletionEvent done && !done.isSuccess()) {
             String why = PinningTrustManager.reason(done.cause()).map(ZosException::getMessage)
                     .orElse(String.valueOf(done.cause().getMessage()));
-            LOG.warning("refused " + ctx.channel().remoteAddress() + ": " + why);
+            LOG.warning("refused " + ctx.channel().remoteAddress() + ": " + LogText.of(why));
         }
         super.userEventTriggered(ctx, evt);
     }
@@ -166,7 +166,7 @@ public final class ServerSession extends io.netty.channel.ChannelInboundHandlerA
         }
         ZosException z = PinningTrustManager.reason(cause).orElse(null);
         if (z != null && trust.peer().isPresent()) {
-            LOG.warning("closing the connection from " + trust.peer().get().name() + ": " + z.getMessage());
+            LOG.warning("closing the connection from " + trust.peer().get().name() + ": " + LogText.of(z.getMessage()));
             ctx.writeAndFlush(new Envelope(sent.incrementAndGet(), 0, Failure.of(z))).addListener(ChannelFutureListener.CLOSE);
         } else {
             LOG.fine("closing " + ctx.channel().remoteAddress() + ": " + LogText.of(cause));

@@ -51,8 +51,8 @@ public final class ZosServer implements AutoCloseable {
                         ch.pipeline().addLast("errors", new io.netty.channel.ChannelInboundHandlerAdapter() {
                             @Override
                             public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) {
-                                LOG.warning("refused " + ctx.channel().remoteAddress() + ": "
-                                        + PinningTrustManager.reason(cause).map(ZosException::getMessage).orElse(LogText.of(cause)));
+                                LOG.warning("refused " + ctx.channel().remoteAddress() + ": " + LogText.of(
+                                        PinningTrustManager.reason(cause).map(ZosException::getMessage).orElse(String.valueOf(cause))));
                                 ctx.close();
                             }
                         });
@@ -82,7 +82,10 @@ public final class ZosServer implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (boss.isShuttingDown()) {
+            return;
+        }
         if (channel != null) {
             channel.close().syncUninterruptibly();
         }

@@ -54,7 +54,7 @@ public final class KnownHosts {
 
     /** The host a connection to {@code target} (a name or an address) must reach, if enrolled. */
     public Optional<Entry> forTarget(String target) {
-        return entries().stream().filter(e -> e.name().equals(target) || e.address().equals(target)).findFirst();
+        return entries().stream().filter(e -> e.name().equals(target) || e.address().equals(target) || e.hostPart().equals(target)).findFirst();
     }
 
     public Optional<Entry> byFingerprint(Fingerprint f) {

@@ -107,7 +107,8 @@ final class AgentResponder implements Responder {
         if (!out.isEmpty() || all) {
             return new StatusReport(out);
         }
-        if (q.hops() > 0 && !q.via().contains(me.host())) {
+        boolean forward = q.hops() > 0 && !q.via().contains(me.host());
+        if (forward) {
             List<String> via = new java.util.ArrayList<>(q.via());
             via.add(me.host());
             for (KnownHosts.Entry h : known.entries()) {
@@ -126,6 +127,6 @@ final class AgentResponder implements Responder {
             }
         }
         throw new ZosException(ErrorCode.ANIMA_NOT_FOUND, "no anima '" + q.anima() + "' on " + me.host()
-                + (q.hops() > 0 ? " nor on the hosts it knows" : ""), "list the animas with 'zos-vm status'");
+                + (forward ? " nor on the hosts it knows" : ""), "list the animas with 'zos-vm status'");
     }
 }
