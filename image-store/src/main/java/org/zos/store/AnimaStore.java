@@ -315,7 +315,14 @@ public final class AnimaStore implements AutoCloseable {
     public CheckReport check(boolean readData, double fraction, WorkMeter meter) throws IOException {
         try (StoreLock lock = shared()) {
             refresh();
-            return new Checker(layout, index, reader, sealer, codec, this::basePlain).run(readData, fraction, meter);
+            Index onDisk = new Index(); // what the index files say now, whatever was loaded before
+            for (String pack : layout.packs().indexedIds()) {
+                PackIndexFile idx = readIndex(pack);
+                if (idx != null) {
+                    onDisk.add(idx);
+                }
+            }
+            return new Checker(layout, onDisk, reader, sealer, codec, this::basePlain).run(readData, fraction, meter);
         }
     }
 
@@ -326,7 +333,7 @@ public final class AnimaStore implements AutoCloseable {
     public GcReport gc(int keep) throws IOException {
         try (StoreLock lock = exclusive()) {
             List<String> repaired = recover();
-            refresh();
+            reload();
             return new Collector(layout, index, reader, this).run(keep, repaired);
         }
     }
@@ -368,6 +375,17 @@ public final class AnimaStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads every index file again, trusting nothing loaded before: what check and gc judge the store by
+     * (an index damaged since it was loaded no longer counts).
+     */
+    private void reload() throws IOException {
+        List<String> all = new ArrayList<>();
+        index.packs().forEach(p -> all.add(p.pack()));
+        index.removeAll(all);
+        refresh();
+    }
+
     /** Loads index files this object has not seen and forgets packs whose index is gone. */
     private void refresh() throws IOException {
         List<String> onDisk = layout.packs().indexedIds();
@@ -400,7 +418,8 @@ public final class AnimaStore implements AutoCloseable {
 
     /**
      * Repairs what a crash can leave, under the exclusive lock: removes temp files, and gives every pack
-     * whose index is missing or damaged a new index from a scan of the pack.
+     * whose index is missing or damaged, and whose own headers all verify, a new index from a scan of the
+     * pack ({@link PackHealth}). A pack that does not verify is left as it is.
      *
      * @return what was repaired, one line each
      */
@@ -412,13 +431,10 @@ public final class AnimaStore implements AutoCloseable {
                 done.add("removed unfinished " + p.getFileName());
             }
         }
-        for (String pack : layout.packs().packIds()) {
-            if (readIndex(pack) == null) {
-                PackIndexFile scanned = PackReader.scan(layout.packs().pack(pack), pack);
-                if (scanned != null) {
-                    Durable.write(layout.packs().temp(pack + ".idx"), layout.packs().indexOf(pack), scanned.encode());
-                    done.add("rebuilt the index of pack " + pack + " (" + scanned.entries().size() + " chunks)");
-                }
+        for (PackHealth.Finding f : PackHealth.of(layout.packs())) {
+            if (f.repair() == PackHealth.Repair.REBUILD_INDEX) {
+                Durable.write(layout.packs().temp(f.pack() + ".idx"), layout.packs().indexOf(f.pack()), f.rebuilt().encode());
+                done.add("rebuilt the index of pack " + f.pack() + " (" + f.rebuilt().entries().size() + " chunks)");
             }
         }
         return done;

@@ -27,7 +27,7 @@ import org.zos.store.pack.PackReader;
 
 /**
  * Checks one anima's store, like {@code restic check}: always the structure (every pack has a sound
- * index and the length it declares, every manifest opens, every chunk a manifest needs is indexed); with
+ * index and its headers agree with it, see {@link PackHealth}, every manifest opens, every chunk a manifest needs is indexed); with
  * {@code readData} also the data (every chunk, or a random fraction of them, is read, opened and hashed).
  */
 final class Checker {
@@ -51,26 +51,14 @@ final class Checker {
     }
 
     CheckReport run(boolean readData, double fraction, WorkMeter meter) throws IOException {
-        Set<String> indexed = new HashSet<>(layout.packs().indexedIds());
-        for (String pack : layout.packs().packIds()) {
-            if (!indexed.contains(pack)) {
-                problems.add("pack " + pack + " has no index (a writer stopped before finishing it); "
-                        + "'zos-vm store gc' rebuilds it");
-            }
+        for (PackHealth.Finding f : PackHealth.of(layout.packs())) {
+            problems.add(f.text());
         }
         List<PackIndexFile> packs = new ArrayList<>();
-        for (String pack : indexed) {
-            PackIndexFile idx = PackIndexFile.decode(pack, Files.readAllBytes(layout.packs().indexOf(pack)));
-            if (idx == null) {
-                problems.add("index of pack " + pack + " is damaged; 'zos-vm store gc' rebuilds it from the pack");
-                continue;
-            }
-            packs.add(idx);
-            if (!Files.exists(layout.packs().pack(pack))) {
-                problems.add("pack " + pack + " is missing; its " + idx.entries().size() + " chunks are lost");
-            } else if (Files.size(layout.packs().pack(pack)) != idx.packLength()) {
-                problems.add("pack " + pack + " is " + Files.size(layout.packs().pack(pack)) + " bytes but its index says "
-                        + idx.packLength() + " (truncated or altered)");
+        for (String pack : layout.packs().indexedIds()) {
+            PackIndexFile idx = PackHealth.readIndex(layout.packs(), pack);
+            if (idx != null) {
+                packs.add(idx);
             }
         }
         int manifests = checkManifests();

@@ -55,6 +55,12 @@ final class Materializer {
             if (durable) {
                 raf.getChannel().force(true);
             }
+        } catch (ZosException e) {
+            Files.deleteIfExists(part);
+            if (e.code() == ErrorCode.INTEGRITY_ERROR && !e.getMessage().contains(m.label())) {
+                throw new ZosException(e.code(), "image " + m.label() + " cannot be materialized: " + e.getMessage(), e.hint());
+            }
+            throw e;
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(part);
             throw e;

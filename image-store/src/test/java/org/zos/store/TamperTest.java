@@ -60,6 +60,7 @@ class TamperTest {
         assertTrue(p.contains("is corrupt") && p.contains("disk@1") && p.contains("pack"), p);
         ZosException e = assertThrows(ZosException.class, () -> store.materialize(disk, tmp.resolve("out"), new WorkMeter()));
         assertEquals(ErrorCode.INTEGRITY_ERROR, e.code());
+        assertTrue(e.getMessage().contains("disk@1"), "the error names the image it hurts: " + e.getMessage());
         assertFalse(Files.exists(tmp.resolve("out")), "no half image is left");
         assertFalse(Files.exists(tmp.resolve("out.part")));
     }
@@ -88,6 +89,88 @@ class TamperTest {
         GcReport gc = store.gc(0);
         assertEquals(1, gc.repaired().size(), gc.toString());
         assertTrue(store.check(true, 1, new WorkMeter()).ok());
+    }
+
+    void flip(Path file, long offset) throws Exception {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.seek(offset);
+            int b = f.read();
+            f.seek(offset);
+            f.write(b ^ 0x01);
+        }
+    }
+
+    Path onlyIndex() throws Exception {
+        try (Stream<Path> s = Files.list(store.directory().resolve("index"))) {
+            return s.findFirst().orElseThrow();
+        }
+    }
+
+    void damageIndex() throws Exception {
+        Path idx = onlyIndex();
+        byte[] b = Files.readAllBytes(idx);
+        b[40] ^= 1;
+        Files.write(idx, b);
+    }
+
+    @Test
+    void aFlippedEntryIdIsFoundByCheckAndGcRewritesThePackFromItsIndex() throws Exception {
+        Path pack = onlyPack();
+        flip(pack, 12 + 5); // the first entry's chunk id
+        CheckReport r = store.check(false, 1, new WorkMeter());
+        assertEquals(1, r.problems().size(), r.problems().toString());
+        assertTrue(r.problems().get(0).contains("does not verify") && r.problems().get(0).contains("copies them into a new pack"),
+                r.problems().toString());
+        GcReport gc = store.gc(0);
+        assertEquals(1, gc.packsRewritten(), gc.toString());
+        assertFalse(Files.exists(pack), "the damaged pack is gone once its chunks are copied");
+        assertTrue(store.check(true, 1, new WorkMeter()).ok(), "repaired");
+        store.materialize(disk, tmp.resolve("out"), new WorkMeter());
+        assertTrue(Files.exists(tmp.resolve("out")));
+    }
+
+    @Test
+    void aFlippedEntryIdWithADamagedIndexMakesGcRefuseAndChangeNothing() throws Exception {
+        Path pack = onlyPack();
+        flip(pack, 12 + 5);
+        damageIndex();
+        byte[] before = Files.readAllBytes(pack);
+        CheckReport r = store.check(false, 1, new WorkMeter());
+        String all = String.join("\n", r.problems());
+        assertTrue(all.contains("cannot rebuild it") && all.contains("disk@1"), all);
+        ZosException e = assertThrows(ZosException.class, () -> store.gc(0));
+        assertEquals(ErrorCode.INTEGRITY_ERROR, e.code());
+        assertTrue(e.getMessage().contains("image disk@1 needs") && e.getMessage().contains("changed nothing"), e.getMessage());
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(pack)), "gc left the pack as it was");
+        assertEquals(r.problems(), store.check(false, 1, new WorkMeter()).problems(), "check says the same after gc");
+    }
+
+    @Test
+    void aFlippedMagicIsFoundAndWithAnIntactIndexRepaired() throws Exception {
+        flip(onlyPack(), 2);
+        CheckReport r = store.check(false, 1, new WorkMeter());
+        assertTrue(r.problems().stream().anyMatch(p -> p.contains("header is damaged")), r.problems().toString());
+        store.gc(0);
+        assertTrue(store.check(true, 1, new WorkMeter()).ok());
+    }
+
+    @Test
+    void aFlippedMagicWithADamagedIndexIsNotCalledRepairable() throws Exception {
+        flip(onlyPack(), 2);
+        damageIndex();
+        CheckReport r = store.check(false, 1, new WorkMeter());
+        assertTrue(r.problems().stream().noneMatch(p -> p.contains("rebuilds it")), r.problems().toString());
+        assertTrue(r.problems().stream().anyMatch(p -> p.contains("header is damaged") && p.contains("cannot rebuild")),
+                r.problems().toString());
+        ZosException e = assertThrows(ZosException.class, () -> store.gc(0));
+        assertEquals(ErrorCode.INTEGRITY_ERROR, e.code());
+    }
+
+    @Test
+    void aFlippedLengthIsFound() throws Exception {
+        flip(onlyPack(), 12 + 32 + 3);
+        CheckReport r = store.check(false, 1, new WorkMeter());
+        assertTrue(r.problems().stream().anyMatch(p -> p.contains("does not verify")), r.problems().toString());
     }
 
     @Test

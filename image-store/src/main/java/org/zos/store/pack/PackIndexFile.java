@@ -24,7 +24,7 @@ public record PackIndexFile(String pack, long packLength, List<Entry> entries) {
     public byte[] encode() {
         ByteBuffer b = ByteBuffer.allocate(PackFormat.INDEX_HEADER + entries.size() * PackFormat.INDEX_ENTRY
                 + PackFormat.DIGEST);
-        b.put(PackFormat.INDEX_MAGIC).putShort((short) PackFormat.VERSION).put(HexFormat.of().parseHex(pack))
+        b.put(PackFormat.INDEX_MAGIC).putShort((short) PackFormat.INDEX_VERSION).put(HexFormat.of().parseHex(pack))
                 .putLong(packLength).putInt(entries.size());
         for (Entry e : entries) {
             b.put(e.id().bytes()).putLong(e.offset()).putInt(e.length()).put(e.base() == null ? NO_BASE : e.base().bytes());
@@ -45,7 +45,7 @@ public record PackIndexFile(String pack, long packLength, List<Entry> entries) {
         }
         ByteBuffer b = ByteBuffer.wrap(bytes);
         b.position(6);
-        if (b.getShort() != PackFormat.VERSION) {
+        if (b.getShort() != PackFormat.INDEX_VERSION) {
             return null;
         }
         byte[] packId = new byte[16];

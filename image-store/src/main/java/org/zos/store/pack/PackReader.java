@@ -72,44 +72,6 @@ public final class PackReader implements AutoCloseable {
         }
     }
 
-    /**
-     * Lists the chunks of a pack by reading it from start to end, for a pack whose index is missing or
-     * damaged. A torn last entry is left out.
-     *
-     * @return the index of the whole entries, or null if the file is not a version 1 pack
-     */
-    public static PackIndexFile scan(Path packFile, String pack) throws IOException {
-        try (FileChannel ch = FileChannel.open(packFile, StandardOpenOption.READ)) {
-            long size = ch.size();
-            ByteBuffer header = ByteBuffer.allocate(PackFormat.PACK_HEADER);
-            if (size < PackFormat.PACK_HEADER) {
-                return null;
-            }
-            readFully(ch, header, 0);
-            if (!Arrays.equals(PackFormat.packHeader(), header.array())) {
-                return null;
-            }
-            List<PackIndexFile.Entry> entries = new ArrayList<>();
-            long pos = PackFormat.PACK_HEADER;
-            ByteBuffer eh = ByteBuffer.allocate(PackFormat.ENTRY_HEADER + 6 + ChunkId.LENGTH);
-            while (pos + PackFormat.ENTRY_HEADER + SealedChunk.OVERHEAD <= size) {
-                eh.clear();
-                eh.limit((int) Math.min(eh.capacity(), size - pos));
-                readFully(ch, eh, pos);
-                int len = eh.getInt(ChunkId.LENGTH);
-                long start = pos + PackFormat.ENTRY_HEADER;
-                if (len < SealedChunk.OVERHEAD || len > SealedChunk.MAX_SEALED || start + len > size) {
-                    break;
-                }
-                byte[] head = java.util.Arrays.copyOfRange(eh.array(), PackFormat.ENTRY_HEADER, eh.limit());
-                ChunkId id = ChunkId.read(eh.array(), 0);
-                entries.add(new PackIndexFile.Entry(id, start, len, new SealedChunk(id, head).base()));
-                pos = start + len;
-            }
-            return new PackIndexFile(pack, pos, List.copyOf(entries));
-        }
-    }
-
     private static ZosException damaged(ChunkId id, ChunkLocation at, String problem) {
         return new ZosException(ErrorCode.INTEGRITY_ERROR, "chunk " + id.shortHex() + " " + at.describe()
                 + " cannot be read: " + problem, "run 'zos-vm store check' to see what is damaged");

@@ -57,8 +57,7 @@ public final class PackWriter implements AutoCloseable {
             length = PackFormat.PACK_HEADER;
         }
         byte[] b = chunk.bytes();
-        out.write(chunk.id().bytes());
-        out.writeInt(b.length);
+        out.write(PackFormat.entryHeader(chunk.id().bytes(), b.length));
         out.write(b);
         entries.add(new PackIndexFile.Entry(chunk.id(), length + PackFormat.ENTRY_HEADER, b.length, chunk.base()));
         length += PackFormat.ENTRY_HEADER + b.length;
