@@ -2,6 +2,8 @@ package org.zos.cli;
 
 import java.io.PrintWriter;
 import java.util.Map;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -16,6 +18,10 @@ final class DominateCommand extends MoveCommand {
 
     @Override
     void run(HostOptions.Agent agent, PrintWriter out) {
+        if (target.isBlank()) {
+            throw new ZosException(ErrorCode.BAD_PARAMETER, "no host named to dominate",
+                    "name an enrolled host: 'zos-vm hosts' lists them");
+        }
         String note = move(agent, "dominate", name, Map.of("host", target));
         out.printf("Anima '%s' runs on %s now: %s.%nBring it home with: zos-vm return %s%n", name, target, note, name);
     }

@@ -14,6 +14,7 @@ abstract class MoveCommand extends HostCommand {
     String move(HostOptions.Agent agent, String action, String anima, Map<String, String> options) {
         Map<String, String> all = new HashMap<>(options);
         if (bandwidth != null) {
+            org.zos.agent.move.Moves.rate(bandwidth); // a clear error here, before anything is asked of the agent
             all.put("bandwidth", bandwidth);
         }
         try (Progress p = Progress.pushed(err())) {

@@ -43,6 +43,15 @@ final class StoreMaterializeCommand extends StoreSubcommand {
                         "write IMAGE@N with N a generation number from 'zos-vm store stats'");
             }
         }
+        Path dir = target.toAbsolutePath().getParent();
+        if (dir != null && !Files.isDirectory(dir)) {
+            throw new ZosException(ErrorCode.BAD_PARAMETER, "cannot write '" + target + "': " + dir + " is not a directory",
+                    "create it first, or name a file in a directory that exists");
+        }
+        if (dir != null && !Files.isWritable(dir)) {
+            throw new ZosException(ErrorCode.DENIED, "cannot write '" + target + "': " + dir + " is not writable by you",
+                    "name a file in a directory you may write, or run as its owner");
+        }
         if (Files.exists(target) && !force) {
             throw new ZosException(ErrorCode.BAD_PARAMETER, "'" + target + "' exists", "choose another path, or add --force to replace it");
         }

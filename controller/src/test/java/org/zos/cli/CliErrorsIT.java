@@ -96,6 +96,11 @@ class CliErrorsIT {
         Cli.assertError(cli.run("init", "--name", name(), "--memory", "lots"), ErrorCode.BAD_PARAMETER, "not a size");
         Cli.assertError(cli.run("remove", "x"), ErrorCode.BAD_PARAMETER, "--yes");
         assertEquals(2, cli.run("no-such-command").status());
+        Cli.assertError(cli.run("dominate", "", "work"), ErrorCode.BAD_PARAMETER, "no host named", "zos-vm hosts");
+        Cli.assertError(cli.run("dominate", "host2", "work", "--bandwidth", "0"), ErrorCode.BAD_PARAMETER, "would send nothing");
+        Cli.assertError(cli.run("return", "work", "--bandwidth", "fast"), ErrorCode.BAD_PARAMETER, "is not a rate");
+        Cli.assertError(cli.run("store", "materialize", "disk", "/nonexistent-dir/x", "-a", "work"), ErrorCode.BAD_PARAMETER,
+                "/nonexistent-dir is not a directory", "create it");
     }
 
     @Test

@@ -43,7 +43,10 @@ public final class Bounds {
     public Bounds matches(String field, String value, Pattern form) {
         required(field, value);
         if (!form.matcher(value).matches()) {
-            throw bad(field, value, "does not match " + form.pattern());
+            throw bad(field, value, form == ANIMA ? "is not a valid anima name: 1 to 64 letters, digits, '.', '_' or '-', "
+                    + "starting with a letter or digit" : form == HOST ? "is not a valid host name"
+                    : form == USER ? "is not a valid user name" : form == IMAGE ? "is not a valid image name"
+                    : "does not match " + form.pattern());
         }
         return this;
     }

@@ -62,6 +62,11 @@ public final class AccessList {
     /** Decides, and throws DENIED with the reason if the answer is no. */
     public void require(String user, String masterHost, Control wanted) {
         Decision d = decide(user, masterHost, wanted);
+        ZosException bad = problem();
+        if (!d.allowed() && bad != null) {
+            throw new ZosException(ErrorCode.DENIED, "this host refuses everyone until its access list is fixed: "
+                    + bad.getMessage(), "ask the host's owner to fix that line of " + file);
+        }
         if (!d.allowed()) {
             String why = d.line() == 0 ? "no rule of its access list names " + user + " from " + masterHost
                     : d.granted() == Control.NONE ? "its access list gives " + user + " from " + masterHost + " no control"

@@ -100,9 +100,10 @@ final class AnimaActions implements AutoCloseable {
             case "cancel" -> {
                 return new ActionDone(a.action(), null, moves.cancel(name, user));
             }
-            case "guest" -> note = m.askGuest(name, a.option("line", ""), Duration.ofSeconds(intOption(a, "timeout-s", 5))).orElseThrow(() -> new ZosException(
+            case "guest" -> note = guestAnswer(name, a.option("line", ""), m.askGuest(name, a.option("line", ""),
+                    Duration.ofSeconds(intOption(a, "timeout-s", 5))).orElseThrow(() -> new ZosException(
                     ErrorCode.INVALID_STATE, "the guest of anima '" + name + "' does not answer on its channel",
-                    "is it running? see 'zos-vm status " + name + "'"));
+                    "is it running? see 'zos-vm status " + name + "'")));
             default -> throw new ZosException(ErrorCode.BAD_PARAMETER, "unknown anima action '" + a.action() + "'",
                     "upgrade zos on this host");
         }
@@ -134,6 +135,24 @@ final class AnimaActions implements AutoCloseable {
                 s.accelerator(), r.kernelPackage(), s.heartbeat() == null ? null : s.heartbeat().boot(),
                 s.heartbeat() == null ? null : s.heartbeat().count(), s.stateBytes(),
                 s.savedAt() == null ? null : s.savedAt().toString(), s.vnc(), moves.moving(name));
+    }
+
+    /**
+     * The guest's answer to a request, or its refusal as a failure: "err …" is BAD_PARAMETER (a request it
+     * does not take), or INTERNAL where the guest says it failed doing it.
+     */
+    static String guestAnswer(String anima, String line, String answer) {
+        if (!answer.startsWith("err")) {
+            return answer;
+        }
+        String why = answer.substring(3).trim();
+        String shown = line.length() > 60 ? line.substring(0, 60) + "…" : line;
+        if (why.endsWith("failed")) {
+            throw new ZosException(ErrorCode.INTERNAL, "the guest of anima '" + anima + "' failed at '" + shown + "': " + why,
+                    "see the guest's console log");
+        }
+        throw new ZosException(ErrorCode.BAD_PARAMETER, "the guest of anima '" + anima + "' refused '" + shown + "': " + why,
+                "the default guest takes: ping, write NAME TEXT, read NAME, churn MIB, warm (NAME: letters, digits, . _ -)");
     }
 
     private static int intOption(AnimaAction a, String key, int fallback) {

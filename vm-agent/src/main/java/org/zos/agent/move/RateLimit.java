@@ -59,6 +59,15 @@ final class RateLimit {
         if (m.group(3).equalsIgnoreCase("bit")) {
             v /= 8;
         }
+        if (v < 1) {
+            throw new org.zos.protocol.ZosException(org.zos.protocol.ErrorCode.BAD_PARAMETER, "a rate of '" + rate
+                    + "' would send nothing", "give a rate of at least 1 byte per second (e.g. 1mbit), or leave "
+                    + "--bandwidth out for no cap");
+        }
+        if (v > Long.MAX_VALUE / 2) {
+            throw new org.zos.protocol.ZosException(org.zos.protocol.ErrorCode.BAD_PARAMETER, "'" + rate + "' is too large a rate",
+                    "leave --bandwidth out for no cap");
+        }
         return (long) v;
     }
 }

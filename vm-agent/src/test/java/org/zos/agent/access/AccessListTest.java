@@ -62,6 +62,10 @@ class AccessListTest {
         ZosException p = a.problem();
         assertNotNull(p);
         assertTrue(p.getMessage().contains("line 2") && p.getMessage().contains("'sometimes'"), p.getMessage());
+        ZosException told = org.junit.jupiter.api.Assertions.assertThrows(ZosException.class,
+                () -> a.require("root", "host1", Control.FULL));
+        assertTrue(told.getMessage().contains("until its access list is fixed") && told.getMessage().contains("line 2"),
+                "the master is told the list is broken, not that no rule names it: " + told.getMessage());
     }
 
     @Test
