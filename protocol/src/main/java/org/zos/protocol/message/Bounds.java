@@ -23,7 +23,7 @@ public final class Bounds {
     /** An image's name in a store. */
     public static final Pattern IMAGE = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     /** A token such as a guest key, a kernel package or an action: no path separators, no spaces. */
-    public static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+~-]{0,127}");
+    public static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+~:=-]{0,127}");
     private static final Pattern UUID = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     /** Free text (notes, reasons, phases, messages): at most this many characters. */

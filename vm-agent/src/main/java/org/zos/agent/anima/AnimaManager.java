@@ -225,6 +225,7 @@ public final class AnimaManager {
 
     /** Restores the anima from its state file, with the file paths of this host, running or {@code paused}. */
     private void restore(AnimaPaths paths, boolean paused) {
+        org.zos.agent.hypervisor.DiskConfinement.require(paths.disk());
         hypervisor.restore(paths.state(), pathsOnThisHost(hypervisor.savedXml(paths.state()), paths), paused);
     }
 

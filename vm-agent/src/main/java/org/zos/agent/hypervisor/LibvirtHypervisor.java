@@ -252,13 +252,33 @@ public final class LibvirtHypervisor implements AutoCloseable {
      * where this host keeps them.
      */
     public void restore(Path stateFile, Map<String, String> paths, boolean paused) {
-        String xml = DomainXml.rewritePaths(savedXml(stateFile), paths);
+        String saved = savedXml(stateFile);
+        DomainConfinement.require(saved);
+        Map<String, String> map = new java.util.HashMap<>(paths);
+        DomainXml.select(saved, "/domain/devices/emulator").filter(e -> !e.isBlank()).ifPresent(e -> map.put(e, emulator()));
+        String xml = DomainXml.rewritePaths(saved, map);
         checkCpu(xml);
         if (LibvirtNative.INSTANCE.virDomainRestoreFlags(conn.pointer(), stateFile.toString(), xml,
                 paused ? LibvirtNative.VIR_DOMAIN_SAVE_PAUSED : LibvirtNative.VIR_DOMAIN_SAVE_RUNNING) != 0) {
             throw new ZosException(ErrorCode.INTEGRITY_ERROR, "restoring from " + stateFile + " failed: "
                     + lastError(), "the state file is kept; see /var/log/libvirt/qemu/ for QEMU's reason");
         }
+    }
+
+    private String emulator;
+
+    /** This host's own QEMU for x86_64 guests, from libvirt's capabilities: the only emulator a restore runs. */
+    synchronized String emulator() {
+        if (emulator == null) {
+            try {
+                emulator = DomainXml.select(conn.getCapabilities(), "/capabilities/guest[arch/@name='x86_64']/arch/emulator")
+                        .filter(e -> !e.isBlank()).orElse("/usr/bin/qemu-system-x86_64");
+            } catch (org.libvirt.LibvirtException e) {
+                throw new ZosException(ErrorCode.HYPERVISOR_UNAVAILABLE, "libvirt did not tell its capabilities: " + e.getMessage(),
+                        "check that libvirtd runs");
+            }
+        }
+        return emulator;
     }
 
     /**
