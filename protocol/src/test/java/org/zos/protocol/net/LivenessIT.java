@@ -12,10 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,21 +40,8 @@ class LivenessIT {
     KnownHosts known1;
     KnownHosts known2;
     ZosServer server;
-    List<String> log = new CopyOnWriteArrayList<>();
-    Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord r) {
-            log.add(r.getMessage());
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    LogCapture capture;
+    List<String> log;
 
     @BeforeEach
     void start() throws Exception {
@@ -66,7 +49,8 @@ class LivenessIT {
         known2 = new KnownHosts(tmp.resolve("known2"));
         known1.trust(new KnownHosts.Entry("host2", "127.0.0.1", host2.fingerprint()));
         known2.trust(new KnownHosts.Entry("host1", "127.0.0.1", host1.fingerprint()));
-        Logger.getLogger("org.zos.protocol").addHandler(capture);
+        capture = new LogCapture("org.zos.protocol");
+        log = capture.lines;
         server = ZosServer.start(host2, known2, new InetSocketAddress("127.0.0.1", 0), "zos test", (caller, m, progress) -> {
             if (m instanceof AnimaAction a) { // works for a while, saying nothing
                 Thread.sleep(Long.parseLong(a.option("ms", "0")));
@@ -79,7 +63,7 @@ class LivenessIT {
     @AfterEach
     void stop() {
         server.close();
-        Logger.getLogger("org.zos.protocol").removeHandler(capture);
+        capture.close();
     }
 
     Peer connect(int port) {

@@ -12,9 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,28 +38,16 @@ class PeerIT {
     KnownHosts known1;
     KnownHosts known2;
     ZosServer server;
-    List<String> serverLog = new CopyOnWriteArrayList<>();
+    LogCapture capture;
+    List<String> serverLog;
     List<String> answered = new CopyOnWriteArrayList<>();
-    Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord r) {
-            serverLog.add(r.getMessage());
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
 
     @BeforeEach
     void start() {
         known1 = new KnownHosts(tmp.resolve("known1"));
         known2 = new KnownHosts(tmp.resolve("known2"));
-        Logger.getLogger("org.zos.protocol.net").addHandler(capture);
+        capture = new LogCapture("org.zos.protocol.net");
+        serverLog = capture.lines;
         server = ZosServer.start(host2, known2, new InetSocketAddress("127.0.0.1", 0), "zos test", (caller, m, progress) -> {
             answered.add(caller.host().name() + "/" + caller.user() + ": " + m);
             if (m instanceof Ping p) {
@@ -82,7 +67,7 @@ class PeerIT {
     @AfterEach
     void stop() {
         server.close();
-        Logger.getLogger("org.zos.protocol.net").removeHandler(capture);
+        capture.close();
     }
 
     void enrol(KnownHosts k, HostIdentity h) throws Exception {
