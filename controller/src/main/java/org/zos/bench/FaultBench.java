@@ -214,6 +214,9 @@ public final class FaultBench {
                 if (!s.path("state").asText().equals("running") || !s.path("location").asText().equals(h)) {
                     continue;
                 }
+                if (s.hasNonNull("moving")) {
+                    continue; // a move of it still goes on (dialling again after the fault): wait for its end
+                }
                 Beat b = new Beat(s.path("heartbeatBoot").asText(), s.path("heartbeatCount").asLong(), System.nanoTime());
                 if (before != null && !b.boot().equals(before.boot())) {
                     throw new ZosException(ErrorCode.INTEGRITY_ERROR, "the anima booted again on " + h + " (boot "

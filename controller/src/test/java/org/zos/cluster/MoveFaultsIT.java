@@ -188,6 +188,21 @@ class MoveFaultsIT {
         }
     }
 
+    @Test
+    @Order(11)
+    void theVisitedHostsAgentDiesWhileTheAnimaIsSuspendedAndTheAnimaIsNotFrozenForLong() throws Exception {
+        // The fifth image offered is the memory: host1 has suspended the anima by then. The move used to wait
+        // 120 s for an answer on the dead connection before dialling again, with the anima frozen all along.
+        fault("host2", "receiver.image halt 5");
+        long t0 = System.nanoTime();
+        HostRuntime.Result r = cluster.run("host1", "zos-vm", "dominate", "host2", "ft");
+        long took = (System.nanoTime() - t0) / 1_000_000_000L;
+        assertTrue(took < 60, "the move took " + took + " s: " + r);
+        String where = r.status() == 0 ? "host2" : "host1";
+        anima.goesOn(where, before, NOTE);
+        assertTrue(log("host1").contains("suspended ft"), "the anima was suspended when host2's agent died");
+    }
+
     /**
      * The move failed ({@code code}'s exit status, or any but 0 if null) and left the anima running at
      * home as the same boot, its disk intact, and nothing of it on host2.

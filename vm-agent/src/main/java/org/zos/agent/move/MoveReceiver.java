@@ -162,6 +162,11 @@ public final class MoveReceiver {
         }
     }
 
+    /** Whether a move of {@code anima} is being received here now. */
+    boolean receiving(String anima) {
+        return incoming.values().stream().anyMatch(in -> in.anima.equals(anima) && in.ended == null);
+    }
+
     public Message answer(Responder.Caller caller, Message m, Consumer<Progress> progress) throws Exception {
         if (m instanceof MoveOffer o) {
             return offer(caller, o);

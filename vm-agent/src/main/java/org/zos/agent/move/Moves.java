@@ -252,6 +252,30 @@ public final class Moves implements AutoCloseable {
                     MoveSender.IDLE, progress);
             Files.deleteIfExists(kekFile);
             return d.note();
+        } catch (ZosException e) {
+            if (e.code() != ErrorCode.HOST_UNREACHABLE || !cameHome(name)) {
+                throw e;
+            }
+            Files.deleteIfExists(kekFile);
+            return "it came home, but " + r.away() + "'s report of the move was lost (" + e.getMessage() + ")";
+        }
+    }
+
+    /**
+     * Whether anima {@code name}, whose return this host asked for, is home: it may be even though the
+     * connection to the visited host broke, since this host receives the move over a connection of its own.
+     * Waits while the move is still being received (up to two minutes).
+     */
+    private boolean cameHome(String name) {
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (true) {
+            if (registry.get(name).away() == null) {
+                return true;
+            }
+            if (!receiver.receiving(name) || System.nanoTime() > deadline) {
+                return false;
+            }
+            sleep(500);
         }
     }
 
