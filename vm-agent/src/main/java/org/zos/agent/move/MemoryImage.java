@@ -149,12 +149,26 @@ final class MemoryImage {
             }
             long length = r.readLong();
             long count = r.readLong();
+            // The references came from another host: each must fit the image and the disk, in order, and the
+            // image must be exactly the rest plus the pages they name, so a reference list cannot make the
+            // joined image any bigger than that.
+            long restSize = Files.size(rest);
+            long diskSize = d.size();
+            if (count < 0 || count != (Files.size(refs) - MAGIC.length - 16) / 16 || (Files.size(refs) - MAGIC.length) % 16 != 0
+                    || count > (Long.MAX_VALUE - restSize) / PAGE || length != restSize + count * PAGE) {
+                throw damagedRefs("they name " + count + " pages for an image of " + length + " bytes, with " + restSize
+                        + " bytes of rest");
+            }
             long pos = 0;
             byte[] block = new byte[PAGE];
             byte[] buf = new byte[1 << 16];
             for (long i = 0; i < count; i++) {
                 long at = r.readLong();
                 long where = r.readLong();
+                if (at < pos || at > length - PAGE || where < 0 || where % PAGE != 0 || where > diskSize - PAGE) {
+                    throw damagedRefs("reference " + i + " (page at " + at + ", disk block at " + where + ") is out of order "
+                            + "or out of bounds");
+                }
                 copy(in, o, at - pos, buf);
                 readFully(d, where, block);
                 o.write(block);
@@ -243,6 +257,11 @@ final class MemoryImage {
             }
             done += t;
         }
+    }
+
+    private static ZosException damagedRefs(String why) {
+        return new ZosException(ErrorCode.INTEGRITY_ERROR, "the page references of a memory image are damaged: " + why,
+                "move the anima again");
     }
 
     private static void copy(InputStream in, OutputStream out, long n, byte[] buf) throws IOException {

@@ -50,6 +50,34 @@ class MemoryImageTest {
         assertTrue(Files.notExists(tmp.resolve("joined2")));
     }
 
+    /** Reference lists a hostile sender could write: each is refused before anything past it is written. */
+    @Test
+    void referencesOutOfBoundsOrOrderAreRefused() throws Exception {
+        Path disk = Files.write(tmp.resolve("disk"), new byte[16 * 4096]);
+        Path rest = Files.write(tmp.resolve("rest"), new byte[8192]);
+        long[][] lists = {
+            {8192 + 4096 * 1000L, 1000, 0}, // claims 1000 pages: the image would be far longer than the rest and the pages
+            {8192 + 4096, 1, 0, 16 * 4096}, // a disk block past the disk's end
+            {8192 + 4096, 1, 0, 100}, // a disk offset that is not a block
+            {8192 + 2 * 4096, 2, 4096, 0, 0, 0}, // out of order
+            {8192 + 4096, 1, -4096, 0}, // a negative page offset
+            {Long.MAX_VALUE, Long.MAX_VALUE / 2}, // sizes that overflow
+        };
+        for (long[] list : lists) {
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            DataOutputStream o = new DataOutputStream(b);
+            o.write("ZOSREFS1".getBytes(StandardCharsets.US_ASCII));
+            for (long v : list) {
+                o.writeLong(v);
+            }
+            Path refs = Files.write(tmp.resolve("refs"), b.toByteArray());
+            ZosException e = assertThrows(ZosException.class, () -> MemoryImage.join(rest, refs, disk, tmp.resolve("out"), "0".repeat(64)),
+                    java.util.Arrays.toString(list));
+            assertEquals(ErrorCode.INTEGRITY_ERROR, e.code());
+            assertTrue(e.getMessage().contains("page references") && e.getMessage().contains("damaged"), e.getMessage());
+        }
+    }
+
     @Test
     void anImageThisReaderDoesNotKnowIsNotSplit() throws Exception {
         Path notSave = Files.write(tmp.resolve("x"), "not a save image at all, just some text".repeat(200).getBytes(StandardCharsets.US_ASCII));
