@@ -217,6 +217,9 @@ public final class FaultBench {
                 if (s.hasNonNull("moving")) {
                     continue; // a move of it still goes on (dialling again after the fault): wait for its end
                 }
+                if (s.path("heartbeatBoot").asText().isEmpty()) {
+                    continue; // running, but its agent has not read a heartbeat since it restored it
+                }
                 Beat b = new Beat(s.path("heartbeatBoot").asText(), s.path("heartbeatCount").asLong(), System.nanoTime());
                 if (before != null && !b.boot().equals(before.boot())) {
                     throw new ZosException(ErrorCode.INTEGRITY_ERROR, "the anima booted again on " + h + " (boot "
@@ -259,7 +262,7 @@ public final class FaultBench {
             List<Outcome> of = done.stream().filter(o -> o.plan().fault() == f && o.reached()).toList();
             if (!of.isEmpty()) {
                 out.printf(Locale.ROOT, "  %-30s %3d runs, downtime median %.1f s, max %.1f s, moved %d%n", f.label, of.size(),
-                        median(of), of.stream().mapToDouble(Outcome::downSeconds).max().orElse(0),
+                        median(of), of.stream().mapToDouble(Outcome::downSeconds).filter(d -> !Double.isNaN(d)).max().orElse(0),
                         of.stream().filter(o -> o.exit() == 0).count());
             }
         }
@@ -268,7 +271,7 @@ public final class FaultBench {
     }
 
     private static double median(List<Outcome> of) {
-        double[] d = of.stream().mapToDouble(Outcome::downSeconds).sorted().toArray();
+        double[] d = of.stream().mapToDouble(Outcome::downSeconds).filter(x -> !Double.isNaN(x)).sorted().toArray();
         return d.length == 0 ? 0 : d[d.length / 2];
     }
 
