@@ -232,13 +232,16 @@ public final class FaultBench {
                 if (runs(other)) {
                     continue; // the other host lets it go in a moment (or it runs twice: the watcher says so)
                 }
+                if (before == null) {
+                    return new Settled(h, b); // the first boot: no note written yet
+                }
                 HostRuntime.Result read = cluster.run(h, "zos-vm", "guest", ANIMA, "read", "marker");
                 if (!read.ok()) {
                     last = h + ": its guest does not answer yet (" + read.err().strip() + ")";
                     continue; // its agent (perhaps just started again) has not reached the guest's channel yet
                 }
                 String note = read.out().strip();
-                if (!note.equals("data " + NOTE) && before != null) {
+                if (!note.equals("data " + NOTE)) {
                     throw new ZosException(ErrorCode.INTEGRITY_ERROR, "the anima's data disk on " + h + " reads '" + note + "'", "");
                 }
                 return new Settled(h, b);
