@@ -40,6 +40,10 @@ public final class FaultBench {
     /** How one run ended. */
     record Outcome(int run, FaultPlan plan, String move, boolean reached, int exit, String runsOn, double downSeconds,
             boolean lost, boolean twice, String why) {
+        /** Whether the move completed: the anima runs where it was sent, whatever the command said. */
+        boolean moved() {
+            return runsOn.equals(move.equals("dominate") ? "host2" : "host1");
+        }
     }
 
     public FaultBench(PrintWriter out) {
@@ -269,9 +273,10 @@ public final class FaultBench {
         for (FaultPlan.Fault f : FaultPlan.Fault.values()) {
             List<Outcome> of = done.stream().filter(o -> o.plan().fault() == f && o.reached()).toList();
             if (!of.isEmpty()) {
-                out.printf(Locale.ROOT, "  %-30s %3d runs, downtime median %.1f s, max %.1f s, moved %d%n", f.label, of.size(),
+                out.printf(Locale.ROOT, "  %-30s %3d runs, downtime median %.1f s, max %.1f s, moved %d (%d said so)%n", f.label,
+                        of.size(),
                         median(of), of.stream().mapToDouble(Outcome::downSeconds).filter(d -> !Double.isNaN(d)).max().orElse(0),
-                        of.stream().filter(o -> o.exit() == 0).count());
+                        of.stream().filter(Outcome::moved).count(), of.stream().filter(o -> o.exit() == 0).count());
             }
         }
         out.printf(Locale.ROOT, "seed %d; replay run N alone with: zos-vm bench faults --seed %d --first N --runs 1%n", seed, seed);
