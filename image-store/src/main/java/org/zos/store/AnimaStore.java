@@ -332,9 +332,12 @@ public final class AnimaStore implements AutoCloseable {
      */
     public GcReport gc(int keep) throws IOException {
         try (StoreLock lock = exclusive()) {
-            List<String> repaired = recover();
+            List<PackHealth.Finding> findings = PackHealth.of(layout.packs());
+            List<String> repaired = recover(findings);
             reload();
-            return new Collector(layout, index, reader, this).run(keep, repaired);
+            // Rebuilding an index from a pack whose headers verify leaves nothing to find there: the rest stands.
+            List<PackHealth.Finding> left = findings.stream().filter(f -> f.repair() != PackHealth.Repair.REBUILD_INDEX).toList();
+            return new Collector(layout, index, reader, this).run(keep, repaired, left);
         }
     }
 
@@ -409,11 +412,7 @@ public final class AnimaStore implements AutoCloseable {
 
     /** The index of a pack, or null if the index file is damaged (check reports it; gc rebuilds it). */
     PackIndexFile readIndex(String pack) throws IOException {
-        try {
-            return PackIndexFile.decode(pack, Files.readAllBytes(layout.packs().indexOf(pack)));
-        } catch (java.nio.file.NoSuchFileException e) {
-            return null;
-        }
+        return PackHealth.readIndex(layout.packs(), pack);
     }
 
     /**
@@ -423,7 +422,7 @@ public final class AnimaStore implements AutoCloseable {
      *
      * @return what was repaired, one line each
      */
-    List<String> recover() throws IOException {
+    List<String> recover(List<PackHealth.Finding> findings) throws IOException {
         List<String> done = new ArrayList<>();
         try (Stream<Path> s = Files.list(layout.packs().tmp())) {
             for (Path p : s.toList()) {
@@ -431,7 +430,7 @@ public final class AnimaStore implements AutoCloseable {
                 done.add("removed unfinished " + p.getFileName());
             }
         }
-        for (PackHealth.Finding f : PackHealth.of(layout.packs())) {
+        for (PackHealth.Finding f : findings) {
             if (f.repair() == PackHealth.Repair.REBUILD_INDEX) {
                 Durable.write(layout.packs().temp(f.pack() + ".idx"), layout.packs().indexOf(f.pack()), f.rebuilt().encode());
                 done.add("rebuilt the index of pack " + f.pack() + " (" + f.rebuilt().entries().size() + " chunks)");

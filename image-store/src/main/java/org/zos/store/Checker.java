@@ -26,8 +26,8 @@ import org.zos.store.pack.PackReader;
 
 /**
  * Checks one anima's store, like {@code restic check}: always the structure (every pack has a sound
- * index and its headers agree with it, see {@link PackHealth}, every manifest opens, every chunk a manifest needs is indexed); with
- * {@code readData} also the data (every chunk, or a random fraction of them, is read, opened and hashed).
+ * index and its headers agree with it, see {@link PackHealth}; every manifest opens; every chunk a
+ * manifest needs is indexed); with {@code readData} also the data (every chunk, or a random fraction of them, is read, opened and hashed).
  */
 final class Checker {
     private final AnimaLayout layout;
@@ -53,13 +53,7 @@ final class Checker {
         for (PackHealth.Finding f : PackHealth.of(layout.packs())) {
             problems.add(f.text());
         }
-        List<PackIndexFile> packs = new ArrayList<>();
-        for (String pack : layout.packs().indexedIds()) {
-            PackIndexFile idx = PackHealth.readIndex(layout.packs(), pack);
-            if (idx != null) {
-                packs.add(idx);
-            }
-        }
+        List<PackIndexFile> packs = new ArrayList<>(index.packs()); // the sound indexes, as read for this check
         int manifests = checkManifests();
         long chunks = packs.stream().mapToLong(p -> p.entries().size()).sum();
         long[] read = {0, 0};

@@ -22,8 +22,9 @@ import org.zos.store.pack.PackWriter;
 /**
  * Garbage collection under the exclusive lock. Order, so that a crash at any point loses nothing a
  * manifest needs: compute the chunks the remaining manifests need (a manifest that does not open stops gc,
- * and so does a needed chunk the store cannot find: nothing is changed then); drop old generations; copy the needed chunks of partly dead packs into new packs, sealed as they are,
- * and commit those; only then delete dead packs' index files, then the packs.
+ * and so does a needed chunk the store cannot find: nothing is changed then); drop old generations; copy
+ * the needed chunks of partly dead packs, and of packs whose headers do not verify, into new packs, sealed
+ * as they are, and commit those; only then delete dead packs' index files, then the packs.
  */
 final class Collector {
     private final AnimaLayout layout;
@@ -38,7 +39,8 @@ final class Collector {
         this.store = store;
     }
 
-    GcReport run(int keep, List<String> repaired) throws IOException {
+    /** @param findings what {@link PackHealth} finds wrong with the packs, once their indexes were rebuilt */
+    GcReport run(int keep, List<String> repaired, List<PackHealth.Finding> findings) throws IOException {
         ManifestFiles mf = layout.manifests();
         List<Manifest> all = store.readManifests(); // a manifest that does not open stops gc here
         Set<String> dropping = new HashSet<>();
@@ -65,15 +67,16 @@ final class Collector {
                 live.putIfAbsent(at.base(), e.getValue());
             }
         }
-        refuseIfLacking(live);
+        refuseIfLacking(live, findings);
         int dropped = 0;
-        for (String label : dropping) {
-            int at = label.lastIndexOf('@');
-            mf.delete(label.substring(0, at), Long.parseLong(label.substring(at + 1)));
-            dropped++;
+        for (Manifest m : all) {
+            if (dropping.contains(m.label())) {
+                mf.delete(m.image(), m.generation());
+                dropped++;
+            }
         }
         Set<String> rewrite = new HashSet<>();
-        for (PackHealth.Finding f : PackHealth.of(layout.packs())) {
+        for (PackHealth.Finding f : findings) {
             if (f.repair() == PackHealth.Repair.REWRITE) {
                 rewrite.add(f.pack());
             }
@@ -125,7 +128,7 @@ final class Collector {
      * Refuses to collect while an image that stays needs a chunk the store cannot find: the chunk may sit
      * in a pack whose headers or index are damaged, and collecting could free the only copy of its bytes.
      */
-    private void refuseIfLacking(Map<ChunkId, String> live) throws IOException {
+    private void refuseIfLacking(Map<ChunkId, String> live, List<PackHealth.Finding> findings) {
         Map<String, Integer> hurt = new java.util.TreeMap<>();
         for (Map.Entry<ChunkId, String> e : live.entrySet()) {
             if (!index.contains(e.getKey())) {
@@ -136,7 +139,7 @@ final class Collector {
             return;
         }
         List<String> damage = new ArrayList<>();
-        for (PackHealth.Finding f : PackHealth.of(layout.packs())) {
+        for (PackHealth.Finding f : findings) {
             if (f.repair() == PackHealth.Repair.NONE) {
                 damage.add(f.text());
             }
