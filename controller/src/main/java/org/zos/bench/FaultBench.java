@@ -59,10 +59,10 @@ public final class FaultBench {
         cluster.up(2, bandwidth, jar, guest);
         List<Outcome> done = new ArrayList<>();
         try {
-            zos("host1", "init", "--name", ANIMA, "--memory", "128M", "--disk-size", "64M");
-            zos("host1", "start", ANIMA);
+            cluster.zos("host1", "init", "--name", ANIMA, "--memory", "128M", "--disk-size", "64M");
+            cluster.zos("host1", "start", ANIMA);
             String where = settle("host1", null).host;
-            zos(where, "guest", ANIMA, "write", "marker", NOTE);
+            cluster.zos(where, "guest", ANIMA, "write", "marker", NOTE);
             for (int i = first; i < first + runs; i++) {
                 Outcome o = once(i, FaultPlan.draw(seed, i), where);
                 done.add(o);
@@ -286,16 +286,5 @@ public final class FaultBench {
     private static double median(List<Outcome> of) {
         double[] d = of.stream().mapToDouble(Outcome::downSeconds).filter(x -> !Double.isNaN(x)).sorted().toArray();
         return d.length == 0 ? 0 : d[d.length / 2];
-    }
-
-    private String zos(String host, String... args) {
-        String[] cmd = new String[args.length + 1];
-        cmd[0] = "zos-vm";
-        System.arraycopy(args, 0, cmd, 1, args.length);
-        HostRuntime.Result r = cluster.run(host, cmd);
-        if (!r.ok()) {
-            throw new ZosException(ErrorCode.INTERNAL, String.join(" ", cmd) + " on " + host + " failed: " + r.err().strip(), "");
-        }
-        return r.out();
     }
 }

@@ -57,8 +57,8 @@ public final class MigrateBench {
             zos.add(zosMove("return", "host1", "return", "bench"));
             churn("host1", "bench");
             zos.add(zosMove("dominate host2 again", "host1", "dominate", "host2", "bench"));
-            zos("host1", "return", "bench");
-            zos("host1", "shutdown", "bench");
+            cluster.zos("host1", "return", "bench");
+            cluster.zos("host1", "shutdown", "bench");
 
             prepare("base");
             Move a = saveCopyRestore("base");
@@ -73,22 +73,22 @@ public final class MigrateBench {
 
     private void prepare(String name) throws InterruptedException {
         out.println("preparing anima " + name + " on host1 (init from the seed, boot, read its files into the page cache)");
-        zos("host1", "init", "--name", name, "--memory", "512M", "--disk-size", "512M", "--disk-from", SEED);
-        zos("host1", "start", name);
+        cluster.zos("host1", "init", "--name", name, "--memory", "512M", "--disk-size", "512M", "--disk-from", SEED);
+        cluster.zos("host1", "start", name);
         awaitGuest("host1", name);
-        zos("host1", "guest", name, "--timeout", "600", "warm");
+        cluster.zos("host1", "guest", name, "--timeout", "600", "warm");
     }
 
     private void churn(String host, String name) {
         out.println("the guest writes 20 MiB of new file data");
-        zos(host, "guest", name, "--timeout", "600", "churn", "20");
+        cluster.zos(host, "guest", name, "--timeout", "600", "churn", "20");
     }
 
     private Move zosMove(String label, String host, String... args) {
         out.println("zos: " + label);
         long[] before = tx();
         long t0 = System.nanoTime();
-        String note = zos(host, args);
+        String note = cluster.zos(host, args);
         double secs = (System.nanoTime() - t0) / 1e9;
         long bytes = sum(tx()) - sum(before);
         Matcher m = Pattern.compile("downtime ([0-9.]+) s").matcher(note);
@@ -161,13 +161,6 @@ public final class MigrateBench {
     private void target(String name, double measured, double limit, String unit) {
         out.printf(Locale.ROOT, "target %s: %.2f %s vs %.2f %s %s%n", name, measured, unit, limit, unit,
                 measured <= limit ? "met" : "missed");
-    }
-
-    private String zos(String host, String... args) {
-        String[] cmd = new String[args.length + 1];
-        cmd[0] = "zos-vm";
-        System.arraycopy(args, 0, cmd, 1, args.length);
-        return cluster.exec(host, cmd);
     }
 
     private void awaitGuest(String host, String name) throws InterruptedException {

@@ -67,24 +67,24 @@ final class ClusterDemo implements Callable<Integer> {
         cluster.up(2, bandwidth, ClusterCommand.ownJar(), guest);
         try {
             out.printf("creating anima 'work' on host1 (%d MiB memory) and booting it%n", memory);
-            zos(cluster, "host1", "init", "--name", "work", "--memory", memory + "M", "--disk-size", "256M");
-            zos(cluster, "host1", "start", "work");
+            cluster.zos("host1", "init", "--name", "work", "--memory", memory + "M", "--disk-size", "256M");
+            cluster.zos("host1", "start", "work");
             JsonNode before = heartbeat(cluster, "host1", 2);
-            zos(cluster, "host1", "guest", "work", "write", "note", "written-on-host1");
+            cluster.zos("host1", "guest", "work", "write", "note", "written-on-host1");
             List<Row> rows = new ArrayList<>();
 
             out.println("zos-vm dominate host2   (on host1)");
             rows.add(move(cluster, "dominate host2", "host1", "dominate", "host2", "work"));
             JsonNode there = heartbeat(cluster, "host2", before.path("heartbeatCount").asLong() + 1);
             same(before, there, "host2");
-            check(zos(cluster, "host2", "guest", "work", "read", "note"), "data written-on-host1");
-            zos(cluster, "host2", "guest", "work", "write", "note2", "written-on-host2");
+            check(cluster.zos("host2", "guest", "work", "read", "note"), "data written-on-host1");
+            cluster.zos("host2", "guest", "work", "write", "note2", "written-on-host2");
 
             out.println("zos-vm return           (on host1)");
             rows.add(move(cluster, "return", "host1", "return", "work"));
             JsonNode home = heartbeat(cluster, "host1", there.path("heartbeatCount").asLong() + 1);
             same(before, home, "host1");
-            check(zos(cluster, "host1", "guest", "work", "read", "note2"), "data written-on-host2");
+            check(cluster.zos("host1", "guest", "work", "read", "note2"), "data written-on-host2");
             boolean clean = cluster.run("host2", "sh", "-c", "ls /var/lib/zos/animas 2>/dev/null").out().isBlank();
 
             out.println();
@@ -110,23 +110,16 @@ final class ClusterDemo implements Callable<Integer> {
 
     private static Row move(Cluster cluster, String label, String host, String... args) {
         long t0 = System.nanoTime();
-        String out = zos(cluster, host, args);
+        String out = cluster.zos(host, args);
         double secs = (System.nanoTime() - t0) / 1e9;
         String note = out.contains(": ") ? out.substring(out.indexOf(": ") + 2, out.indexOf('\n')).replaceAll("\\.$", "") : out;
         return new Row(label, secs, note);
     }
 
-    private static String zos(Cluster cluster, String host, String... args) {
-        String[] cmd = new String[args.length + 1];
-        cmd[0] = "zos-vm";
-        System.arraycopy(args, 0, cmd, 1, args.length);
-        return cluster.exec(host, cmd);
-    }
-
     private static JsonNode heartbeat(Cluster cluster, String host, long n) throws Exception {
         long deadline = System.nanoTime() + 180_000_000_000L;
         while (System.nanoTime() < deadline) {
-            JsonNode s = JSON.readTree(zos(cluster, host, "status", "--json", "work")).get(0);
+            JsonNode s = JSON.readTree(cluster.zos(host, "status", "--json", "work")).get(0);
             if (s.path("state").asText().equals("running") && s.path("heartbeatCount").asLong() >= n) {
                 return s;
             }

@@ -184,6 +184,14 @@ public final class Cluster {
         return r.out();
     }
 
+    /** Runs {@code zos-vm ARGS…} in a host, as {@link #exec} runs a command. */
+    public String zos(String host, String... args) {
+        String[] cmd = new String[args.length + 1];
+        cmd[0] = "zos-vm";
+        System.arraycopy(args, 0, cmd, 1, args.length);
+        return exec(host, cmd);
+    }
+
     /** Runs a command in a host, with its status and both outputs. */
     public HostRuntime.Result run(String host, String... cmd) {
         return runtime.exec(container(host), cmd);
