@@ -22,7 +22,8 @@ import org.zos.store.crypto.MasterKey;
  */
 public final class Store {
     public static final String FORMAT = "zos-store 1";
-    private static final Pattern ANIMA = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    /** The same names the wire takes: an anima is named alike in a store and in every message. */
+    private static final Pattern ANIMA = org.zos.protocol.message.Bounds.ANIMA;
 
     private final Path root;
 

@@ -20,7 +20,7 @@ import org.zos.store.crypto.ChunkHasher;
  */
 public record Manifest(String image, long generation, Instant created, long length, ChunkerParams params,
         byte[] digest, List<ManifestEntry> entries) {
-    private static final Pattern IMAGE_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+    private static final Pattern IMAGE_NAME = org.zos.protocol.message.Bounds.IMAGE; // as the wire names images
 
     public static String checkImageName(String image) {
         if (image == null || !IMAGE_NAME.matcher(image).matches()) {

@@ -9,7 +9,7 @@ public record ActionDone(String action, StatusReport.Anima anima, String note) i
     @Override
     public void check() {
         Bounds b = Bounds.of("action-done");
-        b.matches("action", action, Bounds.TOKEN).text("note", note, 65536);
+        b.matches("action", action, Bounds.TOKEN).text("note", note, Bounds.NOTE);
         if (anima != null) {
             anima.check(b);
         }

@@ -25,9 +25,12 @@ public final class Bounds {
     /** A token such as a guest key, a kernel package or an action: no path separators, no spaces. */
     public static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+~:=-]{0,127}");
     private static final Pattern UUID = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
-    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
-    /** Free text (notes, reasons, phases, messages): at most this many characters. */
+    /** A SHA-256 in lower-case hex. */
+    public static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    /** Free text (reasons, messages, hints, option values): at most this many characters. */
     public static final int TEXT = 4096;
+    /** The note of an answer (what an action or a move did): at most this many characters. */
+    public static final int NOTE = 65536;
 
     private final String message;
 
@@ -89,10 +92,6 @@ public final class Bounds {
 
     public Bounds uuid(String field, String value) {
         return matches(field, value, UUID);
-    }
-
-    public Bounds sha256(String field, String value) {
-        return matches(field, value, SHA256);
     }
 
     /** Base64 (RFC 4648, padded) whose decoding is {@code multiple} × n bytes, n from {@code min} to {@code max} bytes. */

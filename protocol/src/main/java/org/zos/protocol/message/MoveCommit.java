@@ -16,7 +16,7 @@ public record MoveCommit(long transfer, Map<String, Long> images, String stateSh
     public void check() {
         Bounds b = Bounds.of("move-commit");
         b.range("transfer", transfer, 1, Long.MAX_VALUE).required("images", images).size("images", images, 16)
-                .optional("stateSha256", stateSha256, java.util.regex.Pattern.compile("[0-9a-f]{64}"));
+                .optional("stateSha256", stateSha256, Bounds.SHA256);
         for (Map.Entry<String, Long> i : images.entrySet()) {
             b.matches("images key", i.getKey(), Bounds.IMAGE).required("images." + i.getKey(), i.getValue())
                     .range("images." + i.getKey(), i.getValue(), 1, Long.MAX_VALUE);

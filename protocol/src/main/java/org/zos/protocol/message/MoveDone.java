@@ -13,6 +13,6 @@ public record MoveDone(long transfer, String state, String note) implements Mess
     @Override
     public void check() {
         Bounds b = Bounds.of("move-done");
-        b.range("transfer", transfer, 0, Long.MAX_VALUE).oneOf("state", state, STATES).text("note", note, 65536);
+        b.range("transfer", transfer, 0, Long.MAX_VALUE).oneOf("state", state, STATES).text("note", note, Bounds.NOTE);
     }
 }

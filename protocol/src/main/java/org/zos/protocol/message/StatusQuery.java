@@ -32,10 +32,8 @@ public record StatusQuery(String anima, int hops, java.util.List<String> via) im
             b.matches("anima", anima, Bounds.ANIMA);
         }
         b.range("hops", hops, 0, MAX_HOPS).size("via", via, MAX_HOPS + 1);
-        if (via != null) {
-            for (String h : via) {
-                b.matches("via", h, Bounds.HOST);
-            }
+        for (String h : via) {
+            b.matches("via", h, Bounds.HOST);
         }
     }
 }
