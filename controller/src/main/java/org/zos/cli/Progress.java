@@ -68,6 +68,9 @@ final class Progress implements AutoCloseable, Consumer<org.zos.protocol.message
 
     /** "saving: 45 MiB / 128 MiB (35%), 60 MiB/s, ETA 2 s" */
     static String line(String verb, long processed, long total, long elapsedMillis) {
+        if (total <= 0 && processed <= 0) {
+            return String.format(Locale.ROOT, "%s: %d s", verb, elapsedMillis / 1000); // work without a measure
+        }
         double rate = elapsedMillis > 0 ? processed * 1000.0 / elapsedMillis : 0;
         String eta = rate > 0 ? String.format(Locale.ROOT, "%.0f s", Math.max(0, total - processed) / rate) : "?";
         return String.format(Locale.ROOT, "%s: %s / %s (%d%%), %s/s, ETA %s", verb, Sizes.bytes(processed),

@@ -12,46 +12,60 @@ import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
 
 /**
- * Builds the default guest from Debian packages with the bundled {@code build-guest.sh}, or finds it in
- * the cache. The script keys its output by a digest of all inputs, so calling {@link #build()} again is
- * cheap (a cache lookup, well under a second) and gives the same files.
+ * Builds the guests from Debian packages with the bundled scripts ({@code build-guest.sh} for the mini
+ * guest, {@code build-desktop.sh} for the desktop guest), or finds them in the cache. The scripts key their
+ * output by a digest of all inputs, so calling {@link #build} again is cheap (a cache lookup, about a
+ * second) and gives the same files.
  */
 public final class GuestImageBuilder {
     private static final String SCRIPT = "build-guest.sh";
     private static final String INIT = "guest-init.sh";
+    private static final String DESKTOP_SCRIPT = "build-desktop.sh";
 
     private final Path cacheRoot;
     private final Path prebuilt;
+    private final Path prebuiltDesktop;
 
     /** @param cacheRoot where built images and downloaded packages are kept, e.g. /var/lib/zos/guest */
     public GuestImageBuilder(Path cacheRoot) {
-        this(cacheRoot, null);
+        this(cacheRoot, null, null);
     }
 
-    private GuestImageBuilder(Path cacheRoot, Path prebuilt) {
+    private GuestImageBuilder(Path cacheRoot, Path prebuilt, Path prebuiltDesktop) {
         this.cacheRoot = cacheRoot;
         this.prebuilt = prebuilt;
+        this.prebuiltDesktop = prebuiltDesktop;
     }
 
     /**
-     * A builder that builds nothing and always returns the guest already built in {@code dir} (the
-     * directory holding guest.properties): for hosts without the build tools, such as cluster containers.
+     * A builder that builds nothing and always returns the guests already built in {@code mini} and
+     * {@code desktop} (directories holding guest.properties; desktop may be null): for hosts without the
+     * build tools, such as cluster containers.
      */
-    public static GuestImageBuilder prebuilt(Path dir) {
-        return new GuestImageBuilder(null, dir);
+    public static GuestImageBuilder prebuilt(Path mini, Path desktop) {
+        return new GuestImageBuilder(null, mini, desktop);
+    }
+
+    /** The mini guest, built first if the cache does not hold it. */
+    public GuestImage build() {
+        return build(GuestImage.Kind.MINI);
     }
 
     /**
-     * Returns the default guest, building it first if the cache does not hold it.
+     * Returns a guest, building it first if the cache does not hold it.
      *
      * @throws ZosException INTERNAL when the build fails, with the script's own error line
      */
-    public GuestImage build() {
-        if (prebuilt != null) {
+    public GuestImage build(GuestImage.Kind kind) {
+        if (cacheRoot == null) {
+            Path dir = kind == GuestImage.Kind.MINI ? prebuilt : prebuiltDesktop;
             try {
-                return load(prebuilt);
+                if (dir == null) {
+                    throw new IOException("this host was given none");
+                }
+                return load(dir);
             } catch (IOException e) {
-                throw new ZosException(ErrorCode.INTERNAL, "no default guest in " + prebuilt + ": " + e.getMessage(),
+                throw new ZosException(ErrorCode.INTERNAL, "no " + kind.id() + " guest in " + dir + ": " + e.getMessage(),
                         "give the directory of a built guest (the one holding guest.properties)");
             }
         }
@@ -59,30 +73,37 @@ public final class GuestImageBuilder {
             Files.createDirectories(cacheRoot);
             Path scripts = Files.createTempDirectory("zos-guest-build");
             try {
-                Path script = extract(SCRIPT, scripts);
-                Path init = extract(INIT, scripts);
-                Process process = new ProcessBuilder(List.of("bash", script.toString(), cacheRoot.toString(),
-                        init.toString()))
+                List<String> command;
+                if (kind == GuestImage.Kind.MINI) {
+                    command = List.of("bash", extract(SCRIPT, scripts).toString(), cacheRoot.toString(),
+                            extract(INIT, scripts).toString());
+                } else {
+                    Path lib = Files.createDirectory(scripts.resolve("lib"));
+                    AgentJars.collect(lib);
+                    command = List.of("bash", extract(DESKTOP_SCRIPT, scripts).toString(), cacheRoot.toString(), lib.toString());
+                }
+                Process process = new ProcessBuilder(command)
                         .redirectError(ProcessBuilder.Redirect.INHERIT)
                         .start();
                 String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
                 int status = process.waitFor();
                 if (status != 0 || out.isEmpty()) {
-                    throw new ZosException(ErrorCode.INTERNAL, "building the default guest failed (status "
+                    throw new ZosException(ErrorCode.INTERNAL, "building the " + kind.id() + " guest failed (status "
                             + status + ")", "see the error above; 'scripts/setup-host' installs what the build needs");
                 }
                 return load(Path.of(out.substring(out.lastIndexOf('\n') + 1)));
             } finally {
-                for (String name : List.of(SCRIPT, INIT)) {
-                    Files.deleteIfExists(scripts.resolve(name));
+                try (var files = Files.walk(scripts)) {
+                    for (Path f : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                        Files.deleteIfExists(f);
+                    }
                 }
-                Files.deleteIfExists(scripts);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("building the default guest in " + cacheRoot, e);
+            throw new UncheckedIOException("building the " + kind.id() + " guest in " + cacheRoot, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ZosException(ErrorCode.INTERNAL, "interrupted while building the default guest", "");
+            throw new ZosException(ErrorCode.INTERNAL, "interrupted while building the " + kind.id() + " guest", "");
         }
     }
 
@@ -92,8 +113,10 @@ public final class GuestImageBuilder {
         try (InputStream in = Files.newInputStream(dir.resolve("guest.properties"))) {
             props.load(in);
         }
-        return new GuestImage(props.getProperty("key"), dir.resolve("vmlinuz"), dir.resolve("initrd.img"),
-                props.getProperty("kernel.package"));
+        boolean desktop = "desktop".equals(props.getProperty("kind"));
+        return new GuestImage(desktop ? GuestImage.Kind.DESKTOP : GuestImage.Kind.MINI, props.getProperty("key"),
+                dir.resolve("vmlinuz"), dir.resolve("initrd.img"), props.getProperty("kernel.package"),
+                desktop ? dir.resolve("rootfs.qcow2") : null, props.getProperty("cmdline", GuestImage.MINI_CMDLINE));
     }
 
     private static Path extract(String resource, Path dir) throws IOException {

@@ -1,7 +1,7 @@
 #!/bin/sh
 # init of the zos default guest (busybox). Mounts the data disk /dev/vda at /data, keeps a counter and a
 # journal there, prints one heartbeat a second on the serial console and answers the host on the
-# virtio-serial channel org.zos.agent.0 (guest channel v0: one request line, one reply line).
+# virtio-serial channel org.zos.agent.0 (guest channel v1, control requests only).
 export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
@@ -24,34 +24,62 @@ n=$(cat /data/counter 2>/dev/null || echo 0)
 echo "$(date -u +%FT%TZ) boot=$boot start n=$n" >> /data/journal
 sync
 
-# guest channel v0: ping | write NAME TEXT | read NAME | warm | churn MIB | poweroff; replies: pong/ok/data/err. The port can be
-# open only once at a time, so it is opened once, for reading and writing.
+# Guest channel v1 (docs/protocol.md, "Guest channel"): frames "Z1 KIND STREAM LENGTH" LF payload. This
+# guest answers hello and the control requests ping, write, read, warm, churn and poweroff; it opens no
+# streams. The port can be open only once at a time, so it is opened once, for reading and writing.
+frame() { # KIND STREAM JSON
+  printf 'Z1 %s %s %d\n%s\n' "$1" "$2" $(( $(printf '%s' "$3" | wc -c) + 1 )) "$3" >&3
+}
+field() { # NAME JSON: a string or number field of a request, as the host writes them
+  printf '%s' "$2" | sed -n "s/.*\"$1\":\"\{0,1\}\([^\"\\\\,}]*\)\"\{0,1\}[,}].*/\1/p"
+}
+esc() { printf '%s' "$1" | tr -d '\000-\037' | sed 's/\\/\\\\/g; s/"/\\"/g'; }
+answer() { # JSON request
+  id=$(field id "$1"); op=$(field op "$1"); name=$(field name "$1")
+  case "$id" in ''|*[!0-9]*) return ;; esac
+  ok() { frame ctl 0 "{\"id\":$id,\"ok\":true,\"text\":\"$(esc "$1")\"}"; }
+  err() { frame ctl 0 "{\"id\":$id,\"ok\":false,\"error\":\"$(esc "$1")\"}"; }
+  case "$op" in
+    ping) ok "pong boot=$boot n=$(cat /data/counter)" ;;
+    write|read)
+      case "$name" in *[!A-Za-z0-9._-]*|'') err "bad name"; return ;; esac
+      if [ "$op" = write ]; then
+        text=$(printf '%s' "$1" | sed -n 's/.*"text":"\(.*\)"}$/\1/p')
+        case "$text" in *\\*) err "the mini guest takes text without backslashes or quotes"; return ;; esac
+        if echo "$text" > "/data/$name" && sync; then ok ok; else err "write failed"; fi
+      elif [ -f "/data/$name" ]; then ok "data $(head -n1 "/data/$name")"
+      else err "no such file"; fi ;;
+    warm)
+      # read every file once, so the data disk sits in the guest's page cache
+      find /data -type f -exec cat {} + > /dev/null 2>&1; ok ok ;;
+    churn)
+      # write about MIB MiB of new file data (base64 of random bytes) under /data/churn
+      mib=$(field mib "$1")
+      case "$mib" in *[!0-9]*|'') err "churn needs a size in MiB"; return ;; esac
+      mkdir -p /data/churn
+      if dd if=/dev/urandom bs=1024 count=$((mib * 768)) 2>/dev/null | base64 > "/data/churn/c$(date +%s)-$RANDOM" && sync
+      then ok ok; else err "churn failed"; fi ;;
+    poweroff)
+      ok ok; sync; umount /data; poweroff -f ;;
+    *) err "unknown request '$op'" ;;
+  esac
+}
 serve() {
   port=/dev/virtio-ports/org.zos.agent.0
   [ -e "$port" ] || return
   while true; do
     if exec 3<>"$port"; then
-      while read -r cmd name text <&3; do
-        case "$cmd" in
-          ping) echo "pong boot=$boot n=$(cat /data/counter)" >&3 ;;
-          write|read)
-            case "$name" in *[!A-Za-z0-9._-]*|'') echo "err bad name" >&3; continue ;; esac
-            if [ "$cmd" = write ]; then
-              { echo "$text" > "/data/$name" && sync && echo "ok" || echo "err write failed"; } >&3
-            elif [ -f "/data/$name" ]; then echo "data $(head -n1 "/data/$name")" >&3
-            else echo "err no such file" >&3; fi ;;
-          warm)
-            # read every file once, so the data disk sits in the guest's page cache
-            { find /data -type f -exec cat {} + > /dev/null 2>&1; echo "ok"; } >&3 ;;
-          churn)
-            # write about $name MiB of new file data (base64 of random bytes) under /data/churn
-            case "$name" in *[!0-9]*|'') echo "err churn needs a size in MiB" >&3; continue ;; esac
-            mkdir -p /data/churn
-            { dd if=/dev/urandom bs=1024 count=$((name * 768)) 2>/dev/null | base64 > "/data/churn/c$(date +%s)-$RANDOM" \
-                && sync && echo "ok" || echo "err churn failed"; } >&3 ;;
-          poweroff)
-            echo "ok" >&3; sync; umount /data; poweroff -f ;;
-          *) echo "err unknown command" >&3 ;;
+      while read -r z kind stream len <&3; do
+        [ "$z" = Z1 ] || continue
+        case "$len" in ''|*[!0-9]*) continue ;; esac
+        case "$kind" in
+          data|credit) dd bs=1 count="$len" <&3 >/dev/null 2>&1; continue ;;
+        esac
+        IFS= read -r p <&3
+        case "$kind" in
+          hello) frame hello 0 '{"version":1,"agent":"zos-mini 1","guest":"mini","features":[]}' ;;
+          ctl) answer "$p" ;;
+          open) frame close "$stream" '{"error":"the mini guest has no streams"}' ;;
         esac
       done
       exec 3>&-

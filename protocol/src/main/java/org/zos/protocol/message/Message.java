@@ -34,10 +34,12 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = MoveGo.class, name = "move-go"),
     @JsonSubTypes.Type(value = MoveQuery.class, name = "move-query"),
     @JsonSubTypes.Type(value = Keepalive.class, name = "keepalive"),
+    @JsonSubTypes.Type(value = ViewOpen.class, name = "view-open"),
+    @JsonSubTypes.Type(value = ViewReady.class, name = "view-ready"),
 })
 public sealed interface Message permits Hello, Ping, Pong, Failure, StatusQuery, StatusReport, AccessQuery, AccessGrant,
         AnimaAction, ActionDone, Progress, MoveOffer, MoveReady, ImageOffer, ChunksWanted, ImageSent, ImageReceived,
-        MoveCommit, MoveDone, MoveAbort, ReturnRequest, MoveCancel, MoveGo, MoveQuery, Keepalive {
+        MoveCommit, MoveDone, MoveAbort, ReturnRequest, MoveCancel, MoveGo, MoveQuery, Keepalive, ViewOpen, ViewReady {
 
     /**
      * Checks every field against its bounds (docs/protocol.md, "Bounds"): the one place each message's

@@ -189,6 +189,29 @@ public final class Peer implements AutoCloseable {
         return reply;
     }
 
+    /**
+     * Sends a request that opens a stream ({@code view-open}) and waits for its answer; from then on this
+     * connection carries the stream's bytes (data frames both ways) and takes no other request. Closing the
+     * stream closes the connection.
+     *
+     * @return the answer and the stream
+     */
+    public Map.Entry<Message, ChannelStream> openStream(Message m, Duration timeout) {
+        ChannelStream s = new ChannelStream(channel, () -> {
+            channel.config().setAutoRead(true);
+            channel.read();
+        });
+        session.stream = s;
+        Message answer;
+        try {
+            answer = request(m, timeout);
+        } catch (ZosException e) {
+            session.stream = null;
+            throw e;
+        }
+        return Map.entry(answer, s);
+    }
+
     /** A request waiting for its answer; {@code heard} moves with every progress message. */
     private static final class Waiting {
         final CompletableFuture<Message> answer = new CompletableFuture<>();
@@ -271,13 +294,36 @@ public final class Peer implements AutoCloseable {
         final Map<Long, Waiting> pending = new ConcurrentHashMap<>();
         final AtomicLong next = new AtomicLong(1);
         final Object writable = new Object();
+        /** The stream a request opened on this connection: data frames from the server go there. */
+        volatile ChannelStream stream;
 
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
             synchronized (writable) {
                 writable.notifyAll();
             }
+            ChannelStream st = stream;
+            if (st != null) {
+                st.writable();
+            }
             super.channelWritabilityChanged(ctx);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+            ChannelStream st = stream;
+            if (msg instanceof org.zos.protocol.wire.Frame f && st != null) {
+                try {
+                    st.deliver(f.payload());
+                } finally {
+                    f.release();
+                }
+                if (!st.mayRead()) {
+                    ctx.channel().config().setAutoRead(false); // the stream's reader turns it on again
+                }
+                return;
+            }
+            super.channelRead(ctx, msg);
         }
 
         Session(PinningTrustManager trust, Hello mine, String target) {

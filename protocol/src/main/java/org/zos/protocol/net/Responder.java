@@ -29,4 +29,19 @@ public interface Responder {
      * @throws ZosException to answer with a failure (DENIED, ANIMA_NOT_FOUND, …)
      */
     Message answer(Caller caller, Message request, Consumer<Progress> progress) throws Exception;
+
+    /** A request that opened a stream: its answer, and what starts the stream once the answer is on its way. */
+    record Opened(Message answer, Runnable start) {
+    }
+
+    /**
+     * Answers a request that opens a stream on its connection ({@code view-open}): after the answer, the
+     * connection carries {@code stream}'s bytes as data frames both ways, and nothing else but keepalives.
+     * {@link Opened#start} runs once the answer was written, so no stream byte can pass it.
+     *
+     * @throws ZosException to refuse; the connection then stays an ordinary one
+     */
+    default Opened openStream(Caller caller, Message request, ChannelStream stream) throws Exception {
+        throw new ZosException(org.zos.protocol.ErrorCode.BAD_PARAMETER, "this host opens no streams", "");
+    }
 }

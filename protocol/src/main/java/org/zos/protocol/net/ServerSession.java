@@ -28,6 +28,8 @@ public final class ServerSession extends io.netty.channel.ChannelInboundHandlerA
     private final Responder responder;
     private final DataSink sink;
     private DataReceiver data;
+    /** The stream a request opened on this connection; then its data frames go there. */
+    private volatile ChannelStream stream;
     private Hello hello;
     private final java.util.concurrent.Executor workers;
     private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
@@ -51,6 +53,9 @@ public final class ServerSession extends io.netty.channel.ChannelInboundHandlerA
         try {
             if (msg instanceof Envelope e) {
                 channelRead0(ctx, e);
+            } else if (msg instanceof org.zos.protocol.wire.Frame f && stream != null) {
+                lastUsed = System.nanoTime();
+                stream.deliver(f.payload());
             } else if (msg instanceof org.zos.protocol.wire.Frame f) {
                 if (hello == null || sink == null) {
                     throw org.zos.protocol.wire.Frame.violation(hello == null ? "data before hello" : "data this host does not take");
@@ -95,10 +100,19 @@ public final class ServerSession extends io.netty.channel.ChannelInboundHandlerA
     /** Reads on request only: the next read is asked for here, unless the data sink is behind. */
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (data == null || data.mayRead()) {
+        if (stream != null ? stream.mayRead() : data == null || data.mayRead()) {
             ctx.read();
         }
         ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        ChannelStream s = stream;
+        if (s != null) {
+            s.writable();
+        }
+        super.channelWritabilityChanged(ctx);
     }
 
     @Override
@@ -131,8 +145,15 @@ public final class ServerSession extends io.netty.channel.ChannelInboundHandlerA
             return;
         }
         lastUsed = System.nanoTime();
+        if (stream != null) {
+            throw new ZosException(ErrorCode.PROTOCOL_ERROR, "a request on a connection that carries a stream", "");
+        }
         answering.incrementAndGet();
         Responder.Caller caller = new Responder.Caller(peer, hello, trust.peerIsSelf());
+        if (e.body() instanceof org.zos.protocol.message.ViewOpen) {
+            openStream(ctx, e, caller);
+            return;
+        }
         workers.execute(() -> {
             Message answer;
             try {
@@ -152,6 +173,37 @@ public final class ServerSession extends io.netty.channel.ChannelInboundHandlerA
             reply(ctx, e, answer);
             lastUsed = System.nanoTime();
             answering.decrementAndGet();
+        });
+    }
+
+    /** A request that opens a stream: from its answer on, data frames go to and come from the stream. */
+    private void openStream(ChannelHandlerContext ctx, Envelope e, Responder.Caller caller) {
+        ChannelStream s = new ChannelStream(ctx.channel(), ctx::read);
+        stream = s; // frames after the request are the stream's: a client sends none before the answer
+        workers.execute(() -> {
+            Message answer;
+            Runnable start = null;
+            try {
+                e.body().check();
+                Responder.Opened opened = responder.openStream(caller, e.body(), s);
+                answer = opened.answer();
+                start = opened.start();
+            } catch (ZosException z) {
+                answer = Failure.of(z);
+            } catch (Exception x) {
+                LOG.log(java.util.logging.Level.WARNING, "opening a stream for " + caller.host().name() + " failed", x);
+                answer = new Failure(ErrorCode.INTERNAL.wireValue(), "the agent failed: " + x, "see the agent's log");
+            }
+            if (start == null) {
+                stream = null; // refused: the connection stays an ordinary one
+                answering.decrementAndGet();
+            } // else: a connection carrying a stream is in use for its whole life, never idle-closed
+            Runnable go = start;
+            ctx.writeAndFlush(new Envelope(sent.incrementAndGet(), e.id(), answer)).addListener(f -> {
+                if (go != null && f.isSuccess()) {
+                    go.run();
+                }
+            });
         });
     }
 

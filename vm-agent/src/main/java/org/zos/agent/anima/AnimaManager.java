@@ -50,13 +50,16 @@ public final class AnimaManager {
         this.guests = guests;
     }
 
-    /** Creates an anima from the default guest: its directory, data disk and libvirt domain. It is not started. */
+    /** Creates an anima from the mini guest: its directory, data disk and libvirt domain. It is not started. */
     public AnimaRecord init(String name, int memoryMiB, int vcpus, long diskSizeMiB) {
-        return init(name, memoryMiB, vcpus, diskSizeMiB, null);
+        return init(name, memoryMiB, vcpus, diskSizeMiB, null, GuestImage.Kind.MINI);
     }
 
-    /** As {@link #init(String, int, int, long)}, with the data disk's file system filled from {@code seed}. */
-    public AnimaRecord init(String name, int memoryMiB, int vcpus, long diskSizeMiB, Path seed) {
+    /**
+     * As {@link #init(String, int, int, long)}, from the given guest; the mini guest's data disk may start as a
+     * copy of {@code seed} (a directory), the desktop guest's disk is a copy of its root disk, grown to size.
+     */
+    public AnimaRecord init(String name, int memoryMiB, int vcpus, long diskSizeMiB, Path seed, GuestImage.Kind kind) {
         DomainSpec.checkName(name);
         if (diskSizeMiB < 16 || diskSizeMiB > (16L << 20)) {
             throw new ZosException(ErrorCode.BAD_PARAMETER, "a data disk of " + diskSizeMiB + " MiB is out of range",
@@ -75,13 +78,21 @@ public final class AnimaManager {
             throw new UncheckedIOException("creating " + paths.dir(), e);
         }
         try (AnimaLock lock = AnimaLock.acquire(paths, name)) {
-            GuestImage guest = guests.build();
+            if (seed != null && kind != GuestImage.Kind.MINI) {
+                throw new ZosException(ErrorCode.BAD_PARAMETER, "only the mini guest's data disk can start from a directory",
+                        "leave out --disk-from, or use --guest mini");
+            }
+            GuestImage guest = guests.build(kind);
             Files.copy(guest.kernel(), paths.kernel(), StandardCopyOption.REPLACE_EXISTING);
             Files.copy(guest.initrd(), paths.initrd(), StandardCopyOption.REPLACE_EXISTING);
-            DataDisk.create(paths.disk(), diskSizeMiB, seed);
+            if (guest.rootDisk() != null) {
+                DataDisk.copy(guest.rootDisk(), paths.disk(), diskSizeMiB);
+            } else {
+                DataDisk.create(paths.disk(), diskSizeMiB, seed);
+            }
             Accelerator accel = hypervisor.accelerator(guest.kernel());
             DomainSpec spec = new DomainSpec(name, UUID.randomUUID(), memoryMiB, vcpus, paths.disk(),
-                    new DomainSpec.KernelBoot(paths.kernel(), paths.initrd(), GuestImage.CMDLINE),
+                    new DomainSpec.KernelBoot(paths.kernel(), paths.initrd(), guest.cmdline()),
                     paths.consoleLog(), accel, accel == Accelerator.TCG ? "qemu64" : null);
             hypervisor.define(spec);
             AnimaRecord record = new AnimaRecord(AnimaRecord.FORMAT, name, spec.uuid(), memoryMiB, vcpus,
@@ -489,24 +500,34 @@ public final class AnimaManager {
         }
     }
 
-    /** Sends one guest channel v0 request; empty if the guest does not run or does not answer. */
+    /** Sends one control request (words, as {@link GuestRequests} reads them); empty if the guest does not run or does not answer. */
     public Optional<String> askGuest(String name, String request) {
         return askGuest(name, request, Duration.ofSeconds(5));
     }
 
     /** As {@link #askGuest(String, String)}, waiting up to {@code timeout} for the answer. */
     public Optional<String> askGuest(String name, String request, Duration timeout) {
-        Optional<Path> socket = hypervisor.state(name).isActive()
-                ? hypervisor.channelSocket(name, DomainSpec.AGENT_CHANNEL) : Optional.empty();
-        if (socket.isEmpty()) {
-            return Optional.empty();
-        }
-        try (GuestChannel channel = GuestChannel.connect(socket.get())) {
-            return Optional.of(channel.request(request, timeout));
-        } catch (IOException e) {
+        try {
+            return Optional.of(GuestRequests.text(guest(name, timeout).request(GuestRequests.of(request), timeout)));
+        } catch (IOException | ZosException e) {
             LOG.fine("guest channel of " + name + ": " + e.getMessage());
             return Optional.empty();
         }
+    }
+
+    /**
+     * The guest channel of a running anima of this host.
+     *
+     * @throws ZosException INVALID_STATE when it does not run here
+     * @throws IOException when the guest does not answer its channel's hello within {@code timeout}
+     */
+    public GuestLink guest(String name, Duration timeout) throws IOException {
+        Optional<Path> socket = hypervisor.state(name).isActive()
+                ? hypervisor.channelSocket(name, DomainSpec.AGENT_CHANNEL) : Optional.empty();
+        if (socket.isEmpty()) {
+            throw invalid(name, "does not run on this host", "see 'zos-vm status " + name + "'");
+        }
+        return GuestLink.of(socket.get(), timeout);
     }
 
     /** Waits until the anima's console shows a heartbeat that {@code test} accepts. */

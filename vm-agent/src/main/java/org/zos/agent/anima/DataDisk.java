@@ -40,7 +40,27 @@ final class DataDisk {
         }
     }
 
+    /**
+     * Makes the disk as a copy of a guest's root disk, grown to {@code sizeMiB} (the guest grows its file
+     * system to the disk when it boots).
+     */
+    static void copy(Path rootDisk, Path qcow2, long sizeMiB) throws IOException {
+        long have = Files.size(rootDisk); // at least the image's own size: a lower bound of what it needs
+        String info = runOut(List.of("qemu-img", "info", "--output=json", rootDisk.toString()));
+        long virtual = com.fasterxml.jackson.databind.json.JsonMapper.builder().build().readTree(info).path("virtual-size").asLong(have);
+        if (sizeMiB << 20 < virtual) {
+            throw new ZosException(ErrorCode.BAD_PARAMETER, "a disk of " + sizeMiB + " MiB is smaller than the guest's "
+                    + (virtual >> 20) + " MiB system", "give a larger --disk-size, e.g. --disk-size 8G");
+        }
+        Files.copy(rootDisk, qcow2, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        run(List.of("qemu-img", "resize", "-q", qcow2.toString(), String.valueOf(sizeMiB << 20)));
+    }
+
     private static void run(List<String> command) throws IOException {
+        runOut(command);
+    }
+
+    private static String runOut(List<String> command) throws IOException {
         Process p;
         try {
             p = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -53,6 +73,7 @@ final class DataDisk {
             if (p.waitFor() != 0) {
                 throw new ZosException(ErrorCode.INTERNAL, String.join(" ", command) + " failed: " + out, "");
             }
+            return out;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted: " + command.get(0), e);

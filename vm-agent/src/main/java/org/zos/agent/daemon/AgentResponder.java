@@ -43,12 +43,22 @@ final class AgentResponder implements Responder {
     private final KnownHosts known;
     private final AccessList access;
     private final AnimaActions animas;
+    private final Views views;
 
     AgentResponder(HostIdentity me, KnownHosts known, AccessList access, AnimaActions animas) {
         this.me = me;
         this.known = known;
         this.access = access;
         this.animas = animas;
+        this.views = new Views(me, known, access, animas);
+    }
+
+    @Override
+    public Opened openStream(Caller caller, Message request, org.zos.protocol.net.ChannelStream stream) throws Exception {
+        if (request instanceof org.zos.protocol.message.ViewOpen v) {
+            return views.open(caller, v, stream);
+        }
+        return Responder.super.openStream(caller, request, stream);
     }
 
     @Override
@@ -65,6 +75,11 @@ final class AgentResponder implements Responder {
             if (!caller.local()) {
                 throw new ZosException(ErrorCode.DENIED, caller.host().name() + " may not act on this host's animas directly",
                         "run the command on " + me.host() + " itself");
+            }
+            if (a.action().equals("view")) {
+                int port = views.endpoint(a.anima(), AnimaActions.intOption(a, "app", 0),
+                        Boolean.parseBoolean(a.option("view-only", "false")), caller.user(), AnimaActions.intOption(a, "port", 0));
+                return new org.zos.protocol.message.ActionDone("view", null, "127.0.0.1:" + port);
             }
             return animas.run(a, caller.user(), progress);
         }

@@ -14,6 +14,7 @@ import org.zos.agent.move.Meter;
 import org.zos.agent.move.Moves;
 import org.zos.protocol.tls.HostIdentity;
 import org.zos.protocol.tls.KnownHosts;
+import org.zos.guest.GuestImage;
 import org.zos.guest.GuestImageBuilder;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
@@ -35,6 +36,7 @@ final class AnimaActions implements AutoCloseable {
     private final AnimaRegistry registry;
     private final GuestImageBuilder guests;
     private final Moves moves;
+    private final AppActions apps = new AppActions();
 
     AnimaActions(HostIdentity me, KnownHosts known, String uri, AnimaRegistry registry, GuestImageBuilder guests) {
         this.host = me.host();
@@ -47,6 +49,15 @@ final class AnimaActions implements AutoCloseable {
 
     Moves moves() {
         return moves;
+    }
+
+    AnimaRegistry registry() {
+        return registry;
+    }
+
+    /** A manager of this host's animas for one request. */
+    AnimaManager manager() {
+        return new AnimaManager(libvirt.get(), registry, guests);
     }
 
     /**
@@ -70,8 +81,22 @@ final class AnimaActions implements AutoCloseable {
         long t0 = System.nanoTime();
         String note = "";
         switch (a.action()) {
-            case "init" -> m.init(name, intOption(a, "memory-mib", 256), intOption(a, "vcpus", 1),
-                    intOption(a, "disk-mib", 2048), a.options().containsKey("seed-dir") ? java.nio.file.Path.of(a.option("seed-dir", "")) : null);
+            case "init" -> {
+                GuestImage.Kind kind = GuestImage.Kind.of(a.option("guest", "mini"));
+                if (kind == null) {
+                    throw new ZosException(ErrorCode.BAD_PARAMETER, "no guest '" + a.option("guest", "") + "'",
+                            "give --guest mini (busybox, for tests) or --guest desktop (Debian with a desktop)");
+                }
+                boolean desktop = kind == GuestImage.Kind.DESKTOP;
+                long started = System.currentTimeMillis();
+                // The first build of a guest takes minutes: say so, so the caller sees it going on.
+                try (Meter w = Meter.poll("preparing the " + kind.id() + " guest", () -> java.util.Optional.of(new Progress(
+                        "preparing the " + kind.id() + " guest", 0, 0, System.currentTimeMillis() - started)), progress)) {
+                    m.init(name, intOption(a, "memory-mib", desktop ? 1024 : 256), intOption(a, "vcpus", 1),
+                        intOption(a, "disk-mib", desktop ? 8192 : 2048),
+                        a.options().containsKey("seed-dir") ? java.nio.file.Path.of(a.option("seed-dir", "")) : null, kind);
+                }
+            }
             case "start" -> m.start(name, Boolean.parseBoolean(a.option("discard-state", "false")));
             case "suspend" -> {
                 try (Meter w = watch(hypervisor, name, "saving", progress)) {
@@ -100,6 +125,7 @@ final class AnimaActions implements AutoCloseable {
             case "cancel" -> {
                 return new ActionDone(a.action(), null, moves.cancel(name, user));
             }
+            case "app-run", "app-list", "app-stop" -> note = apps.run(m, a);
             case "guest" -> note = guestAnswer(name, a.option("line", ""), m.askGuest(name, a.option("line", ""),
                     Duration.ofSeconds(intOption(a, "timeout-s", 5))).orElseThrow(() -> new ZosException(
                     ErrorCode.INVALID_STATE, "the guest of anima '" + name + "' does not answer on its channel",
@@ -107,7 +133,7 @@ final class AnimaActions implements AutoCloseable {
             default -> throw new ZosException(ErrorCode.BAD_PARAMETER, "unknown anima action '" + a.action() + "'",
                     "upgrade zos on this host");
         }
-        if (!a.action().equals("guest")) {
+        if (!a.action().equals("guest") && !a.action().startsWith("app-")) {
             LOG.info(a.action() + " " + name + ": done in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         }
         return new ActionDone(a.action(), describe(m, name), note);
@@ -155,7 +181,7 @@ final class AnimaActions implements AutoCloseable {
                 "the default guest takes: ping, write NAME TEXT, read NAME, churn MIB, warm (NAME: letters, digits, . _ -)");
     }
 
-    private static int intOption(AnimaAction a, String key, int fallback) {
+    static int intOption(AnimaAction a, String key, int fallback) {
         String v = a.option(key, null);
         if (v == null) {
             return fallback;

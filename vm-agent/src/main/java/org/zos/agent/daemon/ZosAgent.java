@@ -57,6 +57,10 @@ public final class ZosAgent implements Callable<Integer> {
             description = "use the default guest already built in DIR instead of building it (for hosts without the build tools)")
     Path guest;
 
+    @Option(names = "--desktop-guest", paramLabel = "DIR",
+            description = "with --guest: the desktop guest already built in DIR")
+    Path desktopGuest;
+
     @Option(names = "--no-warm-up", description = "do not run the move path on made-up data at start (saves a few "
             + "CPU-seconds; the first move is then slower)")
     boolean noWarmUp;
@@ -136,7 +140,7 @@ public final class ZosAgent implements Callable<Integer> {
         }
         KnownHosts known = new KnownHosts(config.knownHosts());
         try (AnimaActions animas = new AnimaActions(me, known, uri, new AnimaRegistry(config.stateDir()),
-                        guest != null ? GuestImageBuilder.prebuilt(guest) : new GuestImageBuilder(guestCache));
+                        guest != null ? GuestImageBuilder.prebuilt(guest, desktopGuest) : new GuestImageBuilder(guestCache));
                 ZosServer server = ZosServer.start(me, known, new InetSocketAddress(config.bind(), config.port()), SOFTWARE,
                         new AgentResponder(me, known, access, animas), animas.moves().receiver()::accept);
                 ZapResponder zap = new ZapResponder(config, me, access)) {

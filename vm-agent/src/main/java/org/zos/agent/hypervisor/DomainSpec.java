@@ -26,6 +26,9 @@ public record DomainSpec(String name, UUID uuid, int memoryMiB, int vcpus, Path 
     /** The virtio-serial channel the in-guest agent answers on. */
     public static final String AGENT_CHANNEL = "org.zos.agent.0";
 
+    /** The virtio-serial channel qemu-guest-agent answers on (libvirt's clock, trim and shutdown calls). */
+    public static final String QEMU_GA_CHANNEL = "org.qemu.guest_agent.0";
+
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
     public DomainSpec {

@@ -71,6 +71,8 @@ public final class DomainXml {
         x.append("    <console type='pty'><target type='serial' port='0'/></console>\n");
         x.append("    <channel type='unix'><target type='virtio' name='").append(DomainSpec.AGENT_CHANNEL)
                 .append("'/></channel>\n");
+        x.append("    <channel type='unix'><target type='virtio' name='").append(DomainSpec.QEMU_GA_CHANNEL)
+                .append("'/></channel>\n");
         x.append("    <graphics type='vnc' port='-1' autoport='yes' listen='127.0.0.1'>\n")
                 .append("      <listen type='address' address='127.0.0.1'/>\n    </graphics>\n");
         x.append("    <video><model type='vga'/></video>\n");

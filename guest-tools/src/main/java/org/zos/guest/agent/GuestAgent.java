@@ -1,0 +1,191 @@
+package org.zos.guest.agent;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.RandomAccessFile;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.logging.Logger;
+import org.zos.protocol.guest.GuestFrame;
+import org.zos.protocol.guest.GuestMux;
+import org.zos.protocol.guest.GuestStream;
+import org.zos.protocol.stream.Duplex;
+import org.zos.protocol.stream.StreamPipe;
+
+/**
+ * The zos agent inside the desktop guest: answers guest channel v1 on the virtio-serial port
+ * {@code org.zos.agent.0}. It does what qemu-guest-agent cannot: the anima's shared application windows
+ * ({@link Apps}) and the streams that carry their VNC traffic to the host, and the small file requests of
+ * the zos tests ({@link FileOps}). Clock, trim and shutdown are qemu-guest-agent's.
+ *
+ * <pre>
+ *   GuestAgent --port /dev/virtio-ports/org.zos.agent.0 --data /data
+ * </pre>
+ *
+ * The port stays open for the guest's whole life: when the host side goes away (a save, a move) reads end,
+ * and the agent waits for the next host, which starts with a hello; streams of the old host are closed.
+ */
+public final class GuestAgent {
+    private static final Logger LOG = Logger.getLogger(GuestAgent.class.getName());
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String VERSION = "zos-guest-agent 1";
+
+    private final Apps apps;
+    private final FileOps files;
+    private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "zos-guest-work");
+        t.setDaemon(true);
+        return t;
+    });
+
+    GuestAgent(Apps apps, FileOps files) {
+        this.apps = apps;
+        this.files = files;
+    }
+
+    public static void main(String[] args) throws Exception {
+        String port = "/dev/virtio-ports/org.zos.agent.0";
+        String data = "/data";
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--port" -> port = args[i + 1];
+                case "--data" -> data = args[i + 1];
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        new GuestAgent(new Apps(), new FileOps(Path.of(data))).serve(Path.of(port));
+    }
+
+    /** Serves the port for ever: one {@link GuestMux} per host connection. */
+    void serve(Path port) throws InterruptedException {
+        while (!Files.exists(port)) {
+            Thread.sleep(500);
+        }
+        try (RandomAccessFile f = new RandomAccessFile(port.toFile(), "rw")) {
+            // One open file, both ways: the port can be open only once. Stream I/O on its descriptor takes
+            // no Java lock, so a blocked read does not stop a write.
+            InputStream in = new FileInputStream(f.getFD());
+            OutputStream out = new FileOutputStream(f.getFD());
+            LOG.info(VERSION + " serving " + port);
+            while (true) {
+                Object ended = new Object();
+                GuestMux mux = connection(in, out, ended);
+                synchronized (ended) {
+                    mux.start();
+                    ended.wait();
+                }
+                mux.close();
+                Thread.sleep(300); // no host: reads end at once until one connects
+            }
+        } catch (IOException e) {
+            LOG.severe("cannot open " + port + ": " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    /** One host connection: the mux over the port, and what this agent does with its frames. */
+    GuestMux connection(InputStream in, OutputStream out, Object ended) {
+        GuestMux[] self = new GuestMux[1];
+        self[0] = new GuestMux(in, out, new GuestMux.Listener() {
+            @Override
+            public void control(GuestFrame frame) {
+                workers.execute(() -> answer(self[0], frame));
+            }
+
+            @Override
+            public void open(GuestMux mux, int stream, String json) {
+                workers.execute(() -> openStream(mux, stream, json));
+            }
+
+            @Override
+            public void ended(IOException why) {
+                synchronized (ended) {
+                    ended.notifyAll();
+                }
+            }
+        }, "zos-guest-channel");
+        return self[0];
+    }
+
+    private void answer(GuestMux mux, GuestFrame frame) {
+        ObjectNode reply = JSON.createObjectNode();
+        try {
+            ObjectNode request = (ObjectNode) JSON.readTree(frame.text());
+            if (frame.kind() == GuestFrame.Kind.HELLO) {
+                reply.put("version", 1).put("agent", VERSION).put("guest", "desktop");
+                reply.putArray("features").add("apps").add("streams");
+                mux.send(GuestFrame.text(GuestFrame.Kind.HELLO, 0, JSON.writeValueAsString(reply)));
+                return;
+            }
+            reply.set("id", request.get("id"));
+            String op = request.path("op").asText("");
+            switch (op) {
+                case "ping", "write", "read", "warm", "churn" -> reply.put("ok", true).put("text", files.run(op, request));
+                case "app-run", "app-list", "app-stop" -> {
+                    reply.put("ok", true);
+                    reply.setAll(apps.run(op, request));
+                }
+                default -> throw new GuestError("unknown request '" + op + "'");
+            }
+        } catch (GuestError e) {
+            reply.put("ok", false).put("error", e.getMessage());
+        } catch (Exception e) {
+            LOG.warning("request failed: " + e);
+            reply.put("ok", false).put("error", "bad request: " + e.getMessage());
+        }
+        try {
+            mux.send(GuestFrame.text(GuestFrame.Kind.CTL, 0, JSON.writeValueAsString(reply)));
+        } catch (IOException e) {
+            LOG.fine("answer lost: " + e.getMessage());
+        }
+    }
+
+    /** A stream to an application's VNC server: {"target":"app","app":ID}. */
+    private void openStream(GuestMux mux, int stream, String json) {
+        Socket socket;
+        try {
+            var target = JSON.readTree(json);
+            if (!"app".equals(target.path("target").asText())) {
+                throw new GuestError("unknown stream target '" + target.path("target").asText() + "'");
+            }
+            int port = apps.vncPort(target.path("app").asInt(-1));
+            socket = new Socket(InetAddress.getLoopbackAddress(), port);
+            socket.setTcpNoDelay(true);
+        } catch (Exception e) {
+            String why = e instanceof GuestError ? e.getMessage() : "cannot open: " + e.getMessage();
+            mux.sendQuietly(GuestFrame.text(GuestFrame.Kind.CLOSE, stream, JSON.createObjectNode().put("error", why).toString()));
+            return;
+        }
+        try {
+            GuestStream s = mux.accept(stream, "{\"ok\":true}");
+            apps.viewerJoined(socket);
+            StreamPipe.both(s, Duplex.of(socket), StreamPipe.AS_IS, "zos-app-stream-" + stream, why -> apps.viewerLeft(socket));
+        } catch (IOException e) {
+            closeQuietly(socket);
+        }
+    }
+
+    static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // closing anyway
+        }
+    }
+
+    /** A request the agent refuses, with the reason the host shows. */
+    static final class GuestError extends Exception {
+        GuestError(String message) {
+            super(message);
+        }
+    }
+}

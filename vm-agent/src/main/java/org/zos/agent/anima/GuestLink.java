@@ -1,0 +1,233 @@
+package org.zos.agent.anima;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Logger;
+import org.zos.protocol.guest.GuestFrame;
+import org.zos.protocol.guest.GuestMux;
+import org.zos.protocol.guest.GuestStream;
+
+/**
+ * The host end of guest channel v1 on one running anima's {@code org.zos.agent.0} (libvirt's UNIX socket
+ * for it). QEMU takes one connection at a time on that socket, so every user of the channel on this host
+ * (requests, viewers' streams) shares one link: see {@link #of}. The link ends when the guest's QEMU goes
+ * away (a save, a move, a stop); the next call connects again.
+ */
+public final class GuestLink implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(GuestLink.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Map<Path, GuestLink> LINKS = new ConcurrentHashMap<>();
+
+    private final Path socketPath;
+    private final SocketChannel socket;
+    private final GuestMux mux;
+    private final AtomicLong ids = new AtomicLong();
+    private final Map<Long, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
+    private final CompletableFuture<JsonNode> hello = new CompletableFuture<>();
+    private volatile boolean ended;
+
+    private GuestLink(Path socketPath, SocketChannel socket) {
+        this.socketPath = socketPath;
+        this.socket = socket;
+        this.mux = new GuestMux(input(socket), output(socket), new GuestMux.Listener() {
+            @Override
+            public void control(GuestFrame frame) {
+                received(frame);
+            }
+
+            @Override
+            public void ended(IOException why) {
+                end(why);
+            }
+        }, "zos-guest-link-" + socketPath.getFileName());
+    }
+
+    /**
+     * The link to the channel behind {@code socketPath}: the one open now, or a new one once the guest
+     * answered its hello within {@code timeout}.
+     *
+     * @throws IOException when the socket refuses or the guest does not answer in time
+     */
+    public static GuestLink of(Path socketPath, Duration timeout) throws IOException {
+        synchronized (LINKS) {
+            GuestLink link = LINKS.get(socketPath);
+            if (link != null && !link.ended) {
+                return link;
+            }
+            link = connect(socketPath, timeout);
+            LINKS.put(socketPath, link);
+            return link;
+        }
+    }
+
+    private static GuestLink connect(Path socketPath, Duration timeout) throws IOException {
+        SocketChannel s = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            s.connect(UnixDomainSocketAddress.of(socketPath));
+        } catch (IOException e) {
+            s.close();
+            throw e;
+        }
+        GuestLink link = new GuestLink(socketPath, s);
+        link.mux.start();
+        try {
+            link.mux.send(GuestFrame.text(GuestFrame.Kind.HELLO, 0, "{\"version\":1,\"host\":\"zos\"}"));
+            link.hello.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            link.close();
+            throw new IOException("the guest did not answer guest channel v1's hello within " + timeout.toMillis()
+                    + " ms (still booting, or a guest made by an older zos)");
+        } catch (InterruptedException | ExecutionException e) {
+            link.close();
+            throw new IOException("the guest channel ended during its hello", e);
+        }
+        return link;
+    }
+
+    /** The guest's hello: its agent, kind ("mini", "desktop") and features. */
+    public JsonNode hello() {
+        return hello.getNow(null);
+    }
+
+    /**
+     * Sends one control request ({"op":…, fields}; the id is added here) and returns the guest's answer
+     * ({"ok":true,…} or {"ok":false,"error":…}).
+     */
+    public JsonNode request(ObjectNode request, Duration timeout) throws IOException {
+        long id = ids.incrementAndGet();
+        ObjectNode withId = JSON.createObjectNode().put("id", id);
+        withId.setAll(request);
+        CompletableFuture<JsonNode> answer = new CompletableFuture<>();
+        pending.put(id, answer);
+        try {
+            mux.send(GuestFrame.text(GuestFrame.Kind.CTL, 0, JSON.writeValueAsString(withId)));
+            return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new IOException("the guest did not answer '" + request.path("op").asText() + "' within "
+                    + timeout.toMillis() + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (ExecutionException e) {
+            throw new IOException("the guest channel ended", e.getCause());
+        } finally {
+            pending.remove(id);
+        }
+    }
+
+    /** Opens a stream to a target in the guest (e.g. {"target":"app","app":1}) and waits for the guest's yes. */
+    public GuestStream open(ObjectNode target, Duration timeout) throws IOException {
+        GuestStream s = mux.open(JSON.writeValueAsString(target));
+        try {
+            s.opened().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return s;
+        } catch (TimeoutException e) {
+            s.close();
+            throw new IOException("the guest did not open the stream within " + timeout.toMillis() + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            s.close();
+            throw new IOException("interrupted", e);
+        } catch (ExecutionException e) {
+            throw new IOException(reason(s.closeReason()));
+        }
+    }
+
+    public boolean ended() {
+        return ended;
+    }
+
+    private void received(GuestFrame frame) {
+        JsonNode n;
+        try {
+            n = JSON.readTree(frame.text());
+        } catch (IOException e) {
+            LOG.warning("guest channel " + socketPath + ": an answer that is not JSON; ignored");
+            return;
+        }
+        if (frame.kind() == GuestFrame.Kind.HELLO) {
+            hello.complete(n);
+            return;
+        }
+        CompletableFuture<JsonNode> f = pending.get(n.path("id").asLong(-1));
+        if (f != null) {
+            f.complete(n); // answers to requests of an earlier connection find nobody waiting
+        }
+    }
+
+    private void end(IOException why) {
+        ended = true;
+        LINKS.remove(socketPath, this);
+        hello.completeExceptionally(why);
+        pending.values().forEach(f -> f.completeExceptionally(why));
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+
+    @Override
+    public void close() {
+        mux.close();
+        end(new IOException("closed"));
+    }
+
+    private static String reason(String json) {
+        try {
+            return JSON.readTree(json).path("error").asText(json);
+        } catch (IOException e) {
+            return json;
+        }
+    }
+
+    /** Reads the socket directly: Channels' streams hold one lock for reads and writes alike. */
+    private static InputStream input(SocketChannel ch) {
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                return len == 0 ? 0 : ch.read(ByteBuffer.wrap(b, off, len));
+            }
+        };
+    }
+
+    private static OutputStream output(SocketChannel ch) {
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,279 @@
+package org.zos.agent.daemon;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.logging.Logger;
+import org.zos.agent.access.AccessList;
+import org.zos.agent.access.Control;
+import org.zos.agent.anima.AnimaManager;
+import org.zos.agent.anima.AnimaRecord;
+import org.zos.agent.hypervisor.DomainXml;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+import org.zos.protocol.message.Message;
+import org.zos.protocol.message.StatusQuery;
+import org.zos.protocol.message.StatusReport;
+import org.zos.protocol.message.ViewOpen;
+import org.zos.protocol.message.ViewReady;
+import org.zos.protocol.net.ChannelStream;
+import org.zos.protocol.net.Peer;
+import org.zos.protocol.net.Responder;
+import org.zos.protocol.rfb.RfbClientFilter;
+import org.zos.protocol.stream.Duplex;
+import org.zos.protocol.stream.StreamPipe;
+import org.zos.protocol.tls.HostIdentity;
+import org.zos.protocol.tls.KnownHosts;
+
+/**
+ * Views of animas' screens and application windows.
+ *
+ * <p>On the viewer's host: {@link #endpoint} gives a VNC endpoint on loopback for (anima, app, view-only)
+ * that stays the same while the anima moves; each viewer that connects gets its own path to wherever the
+ * anima runs, found anew for every connection: this host's guest channel, or a {@code view-open} stream
+ * over the pinned TLS link to the agent of the host that runs it.
+ *
+ * <p>On the host that runs the anima: {@link #open} answers {@code view-open}; there the viewer's RFB is
+ * filtered ({@link RfbClientFilter}) so that a view-only viewer's, or a partial host's, input never reaches
+ * the anima.
+ */
+final class Views implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Views.class.getName());
+    static final Duration CONNECT = Duration.ofSeconds(15);
+
+    private final HostIdentity me;
+    private final KnownHosts known;
+    private final AccessList access;
+    private final AnimaActions animas;
+    private final Map<String, Endpoint> endpoints = new HashMap<>();
+
+    Views(HostIdentity me, KnownHosts known, AccessList access, AnimaActions animas) {
+        this.me = me;
+        this.known = known;
+        this.access = access;
+        this.animas = animas;
+    }
+
+    /** One loopback endpoint and its viewers. */
+    private final class Endpoint implements Runnable {
+        final String anima;
+        final int app;
+        final boolean viewOnly;
+        final String user;
+        final ServerSocket server;
+        int viewers;
+
+        Endpoint(String anima, int app, boolean viewOnly, String user, int port) throws IOException {
+            this.anima = anima;
+            this.app = app;
+            this.viewOnly = viewOnly;
+            this.user = user;
+            this.server = new ServerSocket();
+            server.setReuseAddress(true);
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        }
+
+        @Override
+        public void run() {
+            while (!server.isClosed()) {
+                Socket viewer;
+                try {
+                    viewer = server.accept();
+                    viewer.setTcpNoDelay(true);
+                } catch (IOException e) {
+                    return;
+                }
+                Thread t = new Thread(() -> serve(this, viewer), "zos-view-" + anima + "-" + app);
+                t.setDaemon(true);
+                t.start();
+            }
+        }
+    }
+
+    /**
+     * The loopback port of the endpoint for (anima, app, viewOnly), opened now if there is none; {@code port}
+     * 0 lets the system choose. Checks at once that the anima can be found, so a typo fails here.
+     */
+    synchronized int endpoint(String anima, int app, boolean viewOnly, String user, int port) throws IOException {
+        String key = anima + "/" + app + "/" + viewOnly;
+        Endpoint e = endpoints.get(key);
+        if (e != null && !e.server.isClosed()) {
+            return e.server.getLocalPort();
+        }
+        locate(anima, user); // ANIMA_NOT_FOUND now rather than at the first viewer
+        e = new Endpoint(anima, app, viewOnly, user, port);
+        endpoints.put(key, e);
+        Thread t = new Thread(e, "zos-view-endpoint-" + e.server.getLocalPort());
+        t.setDaemon(true);
+        t.start();
+        LOG.info("view endpoint 127.0.0.1:" + e.server.getLocalPort() + " for " + anima + (app == 0 ? " (screen)" : " app " + app)
+                + (viewOnly ? ", view only" : ""));
+        return e.server.getLocalPort();
+    }
+
+    /** One viewer: its path to the anima, wherever it runs, until either side ends. */
+    private void serve(Endpoint e, Socket viewer) {
+        Duplex up;
+        RfbClientFilter filter = null;
+        String where;
+        try {
+            String runsOn = locate(e.anima, e.user);
+            where = runsOn;
+            if (runsOn.equals(me.host())) {
+                filter = new RfbClientFilter(e.viewOnly);
+                up = local(e.anima, e.app);
+            } else {
+                boolean viewOnly = e.viewOnly || partialHere(e.user, e.anima);
+                Peer peer = dial(runsOn, e.user);
+                Map.Entry<Message, ChannelStream> opened;
+                try {
+                    opened = peer.openStream(new ViewOpen(e.anima, e.app, viewOnly), CONNECT);
+                } catch (ZosException z) {
+                    peer.close();
+                    throw z;
+                }
+                up = closing(opened.getValue(), peer);
+            }
+        } catch (IOException | ZosException x) {
+            LOG.warning("viewer of " + e.anima + ": " + x.getMessage());
+            Duplex.of(viewer).close();
+            return;
+        }
+        synchronized (this) {
+            e.viewers++;
+        }
+        LOG.info("viewer of " + e.anima + (e.app == 0 ? " screen" : " app " + e.app) + " connected (runs on " + where + ")");
+        RfbClientFilter f = filter;
+        StreamPipe.both(Duplex.of(viewer), up, f == null ? StreamPipe.AS_IS : f::feed, "zos-view", why -> {
+            synchronized (this) {
+                e.viewers--;
+            }
+            LOG.info("viewer of " + e.anima + " left" + (why == null ? "" : ": " + why.getMessage()));
+        });
+    }
+
+    /**
+     * Answers {@code view-open} from another host's agent: the anima must run here; the viewer is view-only if
+     * it asked, or if this host's access list grants its user and host only partial control.
+     */
+    Responder.Opened open(Responder.Caller caller, ViewOpen v, ChannelStream stream) throws IOException {
+        Optional<AnimaRecord> r = animas.registry().find(v.anima());
+        if (r.isEmpty() || r.get().away() != null) {
+            throw new ZosException(ErrorCode.ANIMA_NOT_FOUND, "anima '" + v.anima() + "' does not run on " + me.host(),
+                    "it may have moved; ask again");
+        }
+        boolean viewOnly = v.viewOnly();
+        if (!caller.local() && !caller.host().name().equals(r.get().home())) {
+            AccessList.Decision d = access.decide(caller.user(), caller.host().name(), Control.PARTIAL);
+            if (!d.allowed()) {
+                throw new ZosException(ErrorCode.DENIED, caller.user() + "@" + caller.host().name() + " may not view animas on "
+                        + me.host(), "add a rule for them to " + me.host() + "'s access list (zpasswd)");
+            }
+            viewOnly |= d.granted() == Control.PARTIAL;
+        }
+        Duplex up = local(v.anima(), v.app());
+        RfbClientFilter filter = new RfbClientFilter(viewOnly);
+        LOG.info("view of " + v.anima() + (v.app() == 0 ? " screen" : " app " + v.app()) + " for " + caller.user() + "@"
+                + caller.host().name() + (viewOnly ? " (view only)" : ""));
+        return new Responder.Opened(new ViewReady(v.anima(), me.host(), viewOnly),
+                () -> StreamPipe.both(stream, up, filter::feed, "zos-view-for-" + caller.host().name(), why -> { }));
+    }
+
+    /** A path to the screen (app 0: QEMU's own VNC display) or an app of an anima running on this host. */
+    private Duplex local(String anima, int app) throws IOException {
+        AnimaManager m = animas.manager();
+        if (app == 0) {
+            String vnc = m.status(anima).vnc();
+            if (vnc == null) {
+                throw new ZosException(ErrorCode.INVALID_STATE, "anima '" + anima + "' does not run", "start or resume it first");
+            }
+            Socket s = new Socket(InetAddress.getLoopbackAddress(), Integer.parseInt(vnc.substring(vnc.lastIndexOf(':') + 1)));
+            s.setTcpNoDelay(true);
+            return Duplex.of(s);
+        }
+        return AppActions.link(m, anima).open(JsonNodeFactory.instance.objectNode().put("target", "app").put("app", app), CONNECT);
+    }
+
+    /** Where the anima runs: this host, the host it went to from here, or the one another host names. */
+    private String locate(String anima, String user) {
+        Optional<AnimaRecord> r = animas.registry().find(anima);
+        if (r.isPresent()) {
+            return r.get().away() != null ? r.get().away() : me.host();
+        }
+        for (KnownHosts.Entry h : known.entries()) {
+            if (h.name().equals(me.host())) {
+                continue;
+            }
+            try (Peer p = Peer.connect(me, known, h.hostPart(), h.port(), user, ZosAgent.SOFTWARE, AgentResponder.FORWARD_TIMEOUT)) {
+                if (p.request(new StatusQuery(anima, 0, List.of()), AgentResponder.FORWARD_TIMEOUT) instanceof StatusReport s) {
+                    for (StatusReport.Anima a : s.animas()) {
+                        if (a.name().equals(anima)) {
+                            return a.location();
+                        }
+                    }
+                }
+            } catch (ZosException e) {
+                LOG.fine("asking " + h.name() + " where " + anima + " runs: " + e.getMessage());
+            }
+        }
+        throw new ZosException(ErrorCode.ANIMA_NOT_FOUND, "no anima '" + anima + "' on " + me.host() + " nor on the hosts it knows",
+                "list the animas with 'zos-vm status'");
+    }
+
+    /** Whether this host lets the anima's master only partially dominate it: then its viewers may not type. */
+    private boolean partialHere(String user, String anima) {
+        Optional<AnimaRecord> r = animas.registry().find(anima);
+        String home = r.map(AnimaRecord::home).orElse(null);
+        if (r.isPresent() && home == null) {
+            return false; // this is its home
+        }
+        return home != null && access.decide(user, home, Control.PARTIAL).granted() == Control.PARTIAL;
+    }
+
+    private Peer dial(String host, String user) {
+        KnownHosts.Entry h = known.entries().stream().filter(e -> e.name().equals(host)).findFirst()
+                .orElseThrow(() -> new ZosException(ErrorCode.HOST_UNREACHABLE, "the anima runs on " + host
+                        + ", which this host does not know", "enrol it with 'zos-vm trust " + host + "'"));
+        return Peer.connect(me, known, h.hostPart(), h.port(), user, ZosAgent.SOFTWARE, CONNECT);
+    }
+
+    private static Duplex closing(ChannelStream s, Peer peer) {
+        return new Duplex() {
+            @Override
+            public java.io.InputStream input() {
+                return s.input();
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                s.write(b, off, len);
+            }
+
+            @Override
+            public void close() {
+                s.close();
+                peer.close();
+            }
+        };
+    }
+
+    @Override
+    public synchronized void close() {
+        for (Endpoint e : endpoints.values()) {
+            try {
+                e.server.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+        endpoints.clear();
+    }
+}
