@@ -30,7 +30,8 @@ kernel_pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: li
 [ -n "$kernel_pkg" ] || die "no Debian kernel package found (linux-image-amd64); run 'apt-get update' and try again"
 versions=$(for p in "${packages[@]}" "$kernel_pkg"; do printf '%s=%s\n' "$p" "$(apt-cache policy "$p" | awk '/Candidate:/{print $2}')"; done)
 self_sum=$(sha256sum "$0" | cut -c1-64)
-base_key=$(printf '%s\n' "$self_sum" "$versions" | sha256sum | cut -c1-16)
+stage1_sum=$(sed '/^# ---- stage 2/q' "$0" | sha256sum | cut -c1-64)   # a change to stage 2 keeps the base
+base_key=$(printf '%s\n' "$stage1_sum" "$versions" | sha256sum | cut -c1-16)
 base=$out_root/base-$base_key
 mkdir -p "$out_root"
 

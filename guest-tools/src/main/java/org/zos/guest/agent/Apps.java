@@ -166,6 +166,8 @@ final class Apps {
         }
         App app = new App(id, display, List.copyOf(argv), size, xvfb, prog);
         app.wm = wm;
+        // Answer once the program shows its window (or after 20 s: some programs map none at once).
+        waitFor(() -> !prog.isAlive() || windowShown(display, prog.pid()), 20_000);
         app.vnc = new ProcessBuilder("x11vnc", "-display", ":" + display, "-rfbport", String.valueOf(5900 + display),
                 "-localhost", "-shared", "-forever", "-nopw", "-quiet", "-norc", "-noxrecord", "-nossl", "-noipv6")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -232,6 +234,18 @@ final class Apps {
             }
         }
         return null;
+    }
+
+    private static boolean windowShown(int display, long pid) {
+        try {
+            ProcessBuilder pb = new ProcessBuilder("xdotool", "search", "--onlyvisible", "--pid", String.valueOf(pid))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().put("DISPLAY", ":" + display);
+            Process p = pb.start();
+            return p.waitFor(5, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
     }
 
     private static boolean canConnect(int port) {

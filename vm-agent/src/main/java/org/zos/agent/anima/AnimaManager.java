@@ -214,6 +214,7 @@ public final class AnimaManager {
         DomainState state = hypervisor.state(name);
         if (state == DomainState.PAUSED) {
             hypervisor.resume(name);
+            setClockSoon(name);
             if (record.suspended()) { // restored paused (a move's receiver): its state file is spent now
                 dropStateFile(record, paths);
             }
@@ -231,7 +232,35 @@ public final class AnimaManager {
                             + name + "'");
         }
         restore(paths, false);
+        setClockSoon(name);
         dropStateFile(record, paths);
+    }
+
+    /**
+     * Sets a just-restored guest's clock to this host's (it stands where it was saved), through
+     * qemu-guest-agent, on a thread of its own so the anima's downtime does not wait for it. A guest without
+     * qemu-guest-agent (the mini guest) is left as it is.
+     */
+    private void setClockSoon(String name) {
+        Thread t = new Thread(() -> {
+            for (int attempt = 0; attempt < 5; attempt++) {
+                if (hypervisor.setGuestClock(name, 3)) {
+                    LOG.info("set the clock of " + name);
+                    return;
+                }
+                if (!hypervisor.state(name).isActive()) {
+                    return;
+                }
+            }
+            LOG.fine("the guest of " + name + " has no qemu-guest-agent answering; its clock is its own");
+        }, "zos-clock-" + name);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Trims a running guest's file systems (qemu-guest-agent), so freed blocks need not move; false if it cannot. */
+    public boolean trim(String name) {
+        return hypervisor.state(name).isActive() && hypervisor.trimGuest(name, 20);
     }
 
     /** Restores the anima from its state file, with the file paths of this host, running or {@code paused}. */
@@ -472,7 +501,8 @@ public final class AnimaManager {
             if (!state.isActive()) {
                 throw invalid(name, "is " + describe(record, state), "there is nothing to shut down");
             }
-            if (!askGuest(name, "poweroff").filter("ok"::equals).isPresent()) {
+            // qemu-guest-agent (the desktop guest), else the zos channel (the mini guest), else ACPI.
+            if (!hypervisor.shutdownByAgent(name, 5) && !askGuest(name, "poweroff").filter("ok"::equals).isPresent()) {
                 hypervisor.requestShutdown(name);
             }
             long deadline = System.nanoTime() + timeout.toNanos();

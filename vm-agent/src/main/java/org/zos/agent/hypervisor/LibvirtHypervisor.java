@@ -178,6 +178,45 @@ public final class LibvirtHypervisor implements AutoCloseable {
         call(() -> { domain(name).shutdown(); return null; }, "shut down " + name);
     }
 
+    /**
+     * Sets the guest's clock to this host's through qemu-guest-agent: after a restore the guest's clock
+     * stands where it was saved. False, with the reason logged, when the guest has no agent answering
+     * within {@code timeoutSeconds} (the mini guest has none).
+     */
+    public boolean setGuestClock(String name, int timeoutSeconds) {
+        java.time.Instant now = java.time.Instant.now();
+        return agentCall(name, timeoutSeconds, "set the clock of", dp -> LibvirtNative.INSTANCE.virDomainSetTime(dp,
+                now.getEpochSecond(), now.getNano(), 0));
+    }
+
+    /** Trims the guest's file systems through qemu-guest-agent (freed blocks read as zeros after); false if it cannot. */
+    public boolean trimGuest(String name, int timeoutSeconds) {
+        return agentCall(name, timeoutSeconds, "trim", dp -> LibvirtNative.INSTANCE.virDomainFSTrim(dp, null, 0, 0));
+    }
+
+    /** Asks qemu-guest-agent to shut the guest down cleanly; false if it cannot. Returns at once. */
+    public boolean shutdownByAgent(String name, int timeoutSeconds) {
+        return agentCall(name, timeoutSeconds, "shut down", dp -> LibvirtNative.INSTANCE.virDomainShutdownFlags(dp,
+                LibvirtNative.VIR_DOMAIN_SHUTDOWN_GUEST_AGENT));
+    }
+
+    private boolean agentCall(String name, int timeoutSeconds, String what, java.util.function.ToIntFunction<DomainPointer> call) {
+        DomainPointer dp = LibvirtNative.INSTANCE.virDomainLookupByName(conn.pointer(), name);
+        if (dp == null) {
+            return false;
+        }
+        try {
+            LibvirtNative.INSTANCE.virDomainAgentSetResponseTimeout(dp, timeoutSeconds, 0);
+            if (call.applyAsInt(dp) != 0) {
+                LOG.fine("could not " + what + " " + name + " through qemu-guest-agent: " + lastError());
+                return false;
+            }
+            return true;
+        } finally {
+            LibvirtNative.INSTANCE.virDomainFree(dp);
+        }
+    }
+
     /** Stops the domain at once, like pulling the plug. */
     public void destroy(String name) {
         call(() -> { domain(name).destroy(); return null; }, "destroy " + name);

@@ -18,7 +18,19 @@ interface LibvirtNative extends Library {
     /** virDomainRestoreFlags: flag 4 (VIR_DOMAIN_SAVE_PAUSED) leaves the restored guest paused. */
     int VIR_DOMAIN_SAVE_PAUSED = 4;
 
+    /** virDomainShutdownFlags: flag 2 (VIR_DOMAIN_SHUTDOWN_GUEST_AGENT) asks qemu-guest-agent. */
+    int VIR_DOMAIN_SHUTDOWN_GUEST_AGENT = 2;
+
     DomainPointer virDomainLookupByName(ConnectionPointer conn, String name);
+
+    /** Seconds libvirt waits for qemu-guest-agent's answers on this domain (default: for ever). */
+    int virDomainAgentSetResponseTimeout(DomainPointer domain, int timeout, int flags);
+
+    int virDomainSetTime(DomainPointer domain, long seconds, int nseconds, int flags);
+
+    int virDomainFSTrim(DomainPointer domain, String mountPoint, long minimum, int flags);
+
+    int virDomainShutdownFlags(DomainPointer domain, int flags);
 
     int virDomainFree(DomainPointer domain);
 

@@ -142,6 +142,11 @@ public final class Moves implements AutoCloseable {
         return manager.get();
     }
 
+    /** Trims the running anima's file systems before its disk is read (see {@link AnimaManager#trim}). */
+    boolean trim(String name) {
+        return manager().trim(name);
+    }
+
     LibvirtHypervisor hypervisor() {
         return hypervisor.get();
     }
