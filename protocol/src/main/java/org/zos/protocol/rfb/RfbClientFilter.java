@@ -55,6 +55,29 @@ public final class RfbClientFilter {
         return dropped;
     }
 
+    /** {@code server} with this filter in front: what is written to it is filtered first. */
+    public org.zos.protocol.stream.Duplex guard(org.zos.protocol.stream.Duplex server) {
+        return new org.zos.protocol.stream.Duplex() {
+            @Override
+            public java.io.InputStream input() throws java.io.IOException {
+                return server.input();
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws java.io.IOException {
+                byte[] out = feed(b, off, len);
+                if (out.length > 0) {
+                    server.write(out, 0, out.length);
+                }
+            }
+
+            @Override
+            public void close() {
+                server.close();
+            }
+        };
+    }
+
     /** Takes bytes from the viewer; returns what to pass to the server (whole messages only). */
     public synchronized byte[] feed(byte[] b, int off, int len) throws RfbException {
         pending.write(b, off, len);
@@ -88,6 +111,16 @@ public final class RfbClientFilter {
             default:
                 break;
         }
+        return messageLength(b, pos, have);
+    }
+
+    /**
+     * The length of the client message at {@code pos} ({@code have} bytes there), or -1 if too few bytes
+     * are there to tell.
+     *
+     * @throws RfbException for a message type zos does not know, or an unbelievable length
+     */
+    static int messageLength(byte[] b, int pos, int have) throws RfbException {
         if (have < 1) {
             return -1;
         }

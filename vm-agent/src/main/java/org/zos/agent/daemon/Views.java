@@ -28,6 +28,7 @@ import org.zos.protocol.net.ChannelStream;
 import org.zos.protocol.net.Peer;
 import org.zos.protocol.net.Responder;
 import org.zos.protocol.rfb.RfbClientFilter;
+import org.zos.protocol.rfb.RfbResumingProxy;
 import org.zos.protocol.stream.Duplex;
 import org.zos.protocol.stream.StreamPipe;
 import org.zos.protocol.tls.HostIdentity;
@@ -48,6 +49,8 @@ import org.zos.protocol.tls.KnownHosts;
 final class Views implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Views.class.getName());
     static final Duration CONNECT = Duration.ofSeconds(15);
+    /** How long a viewer waits for the anima to run again (a move) before it is let go. */
+    static final Duration RESUME = Duration.ofMinutes(3);
 
     private final HostIdentity me;
     private final KnownHosts known;
@@ -119,45 +122,48 @@ final class Views implements AutoCloseable {
         return e.server.getLocalPort();
     }
 
-    /** One viewer: its path to the anima, wherever it runs, until either side ends. */
+    /**
+     * One viewer: a path to the anima wherever it runs, found again whenever the old one ends (the anima
+     * moved), for up to {@link #RESUME}; the viewer's own connection stays ({@link RfbResumingProxy}).
+     */
     private void serve(Endpoint e, Socket viewer) {
-        Duplex up;
-        RfbClientFilter filter = null;
-        String where;
+        String name = "zos-view-" + e.anima + "-" + e.app;
+        RfbResumingProxy proxy = new RfbResumingProxy(Duplex.of(viewer), () -> upstream(e), RESUME.toMillis(), name);
         try {
-            String runsOn = locate(e.anima, e.user);
-            where = runsOn;
-            if (runsOn.equals(me.host())) {
-                filter = new RfbClientFilter(e.viewOnly);
-                up = local(e.anima, e.app);
-            } else {
-                boolean viewOnly = e.viewOnly || partialHere(e.user, e.anima);
-                Peer peer = dial(runsOn, e.user);
-                Map.Entry<Message, ChannelStream> opened;
-                try {
-                    opened = peer.openStream(new ViewOpen(e.anima, e.app, viewOnly), CONNECT);
-                } catch (ZosException z) {
-                    peer.close();
-                    throw z;
+            proxy.start(() -> {
+                synchronized (this) {
+                    e.viewers--;
                 }
-                up = closing(opened.getValue(), peer);
-            }
-        } catch (IOException | ZosException x) {
+                LOG.info("viewer of " + e.anima + (e.app == 0 ? " screen" : " app " + e.app) + " left");
+            });
+        } catch (IOException x) {
             LOG.warning("viewer of " + e.anima + ": " + x.getMessage());
-            Duplex.of(viewer).close();
             return;
         }
         synchronized (this) {
             e.viewers++;
         }
-        LOG.info("viewer of " + e.anima + (e.app == 0 ? " screen" : " app " + e.app) + " connected (runs on " + where + ")");
-        RfbClientFilter f = filter;
-        StreamPipe.both(Duplex.of(viewer), up, f == null ? StreamPipe.AS_IS : f::feed, "zos-view", why -> {
-            synchronized (this) {
-                e.viewers--;
+        LOG.info("viewer of " + e.anima + (e.app == 0 ? " screen" : " app " + e.app) + " connected");
+    }
+
+    /** A new path to the anima's screen or app, wherever it runs now. */
+    private Duplex upstream(Endpoint e) throws IOException {
+        try {
+            String runsOn = locate(e.anima, e.user);
+            if (runsOn.equals(me.host())) {
+                return new RfbClientFilter(e.viewOnly).guard(local(e.anima, e.app));
             }
-            LOG.info("viewer of " + e.anima + " left" + (why == null ? "" : ": " + why.getMessage()));
-        });
+            boolean viewOnly = e.viewOnly || partialHere(e.user, e.anima);
+            Peer peer = dial(runsOn, e.user);
+            try {
+                return closing(peer.openStream(new ViewOpen(e.anima, e.app, viewOnly), CONNECT).getValue(), peer);
+            } catch (ZosException z) {
+                peer.close();
+                throw z;
+            }
+        } catch (ZosException z) {
+            throw new IOException(z.getMessage(), z);
+        }
     }
 
     /**
