@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.zos.cluster.Cluster;
+import org.zos.guest.GuestImage;
 import org.zos.guest.GuestImageBuilder;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
@@ -38,6 +39,9 @@ final class ClusterCommand implements Runnable {
         @Option(names = "--jar", paramLabel = "FILE", description = "the zos jar the hosts run (default: this zos-vm's own)")
         Path jar;
 
+        @Option(names = "--desktop", description = "build the desktop guest too (minutes, once), so hosts can 'init --guest desktop'")
+        boolean desktop;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -48,9 +52,11 @@ final class ClusterCommand implements Runnable {
                 throw new ZosException(ErrorCode.BAD_PARAMETER, "'" + bandwidth + "' is not a rate tc understands",
                         "give e.g. --bandwidth 100mbit or 20mbit");
             }
-            Path guest = new GuestImageBuilder(Path.of(HostOptions.envOr("ZOS_GUEST_CACHE", "/var/cache/zos/guest")))
-                    .build().kernel().getParent();
-            List<Cluster.Host> up = new Cluster(out::println).up(hosts, bandwidth, jar != null ? jar : ownJar(), guest);
+            GuestImageBuilder builder = new GuestImageBuilder(Path.of(HostOptions.envOr("ZOS_GUEST_CACHE", "/var/cache/zos/guest")));
+            Path guest = builder.build().kernel().getParent();
+            Path desktopGuest = desktop ? builder.build(GuestImage.Kind.DESKTOP).kernel().getParent() : null;
+            List<Cluster.Host> up = new Cluster(out::println).up(hosts, bandwidth, jar != null ? jar : ownJar(), guest,
+                    desktopGuest, java.util.Map.of());
             out.printf("%-8s %-14s %s%n", "HOST", "ADDRESS", "FINGERPRINT");
             for (Cluster.Host h : up) {
                 out.printf("%-8s %-14s %s%n", h.name(), h.address(), h.fingerprint());

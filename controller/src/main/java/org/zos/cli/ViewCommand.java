@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import org.zos.protocol.rfb.RfbClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -33,6 +34,22 @@ final class ViewCommand extends HostCommand {
     @Option(names = "--no-viewer", description = "only print the endpoint; start no viewer program")
     boolean noViewer;
 
+    @Option(names = "--screenshot", paramLabel = "FILE.png", description = "save what a viewer sees now as PNG, and start no viewer")
+    Path screenshot;
+
+    @Option(names = "--record", paramLabel = "DIR", description = "stay connected as one viewer for --seconds, saving a "
+            + "screenshot into DIR every --every seconds (to watch a window across moves); start no viewer")
+    Path record;
+
+    @Option(names = "--seconds", defaultValue = "60", description = "with --record: how long (default: ${DEFAULT-VALUE})")
+    int seconds;
+
+    @Option(names = "--every", defaultValue = "2", description = "with --record: seconds between screenshots (default: ${DEFAULT-VALUE})")
+    int every;
+
+    @Option(names = "--type", paramLabel = "TEXT", description = "type TEXT into the window as a viewer would ('\\n': Return), and start no viewer")
+    String type;
+
     @Override
     void run(HostOptions.Agent agent, PrintWriter out) throws Exception {
         Map<String, String> options = new HashMap<>(Map.of("view-only", String.valueOf(viewOnly), "port", String.valueOf(port)));
@@ -42,6 +59,27 @@ final class ViewCommand extends HostCommand {
         String endpoint = agent.act("view", name, options).note();
         out.printf("%s of anima '%s'%s: vnc://%s%n", app == null ? "The screen" : "App " + app, name,
                 viewOnly ? " (view only)" : "", endpoint);
+        if (record != null) {
+            record(endpoint, out);
+            return;
+        }
+        if (type != null || screenshot != null) {
+            int at = endpoint.lastIndexOf(':');
+            try (RfbClient c = RfbClient.connect(endpoint.substring(0, at), Integer.parseInt(endpoint.substring(at + 1)), 60_000)) {
+                c.update(false);
+                if (type != null) {
+                    c.type(type.replace("\\n", "\n"));
+                    out.println("Typed " + type.length() + " characters.");
+                    Thread.sleep(500);
+                    c.update(false);
+                }
+                if (screenshot != null) {
+                    c.savePng(screenshot);
+                    out.printf("Saved a %dx%d screenshot to %s%n", c.width(), c.height(), screenshot);
+                }
+            }
+            return;
+        }
         String viewer = noViewer || System.getenv("DISPLAY") == null ? null : viewer();
         if (viewer != null) {
             String hostPort = endpoint.replace(":", "::");
@@ -49,6 +87,34 @@ final class ViewCommand extends HostCommand {
             out.println("Started " + viewer + ".");
         } else {
             out.println("Connect any VNC viewer to it, e.g. vncviewer " + endpoint.replace(":", "::"));
+        }
+    }
+
+    /** One viewer connection kept for {@link #seconds}, a screenshot every {@link #every} seconds. */
+    private void record(String endpoint, PrintWriter out) throws Exception {
+        java.nio.file.Files.createDirectories(record);
+        int at = endpoint.lastIndexOf(':');
+        long t0 = System.nanoTime();
+        int shots = 0;
+        try (RfbClient c = RfbClient.connect(endpoint.substring(0, at), Integer.parseInt(endpoint.substring(at + 1)), 60_000)) {
+            c.update(false);
+            long next = 0;
+            while (true) {
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                if (ms >= next) {
+                    Path f = record.resolve(String.format(java.util.Locale.ROOT, "shot-%04d.png", ms / 1000));
+                    c.savePng(f);
+                    shots++;
+                    out.printf("%6.1f s  %s  (%d updates)%n", ms / 1000.0, f.getFileName(), c.updates());
+                    out.flush();
+                    next += every * 1000L;
+                }
+                if (ms >= seconds * 1000L) {
+                    break;
+                }
+                c.poll((int) Math.max(1, Math.min(next, seconds * 1000L) - ms));
+            }
+            out.printf("one viewer connection for %d s: %d updates, %d screenshots in %s%n", seconds, c.updates(), shots, record);
         }
     }
 

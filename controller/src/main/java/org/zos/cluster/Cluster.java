@@ -101,6 +101,15 @@ public final class Cluster {
     /** As {@link #up(int, String, Path, Path)}, with more environment variables for every host (e.g. JAVA_TOOL_OPTIONS). */
     public List<Host> up(int count, String bandwidth, Path jar, Path guest, Map<String, String> env)
             throws IOException, InterruptedException {
+        return up(count, bandwidth, jar, guest, null, env);
+    }
+
+    /**
+     * As {@link #up(int, String, Path, Path, Map)}; {@code desktopGuest} (a built desktop guest, or null) lets
+     * the hosts create desktop animas.
+     */
+    public List<Host> up(int count, String bandwidth, Path jar, Path guest, Path desktopGuest, Map<String, String> env)
+            throws IOException, InterruptedException {
         if (count < 1 || count > 9) {
             throw new ZosException(ErrorCode.BAD_PARAMETER, count + " hosts is out of range", "give --hosts from 1 to 9");
         }
@@ -117,6 +126,9 @@ public final class Cluster {
             mounts.put(jar.toAbsolutePath(), "/opt/zos/zos-vm.jar");
             mounts.put(jar.toAbsolutePath().resolveSibling("lib"), "/opt/zos/lib");
             mounts.put(guest.toAbsolutePath(), "/opt/zos/guest");
+            if (desktopGuest != null) {
+                mounts.put(desktopGuest.toAbsolutePath(), "/opt/zos/guest-desktop");
+            }
             Map<String, String> vars = new LinkedHashMap<>(env);
             if (bandwidth != null) {
                 vars.put("ZOS_BANDWIDTH", bandwidth);

@@ -51,8 +51,11 @@ SH
 chmod 0755 /usr/local/bin/zos-vm /usr/local/bin/zos-agent
 # As systemd's Restart=on-failure would: an agent that dies (killed, or a fault test's halt) starts again,
 # while libvirtd and the guests it runs go on.
+desktop=
+[ -f /opt/zos/guest-desktop/guest.properties ] && desktop="--desktop-guest /opt/zos/guest-desktop"
 while true; do
-  /usr/local/bin/zos-agent --name "$(hostname)" --guest /opt/zos/guest >>/var/log/zos/agent.log 2>&1 || true
+  # shellcheck disable=SC2086
+  /usr/local/bin/zos-agent --name "$(hostname)" --guest /opt/zos/guest $desktop >>/var/log/zos/agent.log 2>&1 || true
   echo "host-boot: zos-agent exited; starting it again in 1 s" >>/var/log/zos/agent.log
   sleep 1
 done

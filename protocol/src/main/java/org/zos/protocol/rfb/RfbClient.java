@@ -105,17 +105,53 @@ public final class RfbClient implements AutoCloseable {
 
     /** Asks for an update and reads messages until one update has come (Bell and clipboard are skipped). */
     public void update(boolean incremental) throws IOException {
+        request(incremental);
+        readUntilUpdate(-1);
+    }
+
+    /**
+     * Waits up to {@code millis} for the next update, asking for one (incremental) unless a request is still
+     * open. False if none came in time; the request stays open then.
+     */
+    public boolean poll(int millis) throws IOException {
+        if (!requested) {
+            request(true);
+        }
+        return readUntilUpdate(millis);
+    }
+
+    private boolean requested;
+
+    private void request(boolean incremental) throws IOException {
         out.write(new byte[] {3, (byte) (incremental ? 1 : 0), 0, 0, 0, 0});
         out.writeShort(width);
         out.writeShort(height);
         out.flush();
+        requested = true;
+    }
+
+    private boolean readUntilUpdate(int millis) throws IOException {
+        int timeout = socket.getSoTimeout();
         while (true) {
-            int type = in.readUnsignedByte();
+            int type;
+            if (millis >= 0) {
+                socket.setSoTimeout(Math.max(1, millis));
+                try {
+                    type = in.readUnsignedByte();
+                } catch (java.net.SocketTimeoutException e) {
+                    return false; // nothing started: the stream is still in step
+                } finally {
+                    socket.setSoTimeout(timeout);
+                }
+            } else {
+                type = in.readUnsignedByte();
+            }
             switch (type) {
                 case 0 -> {
                     readUpdate();
                     updates++;
-                    return;
+                    requested = false;
+                    return true;
                 }
                 case 1 -> {
                     in.skipNBytes(3);
