@@ -44,6 +44,9 @@ final class ViewCommand extends HostCommand {
     @Option(names = "--seconds", defaultValue = "60", description = "with --record: how long (default: ${DEFAULT-VALUE})")
     int seconds;
 
+    @Option(names = "--until-file", paramLabel = "FILE", description = "with --record: stop early once FILE exists")
+    Path untilFile;
+
     @Option(names = "--every", defaultValue = "2", description = "with --record: seconds between screenshots (default: ${DEFAULT-VALUE})")
     int every;
 
@@ -64,8 +67,7 @@ final class ViewCommand extends HostCommand {
             return;
         }
         if (type != null || screenshot != null) {
-            int at = endpoint.lastIndexOf(':');
-            try (RfbClient c = RfbClient.connect(endpoint.substring(0, at), Integer.parseInt(endpoint.substring(at + 1)), 60_000)) {
+            try (RfbClient c = connect(endpoint)) {
                 c.update(false);
                 if (type != null) {
                     c.type(type.replace("\\n", "\n"));
@@ -90,13 +92,24 @@ final class ViewCommand extends HostCommand {
         }
     }
 
+    /** A viewer of the endpoint, or a clear error when the agent let it go at once. */
+    private RfbClient connect(String endpoint) throws java.io.IOException {
+        int at = endpoint.lastIndexOf(':');
+        try {
+            return RfbClient.connect(endpoint.substring(0, at), Integer.parseInt(endpoint.substring(at + 1)), 60_000);
+        } catch (java.io.EOFException e) {
+            throw new org.zos.protocol.ZosException(org.zos.protocol.ErrorCode.HOST_UNREACHABLE, "the view of anima '" + name
+                    + "' closed at once: the agent could not reach the anima's " + (app == null ? "screen" : "app " + app),
+                    "is it running (zos-vm status " + name + ", zos-vm app list " + name + ")? the agent's log says why");
+        }
+    }
+
     /** One viewer connection kept for {@link #seconds}, a screenshot every {@link #every} seconds. */
     private void record(String endpoint, PrintWriter out) throws Exception {
         java.nio.file.Files.createDirectories(record);
-        int at = endpoint.lastIndexOf(':');
         long t0 = System.nanoTime();
         int shots = 0;
-        try (RfbClient c = RfbClient.connect(endpoint.substring(0, at), Integer.parseInt(endpoint.substring(at + 1)), 60_000)) {
+        try (RfbClient c = connect(endpoint)) {
             c.update(false);
             long next = 0;
             while (true) {
@@ -109,12 +122,15 @@ final class ViewCommand extends HostCommand {
                     out.flush();
                     next += every * 1000L;
                 }
-                if (ms >= seconds * 1000L) {
+                if (ms >= seconds * 1000L || (untilFile != null && java.nio.file.Files.exists(untilFile))) {
                     break;
                 }
-                c.poll((int) Math.max(1, Math.min(next, seconds * 1000L) - ms));
+                c.poll((int) Math.max(1, Math.min(Math.min(next, seconds * 1000L) - ms, 1000)));
             }
-            out.printf("one viewer connection for %d s: %d updates, %d screenshots in %s%n", seconds, c.updates(), shots, record);
+            String kept = String.format(java.util.Locale.ROOT, "one viewer connection for %.0f s: %d updates, %d screenshots in %s",
+                    (System.nanoTime() - t0) / 1e9, c.updates(), shots, record);
+            out.println(kept);
+            java.nio.file.Files.writeString(record.resolve("record.log"), kept + "\n");
         }
     }
 

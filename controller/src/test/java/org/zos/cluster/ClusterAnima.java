@@ -29,10 +29,16 @@ final class ClusterAnima {
 
     /** As {@link #cluster(int)}, with more environment variables for every host. */
     static Cluster cluster(int hosts, java.util.Map<String, String> env) throws Exception {
+        return cluster(hosts, env, false);
+    }
+
+    /** As {@link #cluster(int, java.util.Map)}; with {@code desktop}, the hosts can create desktop animas too. */
+    static Cluster cluster(int hosts, java.util.Map<String, String> env, boolean desktop) throws Exception {
         Cluster cluster = new Cluster(System.out::println, new TestcontainersHosts());
-        Path guest = new GuestImageBuilder(Path.of(System.getenv().getOrDefault("ZOS_GUEST_CACHE", "/var/cache/zos/guest")))
-                .build().kernel().getParent();
-        cluster.up(hosts, null, Path.of("target/zos-vm.jar"), guest, env);
+        GuestImageBuilder guests = new GuestImageBuilder(Path.of(System.getenv().getOrDefault("ZOS_GUEST_CACHE", "/var/cache/zos/guest")));
+        Path guest = guests.build().kernel().getParent();
+        Path desktopGuest = desktop ? guests.build(org.zos.guest.GuestImage.Kind.DESKTOP).kernel().getParent() : null;
+        cluster.up(hosts, null, Path.of("target/zos-vm.jar"), guest, desktopGuest, env);
         return cluster;
     }
 

@@ -121,6 +121,9 @@ public final class GuestAgent {
         try {
             ObjectNode request = (ObjectNode) JSON.readTree(frame.text());
             if (frame.kind() == GuestFrame.Kind.HELLO) {
+                // A new host (after a save, a move): the streams of the one before are over, and their
+                // numbers are the new host's to use.
+                mux.forgetStreams("a new host connected");
                 reply.put("version", 1).put("agent", VERSION).put("guest", "desktop");
                 reply.putArray("features").add("apps").add("streams");
                 mux.send(GuestFrame.text(GuestFrame.Kind.HELLO, 0, JSON.writeValueAsString(reply)));
@@ -171,6 +174,8 @@ public final class GuestAgent {
             StreamPipe.both(s, Duplex.of(socket), StreamPipe.AS_IS, "zos-app-stream-" + stream, why -> apps.viewerLeft(socket));
         } catch (IOException e) {
             closeQuietly(socket);
+            mux.sendQuietly(GuestFrame.text(GuestFrame.Kind.CLOSE, stream,
+                    JSON.createObjectNode().put("error", "cannot open: " + e.getMessage()).toString()));
         }
     }
 

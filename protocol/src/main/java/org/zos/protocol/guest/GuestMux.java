@@ -113,6 +113,17 @@ public final class GuestMux implements AutoCloseable {
         return s;
     }
 
+    /**
+     * Forgets every open stream without a word to the other side: the guest's answer to a new host's hello
+     * (the streams were the old host's, and their numbers are free for the new one).
+     */
+    public void forgetStreams(String why) {
+        for (GuestStream s : streams.values()) {
+            streams.remove(s.id(), s);
+            s.onClosed("{\"error\":\"" + why + "\"}");
+        }
+    }
+
     /** The streams open now. */
     public List<GuestStream> streams() {
         return new ArrayList<>(streams.values());

@@ -1,0 +1,170 @@
+package org.zos.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.zos.protocol.ErrorCode;
+
+/**
+ * The desktop anima on the local cluster, met the way a person meets it: a real Debian guest under TCG,
+ * one of its windows (an xterm) run as an app, and VNC viewers on host1 and host2 at once, kept open
+ * through a dominate and a return. What each viewer shows is saved as a screenshot under
+ * target/screenshots/desktop.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DesktopIT {
+    static final String MARK = "mark" + UUID.randomUUID().toString().substring(0, 8);
+    static final Path SHOTS = Path.of("target/screenshots/desktop");
+    static Cluster cluster;
+    static ClusterAnima anima;
+    static final List<Thread> viewers = new ArrayList<>();
+
+    @BeforeAll
+    static void up() throws Exception {
+        cluster = ClusterAnima.cluster(2, java.util.Map.of(), true);
+        anima = new ClusterAnima(cluster, "desk");
+        anima.zos("host1", "init", "--name", "desk", "--guest", "desktop");
+        anima.zos("host1", "start", "desk");
+        long deadline = System.nanoTime() + 300_000_000_000L;
+        while (!cluster.run("host1", "zos-vm", "guest", "desk", "ping").out().startsWith("pong")) {
+            assertTrue(System.nanoTime() < deadline, "the desktop guest's agent answered within 300 s");
+            Thread.sleep(1000);
+        }
+        Files.createDirectories(SHOTS);
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        for (String h : List.of("host1", "host2")) {
+            cluster.run(h, "touch", "/tmp/desk-view.stop");
+        }
+        for (Thread t : viewers) {
+            t.join(20_000);
+        }
+        ClusterAnima.down(cluster);
+    }
+
+    @Test
+    @Order(1)
+    void anAppRunsOnItsOwnDisplayAndIsListed() {
+        String out = anima.zos("host1", "app", "run", "desk", "--", "xterm");
+        assertTrue(out.contains("App 1 runs 'xterm'"), out);
+        String list = anima.zos("host1", "app", "list", "desk");
+        assertTrue(list.matches("(?s).*\\n1\\s+1024x768\\s+\\d+\\s+xterm.*"), list);
+        HostRuntime.Result none = cluster.run("host1", "zos-vm", "app", "run", "desk", "--", "no-such-program");
+        assertEquals(ErrorCode.BAD_PARAMETER.exitStatus(), none.status(), none.toString());
+        assertTrue(none.err().contains("no program 'no-such-program'"), none.err());
+    }
+
+    @Test
+    @Order(2)
+    void viewersOnTwoHostsSeeTheWindowAndTypingReachesTheProgram() throws Exception {
+        for (String h : List.of("host1", "host2")) {
+            Thread t = new Thread(() -> cluster.run(h, "zos-vm", "view", "desk", "1", "--record", "/tmp/desk-view",
+                    "--seconds", "1200", "--every", "1", "--until-file", "/tmp/desk-view.stop"), "viewer-" + h);
+            t.setDaemon(true);
+            t.start();
+            viewers.add(t);
+        }
+        Thread.sleep(4000);
+        type("host1", "echo " + MARK + " > /data/typed");
+        assertEquals("data " + MARK, anima.zos("host1", "guest", "desk", "read", "typed").strip(), "the keys reached the xterm");
+        type("host2", "echo from-host2 >> /data/typed; cat /data/typed");
+        shoot("typed");
+        for (String h : List.of("host1", "host2")) {
+            String shot = cluster.exec(h, "sh", "-c", "ls /tmp/desk-view/shot-*.png | wc -l").strip();
+            assertTrue(Integer.parseInt(shot) >= 3, h + "'s viewer keeps receiving updates: " + shot + " screenshots");
+        }
+    }
+
+    @Test
+    @Order(3)
+    void aViewOnlyViewerAndAPartialHostCannotType() throws Exception {
+        type("host1", "--view-only", "echo nope > /data/nope");
+        HostRuntime.Result r = cluster.run("host1", "zos-vm", "guest", "desk", "read", "nope");
+        assertEquals(ErrorCode.BAD_PARAMETER.exitStatus(), r.status(), "a view-only viewer's keys were dropped: " + r);
+        cluster.exec("host2", "sh", "-c", "cp /etc/zos/zpasswd /etc/zos/zpasswd.full && echo 'root host1 partial' > /etc/zos/zpasswd");
+        try {
+            type("host2", "echo nope2 > /data/nope2");
+            HostRuntime.Result r2 = cluster.run("host1", "zos-vm", "guest", "desk", "read", "nope2");
+            assertEquals(ErrorCode.BAD_PARAMETER.exitStatus(), r2.status(), "a partial host's keys were dropped: " + r2);
+        } finally {
+            cluster.exec("host2", "sh", "-c", "mv /etc/zos/zpasswd.full /etc/zos/zpasswd");
+        }
+    }
+
+    @Test
+    @Order(4)
+    void bothViewersStayThroughADominateAndAReturnAndTheClockIsRight() throws Exception {
+        JsonNode before = anima.heartbeat("host1", 1);
+        anima.zos("host1", "dominate", "host2", "desk");
+        anima.heartbeat("host2", before.path("heartbeatCount").asLong() + 1);
+        type("host2", "echo moved >> /data/typed");
+        assertTrue(anima.zos("host2", "guest", "desk", "read", "typed").contains(MARK), "the program went on with its data");
+        long skew = Math.abs(Long.parseLong(cluster.exec("host2", "sh", "-c",
+                "echo $(( $(virsh -q domtime desk | awk '{print $2}') - $(date +%s) ))").strip()));
+        assertTrue(skew <= 1, "the guest clock is within 1 s of its new host's: " + skew + " s");
+        shoot("on-host2");
+
+        anima.zos("host1", "return", "desk");
+        anima.heartbeat("host1", before.path("heartbeatCount").asLong() + 2);
+        type("host1", "echo home >> /data/typed; cat /data/typed");
+        shoot("home");
+        for (String h : List.of("host1", "host2")) {
+            cluster.run(h, "touch", "/tmp/desk-view.stop");
+        }
+        for (Thread t : viewers) {
+            t.join(30_000);
+        }
+        for (String h : List.of("host1", "host2")) {
+            String log = cluster.exec(h, "cat", "/tmp/desk-view/record.log");
+            assertTrue(log.startsWith("one viewer connection for"), h + ": " + log);
+        }
+    }
+
+    @Test
+    @Order(5)
+    void aViewerThatSpeaksNoRfbIsLetGoAndTheAgentKeepsServing() throws Exception {
+        String endpoint = anima.zos("host1", "view", "desk", "1", "--no-viewer");
+        String port = endpoint.replaceAll("(?s).*127\\.0\\.0\\.1:(\\d+).*", "$1");
+        cluster.run("host1", "sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 127.0.0.1 " + port + " > /dev/null");
+        cluster.run("host1", "sh", "-c", "head -c 5000 /dev/urandom | nc -w 3 127.0.0.1 " + port + " > /dev/null");
+        String shot = anima.zos("host1", "view", "desk", "1", "--screenshot", "/tmp/after-garbage.png");
+        assertTrue(shot.contains("Saved a 1024x768 screenshot"), shot);
+        assertTrue(anima.zos("host1", "guest", "desk", "ping").startsWith("pong"));
+    }
+
+    /** Types a line and Return into app 1 through a viewer on {@code host} (options before the text). */
+    private static void type(String host, String... optionsAndText) throws InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("view", "desk", "1"));
+        for (int i = 0; i < optionsAndText.length - 1; i++) {
+            cmd.add(optionsAndText[i]);
+        }
+        cmd.add("--type");
+        cmd.add(optionsAndText[optionsAndText.length - 1] + "\\n");
+        anima.zos(host, cmd.toArray(String[]::new));
+        Thread.sleep(1500);
+    }
+
+    /** Keeps what each host's open viewer shows now: target/screenshots/desktop/HOST-LABEL.png. */
+    private static void shoot(String label) throws Exception {
+        Thread.sleep(1500);
+        for (String h : List.of("host1", "host2")) {
+            String b64 = cluster.exec(h, "sh", "-c", "f=$(ls /tmp/desk-view/shot-*.png | tail -n1); base64 -w0 \"$f\"");
+            Files.write(SHOTS.resolve(h + "-" + label + ".png"), Base64.getDecoder().decode(b64.strip()));
+        }
+    }
+}
