@@ -22,11 +22,21 @@ final class BenchMigrateCommand implements Callable<Integer> {
     @Option(names = "--keep", description = "leave the cluster up afterwards")
     boolean keep;
 
+    @Option(names = "--guest", defaultValue = "mini", paramLabel = "KIND",
+            description = "mini (512 MiB, files in its page cache; default) or desktop (1 GiB desktop with an app open)")
+    String guestKind;
+
     @Override
     public Integer call() throws Exception {
-        Path guest = new GuestImageBuilder(Path.of(HostOptions.envOr("ZOS_GUEST_CACHE", "/var/cache/zos/guest")))
-                .build().kernel().getParent();
-        new MigrateBench(spec.commandLine().getOut()).run(bandwidth, ClusterCommand.ownJar(), guest, keep);
+        GuestImageBuilder guests = new GuestImageBuilder(Path.of(HostOptions.envOr("ZOS_GUEST_CACHE", "/var/cache/zos/guest")));
+        Path guest = guests.build().kernel().getParent();
+        Path desktop = switch (guestKind) {
+            case "mini" -> null;
+            case "desktop" -> guests.build(org.zos.guest.GuestImage.Kind.DESKTOP).kernel().getParent();
+            default -> throw new org.zos.protocol.ZosException(org.zos.protocol.ErrorCode.BAD_PARAMETER,
+                    "no guest '" + guestKind + "'", "give --guest mini or --guest desktop");
+        };
+        new MigrateBench(spec.commandLine().getOut()).run(bandwidth, ClusterCommand.ownJar(), guest, desktop, keep);
         return 0;
     }
 }

@@ -50,6 +50,10 @@ final class ViewCommand extends HostCommand {
     @Option(names = "--every", defaultValue = "2", description = "with --record: seconds between screenshots (default: ${DEFAULT-VALUE})")
     int every;
 
+    @Option(names = "--latency", paramLabel = "N", description = "type N characters one by one and print the time from each "
+            + "key to the screen's change (then erase them); start no viewer")
+    int latency;
+
     @Option(names = "--type", paramLabel = "TEXT", description = "type TEXT into the window as a viewer would ('\\n': Return), and start no viewer")
     String type;
 
@@ -64,6 +68,10 @@ final class ViewCommand extends HostCommand {
                 viewOnly ? " (view only)" : "", endpoint);
         if (record != null) {
             record(endpoint, out);
+            return;
+        }
+        if (latency > 0) {
+            latency(endpoint, out);
             return;
         }
         if (type != null || screenshot != null) {
@@ -102,6 +110,28 @@ final class ViewCommand extends HostCommand {
                     + "' closed at once: the agent could not reach the anima's " + (app == null ? "screen" : "app " + app),
                     "is it running (zos-vm status " + name + ", zos-vm app list " + name + ")? the agent's log says why");
         }
+    }
+
+    /** Keystroke to screen, {@link #latency} times: min, median, 90th percentile, max. */
+    private void latency(String endpoint, PrintWriter out) throws Exception {
+        long[] ms = new long[latency];
+        try (RfbClient c = connect(endpoint)) {
+            c.update(false);
+            for (int i = 0; i < latency; i++) {
+                long ns = c.keyToScreen('a' + i % 26, 10_000);
+                if (ns < 0) {
+                    throw new org.zos.protocol.ZosException(org.zos.protocol.ErrorCode.INTERNAL, "key " + (i + 1)
+                            + " changed nothing on the screen within 10 s", "is the app a program that shows what is typed?");
+                }
+                ms[i] = ns / 1_000_000;
+            }
+            for (int i = 0; i < latency; i++) {
+                c.key(0xff08); // BackSpace
+            }
+        }
+        java.util.Arrays.sort(ms);
+        out.printf("keystroke to screen, %d keys: min %d ms, median %d ms, p90 %d ms, max %d ms%n", latency, ms[0],
+                ms[latency / 2], ms[Math.min(latency - 1, latency * 9 / 10)], ms[latency - 1]);
     }
 
     /** One viewer connection kept for {@link #seconds}, a screenshot every {@link #every} seconds. */

@@ -207,7 +207,7 @@ cat > "$work/guest.properties" <<PROPS
 key=$key
 kind=desktop
 kernel.package=$(grep "^$kernel_pkg=" <<<"$versions")
-cmdline=root=/dev/vda rw console=ttyS0 quiet systemd.show_status=0
+cmdline=root=/dev/vda rw console=ttyS0 quiet systemd.show_status=0 init_on_free=1
 rootfs.mib=$size
 vmlinuz.sha256=$(sha256sum "$work/vmlinuz" | cut -c1-64)
 initrd.sha256=$(sha256sum "$work/initrd.img" | cut -c1-64)

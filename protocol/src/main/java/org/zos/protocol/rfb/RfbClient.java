@@ -260,6 +260,27 @@ public final class RfbClient implements AutoCloseable {
         out.flush();
     }
 
+    /**
+     * Presses a key and waits until the screen shows a change: the time from the key to the first update
+     * that differs (keystroke to screen, as the viewer sees it), in nanoseconds; -1 if nothing changed
+     * within {@code timeoutMillis}.
+     */
+    public long keyToScreen(int keysym, int timeoutMillis) throws IOException {
+        while (poll(50)) {
+            // take what is still coming first, so the change we wait for is this key's
+        }
+        int[] before = pixels.clone();
+        long t0 = System.nanoTime();
+        key(keysym);
+        long deadline = t0 + timeoutMillis * 1_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (poll((int) Math.max(1, (deadline - System.nanoTime()) / 1_000_000)) && !java.util.Arrays.equals(before, pixels)) {
+                return System.nanoTime() - t0;
+            }
+        }
+        return -1;
+    }
+
     /** Types text: printable ASCII, and '\n' as Return. */
     public void type(String text) throws IOException {
         for (char c : text.toCharArray()) {

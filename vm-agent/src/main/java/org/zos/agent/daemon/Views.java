@@ -149,12 +149,12 @@ final class Views implements AutoCloseable {
     /** A new path to the anima's screen or app, wherever it runs now. */
     private Duplex upstream(Endpoint e) throws IOException {
         try {
-            String runsOn = locate(e.anima, e.user);
-            if (runsOn.equals(me.host())) {
+            Place at = locate(e.anima, e.user);
+            if (at.runsOn().equals(me.host())) {
                 return new RfbClientFilter(e.viewOnly).guard(local(e.anima, e.app));
             }
-            boolean viewOnly = e.viewOnly || partialHere(e.user, e.anima);
-            Peer peer = dial(runsOn, e.user);
+            boolean viewOnly = e.viewOnly || partialHere(e.user, at.home());
+            Peer peer = dial(at.runsOn(), e.user);
             try {
                 return closing(peer.openStream(new ViewOpen(e.anima, e.app, viewOnly), CONNECT).getValue(), peer);
             } catch (ZosException z) {
@@ -208,11 +208,16 @@ final class Views implements AutoCloseable {
         return AppActions.link(m, anima).open(JsonNodeFactory.instance.objectNode().put("target", "app").put("app", app), CONNECT);
     }
 
+    /** Where an anima runs, and its home (its master). */
+    private record Place(String runsOn, String home) {
+    }
+
     /** Where the anima runs: this host, the host it went to from here, or the one another host names. */
-    private String locate(String anima, String user) {
+    private Place locate(String anima, String user) {
         Optional<AnimaRecord> r = animas.registry().find(anima);
         if (r.isPresent()) {
-            return r.get().away() != null ? r.get().away() : me.host();
+            String home = r.get().home() != null ? r.get().home() : me.host();
+            return new Place(r.get().away() != null ? r.get().away() : me.host(), home);
         }
         for (KnownHosts.Entry h : known.entries()) {
             if (h.name().equals(me.host())) {
@@ -222,7 +227,7 @@ final class Views implements AutoCloseable {
                 if (p.request(new StatusQuery(anima, 0, List.of()), AgentResponder.FORWARD_TIMEOUT) instanceof StatusReport s) {
                     for (StatusReport.Anima a : s.animas()) {
                         if (a.name().equals(anima)) {
-                            return a.location();
+                            return new Place(a.location(), a.home());
                         }
                     }
                 }
@@ -235,13 +240,8 @@ final class Views implements AutoCloseable {
     }
 
     /** Whether this host lets the anima's master only partially dominate it: then its viewers may not type. */
-    private boolean partialHere(String user, String anima) {
-        Optional<AnimaRecord> r = animas.registry().find(anima);
-        String home = r.map(AnimaRecord::home).orElse(null);
-        if (r.isPresent() && home == null) {
-            return false; // this is its home
-        }
-        return home != null && access.decide(user, home, Control.PARTIAL).granted() == Control.PARTIAL;
+    private boolean partialHere(String user, String home) {
+        return !home.equals(me.host()) && access.decide(user, home, Control.PARTIAL).granted() == Control.PARTIAL;
     }
 
     private Peer dial(String host, String user) {

@@ -76,7 +76,9 @@ public final class DomainXml {
         x.append("    <graphics type='vnc' port='-1' autoport='yes' listen='127.0.0.1'>\n")
                 .append("      <listen type='address' address='127.0.0.1'/>\n    </graphics>\n");
         x.append("    <video><model type='vga'/></video>\n");
-        x.append("    <memballoon model='none'/>\n");
+        // Free page reporting: the guest tells QEMU which pages it freed, QEMU drops them, and a save or a
+        // move writes them as zero pages (a guest without the driver, like the mini guest, reports nothing).
+        x.append("    <memballoon model='virtio' freePageReporting='on'/>\n");
         x.append("  </devices>\n</domain>\n");
         return x.toString();
     }
