@@ -108,6 +108,26 @@ class DesktopIT {
 
     @Test
     @Order(4)
+    void aHostTakesControlEveryViewerSeesItAndTheOthersOnlyWatchUntilItIsGivenBack() throws Exception {
+        assertTrue(anima.zos("host1", "control", "desk", "1", "take").contains("host1 has control"));
+        anima.zos("host2", "view", "desk", "1", "--screenshot", "/tmp/notice.png");
+        byte[] png = Base64.getDecoder().decode(cluster.exec("host2", "base64", "-w0", "/tmp/notice.png").strip());
+        Files.write(SHOTS.resolve("host2-control-taken.png"), png);
+        java.awt.image.BufferedImage notice = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
+        assertEquals(0xebcb8b, notice.getRGB(3, 3) & 0xffffff, "host2's viewer shows the notice across the window's top");
+        assertTrue(anima.zos("host2", "control", "desk", "1").contains("host1 has control"));
+        type("host2", "echo nope3 > /data/nope3");
+        assertEquals(ErrorCode.BAD_PARAMETER.exitStatus(), cluster.run("host1", "zos-vm", "guest", "desk", "read", "nope3").status(),
+                "host2's keys were dropped while host1 held control");
+        type("host1", "echo mine > /data/mine");
+        assertEquals("data mine", anima.zos("host1", "guest", "desk", "read", "mine").strip());
+        assertTrue(anima.zos("host1", "control", "desk", "1", "give").contains("Every viewer"));
+        type("host2", "echo yours > /data/yours");
+        assertEquals("data yours", anima.zos("host1", "guest", "desk", "read", "yours").strip(), "host2 types again");
+    }
+
+    @Test
+    @Order(5)
     void bothViewersStayThroughADominateAndAReturnAndTheClockIsRight() throws Exception {
         JsonNode before = anima.heartbeat("host1", 1);
         anima.zos("host1", "dominate", "host2", "desk");
@@ -136,7 +156,7 @@ class DesktopIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aViewerThatSpeaksNoRfbIsLetGoAndTheAgentKeepsServing() throws Exception {
         String endpoint = anima.zos("host1", "view", "desk", "1", "--no-viewer");
         String port = endpoint.replaceAll("(?s).*127\\.0\\.0\\.1:(\\d+).*", "$1");
@@ -144,7 +164,14 @@ class DesktopIT {
         cluster.run("host1", "sh", "-c", "head -c 5000 /dev/urandom | nc -w 3 127.0.0.1 " + port + " > /dev/null");
         String shot = anima.zos("host1", "view", "desk", "1", "--screenshot", "/tmp/after-garbage.png");
         assertTrue(shot.contains("Saved a 1024x768 screenshot"), shot);
-        assertTrue(anima.zos("host1", "guest", "desk", "ping").startsWith("pong"));
+        HostRuntime.Result bad = cluster.run("host1", "zos-vm", "guest", "desk", "frobnicate", "now");
+        assertEquals(ErrorCode.BAD_PARAMETER.exitStatus(), bad.status(), bad.toString());
+        assertTrue(bad.err().contains("unknown request 'frobnicate'"), bad.err());
+        assertTrue(anima.zos("host1", "guest", "desk", "ping").startsWith("pong"), "the guest agent keeps serving");
+        String screen = anima.zos("host2", "view", "desk", "--screenshot", "/tmp/screen.png");
+        assertTrue(screen.contains("Saved a"), "the whole screen, from the other host: " + screen);
+        Files.write(SHOTS.resolve("host2-whole-screen.png"),
+                Base64.getDecoder().decode(cluster.exec("host2", "base64", "-w0", "/tmp/screen.png").strip()));
     }
 
     /** Types a line and Return into app 1 through a viewer on {@code host} (options before the text). */

@@ -189,6 +189,8 @@ cat > "$r/opt/zos/share/app-openbox.xml" <<'EOF'
   <margins><top>0</top><bottom>0</bottom><left>0</left><right>0</right></margins>
   <applications>
     <application class="*" type="normal"><decor>no</decor><maximized>yes</maximized><focus>yes</focus></application>
+    <application class="ZosNotice"><decor>no</decor><maximized>no</maximized><focus>no</focus><layer>above</layer>
+      <position force="yes"><x>0</x><y>0</y></position></application>
   </applications>
 </openbox_config>
 EOF

@@ -71,6 +71,24 @@ final class Apps {
                     }
                 }
             }
+            case "app-notice" -> {
+                // A line across the top of the app's window for a few seconds, seen by every viewer.
+                int display;
+                synchronized (this) {
+                    App a = apps.get(request.path("app").asInt(-1));
+                    if (a == null) {
+                        throw new GuestError("no app " + request.path("app").asText("?") + " runs");
+                    }
+                    display = a.display;
+                }
+                String text = request.path("text").asText("").replaceAll("[^\\x20-\\x7e]", "");
+                ProcessBuilder pb = new ProcessBuilder("xterm", "-class", "ZosNotice", "-geometry", (text.length() + 4) + "x1+0+0",
+                        "-bg", "#ebcb8b", "-fg", "black", "-e", "sh", "-c", "printf '  %s' \"$0\"; sleep 4", text)
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+                pb.environment().put("DISPLAY", ":" + display);
+                pb.start();
+                out.put("shown", text);
+            }
             case "app-stop" -> {
                 App a;
                 synchronized (this) {

@@ -133,7 +133,7 @@ public final class GuestAgent {
             String op = request.path("op").asText("");
             switch (op) {
                 case "ping", "write", "read", "warm", "churn" -> reply.put("ok", true).put("text", files.run(op, request));
-                case "app-run", "app-list", "app-stop" -> {
+                case "app-run", "app-list", "app-stop", "app-notice" -> {
                     reply.put("ok", true);
                     reply.setAll(apps.run(op, request));
                 }

@@ -36,10 +36,11 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = Keepalive.class, name = "keepalive"),
     @JsonSubTypes.Type(value = ViewOpen.class, name = "view-open"),
     @JsonSubTypes.Type(value = ViewReady.class, name = "view-ready"),
+    @JsonSubTypes.Type(value = ControlRequest.class, name = "control-request"),
 })
 public sealed interface Message permits Hello, Ping, Pong, Failure, StatusQuery, StatusReport, AccessQuery, AccessGrant,
         AnimaAction, ActionDone, Progress, MoveOffer, MoveReady, ImageOffer, ChunksWanted, ImageSent, ImageReceived,
-        MoveCommit, MoveDone, MoveAbort, ReturnRequest, MoveCancel, MoveGo, MoveQuery, Keepalive, ViewOpen, ViewReady {
+        MoveCommit, MoveDone, MoveAbort, ReturnRequest, MoveCancel, MoveGo, MoveQuery, Keepalive, ViewOpen, ViewReady, ControlRequest {
 
     /**
      * Checks every field against its bounds (docs/protocol.md, "Bounds"): the one place each message's

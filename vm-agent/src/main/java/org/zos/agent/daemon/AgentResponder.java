@@ -76,6 +76,10 @@ final class AgentResponder implements Responder {
                 throw new ZosException(ErrorCode.DENIED, caller.host().name() + " may not act on this host's animas directly",
                         "run the command on " + me.host() + " itself");
             }
+            if (a.action().equals("control")) {
+                return new org.zos.protocol.message.ActionDone("control", null, views.control(a.anima(),
+                        AnimaActions.intOption(a, "app", 0), a.option("verb", "show"), caller.user()));
+            }
             if (a.action().equals("view")) {
                 int port = views.endpoint(a.anima(), AnimaActions.intOption(a, "app", 0),
                         Boolean.parseBoolean(a.option("view-only", "false")), caller.user(), AnimaActions.intOption(a, "port", 0));
@@ -101,6 +105,12 @@ final class AgentResponder implements Responder {
         }
         if (request instanceof ReturnRequest q) {
             return animas.moves().onReturnRequest(caller, q, progress);
+        }
+        if (request instanceof org.zos.protocol.message.ControlRequest c) {
+            boolean mayType = caller.local() || access.decide(caller.user(), caller.host().name(), Control.PARTIAL).granted() == Control.FULL
+                    || animas.registry().find(c.anima()).map(r -> caller.host().name().equals(r.home())).orElse(false);
+            return new org.zos.protocol.message.ActionDone("control", null,
+                    views.control(c.anima(), c.app(), caller.host().name(), c.verb(), mayType));
         }
         if (request instanceof StatusQuery q) {
             require(caller, Control.PARTIAL);

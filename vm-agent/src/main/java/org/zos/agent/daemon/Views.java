@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +58,14 @@ final class Views implements AutoCloseable {
     private final AccessList access;
     private final AnimaActions animas;
     private final Map<String, Endpoint> endpoints = new HashMap<>();
+    /** Views of animas running here, by "anima/app": whose filter to switch when a host takes control. */
+    private final Map<String, List<Open>> open = new HashMap<>();
+    /** Who holds control of an "anima/app" here: the host, or absent (every viewer with the right types). */
+    private final Map<String, String> holders = new HashMap<>();
+
+    /** One view of an anima running here: the viewer's host, its filter, and whether it may type at all. */
+    private record Open(String host, RfbClientFilter filter, boolean mayType) {
+    }
 
     Views(HostIdentity me, KnownHosts known, AccessList access, AnimaActions animas) {
         this.me = me;
@@ -151,7 +160,9 @@ final class Views implements AutoCloseable {
         try {
             Place at = locate(e.anima, e.user);
             if (at.runsOn().equals(me.host())) {
-                return new RfbClientFilter(e.viewOnly).guard(local(e.anima, e.app));
+                RfbClientFilter filter = new RfbClientFilter(e.viewOnly);
+                Duplex up = local(e.anima, e.app);
+                return filter.guard(opened(e.anima, e.app, me.host(), filter, !e.viewOnly, up));
             }
             boolean viewOnly = e.viewOnly || partialHere(e.user, at.home());
             Peer peer = dial(at.runsOn(), e.user);
@@ -185,12 +196,107 @@ final class Views implements AutoCloseable {
             }
             viewOnly |= d.granted() == Control.PARTIAL;
         }
-        Duplex up = local(v.anima(), v.app());
         RfbClientFilter filter = new RfbClientFilter(viewOnly);
+        Duplex up = opened(v.anima(), v.app(), caller.local() ? me.host() : caller.host().name(), filter, !viewOnly,
+                local(v.anima(), v.app()));
         LOG.info("view of " + v.anima() + (v.app() == 0 ? " screen" : " app " + v.app()) + " for " + caller.user() + "@"
                 + caller.host().name() + (viewOnly ? " (view only)" : ""));
         return new Responder.Opened(new ViewReady(v.anima(), me.host(), viewOnly),
                 () -> StreamPipe.both(stream, up, filter::feed, "zos-view-for-" + caller.host().name(), why -> { }));
+    }
+
+    /**
+     * Registers a view of an anima running here, so that control can be switched ({@link #control}); the
+     * view leaves the register when its path closes.
+     */
+    private Duplex opened(String anima, int app, String host, RfbClientFilter filter, boolean mayType, Duplex up) {
+        String key = anima + "/" + app;
+        Open o = new Open(host, filter, mayType);
+        synchronized (this) {
+            open.computeIfAbsent(key, k -> new ArrayList<>()).add(o);
+            String holder = holders.get(key);
+            filter.viewOnly(!mayType || (holder != null && !holder.equals(host)));
+        }
+        return new Duplex() {
+            @Override
+            public java.io.InputStream input() throws IOException {
+                return up.input();
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                up.write(b, off, len);
+            }
+
+            @Override
+            public void close() {
+                synchronized (Views.this) {
+                    List<Open> l = open.get(key);
+                    if (l != null) {
+                        l.remove(o);
+                    }
+                }
+                up.close();
+            }
+        };
+    }
+
+    /**
+     * ctrlgui: {@code host} takes the keyboard and pointer of the anima's app (every other host's viewers
+     * become view-only), gives it back (everyone with the right types again), or asks who has it. The
+     * anima runs here. Every viewer of the app is shown the change. Returns the holder ("" for none).
+     */
+    String control(String anima, int app, String host, String verb, boolean mayType) throws IOException {
+        String key = anima + "/" + app;
+        Optional<AnimaRecord> r = animas.registry().find(anima);
+        if (r.isEmpty() || r.get().away() != null) {
+            throw new ZosException(ErrorCode.ANIMA_NOT_FOUND, "anima '" + anima + "' does not run on " + me.host(),
+                    "it may have moved; ask again");
+        }
+        String holder;
+        synchronized (this) {
+            if (verb.equals("take")) {
+                if (!mayType) {
+                    throw new ZosException(ErrorCode.DENIED, host + " may only watch anima '" + anima + "'",
+                            "its access to " + me.host() + " is partial");
+                }
+                holders.put(key, host);
+            } else if (verb.equals("give")) {
+                holders.remove(key, host);
+            }
+            holder = holders.getOrDefault(key, "");
+            for (Open o : open.getOrDefault(key, List.of())) {
+                o.filter().viewOnly(!o.mayType() || (!holder.isEmpty() && !holder.equals(o.host())));
+            }
+        }
+        if (!verb.equals("show") && app > 0) {
+            String text = holder.isEmpty() ? host + " gave back control: every viewer may type" : host + " took control";
+            try {
+                AppActions.link(animas.manager(), anima).request(JsonNodeFactory.instance.objectNode().put("op", "app-notice")
+                        .put("app", app).put("text", text), CONNECT);
+            } catch (IOException | ZosException e) {
+                LOG.fine("could not show the viewers of " + anima + " that " + text + ": " + e.getMessage());
+            }
+        }
+        LOG.info("control of " + anima + (app == 0 ? " screen" : " app " + app) + ": " + (holder.isEmpty() ? "shared" : holder));
+        return holder;
+    }
+
+    /** ctrlgui from the viewer's host: asks the host where the anima runs (which may be this one). */
+    String control(String anima, int app, String verb, String user) throws IOException {
+        Place at = locate(anima, user);
+        boolean mayType = !partialHere(user, at.home());
+        if (at.runsOn().equals(me.host())) {
+            return control(anima, app, me.host(), verb, mayType);
+        }
+        if (!mayType && verb.equals("take")) {
+            throw new ZosException(ErrorCode.DENIED, "this host lets " + at.home() + " dominate it only partially",
+                    "its viewers may only watch");
+        }
+        try (Peer peer = dial(at.runsOn(), user)) {
+            Message m = peer.request(new org.zos.protocol.message.ControlRequest(anima, app, verb), CONNECT);
+            return m instanceof org.zos.protocol.message.ActionDone d ? d.note() : "";
+        }
     }
 
     /** A path to the screen (app 0: QEMU's own VNC display) or an app of an anima running on this host. */
