@@ -67,23 +67,23 @@ answer() { # JSON request
 serve() {
   port=/dev/virtio-ports/org.zos.agent.0
   [ -e "$port" ] || return
+  # Opened once for the guest's whole life: while no host is connected reads end at once, and the port
+  # stays open, so what a new host sends first is not discarded.
+  exec 3<>"$port" || return
   while true; do
-    if exec 3<>"$port"; then
-      while read -r z kind stream len <&3; do
-        [ "$z" = Z1 ] || continue
-        case "$len" in ''|*[!0-9]*) continue ;; esac
-        case "$kind" in
-          data|credit) dd bs=1 count="$len" <&3 >/dev/null 2>&1; continue ;;
-        esac
-        IFS= read -r p <&3
-        case "$kind" in
-          hello) frame hello 0 '{"version":1,"agent":"zos-mini 1","guest":"mini","features":[]}' ;;
-          ctl) answer "$p" ;;
-          open) frame close "$stream" '{"error":"the mini guest has no streams"}' ;;
-        esac
-      done
-      exec 3>&-
-    fi
+    while read -r z kind stream len <&3; do
+      [ "$z" = Z1 ] || continue
+      case "$len" in ''|*[!0-9]*) continue ;; esac
+      case "$kind" in
+        data|credit) dd bs=1 count="$len" <&3 >/dev/null 2>&1; continue ;;
+      esac
+      IFS= read -r p <&3
+      case "$kind" in
+        hello) frame hello 0 '{"version":1,"agent":"zos-mini 1","guest":"mini","features":[]}' ;;
+        ctl) answer "$p" ;;
+        open) frame close "$stream" '{"error":"the mini guest has no streams"}' ;;
+      esac
+    done
     sleep 0.5   # the host is not connected: reads end at once; try again shortly
   done
 }

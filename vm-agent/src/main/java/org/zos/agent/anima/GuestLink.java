@@ -88,8 +88,24 @@ public final class GuestLink implements AutoCloseable {
         GuestLink link = new GuestLink(socketPath, s);
         link.mux.start();
         try {
-            link.mux.send(GuestFrame.text(GuestFrame.Kind.HELLO, 0, "{\"version\":1,\"host\":\"zos\"}"));
-            link.hello.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            // Said again each second until answered: a guest whose port was not open when it came (it was
+            // just restored, or its agent is starting) never saw it.
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                link.mux.send(GuestFrame.text(GuestFrame.Kind.HELLO, 0, "{\"version\":1,\"host\":\"zos\"}"));
+                long left = Math.min(1000, (deadline - System.nanoTime()) / 1_000_000);
+                if (left <= 0) {
+                    throw new TimeoutException();
+                }
+                try {
+                    link.hello.get(left, TimeUnit.MILLISECONDS);
+                    break;
+                } catch (TimeoutException again) {
+                    if (System.nanoTime() >= deadline) {
+                        throw again;
+                    }
+                }
+            }
         } catch (TimeoutException e) {
             link.close();
             throw new IOException("the guest did not answer guest channel v1's hello within " + timeout.toMillis()

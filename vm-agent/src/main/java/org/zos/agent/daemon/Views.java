@@ -17,7 +17,6 @@ import org.zos.agent.access.AccessList;
 import org.zos.agent.access.Control;
 import org.zos.agent.anima.AnimaManager;
 import org.zos.agent.anima.AnimaRecord;
-import org.zos.agent.hypervisor.DomainXml;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
 import org.zos.protocol.message.Message;
