@@ -98,7 +98,11 @@ public final class GuestAgent {
         self[0] = new GuestMux(in, out, new GuestMux.Listener() {
             @Override
             public void control(GuestFrame frame) {
-                workers.execute(() -> answer(self[0], frame));
+                if (frame.kind() == GuestFrame.Kind.HELLO) {
+                    answer(self[0], frame); // in order with the frames around it: it ends the streams before it
+                } else {
+                    workers.execute(() -> answer(self[0], frame));
+                }
             }
 
             @Override
