@@ -1,0 +1,81 @@
+package org.zos.agent.anima;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.zos.protocol.guest.GuestFrame;
+
+/** The host end of guest channel v1 against a made-up guest on a UNIX socket, as libvirt's channel is. */
+class GuestLinkTest {
+    @TempDir
+    Path dir;
+
+    /** A guest that lets the first {@code deaf} hellos go unheard (its port was closed), then answers everything. */
+    private Thread guest(ServerSocketChannel server, int deaf) {
+        Thread t = new Thread(() -> {
+            try (SocketChannel s = server.accept()) {
+                InputStream in = Channels.newInputStream(s);
+                OutputStream out = Channels.newOutputStream(s);
+                int hellos = 0;
+                while (true) {
+                    GuestFrame f = GuestFrame.read(in);
+                    if (f.kind() == GuestFrame.Kind.HELLO && ++hellos > deaf) {
+                        out.write(GuestFrame.text(GuestFrame.Kind.HELLO, 0, "{\"version\":1,\"guest\":\"fake\",\"features\":[]}").encode());
+                    } else if (f.kind() == GuestFrame.Kind.CTL) {
+                        String id = f.text().replaceAll(".*\"id\":(\\d+).*", "$1");
+                        out.write(GuestFrame.text(GuestFrame.Kind.CTL, 0, "{\"id\":" + id + ",\"ok\":true,\"text\":\"pong\"}").encode());
+                    }
+                }
+            } catch (IOException e) {
+                // the test ended
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private ServerSocketChannel listen(Path socket) throws IOException {
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(socket));
+        return server;
+    }
+
+    @Test
+    void aHelloTheGuestDidNotHearIsSaidAgain() throws Exception {
+        Path socket = dir.resolve("a.sock");
+        try (ServerSocketChannel server = listen(socket)) {
+            guest(server, 2);
+            GuestLink link = GuestLink.of(socket, Duration.ofSeconds(10));
+            assertEquals("fake", link.hello().path("guest").asText());
+            assertEquals("pong", GuestRequests.text(link.request(GuestRequests.of("ping"), Duration.ofSeconds(5))));
+            assertSame(link, GuestLink.of(socket, Duration.ofSeconds(1)), "one shared link per channel");
+            link.close();
+        }
+    }
+
+    @Test
+    void aGuestThatNeverAnswersIsAClearError() throws Exception {
+        Path socket = dir.resolve("b.sock");
+        try (ServerSocketChannel server = listen(socket)) {
+            guest(server, Integer.MAX_VALUE);
+            IOException e = assertThrows(IOException.class, () -> GuestLink.of(socket, Duration.ofMillis(2500)));
+            assertEquals(true, e.getMessage().contains("did not answer guest channel v1's hello"), e.getMessage());
+        }
+        Files.deleteIfExists(socket);
+    }
+}
