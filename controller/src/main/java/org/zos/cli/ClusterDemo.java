@@ -70,9 +70,22 @@ final class ClusterDemo implements Callable<Integer> {
         long memory = memories == null ? 1024 : memories.get(0);
         Cluster cluster = new Cluster(s -> out.println("  " + s));
         GuestImageBuilder guests = new GuestImageBuilder(Path.of(HostOptions.envOr("ZOS_GUEST_CACHE", "/var/cache/zos/guest")));
-        out.println("building the guests if needed (the desktop takes a few minutes the first time, then is cached)");
+        out.println("building the guests and the hosts' image if needed (a few minutes the first time, then cached)");
+        // The hosts' image and the guests are built side by side: on a fresh machine both wait on downloads.
+        java.util.concurrent.CompletableFuture<String> image = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return cluster.image();
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
         Path mini = guests.build().kernel().getParent();
         Path desktop = guests.build(GuestImage.Kind.DESKTOP).kernel().getParent();
+        try {
+            image.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof Exception x ? x : e;
+        }
         out.println("bringing up the local cluster (host1, host2)");
         cluster.up(2, bandwidth, ClusterCommand.ownJar(), mini, desktop, java.util.Map.of());
         Files.createDirectories(screens);
