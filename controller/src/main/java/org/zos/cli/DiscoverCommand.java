@@ -1,25 +1,13 @@
 package org.zos.cli;
 
 import java.io.PrintWriter;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.InterfaceAddress;
-import java.net.NetworkInterface;
-import java.net.SocketTimeoutException;
-import java.security.SecureRandom;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import org.zos.agent.access.Control;
 import org.zos.protocol.tls.KnownHosts;
 import org.zos.protocol.zap.Zap;
 import org.zos.protocol.zap.ZapAnswer;
-import org.zos.protocol.zap.ZapQuery;
+import org.zos.protocol.zap.ZapSearch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -49,31 +37,8 @@ final class DiscoverCommand extends ConfigCommand {
     @Override
     void run(PrintWriter out) throws Exception {
         Control wanted = Control.parse(control);
-        long nonce = new SecureRandom().nextLong();
-        byte[] query = Zap.encode(new ZapQuery(Zap.VERSION, user, config.identity().host(), wanted.toString(), nonce));
-        Map<String, ZapAnswer> answers = new LinkedHashMap<>();
-        Map<String, String> from = new LinkedHashMap<>();
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(0))) {
-            s.setBroadcast(true);
-            for (InetAddress to : targets != null ? targets : broadcastAddresses()) {
-                s.send(new DatagramPacket(query, query.length, to, zapPort));
-            }
-            long end = System.currentTimeMillis() + waitMillis;
-            byte[] buf = new byte[Zap.MAX_DATAGRAM + 1];
-            while (System.currentTimeMillis() < end) {
-                s.setSoTimeout((int) Math.max(1, end - System.currentTimeMillis()));
-                DatagramPacket p = new DatagramPacket(buf, buf.length);
-                try {
-                    s.receive(p);
-                } catch (SocketTimeoutException e) {
-                    break;
-                }
-                Zap.decode(p.getData(), p.getLength(), ZapAnswer.class).filter(a -> a.nonce() == nonce).ifPresent(a -> {
-                    answers.putIfAbsent(a.host() + "/" + a.fingerprint(), a);
-                    from.putIfAbsent(a.host() + "/" + a.fingerprint(), p.getAddress().getHostAddress());
-                });
-            }
-        }
+        List<ZapSearch.Found> answers = ZapSearch.search(user, config.identity().host(), wanted.toString(),
+                targets != null ? targets : ZapSearch.broadcastAddresses(), zapPort, waitMillis);
         if (answers.isEmpty()) {
             out.printf("No host answered within %d ms for %s from %s (%s control).%n", waitMillis, user,
                     config.identity().host(), wanted);
@@ -82,30 +47,14 @@ final class DiscoverCommand extends ConfigCommand {
         KnownHosts known = config.knownHosts();
         out.printf("%-14s %-16s %4s %9s %9s %-10s %5s %-8s %s%n", "HOST", "ADDRESS", "CPUS", "MEMORY", "FREE",
                 "HYPERVISOR", "LOAD", "KNOWN", "FINGERPRINT");
-        for (Map.Entry<String, ZapAnswer> e : answers.entrySet()) {
-            ZapAnswer a = e.getValue();
+        for (ZapSearch.Found f : answers) {
+            ZapAnswer a = f.answer();
             String status = known.byName(a.host()).map(k -> k.fingerprint().text().equals(a.fingerprint()) ? "yes" : "CHANGED")
                     .orElse("no");
-            out.printf("%-14s %-16s %4d %9s %9s %-10s %5.2f %-8s %s%n", a.host(), from.get(e.getKey()) + ":" + a.port(),
+            out.printf("%-14s %-16s %4d %9s %9s %-10s %5.2f %-8s %s%n", a.host(), f.address() + ":" + a.port(),
                     a.cpus(), Sizes.bytes(a.memory()), Sizes.bytes(a.freeStore()), a.hypervisor(), a.load(), status,
                     a.fingerprint());
             out.printf("%-14s   cpu: %s%n", "", a.cpuModel());
         }
-    }
-
-    /** The broadcast address of every interface that is up. */
-    static List<InetAddress> broadcastAddresses() throws Exception {
-        Set<InetAddress> out = new LinkedHashSet<>();
-        for (NetworkInterface nif : java.util.Collections.list(NetworkInterface.getNetworkInterfaces())) {
-            if (!nif.isUp()) {
-                continue;
-            }
-            for (InterfaceAddress a : nif.getInterfaceAddresses()) {
-                if (a.getBroadcast() != null) {
-                    out.add(a.getBroadcast());
-                }
-            }
-        }
-        return new ArrayList<>(out);
     }
 }

@@ -55,7 +55,7 @@ desktop=
 [ -f /opt/zos/guest-desktop/guest.properties ] && desktop="--desktop-guest /opt/zos/guest-desktop"
 while true; do
   # shellcheck disable=SC2086
-  /usr/local/bin/zos-agent --name "$(hostname)" --guest /opt/zos/guest $desktop >>/var/log/zos/agent.log 2>&1 || true
+  /usr/local/bin/zos-agent --name "$(hostname)" --console-bind 0.0.0.0 --guest /opt/zos/guest $desktop >>/var/log/zos/agent.log 2>&1 || true
   echo "host-boot: zos-agent exited; starting it again in 1 s" >>/var/log/zos/agent.log
   sleep 1
 done

@@ -91,7 +91,7 @@ public record HostIdentity(String host, PrivateKey key, X509Certificate certific
         }
     }
 
-    private static void writePrivate(Path file, String text) throws IOException {
+    static void writePrivate(Path file, String text) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.deleteIfExists(tmp);
         Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));

@@ -12,15 +12,19 @@ import org.zos.protocol.zap.Zap;
 
 /**
  * Where an agent keeps things and where it listens. Files under the config directory (/etc/zos):
- * {@code agent.properties} (name, bind, port, zap.port), {@code identity/} (host.key, host.crt),
+ * {@code agent.properties} (name, bind, port, zap.port, console.bind, console.port), {@code identity/}
+ * (host.key, host.crt; console.key, console.crt),
  * {@code known_hosts}, {@code zpasswd}. State under the state directory (/var/lib/zos): animas and
  * {@code store/}.
  */
-public record AgentConfig(Path configDir, Path stateDir, String name, String bind, int port, int zapPort) {
+public record AgentConfig(Path configDir, Path stateDir, String name, String bind, int port, int zapPort,
+        String consoleBind, int consolePort) {
+    /** The web console's port: HTTPS, on loopback unless console.bind says otherwise. */
+    public static final int CONSOLE_PORT = 7472;
 
     /** Reads agent.properties; command-line values (non-null, non-zero) win over the file. */
-    public static AgentConfig load(Path configDir, Path stateDir, String name, String bind, int port, int zapPort)
-            throws IOException {
+    public static AgentConfig load(Path configDir, Path stateDir, String name, String bind, int port, int zapPort,
+            String consoleBind, int consolePort) throws IOException {
         Properties p = new Properties();
         Path file = configDir.resolve("agent.properties");
         if (Files.exists(file)) {
@@ -32,7 +36,9 @@ public record AgentConfig(Path configDir, Path stateDir, String name, String bin
         String b = bind != null ? bind : p.getProperty("bind", "0.0.0.0");
         int tcp = port != 0 ? port : parsePort(p.getProperty("port"), ZosServer.DEFAULT_PORT, file);
         int udp = zapPort != 0 ? zapPort : parsePort(p.getProperty("zap.port"), Zap.PORT, file);
-        return new AgentConfig(configDir, stateDir, n, b, tcp, udp);
+        String cb = consoleBind != null ? consoleBind : p.getProperty("console.bind", "127.0.0.1");
+        int cp = consolePort != 0 ? consolePort : parsePort(p.getProperty("console.port"), CONSOLE_PORT, file);
+        return new AgentConfig(configDir, stateDir, n, b, tcp, udp, cb, cp);
     }
 
     public Path identityDir() {

@@ -45,12 +45,16 @@ final class AgentResponder implements Responder {
     private final AnimaActions animas;
     private final Views views;
 
-    AgentResponder(HostIdentity me, KnownHosts known, AccessList access, AnimaActions animas) {
+    private final org.zos.agent.console.ConsoleServer console;
+
+    AgentResponder(HostIdentity me, KnownHosts known, AccessList access, AnimaActions animas, Views views,
+            org.zos.agent.console.ConsoleServer console) {
         this.me = me;
         this.known = known;
         this.access = access;
         this.animas = animas;
-        this.views = new Views(me, known, access, animas);
+        this.views = views;
+        this.console = console;
     }
 
     @Override
@@ -75,6 +79,14 @@ final class AgentResponder implements Responder {
             if (!caller.local()) {
                 throw new ZosException(ErrorCode.DENIED, caller.host().name() + " may not act on this host's animas directly",
                         "run the command on " + me.host() + " itself");
+            }
+            if (a.action().equals("console-login")) {
+                if (console == null) {
+                    throw new ZosException(ErrorCode.INVALID_STATE, "the agent of " + me.host() + " runs without its web console",
+                            "start it without --no-console");
+                }
+                return new org.zos.protocol.message.ActionDone("console-login", null,
+                        console.loginLink(caller.user(), a.option("address", "127.0.0.1")) + " " + console.identity().browserFingerprint());
             }
             if (a.action().equals("control")) {
                 return new org.zos.protocol.message.ActionDone("control", null, views.control(a.anima(),

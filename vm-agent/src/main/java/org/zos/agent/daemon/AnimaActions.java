@@ -9,6 +9,8 @@ import org.zos.agent.anima.AnimaManager;
 import org.zos.agent.anima.AnimaRecord;
 import org.zos.agent.anima.AnimaRegistry;
 import org.zos.agent.anima.AnimaStatus;
+import org.zos.agent.console.Activity;
+import org.zos.agent.console.MoveHistory;
 import org.zos.agent.hypervisor.LibvirtHypervisor;
 import org.zos.agent.move.Meter;
 import org.zos.agent.move.Moves;
@@ -37,14 +39,24 @@ final class AnimaActions implements AutoCloseable {
     private final GuestImageBuilder guests;
     private final Moves moves;
     private final AppActions apps = new AppActions();
+    private final Activity activity;
+    /** The actions the console shows as they run. */
+    static final java.util.Set<String> TRACKED = java.util.Set.of("init", "start", "suspend", "resume", "shutdown", "dominate",
+            "return");
 
     AnimaActions(HostIdentity me, KnownHosts known, String uri, AnimaRegistry registry, GuestImageBuilder guests) {
         this.host = me.host();
         this.libvirt = new HypervisorLink(uri);
         this.registry = registry;
         this.guests = guests;
+        this.activity = new Activity(new MoveHistory(registry.stateRoot().resolve("console").resolve("moves.jsonl")),
+                System::nanoTime);
         this.moves = new Moves(me, known, registry.stateRoot(), libvirt::get,
                 () -> new AnimaManager(libvirt.get(), registry, guests), registry, ZosAgent.SOFTWARE);
+    }
+
+    Activity activity() {
+        return activity;
     }
 
     Moves moves() {
@@ -74,7 +86,30 @@ final class AnimaActions implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs one action. The life-cycle actions and the moves report to {@link #activity} as they go (the web
+     * console's progress and history), whoever asked for them: the CLI or the console.
+     */
     ActionDone run(AnimaAction a, String user, Consumer<Progress> progress) throws java.io.IOException {
+        if (!TRACKED.contains(a.action())) {
+            return perform(a, user, progress);
+        }
+        Consumer<Progress> tracked = activity.begin(a.anima(), a.action(), a.action().equals("dominate") ? a.option("host", null)
+                : a.action().equals("return") ? registry.find(a.anima()).map(r -> r.home()).orElse(null) : null, progress);
+        try {
+            ActionDone d = perform(a, user, tracked);
+            activity.end(a.anima(), a.action(), d.note(), null);
+            return d;
+        } catch (ZosException e) {
+            activity.end(a.anima(), a.action(), null, e.userLine());
+            throw e;
+        } catch (java.io.IOException | RuntimeException | Error e) {
+            activity.end(a.anima(), a.action(), null, "internal: " + e);
+            throw e;
+        }
+    }
+
+    private ActionDone perform(AnimaAction a, String user, Consumer<Progress> progress) throws java.io.IOException {
         LibvirtHypervisor hypervisor = libvirt.get();
         AnimaManager m = new AnimaManager(hypervisor, registry, guests);
         String name = a.anima();
@@ -137,6 +172,11 @@ final class AnimaActions implements AutoCloseable {
             LOG.info(a.action() + " " + name + ": done in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         }
         return new ActionDone(a.action(), describe(m, name), note);
+    }
+
+    /** The guest's list of the anima's shared windows, as JSON. */
+    String appList(String name) throws java.io.IOException {
+        return apps.run(manager(), new AnimaAction("app-list", name, java.util.Map.of()));
     }
 
     /** Every anima this host holds, or the one named: empty if it is not here. */

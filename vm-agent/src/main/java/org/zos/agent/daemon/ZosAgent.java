@@ -7,12 +7,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.logging.Logger;
 import org.zos.agent.access.AccessList;
 import org.zos.agent.anima.AnimaRegistry;
+import org.zos.agent.console.ConsoleServer;
 import org.zos.agent.move.WarmUp;
 import org.zos.guest.GuestImageBuilder;
 import org.zos.protocol.ZosException;
 import org.zos.protocol.net.ZosServer;
 import org.zos.protocol.tls.HostIdentity;
 import org.zos.protocol.tls.KnownHosts;
+import org.zos.protocol.tls.WebIdentity;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -64,6 +66,16 @@ public final class ZosAgent implements Callable<Integer> {
     @Option(names = "--no-warm-up", description = "do not run the move path on made-up data at start (saves a few "
             + "CPU-seconds; the first move is then slower)")
     boolean noWarmUp;
+
+    @Option(names = "--console-bind", paramLabel = "ADDRESS",
+            description = "address the web console listens on (default: 127.0.0.1; 0.0.0.0 for the LAN)")
+    String consoleBind;
+
+    @Option(names = "--console-port", paramLabel = "PORT", description = "the web console's HTTPS port (default: 7472)")
+    int consolePort;
+
+    @Option(names = "--no-console", description = "run without the web console")
+    boolean noConsole;
 
     @Option(names = "--fingerprint", description = "print this host's fingerprint (making its identity if needed) and exit")
     boolean fingerprintOnly;
@@ -126,9 +138,25 @@ public final class ZosAgent implements Callable<Integer> {
         t.start();
     }
 
+    /** The web console, with a certificate that names this host and the address it listens on. */
+    private static ConsoleServer startConsole(AgentConfig config, HostIdentity me, KnownHosts known, AnimaActions animas,
+            Views views) throws java.io.IOException {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        if (!config.consoleBind().equals("0.0.0.0") && !config.consoleBind().equals("::")) {
+            names.add(config.consoleBind());
+        } else {
+            for (java.net.NetworkInterface n : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+                n.getInterfaceAddresses().forEach(a -> names.add(a.getAddress().getHostAddress().replaceAll("%.*", "")));
+            }
+        }
+        return ConsoleServer.start(new AgentConsole(me, known, config, animas, views), animas.activity(),
+                WebIdentity.loadOrCreate(config.identityDir(), me.host(), names),
+                new InetSocketAddress(config.consoleBind(), config.consolePort()));
+    }
+
     private int serve() throws Exception {
         System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT %4$s %5$s%6$s%n");
-        AgentConfig config = AgentConfig.load(configDir, stateDir, name, bind, port, zapPort);
+        AgentConfig config = AgentConfig.load(configDir, stateDir, name, bind, port, zapPort, consoleBind, consolePort);
         HostIdentity me = HostIdentity.loadOrCreate(config.identityDir(), config.name());
         if (fingerprintOnly) {
             System.out.println(me.host() + " " + me.fingerprint());
@@ -141,12 +169,15 @@ public final class ZosAgent implements Callable<Integer> {
         KnownHosts known = new KnownHosts(config.knownHosts());
         try (AnimaActions animas = new AnimaActions(me, known, uri, new AnimaRegistry(config.stateDir()),
                         guest != null ? GuestImageBuilder.prebuilt(guest, desktopGuest) : new GuestImageBuilder(guestCache));
+                Views views = new Views(me, known, access, animas);
+                ConsoleServer console = noConsole ? null : startConsole(config, me, known, animas, views);
                 ZosServer server = ZosServer.start(me, known, new InetSocketAddress(config.bind(), config.port()), SOFTWARE,
-                        new AgentResponder(me, known, access, animas), animas.moves().receiver()::accept);
+                        new AgentResponder(me, known, access, animas, views, console), animas.moves().receiver()::accept);
                 ZapResponder zap = new ZapResponder(config, me, access)) {
             LOG.info("zos-agent " + me.host() + " listening on " + config.bind() + ":" + server.port() + " (TLS), "
-                    + config.zapPort() + "/udp (ZAP); fingerprint " + me.fingerprint() + "; " + known.entries().size()
-                    + " known hosts; animas in " + config.stateDir() + "; libvirt " + uri);
+                    + config.zapPort() + "/udp (ZAP)" + (console == null ? "" : ", web console https://"
+                    + config.consoleBind() + ":" + console.port() + "/") + "; fingerprint " + me.fingerprint() + "; "
+                    + known.entries().size() + " known hosts; animas in " + config.stateDir() + "; libvirt " + uri);
             animas.moves().start();
             warmUp(me, server.port(), animas, config.stateDir().resolve("warm-up"));
             started.complete(server.port());
