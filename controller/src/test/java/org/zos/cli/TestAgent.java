@@ -30,7 +30,7 @@ final class TestAgent implements AutoCloseable {
         }
         ZosAgent agent = new ZosAgent();
         String[] args = {"--config-dir", configDir.toString(), "--state-dir", stateDir.toString(), "--name", "testhost",
-            "--bind", "127.0.0.1", "--port", Integer.toString(tcp), "--zap-port", Integer.toString(udp), "-c", libvirtUri, "--no-warm-up"};
+            "--bind", "127.0.0.1", "--port", Integer.toString(tcp), "--zap-port", Integer.toString(udp), "-c", libvirtUri, "--no-warm-up", "--no-console"};
         Thread t = new Thread(() -> new CommandLine(agent).execute(args), "test-agent");
         t.setDaemon(true);
         t.start();

@@ -60,10 +60,10 @@ public final class ZosServer implements AutoCloseable {
                 });
         try {
             channel = b.bind(at).syncUninterruptibly().channel();
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Netty rethrows the checked BindException unchecked
             close();
             throw new ZosException(ErrorCode.BUSY, "cannot listen on " + at + ": " + e.getMessage(),
-                    "another agent may be running; choose another port with --port");
+                    "is another zos-agent running here? Stop it, or choose another port with --port");
         }
     }
 

@@ -89,10 +89,10 @@ public final class ConsoleServer implements AutoCloseable {
                 });
         try {
             channel = b.bind(at).syncUninterruptibly().channel();
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Netty rethrows the checked BindException unchecked
             close();
             throw new ZosException(ErrorCode.BUSY, "the console cannot listen on " + at + ": " + e.getMessage(),
-                    "choose another port with --console-port, or 0 to run without a console");
+                    "is another zos-agent running here? Choose another port with --console-port, or run without a console: --no-console");
         }
         poller.scheduleWithFixedDelay(this::poll, 1, 1, TimeUnit.SECONDS);
     }

@@ -335,6 +335,14 @@ class ConsoleServerTest {
         ws.sendClose(WebSocket.NORMAL_CLOSURE, "").join();
     }
 
+    @Test
+    void aTakenPortIsABusyErrorThatSaysWhatToDo() {
+        ZosException e = org.junit.jupiter.api.Assertions.assertThrows(ZosException.class, () -> ConsoleServer.start(backend,
+                activity, WebIdentity.loadOrCreate(dir, "host1", List.of()), new InetSocketAddress("127.0.0.1", console.port())));
+        assertEquals(ErrorCode.BUSY, e.code());
+        assertTrue(e.userLine().contains("127.0.0.1:" + console.port()) && e.userLine().contains("--no-console"), e.userLine());
+    }
+
     WebSocket socket(String path, Login l, WebSocket.Listener listener) {
         return http.newWebSocketBuilder().header("Cookie", l.cookie).header("Origin", base)
                 .buildAsync(URI.create(base.replace("https", "wss") + path), listener).join();

@@ -75,32 +75,61 @@ function dominateTargets() {
 
 // ---- animas --------------------------------------------------------------------------------------------
 
-function renderAnimas() {
+// Rows are made once per anima and then updated in place, so a choice in a select or a click on a button
+// is never lost to the once-a-second refresh.
+function animaRow(name) {
   const body = $('animas').tBodies[0];
-  body.replaceChildren();
+  let row = body.querySelector(`tr[data-anima="${CSS.escape(name)}"]`);
+  if (row) return row;
+  const select = el('select', { class: 'target', 'data-anima': name, title: 'host to dominate' });
+  const buttons = ACTIONS.map(([action]) => {
+    const b = el('button', { 'data-action': action }, action);
+    b.addEventListener('click', () => act(name, action, action === 'dominate' ? { host: select.value } : undefined));
+    return b;
+  });
+  row = el('tr', { 'data-anima': name },
+    el('td', { class: 'name' }, name), el('td', { class: 'state' }), el('td', { class: 'home' }), el('td', { class: 'location' }),
+    el('td', { class: 'num memory' }), el('td', { class: 'num heartbeat' }), el('td', { class: 'windows' }),
+    el('td', { class: 'actions' }, ...buttons, select));
+  body.append(row);
+  return row;
+}
+
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+function renderAnimas() {
+  const names = new Set(state.animas.map((a) => a.name));
+  for (const row of [...$('animas').tBodies[0].rows]) {
+    if (!names.has(row.dataset.anima)) row.remove();
+  }
+  const targets = dominateTargets();
   for (const a of state.animas) {
-    const targets = dominateTargets();
-    const select = el('select', { class: 'target', 'data-anima': a.name, title: 'host to dominate' },
-      ...targets.map((t) => el('option', { value: t }, t)));
-    const buttons = ACTIONS.map(([name, allowed]) => {
-      const b = el('button', { 'data-action': name, disabled: !allowed(a) || (name === 'dominate' && targets.length === 0) }, name);
-      b.addEventListener('click', () => act(a.name, name, name === 'dominate' ? { host: select.value } : undefined));
-      return b;
-    });
-    const windows = Array.isArray(a.apps) ? a.apps.map((w) => {
-      const b = el('button', { class: 'window', 'data-app': w.id, title: w.program || '' }, `${w.id}: ${(w.program || '?').split(' ')[0]}`);
-      b.addEventListener('click', () => openScreen(a.name, w.id));
-      return b;
-    }) : [];
-    body.append(el('tr', { 'data-anima': a.name },
-      el('td', { class: 'name' }, a.name),
-      el('td', { class: 'state state-' + (a.state || '').replace(/ /g, '-') }, a.state + (a.moving ? ' (' + a.moving + ')' : '')),
-      el('td', { class: 'home' }, a.home),
-      el('td', { class: 'location' }, a.location),
-      el('td', { class: 'num' }, a.memoryMiB ? a.memoryMiB + ' MiB' : '–'),
-      el('td', { class: 'num' }, a.heartbeatCount != null ? '#' + a.heartbeatCount : '–'),
-      el('td', {}, ...windows),
-      el('td', { class: 'actions' }, ...buttons, select)));
+    const row = animaRow(a.name);
+    const st = row.querySelector('.state');
+    setText(st, a.state + (a.moving ? ' (' + a.moving + ')' : ''));
+    st.className = 'state state-' + (a.state || '').replace(/ /g, '-');
+    setText(row.querySelector('.home'), a.home);
+    setText(row.querySelector('.location'), a.location);
+    setText(row.querySelector('.memory'), a.memoryMiB ? a.memoryMiB + ' MiB' : '–');
+    setText(row.querySelector('.heartbeat'), a.heartbeatCount != null ? '#' + a.heartbeatCount : '–');
+    const select = row.querySelector('select.target');
+    setOptions(select, targets.map((t) => [t, t]));
+    select.hidden = targets.length === 0;
+    for (const [action, allowed] of ACTIONS) {
+      row.querySelector(`button[data-action="${action}"]`).disabled = !allowed(a) || (action === 'dominate' && targets.length === 0);
+    }
+    const windows = row.querySelector('.windows');
+    const list = Array.isArray(a.apps) ? a.apps : [];
+    if (windows.dataset.list !== JSON.stringify(list)) {
+      windows.dataset.list = JSON.stringify(list);
+      windows.replaceChildren(...list.map((w) => {
+        const b = el('button', { class: 'window', 'data-app': w.id, title: w.program || '' }, `${w.id}: ${(w.program || '?').split(' ')[0]}`);
+        b.addEventListener('click', () => openScreen(a.name, w.id));
+        return b;
+      }));
+    }
   }
   renderScreenChoices();
 }
@@ -164,6 +193,7 @@ function onDone(e) {
   p.querySelector('.title').textContent = e.action + ' ' + e.anima + (e.target ? ' → ' + e.target : '');
   if (e.ok) p.querySelector('.bar div').style.width = '100%';
   p.querySelector('.phase').textContent = e.ok ? 'done in ' + secs(e.seconds) : 'failed';
+  p.querySelector('.facts').replaceChildren();
   p.querySelector('.result').textContent = e.ok ? e.note || '' : e.error;
   renderAnimas();
 }
@@ -198,7 +228,7 @@ function renderMoves() {
   plot.replaceChildren();
   const last = state.moves.slice(-30);
   const tmax = Math.max(...last.map((m) => m.seconds || 0), 1);
-  const w = 600 / Math.max(last.length, 1);
+  const w = 600 / Math.max(last.length, 15);
   last.forEach((m, i) => {
     const h = (110 * (m.seconds || 0)) / tmax;
     const d = (110 * (m.downtime || 0)) / tmax;
@@ -214,17 +244,20 @@ function renderMoves() {
 
 // ---- the screen (noVNC) -------------------------------------------------------------------------------
 
+// Replaces a select's options only when they differ, keeping the choice when it is still there.
+function setOptions(select, pairs) {
+  const want = pairs.map(([v, t]) => v + '=' + t).join('\n');
+  if ([...select.options].map((o) => o.value + '=' + o.textContent).join('\n') === want) return;
+  const keep = select.value;
+  select.replaceChildren(...pairs.map(([v, t]) => el('option', { value: v }, t)));
+  if (pairs.some(([v]) => v === keep)) select.value = keep;
+}
+
 function renderScreenChoices() {
-  const animaSel = $('screen-anima');
-  const keep = animaSel.value;
-  animaSel.replaceChildren(...state.animas.map((a) => el('option', { value: a.name }, a.name)));
-  if (keep) animaSel.value = keep;
-  const a = state.animas.find((x) => x.name === animaSel.value);
-  const appSel = $('screen-app');
-  const keepApp = appSel.value;
-  appSel.replaceChildren(el('option', { value: '0' }, 'whole screen'),
-    ...((a && Array.isArray(a.apps)) ? a.apps : []).map((w) => el('option', { value: String(w.id) }, `window ${w.id}: ${(w.program || '?').split(' ')[0]}`)));
-  if ([...appSel.options].some((o) => o.value === keepApp)) appSel.value = keepApp;
+  setOptions($('screen-anima'), state.animas.map((a) => [a.name, a.name]));
+  const a = state.animas.find((x) => x.name === $('screen-anima').value);
+  setOptions($('screen-app'), [['0', 'whole screen'],
+    ...((a && Array.isArray(a.apps)) ? a.apps : []).map((w) => [String(w.id), `window ${w.id}: ${(w.program || '?').split(' ')[0]}`])]);
 }
 
 function openScreen(anima, app) {
