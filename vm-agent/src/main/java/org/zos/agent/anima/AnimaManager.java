@@ -457,22 +457,7 @@ public final class AnimaManager {
 
     /** Overwrites a file (all of it, or the given ranges) with zeros and syncs it, so deleting it leaves no data behind. */
     public static void scrub(Path file, long[] ranges) throws IOException {
-        if (!Files.exists(file)) {
-            return;
-        }
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
-            long[] r = ranges != null ? ranges : new long[] {0, ch.size()};
-            java.nio.ByteBuffer zeros = java.nio.ByteBuffer.allocateDirect(1 << 20);
-            for (int i = 0; i + 1 < r.length; i += 2) {
-                long pos = r[i];
-                long end = Math.min(ch.size(), r[i] + r[i + 1]);
-                while (pos < end) {
-                    zeros.clear().limit((int) Math.min(zeros.capacity(), end - pos));
-                    pos += ch.write(zeros, pos);
-                }
-            }
-            ch.force(true);
-        }
+        org.zos.store.folder.Scrub.file(file, ranges);
     }
 
     /** Maps the paths a state file recorded to where this host keeps the anima's files. */

@@ -1,0 +1,67 @@
+package org.zos.store.folder;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+
+/**
+ * Leaves nothing readable: overwrites files with zeros and syncs them before deleting them. Used for a
+ * visiting anima's files when it leaves and for lent folder copies when their share ends.
+ */
+public final class Scrub {
+    private Scrub() {
+    }
+
+    /** Overwrites a file (all of it, or the given ranges: offset, length, …) with zeros and syncs it. */
+    public static void file(Path file, long[] ranges) throws IOException {
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            long[] r = ranges != null ? ranges : new long[] {0, ch.size()};
+            ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
+            for (int i = 0; i + 1 < r.length; i += 2) {
+                long pos = r[i];
+                long end = Math.min(ch.size(), r[i] + r[i + 1]);
+                while (pos < end) {
+                    zeros.clear().limit((int) Math.min(zeros.capacity(), end - pos));
+                    pos += ch.write(zeros, pos);
+                }
+            }
+            ch.force(true);
+        }
+    }
+
+    /** Overwrites every file under {@code root} and removes the whole tree (symbolic links are removed, not followed). */
+    public static void tree(Path root) throws IOException {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
+                if (attrs.isRegularFile()) {
+                    file(f, null);
+                }
+                Files.delete(f);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                if (e != null) {
+                    throw e;
+                }
+                Files.delete(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}
