@@ -13,11 +13,11 @@ import java.util.stream.Stream;
 
 /**
  * The jars the guest agent runs from, found where this process loaded them: guest-tools (the agent),
- * protocol (guest channel v1) and Jackson. Nothing else of zos goes into the guest.
+ * protocol (guest channel v1), image-store (folder sync) and Jackson. Nothing else of zos goes into the guest.
  */
 final class AgentJars {
     private static final List<Class<?>> ROOTS = List.of(org.zos.guest.agent.GuestAgent.class,
-            org.zos.protocol.guest.GuestFrame.class, com.fasterxml.jackson.databind.ObjectMapper.class,
+            org.zos.protocol.guest.GuestFrame.class, org.zos.store.folder.LocalReplica.class, com.fasterxml.jackson.databind.ObjectMapper.class,
             com.fasterxml.jackson.core.JsonParser.class, com.fasterxml.jackson.annotation.JsonProperty.class);
 
     private AgentJars() {

@@ -14,7 +14,7 @@ import org.zos.guest.agent.GuestAgent.GuestError;
 
 /**
  * The small requests every zos guest answers, the same in the mini guest's shell: ping, write NAME TEXT,
- * read NAME, warm (read every data file once), churn MIB (write MIB MiB of new data). Files live in the
+ * read NAME, remove NAME (desktop guest only), warm (read every data file once), churn MIB (write MIB MiB of new data). Files live in the
  * data directory; names are letters, digits, '.', '_' and '-'.
  */
 final class FileOps {
@@ -53,6 +53,13 @@ final class FileOps {
                     throw new GuestError("no such file");
                 }
                 return "data " + firstLine(f, "");
+            }
+            case "remove" -> {
+                Path f = file(request);
+                if (!Files.deleteIfExists(f)) {
+                    throw new GuestError("no such file");
+                }
+                return "ok";
             }
             case "warm" -> {
                 try (Stream<Path> all = Files.walk(data)) {

@@ -41,15 +41,17 @@ public final class GuestAgent {
 
     private final Apps apps;
     private final FileOps files;
+    private final Folders folders;
     private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "zos-guest-work");
         t.setDaemon(true);
         return t;
     });
 
-    GuestAgent(Apps apps, FileOps files) {
+    GuestAgent(Apps apps, FileOps files, Folders folders) {
         this.apps = apps;
         this.files = files;
+        this.folders = folders;
     }
 
     public static void main(String[] args) throws Exception {
@@ -62,7 +64,7 @@ public final class GuestAgent {
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
-        new GuestAgent(new Apps(), new FileOps(Path.of(data))).serve(Path.of(port));
+        new GuestAgent(new Apps(), new FileOps(Path.of(data)), new Folders(Path.of(System.getProperty("user.home")))).serve(Path.of(port));
     }
 
     /** Serves the port for ever: one {@link GuestMux} per host connection. */
@@ -129,17 +131,21 @@ public final class GuestAgent {
                 // numbers are the new host's to use.
                 mux.forgetStreams("a new host connected");
                 reply.put("version", 1).put("agent", VERSION).put("guest", "desktop");
-                reply.putArray("features").add("apps").add("streams");
+                reply.putArray("features").add("apps").add("streams").add("folders");
                 mux.send(GuestFrame.text(GuestFrame.Kind.HELLO, 0, JSON.writeValueAsString(reply)));
                 return;
             }
             reply.set("id", request.get("id"));
             String op = request.path("op").asText("");
             switch (op) {
-                case "ping", "write", "read", "warm", "churn" -> reply.put("ok", true).put("text", files.run(op, request));
+                case "ping", "write", "read", "remove", "warm", "churn" -> reply.put("ok", true).put("text", files.run(op, request));
                 case "app-run", "app-list", "app-stop", "app-notice" -> {
                     reply.put("ok", true);
                     reply.setAll(apps.run(op, request));
+                }
+                case "folder-share", "folder-list", "folder-stop" -> {
+                    reply.put("ok", true);
+                    reply.setAll(folders.run(op, request));
                 }
                 default -> throw new GuestError("unknown request '" + op + "'");
             }
@@ -156,11 +162,18 @@ public final class GuestAgent {
         }
     }
 
-    /** A stream to an application's VNC server: {"target":"app","app":ID}. */
+    /**
+     * A stream to an application's VNC server, {"target":"app","app":ID}, or to a shared folder's replica,
+     * {"target":"folder","share":NAME}.
+     */
     private void openStream(GuestMux mux, int stream, String json) {
         Socket socket;
         try {
             var target = JSON.readTree(json);
+            if ("folder".equals(target.path("target").asText())) {
+                folderStream(mux, stream, target.path("share").asText(""));
+                return;
+            }
             if (!"app".equals(target.path("target").asText())) {
                 throw new GuestError("unknown stream target '" + target.path("target").asText() + "'");
             }
@@ -180,6 +193,27 @@ public final class GuestAgent {
             closeQuietly(socket);
             mux.sendQuietly(GuestFrame.text(GuestFrame.Kind.CLOSE, stream,
                     JSON.createObjectNode().put("error", "cannot open: " + e.getMessage()).toString()));
+        }
+    }
+
+    /** Serves a share's replica on the stream; a share that cannot be served is refused with its reason. */
+    private void folderStream(GuestMux mux, int stream, String share) {
+        org.zos.store.folder.LocalReplica replica;
+        GuestStream s;
+        try {
+            replica = folders.replica(share);
+            s = mux.accept(stream, "{\"ok\":true}");
+        } catch (GuestError | IOException | RuntimeException e) {
+            String why = e instanceof GuestError ? e.getMessage() : "cannot open: " + e.getMessage();
+            mux.sendQuietly(GuestFrame.text(GuestFrame.Kind.CLOSE, stream, JSON.createObjectNode().put("error", why).toString()));
+            return;
+        }
+        try {
+            org.zos.store.folder.ReplicaWire.serve(replica, s);
+        } catch (IOException | RuntimeException e) {
+            LOG.warning("folder " + share + ": " + e.getMessage());
+        } finally {
+            s.close();
         }
     }
 

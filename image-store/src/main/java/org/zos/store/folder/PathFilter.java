@@ -51,7 +51,7 @@ public final class PathFilter {
         return globs;
     }
 
-    static Pattern regex(String glob) {
+    public static Pattern regex(String glob) {
         StringBuilder b = new StringBuilder();
         for (char c : glob.toCharArray()) {
             switch (c) {
