@@ -14,6 +14,10 @@ final class ReturnCommand extends MoveCommand {
     @Override
     void run(HostOptions.Agent agent, PrintWriter out) {
         String note = move(agent, "return", name, Map.of());
+        if (note.startsWith("anima '")) {
+            out.println(note + "."); // a partial domination ended: the anima never left
+            return;
+        }
         out.printf("Anima '%s' is home again: %s.%n", name, note);
     }
 }

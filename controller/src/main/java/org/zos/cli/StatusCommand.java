@@ -43,6 +43,12 @@ final class StatusCommand extends HostCommand {
             if (s.moving() != null) {
                 out.printf("%s is moving %s%n", s.name(), s.moving());
             }
+            if (s.lent() != null) {
+                out.printf("%s is lent to %s (partial domination)%n", s.name(), s.lent());
+            }
+            if (s.folders() != null) {
+                out.printf("%s shares folders: %s%n", s.name(), s.folders());
+            }
         }
     }
 

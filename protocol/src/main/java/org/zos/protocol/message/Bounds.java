@@ -25,6 +25,8 @@ public final class Bounds {
     /** A token such as a guest key, a kernel package or an action: no path separators, no spaces. */
     public static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+~:=-]{0,127}");
     private static final Pattern UUID = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    /** An absolute path on a host: no "..", no control characters. */
+    public static final Pattern PATH = Pattern.compile("(?!.*/\\.\\.(/|$))/[^\\x00-\\x1f]{0,1023}");
     /** A SHA-256 in lower-case hex. */
     public static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     /** Free text (reasons, messages, hints, option values): at most this many characters. */

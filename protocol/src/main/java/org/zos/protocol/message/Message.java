@@ -37,10 +37,16 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = ViewOpen.class, name = "view-open"),
     @JsonSubTypes.Type(value = ViewReady.class, name = "view-ready"),
     @JsonSubTypes.Type(value = ControlRequest.class, name = "control-request"),
+    @JsonSubTypes.Type(value = FolderOpen.class, name = "folder-open"),
+    @JsonSubTypes.Type(value = FolderReady.class, name = "folder-ready"),
+    @JsonSubTypes.Type(value = FolderEnd.class, name = "folder-end"),
+    @JsonSubTypes.Type(value = LendOffer.class, name = "lend-offer"),
+    @JsonSubTypes.Type(value = LendEnd.class, name = "lend-end"),
 })
 public sealed interface Message permits Hello, Ping, Pong, Failure, StatusQuery, StatusReport, AccessQuery, AccessGrant,
         AnimaAction, ActionDone, Progress, MoveOffer, MoveReady, ImageOffer, ChunksWanted, ImageSent, ImageReceived,
-        MoveCommit, MoveDone, MoveAbort, ReturnRequest, MoveCancel, MoveGo, MoveQuery, Keepalive, ViewOpen, ViewReady, ControlRequest {
+        MoveCommit, MoveDone, MoveAbort, ReturnRequest, MoveCancel, MoveGo, MoveQuery, Keepalive, ViewOpen, ViewReady, ControlRequest,
+        FolderOpen, FolderReady, FolderEnd, LendOffer, LendEnd {
 
     /**
      * Checks every field against its bounds (docs/protocol.md, "Bounds"): the one place each message's
@@ -49,4 +55,10 @@ public sealed interface Message permits Hello, Ping, Pong, Failure, StatusQuery,
      * @throws org.zos.protocol.ZosException BAD_PARAMETER naming the field and its bound
      */
     void check();
+
+    /** True for a request whose answer turns the connection into a stream of data frames (a view, a folder). */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    default boolean opensStream() {
+        return false;
+    }
 }

@@ -21,15 +21,17 @@ public record StatusReport(List<Anima> animas) implements Message {
      * @param savedAt when it was suspended (ISO-8601), while suspended
      * @param vnc where its screen is served (host:port), while it runs
      * @param moving what a move of it is doing now, e.g. "to host2: sending disk 40%", while it moves
+     * @param lent what a partial domination lends, e.g. "host2: apps 1; folders docs", while it lasts
+     * @param folders its shared folders, e.g. "docs with host2, photos with host3 (read-only)"
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Anima(String name, String home, String location, String state, Integer memoryMiB, Integer vcpus,
             Long diskSizeMiB, String accelerator, String kernel, String heartbeatBoot, Long heartbeatCount,
-            Long savedBytes, String savedAt, String vnc, String moving) {
+            Long savedBytes, String savedAt, String vnc, String moving, String lent, String folders) {
 
         /** Where an anima is and its state, without the facts. */
         public static Anima brief(String name, String home, String location, String state) {
-            return new Anima(name, home, location, state, null, null, null, null, null, null, null, null, null, null, null);
+            return new Anima(name, home, location, state, null, null, null, null, null, null, null, null, null, null, null, null, null);
         }
 
         /** Checks the fields against their bounds, as part of the report {@code b} checks. */
@@ -38,7 +40,8 @@ public record StatusReport(List<Anima> animas) implements Message {
                     .optional("anima.location", location, Bounds.HOST).text("anima.state", state, 64)
                     .text("anima.accelerator", accelerator, 16).text("anima.kernel", kernel, 200)
                     .text("anima.heartbeatBoot", heartbeatBoot, 64).text("anima.savedAt", savedAt, 64)
-                    .text("anima.vnc", vnc, 300).text("anima.moving", moving, 300);
+                    .text("anima.vnc", vnc, 300).text("anima.moving", moving, 300)
+                    .text("anima.lent", lent, 1024).text("anima.folders", folders, Bounds.TEXT);
         }
     }
 

@@ -13,4 +13,9 @@ public record ViewOpen(String anima, int app, boolean viewOnly) implements Messa
     public void check() {
         Bounds.of("view-open").matches("anima", anima, Bounds.ANIMA).range("app", app, 0, 65535);
     }
+
+    @Override
+    public boolean opensStream() {
+        return true;
+    }
 }

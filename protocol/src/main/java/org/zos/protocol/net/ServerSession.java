@@ -150,7 +150,7 @@ public final class ServerSession extends io.netty.channel.ChannelInboundHandlerA
         }
         answering.incrementAndGet();
         Responder.Caller caller = new Responder.Caller(peer, hello, trust.peerIsSelf());
-        if (e.body() instanceof org.zos.protocol.message.ViewOpen) {
+        if (e.body().opensStream()) {
             openStream(ctx, e, caller);
             return;
         }

@@ -31,7 +31,8 @@ class EnvelopeCodecTest {
                 new StatusQuery("work", 2),
                 new StatusReport(List.of(StatusReport.Anima.brief("work", "host1", "host2", "running"),
                         new StatusReport.Anima("home", "host1", "host1", "suspended", 512, 1, 2048L, "tcg", "6.1.0-28-amd64",
-                                "4f2a", 17L, 90_000_000L, "2026-11-22T10:00:00Z", null, "to host2: sending disk 40%"))),
+                                "4f2a", 17L, 90_000_000L, "2026-11-22T10:00:00Z", null, "to host2: sending disk 40%", "host2: apps 1; folders docs",
+                                "docs with host2"))),
                 new AccessQuery("full"), new AccessGrant("partial"),
                 new AnimaAction("init", "work", java.util.Map.of("memory-mib", "512", "vcpus", "1")),
                 new AnimaAction("resume", "work", null),
@@ -43,7 +44,10 @@ class EnvelopeCodecTest {
                 new ImageSent(7, "disk", 3, 2), new ImageReceived(7, "disk", 3, 1),
                 new MoveCommit(7, java.util.Map.of("disk", 3L, "memory", 1L), "ab12"), new MoveDone(7, "paused", ""),
                 new MoveGo(7, "work"), new MoveQuery(7, "work"), new MoveAbort(7, "cancelled"), new MoveCancel("work"),
-                new ReturnRequest("work", "a2Vr", 12_500_000));
+                new ReturnRequest("work", "a2Vr", 12_500_000),
+                new FolderOpen("work", "docs", "/srv/docs", true, false), new FolderOpen("work", "printer", null, false, true),
+                new FolderReady("work", "docs", "host2", "/var/lib/zos/folders/work/docs"), new FolderEnd("work", "docs"),
+                new LendOffer("work", "host1", List.of(1, 2), List.of("docs")), new LendEnd("work"));
         long id = 1;
         for (Message m : all) {
             Envelope e = new Envelope(id++, 0, m);

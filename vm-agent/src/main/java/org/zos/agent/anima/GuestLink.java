@@ -128,8 +128,9 @@ public final class GuestLink implements AutoCloseable {
      */
     public JsonNode request(ObjectNode request, Duration timeout) throws IOException {
         long id = ids.incrementAndGet();
-        ObjectNode withId = JSON.createObjectNode().put("id", id);
+        ObjectNode withId = JSON.createObjectNode();
         withId.setAll(request);
+        withId.put("id", id); // the link's own: a request cannot take another's answer
         CompletableFuture<JsonNode> answer = new CompletableFuture<>();
         pending.put(id, answer);
         try {

@@ -46,9 +46,13 @@ final class AgentResponder implements Responder {
     private final Views views;
 
     private final org.zos.agent.console.ConsoleServer console;
+    private final FolderHost folders;
+    private final Lending lending;
 
     AgentResponder(HostIdentity me, KnownHosts known, AccessList access, AnimaActions animas, Views views,
-            org.zos.agent.console.ConsoleServer console) {
+            org.zos.agent.console.ConsoleServer console, FolderHost folders, Lending lending) {
+        this.folders = folders;
+        this.lending = lending;
         this.me = me;
         this.known = known;
         this.access = access;
@@ -61,6 +65,9 @@ final class AgentResponder implements Responder {
     public Opened openStream(Caller caller, Message request, org.zos.protocol.net.ChannelStream stream) throws Exception {
         if (request instanceof org.zos.protocol.message.ViewOpen v) {
             return views.open(caller, v, stream);
+        }
+        if (request instanceof org.zos.protocol.message.FolderOpen f) {
+            return folders.open(caller, f, stream);
         }
         return Responder.super.openStream(caller, request, stream);
     }
@@ -120,9 +127,20 @@ final class AgentResponder implements Responder {
         }
         if (request instanceof org.zos.protocol.message.ControlRequest c) {
             boolean mayType = caller.local() || access.decide(caller.user(), caller.host().name(), Control.PARTIAL).granted() == Control.FULL
+                    || views.lends(c.anima(), caller.host().name(), c.app())
                     || animas.registry().find(c.anima()).map(r -> caller.host().name().equals(r.home())).orElse(false);
             return new org.zos.protocol.message.ActionDone("control", null,
                     views.control(c.anima(), c.app(), caller.host().name(), c.verb(), mayType));
+        }
+        if (request instanceof org.zos.protocol.message.FolderEnd f) {
+            require(caller, Control.PARTIAL);
+            return new org.zos.protocol.message.ActionDone("folder-end", null, folders.end(f.anima(), f.share()));
+        }
+        if (request instanceof org.zos.protocol.message.LendOffer o) {
+            return lending.offer(caller, o);
+        }
+        if (request instanceof org.zos.protocol.message.LendEnd e) {
+            return lending.endHere(caller, e);
         }
         if (request instanceof StatusQuery q) {
             require(caller, Control.PARTIAL);

@@ -40,6 +40,9 @@ final class AnimaActions implements AutoCloseable {
     private final Moves moves;
     private final AppActions apps = new AppActions();
     private final Activity activity;
+    /** Shared folders and partial dominations, set once the agent has made them. */
+    private volatile FolderSync folders;
+    private volatile Lending lending;
     /** The actions the console shows as they run. */
     static final java.util.Set<String> TRACKED = java.util.Set.of("init", "start", "suspend", "resume", "shutdown", "dominate",
             "return");
@@ -53,6 +56,11 @@ final class AnimaActions implements AutoCloseable {
                 System::nanoTime);
         this.moves = new Moves(me, known, registry.stateRoot(), libvirt::get,
                 () -> new AnimaManager(libvirt.get(), registry, guests), registry, ZosAgent.SOFTWARE);
+    }
+
+    void sharing(FolderSync folders, Lending lending) {
+        this.folders = folders;
+        this.lending = lending;
     }
 
     Activity activity() {
@@ -149,9 +157,27 @@ final class AnimaActions implements AutoCloseable {
                 LOG.info("removed anima " + name);
                 return new ActionDone(a.action(), null, "");
             }
-            case "dominate" -> note = moves.dominate(name, a.option("host", ""), user, Moves.rate(a.option("bandwidth", null)),
+            case "dominate" -> {
+                if (lending != null && lending.lentTo(name).isPresent()) {
+                    throw new ZosException(ErrorCode.INVALID_STATE, "anima '" + name + "' is lent to "
+                            + lending.lentTo(name).get().host() + " (a partial domination)", "end it with 'zos-vm return " + name + "' first");
+                }
+                note = moves.dominate(name, a.option("host", ""), user, Moves.rate(a.option("bandwidth", null)),
                     progress);
+            }
+            case "lend" -> note = lending.lend(a, user);
+            case "folder-share" -> note = folders.share(a, user);
+            case "folder-list" -> {
+                return new ActionDone(a.action(), null, folders.list(name));
+            }
+            case "folder-stop" -> {
+                return new ActionDone(a.action(), null, folders.stop(name, a.option("share", ""), user));
+            }
             case "return" -> {
+                if (lending != null && lending.lentTo(name).isPresent()
+                        && registry.find(name).map(r -> r.away() == null).orElse(false)) {
+                    return new ActionDone(a.action(), describe(m, name), lending.end(name, user));
+                }
                 note = moves.returnHome(name, user, Moves.rate(a.option("bandwidth", null)), progress);
                 if (registry.find(name).isEmpty()) {
                     return new ActionDone(a.action(), null, note); // it left this visited host for good
@@ -168,7 +194,7 @@ final class AnimaActions implements AutoCloseable {
             default -> throw new ZosException(ErrorCode.BAD_PARAMETER, "unknown anima action '" + a.action() + "'",
                     "upgrade zos on this host");
         }
-        if (!a.action().equals("guest") && !a.action().startsWith("app-")) {
+        if (!a.action().equals("guest") && !a.action().startsWith("app-") && !a.action().startsWith("folder-")) {
             LOG.info(a.action() + " " + name + ": done in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         }
         return new ActionDone(a.action(), describe(m, name), note);
@@ -200,7 +226,8 @@ final class AnimaActions implements AutoCloseable {
         return new StatusReport.Anima(s.name(), r.home() != null ? r.home() : host, r.away() != null ? r.away() : host, s.state(), s.memoryMiB(), s.vcpus(), s.diskSizeMiB(),
                 s.accelerator(), r.kernelPackage(), s.heartbeat() == null ? null : s.heartbeat().boot(),
                 s.heartbeat() == null ? null : s.heartbeat().count(), s.stateBytes(),
-                s.savedAt() == null ? null : s.savedAt().toString(), s.vnc(), moves.moving(name));
+                s.savedAt() == null ? null : s.savedAt().toString(), s.vnc(), moves.moving(name),
+                lending == null ? null : lending.describe(name), folders == null ? null : folders.describe(name));
     }
 
     /**

@@ -66,11 +66,33 @@ final class Views implements AutoCloseable {
     private record Open(String host, RfbClientFilter filter, boolean mayType) {
     }
 
+    /** Partial dominations: lent windows may be typed into by the host they are lent to. */
+    private volatile Lending lending;
+
     Views(HostIdentity me, KnownHosts known, AccessList access, AnimaActions animas) {
         this.me = me;
         this.known = known;
         this.access = access;
         this.animas = animas;
+    }
+
+    void lending(Lending l) {
+        this.lending = l;
+    }
+
+    /** Closes this host's view endpoints of an anima (a partial domination ended); their viewers leave. */
+    synchronized void closeEndpoints(String anima) {
+        for (var it = endpoints.values().iterator(); it.hasNext(); ) {
+            Endpoint e = it.next();
+            if (e.anima.equals(anima)) {
+                try {
+                    e.server.close();
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
+                it.remove();
+            }
+        }
     }
 
     /** One loopback endpoint and its viewers. */
@@ -163,7 +185,7 @@ final class Views implements AutoCloseable {
                 Duplex up = local(e.anima, e.app);
                 return filter.guard(opened(e.anima, e.app, me.host(), filter, !e.viewOnly, up));
             }
-            boolean viewOnly = e.viewOnly || partialHere(e.user, at.home());
+            boolean viewOnly = e.viewOnly || partialHere(e.user, at.home()) && !lentHere(e.anima, e.app);
             Peer peer = dial(at.runsOn(), e.user);
             try {
                 return closing(peer.openStream(new ViewOpen(e.anima, e.app, viewOnly), CONNECT).getValue(), peer);
@@ -193,7 +215,8 @@ final class Views implements AutoCloseable {
                 throw new ZosException(ErrorCode.DENIED, caller.user() + "@" + caller.host().name() + " may not view animas on "
                         + me.host(), "add a rule for them to " + me.host() + "'s access list (zpasswd)");
             }
-            viewOnly |= d.granted() == Control.PARTIAL;
+            Lending l = lending;
+            viewOnly |= d.granted() == Control.PARTIAL && (l == null || !l.lends(v.anima(), caller.host().name(), v.app()));
         }
         RfbClientFilter filter = new RfbClientFilter(viewOnly);
         Duplex up = opened(v.anima(), v.app(), caller.local() ? me.host() : caller.host().name(), filter, !viewOnly,
@@ -284,7 +307,7 @@ final class Views implements AutoCloseable {
     /** ctrlgui from the viewer's host: asks the host where the anima runs (which may be this one). */
     String control(String anima, int app, String verb, String user) throws IOException {
         Place at = locate(anima, user);
-        boolean mayType = !partialHere(user, at.home());
+        boolean mayType = !partialHere(user, at.home()) || lentHere(anima, app);
         if (at.runsOn().equals(me.host())) {
             return control(anima, app, me.host(), verb, mayType);
         }
@@ -349,11 +372,19 @@ final class Views implements AutoCloseable {
         return !home.equals(me.host()) && access.decide(user, home, Control.PARTIAL).granted() == Control.PARTIAL;
     }
 
+    private boolean lentHere(String anima, int app) {
+        Lending l = lending;
+        return l != null && l.lentHere(anima, app);
+    }
+
+    /** True if {@code host} holds a partial domination of the anima that lends it {@code app}. */
+    boolean lends(String anima, String host, int app) {
+        Lending l = lending;
+        return l != null && l.lends(anima, host, app);
+    }
+
     private Peer dial(String host, String user) {
-        KnownHosts.Entry h = known.entries().stream().filter(e -> e.name().equals(host)).findFirst()
-                .orElseThrow(() -> new ZosException(ErrorCode.HOST_UNREACHABLE, "the anima runs on " + host
-                        + ", which this host does not know", "enrol it with 'zos-vm trust " + host + "'"));
-        return Peer.connect(me, known, h.hostPart(), h.port(), user, ZosAgent.SOFTWARE, CONNECT);
+        return Dial.to(me, known, host, user, CONNECT);
     }
 
     private static Duplex closing(ChannelStream s, Peer peer) {

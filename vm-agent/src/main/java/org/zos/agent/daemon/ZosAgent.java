@@ -154,6 +154,15 @@ public final class ZosAgent implements Callable<Integer> {
                 new InetSocketAddress(config.consoleBind(), config.consolePort()));
     }
 
+    /** Partial dominations, known to the views and the actions that use them. */
+    private static Lending lending(HostIdentity me, KnownHosts known, AccessList access, AnimaActions animas, FolderSync folders,
+            Views views) {
+        Lending l = new Lending(me, known, access, animas, folders, views);
+        views.lending(l);
+        animas.sharing(folders, l);
+        return l;
+    }
+
     private int serve() throws Exception {
         System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT %4$s %5$s%6$s%n");
         AgentConfig config = AgentConfig.load(configDir, stateDir, name, bind, port, zapPort, consoleBind, consolePort);
@@ -170,15 +179,18 @@ public final class ZosAgent implements Callable<Integer> {
         try (AnimaActions animas = new AnimaActions(me, known, uri, new AnimaRegistry(config.stateDir()),
                         guest != null ? GuestImageBuilder.prebuilt(guest, desktopGuest) : new GuestImageBuilder(guestCache));
                 Views views = new Views(me, known, access, animas);
+                FolderSync folderSync = new FolderSync(me, known, animas, new FolderHost(me.host(), access, config.stateDir()));
                 ConsoleServer console = noConsole ? null : startConsole(config, me, known, animas, views);
                 ZosServer server = ZosServer.start(me, known, new InetSocketAddress(config.bind(), config.port()), SOFTWARE,
-                        new AgentResponder(me, known, access, animas, views, console), animas.moves().receiver()::accept);
+                        new AgentResponder(me, known, access, animas, views, console, folderSync.host(),
+                                lending(me, known, access, animas, folderSync, views)), animas.moves().receiver()::accept);
                 ZapResponder zap = new ZapResponder(config, me, access)) {
             LOG.info("zos-agent " + me.host() + " listening on " + config.bind() + ":" + server.port() + " (TLS), "
                     + config.zapPort() + "/udp (ZAP)" + (console == null ? "" : ", web console https://"
                     + config.consoleBind() + ":" + console.port() + "/") + "; fingerprint " + me.fingerprint() + "; "
                     + known.entries().size() + " known hosts; animas in " + config.stateDir() + "; libvirt " + uri);
             animas.moves().start();
+            folderSync.start();
             warmUp(me, server.port(), animas, config.stateDir().resolve("warm-up"));
             started.complete(server.port());
             Thread hook = new Thread(stop::countDown);

@@ -184,9 +184,20 @@ public final class LibvirtHypervisor implements AutoCloseable {
      * within {@code timeoutSeconds} (the mini guest has none).
      */
     public boolean setGuestClock(String name, int timeoutSeconds) {
-        java.time.Instant now = java.time.Instant.now();
-        return agentCall(name, timeoutSeconds, "set the clock of", dp -> LibvirtNative.INSTANCE.virDomainSetTime(dp,
-                now.getEpochSecond(), now.getNano(), 0));
+        // The time is taken before the call; a guest agent that answers late (just resumed) would be set
+        // that far behind, so the clock is set again until a call is quick.
+        for (int attempt = 0; attempt < 4; attempt++) {
+            java.time.Instant now = java.time.Instant.now();
+            long t0 = System.nanoTime();
+            if (!agentCall(name, timeoutSeconds, "set the clock of", dp -> LibvirtNative.INSTANCE.virDomainSetTime(dp,
+                    now.getEpochSecond(), now.getNano(), 0))) {
+                return false;
+            }
+            if (System.nanoTime() - t0 < 250_000_000L) {
+                return true;
+            }
+        }
+        return true;
     }
 
     /** Trims the guest's file systems through qemu-guest-agent (freed blocks read as zeros after); false if it cannot. */

@@ -1,0 +1,27 @@
+package org.zos.agent.daemon;
+
+import java.time.Duration;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+import org.zos.protocol.net.Peer;
+import org.zos.protocol.tls.HostIdentity;
+import org.zos.protocol.tls.KnownHosts;
+
+/** A pinned TLS connection to the agent of a host this one knows by name. */
+final class Dial {
+    private Dial() {
+    }
+
+    /** Connects to {@code host}'s agent on behalf of {@code user}; HOST_UNREACHABLE if this host does not know it. */
+    static Peer to(HostIdentity me, KnownHosts known, String host, String user, Duration timeout) {
+        KnownHosts.Entry h = known.entries().stream().filter(e -> e.name().equals(host)).findFirst()
+                .orElseThrow(() -> new ZosException(ErrorCode.HOST_UNREACHABLE, "this host does not know " + host,
+                        "enrol it with 'zos-vm trust " + host + "'"));
+        return Peer.connect(me, known, h.hostPart(), h.port(), user, ZosAgent.SOFTWARE, timeout);
+    }
+
+    /** True if this host knows {@code host} (or is it). */
+    static boolean knows(HostIdentity me, KnownHosts known, String host) {
+        return host.equals(me.host()) || known.entries().stream().anyMatch(e -> e.name().equals(host));
+    }
+}
