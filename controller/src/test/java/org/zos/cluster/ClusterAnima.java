@@ -125,6 +125,13 @@ final class ClusterAnima {
         throw new AssertionError(host + " still holds anima files [" + files + "] or domains [" + domains + "]");
     }
 
+    /** The marker scan: no file on {@code host} (outside /proc, /sys, /dev and zos's own /opt) holds {@code text}. */
+    static void noFileHolds(Cluster cluster, String host, String text) {
+        HostRuntime.Result scan = cluster.run(host, "grep", "-rl", "--exclude-dir=proc", "--exclude-dir=sys",
+                "--exclude-dir=dev", "--exclude-dir=opt", text, "/");
+        assertEquals(1, scan.status(), "no file on " + host + " holds " + text + ": " + scan.out());
+    }
+
     /** The bytes a move reports it sent: "... (12345 bytes) ...". */
     static long sent(String out) {
         Matcher m = Pattern.compile("\\((\\d+) bytes\\)").matcher(out);

@@ -14,7 +14,7 @@ import org.zos.guest.agent.GuestAgent.GuestError;
 
 /**
  * The small requests every zos guest answers, the same in the mini guest's shell: ping, write NAME TEXT,
- * read NAME, remove NAME (desktop guest only), warm (read every data file once), churn MIB (write MIB MiB of new data). Files live in the
+ * read NAME, remove NAME and sum PATH (desktop guest only), warm (read every data file once), churn MIB (write MIB MiB of new data). Files live in the
  * data directory; names are letters, digits, '.', '_' and '-'.
  */
 final class FileOps {
@@ -61,6 +61,27 @@ final class FileOps {
                 }
                 return "ok";
             }
+            case "sum" -> {
+                // SHA-256 of a file of the data directory, or "PATH HASH" lines for each file under a folder of it
+                String rel = request.path("name").asText("");
+                if (!rel.matches("[A-Za-z0-9._-]{1,64}(/[A-Za-z0-9._-]{1,64}){0,7}") || rel.contains("..")) {
+                    throw new GuestError("bad name");
+                }
+                Path f = data.resolve(rel);
+                if (Files.isRegularFile(f)) {
+                    return sha256(f);
+                }
+                if (!Files.isDirectory(f)) {
+                    throw new GuestError("no such file");
+                }
+                StringBuilder b = new StringBuilder();
+                try (Stream<Path> all = Files.walk(f)) {
+                    for (Path p : (Iterable<Path>) all.filter(Files::isRegularFile).sorted()::iterator) {
+                        b.append(f.relativize(p)).append(' ').append(sha256(p)).append('\n');
+                    }
+                }
+                return b.toString().strip();
+            }
             case "warm" -> {
                 try (Stream<Path> all = Files.walk(data)) {
                     for (Path p : (Iterable<Path>) all.filter(Files::isRegularFile)::iterator) {
@@ -90,6 +111,19 @@ final class FileOps {
                 return "ok";
             }
             default -> throw new GuestError("unknown request '" + op + "'");
+        }
+    }
+
+    private static String sha256(Path f) throws IOException {
+        try (var in = Files.newInputStream(f)) {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -138,7 +138,7 @@ public final class GuestAgent {
             reply.set("id", request.get("id"));
             String op = request.path("op").asText("");
             switch (op) {
-                case "ping", "write", "read", "remove", "warm", "churn" -> reply.put("ok", true).put("text", files.run(op, request));
+                case "ping", "write", "read", "remove", "sum", "warm", "churn" -> reply.put("ok", true).put("text", files.run(op, request));
                 case "app-run", "app-list", "app-stop", "app-notice" -> {
                     reply.put("ok", true);
                     reply.setAll(apps.run(op, request));

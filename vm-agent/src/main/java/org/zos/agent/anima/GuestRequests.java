@@ -21,7 +21,7 @@ public final class GuestRequests {
         ObjectNode r = JSON.createObjectNode().put("op", w[0]);
         switch (w[0]) {
             case "write" -> r.put("name", w.length > 1 ? w[1] : "").put("text", w.length > 2 ? w[2] : "");
-            case "read" -> r.put("name", w.length > 1 ? w[1] : "");
+            case "read", "remove", "sum" -> r.put("name", w.length > 1 ? w[1] : "");
             case "churn" -> {
                 String mib = w.length > 1 ? w[1] : "";
                 if (mib.matches("[0-9]{1,6}")) {
