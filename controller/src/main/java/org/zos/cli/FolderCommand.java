@@ -68,7 +68,9 @@ final class FolderCommand implements Runnable {
             if (readWrite && fromHost == null) {
                 throw new ZosException(ErrorCode.BAD_PARAMETER, "--read-write goes with --from-host", "shares of the anima's folders go both ways by default");
             }
-            String base = Path.of(path.replaceFirst("^~/?", "home/")).getFileName().toString();
+            String base = Path.of(path.replaceFirst("^~/?", "home/")).getFileName().toString().replaceAll("^[^A-Za-z0-9]+", "")
+                    .replaceAll("[^A-Za-z0-9._-]", "_");
+            base = base.isEmpty() ? "folder" : base.length() > 64 ? base.substring(0, 64) : base;
             Map<String, String> options = new HashMap<>(Map.of("share", share != null ? share : base, "path", path, "host", to));
             options.put("read-only", String.valueOf(fromHost != null ? !readWrite : readOnly));
             if (fromHost != null) {

@@ -42,6 +42,8 @@ public final class GuestAgent {
     private final Apps apps;
     private final FileOps files;
     private final Folders folders;
+    /** The id of the host link that said hello last. */
+    private volatile String lastLink = "";
     private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "zos-guest-work");
         t.setDaemon(true);
@@ -128,8 +130,13 @@ public final class GuestAgent {
             ObjectNode request = (ObjectNode) JSON.readTree(frame.text());
             if (frame.kind() == GuestFrame.Kind.HELLO) {
                 // A new host (after a save, a move): the streams of the one before are over, and their
-                // numbers are the new host's to use.
-                mux.forgetStreams("a new host connected");
+                // numbers are the new host's to use. The same link saying hello again (it did not hear the
+                // answer in time) keeps its streams.
+                String link = request.path("link").asText("");
+                if (link.isEmpty() || !link.equals(lastLink)) {
+                    mux.forgetStreams("a new host connected");
+                }
+                lastLink = link;
                 reply.put("version", 1).put("agent", VERSION).put("guest", "desktop");
                 reply.putArray("features").add("apps").add("streams").add("folders");
                 mux.send(GuestFrame.text(GuestFrame.Kind.HELLO, 0, JSON.writeValueAsString(reply)));
@@ -143,6 +150,7 @@ public final class GuestAgent {
                     reply.put("ok", true);
                     reply.setAll(apps.run(op, request));
                 }
+                case "threads" -> reply.put("ok", true).put("text", threads());
                 case "folder-share", "folder-list", "folder-stop" -> {
                     reply.put("ok", true);
                     reply.setAll(folders.run(op, request));
@@ -215,6 +223,18 @@ public final class GuestAgent {
         } finally {
             s.close();
         }
+    }
+
+    /** What every thread of the agent is doing: for diagnosing a guest agent that hangs ("zos-vm guest NAME threads"). */
+    static String threads() {
+        StringBuilder b = new StringBuilder();
+        for (var e : Thread.getAllStackTraces().entrySet()) {
+            b.append('"').append(e.getKey().getName()).append("\" ").append(e.getKey().getState()).append('\n');
+            for (StackTraceElement f : e.getValue()) {
+                b.append("    at ").append(f).append('\n');
+            }
+        }
+        return b.toString();
     }
 
     static void closeQuietly(AutoCloseable c) {

@@ -118,9 +118,13 @@ public final class GuestMux implements AutoCloseable {
      * (the streams were the old host's, and their numbers are free for the new one).
      */
     public void forgetStreams(String why) {
+        String reason = "{\"error\":\"" + why + "\"}";
         for (GuestStream s : streams.values()) {
             streams.remove(s.id(), s);
-            s.onClosed("{\"error\":\"" + why + "\"}");
+            s.onClosed(reason);
+            // said too, so a host that is in fact the same one (its hello repeated) ends its side as well; a
+            // new host has no such stream yet and ignores it
+            sendQuietly(GuestFrame.text(GuestFrame.Kind.CLOSE, s.id(), reason));
         }
     }
 

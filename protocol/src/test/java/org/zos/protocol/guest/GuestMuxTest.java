@@ -74,6 +74,26 @@ class GuestMuxTest {
         }
     }
 
+    /** The guest forgets its streams (a hello from a new host): a host that still holds one learns it ended. */
+    @Test
+    void streamsTheGuestForgetsEndOnTheHostToo() throws Exception {
+        try (Pair p = new Pair(true)) {
+            GuestStream s = p.host.open("{\"target\":\"echo\"}");
+            s.opened().get(5, TimeUnit.SECONDS);
+            s.write(new byte[] {1, 2, 3}, 0, 3);
+            assertEquals(1, s.input().read());
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (p.guest.streams().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            p.guest.forgetStreams("a new host connected");
+            assertEquals(2, s.input().read());
+            assertEquals(3, s.input().read());
+            assertEquals(-1, s.input().read(), "the host's read ends instead of waiting for ever");
+            assertTrue(s.closeReason().contains("a new host connected"), s.closeReason());
+        }
+    }
+
     @Test
     void controlFramesReachTheOtherEnd() throws Exception {
         try (Pair p = new Pair(true)) {

@@ -41,6 +41,8 @@ public final class GuestLink implements AutoCloseable {
     private final AtomicLong ids = new AtomicLong();
     private final Map<Long, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
     private final CompletableFuture<JsonNode> hello = new CompletableFuture<>();
+    /** This link's id, in each of its hellos: a guest that hears the same id again keeps the link's streams. */
+    private final String id = java.util.UUID.randomUUID().toString();
     private volatile boolean ended;
 
     private GuestLink(Path socketPath, SocketChannel socket) {
@@ -92,7 +94,7 @@ public final class GuestLink implements AutoCloseable {
             // just restored, or its agent is starting) never saw it.
             long deadline = System.nanoTime() + timeout.toNanos();
             while (true) {
-                link.mux.send(GuestFrame.text(GuestFrame.Kind.HELLO, 0, "{\"version\":1,\"host\":\"zos\"}"));
+                link.mux.send(GuestFrame.text(GuestFrame.Kind.HELLO, 0, "{\"version\":1,\"host\":\"zos\",\"link\":\"" + link.id + "\"}"));
                 long left = Math.min(1000, (deadline - System.nanoTime()) / 1_000_000);
                 if (left <= 0) {
                     throw new TimeoutException();
