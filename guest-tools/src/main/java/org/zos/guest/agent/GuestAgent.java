@@ -66,6 +66,7 @@ public final class GuestAgent {
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
+        RecentLog.install();
         new GuestAgent(new Apps(), new FileOps(Path.of(data)), new Folders(Path.of(System.getProperty("user.home")))).serve(Path.of(port));
     }
 
@@ -88,6 +89,7 @@ public final class GuestAgent {
                     ended.wait();
                 }
                 mux.close();
+                LOG.info("the host's side of the channel ended; waiting for the next host");
                 Thread.sleep(300); // no host: reads end at once until one connects
             }
         } catch (IOException e) {
@@ -120,7 +122,7 @@ public final class GuestAgent {
                     ended.notifyAll();
                 }
             }
-        }, "zos-guest-channel");
+        }, "zos-guest-channel").helloFirst();
         return self[0];
     }
 
@@ -134,6 +136,7 @@ public final class GuestAgent {
                 // answer in time) keeps its streams.
                 String link = request.path("link").asText("");
                 if (link.isEmpty() || !link.equals(lastLink)) {
+                    LOG.info("hello from a new host link " + link + ": forgetting streams " + mux.streams().stream().map(GuestStream::id).toList());
                     mux.forgetStreams("a new host connected");
                 }
                 lastLink = link;
@@ -151,6 +154,7 @@ public final class GuestAgent {
                     reply.setAll(apps.run(op, request));
                 }
                 case "threads" -> reply.put("ok", true).put("text", threads());
+                case "log" -> reply.put("ok", true).put("text", RecentLog.text());
                 case "folder-share", "folder-list", "folder-stop" -> {
                     reply.put("ok", true);
                     reply.setAll(folders.run(op, request));
@@ -216,10 +220,12 @@ public final class GuestAgent {
             mux.sendQuietly(GuestFrame.text(GuestFrame.Kind.CLOSE, stream, JSON.createObjectNode().put("error", why).toString()));
             return;
         }
+        LOG.info("folder " + share + ": stream " + stream + " open");
         try {
             org.zos.store.folder.ReplicaWire.serve(replica, s);
-        } catch (IOException | RuntimeException e) {
-            LOG.warning("folder " + share + ": " + e.getMessage());
+            LOG.info("folder " + share + ": stream " + stream + " ended by the host");
+        } catch (IOException | RuntimeException | Error e) {
+            LOG.warning("folder " + share + ": stream " + stream + ": " + e);
         } finally {
             s.close();
         }

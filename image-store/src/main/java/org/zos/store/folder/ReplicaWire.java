@@ -122,12 +122,23 @@ public final class ReplicaWire {
         return n == null || n.isNull() ? null : JSON.treeToValue(n, Entry.class);
     }
 
+    /** Closes a client's stream whose answer does not come in time, so no caller waits for ever. */
+    private static final java.util.concurrent.ScheduledExecutorService WATCHDOG = java.util.concurrent.Executors
+            .newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "zos-folder-wire-watchdog");
+                t.setDaemon(true);
+                return t;
+            });
+    /** How long a client waits for an answer (a scan of a big folder in a guest under TCG takes a while). */
+    public static final java.time.Duration ANSWER = java.time.Duration.ofSeconds(90);
+
     /** The client end: a {@link Replica} whose every call is a request over the stream. */
     public static final class Client implements Replica {
         private final Framed io;
         private final Duplex stream;
         private final String name;
         private final AtomicLong blockBytes = new AtomicLong();
+        private volatile boolean timedOut;
 
         /** Says hello and learns the replica's name. */
         public Client(Duplex stream) throws IOException {
@@ -233,7 +244,7 @@ public final class ReplicaWire {
                 blockBytes.addAndGet(data.length);
             }
             io.flush();
-            JsonNode r = io.readJson();
+            JsonNode r = answer();
             if (cut != null) {
                 throw cut;
             }
@@ -260,7 +271,25 @@ public final class ReplicaWire {
         private synchronized JsonNode call(ObjectNode q) throws IOException {
             io.writeJson(q);
             io.flush();
-            return check(io.readJson());
+            return check(answer());
+        }
+
+        /** The next answer, or an error once {@link #ANSWER} passed without one (the stream is closed then). */
+        private JsonNode answer() throws IOException {
+            var alarm = WATCHDOG.schedule(() -> {
+                timedOut = true;
+                stream.close();
+            }, ANSWER.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            try {
+                return io.readJson();
+            } catch (IOException e) {
+                if (timedOut) {
+                    throw new IOException("the other side did not answer within " + ANSWER.toSeconds() + " s", e);
+                }
+                throw e;
+            } finally {
+                alarm.cancel(false);
+            }
         }
 
         private static JsonNode check(JsonNode r) throws IOException {

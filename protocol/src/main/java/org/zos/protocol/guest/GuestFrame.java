@@ -104,7 +104,7 @@ public record GuestFrame(Kind kind, int stream, byte[] payload) {
      *
      * @throws EOFException at the end of the input before a frame started
      * @throws GuestProtocolException when the bytes are not a frame (the header is consumed up to its LF,
-     *         or {@link #MAX_HEADER} bytes, so the reader can go on with what follows)
+     *         however long, so the reader can go on with what follows); empty lines are skipped
      */
     public static GuestFrame read(InputStream in) throws IOException {
         ByteArrayOutputStream header = new ByteArrayOutputStream(MAX_HEADER);
@@ -117,10 +117,20 @@ public record GuestFrame(Kind kind, int stream, byte[] payload) {
                 throw new EOFException("the guest channel ended inside a frame header");
             }
             if (b == '\n') {
+                if (header.size() == 0) {
+                    continue; // an empty line: padding between frames
+                }
                 break;
             }
             header.write(b);
             if (header.size() >= MAX_HEADER) {
+                // not a header: skip to the end of its line, so the next read starts at a line's start
+                // (every control payload ends with LF, so the reader is in step again by the next one)
+                for (int c = in.read(); c != '\n'; c = in.read()) {
+                    if (c < 0) {
+                        throw new EOFException("the guest channel ended inside a frame header");
+                    }
+                }
                 throw new GuestProtocolException("a frame header longer than " + MAX_HEADER + " bytes");
             }
         }

@@ -51,6 +51,9 @@ public final class GuestMux implements AutoCloseable {
     private final Map<Integer, GuestStream> streams = new ConcurrentHashMap<>();
     private final Thread reader;
     private volatile boolean closed;
+    /** Guest end: frames before the connection's first hello are an earlier host's, and dropped. */
+    private boolean helloFirst;
+    private long dropped;
     private int nextStream = 1;
 
     public GuestMux(InputStream in, OutputStream out, Listener listener, String name) {
@@ -59,6 +62,16 @@ public final class GuestMux implements AutoCloseable {
         this.listener = listener;
         this.reader = new Thread(this::readLoop, name);
         reader.setDaemon(true);
+    }
+
+    /**
+     * The guest end of a new host connection: every frame before the first {@code hello} is dropped. QEMU
+     * hands the guest what an earlier host wrote but the guest had not read yet, even after that host's
+     * connection ended; none of it is for the new host.
+     */
+    public GuestMux helloFirst() {
+        this.helloFirst = true;
+        return this;
     }
 
     public GuestMux start() {
@@ -74,6 +87,20 @@ public final class GuestMux implements AutoCloseable {
                 throw new IOException("the guest channel is closed");
             }
             out.write(bytes);
+            out.flush();
+        }
+    }
+
+    /**
+     * Sends an empty line, which readers skip: before a hello it ends whatever line an earlier host's
+     * leftovers left open on the guest's side, so the hello is read at once.
+     */
+    public void sendPadding() throws IOException {
+        synchronized (out) {
+            if (closed) {
+                throw new IOException("the guest channel is closed");
+            }
+            out.write('\n');
             out.flush();
         }
     }
@@ -145,8 +172,22 @@ public final class GuestMux implements AutoCloseable {
                 try {
                     f = GuestFrame.read(in);
                 } catch (GuestProtocolException e) {
-                    LOG.warning("guest channel: " + e.getMessage() + "; skipped");
+                    if (helloFirst) {
+                        dropped++;
+                    } else {
+                        LOG.warning("guest channel: " + e.getMessage() + "; skipped");
+                    }
                     continue;
+                }
+                if (helloFirst) {
+                    if (f.kind() != GuestFrame.Kind.HELLO) {
+                        dropped++;
+                        continue;
+                    }
+                    helloFirst = false;
+                    if (dropped > 0) {
+                        LOG.info("guest channel: dropped " + dropped + " frames an earlier host sent before this one's hello");
+                    }
                 }
                 dispatch(f);
             }

@@ -43,7 +43,19 @@ class GuestFrameTest {
             // the bad header's payload (if any) is skipped as garbage lines; the next good frame reads
         }
         ByteArrayInputStream endless = new ByteArrayInputStream(new byte[1000]);
-        assertThrows(GuestProtocolException.class, () -> GuestFrame.read(endless));
+        assertThrows(EOFException.class, () -> GuestFrame.read(endless), "junk to the end is the end");
+    }
+
+    /** Junk (the rest of a frame a dead host cut short) is skipped a whole line at a time, so no header is eaten. */
+    @Test
+    void longJunkIsSkippedToItsLineEndAndEmptyLinesArePadding() throws Exception {
+        byte[] junk = new byte[5000];
+        java.util.Arrays.fill(junk, (byte) 'x');
+        ByteArrayInputStream in = new ByteArrayInputStream(concat(junk, "\n\n\nZ1 ctl 0 3\n{}\n".getBytes(StandardCharsets.US_ASCII)));
+        assertThrows(GuestProtocolException.class, () -> GuestFrame.read(in));
+        GuestFrame f = GuestFrame.read(in);
+        assertEquals(GuestFrame.Kind.CTL, f.kind());
+        assertEquals("{}", f.text());
     }
 
     @Test

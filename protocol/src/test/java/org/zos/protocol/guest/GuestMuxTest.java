@@ -94,6 +94,27 @@ class GuestMuxTest {
         }
     }
 
+    /** What an earlier host left in the pipe (QEMU hands it over after that host is gone) never reaches the guest. */
+    @Test
+    void aGuestDropsEverythingBeforeTheFirstHelloOfAConnection() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                Socket host = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+                Socket guestSide = server.accept()) {
+            LinkedBlockingQueue<GuestFrame> seen = new LinkedBlockingQueue<>();
+            GuestMux guest = new GuestMux(guestSide.getInputStream(), guestSide.getOutputStream(), seen::add, "guest").helloFirst().start();
+            byte[] stale = new byte[20_000];
+            new Random(1).nextBytes(stale);
+            host.getOutputStream().write(stale); // the rest of a data frame a dead host cut short
+            GuestFrame.text(GuestFrame.Kind.CTL, 0, "{\"op\":\"app-run\",\"id\":14}").writeTo(host.getOutputStream());
+            GuestFrame.text(GuestFrame.Kind.HELLO, 0, "{\"version\":1,\"link\":\"new\"}").writeTo(host.getOutputStream());
+            GuestFrame.text(GuestFrame.Kind.CTL, 0, "{\"op\":\"ping\",\"id\":1}").writeTo(host.getOutputStream());
+            GuestFrame first = seen.poll(5, TimeUnit.SECONDS);
+            assertEquals(GuestFrame.Kind.HELLO, first.kind(), "the earlier host's request is not run");
+            assertTrue(seen.poll(5, TimeUnit.SECONDS).text().contains("ping"));
+            guest.close();
+        }
+    }
+
     @Test
     void controlFramesReachTheOtherEnd() throws Exception {
         try (Pair p = new Pair(true)) {

@@ -94,6 +94,7 @@ public final class GuestLink implements AutoCloseable {
             // just restored, or its agent is starting) never saw it.
             long deadline = System.nanoTime() + timeout.toNanos();
             while (true) {
+                link.mux.sendPadding();
                 link.mux.send(GuestFrame.text(GuestFrame.Kind.HELLO, 0, "{\"version\":1,\"host\":\"zos\",\"link\":\"" + link.id + "\"}"));
                 long left = Math.min(1000, (deadline - System.nanoTime()) / 1_000_000);
                 if (left <= 0) {

@@ -150,7 +150,7 @@ final class FolderSync implements AutoCloseable {
     private GuestLink link(String name) throws IOException {
         GuestLink link;
         try {
-            link = animas.manager().guest(name, Duration.ofSeconds(3));
+            link = animas.manager().guest(name, Duration.ofSeconds(10));
         } catch (IOException e) {
             throw new ZosException(ErrorCode.INVALID_STATE, "the guest agent of anima '" + name + "' does not answer: " + e.getMessage(),
                     "a desktop anima needs about a minute after 'zos-vm start' before its agent runs");
