@@ -140,7 +140,7 @@ public final class GuestAgent {
                     mux.forgetStreams("a new host connected");
                 }
                 lastLink = link;
-                reply.put("version", 1).put("agent", VERSION).put("guest", "desktop");
+                reply.put("version", 1).put("agent", VERSION).put("guest", "desktop").put("link", link);
                 reply.putArray("features").add("apps").add("streams").add("folders");
                 mux.send(GuestFrame.text(GuestFrame.Kind.HELLO, 0, JSON.writeValueAsString(reply)));
                 return;

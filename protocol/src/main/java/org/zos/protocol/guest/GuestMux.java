@@ -54,7 +54,8 @@ public final class GuestMux implements AutoCloseable {
     /** Guest end: frames before the connection's first hello are an earlier host's, and dropped. */
     private boolean helloFirst;
     private long dropped;
-    private int nextStream = 1;
+    /** Stream numbers start anywhere, so frames an earlier connection left in the pipe hardly ever meet a stream of this one. */
+    private int nextStream = 1 + new java.security.SecureRandom().nextInt(GuestFrame.MAX_STREAM);
 
     public GuestMux(InputStream in, OutputStream out, Listener listener, String name) {
         this.in = new java.io.BufferedInputStream(in, GuestFrame.MAX_PAYLOAD + GuestFrame.MAX_HEADER);

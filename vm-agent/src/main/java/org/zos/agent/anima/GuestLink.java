@@ -38,7 +38,8 @@ public final class GuestLink implements AutoCloseable {
     private final Path socketPath;
     private final SocketChannel socket;
     private final GuestMux mux;
-    private final AtomicLong ids = new AtomicLong();
+    /** Request ids start anywhere, so an answer an earlier link left in the pipe never completes one of this link's requests. */
+    private final AtomicLong ids = new AtomicLong(new java.security.SecureRandom().nextLong(1L << 40));
     private final Map<Long, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
     private final CompletableFuture<JsonNode> hello = new CompletableFuture<>();
     /** This link's id, in each of its hellos: a guest that hears the same id again keeps the link's streams. */
@@ -183,6 +184,9 @@ public final class GuestLink implements AutoCloseable {
             return;
         }
         if (frame.kind() == GuestFrame.Kind.HELLO) {
+            if (n.has("link") && !n.path("link").asText().equals(id)) {
+                return; // an answer to an earlier link's hello, handed over late: this link's is still to come
+            }
             hello.complete(n);
             return;
         }
