@@ -48,8 +48,12 @@ class DesktopIT {
 
     @AfterAll
     static void down() throws Exception {
+        Path logs = Files.createDirectories(Path.of("target/cluster-logs"));
         for (String h : List.of("host1", "host2")) {
             cluster.run(h, "touch", "/tmp/desk-view.stop");
+            // kept for whoever reads a failure: each agent's log, and the guest agent's own last words
+            Files.writeString(logs.resolve("desktop-" + h + "-agent.log"), cluster.run(h, "cat", "/var/log/zos/agent.log").out());
+            Files.writeString(logs.resolve("desktop-" + h + "-guest.log"), cluster.run(h, "zos-vm", "guest", "desk", "log").out());
         }
         for (Thread t : viewers) {
             t.join(20_000);
@@ -183,8 +187,8 @@ class DesktopIT {
         assertTrue(out.contains("shared with host2 as 'data'"), out);
         await("host2 holds the anima's files", () -> cluster.run("host2", "cat", FOLDER + "/typed").out().contains(MARK));
 
-        long t0 = System.nanoTime();
         anima.zos("host1", "guest", "desk", "write", "note", "hello-" + MARK);
+        long t0 = System.nanoTime(); // the write is done: from here, only the sync and this test's polling
         await("the note reaches host2", () -> cluster.run("host2", "cat", FOLDER + "/note").out().contains("hello-" + MARK));
         long toHost = (System.nanoTime() - t0) / 1_000_000;
         t0 = System.nanoTime();

@@ -54,6 +54,8 @@ public final class GuestMux implements AutoCloseable {
     /** Guest end: frames before the connection's first hello are an earlier host's, and dropped. */
     private boolean helloFirst;
     private long dropped;
+    /** When the last frame came from the other side (System.nanoTime). */
+    private volatile long lastFrame = System.nanoTime();
     /** Stream numbers start anywhere, so frames an earlier connection left in the pipe hardly ever meet a stream of this one. */
     private int nextStream = 1 + new java.security.SecureRandom().nextInt(GuestFrame.MAX_STREAM);
 
@@ -73,6 +75,11 @@ public final class GuestMux implements AutoCloseable {
     public GuestMux helloFirst() {
         this.helloFirst = true;
         return this;
+    }
+
+    /** When the last frame came from the other side, as System.nanoTime(). */
+    public long lastFrameNanos() {
+        return lastFrame;
     }
 
     public GuestMux start() {
@@ -180,6 +187,7 @@ public final class GuestMux implements AutoCloseable {
                     }
                     continue;
                 }
+                lastFrame = System.nanoTime();
                 if (helloFirst) {
                     if (f.kind() != GuestFrame.Kind.HELLO) {
                         dropped++;

@@ -141,6 +141,7 @@ public final class GuestLink implements AutoCloseable {
             mux.send(GuestFrame.text(GuestFrame.Kind.CTL, 0, JSON.writeValueAsString(withId)));
             return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
+            endIfDeaf(timeout);
             throw new IOException("the guest did not answer '" + request.path("op").asText() + "' within "
                     + timeout.toMillis() + " ms");
         } catch (InterruptedException e) {
@@ -161,6 +162,7 @@ public final class GuestLink implements AutoCloseable {
             return s;
         } catch (TimeoutException e) {
             s.close();
+            endIfDeaf(timeout);
             throw new IOException("the guest did not open the stream within " + timeout.toMillis() + " ms");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -193,6 +195,21 @@ public final class GuestLink implements AutoCloseable {
         CompletableFuture<JsonNode> f = pending.get(n.path("id").asLong(-1));
         if (f != null) {
             f.complete(n); // answers to requests of an earlier connection find nobody waiting
+        }
+    }
+
+    /**
+     * Ends this link if the guest said nothing at all while a request waited {@code timeout}: it no longer
+     * hears this link (its side of the port ended and it waits for a new hello), so the next use makes a
+     * new link, which says hello again. A guest that is only slow keeps sending (answers, credits, view
+     * data) and keeps its link.
+     */
+    private void endIfDeaf(Duration timeout) {
+        if (System.nanoTime() - mux.lastFrameNanos() >= timeout.toNanos()) {
+            LOG.warning("guest channel " + socketPath + ": the guest said nothing for " + timeout.toMillis()
+                    + " ms; connecting again");
+            mux.close();
+            end(new IOException("the guest stopped hearing this link"));
         }
     }
 

@@ -68,6 +68,47 @@ class GuestLinkTest {
         }
     }
 
+    /** A guest whose side of the port ended waits for a new hello and hears nothing else: the link is made again. */
+    @Test
+    void aLinkTheGuestNoLongerHearsIsMadeAgain() throws Exception {
+        Path socket = dir.resolve("c.sock");
+        try (ServerSocketChannel server = listen(socket)) {
+            Thread t = new Thread(() -> {
+                try {
+                    for (int conn = 0; conn < 2; conn++) {
+                        try (SocketChannel s = server.accept()) {
+                            InputStream in = Channels.newInputStream(s);
+                            OutputStream out = Channels.newOutputStream(s);
+                            boolean deaf = false;
+                            while (true) {
+                                GuestFrame f = GuestFrame.read(in);
+                                if (f.kind() == GuestFrame.Kind.HELLO) {
+                                    out.write(GuestFrame.text(GuestFrame.Kind.HELLO, 0, "{\"version\":1,\"guest\":\"fake\"}").encode());
+                                    deaf = conn == 0; // the first link is heard once, then never again
+                                } else if (f.kind() == GuestFrame.Kind.CTL && !deaf) {
+                                    String id = f.text().replaceAll(".*\"id\":(\\d+).*", "$1");
+                                    out.write(GuestFrame.text(GuestFrame.Kind.CTL, 0, "{\"id\":" + id + ",\"ok\":true,\"text\":\"pong\"}").encode());
+                                }
+                            }
+                        } catch (IOException e) {
+                            // this connection ended
+                        }
+                    }
+                } catch (RuntimeException e) {
+                    // the test ended
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            GuestLink first = GuestLink.of(socket, Duration.ofSeconds(5));
+            assertThrows(IOException.class, () -> first.request(GuestRequests.of("ping"), Duration.ofMillis(1500)));
+            assertEquals(true, first.ended(), "a link the guest no longer hears ends");
+            GuestLink second = GuestLink.of(socket, Duration.ofSeconds(5));
+            assertEquals("pong", GuestRequests.text(second.request(GuestRequests.of("ping"), Duration.ofSeconds(5))));
+            second.close();
+        }
+    }
+
     @Test
     void aGuestThatNeverAnswersIsAClearError() throws Exception {
         Path socket = dir.resolve("b.sock");
