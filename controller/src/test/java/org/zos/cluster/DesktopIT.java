@@ -211,8 +211,10 @@ class DesktopIT {
     }
 
     @Test
-    @Order(8)
+    @Order(12)
     void killingEitherAgentMidSyncLosesNothingAndAConflictKeepsBothVersions() throws Exception {
+        anima.zos("host1", "folder", "share", "desk", "/data", "--host", "host2");
+        await("host2 holds the anima's files again", () -> cluster.run("host2", "cat", FOLDER + "/typed").out().contains(MARK));
         // host2 to the anima, host1's agent (which runs the sync) killed mid-transfer
         String big = cluster.exec("host2", "sh", "-c", "head -c 40M /dev/urandom > /tmp/big1 && sha256sum /tmp/big1 | cut -c1-64 "
                 + "&& mv /tmp/big1 " + FOLDER + "/big1").strip();

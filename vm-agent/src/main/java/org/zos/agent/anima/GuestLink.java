@@ -118,7 +118,37 @@ public final class GuestLink implements AutoCloseable {
             link.close();
             throw new IOException("the guest channel ended during its hello", e);
         }
+        link.keepSayingHello();
         return link;
+    }
+
+    private static final java.util.concurrent.ScheduledExecutorService HELLOS = java.util.concurrent.Executors
+            .newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "zos-guest-hellos");
+                t.setDaemon(true);
+                return t;
+            });
+
+    /**
+     * Says this link's hello again every 2 s for as long as it lives. A guest can see its side of the port
+     * end and start again while this connection goes on (QEMU tells it of an earlier connection's end
+     * late); it then waits for a hello and hears nothing else. The same link's hello keeps its streams.
+     */
+    private void keepSayingHello() {
+        String again = "{\"version\":1,\"host\":\"zos\",\"link\":\"" + id + "\"}";
+        java.util.concurrent.ScheduledFuture<?>[] task = new java.util.concurrent.ScheduledFuture<?>[1];
+        task[0] = HELLOS.scheduleWithFixedDelay(() -> {
+            if (ended) {
+                task[0].cancel(false);
+                return;
+            }
+            try {
+                mux.sendPadding();
+                mux.send(GuestFrame.text(GuestFrame.Kind.HELLO, 0, again));
+            } catch (IOException e) {
+                task[0].cancel(false);
+            }
+        }, 2, 2, TimeUnit.SECONDS);
     }
 
     /** The guest's hello: its agent, kind ("mini", "desktop") and features. */
