@@ -278,7 +278,7 @@ class DesktopIT {
         await("the secret is on host2", () -> cluster.run("host2", "cat", FOLDER + "/secret").out().contains(secret));
         String out = anima.zos("host1", "folder", "stop", "desk", "data");
         assertTrue(out.contains("overwritten and removed"), out);
-        assertEquals(1, cluster.run("host2", "ls", "/var/lib/zos/folders/desk").status(), "host2 keeps no copy");
+        assertEquals(1, cluster.run("host2", "test", "-e", "/var/lib/zos/folders/desk").status(), "host2 keeps no copy");
         ClusterAnima.noFileHolds(cluster, "host2", secret);
         assertEquals("data " + secret, guestRead("secret"), "the anima keeps its files");
         assertTrue(anima.zos("host1", "folder", "list", "desk").contains("shares no folders"));
@@ -306,7 +306,7 @@ class DesktopIT {
             assertEquals(ErrorCode.INVALID_STATE.exitStatus(), full.status(), "no full domination while lent: " + full);
             String back = anima.zos("host1", "return", "desk");
             assertTrue(back.contains("no longer lent to host2"), back);
-            assertEquals(1, cluster.run("host2", "ls", "/var/lib/zos/folders/desk").status(), "the lent copy is gone");
+            assertEquals(1, cluster.run("host2", "test", "-e", "/var/lib/zos/folders/desk").status(), "the lent copy is gone");
             ClusterAnima.noFileHolds(cluster, "host2", secret);
             HostRuntime.Result denied = cluster.run("host1", "zos-vm", "dominate", "host2", "desk");
             assertEquals(ErrorCode.DENIED.exitStatus(), denied.status(), "host2 accepts only a partial domination: " + denied);

@@ -89,8 +89,8 @@ public final class GuestAgent {
                     ended.wait();
                 }
                 mux.close();
-                LOG.info("the host's side of the channel ended; waiting for the next host");
-                Thread.sleep(300); // no host: reads end at once until one connects
+                LOG.warning("the guest channel failed; starting it again");
+                Thread.sleep(300);
             }
         } catch (IOException e) {
             LOG.severe("cannot open " + port + ": " + e.getMessage());
@@ -122,7 +122,7 @@ public final class GuestAgent {
                     ended.notifyAll();
                 }
             }
-        }, "zos-guest-channel").helloFirst();
+        }, "zos-guest-channel").helloFirst().outlivesHosts();
         return self[0];
     }
 

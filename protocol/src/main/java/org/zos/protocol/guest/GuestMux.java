@@ -51,8 +51,10 @@ public final class GuestMux implements AutoCloseable {
     private final Map<Integer, GuestStream> streams = new ConcurrentHashMap<>();
     private final Thread reader;
     private volatile boolean closed;
-    /** Guest end: frames before the connection's first hello are an earlier host's, and dropped. */
+    /** Guest end: frames before the first hello are an earlier host's, and dropped. */
     private boolean helloFirst;
+    /** Guest end: the end of the port's input is not the end of the mux (a host may come, or still be there). */
+    private boolean outlivesHosts;
     private long dropped;
     /** When the last frame came from the other side (System.nanoTime). */
     private volatile long lastFrame = System.nanoTime();
@@ -75,6 +77,25 @@ public final class GuestMux implements AutoCloseable {
     public GuestMux helloFirst() {
         this.helloFirst = true;
         return this;
+    }
+
+    /**
+     * The guest end of the port for the agent's whole life: the end of its input means no host is connected
+     * just now, so reading goes on a moment later with the same streams. QEMU can report an earlier
+     * connection's end after the next host said hello, so an end says nothing certain about who is there;
+     * a hello of another link does ({@link #forgetStreams}).
+     */
+    public GuestMux outlivesHosts() {
+        this.outlivesHosts = true;
+        return this;
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** When the last frame came from the other side, as System.nanoTime(). */
@@ -179,6 +200,14 @@ public final class GuestMux implements AutoCloseable {
                 GuestFrame f;
                 try {
                     f = GuestFrame.read(in);
+                } catch (EOFException e) {
+                    if (!outlivesHosts) {
+                        throw e;
+                    }
+                    // the guest end: no host now (or QEMU told of an earlier connection's end late). The
+                    // streams stay until a hello of another link; a frame cut short is junk the next read skips.
+                    sleepQuietly(300);
+                    continue;
                 } catch (GuestProtocolException e) {
                     if (helloFirst) {
                         dropped++;
