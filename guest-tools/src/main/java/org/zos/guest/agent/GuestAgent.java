@@ -118,6 +118,7 @@ public final class GuestAgent {
 
             @Override
             public void ended(IOException why) {
+                LOG.warning("the guest channel ended: " + why);
                 synchronized (ended) {
                     ended.notifyAll();
                 }

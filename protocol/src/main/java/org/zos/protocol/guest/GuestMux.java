@@ -200,20 +200,23 @@ public final class GuestMux implements AutoCloseable {
                 GuestFrame f;
                 try {
                     f = GuestFrame.read(in);
-                } catch (EOFException e) {
-                    if (!outlivesHosts) {
-                        throw e;
-                    }
-                    // the guest end: no host now (or QEMU told of an earlier connection's end late). The
-                    // streams stay until a hello of another link; a frame cut short is junk the next read skips.
-                    sleepQuietly(300);
-                    continue;
                 } catch (GuestProtocolException e) {
                     if (helloFirst) {
                         dropped++;
                     } else {
                         LOG.warning("guest channel: " + e.getMessage() + "; skipped");
                     }
+                    continue;
+                } catch (IOException e) {
+                    if (!outlivesHosts) {
+                        throw e;
+                    }
+                    if (!(e instanceof EOFException)) {
+                        LOG.info("guest channel: " + e + "; reading on");
+                    }
+                    // the guest end: no host now (or QEMU told of an earlier connection's end late). The
+                    // streams stay until a hello of another link; a frame cut short is junk the next read skips.
+                    sleepQuietly(300);
                     continue;
                 }
                 lastFrame = System.nanoTime();
