@@ -162,9 +162,12 @@ public final class GuestLink implements AutoCloseable {
      */
     public JsonNode request(ObjectNode request, Duration timeout) throws IOException {
         long id = ids.incrementAndGet();
-        ObjectNode withId = JSON.createObjectNode();
-        withId.setAll(request);
-        withId.put("id", id); // the link's own: a request cannot take another's answer
+        ObjectNode withId = JSON.createObjectNode().put("id", id); // first: the mini guest reads "text" as the last field
+        request.fields().forEachRemaining(f -> {
+            if (!f.getKey().equals("id")) { // the link's own id: a request cannot take another's answer
+                withId.set(f.getKey(), f.getValue());
+            }
+        });
         CompletableFuture<JsonNode> answer = new CompletableFuture<>();
         pending.put(id, answer);
         try {
