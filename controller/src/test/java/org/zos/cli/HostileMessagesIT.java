@@ -80,7 +80,12 @@ class HostileMessagesIT {
                 new MoveDone(1, "running", ""), new MoveAbort(1, "why"), new ReturnRequest("ghost", key, 0),
                 new MoveCancel("ghost"), new MoveGo(1, "ghost"), new MoveQuery(1, "ghost"), new Keepalive(),
                 new org.zos.protocol.message.ViewOpen("ghost", 1, false), new org.zos.protocol.message.ViewReady("ghost", "h", true),
-                new org.zos.protocol.message.ControlRequest("ghost", 1, "show"));
+                new org.zos.protocol.message.ControlRequest("ghost", 1, "show"),
+                new org.zos.protocol.message.FolderOpen("ghost", "docs", null, false, false),
+                new org.zos.protocol.message.FolderReady("ghost", "docs", "h", "/srv/docs"),
+                new org.zos.protocol.message.FolderEnd("ghost", "docs"),
+                new org.zos.protocol.message.LendOffer("ghost", "h", List.of(1), List.of("docs")),
+                new org.zos.protocol.message.LendEnd("ghost"));
     }
 
     static List<Object> hostile(RecordComponent part, Random r) {
@@ -117,6 +122,13 @@ class HostileMessagesIT {
             v.add(big);
             v.add(Map.of("../x", value));
             v.add(Map.of("disk", value instanceof Long ? (Object) (-1L) : "x".repeat(5000)));
+        } else if (type == List.class && part.getGenericType().getTypeName().endsWith("<java.lang.Integer>")) {
+            v.add(null);
+            v.add(List.of());
+            v.add(java.util.Collections.nCopies(100, 1));
+            v.add(List.of(0));
+            v.add(List.of(-1));
+            v.add(List.of(Integer.MAX_VALUE));
         } else if (type == List.class) {
             v.add(null);
             v.add(List.of());
@@ -142,7 +154,8 @@ class HostileMessagesIT {
         Random r = new Random(SEED);
         Map<String, Integer> sent = new LinkedHashMap<>();
         int n = 0;
-        try (Peer p = connect()) {
+        Peer[] peer = {connect()};
+        try {
             for (Message sample : samples()) {
                 Class<?> c = sample.getClass();
                 if (sample instanceof Hello || sample instanceof Keepalive) {
@@ -174,7 +187,11 @@ class HostileMessagesIT {
                         }
                         ErrorCode got = null;
                         try {
-                            p.request(m, T);
+                            peer[0].request(m, T);
+                            if (m.opensStream()) { // it opened (a folder copy): the connection is that stream's now
+                                peer[0].close();
+                                peer[0] = connect();
+                            }
                         } catch (ZosException z) {
                             got = z.code();
                         }
@@ -186,12 +203,14 @@ class HostileMessagesIT {
                         assertNotEquals(ErrorCode.HOST_UNREACHABLE, got, what + ": the agent stopped serving");
                         sent.merge(c.getSimpleName(), 1, Integer::sum);
                         if (++n % 50 == 0) {
-                            assertEquals(new Pong(n), p.request(new Ping(n), T), "the agent keeps serving");
+                            assertEquals(new Pong(n), peer[0].request(new Ping(n), T), "the agent keeps serving");
                         }
                     }
                 }
             }
-            assertEquals(new Pong(-1), p.request(new Ping(-1), T));
+            assertEquals(new Pong(-1), peer[0].request(new Ping(-1), T));
+        } finally {
+            peer[0].close();
         }
         assertTrue(sent.size() >= 22, "every request type was sent: " + sent);
         System.out.println("hostile messages sent: " + n + " " + sent);

@@ -14,11 +14,11 @@ public record LendOffer(String anima, String home, List<Integer> apps, List<Stri
     public void check() {
         Bounds.of("lend-offer").matches("anima", anima, Bounds.ANIMA).matches("home", home, Bounds.HOST)
                 .required("apps", apps).size("apps", apps, 64).required("shares", shares).size("shares", shares, 64);
-        for (int app : apps) {
-            Bounds.of("lend-offer").range("app", app, 1, 65535);
+        for (Object app : apps) { // as Object: whatever a list holds, a bad element is a bad parameter
+            Bounds.of("lend-offer").range("apps[]", app instanceof Integer i ? i : -1, 1, 65535);
         }
-        for (String s : shares) {
-            Bounds.of("lend-offer").matches("share", s, Bounds.ANIMA);
+        for (Object s : shares) {
+            Bounds.of("lend-offer").matches("shares[]", s instanceof String t ? t : null, Bounds.ANIMA);
         }
     }
 }
