@@ -210,6 +210,69 @@ class DesktopIT {
         assertTrue(ssh.err().contains("never leaves the anima"), ssh.err());
     }
 
+    @Test
+    @Order(9)
+    void aShareKeepsWorkingWhenTheAnimaMovesToTheHostItSharesWithAndBack() throws Exception {
+        JsonNode before = anima.heartbeat("host1", 1);
+        anima.zos("host1", "dominate", "host2", "desk");
+        anima.heartbeat("host2", before.path("heartbeatCount").asLong() + 1);
+        anima.zos("host2", "guest", "desk", "write", "while-there", "w1");
+        await("written on host2, in host2's copy", () -> cluster.run("host2", "cat", FOLDER + "/while-there").out().contains("w1"));
+        cluster.exec("host2", "sh", "-c", "echo from-the-copy > " + FOLDER + "/copy-there");
+        await("and back", () -> cluster.run("host2", "zos-vm", "guest", "desk", "read", "copy-there").out().strip().equals("data from-the-copy"));
+
+        anima.zos("host1", "return", "desk");
+        anima.heartbeat("host1", before.path("heartbeatCount").asLong() + 2);
+        anima.zos("host1", "guest", "desk", "write", "home-again", "h1");
+        await("after the return, from home again", () -> cluster.run("host2", "cat", FOLDER + "/home-again").out().contains("h1"));
+        assertEquals("data from-the-copy", guestRead("copy-there"));
+    }
+
+    @Test
+    @Order(10)
+    void stoppingAShareLeavesNothingOfItOnTheHost() throws Exception {
+        String secret = "zosfolder" + UUID.randomUUID().toString().replace("-", "");
+        anima.zos("host1", "guest", "desk", "write", "secret", secret);
+        await("the secret is on host2", () -> cluster.run("host2", "cat", FOLDER + "/secret").out().contains(secret));
+        String out = anima.zos("host1", "folder", "stop", "desk", "data");
+        assertTrue(out.contains("overwritten and removed"), out);
+        assertEquals(1, cluster.run("host2", "test", "-e", "/var/lib/zos/folders/desk").status(), "host2 keeps no copy");
+        ClusterAnima.noFileHolds(cluster, "host2", secret);
+        assertEquals("data " + secret, guestRead("secret"), "the anima keeps its files");
+        assertTrue(anima.zos("host1", "folder", "list", "desk").contains("shares no folders"));
+    }
+
+    @Test
+    @Order(11)
+    void aPartialDominationLendsAWindowAndAFolderAndReturnTakesThemBack() throws Exception {
+        String secret = "zoslent" + UUID.randomUUID().toString().replace("-", "");
+        anima.zos("host1", "guest", "desk", "write", "lentfile", secret);
+        cluster.exec("host2", "sh", "-c", "cp /etc/zos/zpasswd /etc/zos/zpasswd.full && echo 'root host1 partial' > /etc/zos/zpasswd");
+        try {
+            String out = anima.zos("host1", "dominate", "host2", "desk", "--partial", "--app", "1", "--folder", "/data");
+            assertTrue(out.contains("lent to host2: apps 1; folders lent-data"), out);
+            assertTrue(out.contains("app 1 at vnc://127.0.0.1:"), out);
+            assertTrue(anima.zos("host1", "status").contains("desk is lent to host2: apps 1; folders lent-data"));
+            assertEquals("running", anima.status("host1").path("state").asText(), "the anima stays at home");
+
+            type("host2", "echo typed-on-host2 > /data/lenttyped");
+            assertEquals("data typed-on-host2", guestRead("lenttyped"), "host2, partial only, types into the lent window");
+            String lent = "/var/lib/zos/folders/desk/lent-data";
+            await("host2 has the lent folder", () -> cluster.run("host2", "cat", lent + "/lentfile").out().contains(secret));
+
+            HostRuntime.Result full = cluster.run("host1", "zos-vm", "dominate", "host2", "desk");
+            assertEquals(ErrorCode.INVALID_STATE.exitStatus(), full.status(), "no full domination while lent: " + full);
+            String back = anima.zos("host1", "return", "desk");
+            assertTrue(back.contains("no longer lent to host2"), back);
+            assertEquals(1, cluster.run("host2", "test", "-e", "/var/lib/zos/folders/desk").status(), "the lent copy is gone");
+            ClusterAnima.noFileHolds(cluster, "host2", secret);
+            HostRuntime.Result denied = cluster.run("host1", "zos-vm", "dominate", "host2", "desk");
+            assertEquals(ErrorCode.DENIED.exitStatus(), denied.status(), "host2 accepts only a partial domination: " + denied);
+        } finally {
+            cluster.exec("host2", "sh", "-c", "mv /etc/zos/zpasswd.full /etc/zos/zpasswd");
+        }
+    }
+
     /** What the anima's guest agent answers to "read NAME" (or another request) on host1, "" if it cannot be asked. */
     private static String guestRead(String request) {
         String[] words = request.contains(" ") ? request.split(" ", 2) : new String[] {"read", request};
