@@ -75,6 +75,11 @@ final class AnimaActions implements AutoCloseable {
         return registry;
     }
 
+    /** The libvirt state of an anima's domain here (SHUT_OFF-like states when it has none). */
+    org.zos.agent.hypervisor.DomainState hypervisorState(String name) {
+        return libvirt.get().state(name);
+    }
+
     /** A manager of this host's animas for one request. */
     AnimaManager manager() {
         return new AnimaManager(libvirt.get(), registry, guests);

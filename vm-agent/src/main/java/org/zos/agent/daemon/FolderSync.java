@@ -101,8 +101,8 @@ final class FolderSync implements AutoCloseable {
         Set<String> here = new java.util.HashSet<>();
         for (String name : animas.registry().names()) {
             AnimaRecord r = animas.registry().find(name).orElse(null);
-            if (r == null || r.away() != null) {
-                continue;
+            if (r == null || r.away() != null || animas.moves().moving(name) != null) {
+                continue; // not here, or a move of it is under way: the sync waits until it runs somewhere
             }
             here.add(name);
             if (listed.getOrDefault(name, 0L) + LIST_MS > now || noFolders.getOrDefault(name, 0L) > now) {
@@ -149,6 +149,9 @@ final class FolderSync implements AutoCloseable {
     /** The guest channel of a running anima whose guest shares folders. */
     private GuestLink link(String name) throws IOException {
         GuestLink link;
+        if (animas.hypervisorState(name) != org.zos.agent.hypervisor.DomainState.RUNNING) {
+            throw new ZosException(ErrorCode.INVALID_STATE, "anima '" + name + "' does not run", "");
+        }
         try {
             link = animas.manager().guest(name, Duration.ofSeconds(10));
         } catch (IOException e) {
