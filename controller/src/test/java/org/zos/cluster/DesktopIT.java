@@ -273,6 +273,50 @@ class DesktopIT {
         }
     }
 
+    @Test
+    @Order(12)
+    void killingEitherAgentMidSyncLosesNothingAndAConflictKeepsBothVersions() throws Exception {
+        anima.zos("host1", "folder", "share", "desk", "/data", "--host", "host2");
+        await("host2 holds the anima's files again", () -> cluster.run("host2", "cat", FOLDER + "/typed").out().contains(MARK));
+        // host2 to the anima, host1's agent (which runs the sync) killed mid-transfer
+        String big = cluster.exec("host2", "sh", "-c", "head -c 40M /dev/urandom > /tmp/big1 && sha256sum /tmp/big1 | cut -c1-64 "
+                + "&& mv /tmp/big1 " + FOLDER + "/big1").strip();
+        Thread.sleep(2500);
+        cluster.exec("host1", "pkill", "-9", "-f", "org.zos.agent.daemon.ZosAgent");
+        // a link cut mid-frame can leave the new one waiting on an answer that never comes: the folder
+        // client gives up after 90 s and starts again, so this may take one such period
+        awaitLong("big1 arrives whole after host1's agent came back", () -> guestRead("sum big1").equals(big));
+        // the anima to host2, host2's agent (which serves the copy) killed mid-transfer
+        anima.zos("host1", "guest", "desk", "--timeout", "120", "churn", "30");
+        Thread.sleep(2500);
+        cluster.exec("host2", "pkill", "-9", "-f", "org.zos.agent.daemon.ZosAgent");
+        awaitLong("the churned file arrives whole after host2's agent came back", () -> {
+            String inAnima = guestRead("sum churn");
+            String onHost = cluster.run("host2", "sh", "-c", "cd " + FOLDER + "/churn && sha256sum * | awk '{print $2\" \"$1}'").out().strip();
+            return !inAnima.isEmpty() && inAnima.equals(onHost);
+        });
+        assertEquals("", cluster.run("host2", "sh", "-c", "ls " + FOLDER + "/.zos-sync | grep tmp-").out().strip(),
+                "no partial file is left on host2");
+
+        // both sides change a file while host2 cannot be reached: both versions survive
+        anima.zos("host1", "guest", "desk", "write", "both", "v1");
+        await("v1 on host2", () -> cluster.run("host2", "cat", FOLDER + "/both").out().contains("v1"));
+        cluster.exec("host2", "ip", "link", "set", "eth0", "down");
+        try {
+            Thread.sleep(8000);
+            anima.zos("host1", "guest", "desk", "write", "both", "anima-v2");
+            cluster.exec("host2", "sh", "-c", "echo host2-v2 > " + FOLDER + "/both");
+        } finally {
+            cluster.exec("host2", "ip", "link", "set", "eth0", "up");
+        }
+        await("the conflict is settled on both sides", () -> cluster.run("host2", "sh", "-c", "cat " + FOLDER + "/both.zos-conflict-*-host2")
+                .out().contains("host2-v2") && cluster.run("host2", "cat", FOLDER + "/both").out().contains("anima-v2"));
+        String copy = cluster.exec("host2", "sh", "-c", "cd " + FOLDER + " && ls both.zos-conflict-*").strip();
+        assertTrue(copy.matches("both\\.zos-conflict-\\d{8}-\\d{6}-host2"), copy);
+        assertEquals("data anima-v2", guestRead("both"));
+        await("the anima has the conflict copy", () -> guestRead(copy).equals("data host2-v2"));
+    }
+
     /** What the anima's guest agent answers to "read NAME" (or another request) on host1, "" if it cannot be asked. */
     private static String guestRead(String request) {
         String[] words = request.contains(" ") ? request.split(" ", 2) : new String[] {"read", request};
@@ -283,6 +327,11 @@ class DesktopIT {
     /** Waits up to two minutes for {@code condition}. */
     private static void await(String what, java.util.concurrent.Callable<Boolean> condition) throws Exception {
         await(what, condition, 120);
+    }
+
+    /** Waits up to four minutes for {@code condition}. */
+    private static void awaitLong(String what, java.util.concurrent.Callable<Boolean> condition) throws Exception {
+        await(what, condition, 240);
     }
 
     private static void await(String what, java.util.concurrent.Callable<Boolean> condition, int seconds) throws Exception {

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +14,7 @@ import java.util.logging.Logger;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.zos.guest.agent.GuestAgent.GuestError;
+import org.zos.store.Durable;
 import org.zos.store.folder.LocalReplica;
 import org.zos.store.folder.Scrub;
 
@@ -208,8 +208,6 @@ final class Folders {
 
     private void save(ArrayNode shares) throws IOException {
         Files.createDirectories(list.getParent());
-        Path tmp = list.resolveSibling("folders.json.tmp");
-        Files.write(tmp, GuestAgent.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(shares));
-        Files.move(tmp, list, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Durable.write(list.resolveSibling("folders.json.tmp"), list, GuestAgent.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(shares));
     }
 }

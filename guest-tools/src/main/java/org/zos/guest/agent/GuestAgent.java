@@ -78,7 +78,12 @@ public final class GuestAgent {
         try (RandomAccessFile f = new RandomAccessFile(port.toFile(), "rw")) {
             // One open file, both ways: the port can be open only once. Stream I/O on its descriptor takes
             // no Java lock, so a blocked read does not stop a write.
-            InputStream in = new FileInputStream(f.getFD());
+            InputStream in = new FileInputStream(f.getFD()) {
+                @Override
+                public int available() {
+                    return 0; // a virtio port has no FIONREAD: the JDK's fallback (lseek) fails, "Illegal seek"
+                }
+            };
             OutputStream out = new FileOutputStream(f.getFD());
             LOG.info(VERSION + " serving " + port);
             while (true) {

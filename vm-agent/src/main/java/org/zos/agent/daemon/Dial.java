@@ -14,14 +14,20 @@ final class Dial {
 
     /** Connects to {@code host}'s agent on behalf of {@code user}; HOST_UNREACHABLE if this host does not know it. */
     static Peer to(HostIdentity me, KnownHosts known, String host, String user, Duration timeout) {
-        KnownHosts.Entry h = known.entries().stream().filter(e -> e.name().equals(host)).findFirst()
-                .orElseThrow(() -> new ZosException(ErrorCode.HOST_UNREACHABLE, "this host does not know " + host,
-                        "enrol it with 'zos-vm trust " + host + "'"));
+        KnownHosts.Entry h = entry(known, host);
         return Peer.connect(me, known, h.hostPart(), h.port(), user, ZosAgent.SOFTWARE, timeout);
     }
 
-    /** True if this host knows {@code host} (or is it). */
-    static boolean knows(HostIdentity me, KnownHosts known, String host) {
-        return host.equals(me.host()) || known.entries().stream().anyMatch(e -> e.name().equals(host));
+    /** HOST_UNREACHABLE unless this host knows {@code host} (or is it). */
+    static void requireKnown(HostIdentity me, KnownHosts known, String host) {
+        if (!host.equals(me.host())) {
+            entry(known, host);
+        }
+    }
+
+    private static KnownHosts.Entry entry(KnownHosts known, String host) {
+        return known.entries().stream().filter(e -> e.name().equals(host)).findFirst()
+                .orElseThrow(() -> new ZosException(ErrorCode.HOST_UNREACHABLE, "this host does not know " + host,
+                        "enrol it with 'zos-vm trust " + host + "'"));
     }
 }

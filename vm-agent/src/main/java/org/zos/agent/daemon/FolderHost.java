@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -22,6 +21,7 @@ import org.zos.protocol.message.FolderOpen;
 import org.zos.protocol.message.FolderReady;
 import org.zos.protocol.net.ChannelStream;
 import org.zos.protocol.net.Responder;
+import org.zos.store.Durable;
 import org.zos.store.folder.LocalReplica;
 import org.zos.store.folder.PathFilter;
 import org.zos.store.folder.ReplicaWire;
@@ -171,9 +171,7 @@ final class FolderHost {
 
     private void save(List<Copy> copies) throws IOException {
         Files.createDirectories(root);
-        Path tmp = list.resolveSibling("copies.json.tmp");
-        Files.write(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(copies));
-        Files.move(tmp, list, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Durable.write(list.resolveSibling("copies.json.tmp"), list, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(copies));
     }
 
     private static boolean empty(Path dir) throws IOException {

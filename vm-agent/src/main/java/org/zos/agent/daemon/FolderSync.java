@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,6 +28,7 @@ import org.zos.protocol.net.ChannelStream;
 import org.zos.protocol.net.Peer;
 import org.zos.protocol.tls.HostIdentity;
 import org.zos.protocol.tls.KnownHosts;
+import org.zos.store.Durable;
 import org.zos.store.folder.Reconciler;
 import org.zos.store.folder.Replica;
 import org.zos.store.folder.ReplicaWire;
@@ -187,9 +187,7 @@ final class FolderSync implements AutoCloseable {
     String share(AnimaAction a, String user) throws IOException {
         String name = a.anima();
         String to = a.option("host", "");
-        if (!Dial.knows(me, known, to)) {
-            throw new ZosException(ErrorCode.HOST_UNREACHABLE, "this host does not know " + to, "enrol it with 'zos-vm trust " + to + "'");
-        }
+        Dial.requireKnown(me, known, to);
         requireHere(name);
         GuestLink link = link(name);
         ObjectNode q = JSON.createObjectNode().put("op", "folder-share").put("name", a.option("share", ""))
@@ -318,9 +316,7 @@ final class FolderSync implements AutoCloseable {
     }
 
     private void savePending(List<Map<String, String>> pending) throws IOException {
-        Path tmp = pendingEnds.resolveSibling(pendingEnds.getFileName() + ".tmp");
-        Files.write(tmp, JSON.writeValueAsBytes(pending));
-        Files.move(tmp, pendingEnds, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Durable.write(pendingEnds.resolveSibling(pendingEnds.getFileName() + ".tmp"), pendingEnds, JSON.writeValueAsBytes(pending));
     }
 
     // ---- one share -----------------------------------------------------------------------------------

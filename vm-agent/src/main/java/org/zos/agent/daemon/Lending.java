@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -27,6 +26,7 @@ import org.zos.protocol.net.Peer;
 import org.zos.protocol.net.Responder;
 import org.zos.protocol.tls.HostIdentity;
 import org.zos.protocol.tls.KnownHosts;
+import org.zos.store.Durable;
 
 /**
  * Partial domination: the anima stays running at home and lends another host views of its windows (which
@@ -221,9 +221,7 @@ final class Lending {
 
     private static void save(Path f, Lent l) throws IOException {
         Files.createDirectories(f.getParent());
-        Path tmp = f.resolveSibling(f.getFileName() + ".tmp");
-        Files.write(tmp, JSON.writeValueAsBytes(l));
-        Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Durable.write(f.resolveSibling(f.getFileName() + ".tmp"), f, JSON.writeValueAsBytes(l));
     }
 
     private static String join(List<Integer> apps) {
