@@ -221,7 +221,9 @@ public final class LocalReplica implements Replica {
     }
 
     @Override
-    public synchronized Set<String> missing(Set<String> hashes) {
+    public synchronized Set<String> lacking(String path, List<Block> blocks) {
+        Set<String> hashes = new HashSet<>();
+        blocks.forEach(b -> hashes.add(b.hash()));
         Set<String> have = new HashSet<>();
         for (Known k : known.values()) {
             for (Block b : k.blocks()) {

@@ -6,7 +6,6 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -235,9 +234,7 @@ public final class Reconciler {
         /** Copies the file {@code entry} at {@code path} of {@code from} to {@code as} on {@code to}, over {@code base}. */
         void copy(Replica from, Replica to, String path, Entry entry, String as, Entry base) throws IOException {
             List<Block> blocks = from.blocks(path, entry);
-            Set<String> hashes = new HashSet<>();
-            blocks.forEach(bl -> hashes.add(bl.hash()));
-            Set<String> lacking = from == to ? Set.of() : to.missing(hashes);
+            Set<String> lacking = from == to ? Set.of() : to.lacking(as, blocks);
             Entry target = new Entry(as, entry.kind(), entry.size(), entry.mtime(), entry.executable(), entry.digest());
             to.put(as, base, target, blocks, lacking, bl -> {
                 bytes += bl.length();

@@ -31,8 +31,11 @@ public interface Replica extends AutoCloseable {
     /** The blocks of the file at {@code path}, which must still be {@code entry}. */
     List<Block> blocks(String path, Entry entry) throws IOException;
 
-    /** Of these block hashes, those this copy cannot find in its own files. */
-    Set<String> missing(Set<String> hashes) throws IOException;
+    /**
+     * Of the blocks of a file about to be written at {@code path}, the hashes this copy finds in none of its
+     * own files (the path names the file only so that a remote copy can be told its blocks compactly).
+     */
+    Set<String> lacking(String path, List<Block> blocks) throws IOException;
 
     /** The bytes of one block of a file, checked against its hash. */
     byte[] read(String path, Block block) throws IOException;

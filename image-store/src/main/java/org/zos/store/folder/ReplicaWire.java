@@ -3,6 +3,7 @@ package org.zos.store.folder;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -12,6 +13,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -23,21 +28,27 @@ import org.zos.protocol.ZosException;
 import org.zos.protocol.stream.Duplex;
 
 /**
- * Folder wire v1: a {@link Replica} over any byte stream (docs/folders.md, "Folder wire"). The client asks,
+ * Folder wire v2: a {@link Replica} over any byte stream (docs/folders.md, "Folder wire"). The client asks,
  * the server answers, one request at a time. Every frame is a type byte (1 JSON, 2 block bytes, 3 abort)
  * and a 32-bit big-endian length, then that many bytes. A {@code put} request is followed by one block
  * frame for each block the server lacks, in the order they first appear in the file, or an abort frame
  * when the source changed meanwhile; the server answers after the last.
+ *
+ * <p>Both ends keep a {@link Memory} of what went over their stream (a path's block list, the last scan,
+ * the agreed state), updated on the same frames, so a second list or map for the same thing goes as its
+ * changes: a 1 MiB change to a 1 GiB file costs a few hundred bytes of list, not 600 KB, and a small change
+ * in a folder of many files costs one entry, not the whole tree.
  */
 public final class ReplicaWire {
     private static final Logger LOG = Logger.getLogger(ReplicaWire.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     static final byte T_JSON = 1;
     static final byte T_BLOCK = 2;
     static final byte T_ABORT = 3;
     /** No frame is longer: a scan of a very large folder, or one block. */
     static final int MAX_FRAME = 64 << 20;
+    private static final Pattern HASH = Pattern.compile("[0-9a-f]{64}");
 
     private ReplicaWire() {
     }
@@ -45,6 +56,7 @@ public final class ReplicaWire {
     /** Serves {@code replica} on {@code stream} until the client ends it. */
     public static void serve(Replica replica, Duplex stream) throws IOException {
         Framed io = new Framed(stream);
+        Memory memory = new Memory();
         while (true) {
             JsonNode q;
             try {
@@ -58,16 +70,20 @@ public final class ReplicaWire {
             try {
                 switch (op) {
                     case "hello" -> reply.put("version", VERSION).put("name", replica.name());
-                    case "scan" -> {
-                        Replica.Scan s = replica.scan(q.path("since").asLong(-1));
-                        reply.put("token", s.token()).set("entries", JSON.valueToTree(s.entries()));
+                    case "scan" -> memory.answerScan(reply, q.path("since").asLong(-1), replica.scan(q.path("since").asLong(-1)));
+                    case "agreed" -> {
+                        memory.agreed = replica.agreed();
+                        reply.set("agreed", JSON.valueToTree(memory.agreed));
                     }
-                    case "agreed" -> reply.set("agreed", JSON.valueToTree(replica.agreed()));
-                    case "agree" -> replica.agree(JSON.treeToValue(q.get("agreed"), Replica.Agreed.class));
-                    case "blocks" -> reply.set("blocks", JSON.valueToTree(replica.blocks(q.path("path").asText(),
-                            JSON.treeToValue(q.get("entry"), Entry.class))));
-                    case "missing" -> reply.set("missing", JSON.valueToTree(replica.missing(
-                            JSON.convertValue(q.get("hashes"), new TypeReference<Set<String>>() { }))));
+                    case "agree" -> replica.agree(memory.takeAgreed(q));
+                    case "blocks" -> {
+                        String path = q.path("path").asText();
+                        memory.putList(reply, path, replica.blocks(path, JSON.treeToValue(q.get("entry"), Entry.class)));
+                    }
+                    case "lacking" -> {
+                        String path = q.path("path").asText();
+                        reply.set("lacking", JSON.valueToTree(replica.lacking(path, memory.takeList(q, path))));
+                    }
                     case "read" -> {
                         byte[] b = replica.read(q.path("path").asText(), JSON.treeToValue(q.get("block"), Block.class));
                         io.writeJson(reply);
@@ -76,7 +92,7 @@ public final class ReplicaWire {
                         continue;
                     }
                     case "put" -> {
-                        List<Block> blocks = JSON.convertValue(q.get("blocks"), new TypeReference<List<Block>>() { });
+                        List<Block> blocks = memory.takeList(q, q.path("path").asText());
                         Set<String> lacking = JSON.convertValue(q.get("lacking"), new TypeReference<Set<String>>() { });
                         blocksLeft[0] = lacking.size();
                         replica.put(q.path("path").asText(), entry(q.get("base")), JSON.treeToValue(q.get("target"), Entry.class),
@@ -95,9 +111,16 @@ public final class ReplicaWire {
                         if (blocksLeft[0] != 0) {
                             throw new ZosException(ErrorCode.PROTOCOL_ERROR, "blocks sent that were not wanted", "");
                         }
+                        memory.wrote(q.path("path").asText(), JSON.treeToValue(q.get("target"), Entry.class));
                     }
-                    case "delete" -> replica.delete(q.path("path").asText(), entry(q.get("base")));
-                    case "mkdir" -> replica.mkdir(q.path("path").asText());
+                    case "delete" -> {
+                        replica.delete(q.path("path").asText(), entry(q.get("base")));
+                        memory.wrote(q.path("path").asText(), null);
+                    }
+                    case "mkdir" -> {
+                        replica.mkdir(q.path("path").asText());
+                        memory.wrote(q.path("path").asText(), Entry.dir(q.path("path").asText()));
+                    }
                     default -> throw new ZosException(ErrorCode.PROTOCOL_ERROR, "unknown folder request '" + op + "'", "upgrade zos");
                 }
             } catch (Replica.Changed e) {
@@ -138,6 +161,7 @@ public final class ReplicaWire {
         private final Duplex stream;
         private final String name;
         private final AtomicLong blockBytes = new AtomicLong();
+        private final Memory memory = new Memory();
         private volatile boolean timedOut;
 
         /** Says hello and learns the replica's name. */
@@ -168,37 +192,35 @@ public final class ReplicaWire {
         }
 
         @Override
-        public Scan scan(long since) throws IOException {
-            JsonNode r = call(JSON.createObjectNode().put("op", "scan").put("since", since));
-            JsonNode e = r.get("entries");
-            return new Scan(r.path("token").asLong(), e == null || e.isNull() ? null
-                    : JSON.convertValue(e, new TypeReference<Map<String, Entry>>() { }));
+        public synchronized Scan scan(long since) throws IOException {
+            return memory.takeScan(since, call(JSON.createObjectNode().put("op", "scan").put("since", since)));
         }
 
         @Override
-        public Agreed agreed() throws IOException {
-            return JSON.treeToValue(call(JSON.createObjectNode().put("op", "agreed")).get("agreed"), Agreed.class);
+        public synchronized Agreed agreed() throws IOException {
+            memory.agreed = JSON.treeToValue(call(JSON.createObjectNode().put("op", "agreed")).get("agreed"), Agreed.class);
+            return memory.agreed;
         }
 
         @Override
-        public void agree(Agreed agreed) throws IOException {
+        public synchronized void agree(Agreed agreed) throws IOException {
             ObjectNode q = JSON.createObjectNode().put("op", "agree");
-            q.set("agreed", JSON.valueToTree(agreed));
+            memory.putAgreed(q, agreed);
             call(q);
         }
 
         @Override
-        public List<Block> blocks(String path, Entry entry) throws IOException {
+        public synchronized List<Block> blocks(String path, Entry entry) throws IOException {
             ObjectNode q = JSON.createObjectNode().put("op", "blocks").put("path", path);
             q.set("entry", JSON.valueToTree(entry));
-            return JSON.convertValue(call(q).get("blocks"), new TypeReference<List<Block>>() { });
+            return memory.takeList(call(q), path);
         }
 
         @Override
-        public Set<String> missing(Set<String> hashes) throws IOException {
-            ObjectNode q = JSON.createObjectNode().put("op", "missing");
-            q.set("hashes", JSON.valueToTree(hashes));
-            return JSON.convertValue(call(q).get("missing"), new TypeReference<Set<String>>() { });
+        public synchronized Set<String> lacking(String path, List<Block> blocks) throws IOException {
+            ObjectNode q = JSON.createObjectNode().put("op", "lacking").put("path", path);
+            memory.putList(q, path, blocks);
+            return JSON.convertValue(call(q).get("lacking"), new TypeReference<Set<String>>() { });
         }
 
         @Override
@@ -227,7 +249,7 @@ public final class ReplicaWire {
             ObjectNode q = JSON.createObjectNode().put("op", "put").put("path", path);
             q.set("base", JSON.valueToTree(base));
             q.set("target", JSON.valueToTree(target));
-            q.set("blocks", JSON.valueToTree(blocks));
+            memory.putList(q, path, blocks);
             q.set("lacking", JSON.valueToTree(order));
             io.writeJson(q);
             IOException cut = null;
@@ -249,18 +271,21 @@ public final class ReplicaWire {
                 throw cut;
             }
             check(r);
+            memory.wrote(path, target);
         }
 
         @Override
-        public void delete(String path, Entry base) throws IOException {
+        public synchronized void delete(String path, Entry base) throws IOException {
             ObjectNode q = JSON.createObjectNode().put("op", "delete").put("path", path);
             q.set("base", JSON.valueToTree(base));
             call(q);
+            memory.wrote(path, null);
         }
 
         @Override
-        public void mkdir(String path) throws IOException {
+        public synchronized void mkdir(String path) throws IOException {
             call(JSON.createObjectNode().put("op", "mkdir").put("path", path));
+            memory.wrote(path, Entry.dir(path));
         }
 
         @Override
@@ -308,6 +333,225 @@ public final class ReplicaWire {
                 c = ErrorCode.INTERNAL;
             }
             throw new ZosException(c, message, r.path("hint").asText(""));
+        }
+    }
+
+    /**
+     * What one end of a stream last sent or took over it: the block list of each path (the oldest first
+     * out when more than {@link #MAX_BLOCKS} are held; lists under {@link #MIN_BLOCKS} are not kept), the
+     * last scan and its token, and the agreed state. The client and the server change theirs on the same
+     * requests and answers, whatever their outcome, so the two always hold the same; a list or a map is sent
+     * as its changes against what both hold.
+     */
+    static final class Memory {
+        static final int MAX_BLOCKS = 1 << 17;
+        static final int MIN_BLOCKS = 16;
+        private final LinkedHashMap<String, List<Block>> lists = new LinkedHashMap<>();
+        private int held;
+        private long scanToken = Long.MIN_VALUE;
+        private TreeMap<String, Entry> scan;
+        Replica.Agreed agreed;
+
+        /** Puts {@code blocks} into {@code n}: {@code script} against the list both hold for the path, or {@code blocks}. */
+        void putList(ObjectNode n, String path, List<Block> blocks) {
+            List<Block> old = lists.get(path);
+            if (old == null) {
+                n.set("blocks", JSON.valueToTree(blocks));
+            } else {
+                n.set("script", script(old, blocks));
+            }
+            remember(path, blocks);
+        }
+
+        /** The block list in {@code n} ({@code script} or {@code blocks}) for {@code path}. */
+        List<Block> takeList(JsonNode n, String path) {
+            List<Block> list;
+            if (n.has("script")) {
+                List<Block> old = lists.get(path);
+                if (old == null) {
+                    throw new ZosException(ErrorCode.PROTOCOL_ERROR, "a block script for " + path + ", which has no list to apply it to", "");
+                }
+                list = apply(old, n.get("script"));
+            } else {
+                list = JSON.convertValue(n.get("blocks"), new TypeReference<List<Block>>() { });
+                if (list == null) {
+                    throw new ZosException(ErrorCode.PROTOCOL_ERROR, "no blocks for " + path, "");
+                }
+            }
+            remember(path, list);
+            return list;
+        }
+
+        /** The server's answer to a scan from {@code since}: unchanged, the changes against the last scan both hold, or all. */
+        void answerScan(ObjectNode reply, long since, Replica.Scan s) {
+            reply.put("token", s.token());
+            if (s.entries() == null) {
+                reply.putNull("entries");
+                return;
+            }
+            if (scan != null && since == scanToken) {
+                putChanges(reply, scan, s.entries());
+            } else {
+                reply.set("entries", JSON.valueToTree(s.entries()));
+            }
+            scan = new TreeMap<>(s.entries());
+            scanToken = s.token();
+        }
+
+        /** The client's side of {@link #answerScan}. */
+        Replica.Scan takeScan(long since, JsonNode r) {
+            long token = r.path("token").asLong();
+            Map<String, Entry> now;
+            if (r.has("changed")) {
+                if (scan == null || since != scanToken) {
+                    throw new ZosException(ErrorCode.PROTOCOL_ERROR, "scan changes against a scan this end does not hold", "");
+                }
+                now = takeChanges(scan, r);
+            } else if (r.path("entries").isObject()) {
+                now = JSON.convertValue(r.get("entries"), new TypeReference<Map<String, Entry>>() { });
+            } else {
+                return new Replica.Scan(token, null);
+            }
+            scan = new TreeMap<>(now);
+            scanToken = token;
+            return new Replica.Scan(token, java.util.Collections.unmodifiableMap(now));
+        }
+
+        /**
+         * A change this end's request made at {@code path} (null: a delete): the last scan both hold takes it,
+         * so the next scan does not send back, as a change, what the other end just wrote.
+         */
+        void wrote(String path, Entry now) {
+            if (scan == null) {
+                return;
+            }
+            scan = new TreeMap<>(scan);
+            if (now == null) {
+                scan.remove(path);
+            } else {
+                scan.put(path, now);
+            }
+        }
+
+        /** An agree request: the changes against the agreed state both hold ({@code from} its generation), or all of it. */
+        void putAgreed(ObjectNode q, Replica.Agreed next) {
+            if (agreed != null) {
+                q.put("from", agreed.generation()).put("generation", next.generation());
+                putChanges(q, agreed.entries(), next.entries());
+            } else {
+                q.set("agreed", JSON.valueToTree(next));
+            }
+            agreed = next;
+        }
+
+        /** The server's side of {@link #putAgreed}. */
+        Replica.Agreed takeAgreed(JsonNode q) throws IOException {
+            Replica.Agreed next;
+            if (q.has("from")) {
+                if (agreed == null || agreed.generation() != q.path("from").asLong()) {
+                    throw new ZosException(ErrorCode.PROTOCOL_ERROR, "agreed-state changes against a generation this end does not hold", "");
+                }
+                next = new Replica.Agreed(q.path("generation").asLong(), takeChanges(agreed.entries(), q));
+            } else {
+                next = JSON.treeToValue(q.get("agreed"), Replica.Agreed.class);
+            }
+            agreed = next;
+            return next;
+        }
+
+        private void remember(String path, List<Block> blocks) {
+            List<Block> was = lists.remove(path);
+            if (was != null) {
+                held -= was.size();
+            }
+            if (blocks.size() < MIN_BLOCKS) {
+                return;
+            }
+            lists.put(path, List.copyOf(blocks));
+            held += blocks.size();
+            var oldest = lists.entrySet().iterator();
+            while (held > MAX_BLOCKS && oldest.hasNext()) {
+                held -= oldest.next().getValue().size();
+                oldest.remove();
+            }
+        }
+
+        /** {@code now} as runs of {@code old} ({@code [index, count]}) and new blocks ({@code {"length","hash"}}). */
+        static ArrayNode script(List<Block> old, List<Block> now) {
+            Map<String, Integer> at = new HashMap<>();
+            for (int i = old.size() - 1; i >= 0; i--) {
+                at.put(old.get(i).hash(), i);
+            }
+            ArrayNode out = JSON.createArrayNode();
+            for (int j = 0; j < now.size(); ) {
+                Integer i = at.get(now.get(j).hash());
+                if (i == null) {
+                    out.addObject().put("length", now.get(j).length()).put("hash", now.get(j).hash());
+                    j++;
+                    continue;
+                }
+                int n = 1;
+                while (j + n < now.size() && i + n < old.size() && now.get(j + n).hash().equals(old.get(i + n).hash())) {
+                    n++;
+                }
+                out.addArray().add(i).add(n);
+                j += n;
+            }
+            return out;
+        }
+
+        /** The list a {@link #script} stands for, offsets counted from 0. */
+        static List<Block> apply(List<Block> old, JsonNode script) {
+            if (!script.isArray()) {
+                throw new ZosException(ErrorCode.PROTOCOL_ERROR, "a block script that is not a list", "");
+            }
+            List<Block> out = new ArrayList<>();
+            long offset = 0;
+            for (JsonNode step : script) {
+                if (step.isArray()) {
+                    long i = step.path(0).asLong(-1);
+                    long n = step.path(1).asLong(-1);
+                    if (step.size() != 2 || i < 0 || n < 1 || i + n > old.size()) {
+                        throw new ZosException(ErrorCode.PROTOCOL_ERROR, "a block script run " + step + " outside a list of " + old.size(), "");
+                    }
+                    for (int k = (int) i; k < i + n; k++) {
+                        Block b = old.get(k);
+                        out.add(new Block(offset, b.length(), b.hash()));
+                        offset += b.length();
+                    }
+                } else {
+                    int length = step.path("length").asInt(-1);
+                    String hash = step.path("hash").asText("");
+                    if (length < 1 || length > MAX_FRAME || !HASH.matcher(hash).matches()) {
+                        throw new ZosException(ErrorCode.PROTOCOL_ERROR, "a bad block in a block script: " + step, "");
+                    }
+                    out.add(new Block(offset, length, hash));
+                    offset += length;
+                }
+            }
+            return out;
+        }
+
+        /** {@code changed} (entries by path) and {@code removed} (paths): what turns {@code old} into {@code now}. */
+        static void putChanges(ObjectNode n, Map<String, Entry> old, Map<String, Entry> now) {
+            ObjectNode changed = n.putObject("changed");
+            now.forEach((path, e) -> {
+                if (!e.equals(old.get(path))) {
+                    changed.set(path, JSON.valueToTree(e));
+                }
+            });
+            ArrayNode removed = n.putArray("removed");
+            old.keySet().stream().filter(path -> !now.containsKey(path)).forEach(removed::add);
+        }
+
+        /** The other side of {@link #putChanges}. */
+        static Map<String, Entry> takeChanges(Map<String, Entry> old, JsonNode n) {
+            Map<String, Entry> now = new TreeMap<>(old);
+            now.putAll(JSON.convertValue(n.path("changed"), new TypeReference<Map<String, Entry>>() { }));
+            for (JsonNode path : n.path("removed")) {
+                now.remove(path.asText());
+            }
+            return now;
         }
     }
 
