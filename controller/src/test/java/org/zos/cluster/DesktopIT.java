@@ -317,6 +317,33 @@ class DesktopIT {
         await("the anima has the conflict copy", () -> guestRead(copy).equals("data host2-v2"));
     }
 
+    @Test
+    @Order(13)
+    void aCopyGoesWhereTheUserSaysAndAFolderAHostLendsStaysTheHosts() throws Exception {
+        anima.zos("host1", "folder", "stop", "desk", "data");
+        cluster.exec("host2", "mkdir", "-p", "/srv/copy", "/srv/out");
+        anima.zos("host1", "folder", "share", "desk", "/data", "--host", "host2", "--to", "/srv/copy");
+        await("host2's copy is where the user said", () -> cluster.run("host2", "cat", "/srv/copy/typed").out().contains(MARK));
+        String out = anima.zos("host1", "folder", "stop", "desk", "data");
+        assertTrue(out.contains("overwritten and removed"), out);
+        assertEquals(1, cluster.run("host2", "test", "-e", "/srv/copy/typed").status(), "the copy at --to is gone");
+
+        cluster.exec("host2", "sh", "-c", "echo spool1 > /srv/out/job1");
+        anima.zos("host1", "folder", "share", "desk", "/data/in", "--host", "host2", "--from-host", "/srv/out");
+        String job1 = cluster.exec("host2", "sh", "-c", "sha256sum /srv/out/job1 | cut -c1-64").strip();
+        await("the anima has the file host2 lends", () -> guestRead("sum in/job1").equals(job1));
+        cluster.exec("host2", "sh", "-c", "echo spool2 > /srv/out/job2");
+        String job2 = cluster.exec("host2", "sh", "-c", "sha256sum /srv/out/job2 | cut -c1-64").strip();
+        await("and a new one", () -> guestRead("sum in/job2").equals(job2));
+        assertTrue(anima.zos("host1", "folder", "list", "desk").matches("(?s).*in\\s+/data/in\\s+host2\\s+lent-in.*"),
+                anima.zos("host1", "folder", "list", "desk"));
+        out = anima.zos("host1", "folder", "stop", "desk", "in");
+        assertTrue(out.contains("left as it is"), out);
+        assertEquals("spool1", cluster.exec("host2", "cat", "/srv/out/job1").strip(), "host2's folder keeps its files");
+        assertEquals(1, cluster.run("host2", "test", "-e", "/srv/out/.zos-sync").status(), "only zos's own state goes");
+        assertTrue(guestRead("sum in/job1").startsWith("err"), "the lent folder leaves the anima with the share");
+    }
+
     /** What the anima's guest agent answers to "read NAME" (or another request) on host1, "" if it cannot be asked. */
     private static String guestRead(String request) {
         String[] words = request.contains(" ") ? request.split(" ", 2) : new String[] {"read", request};

@@ -26,7 +26,7 @@ import org.zos.store.folder.Scrub;
  *
  * <p>Requests: {@code folder-share} (name, path, host, hostPath, readOnly, fromHost, lent), {@code
  * folder-list}, {@code folder-stop} (share). A stream {@code {"target":"folder","share":NAME}} serves the
- * share's replica in folder wire v1.
+ * share's replica in folder wire v2.
  */
 final class Folders {
     private static final Logger LOG = Logger.getLogger(Folders.class.getName());

@@ -2,7 +2,7 @@ package org.zos.protocol.message;
 
 /**
  * Asks a host for its copy of a shared folder, by the agent of the host where the anima runs. Answered by
- * {@link FolderReady} or a failure; after the answer the connection carries folder wire v1 (docs/folders.md)
+ * {@link FolderReady} or a failure; after the answer the connection carries folder wire v2 (docs/folders.md)
  * as data frames, the asking agent the client, the answering host serving its copy. {@code hostPath} is
  * where the copy lives on the host (null: the host's own place for it); {@code fromHost}: the folder is the
  * host's own, lent to the anima, and stays when the share ends; {@code readOnly}: the copy that is not the

@@ -1,6 +1,6 @@
 package org.zos.protocol.message;
 
-/** The copy asked by {@link FolderOpen} is open at {@code path} on {@code host}: folder wire v1 follows. */
+/** The copy asked by {@link FolderOpen} is open at {@code path} on {@code host}: folder wire v2 follows. */
 public record FolderReady(String anima, String share, String host, String path) implements Message {
 
     @Override

@@ -59,7 +59,7 @@ final class FolderHost {
         this.list = root.resolve("copies.json");
     }
 
-    /** Answers {@code folder-open}: the copy, served in folder wire v1 on the connection's stream. */
+    /** Answers {@code folder-open}: the copy, served in folder wire v2 on the connection's stream. */
     Responder.Opened open(Responder.Caller caller, FolderOpen f, ChannelStream stream) throws IOException {
         if (!caller.local()) {
             Control need = f.fromHost() && !f.readOnly() ? Control.FULL : Control.PARTIAL;
