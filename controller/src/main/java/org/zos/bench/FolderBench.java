@@ -126,6 +126,9 @@ public final class FolderBench {
                 } catch (InterruptedException e) {
                     return;
                 } catch (IOException e) {
+                    if (Thread.currentThread().isInterrupted()) {
+                        return; // the measurement is over: the round it cut short does not matter
+                    }
                     throw new java.io.UncheckedIOException(e);
                 }
             }
