@@ -61,6 +61,8 @@ public final class LocalReplica implements Replica {
     private Map<String, Entry> last;
     private long token = System.nanoTime();
     private boolean indexDirty;
+    /** Where each block of {@link #known} is: hash to (path, block); built when first needed, then kept in step. */
+    private Map<String, List<Map.Entry<String, Block>>> here;
 
     /** What is known of one file. */
     record Known(long size, long mtimeNanos, String inode, boolean executable, String digest, List<Block> blocks) {
@@ -143,6 +145,7 @@ public final class LocalReplica implements Replica {
         });
         if (known.keySet().retainAll(seen)) {
             indexDirty = true;
+            here = null;
         }
         saveIndex();
         if (now.equals(last)) {
@@ -162,7 +165,7 @@ public final class LocalReplica implements Replica {
         if (k != null && k.size() == attrs.size() && k.mtimeNanos() == mtime && k.inode().equals(inode)) {
             if (k.executable() != exec) {
                 k = new Known(k.size(), k.mtimeNanos(), k.inode(), exec, k.digest(), k.blocks());
-                known.put(rel, k);
+                setKnown(rel, k);
                 indexDirty = true;
             }
             return k;
@@ -176,7 +179,7 @@ public final class LocalReplica implements Replica {
         }
         long size = blocks.isEmpty() ? 0 : blocks.get(blocks.size() - 1).offset() + blocks.get(blocks.size() - 1).length();
         k = new Known(size, mtime, inode, exec, digest(size, blocks), blocks);
-        known.put(rel, k);
+        setKnown(rel, k);
         indexDirty = true;
         return k;
     }
@@ -222,18 +225,13 @@ public final class LocalReplica implements Replica {
 
     @Override
     public synchronized Set<String> lacking(String path, List<Block> blocks) {
-        Set<String> hashes = new HashSet<>();
-        blocks.forEach(b -> hashes.add(b.hash()));
-        Set<String> have = new HashSet<>();
-        for (Known k : known.values()) {
-            for (Block b : k.blocks()) {
-                if (hashes.contains(b.hash())) {
-                    have.add(b.hash());
-                }
+        Map<String, List<Map.Entry<String, Block>>> at = here();
+        Set<String> out = new HashSet<>();
+        for (Block b : blocks) {
+            if (!at.containsKey(b.hash())) {
+                out.add(b.hash());
             }
         }
-        Set<String> out = new HashSet<>(hashes);
-        out.removeAll(have);
         return out;
     }
 
@@ -257,7 +255,6 @@ public final class LocalReplica implements Replica {
             throws IOException {
         Path file = resolve(path);
         Map<String, Long> written = new HashMap<>();
-        Map<String, List<Map.Entry<String, Block>>> here = null;
         Path tmp = sync.resolve("tmp-" + UUID.randomUUID());
         try {
             try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
@@ -277,10 +274,7 @@ public final class LocalReplica implements Replica {
                             throw new Changed("a block of " + path + " did not match its hash");
                         }
                     } else {
-                        if (here == null) {
-                            here = blocksHere();
-                        }
-                        data = local(here, b);
+                        data = local(here(), b);
                     }
                     ByteBuffer buf = ByteBuffer.wrap(data);
                     while (buf.hasRemaining()) {
@@ -308,20 +302,50 @@ public final class LocalReplica implements Replica {
             throw e;
         }
         BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        known.put(path, new Known(a.size(), a.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS),
+        setKnown(path, new Known(a.size(), a.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS),
                 String.valueOf(a.fileKey()), target.executable(), target.digest(), List.copyOf(blocks)));
         indexDirty = true;
     }
 
     /** Where each block this replica holds is: hash to (path, block). */
-    private Map<String, List<Map.Entry<String, Block>>> blocksHere() {
-        Map<String, List<Map.Entry<String, Block>>> here = new HashMap<>();
-        for (Map.Entry<String, Known> e : known.entrySet()) {
-            for (Block b : e.getValue().blocks()) {
-                here.computeIfAbsent(b.hash(), h -> new ArrayList<>(1)).add(Map.entry(e.getKey(), b));
-            }
+    private Map<String, List<Map.Entry<String, Block>>> here() {
+        if (here == null) {
+            here = new HashMap<>();
+            known.forEach(this::index);
         }
         return here;
+    }
+
+    /** Records what is known of a file, and keeps {@link #here} in step. */
+    private void setKnown(String path, Known k) {
+        unindex(path, known.put(path, k));
+        index(path, k);
+    }
+
+    /** Forgets a file; true if it was known. */
+    private boolean forget(String path) {
+        Known was = known.remove(path);
+        unindex(path, was);
+        return was != null;
+    }
+
+    private void index(String path, Known k) {
+        if (here != null) {
+            for (Block b : k.blocks()) {
+                here.computeIfAbsent(b.hash(), h -> new ArrayList<>(1)).add(Map.entry(path, b));
+            }
+        }
+    }
+
+    private void unindex(String path, Known was) {
+        if (here != null && was != null) {
+            for (Block b : was.blocks()) {
+                List<Map.Entry<String, Block>> at = here.get(b.hash());
+                if (at != null && at.removeIf(e -> e.getKey().equals(path)) && at.isEmpty()) {
+                    here.remove(b.hash());
+                }
+            }
+        }
     }
 
     /** A block this replica holds in one of its files, checked. */
@@ -340,7 +364,7 @@ public final class LocalReplica implements Replica {
     public synchronized void delete(String path, Entry base) throws IOException {
         Path file = resolve(path);
         if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-            known.remove(path);
+            forget(path);
             return;
         }
         requireStill(path, file, base);
@@ -349,7 +373,7 @@ public final class LocalReplica implements Replica {
         } catch (DirectoryNotEmptyException e) {
             throw new Changed(path + " is not empty");
         }
-        if (known.remove(path) != null) {
+        if (forget(path)) {
             indexDirty = true;
         }
     }
