@@ -1,6 +1,7 @@
 package org.zos.cli;
 
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.LogManager;
 import java.util.logging.Logger;
@@ -40,11 +41,21 @@ public final class ZosVm implements Runnable {
         CommandLine cli = new CommandLine(new ZosVm());
         // 'cluster exec HOST COMMAND…': everything after HOST is the command's, options included.
         cli.getSubcommands().get("cluster").getSubcommands().get("exec").setStopAtPositional(true);
+        helpEverywhere(cli);
+        cli.getCommandSpec().usageMessage().footerHeading("%nExit status:%n").footer(exitStatuses());
         cli.setOut(out);
         cli.setErr(err);
         cli.setParameterExceptionHandler((e, a) -> {
             String cmd = e.getCommandLine().getCommandSpec().qualifiedName();
-            err.println("error: " + e.getMessage() + "; see '" + cmd + " --help'");
+            List<String> unmatched = e instanceof CommandLine.UnmatchedArgumentException u ? u.getUnmatched() : List.of();
+            if (!unmatched.isEmpty() && !e.getCommandLine().getSubcommands().isEmpty() && !unmatched.get(0).startsWith("-")) {
+                err.println("error: '" + unmatched.get(0) + "' is not a " + cmd + " command; see '" + cmd + " --help'");
+            } else {
+                err.println("error: " + e.getMessage() + "; see '" + cmd + " --help'");
+            }
+            if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+                err.println("did you mean '" + u.getSuggestions().get(0) + "'?");
+            }
             return ErrorCode.BAD_PARAMETER.exitStatus();
         });
         cli.setExecutionExceptionHandler((e, line, parsed) -> {
@@ -59,6 +70,25 @@ public final class ZosVm implements Runnable {
             return ErrorCode.INTERNAL.exitStatus();
         });
         return cli.execute(args);
+    }
+
+    /** {@code -h} and {@code --help} on every command and subcommand, as on the root. */
+    private static void helpEverywhere(CommandLine line) {
+        CommandLine.Model.CommandSpec spec = line.getCommandSpec();
+        if (spec.optionsMap().get("--help") == null && !(line.getCommand() instanceof CommandLine.HelpCommand)) {
+            spec.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
+                    .description("Show this help message and exit.").build());
+        }
+        line.getSubcommands().values().stream().distinct().forEach(ZosVm::helpEverywhere);
+    }
+
+    /** The exit statuses, one line each, as virsh and git document theirs. */
+    static String exitStatuses() {
+        StringBuilder b = new StringBuilder();
+        for (ErrorCode c : java.util.Arrays.stream(ErrorCode.values()).sorted(java.util.Comparator.comparingInt(ErrorCode::exitStatus)).toList()) {
+            b.append(String.format("%4d  %-22s %s%n", c.exitStatus(), c.name(), c.summary()));
+        }
+        return b.toString();
     }
 
     /** Warnings and errors of zos's own classes go to stderr as one short line; the rest is quiet. */

@@ -15,7 +15,7 @@ import java.util.Map;
  * wire  exit  code
  *    0     0  OK
  *    1     3  ANIMA_NOT_FOUND          the named anima is not known here
- *    2     4  HOST_UNREACHABLE         a peer host (or this host's libvirtd) cannot be reached
+ *    2     4  HOST_UNREACHABLE         another host (or libvirtd here) cannot be reached
  *    3     5  PROTOCOL_ERROR           a peer sent something that breaks the protocol
  *    4     2  BAD_PARAMETER            a request or command line is malformed
  *    5     6  DENIED                   the access list forbids it
@@ -26,32 +26,32 @@ import java.util.Map;
  *   10    11  INTEGRITY_ERROR          stored or received data failed its digest or seal
  *   11    12  BUSY                     another operation on the anima is under way
  *   12    13  ANIMA_EXISTS             an anima of that name already exists
- *   13    14  INVALID_STATE            the anima is not in a state that allows the operation
+ *   13    14  INVALID_STATE            the anima's state does not allow the operation
  *   14    15  HYPERVISOR_UNAVAILABLE   libvirtd is not running or refuses the connection
  *   15     1  INTERNAL                 a bug or an unexpected failure of the system
- *   16    16  INCOMPATIBLE_HOST        this host cannot run the anima (CPU model, machine type)
- *   17   130  CANCELLED                the user cancelled the operation (Ctrl-C, zos-vm cancel)
+ *   16    16  INCOMPATIBLE_HOST        this host cannot run the anima (CPU, machine type)
+ *   17   130  CANCELLED                the user cancelled it (Ctrl-C, zos-vm cancel)
  * </pre>
  */
 public enum ErrorCode {
-    OK(0, 0),
-    ANIMA_NOT_FOUND(1, 3),
-    HOST_UNREACHABLE(2, 4),
-    PROTOCOL_ERROR(3, 5),
-    BAD_PARAMETER(4, 2),
-    DENIED(5, 6),
-    UNKNOWN_PEER(6, 7),
-    PEER_KEY_CHANGED(7, 8),
-    VERSION_MISMATCH(8, 9),
-    NO_SPACE(9, 10),
-    INTEGRITY_ERROR(10, 11),
-    BUSY(11, 12),
-    ANIMA_EXISTS(12, 13),
-    INVALID_STATE(13, 14),
-    HYPERVISOR_UNAVAILABLE(14, 15),
-    INTERNAL(15, 1),
-    INCOMPATIBLE_HOST(16, 16),
-    CANCELLED(17, 130);
+    OK(0, 0, "success"),
+    ANIMA_NOT_FOUND(1, 3, "the named anima is not known here"),
+    HOST_UNREACHABLE(2, 4, "another host (or libvirtd here) cannot be reached"),
+    PROTOCOL_ERROR(3, 5, "a peer sent something that breaks the protocol"),
+    BAD_PARAMETER(4, 2, "a request or command line is malformed"),
+    DENIED(5, 6, "the access list forbids it"),
+    UNKNOWN_PEER(6, 7, "the peer's certificate is not enrolled"),
+    PEER_KEY_CHANGED(7, 8, "an enrolled peer presented another key"),
+    VERSION_MISMATCH(8, 9, "the peer speaks another protocol version"),
+    NO_SPACE(9, 10, "not enough disk space for the operation"),
+    INTEGRITY_ERROR(10, 11, "stored or received data failed its digest or seal"),
+    BUSY(11, 12, "another operation on the anima is under way"),
+    ANIMA_EXISTS(12, 13, "an anima of that name already exists"),
+    INVALID_STATE(13, 14, "the anima's state does not allow the operation"),
+    HYPERVISOR_UNAVAILABLE(14, 15, "libvirtd is not running or refuses the connection"),
+    INTERNAL(15, 1, "a bug or an unexpected failure of the system"),
+    INCOMPATIBLE_HOST(16, 16, "this host cannot run the anima (CPU, machine type)"),
+    CANCELLED(17, 130, "the user cancelled it (Ctrl-C, zos-vm cancel)");
 
     private static final Map<Integer, ErrorCode> BY_WIRE = new HashMap<>();
 
@@ -65,8 +65,10 @@ public enum ErrorCode {
 
     private final int wireValue;
     private final int exitStatus;
+    private final String summary;
 
-    ErrorCode(int wireValue, int exitStatus) {
+    ErrorCode(int wireValue, int exitStatus, String summary) {
+        this.summary = summary;
         this.wireValue = wireValue;
         this.exitStatus = exitStatus;
     }
@@ -79,6 +81,11 @@ public enum ErrorCode {
     /** The exit status of {@code zos-vm} when a command ends with this code. */
     public int exitStatus() {
         return exitStatus;
+    }
+
+    /** What the code means, in a few words (the table above). */
+    public String summary() {
+        return summary;
     }
 
     /**

@@ -1,0 +1,77 @@
+package org.zos.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.zos.protocol.ErrorCode;
+import picocli.CommandLine;
+
+/** Every command and subcommand answers -h and --help; a typo gets the command or option it was near. */
+class HelpTest {
+    record Run(int status, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = ZosVm.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(status, out.toString(), err.toString());
+    }
+
+    /** Every command path under the root, e.g. [store, gc]. */
+    static List<List<String>> commands(CommandLine line, List<String> path, List<List<String>> all) {
+        line.getSubcommands().forEach((name, sub) -> {
+            if (name.equals(sub.getCommandName()) && !(sub.getCommand() instanceof CommandLine.HelpCommand)) {
+                List<String> p = new ArrayList<>(path);
+                p.add(name);
+                all.add(p);
+                commands(sub, p, all);
+            }
+        });
+        return all;
+    }
+
+    @Test
+    void everyCommandAnswersHelp() {
+        List<List<String>> all = commands(new CommandLine(new ZosVm()), List.of(), new ArrayList<>());
+        assertTrue(all.size() > 40, "commands found: " + all);
+        for (List<String> cmd : all) {
+            for (String flag : List.of("--help", "-h")) {
+                List<String> args = new ArrayList<>(cmd);
+                args.add(flag);
+                Run r = run(args.toArray(String[]::new));
+                String name = "zos-vm " + String.join(" ", cmd);
+                assertEquals(0, r.status(), name + " " + flag + ": " + r);
+                assertTrue(r.out().startsWith("Usage: " + name), name + " " + flag + ": " + r.out());
+                assertEquals("", r.err(), name + " " + flag);
+            }
+        }
+    }
+
+    @Test
+    void theRootHelpListsTheExitStatuses() {
+        Run r = run("--help");
+        assertEquals(0, r.status());
+        for (ErrorCode c : ErrorCode.values()) {
+            assertTrue(r.out().matches("(?s).*\\n\\s*" + c.exitStatus() + "  " + c.name() + " +" + java.util.regex.Pattern.quote(c.summary()) + "\\n.*"),
+                    c + " in:\n" + r.out());
+        }
+    }
+
+    @Test
+    void aTypoGetsWhatItWasNear() {
+        Run cmd = run("dominat", "work", "host2");
+        assertEquals(ErrorCode.BAD_PARAMETER.exitStatus(), cmd.status());
+        assertEquals("error: 'dominat' is not a zos-vm command; see 'zos-vm --help'\ndid you mean 'dominate'?\n", cmd.err());
+        Run sub = run("folder", "shar", "work", "/data");
+        assertEquals("error: 'shar' is not a zos-vm folder command; see 'zos-vm folder --help'\ndid you mean 'share'?\n", sub.err());
+        Run opt = run("dominate", "--partail", "host2", "work");
+        assertEquals(ErrorCode.BAD_PARAMETER.exitStatus(), opt.status());
+        assertTrue(opt.err().startsWith("error: Unknown option: '--partail'; see 'zos-vm dominate --help'\ndid you mean '--partial'?"), opt.err());
+    }
+}
