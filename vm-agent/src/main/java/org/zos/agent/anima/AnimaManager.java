@@ -231,7 +231,7 @@ public final class AnimaManager {
                     "boot it afresh from its disk, losing the saved memory, with 'zos-vm start --discard-state "
                             + name + "'");
         }
-        restore(paths, false);
+        restore(record, paths, false);
         setClockSoon(name);
         dropStateFile(record, paths);
     }
@@ -264,9 +264,9 @@ public final class AnimaManager {
     }
 
     /** Restores the anima from its state file, with the file paths of this host, running or {@code paused}. */
-    private void restore(AnimaPaths paths, boolean paused) {
+    private void restore(AnimaRecord record, AnimaPaths paths, boolean paused) {
         org.zos.agent.hypervisor.DiskConfinement.require(paths.disk());
-        hypervisor.restore(paths.state(), pathsOnThisHost(hypervisor.savedXml(paths.state()), paths), paused);
+        hypervisor.restore(paths.state(), pathsOnThisHost(hypervisor.savedXml(paths.state()), paths), paused, record.home());
     }
 
     private void dropStateFile(AnimaRecord record, AnimaPaths paths) throws IOException {
@@ -357,7 +357,7 @@ public final class AnimaManager {
         public void restorePaused(String sha256, long bytes) throws IOException {
             record = record.withSavedState(sha256, bytes, Instant.now());
             registry.save(record);
-            restore(paths(), true);
+            restore(record, paths(), true);
         }
 
         /**

@@ -33,6 +33,9 @@ import org.zos.protocol.ZosException;
  */
 public final class DomainXml {
 
+    /** The XML namespace of zos's element in a domain's {@code <metadata>}, by which virsh and others tell an anima. */
+    public static final String NAMESPACE = "urn:zos:anima:1";
+
     private DomainXml() {
     }
 
@@ -42,6 +45,7 @@ public final class DomainXml {
         x.append("<domain type='").append(spec.accelerator().domainType()).append("'>\n");
         x.append("  <name>").append(esc(spec.name())).append("</name>\n");
         x.append("  <uuid>").append(spec.uuid()).append("</uuid>\n");
+        x.append("  <metadata>\n    ").append(metadata(spec.name(), null)).append("\n  </metadata>\n");
         x.append("  <memory unit='MiB'>").append(spec.memoryMiB()).append("</memory>\n");
         x.append("  <vcpu>").append(spec.vcpus()).append("</vcpu>\n");
         x.append("  <os>\n    <type arch='x86_64' machine='q35'>hvm</type>\n");
@@ -123,6 +127,53 @@ public final class DomainXml {
                 }
             }
         }
+    }
+
+    /**
+     * zos's element of a domain's {@code <metadata>}: the anima's name, its role here ({@code home}, or
+     * {@code visiting} with the host that is its {@code home}), in {@link #NAMESPACE}.
+     */
+    static String metadata(String name, String home) {
+        return "<zos:anima xmlns:zos='" + NAMESPACE + "'><zos:name>" + esc(name) + "</zos:name><zos:role>"
+                + (home == null ? "home" : "visiting") + "</zos:role>" + (home == null ? "" : "<zos:home>" + esc(home) + "</zos:home>")
+                + "</zos:anima>";
+    }
+
+    /**
+     * A domain XML whose {@code <metadata>} says the anima {@code name} is at home here ({@code home} null)
+     * or visits from {@code home}; any element zos wrote there before is replaced, others' are kept.
+     */
+    public static String withMetadata(String xml, String name, String home) {
+        Document doc = parse(xml);
+        Element root = doc.getDocumentElement();
+        Element metadata = null;
+        for (Node c = root.getFirstChild(); c != null; c = c.getNextSibling()) {
+            if (c instanceof Element e && e.getTagName().equals("metadata")) {
+                metadata = e;
+            }
+        }
+        if (metadata == null) {
+            metadata = doc.createElement("metadata");
+            root.insertBefore(metadata, root.getFirstChild());
+        }
+        for (Node c = metadata.getFirstChild(); c != null; ) {
+            Node next = c.getNextSibling();
+            if (c instanceof Element e && NAMESPACE.equals(namespaceOf(e))) {
+                metadata.removeChild(e);
+            }
+            c = next;
+        }
+        Element ours = parse(metadata(name, home)).getDocumentElement();
+        metadata.appendChild(doc.importNode(ours, true));
+        return serialize(doc);
+    }
+
+    /** The namespace an element's prefix is declared with on the element itself (all zos writes), or null. */
+    private static String namespaceOf(Element e) {
+        String tag = e.getTagName();
+        int colon = tag.indexOf(':');
+        String attr = colon < 0 ? "xmlns" : "xmlns:" + tag.substring(0, colon);
+        return e.hasAttribute(attr) ? e.getAttribute(attr) : null;
     }
 
     /** The value an XPath expression selects in a domain XML, if any (e.g. the channel's socket path). */

@@ -299,14 +299,16 @@ public final class LibvirtHypervisor implements AutoCloseable {
     /**
      * Restores a saved domain, running, or paused if {@code paused} (it runs once {@link #resume}d).
      * {@code paths} maps file paths recorded in the state file (disk, kernel, initrd, console log) to
-     * where this host keeps them.
+     * where this host keeps them. The domain's metadata says the anima is at home here ({@code home} null)
+     * or visits from {@code home}.
      */
-    public void restore(Path stateFile, Map<String, String> paths, boolean paused) {
+    public void restore(Path stateFile, Map<String, String> paths, boolean paused, String home) {
         String saved = savedXml(stateFile);
         DomainConfinement.require(saved);
         Map<String, String> map = new java.util.HashMap<>(paths);
         DomainXml.select(saved, "/domain/devices/emulator").filter(e -> !e.isBlank()).ifPresent(e -> map.put(e, emulator()));
-        String xml = DomainXml.rewritePaths(saved, map);
+        String name = DomainXml.select(saved, "/domain/name").orElse("");
+        String xml = DomainXml.withMetadata(DomainXml.rewritePaths(saved, map), name, home);
         checkCpu(xml);
         if (LibvirtNative.INSTANCE.virDomainRestoreFlags(conn.pointer(), stateFile.toString(), xml,
                 paused ? LibvirtNative.VIR_DOMAIN_SAVE_PAUSED : LibvirtNative.VIR_DOMAIN_SAVE_RUNNING) != 0) {

@@ -48,6 +48,33 @@ class DomainXmlTest {
     }
 
     @Test
+    void theDomainSaysItIsAnAnimaAndWhereItsHomeIs() {
+        String xml = DomainXml.of(spec(Accelerator.TCG, "qemu64"));
+        assertEquals("work", at(xml, "/domain/metadata/*[local-name()='anima']/*[local-name()='name']"));
+        assertEquals("home", at(xml, "/domain/metadata/*[local-name()='anima']/*[local-name()='role']"));
+        assertTrue(xml.contains("xmlns:zos='" + DomainXml.NAMESPACE + "'") || xml.contains("xmlns:zos=\"" + DomainXml.NAMESPACE + "\""), xml);
+
+        // restored on host2: visiting, home host1; another tool's metadata stays, zos's is replaced, not doubled
+        String other = xml.replace("<metadata>", "<metadata><app:note xmlns:app='urn:other'>keep</app:note>");
+        String visiting = DomainXml.withMetadata(other, "work", "host1");
+        assertEquals("visiting", at(visiting, "/domain/metadata/*[local-name()='anima']/*[local-name()='role']"));
+        assertEquals("host1", at(visiting, "/domain/metadata/*[local-name()='anima']/*[local-name()='home']"));
+        assertEquals("1", at(visiting, "count(/domain/metadata/*[local-name()='anima'])"));
+        assertEquals("keep", at(visiting, "/domain/metadata/*[local-name()='note']"));
+        String back = DomainXml.withMetadata(visiting, "work", null);
+        assertEquals("home", at(back, "/domain/metadata/*[local-name()='anima']/*[local-name()='role']"));
+        assertEquals("<none>", at(back, "/domain/metadata/*[local-name()='anima']/*[local-name()='home']"));
+        assertEquals("keep", at(back, "/domain/metadata/*[local-name()='note']"));
+
+        // a saved domain from before zos wrote metadata gets it
+        String old = xml.replaceAll("(?s)<metadata>.*</metadata>\\s*", "");
+        assertEquals("<none>", at(old, "/domain/metadata"));
+        assertEquals("visiting", at(DomainXml.withMetadata(old, "work", "host1"), "/domain/metadata/*[local-name()='anima']/*[local-name()='role']"));
+        assertEquals("work", at(DomainXml.withMetadata(old, "work", "host1"), "/domain/name"));
+        DomainConfinement.require(visiting);
+    }
+
+    @Test
     void kvmSpecAndDiskBoot() {
         DomainSpec s = new DomainSpec("full", ID, 1024, 1, Path.of("/d/data.qcow2"),
                 new DomainSpec.DiskBoot(Path.of("/d/root.qcow2")), Path.of("/d/console.log"), Accelerator.KVM, null);
