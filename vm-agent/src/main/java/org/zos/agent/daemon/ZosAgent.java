@@ -10,6 +10,7 @@ import org.zos.agent.anima.AnimaRegistry;
 import org.zos.agent.console.ConsoleServer;
 import org.zos.agent.move.WarmUp;
 import org.zos.guest.GuestImageBuilder;
+import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
 import org.zos.protocol.net.ZosServer;
 import org.zos.protocol.tls.HostIdentity;
@@ -70,6 +71,14 @@ public final class ZosAgent implements Callable<Integer> {
     @Option(names = "--console-bind", paramLabel = "ADDRESS",
             description = "address the web console listens on (default: 127.0.0.1; 0.0.0.0 for the LAN)")
     String consoleBind;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
+            description = "error, warning, info or debug (default: ${DEFAULT-VALUE})")
+    String logLevel;
+
+    @Option(names = "--log-file", paramLabel = "FILE",
+            description = "log to FILE, rotated at 10 MiB (FILE.1 … FILE.5), instead of stderr (the journal under systemd)")
+    Path logFile;
 
     @Option(names = "--console-port", paramLabel = "PORT", description = "the web console's HTTPS port (default: 7472)")
     int consolePort;
@@ -164,7 +173,11 @@ public final class ZosAgent implements Callable<Integer> {
     }
 
     private int serve() throws Exception {
-        System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT %4$s %5$s%6$s%n");
+        try {
+            AgentLog.install(logLevel, logFile);
+        } catch (IllegalArgumentException e) {
+            throw new ZosException(ErrorCode.BAD_PARAMETER, e.getMessage(), "see 'zos-agent --help'");
+        }
         AgentConfig config = AgentConfig.load(configDir, stateDir, name, bind, port, zapPort, consoleBind, consolePort);
         HostIdentity me = HostIdentity.loadOrCreate(config.identityDir(), config.name());
         if (fingerprintOnly) {
