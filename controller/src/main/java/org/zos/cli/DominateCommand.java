@@ -53,7 +53,12 @@ final class DominateCommand extends MoveCommand {
             out.println(agent.act("lend", name, options).note());
             return;
         }
-        String note = move(agent, "dominate", name, Map.of("host", target));
+        full(this, agent, out, name, target);
+    }
+
+    /** A full domination of {@code target} by {@code name}, said as it ended. */
+    static void full(MoveCommand command, HostOptions.Agent agent, PrintWriter out, String name, String target) {
+        String note = command.move(agent, "dominate", name, Map.of("host", target));
         out.printf("Anima '%s' runs on %s now: %s.%nBring it home with: zos-vm return %s%n", name, target, note, name);
     }
 }

@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "zos-vm", mixinStandardHelpOptions = true, version = "zos-vm 0.1.0",
         description = "Carry your whole working environment, the anima (one libvirt VM), from host to host.",
-        subcommands = {InitCommand.class, StatusCommand.class, StartCommand.class, SuspendCommand.class, DominateCommand.class, ReturnCommand.class, CancelCommand.class, GuestCommand.class, AppCommand.class, FolderCommand.class, ViewCommand.class, ControlCommand.class, ConsoleCommand.class,
+        subcommands = {InitCommand.class, ListCommand.class, StatusCommand.class, StartCommand.class, SuspendCommand.class, DominateCommand.class, MigrateCommand.class, ReturnCommand.class, CancelCommand.class, GuestCommand.class, AppCommand.class, FolderCommand.class, ViewCommand.class, ControlCommand.class, ConsoleCommand.class,
                 ResumeCommand.class, ShutdownCommand.class, RemoveCommand.class, ClusterDemo.class, StoreCommand.class,
                 BenchCommand.class, ClusterCommand.class, TrustCommand.class, HostsCommand.class, DiscoverCommand.class,
                 CommandLine.HelpCommand.class})

@@ -69,6 +69,26 @@ class CliErrorsIT {
     }
 
     @Test
+    void listShowsWhatRunsOrAllAndTheDomainSaysItIsAnAnima() throws Exception {
+        String n = name();
+        assertEquals(0, cli.run("init", "--name", n, "--memory", "128M", "--disk-size", "64M").status());
+        Cli.Result running = cli.run("list");
+        assertEquals(0, running.status(), running.toString());
+        assertTrue(running.out().startsWith(" Name ") && !running.out().contains(n), running.out());
+        Cli.Result all = cli.run("list", "--all");
+        assertTrue(all.out().matches("(?s).*\\n " + n + " +shut off +testhost +testhost\\n.*"), all.out());
+        Cli.Result json = cli.run("list", "--all", "--json");
+        assertEquals(new com.fasterxml.jackson.databind.ObjectMapper().readTree("[{\"name\":\"" + n
+                + "\",\"state\":\"shut off\",\"runsOn\":\"testhost\",\"home\":\"testhost\"}]"),
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out()));
+        Process virsh = new ProcessBuilder("virsh", "-c", "qemu:///system", "metadata", n, "urn:zos:anima:1").redirectErrorStream(true).start();
+        String meta = new String(virsh.getInputStream().readAllBytes());
+        assertEquals(0, virsh.waitFor(), meta);
+        assertTrue(meta.contains("<name>" + n + "</name>") && meta.contains("<role>home</role>"), meta);
+        Cli.assertError(cli.run("migrate", n, "nohost"), ErrorCode.UNKNOWN_PEER, "nohost is not enrolled", "zos-vm trust nohost");
+    }
+
+    @Test
     void agentNotRunning() {
         Cli.Result r = new Cli(null).run("status", "--config-dir=" + agent.configDir, "--agent-port", "1");
         Cli.assertError(r, ErrorCode.HOST_UNREACHABLE, "no zos-agent answers", "zos-agent &");
