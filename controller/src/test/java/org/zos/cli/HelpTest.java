@@ -64,6 +64,28 @@ class HelpTest {
     }
 
     @Test
+    void bashCompletesCommandsAndOptions() throws Exception {
+        Run r = run("completion");
+        assertEquals(0, r.status(), r.toString());
+        java.nio.file.Path script = java.nio.file.Files.createTempFile("zos-vm-completion", ".bash");
+        try {
+            java.nio.file.Files.writeString(script, r.out());
+            // what bash offers after 'zos-vm domi' and after 'zos-vm dominate --pa'
+            String probe = "source " + script + "\n"
+                    + "COMP_WORDS=(zos-vm domi); COMP_CWORD=1; COMP_LINE='zos-vm domi'; COMP_POINT=${#COMP_LINE}; _complete_zos-vm; echo \"${COMPREPLY[@]}\"\n"
+                    + "COMP_WORDS=(zos-vm dominate --pa); COMP_CWORD=2; COMP_LINE='zos-vm dominate --pa'; COMP_POINT=${#COMP_LINE}; _complete_zos-vm; echo \"${COMPREPLY[@]}\"\n";
+            // compopt complains outside a real completion; what bash offers is on stdout
+            Process bash = new ProcessBuilder("bash", "-c", probe).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String[] lines = new String(bash.getInputStream().readAllBytes()).strip().split("\n");
+            assertEquals(0, bash.waitFor(), String.join("\n", lines));
+            assertEquals("dominate", lines[lines.length - 2].strip(), String.join("\n", lines));
+            assertEquals("--partial", lines[lines.length - 1].strip(), String.join("\n", lines));
+        } finally {
+            java.nio.file.Files.delete(script);
+        }
+    }
+
+    @Test
     void aTypoGetsWhatItWasNear() {
         Run cmd = run("dominat", "work", "host2");
         assertEquals(ErrorCode.BAD_PARAMETER.exitStatus(), cmd.status());
