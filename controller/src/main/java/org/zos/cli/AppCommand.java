@@ -56,9 +56,15 @@ final class AppCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "NAME", description = "the anima")
         String name;
 
+        @picocli.CommandLine.Mixin
+        JsonOption json;
+
         @Override
         void run(HostOptions.Agent agent, PrintWriter out) throws Exception {
             JsonNode apps = JSON.readTree(agent.act("app-list", name, Map.of()).note());
+            if (json.printed(out, apps)) {
+                return;
+            }
             out.printf("%-4s %-10s %-8s %s%n", "ID", "SIZE", "VIEWERS", "PROGRAM");
             for (JsonNode a : apps) {
                 out.printf("%-4d %-10s %-8d %s%n", a.path("id").asInt(), a.path("size").asText(), a.path("viewers").asInt(),

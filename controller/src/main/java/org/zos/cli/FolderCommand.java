@@ -89,12 +89,18 @@ final class FolderCommand implements Runnable {
 
     @Command(name = "list", description = "List the anima's shared folders and how each stands.")
     static final class ListShares extends HostCommand {
+        @picocli.CommandLine.Mixin
+        JsonOption json;
+
         @Parameters(index = "0", paramLabel = "NAME", defaultValue = "anima", description = "the anima (default: ${DEFAULT-VALUE})")
         String name;
 
         @Override
         void run(HostOptions.Agent agent, PrintWriter out) throws Exception {
             JsonNode shares = JSON.readTree(agent.act("folder-list", name, Map.of()).note());
+            if (json.printed(out, shares)) {
+                return;
+            }
             if (shares.isEmpty()) {
                 out.printf("Anima '%s' shares no folders. Share one with: zos-vm folder share %s PATH --host HOST%n", name, name);
                 return;

@@ -3,9 +3,9 @@ package org.zos.cli;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Set;
-import org.zos.agent.anima.AnimaRegistry;
 import org.zos.protocol.message.StatusReport;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code zos-vm list [--all]}: the animas of this host as {@code virsh list} shows domains. */
@@ -18,8 +18,8 @@ final class ListCommand extends HostCommand {
     @Option(names = "--all", description = "also the animas that do not run (shut off, suspended)")
     boolean all;
 
-    @Option(names = "--json", description = "print JSON (a list of {name, state, runsOn, home}) instead of a table")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     record Row(String name, String state, String runsOn, String home) {
     }
@@ -28,8 +28,7 @@ final class ListCommand extends HostCommand {
     void run(HostOptions.Agent agent, PrintWriter out) throws Exception {
         List<Row> rows = agent.status(null).stream().filter(a -> all || RUNNING.contains(a.state()))
                 .map(ListCommand::row).toList();
-        if (json) {
-            out.println(AnimaRegistry.JSON.writeValueAsString(rows));
+        if (json.printed(out, rows)) {
             return;
         }
         String fmt = " %-16s %-12s %-12s %s%n";

@@ -2,10 +2,9 @@ package org.zos.cli;
 
 import java.io.PrintWriter;
 import java.util.List;
-import org.zos.agent.anima.AnimaRegistry;
 import org.zos.protocol.message.StatusReport;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -17,14 +16,13 @@ final class StatusCommand extends HostCommand {
     @Parameters(paramLabel = "NAME", arity = "0..1", description = "only this anima")
     String name;
 
-    @Option(names = "--json", description = "print JSON (a list of animas) instead of a table")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Override
     void run(HostOptions.Agent agent, PrintWriter out) throws Exception {
         List<StatusReport.Anima> all = agent.status(name);
-        if (json) {
-            out.println(AnimaRegistry.JSON.writeValueAsString(all));
+        if (json.printed(out, all)) {
             return;
         }
         if (all.isEmpty()) {

@@ -86,6 +86,18 @@ class HelpTest {
     }
 
     @Test
+    void hostsSaysTheSameInJson(@org.junit.jupiter.api.io.TempDir java.nio.file.Path config) throws Exception {
+        Run table = run("hosts", "--config-dir=" + config);
+        assertEquals(0, table.status(), table.toString());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(run("hosts", "--json", "--config-dir=" + config).out());
+        List<String> keys = new ArrayList<>();
+        json.fieldNames().forEachRemaining(keys::add);
+        assertEquals(List.of("host", "fingerprint", "enrolled"), keys);
+        assertTrue(table.out().startsWith("This host: " + json.path("host").asText() + " " + json.path("fingerprint").asText()), table.out());
+        assertTrue(json.path("enrolled").isArray());
+    }
+
+    @Test
     void aTypoGetsWhatItWasNear() {
         Run cmd = run("dominat", "work", "host2");
         assertEquals(ErrorCode.BAD_PARAMETER.exitStatus(), cmd.status());
