@@ -44,11 +44,16 @@ final class Browser implements AutoCloseable {
      * events come, so an element found first and read after may already be gone.
      */
     String text(String css) {
-        Object t = js("const e = document.querySelector(arguments[0]); return e == null ? null : e.innerText.trim();", css);
+        String t = textOrNull(css);
         if (t == null) {
             throw new org.openqa.selenium.NoSuchElementException("nothing on the page matches " + css);
         }
-        return (String) t;
+        return t;
+    }
+
+    /** As {@link #text}, or null while nothing matches {@code css} (a part the page has not drawn yet). */
+    String textOrNull(String css) {
+        return (String) js("const e = document.querySelector(arguments[0]); return e == null ? null : e.innerText.trim();", css);
     }
 
     /** Waits up to {@code seconds} for {@code until} to give something other than null or false. */
