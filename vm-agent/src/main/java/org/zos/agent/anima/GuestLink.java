@@ -95,8 +95,7 @@ public final class GuestLink implements AutoCloseable {
             // just restored, or its agent is starting) never saw it.
             long deadline = System.nanoTime() + timeout.toNanos();
             while (true) {
-                link.mux.sendPadding();
-                link.mux.send(GuestFrame.text(GuestFrame.Kind.HELLO, 0, "{\"version\":1,\"host\":\"zos\",\"link\":\"" + link.id + "\"}"));
+                link.sayHello();
                 long left = Math.min(1000, (deadline - System.nanoTime()) / 1_000_000);
                 if (left <= 0) {
                     throw new TimeoutException();
@@ -135,7 +134,6 @@ public final class GuestLink implements AutoCloseable {
      * late); it then waits for a hello and hears nothing else. The same link's hello keeps its streams.
      */
     private void keepSayingHello() {
-        String again = "{\"version\":1,\"host\":\"zos\",\"link\":\"" + id + "\"}";
         java.util.concurrent.ScheduledFuture<?>[] task = new java.util.concurrent.ScheduledFuture<?>[1];
         task[0] = HELLOS.scheduleWithFixedDelay(() -> {
             if (ended) {
@@ -143,12 +141,17 @@ public final class GuestLink implements AutoCloseable {
                 return;
             }
             try {
-                mux.sendPadding();
-                mux.send(GuestFrame.text(GuestFrame.Kind.HELLO, 0, again));
+                sayHello();
             } catch (IOException e) {
                 task[0].cancel(false);
             }
         }, 2, 2, TimeUnit.SECONDS);
+    }
+
+    /** This link's hello, after padding that ends whatever an earlier host left half-written in the pipe. */
+    private void sayHello() throws IOException {
+        mux.sendPadding();
+        mux.send(GuestFrame.text(GuestFrame.Kind.HELLO, 0, "{\"version\":1,\"host\":\"zos\",\"link\":\"" + id + "\"}"));
     }
 
     /** The guest's hello: its agent, kind ("mini", "desktop") and features. */

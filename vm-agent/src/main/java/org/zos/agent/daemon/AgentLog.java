@@ -2,7 +2,6 @@ package org.zos.agent.daemon;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -126,7 +125,7 @@ final class AgentLog extends Handler {
 
     private void open() throws IOException {
         if (file == null) {
-            out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
+            out = new java.io.FileOutputStream(java.io.FileDescriptor.err);
             return;
         }
         Files.createDirectories(file.toAbsolutePath().getParent());
