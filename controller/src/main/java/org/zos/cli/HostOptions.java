@@ -1,5 +1,7 @@
 package org.zos.cli;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -13,22 +15,28 @@ import org.zos.protocol.message.Progress;
 import org.zos.protocol.message.StatusQuery;
 import org.zos.protocol.message.StatusReport;
 import org.zos.protocol.net.Peer;
-import org.zos.protocol.net.ZosServer;
+import org.zos.protocol.net.LocalServer;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * How a command reaches this host's zos-agent, which owns its libvirt connection and its animas: over
- * TLS on the loopback address, proving this host's own identity (from the config directory). Where
- * animas are kept and which libvirtd is used are the agent's options, not the command's.
+ * How a command reaches this host's zos-agent, which owns its libvirt connection and its animas: on the
+ * agent's UNIX socket, where the kernel tells the agent who is calling (members of group zos and root
+ * may), or, with {@code --agent-port}, over TLS on the loopback address, proving this host's own
+ * identity (from the config directory, so as root). Where animas are kept and which libvirtd is used are
+ * the agent's options, not the command's.
  */
 final class HostOptions {
     /** Silence allowed from the agent while an action runs; progress messages restart it. */
     static final Duration IDLE = Duration.ofSeconds(120);
 
+    @Option(names = "--socket", paramLabel = "PATH",
+            description = "this host's zos-agent's socket (default: $ZOS_SOCKET or /run/zos/zos-sock)")
+    Path socket = Path.of(envOr("ZOS_SOCKET", LocalServer.DEFAULT_SOCKET.toString()));
+
     @Option(names = "--agent-port", paramLabel = "PORT",
-            description = "this host's zos-agent (default: $ZOS_AGENT_PORT or 7470)")
-    int agentPort = Integer.parseInt(envOr("ZOS_AGENT_PORT", String.valueOf(ZosServer.DEFAULT_PORT)));
+            description = "reach this host's zos-agent over TLS on this port instead of its socket (as root; default: $ZOS_AGENT_PORT)")
+    Integer agentPort = System.getenv("ZOS_AGENT_PORT") == null ? null : Integer.valueOf(System.getenv("ZOS_AGENT_PORT"));
 
     @Mixin
     ConfigOptions config;
@@ -97,17 +105,33 @@ final class HostOptions {
     }
 
     Agent open() throws java.io.IOException {
-        try {
-            return new Agent(Peer.connectLocal(config.identity(), agentPort, System.getProperty("user.name"),
-                    ZosAgent.SOFTWARE, Duration.ofSeconds(15)));
-        } catch (ZosException e) {
-            if (e.code() == ErrorCode.HOST_UNREACHABLE) {
-                throw new ZosException(ErrorCode.HOST_UNREACHABLE, "no zos-agent answers on this host (127.0.0.1:"
-                        + agentPort + ")", "start it with 'zos-agent &' or 'systemctl start zos-agent' "
-                        + "(scripts/start-agent does), or give --agent-port");
+        String user = System.getProperty("user.name");
+        Duration timeout = Duration.ofSeconds(15);
+        if (agentPort != null) {
+            try {
+                return new Agent(Peer.connectLocal(config.identity(), agentPort, user, ZosAgent.SOFTWARE, timeout));
+            } catch (ZosException e) {
+                throw e.code() == ErrorCode.HOST_UNREACHABLE ? notRunning("127.0.0.1:" + agentPort) : e;
             }
-            throw e;
         }
+        if (!Files.exists(socket)) {
+            throw notRunning(socket.toString());
+        }
+        if (!Files.isReadable(socket) || !Files.isWritable(socket)) {
+            throw new ZosException(ErrorCode.DENIED, "permission denied on " + socket + " (user " + user + ")",
+                    "run as root, or join group zos: 'sudo adduser " + user + " zos', then log in again");
+        }
+        try {
+            return new Agent(Peer.connectSocket(socket, user, ZosAgent.SOFTWARE, timeout));
+        } catch (ZosException e) {
+            throw e.code() == ErrorCode.HOST_UNREACHABLE ? notRunning(socket.toString()) : e;
+        }
+    }
+
+    private static ZosException notRunning(String where) {
+        return new ZosException(ErrorCode.HOST_UNREACHABLE, "no zos-agent answers on this host (" + where + ")",
+                "start it with 'systemctl start zos-agent' (or 'zos-agent &'; scripts/start-agent does either), "
+                        + "or give --socket or --agent-port");
     }
 
     static String envOr(String name, String fallback) {

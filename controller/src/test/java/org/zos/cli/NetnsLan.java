@@ -59,7 +59,8 @@ final class NetnsLan implements AutoCloseable {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(ns == null ? List.of() : List.of("ip", "netns", "exec", ns));
         cmd.addAll(List.of(java, "-cp", System.getProperty("java.class.path"), "org.zos.agent.daemon.ZosAgent",
-                "--config-dir", configDir.toString(), "--state-dir", stateDir.toString(), "--name", name, "--no-warm-up", "--no-console"));
+                "--config-dir", configDir.toString(), "--state-dir", stateDir.toString(), "--socket", stateDir.resolve("zos-sock").toString(), "--name", name,
+                "--no-warm-up", "--no-console"));
         cmd.addAll(List.of(more));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         agents.add(p);

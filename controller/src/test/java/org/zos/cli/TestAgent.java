@@ -10,12 +10,14 @@ import picocli.CommandLine;
 /** A zos-agent in this JVM on free loopback ports, with its own configuration and state directories. */
 final class TestAgent implements AutoCloseable {
     final Path configDir;
+    final Path socket;
     final int port;
     private final ZosAgent agent;
     private final Thread thread;
 
-    private TestAgent(Path configDir, int port, ZosAgent agent, Thread thread) {
+    private TestAgent(Path configDir, Path socket, int port, ZosAgent agent, Thread thread) {
         this.configDir = configDir;
+        this.socket = socket;
         this.port = port;
         this.agent = agent;
         this.thread = thread;
@@ -30,15 +32,20 @@ final class TestAgent implements AutoCloseable {
         }
         ZosAgent agent = new ZosAgent();
         String[] args = {"--config-dir", configDir.toString(), "--state-dir", stateDir.toString(), "--name", "testhost",
-            "--bind", "127.0.0.1", "--port", Integer.toString(tcp), "--zap-port", Integer.toString(udp), "-c", libvirtUri, "--no-warm-up", "--no-console"};
+            "--socket", stateDir.resolve("zos-sock").toString(), "--bind", "127.0.0.1", "--port", Integer.toString(tcp), "--zap-port", Integer.toString(udp), "-c", libvirtUri, "--no-warm-up", "--no-console"};
         Thread t = new Thread(() -> new CommandLine(agent).execute(args), "test-agent");
         t.setDaemon(true);
         t.start();
-        return new TestAgent(configDir, agent.awaitStarted(Duration.ofSeconds(30)), agent, t);
+        return new TestAgent(configDir, stateDir.resolve("zos-sock"), agent.awaitStarted(Duration.ofSeconds(30)), agent, t);
     }
 
-    /** The options that point a zos-vm command at this agent. */
+    /** The options that point a zos-vm command at this agent: its socket, as for a user of the host. */
     String[] options() {
+        return new String[] {"--config-dir=" + configDir, "--socket=" + socket};
+    }
+
+    /** The options that point a zos-vm command at this agent over TLS, as root with the host's key. */
+    String[] tlsOptions() {
         return new String[] {"--config-dir=" + configDir, "--agent-port=" + port};
     }
 

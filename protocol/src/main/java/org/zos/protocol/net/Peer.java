@@ -9,7 +9,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -95,6 +94,19 @@ public final class Peer implements AutoCloseable {
         }
     }
 
+    /**
+     * Connects to this host's agent on its local UNIX socket, as the user this process runs as (the agent
+     * reads it from the socket and refuses a hello that names another, unless this process is root). Needs
+     * no key: the socket's mode and group say who may use it.
+     */
+    public static Peer connectSocket(java.nio.file.Path socket, String user, String software, Duration timeout) {
+        Session s = new Session(null, new Hello(LocalProof.LOCALHOST, user, software), "the local zos-agent");
+        Peer p = dial(new io.netty.channel.epoll.EpollEventLoopGroup(1), io.netty.channel.epoll.EpollDomainSocketChannel.class,
+                new io.netty.channel.unix.DomainSocketAddress(socket.toFile()), null, s, timeout, s.target, socket.toString());
+        p.await(s.hello, timeout, "hello");
+        return p;
+    }
+
     private static Peer open(HostIdentity me, PinningTrustManager trust, Session s, String target, int port, Duration timeout) {
         SslContext tls;
         try {
@@ -102,14 +114,20 @@ public final class Peer implements AutoCloseable {
         } catch (javax.net.ssl.SSLException e) {
             throw new IllegalStateException(e);
         }
-        EventLoopGroup group = new NioEventLoopGroup(1);
-        Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
+        return dial(new NioEventLoopGroup(1), NioSocketChannel.class, java.net.InetSocketAddress.createUnresolved(target, port),
+                tls, s, timeout, target, target + ":" + port);
+    }
+
+    /** Connects a channel of {@code type} to {@code address} ({@code shown} in errors) and installs the zos pipeline on it. */
+    private static Peer dial(EventLoopGroup group, Class<? extends Channel> type, java.net.SocketAddress address, SslContext tls,
+            Session s, Duration timeout, String target, String shown) {
+        Bootstrap b = new Bootstrap().group(group).channel(type)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeout.toMillis())
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new io.netty.channel.WriteBufferWaterMark(LOW_WATER, HIGH_WATER))
                 .option(ChannelOption.MESSAGE_SIZE_ESTIMATOR, FrameSizes.ESTIMATOR)
-                .handler(new ChannelInitializer<SocketChannel>() {
+                .handler(new ChannelInitializer<Channel>() {
                     @Override
-                    protected void initChannel(SocketChannel ch) {
+                    protected void initChannel(Channel ch) {
                         ZosPipeline.install(ch.pipeline(), tls, s);
                         ch.pipeline().addLast("errors", new io.netty.channel.ChannelInboundHandlerAdapter() {
                             @Override
@@ -120,10 +138,11 @@ public final class Peer implements AutoCloseable {
                         });
                     }
                 });
-        ChannelFuture f = b.connect(target, port).awaitUninterruptibly();
+        ChannelFuture f = (address instanceof java.net.InetSocketAddress i && i.isUnresolved()
+                ? b.connect(i.getHostString(), i.getPort()) : b.connect(address)).awaitUninterruptibly();
         if (!f.isSuccess()) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            throw new ZosException(ErrorCode.HOST_UNREACHABLE, "cannot reach " + target + ":" + port + ": "
+            throw new ZosException(ErrorCode.HOST_UNREACHABLE, "cannot reach " + shown + ": "
                     + f.cause().getMessage(), "check the address, and that zos-agent runs there");
         }
         // After the close, let the exception that explains it (a TLS alert arrives after the close) come first.

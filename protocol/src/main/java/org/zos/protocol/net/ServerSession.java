@@ -23,7 +23,7 @@ import org.zos.protocol.tls.PinningTrustManager;
 public final class ServerSession extends io.netty.channel.ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(ServerSession.class.getName());
 
-    private final PinningTrustManager trust;
+    private final Proof trust;
     private final Hello me;
     private final Responder responder;
     private final DataSink sink;
@@ -39,7 +39,47 @@ public final class ServerSession extends io.netty.channel.ChannelInboundHandlerA
     /** A connection with nothing to answer and no request or data for this long is closed. */
     static final java.time.Duration IDLE_CLOSE = java.time.Duration.ofMinutes(10);
 
-    public ServerSession(PinningTrustManager trust, Hello me, Responder responder, DataSink sink,
+    /**
+     * What the other end of a connection proved to be before it said anything: the enrolled host whose
+     * pinned certificate it showed over TLS, or, on the local socket, this host and the user the kernel
+     * names ({@link LocalProof}).
+     */
+    public interface Proof {
+        /** The proved host; empty until proved. */
+        java.util.Optional<KnownHosts.Entry> peer();
+
+        /** Whether the peer is this host itself (a zos process of this host). */
+        boolean peerIsSelf();
+
+        /** Refuses a hello that claims more than was proved: another host's name, another user's. */
+        void admit(Hello h);
+    }
+
+    /** The proof of a TLS connection: the peer's pinned certificate, and a hello naming the host it was enrolled as. */
+    public static Proof tls(PinningTrustManager trust) {
+        return new Proof() {
+            @Override
+            public java.util.Optional<KnownHosts.Entry> peer() {
+                return trust.peer();
+            }
+
+            @Override
+            public boolean peerIsSelf() {
+                return trust.peerIsSelf();
+            }
+
+            @Override
+            public void admit(Hello h) {
+                KnownHosts.Entry peer = trust.peer().orElseThrow();
+                if (!h.host().equals(peer.name())) {
+                    throw new ZosException(ErrorCode.PEER_KEY_CHANGED, "the peer says it is " + h.host()
+                            + " but its key is enrolled as " + peer.name(), "enrol the host under its own name");
+                }
+            }
+        };
+    }
+
+    public ServerSession(Proof trust, Hello me, Responder responder, DataSink sink,
             java.util.concurrent.Executor workers) {
         this.workers = workers;
         this.trust = trust;
@@ -131,10 +171,7 @@ public final class ServerSession extends io.netty.channel.ChannelInboundHandlerA
             } catch (ZosException bad) {
                 throw new ZosException(ErrorCode.PROTOCOL_ERROR, "the peer's hello is malformed: " + bad.getMessage(), "");
             }
-            if (!h.host().equals(peer.name())) {
-                throw new ZosException(ErrorCode.PEER_KEY_CHANGED, "the peer says it is " + h.host()
-                        + " but its key is enrolled as " + peer.name(), "enrol the host under its own name");
-            }
+            trust.admit(h);
             hello = h;
             Liveness.greeted(ctx.channel());
             LOG.info("connection from " + peer.name() + " (user '" + h.user() + "', " + h.software() + ")");

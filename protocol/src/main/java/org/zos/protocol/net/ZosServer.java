@@ -47,7 +47,7 @@ public final class ZosServer implements AutoCloseable {
                         ch.pipeline().addLast("limit", limit);
                         PinningTrustManager trust = PinningTrustManager.accepting(known, me);
                         ZosPipeline.install(ch.pipeline(), TlsContexts.server(me, trust),
-                                new ServerSession(trust, hello, responder, sink, requests));
+                                new ServerSession(ServerSession.tls(trust), hello, responder, sink, requests));
                         ch.pipeline().addLast("errors", new io.netty.channel.ChannelInboundHandlerAdapter() {
                             @Override
                             public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) {

@@ -12,6 +12,7 @@ import org.zos.agent.move.WarmUp;
 import org.zos.guest.GuestImageBuilder;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
+import org.zos.protocol.net.LocalServer;
 import org.zos.protocol.net.ZosServer;
 import org.zos.protocol.tls.HostIdentity;
 import org.zos.protocol.tls.KnownHosts;
@@ -44,6 +45,10 @@ public final class ZosAgent implements Callable<Integer> {
 
     @Option(names = "--port", description = "TLS port (default: 7470)")
     int port;
+
+    @Option(names = "--socket", paramLabel = "PATH",
+            description = "the UNIX socket for commands from this host (default: ${DEFAULT-VALUE}; mode 0660, group zos)")
+    Path socket = LocalServer.DEFAULT_SOCKET;
 
     @Option(names = "--zap-port", paramLabel = "PORT", description = "ZAP discovery UDP port (default: 7471)")
     int zapPort;
@@ -193,27 +198,31 @@ public final class ZosAgent implements Callable<Integer> {
                         guest != null ? GuestImageBuilder.prebuilt(guest, desktopGuest) : new GuestImageBuilder(guestCache));
                 Views views = new Views(me, known, access, animas);
                 FolderSync folderSync = new FolderSync(me, known, animas, new FolderHost(me.host(), access, config.stateDir()));
-                ConsoleServer console = noConsole ? null : startConsole(config, me, known, animas, views);
-                ZosServer server = ZosServer.start(me, known, new InetSocketAddress(config.bind(), config.port()), SOFTWARE,
-                        new AgentResponder(me, known, access, animas, views, console, folderSync.host(),
-                                lending(me, known, access, animas, folderSync, views)), animas.moves().receiver()::accept);
-                ZapResponder zap = new ZapResponder(config, me, access)) {
-            LOG.info("zos-agent " + me.host() + " listening on " + config.bind() + ":" + server.port() + " (TLS), "
-                    + config.zapPort() + "/udp (ZAP)" + (console == null ? "" : ", web console https://"
-                    + config.consoleBind() + ":" + console.port() + "/") + "; fingerprint " + me.fingerprint() + "; "
-                    + known.entries().size() + " known hosts; animas in " + config.stateDir() + "; libvirt " + uri);
-            animas.moves().start();
-            folderSync.start();
-            warmUp(me, server.port(), animas, config.stateDir().resolve("warm-up"));
-            started.complete(server.port());
-            Thread hook = new Thread(stop::countDown);
-            Runtime.getRuntime().addShutdownHook(hook);
-            stop.await();
-            LOG.info("zos-agent stopping");
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook runs already
+                ConsoleServer console = noConsole ? null : startConsole(config, me, known, animas, views)) {
+            AgentResponder responder = new AgentResponder(me, known, access, animas, views, console, folderSync.host(),
+                    lending(me, known, access, animas, folderSync, views));
+            try (ZosServer server = ZosServer.start(me, known, new InetSocketAddress(config.bind(), config.port()), SOFTWARE,
+                            responder, animas.moves().receiver()::accept);
+                    LocalServer local = LocalServer.start(me, socket, SOFTWARE, responder);
+                    ZapResponder zap = new ZapResponder(config, me, access)) {
+                LOG.info("zos-agent " + me.host() + " listening on " + local.path() + " (this host: " + local.access() + "), "
+                        + config.bind() + ":" + server.port() + " (TLS), "
+                        + config.zapPort() + "/udp (ZAP)" + (console == null ? "" : ", web console https://"
+                        + config.consoleBind() + ":" + console.port() + "/") + "; fingerprint " + me.fingerprint() + "; "
+                        + known.entries().size() + " known hosts; animas in " + config.stateDir() + "; libvirt " + uri);
+                animas.moves().start();
+                folderSync.start();
+                warmUp(me, server.port(), animas, config.stateDir().resolve("warm-up"));
+                started.complete(server.port());
+                Thread hook = new Thread(stop::countDown);
+                Runtime.getRuntime().addShutdownHook(hook);
+                stop.await();
+                LOG.info("zos-agent stopping");
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook runs already
+                }
             }
         }
         return 0;
