@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
  * as one line, {@code error: <what happened>; <what to do>}, and ends the command with the exit status of
  * its {@link ErrorCode} (0 success, 1 internal failure, 2 usage, 3 and up one per kind of failure).
  */
-@Command(name = "zos-vm", mixinStandardHelpOptions = true, version = "zos-vm 0.1.0",
+@Command(name = "zos-vm", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = "Carry your whole working environment, the anima (one libvirt VM), from host to host.",
         subcommands = {InitCommand.class, ListCommand.class, StatusCommand.class, StartCommand.class, SuspendCommand.class, DominateCommand.class, MigrateCommand.class, ReturnCommand.class, CancelCommand.class, GuestCommand.class, AppCommand.class, FolderCommand.class, ViewCommand.class, ControlCommand.class, ConsoleCommand.class,
                 ResumeCommand.class, ShutdownCommand.class, RemoveCommand.class, ClusterDemo.class, StoreCommand.class,
@@ -38,11 +38,7 @@ public final class ZosVm implements Runnable {
     /** Runs one command line; returns its exit status. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         quietLogging();
-        CommandLine cli = new CommandLine(new ZosVm());
-        // 'cluster exec HOST COMMAND…': everything after HOST is the command's, options included.
-        cli.getSubcommands().get("cluster").getSubcommands().get("exec").setStopAtPositional(true);
-        helpEverywhere(cli);
-        cli.getCommandSpec().usageMessage().footerHeading("%nExit status:%n").footer(exitStatuses());
+        CommandLine cli = model();
         cli.setOut(out);
         cli.setErr(err);
         cli.setParameterExceptionHandler((e, a) -> {
@@ -70,6 +66,16 @@ public final class ZosVm implements Runnable {
             return ErrorCode.INTERNAL.exitStatus();
         });
         return cli.execute(args);
+    }
+
+    /** The whole command line as users meet it, for running it and for its man pages. */
+    static CommandLine model() {
+        CommandLine cli = new CommandLine(new ZosVm());
+        // 'cluster exec HOST COMMAND…': everything after HOST is the command's, options included.
+        cli.getSubcommands().get("cluster").getSubcommands().get("exec").setStopAtPositional(true);
+        helpEverywhere(cli);
+        cli.getCommandSpec().usageMessage().footerHeading("%nExit status:%n").footer(exitStatuses());
+        return cli;
     }
 
     /** {@code -h} and {@code --help} on every command and subcommand, as on the root. */

@@ -32,11 +32,11 @@ final class TestAgent implements AutoCloseable {
         }
         ZosAgent agent = new ZosAgent();
         String[] args = {"--config-dir", configDir.toString(), "--state-dir", stateDir.toString(), "--name", "testhost",
-            "--socket", stateDir.resolve("zos-sock").toString(), "--bind", "127.0.0.1", "--port", Integer.toString(tcp), "--zap-port", Integer.toString(udp), "-c", libvirtUri, "--no-warm-up", "--no-console"};
+            "--socket", configDir.resolve("zos-sock").toString(), "--bind", "127.0.0.1", "--port", Integer.toString(tcp), "--zap-port", Integer.toString(udp), "-c", libvirtUri, "--no-warm-up", "--no-console"};
         Thread t = new Thread(() -> new CommandLine(agent).execute(args), "test-agent");
         t.setDaemon(true);
         t.start();
-        return new TestAgent(configDir, stateDir.resolve("zos-sock"), agent.awaitStarted(Duration.ofSeconds(30)), agent, t);
+        return new TestAgent(configDir, configDir.resolve("zos-sock"), agent.awaitStarted(Duration.ofSeconds(30)), agent, t);
     }
 
     /** The options that point a zos-vm command at this agent: its socket, as for a user of the host. */

@@ -25,11 +25,20 @@ import picocli.CommandLine.Option;
  * {@code zos-agent}: the host daemon. Runs in the foreground (systemd's Type=simple, or a terminal);
  * logs to stderr what it does and every access decision; stops on SIGTERM.
  */
-@Command(name = "zos-agent", mixinStandardHelpOptions = true, version = "zos-agent 0.1.0",
+@Command(name = "zos-agent", mixinStandardHelpOptions = true, versionProvider = ZosAgent.Version.class,
         description = "The zos host daemon: accepts enrolled hosts over TLS and answers ZAP discovery.")
 public final class ZosAgent implements Callable<Integer> {
     private static final Logger LOG = Logger.getLogger(ZosAgent.class.getName());
-    public static final String SOFTWARE = "zos 0.1.0";
+    /** What this agent says it is in its hello: {@code zos 0.1.0 (a7183dd, 2026-12-02T06:44:31Z)}. */
+    public static final String SOFTWARE = "zos " + org.zos.protocol.Build.describe();
+
+    /** {@code zos-agent --version}. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"zos-agent " + org.zos.protocol.Build.describe()};
+        }
+    }
 
     @Option(names = "--config-dir", paramLabel = "DIR", description = "configuration (default: /etc/zos)")
     Path configDir = Path.of("/etc/zos");
