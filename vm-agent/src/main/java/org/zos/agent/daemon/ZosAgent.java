@@ -104,6 +104,7 @@ public final class ZosAgent implements Callable<Integer> {
     boolean fingerprintOnly;
 
     private final CountDownLatch stop = new CountDownLatch(1);
+    private final CountDownLatch closed = new CountDownLatch(1);
     private final java.util.concurrent.CompletableFuture<Integer> started = new java.util.concurrent.CompletableFuture<>();
 
     /** The port the agent listens on, once it does (for running an agent inside a test). */
@@ -223,16 +224,29 @@ public final class ZosAgent implements Callable<Integer> {
                 folderSync.start();
                 warmUp(me, server.port(), animas, config.stateDir().resolve("warm-up"));
                 started.complete(server.port());
-                Thread hook = new Thread(stop::countDown);
+                SystemdNotify.send("READY=1\nSTATUS=listening on " + local.path() + " and port " + server.port());
+                // On SIGTERM the JVM exits once its hooks return: this one waits (up to 10 s) for the servers
+                // to close, so that the socket file goes and the connections end cleanly.
+                Thread hook = new Thread(() -> {
+                    stop.countDown();
+                    try {
+                        closed.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
                 Runtime.getRuntime().addShutdownHook(hook);
                 stop.await();
                 LOG.info("zos-agent stopping");
+                SystemdNotify.send("STOPPING=1");
                 try {
                     Runtime.getRuntime().removeShutdownHook(hook);
                 } catch (IllegalStateException shuttingDown) {
                     // the hook runs already
                 }
             }
+        } finally {
+            closed.countDown();
         }
         return 0;
     }
