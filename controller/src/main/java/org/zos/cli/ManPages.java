@@ -102,8 +102,11 @@ final class ManPages {
                         .append(" See \\fB").append(escape(pageName(ss))).append("\\fR(").append(section).append(").\n");
             }
         }
+        if (name.equals("zos-vm")) {
+            b.append(".SH UNITS\n").append(escape(ZosVm.UNITS.strip())).append('\n');
+        }
         b.append(".SH EXIT STATUS\n");
-        if (spec.parent() == null && name.equals("zos-vm")) {
+        if (name.equals("zos-vm")) {
             b.append(".nf\n").append(escape(statuses.stripTrailing())).append("\n.fi\n");
         } else {
             b.append("0 on success; otherwise one of the statuses in \\fBzos-vm\\fR(1), each a kind of failure.\n");

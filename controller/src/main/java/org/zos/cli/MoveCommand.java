@@ -7,7 +7,8 @@ import picocli.CommandLine.Option;
 /** dominate and return: a move with progress, a rate cap, and Ctrl-C to cancel it. */
 abstract class MoveCommand extends HostCommand {
     @Option(names = "--bandwidth", paramLabel = "RATE",
-            description = "send at most this fast, e.g. 50mbit or 6M (bytes per second); default: as fast as the link goes")
+            description = "send at most this fast: 50mbit (bits per second, 1000-based as links count) or 6M "
+                    + "(bytes per second, M = MiB); default: as fast as the link goes")
     String bandwidth;
 
     /** Runs the move and returns the agent's note of what it cost. */

@@ -5,7 +5,10 @@ import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
 import picocli.CommandLine.ITypeConverter;
 
-/** Sizes on the command line: a number with an optional unit, M (MiB, the default), G (GiB) or T (TiB). */
+/**
+ * Sizes on the command line: a number with an optional unit, M (MiB, the default), G (GiB) or T (TiB);
+ * 1024-based, as every size and byte rate in zos ({@link ZosVm#UNITS}).
+ */
 final class Sizes implements ITypeConverter<Long> {
 
     @Override

@@ -74,9 +74,13 @@ public final class ZosVm implements Runnable {
         // 'cluster exec HOST COMMAND…': everything after HOST is the command's, options included.
         cli.getSubcommands().get("cluster").getSubcommands().get("exec").setStopAtPositional(true);
         helpEverywhere(cli);
-        cli.getCommandSpec().usageMessage().footerHeading("%nExit status:%n").footer(exitStatuses());
+        cli.getCommandSpec().usageMessage().footerHeading("%nUnits:%n").footer(UNITS, "", "Exit status:", exitStatuses());
         return cli;
     }
+
+    /** What size and rate suffixes mean, in every command. */
+    static final String UNITS = "  Sizes and byte rates: K, M, G, T are powers of 1024 (512M = 512 MiB; a B or iB after them changes "
+            + "nothing). Bit rates: kbit, mbit, gbit are powers of 1000 bits per second, as links and tc count them (100mbit).";
 
     /** {@code -h} and {@code --help} on every command and subcommand, as on the root. */
     private static void helpEverywhere(CommandLine line) {

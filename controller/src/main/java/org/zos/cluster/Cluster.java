@@ -18,8 +18,10 @@ import org.zos.protocol.ZosException;
 /**
  * The local cluster: host1..hostN as Docker containers on their own network, each with its own libvirtd,
  * QEMU and zos-agent, trusting each other and letting root of every other host dominate it fully. The
- * host image is built once from Debian packages ({@code host-image.sh}); zos itself (the jar and its lib/
- * directory) and the default guest are mounted read-only, so rebuilding zos needs no new image.
+ * host image is built once from Debian packages ({@code host-image.sh}); zos itself comes as its Debian
+ * package, made by the jar's own {@code zos-vm package} and installed by each host as it boots
+ * ({@code host-boot.sh}), the same package a real host installs; so rebuilding zos needs no new image.
+ * The default guest is mounted read-only.
  */
 public final class Cluster {
     public static final String NETWORK = "zos-cluster";
@@ -117,14 +119,14 @@ public final class Cluster {
             throw new ZosException(ErrorCode.BAD_PARAMETER, "no zos jar at " + jar, "build zos first (./zos-vm does)");
         }
         String tag = image();
+        Path deb = packageOf(jar.toAbsolutePath());
         down();
         log.accept("creating network " + NETWORK + " (" + SUBNET + ")");
         runtime.createNetwork(SUBNET);
         for (int i = 1; i <= count; i++) {
             String name = "host" + i;
             Map<Path, String> mounts = new LinkedHashMap<>();
-            mounts.put(jar.toAbsolutePath(), "/opt/zos/zos-vm.jar");
-            mounts.put(jar.toAbsolutePath().resolveSibling("lib"), "/opt/zos/lib");
+            mounts.put(deb, "/opt/zos/zos.deb");
             mounts.put(guest.toAbsolutePath(), "/opt/zos/guest");
             if (desktopGuest != null) {
                 mounts.put(desktopGuest.toAbsolutePath(), "/opt/zos/guest-desktop");
@@ -164,6 +166,42 @@ public final class Cluster {
         }
         log.accept("cluster up: " + count + " hosts, each enrolled on the others, root of each may dominate the others fully");
         return hosts;
+    }
+
+    /**
+     * The Debian package of the zos in {@code jar}, made by that jar itself ({@code java -jar JAR package})
+     * once per build of the jar and kept beside it.
+     */
+    static Path packageOf(Path jar) throws IOException, InterruptedException {
+        Path deb = jar.resolveSibling("zos-cluster-" + Files.getLastModifiedTime(jar).toMillis() + "-" + Files.size(jar) + ".deb");
+        if (Files.isRegularFile(deb)) {
+            return deb;
+        }
+        Path dir = Files.createTempDirectory(jar.getParent(), ".zos-cluster-deb-");
+        try {
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            Process p = new ProcessBuilder(java, "-jar", jar.toString(), "package", "--out", dir.toString())
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new ZosException(ErrorCode.INTERNAL, "building the zos package for the cluster failed: " + out.strip(),
+                        "run 'java -jar " + jar + " package' to see why");
+            }
+            try (var built = Files.list(dir); var old = Files.newDirectoryStream(jar.getParent(), "zos-cluster-*.deb")) {
+                for (Path o : old) {
+                    Files.delete(o);
+                }
+                Files.move(built.findFirst().orElseThrow(), deb);
+            }
+            return deb;
+        } finally {
+            try (var left = Files.list(dir)) {
+                for (Path f : left.toList()) {
+                    Files.delete(f);
+                }
+            }
+            Files.delete(dir);
+        }
     }
 
     /** Removes every container and the network of the cluster; nothing if there is none. */

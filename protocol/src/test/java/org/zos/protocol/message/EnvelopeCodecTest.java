@@ -32,7 +32,7 @@ class EnvelopeCodecTest {
                 new StatusReport(List.of(StatusReport.Anima.brief("work", "host1", "host2", "running"),
                         new StatusReport.Anima("home", "host1", "host1", "suspended", 512, 1, 2048L, "tcg", "6.1.0-28-amd64",
                                 "4f2a", 17L, 90_000_000L, "2026-11-22T10:00:00Z", null, "to host2: sending disk 40%", "host2: apps 1; folders docs",
-                                "docs with host2"))),
+                                "docs with host2", new StatusReport.Move("dominate", "host2", "sending disk", 40, 100, 1200)))),
                 new AccessQuery("full"), new AccessGrant("partial"),
                 new AnimaAction("init", "work", java.util.Map.of("memory-mib", "512", "vcpus", "1")),
                 new AnimaAction("resume", "work", null),

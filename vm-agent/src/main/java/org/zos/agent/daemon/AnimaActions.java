@@ -232,7 +232,7 @@ final class AnimaActions implements AutoCloseable {
                 s.accelerator(), r.kernelPackage(), s.heartbeat() == null ? null : s.heartbeat().boot(),
                 s.heartbeat() == null ? null : s.heartbeat().count(), s.stateBytes(),
                 s.savedAt() == null ? null : s.savedAt().toString(), s.vnc(), moves.moving(name),
-                lending == null ? null : lending.describe(name), folders == null ? null : folders.describe(name));
+                lending == null ? null : lending.describe(name), folders == null ? null : folders.describe(name), moves.move(name));
     }
 
     /**

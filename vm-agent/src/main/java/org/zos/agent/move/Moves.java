@@ -27,6 +27,7 @@ import org.zos.protocol.message.MoveQuery;
 import org.zos.protocol.message.MoveDone;
 import org.zos.protocol.message.Progress;
 import org.zos.protocol.message.ReturnRequest;
+import org.zos.protocol.message.StatusReport;
 import org.zos.protocol.net.Peer;
 import org.zos.protocol.net.Responder;
 import org.zos.protocol.tls.HostIdentity;
@@ -55,7 +56,7 @@ public final class Moves implements AutoCloseable {
     private final AnimaRegistry registry;
     private final String software;
     private final Map<String, byte[]> visitKeks = new ConcurrentHashMap<>();
-    private final Map<String, String> moving = new ConcurrentHashMap<>();
+    private final Map<String, StatusReport.Move> moving = new ConcurrentHashMap<>();
     private final Map<String, java.util.concurrent.atomic.AtomicBoolean> cancels = new ConcurrentHashMap<>();
     private final MoveReceiver receiver = new MoveReceiver(this);
     private final Faults faults;
@@ -81,14 +82,20 @@ public final class Moves implements AutoCloseable {
 
     /** What a move of the anima this host sends is doing now ("to host2: sending disk 40%"), or null. */
     public String moving(String anima) {
+        StatusReport.Move m = moving.get(anima);
+        return m == null ? null : m.describe();
+    }
+
+    /** The move of the anima this host sends, as fields, or null. */
+    public StatusReport.Move move(String anima) {
         return moving.get(anima);
     }
 
-    /** Progress of a move sent from here, also kept for {@link #moving}. */
-    private Consumer<Progress> tracked(String anima, String target, Consumer<Progress> progress) {
+    /** Progress of a move sent from here, also kept for {@link #move}. */
+    private Consumer<Progress> tracked(String anima, String action, String target, Consumer<Progress> progress) {
+        moving.put(anima, new StatusReport.Move(action, target, "starting", 0, 0, 0));
         return p -> {
-            String pct = p.total() > 0 ? " " + Math.min(100, p.done() * 100 / p.total()) + "%" : "";
-            moving.put(anima, "to " + target + ": " + p.phase() + pct);
+            moving.put(anima, new StatusReport.Move(action, target, p.phase(), p.done(), p.total(), p.elapsedMillis()));
             progress.accept(p);
         };
     }
@@ -211,7 +218,7 @@ public final class Moves implements AutoCloseable {
                 try (AnimaStore s = store().openOrCreate(name, kek)) {
                     MasterKey key = store().key(name, kek);
                     try {
-                        return new MoveSender(this, held, s, key, host, user, tracked(name, host, progress), bytesPerSecond,
+                        return new MoveSender(this, held, s, key, host, user, tracked(name, "dominate", host, progress), bytesPerSecond,
                                 cancellable(name)).send(me.host(), visitKek, peer).note();
                     } finally {
                         key.destroy();
@@ -305,7 +312,7 @@ public final class Moves implements AutoCloseable {
             try (AnimaStore s = store().open(name, kek)) {
                 MasterKey key = store().key(name, kek);
                 try {
-                    f = new MoveSender(this, held, s, key, home, user, tracked(name, home, progress), bytesPerSecond,
+                    f = new MoveSender(this, held, s, key, home, user, tracked(name, "return", home, progress), bytesPerSecond,
                             cancellable(name)).send(home, null, null);
                 } finally {
                     key.destroy();

@@ -47,16 +47,20 @@ final class RateLimit {
                 java.util.regex.Pattern.CASE_INSENSITIVE).matcher(rate.strip());
         if (!m.matches()) {
             throw new org.zos.protocol.ZosException(org.zos.protocol.ErrorCode.BAD_PARAMETER, "'" + rate + "' is not a rate",
-                    "give e.g. 100mbit (bits per second) or 12M (bytes per second)");
+                    "give e.g. 100mbit (bits per second, 1000-based) or 12M (bytes per second, M = MiB)");
         }
+        // As everywhere in zos: K, M, G of bytes are 1024-based (M = MiB); bits per second are 1000-based, as
+        // links and tc count them (100mbit = 100,000,000 bit/s).
         double v = Double.parseDouble(m.group(1));
+        boolean bits = m.group(3).equalsIgnoreCase("bit");
+        double base = bits ? 1000 : 1024;
         switch (m.group(2).toLowerCase()) {
-            case "k" -> v *= 1e3;
-            case "m" -> v *= 1e6;
-            case "g" -> v *= 1e9;
+            case "k" -> v *= base;
+            case "m" -> v *= base * base;
+            case "g" -> v *= base * base * base;
             default -> { }
         }
-        if (m.group(3).equalsIgnoreCase("bit")) {
+        if (bits) {
             v /= 8;
         }
         if (v < 1) {

@@ -1,0 +1,32 @@
+package org.zos.agent.move;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+
+/** Rates as zos reads them everywhere: bytes 1024-based (M = MiB), bits 1000-based as links and tc count. */
+class RateLimitTest {
+    @Test
+    void bytesAreBinaryBitsDecimal() {
+        assertEquals(12_500_000, RateLimit.parse("100mbit"));
+        assertEquals(125, RateLimit.parse("1kbit"));
+        assertEquals(125_000_000, RateLimit.parse("1gbit/s"));
+        assertEquals(6L * 1024 * 1024, RateLimit.parse("6M"));
+        assertEquals(6L * 1024 * 1024, RateLimit.parse("6MB"));
+        assertEquals(1024, RateLimit.parse("1k"));
+        assertEquals(3L << 30, RateLimit.parse("3G"));
+        assertEquals(12, RateLimit.parse("12"));
+        assertEquals(0, RateLimit.parse(null));
+    }
+
+    @Test
+    void nonsenseIsRefusedNamingIt() {
+        ZosException e = assertThrows(ZosException.class, () -> RateLimit.parse("fast"));
+        assertEquals(ErrorCode.BAD_PARAMETER, e.code());
+        assertEquals("'fast' is not a rate", e.getMessage());
+        assertEquals(ErrorCode.BAD_PARAMETER, assertThrows(ZosException.class, () -> RateLimit.parse("1bit")).code());
+    }
+}
