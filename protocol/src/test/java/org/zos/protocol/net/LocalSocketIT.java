@@ -111,14 +111,31 @@ class LocalSocketIT {
     private String asNobody(String claimed) throws Exception {
         Path cp = Files.createDirectories(tmp.resolve("cp"));
         List<String> entries = new ArrayList<>();
+        // A copy of the class path where nobody may read it: the Maven repository and a checkout may be private.
         for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
             Path from = Path.of(e);
-            if (Files.isRegularFile(from)) { // jars from the Maven repository, which nobody may not read
-                Path to = cp.resolve(entries.size() + "-" + from.getFileName());
+            Path to = cp.resolve(entries.size() + "-" + from.getFileName());
+            if (Files.isDirectory(from)) {
+                try (var tree = Files.walk(from)) {
+                    for (Path f : (Iterable<Path>) tree::iterator) {
+                        Path t = to.resolve(from.relativize(f).toString());
+                        if (Files.isDirectory(f)) {
+                            Files.createDirectories(t);
+                        } else {
+                            Files.copy(f, t, StandardCopyOption.REPLACE_EXISTING);
+                        }
+                    }
+                }
+            } else if (Files.isRegularFile(from)) {
                 Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
-                entries.add(to.toString());
             } else {
-                entries.add(e);
+                continue;
+            }
+            entries.add(to.toString());
+        }
+        try (var tree = Files.walk(cp)) {
+            for (Path f : (Iterable<Path>) tree::iterator) {
+                Files.setPosixFilePermissions(f, PosixFilePermissions.fromString(Files.isDirectory(f) ? "rwxr-xr-x" : "rw-r--r--"));
             }
         }
         String jvm = Path.of(System.getProperty("java.home"), "bin", "java").toString();
