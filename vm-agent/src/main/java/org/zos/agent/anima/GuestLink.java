@@ -298,11 +298,24 @@ public final class GuestLink implements AutoCloseable {
                 write(new byte[] {(byte) b}, 0, 1);
             }
 
+            /**
+             * Writes with the calling thread's interrupt held back: the JDK closes an interruptible channel
+             * when an interrupted thread does I/O on it, which would end the link under every other user of
+             * it (a folder syncer told to stop, which closes its stream on the way out, ended a concurrent
+             * request with "the guest channel ended"). The interrupt is kept for the caller.
+             */
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
-                ByteBuffer buf = ByteBuffer.wrap(b, off, len);
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
+                boolean interrupted = Thread.interrupted();
+                try {
+                    ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+                    while (buf.hasRemaining()) {
+                        ch.write(buf);
+                    }
+                } finally {
+                    if (interrupted) {
+                        Thread.currentThread().interrupt();
+                    }
                 }
             }
         };
