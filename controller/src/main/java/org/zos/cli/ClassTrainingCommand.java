@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.zos.agent.anima.AnimaManager;
 import org.zos.protocol.message.Ping;
 import org.zos.protocol.message.Pong;
 import org.zos.protocol.message.StatusReport;
@@ -35,8 +36,7 @@ final class ClassTrainingCommand implements Callable<Integer> {
                 ZosVm.run(args, nowhere, nowhere);
             }
         } finally {
-            Files.deleteIfExists(socket);
-            Files.deleteIfExists(dir);
+            AnimaManager.deleteTree(dir);
         }
         return 0;
     }

@@ -13,6 +13,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
+import org.zos.agent.anima.AnimaManager;
 import org.zos.agent.daemon.ZosAgent;
 import org.zos.protocol.Build;
 import org.zos.protocol.ErrorCode;
@@ -132,11 +133,7 @@ final class DebPackage {
             }
             return deb;
         } finally {
-            try (var files = Files.walk(stage)) {
-                for (Path f : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
-                    Files.deleteIfExists(f);
-                }
-            }
+            AnimaManager.deleteTree(stage);
         }
     }
 

@@ -32,7 +32,7 @@ final class HostOptions {
 
     @Option(names = "--socket", paramLabel = "PATH",
             description = "this host's zos-agent's socket (default: $ZOS_SOCKET or /run/zos/zos-sock)")
-    Path socket = Path.of(envOr("ZOS_SOCKET", LocalServer.DEFAULT_SOCKET.toString()));
+    Path socket = defaultSocket();
 
     @Option(names = "--agent-port", paramLabel = "PORT",
             description = "reach this host's zos-agent over TLS on this port instead of its socket (as root; default: $ZOS_AGENT_PORT)")
@@ -126,6 +126,11 @@ final class HostOptions {
         } catch (ZosException e) {
             throw e.code() == ErrorCode.HOST_UNREACHABLE ? notRunning(socket.toString()) : e;
         }
+    }
+
+    /** The agent's socket unless {@code --socket} names another: $ZOS_SOCKET, else the system's. */
+    static Path defaultSocket() {
+        return Path.of(envOr("ZOS_SOCKET", LocalServer.DEFAULT_SOCKET.toString()));
     }
 
     private static ZosException notRunning(String where) {

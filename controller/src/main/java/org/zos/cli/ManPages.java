@@ -52,11 +52,16 @@ final class ManPages {
     }
 
     private static void walk(CommandLine line, String section, String statuses, Map<String, String> pages) {
-        if (line.getCommandSpec().usageMessage().hidden() || line.getCommand() instanceof CommandLine.HelpCommand) {
+        if (!shown(line)) {
             return;
         }
         pages.put(pageName(line.getCommandSpec()) + "." + section, page(line, section, statuses));
         line.getSubcommands().values().stream().distinct().forEach(sub -> walk(sub, section, statuses, pages));
+    }
+
+    /** Whether a command has a page: not hidden, and not picocli's help command. */
+    static boolean shown(CommandLine line) {
+        return !line.getCommandSpec().usageMessage().hidden() && !(line.getCommand() instanceof CommandLine.HelpCommand);
     }
 
     /** {@code zos-vm app list} → {@code zos-vm-app-list}. */
@@ -92,8 +97,7 @@ final class ManPages {
                 b.append(".TP\n").append(optionLine(o)).append('\n').append(paragraphs(text(o.description())));
             }
         }
-        List<CommandLine> subs = line.getSubcommands().values().stream().distinct()
-                .filter(s -> !s.getCommandSpec().usageMessage().hidden() && !(s.getCommand() instanceof CommandLine.HelpCommand)).toList();
+        List<CommandLine> subs = line.getSubcommands().values().stream().distinct().filter(ManPages::shown).toList();
         if (!subs.isEmpty()) {
             b.append(".SH COMMANDS\n");
             for (CommandLine s : subs) {
@@ -139,7 +143,7 @@ final class ManPages {
         return help.synopsis(0).stripTrailing();
     }
 
-    /** {@code .BR \-\-bandwidth " " \fIRATE\fR}, with the short name first where there is one. */
+    /** {@code \fB\-h\fR, \fB\-\-help\fR} or {@code \fB\-\-bandwidth\fR \fIRATE\fR}: its names in bold, its value's label in italics. */
     private static String optionLine(OptionSpec o) {
         List<String> names = new ArrayList<>();
         for (String n : o.names()) {

@@ -6,7 +6,6 @@ import java.time.Duration;
 import org.zos.agent.daemon.ZosAgent;
 import org.zos.protocol.Build;
 import org.zos.protocol.ZosException;
-import org.zos.protocol.net.LocalServer;
 import org.zos.protocol.net.Peer;
 import picocli.CommandLine;
 
@@ -21,8 +20,7 @@ final class VersionInfo implements CommandLine.IVersionProvider {
     }
 
     private static String agent() {
-        String env = System.getenv("ZOS_SOCKET");
-        Path socket = env == null || env.isBlank() ? LocalServer.DEFAULT_SOCKET : Path.of(env);
+        Path socket = HostOptions.defaultSocket();
         if (!Files.exists(socket)) {
             return "not running (no " + socket + ")";
         }

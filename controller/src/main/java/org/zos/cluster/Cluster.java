@@ -195,12 +195,7 @@ public final class Cluster {
             }
             return deb;
         } finally {
-            try (var left = Files.list(dir)) {
-                for (Path f : left.toList()) {
-                    Files.delete(f);
-                }
-            }
-            Files.delete(dir);
+            org.zos.agent.anima.AnimaManager.deleteTree(dir);
         }
     }
 

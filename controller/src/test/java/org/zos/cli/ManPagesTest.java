@@ -37,7 +37,7 @@ class ManPagesTest {
 
     /** The commands a user can see (the root included, help not). */
     private static int count(CommandLine line) {
-        if (line.getCommand() instanceof CommandLine.HelpCommand || line.getCommandSpec().usageMessage().hidden()) {
+        if (!ManPages.shown(line)) {
             return 0;
         }
         return 1 + line.getSubcommands().values().stream().distinct().mapToInt(ManPagesTest::count).sum();

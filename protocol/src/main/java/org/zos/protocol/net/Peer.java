@@ -138,8 +138,7 @@ public final class Peer implements AutoCloseable {
                         });
                     }
                 });
-        ChannelFuture f = (address instanceof java.net.InetSocketAddress i && i.isUnresolved()
-                ? b.connect(i.getHostString(), i.getPort()) : b.connect(address)).awaitUninterruptibly();
+        ChannelFuture f = b.connect(address).awaitUninterruptibly(); // Netty resolves an unresolved host name
         if (!f.isSuccess()) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new ZosException(ErrorCode.HOST_UNREACHABLE, "cannot reach " + shown + ": "
