@@ -49,7 +49,7 @@ final class DiscoverCommand extends ConfigCommand {
                 "HYPERVISOR", "LOAD", "KNOWN", "FINGERPRINT");
         for (ZapSearch.Found f : answers) {
             ZapAnswer a = f.answer();
-            String status = known.byName(a.host()).map(k -> k.fingerprint().text().equals(a.fingerprint()) ? "yes" : "CHANGED")
+            String status = known.byName(a.host()).map(k -> !k.pinned() ? "site" : k.fingerprint().text().equals(a.fingerprint()) ? "yes" : "CHANGED")
                     .orElse("no");
             out.printf("%-14s %-16s %4d %9s %9s %-10s %5.2f %-8s %s%n", a.host(), f.address() + ":" + a.port(),
                     a.cpus(), Sizes.bytes(a.memory()), Sizes.bytes(a.freeStore()), a.hypervisor(), a.load(), status,

@@ -24,7 +24,7 @@ final class HostsCommand extends ConfigCommand {
     void run(PrintWriter out) throws Exception {
         HostIdentity me = config.identity();
         if (json.printed(out, new Hosts(me.host(), me.fingerprint().toString(), config.knownHosts().entries().stream()
-                .map(e -> new Host(e.name(), e.address(), e.fingerprint().toString())).toList()))) {
+                .map(e -> new Host(e.name(), e.address(), e.trust())).toList()))) {
             return;
         }
         out.printf("This host: %s %s%n", me.host(), me.fingerprint());
@@ -35,7 +35,7 @@ final class HostsCommand extends ConfigCommand {
         }
         out.printf("%-20s %-24s %s%n", "HOST", "ADDRESS", "FINGERPRINT");
         for (KnownHosts.Entry e : known.entries()) {
-            out.printf("%-20s %-24s %s%n", e.name(), e.address(), e.fingerprint());
+            out.printf("%-20s %-24s %s%n", e.name(), e.address(), e.pinned() ? e.fingerprint() : "(any key the site authority endorses)");
         }
     }
 }

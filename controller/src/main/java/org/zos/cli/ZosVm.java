@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
         description = "Carry your whole working environment, the anima (one libvirt VM), from host to host.",
         subcommands = {InitCommand.class, ListCommand.class, StatusCommand.class, StartCommand.class, SuspendCommand.class, DominateCommand.class, MigrateCommand.class, ReturnCommand.class, CancelCommand.class, GuestCommand.class, AppCommand.class, FolderCommand.class, ViewCommand.class, ControlCommand.class, ConsoleCommand.class,
                 ResumeCommand.class, ShutdownCommand.class, RemoveCommand.class, ClusterDemo.class, StoreCommand.class,
-                BenchCommand.class, ClusterCommand.class, TrustCommand.class, CompletionCommand.class, PackageCommand.class, ClassTrainingCommand.class, HostsCommand.class, DiscoverCommand.class,
+                BenchCommand.class, ClusterCommand.class, TrustCommand.class, CaCommand.class, CompletionCommand.class, PackageCommand.class, ClassTrainingCommand.class, HostsCommand.class, DiscoverCommand.class,
                 CommandLine.HelpCommand.class})
 public final class ZosVm implements Runnable {
 

@@ -14,11 +14,14 @@ import java.util.Map;
 import java.util.function.Consumer;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
+import org.zos.protocol.tls.KnownHosts;
+import org.zos.protocol.tls.SiteAuthority;
 
 /**
  * The local cluster: host1..hostN as Docker containers on their own network, each with its own libvirtd,
  * QEMU and zos-agent, trusting each other and letting root of every other host dominate it fully. The
- * host image is built once from Debian packages ({@code host-image.sh}); zos itself comes as its Debian
+ * hosts trust each other through a site authority made for the cluster ({@link #SITE_DIR}), as a lab's
+ * would. The host image is built once from Debian packages ({@code host-image.sh}); zos itself comes as its Debian
  * package, made by the jar's own {@code zos-vm package} and installed by each host as it boots
  * ({@code host-boot.sh}), the same package a real host installs; so rebuilding zos needs no new image.
  * The default guest is mounted read-only.
@@ -29,6 +32,9 @@ public final class Cluster {
     static final String LABEL = "org.zos.cluster";
     private static final String IMAGE = "host-image.sh";
     private static final String BOOT = "host-boot.sh";
+
+    /** The cluster's site authority (see {@link #newSite}). */
+    public static final Path SITE_DIR = Path.of(System.getProperty("java.io.tmpdir"), "zos-cluster-site");
 
     /** One host of the cluster. */
     public record Host(String name, String container, String address, String fingerprint) {
@@ -92,8 +98,9 @@ public final class Cluster {
     }
 
     /**
-     * Starts hosts host1..host{@code count} (removing any earlier cluster), waits for their agents, enrols
-     * every host on every other and writes their access lists. {@code bandwidth} (e.g. "100mbit", or null)
+     * Starts hosts host1..host{@code count} (removing any earlier cluster), waits for their agents, has
+     * the cluster's site authority endorse each, and writes their known hosts (by name and address, no
+     * pins) and access lists. {@code bandwidth} (e.g. "100mbit", or null)
      * shapes each host's outgoing traffic.
      */
     public List<Host> up(int count, String bandwidth, Path jar, Path guest) throws IOException, InterruptedException {
@@ -121,12 +128,14 @@ public final class Cluster {
         String tag = image();
         Path deb = packageOf(jar.toAbsolutePath());
         down();
+        SiteAuthority site = newSite();
         log.accept("creating network " + NETWORK + " (" + SUBNET + ")");
         runtime.createNetwork(SUBNET);
         for (int i = 1; i <= count; i++) {
             String name = "host" + i;
             Map<Path, String> mounts = new LinkedHashMap<>();
             mounts.put(deb, "/opt/zos/zos.deb");
+            mounts.put(site.certificateFile().getParent(), "/opt/zos/site");
             mounts.put(guest.toAbsolutePath(), "/opt/zos/guest");
             if (desktopGuest != null) {
                 mounts.put(desktopGuest.toAbsolutePath(), "/opt/zos/guest-desktop");
@@ -153,19 +162,41 @@ public final class Cluster {
             // Host names resolve on every host (libvirt's own migration, the baseline, connects by name).
             runtime.put(h.container(), "/etc/zos/cluster-hosts", names.toString().getBytes(StandardCharsets.UTF_8));
             exec(h.name(), "sh", "-c", "cat /etc/zos/cluster-hosts >> /etc/hosts");
-            StringBuilder known = new StringBuilder("# enrolled by 'zos-vm cluster up'\n");
+            endorse(h.name(), site);
+            StringBuilder known = new StringBuilder("# written by 'zos-vm cluster up': trusted through site authority '" + site.name() + "'\n");
             StringBuilder access = new StringBuilder("# user master control (written by 'zos-vm cluster up')\n");
             for (Host other : hosts) {
                 if (other != h) {
-                    known.append(other.name()).append(' ').append(other.address()).append(' ').append(other.fingerprint()).append('\n');
+                    known.append(other.name()).append(' ').append(other.address()).append(' ').append(KnownHosts.SITE).append('\n');
                     access.append("root ").append(other.name()).append(" full\n");
                 }
             }
             write(h.name(), "/etc/zos/known_hosts", known.toString());
             write(h.name(), "/etc/zos/zpasswd", access.toString());
         }
-        log.accept("cluster up: " + count + " hosts, each enrolled on the others, root of each may dominate the others fully");
+        log.accept("cluster up: " + count + " hosts endorsed by site authority '" + site.name() + "' (" + SITE_DIR
+                + "), root of each may dominate the others fully");
         return hosts;
+    }
+
+    /**
+     * The cluster's site authority, made anew for each cluster in {@link #SITE_DIR}. Its folder public/ is
+     * mounted in every host at /opt/zos/site, so a revoke ('zos-vm ca revoke HOST --dir SITE_DIR') reaches
+     * every agent at its next fetch.
+     */
+    private SiteAuthority newSite() throws IOException {
+        org.zos.agent.anima.AnimaManager.deleteTree(SITE_DIR);
+        SiteAuthority site = SiteAuthority.create(SITE_DIR, "zos-cluster", java.net.URI.create("file:///opt/zos/site/crl.pem"));
+        log.accept("made site authority 'zos-cluster' in " + SITE_DIR);
+        return site;
+    }
+
+    /** Enrols a host through the site authority, with the commands a person would run: it trusts the authority, asks, and installs its endorsement. */
+    private void endorse(String host, SiteAuthority site) throws IOException {
+        String request = exec(host, "sh", "-c", "zos-vm ca install /opt/zos/site/ca.crt >&2 && zos-vm ca request 2>/dev/null");
+        java.security.cert.X509Certificate e = site.sign(SiteAuthority.parseRequest(request), SiteAuthority.DEFAULT_VALIDITY);
+        write(host, "/etc/zos/endorsement.crt", SiteAuthority.pem(e));
+        exec(host, "sh", "-c", "zos-vm ca install /etc/zos/endorsement.crt && rm /etc/zos/endorsement.crt");
     }
 
     /**

@@ -17,7 +17,7 @@ import org.zos.protocol.ErrorCode;
  * Full domination on the local cluster: two containers, each its own host with libvirtd and zos-agent.
  * The anima moves host1 → host2 → host1 → host2 → host1 while its guest keeps counting and keeps a marker
  * file; host2 keeps nothing readable of it once it is home; a host that permits only partial control is
- * refused before anything moves.
+ * refused before anything moves; once the cluster's site authority revokes host2, host1 refuses it.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DominateIT {
@@ -114,6 +114,32 @@ class DominateIT {
         assertEquals(before.path("heartbeatBoot").asText(), after.path("heartbeatBoot").asText());
         assertEquals("", cluster.exec("host2", "sh", "-c", "ls /var/lib/zos/animas 2>/dev/null || true").strip(),
                 "host2 dropped what it had received");
+    }
+
+    @Test
+    @Order(4)
+    void aHostTheSiteAuthorityRevokesIsRefusedWithinAMinute() throws Exception {
+        // host2 allows host1 only partial control, so an attempt that gets through TLS is refused (DENIED) before anything moves.
+        cluster.exec("host2", "sh", "-c", "cp /etc/zos/zpasswd /etc/zos/zpasswd.full && echo 'root host1 partial' > /etc/zos/zpasswd");
+        try {
+            assertEquals(ErrorCode.DENIED.exitStatus(), cluster.run("host1", "zos-vm", "dominate", "host2", "it").status());
+            org.zos.protocol.tls.SiteAuthority.open(Cluster.SITE_DIR).revoke("host2");
+            long t0 = System.nanoTime();
+            HostRuntime.Result r;
+            do {
+                Thread.sleep(1000);
+                r = cluster.run("host1", "zos-vm", "dominate", "host2", "it");
+            } while (r.status() == ErrorCode.DENIED.exitStatus() && System.nanoTime() - t0 < 90_000_000_000L);
+            long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
+            System.out.println("host1 refused the revoked host2 after " + seconds + " s");
+            assertEquals(ErrorCode.PEER_REVOKED.exitStatus(), r.status(), r.toString());
+            assertTrue(r.err().contains("revoked by site authority 'zos-cluster'"), r.err());
+            assertTrue(seconds <= 60, "refused after " + seconds + " s, not within a minute");
+            assertEquals("running", status("host1").path("state").asText());
+            assertTrue(cluster.exec("host1", "cat", "/var/log/zos/agent.log").contains("revocation list 2"), "the agent logs the list it fetched");
+        } finally {
+            cluster.exec("host2", "sh", "-c", "mv /etc/zos/zpasswd.full /etc/zos/zpasswd");
+        }
     }
 
     static String zos(String host, String... args) {

@@ -31,6 +31,7 @@ import java.util.Map;
  *   15     1  INTERNAL                 a bug or an unexpected failure of the system
  *   16    16  INCOMPATIBLE_HOST        this host cannot run the anima (CPU, machine type)
  *   17   130  CANCELLED                the user cancelled it (Ctrl-C, zos-vm cancel)
+ *   18    17  PEER_REVOKED             the site authority revoked the peer's endorsement
  * </pre>
  */
 public enum ErrorCode {
@@ -51,7 +52,8 @@ public enum ErrorCode {
     HYPERVISOR_UNAVAILABLE(14, 15, "libvirtd is not running or refuses the connection"),
     INTERNAL(15, 1, "a bug or an unexpected failure of the system"),
     INCOMPATIBLE_HOST(16, 16, "this host cannot run the anima (CPU, machine type)"),
-    CANCELLED(17, 130, "the user cancelled it (Ctrl-C, zos-vm cancel)");
+    CANCELLED(17, 130, "the user cancelled it (Ctrl-C, zos-vm cancel)"),
+    PEER_REVOKED(18, 17, "the site authority revoked the peer's endorsement");
 
     private static final Map<Integer, ErrorCode> BY_WIRE = new HashMap<>();
 

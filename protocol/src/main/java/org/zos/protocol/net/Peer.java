@@ -76,10 +76,11 @@ public final class Peer implements AutoCloseable {
     }
 
     /**
-     * The certificate a host presents, without trusting it: for showing its fingerprint before enrolling
-     * it. The connection is closed right after the TLS handshake; nothing else is sent.
+     * What a host presents (its certificate, then its site endorsement if it has one), without trusting it:
+     * for showing its fingerprint before enrolling it. The connection is closed right after the TLS
+     * handshake; nothing else is sent.
      */
-    public static X509Certificate capture(HostIdentity me, String target, int port, Duration timeout) {
+    public static X509Certificate[] capture(HostIdentity me, String target, int port, Duration timeout) {
         PinningTrustManager trust = PinningTrustManager.capturing();
         Session s = new Session(trust, null, target);
         try (Peer p = open(me, trust, s, target, port, timeout)) {

@@ -131,7 +131,8 @@ public final class ServerSession extends io.netty.channel.ChannelInboundHandlerA
         }
         if (evt instanceof SslHandshakeCompletionEvent done && !done.isSuccess()) {
             String why = PinningTrustManager.reason(done.cause()).map(ZosException::getMessage)
-                    .orElse(String.valueOf(done.cause().getMessage()));
+                    .orElse(done.cause().getMessage() != null ? done.cause().getMessage()
+                            : "the TLS handshake ended: " + done.cause().getClass().getSimpleName());
             LOG.warning("refused " + ctx.channel().remoteAddress() + ": " + LogText.of(why));
         }
         super.userEventTriggered(ctx, evt);

@@ -33,11 +33,47 @@ import org.zos.protocol.ZosException;
 
 /**
  * A host's long-lived identity: an Ed25519 key pair and a self-signed certificate naming the host
- * (CN = host name), made once and kept in a directory as {@code host.key} (PKCS#8 PEM, mode 0600) and
- * {@code host.crt} (PEM). Peers recognise the host by the certificate's {@link Fingerprint}, never by a
- * CA: there is none.
+ * (CN = host name), made once and kept in a directory {@code dir} as {@code host.key} (PKCS#8 PEM, mode
+ * 0600) and {@code host.crt} (PEM). Peers that pin the host recognise it by the certificate's
+ * {@link Fingerprint}. A site authority may also endorse the key ({@code endorsement.crt} in the same
+ * directory, see {@link SiteAuthority}); the host then presents the endorsement after its own certificate,
+ * so pins stay valid and peers that trust the authority accept it without a pin.
  */
-public record HostIdentity(String host, PrivateKey key, X509Certificate certificate) {
+public record HostIdentity(String host, PrivateKey key, X509Certificate certificate, Path dir) {
+    static final String ENDORSEMENT = "endorsement.crt";
+
+    /** An identity kept nowhere (tests, benchmarks): it has no endorsement. */
+    public HostIdentity(String host, PrivateKey key, X509Certificate certificate) {
+        this(host, key, certificate, null);
+    }
+
+    /**
+     * What this host presents in TLS: its own certificate, then its site endorsement if one is installed
+     * (read at each call, so an endorsement installed while the agent runs is used from the next connection).
+     */
+    public X509Certificate[] chain() {
+        return endorsement().map(e -> new X509Certificate[] {certificate, e}).orElse(new X509Certificate[] {certificate});
+    }
+
+    /** The site authority's endorsement of this host's key, if one is installed. */
+    public java.util.Optional<X509Certificate> endorsement() {
+        if (dir == null || !Files.exists(dir.resolve(ENDORSEMENT))) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(readCertificate(dir.resolve(ENDORSEMENT)));
+        } catch (IOException | ZosException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** Installs a site endorsement of this host's key (checked by the caller), replacing any other. */
+    public void installEndorsement(X509Certificate endorsement) throws IOException {
+        if (dir == null) {
+            throw new IllegalStateException("an identity kept nowhere cannot hold an endorsement");
+        }
+        writeAtomically(dir.resolve(ENDORSEMENT), pem("CERTIFICATE", encoded(endorsement)));
+    }
 
     public Fingerprint fingerprint() {
         return Fingerprint.of(certificate);
@@ -51,12 +87,8 @@ public record HostIdentity(String host, PrivateKey key, X509Certificate certific
             HostIdentity made = generate(host);
             Files.createDirectories(dir);
             writePrivate(keyFile, pem("PRIVATE KEY", made.key.getEncoded()));
-            try {
-                Files.writeString(certFile, pem("CERTIFICATE", made.certificate.getEncoded()));
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException(e);
-            }
-            return made;
+            Files.writeString(certFile, pem("CERTIFICATE", encoded(made.certificate)));
+            return new HostIdentity(made.host, made.key, made.certificate, dir);
         }
         return load(dir);
     }
@@ -68,7 +100,7 @@ public record HostIdentity(String host, PrivateKey key, X509Certificate certific
             PrivateKey pk = KeyFactory.getInstance("Ed25519").generatePrivate(new PKCS8EncodedKeySpec(key));
             X509Certificate c = (X509Certificate) CertificateFactory.getInstance("X.509")
                     .generateCertificate(new ByteArrayInputStream(cert));
-            return new HostIdentity(PinningTrustManager.commonName(c), pk, c);
+            return new HostIdentity(PinningTrustManager.commonName(c), pk, c, dir);
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             throw new ZosException(ErrorCode.INTEGRITY_ERROR, "the host identity in " + dir + " is damaged: " + e.getMessage(),
                     "restore host.key and host.crt from a backup, or remove both to make a new identity (peers must enrol it again)");
@@ -99,12 +131,38 @@ public record HostIdentity(String host, PrivateKey key, X509Certificate certific
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
     }
 
+    static void writeAtomically(Path file, String text) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, text);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    static byte[] encoded(X509Certificate c) {
+        try {
+            return c.getEncoded();
+        } catch (java.security.cert.CertificateEncodingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The one certificate in a PEM file; INTEGRITY_ERROR naming the file if it holds none. */
+    static X509Certificate readCertificate(Path file) throws IOException {
+        try {
+            return (X509Certificate) CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new ByteArrayInputStream(unpem(Files.readString(file))));
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new ZosException(ErrorCode.INTEGRITY_ERROR, file + " is not a certificate: " + e.getMessage(),
+                    "replace it with the file the site authority made");
+        }
+    }
+
     static String pem(String type, byte[] der) {
         return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
                 .encodeToString(der) + "\n-----END " + type + "-----\n";
     }
 
     static byte[] unpem(String text) {
-        return Base64.getMimeDecoder().decode(text.replaceAll("-----[A-Z ]+-----", ""));
+        return Base64.getMimeDecoder().decode(text.replaceAll("-----[A-Z0-9 ]+-----", ""));
     }
 }

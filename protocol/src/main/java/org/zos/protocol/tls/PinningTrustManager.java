@@ -10,10 +10,12 @@ import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
 
 /**
- * Decides whether a peer's certificate is the one enrolled for it. There is no CA: a certificate is
- * accepted only if its fingerprint is in {@link KnownHosts}. The refusal says why, as a ZosException
- * inside the CertificateException: UNKNOWN_PEER for a host never enrolled, PEER_KEY_CHANGED for an
- * enrolled host (by name) that shows another key.
+ * Decides whether a peer's certificate is the one enrolled for it: its fingerprint is pinned in
+ * {@link KnownHosts}, or a site authority this host trusts endorses its key under the name it is known by
+ * ({@link Authorities}). A pin decides where there is one; an endorsement the authority revoked is refused
+ * even then. The refusal says why, as a ZosException inside the CertificateException: UNKNOWN_PEER for
+ * a host neither pinned nor endorsed (with the reason the endorsement does not count), PEER_KEY_CHANGED
+ * for a pinned host (by name) that shows another key, PEER_REVOKED for a revoked endorsement.
  *
  * <p>A client pins the host it dials ({@link #dialing}); a server accepts any enrolled host
  * ({@link #accepting}). {@link #capturing} accepts anything and only records what it saw: it is for
@@ -26,7 +28,7 @@ public final class PinningTrustManager extends X509ExtendedTrustManager {
     private final KnownHosts known;
     private final String target;
     private final HostIdentity self;
-    private volatile X509Certificate seen;
+    private volatile X509Certificate[] seen;
     private volatile KnownHosts.Entry peer;
 
     private PinningTrustManager(Mode mode, KnownHosts known, String target, HostIdentity self) {
@@ -59,8 +61,8 @@ public final class PinningTrustManager extends X509ExtendedTrustManager {
         return self != null && peer != null && peer.fingerprint().equals(self.fingerprint());
     }
 
-    /** The certificate the peer presented, once it has. */
-    public Optional<X509Certificate> seen() {
+    /** What the peer presented (its certificate, then its site endorsement if any), once it has. */
+    public Optional<X509Certificate[]> seen() {
         return Optional.ofNullable(seen);
     }
 
@@ -74,7 +76,7 @@ public final class PinningTrustManager extends X509ExtendedTrustManager {
             throw refuse(new ZosException(ErrorCode.UNKNOWN_PEER, "the peer presented no certificate",
                     "only zos hosts with an identity may connect"));
         }
-        seen = chain[0];
+        seen = chain.clone();
         Fingerprint f = Fingerprint.of(chain[0]);
         String name = commonName(chain[0]);
         switch (mode) {
@@ -90,32 +92,67 @@ public final class PinningTrustManager extends X509ExtendedTrustManager {
                     peer = new KnownHosts.Entry(self.host(), "localhost", f);
                     return;
                 }
-                KnownHosts.Entry e = known.forTarget(target).orElseThrow(() -> refuse(new ZosException(ErrorCode.UNKNOWN_PEER,
-                        target + " is not an enrolled host (it presented " + name + ", " + f + ")",
-                        "check the fingerprint with host " + name + "'s owner, then run 'zos-vm trust " + target + "'")));
-                if (!e.fingerprint().equals(f)) {
-                    throw refuse(keyChanged(e, f));
+                Optional<KnownHosts.Entry> e = known.forTarget(target);
+                Authorities.Verdict site = known.site().check(chain);
+                refuseRevoked(site);
+                if (e.isPresent() && e.get().pinned()) {
+                    if (!e.get().fingerprint().equals(f)) {
+                        throw refuse(keyChanged(e.get(), f));
+                    }
+                    peer = e.get();
+                    return;
                 }
-                peer = e;
+                String want = e.map(KnownHosts.Entry::name).orElse(target);
+                if (site instanceof Authorities.Endorsed d && d.host().equals(want)) {
+                    peer = new KnownHosts.Entry(want, e.map(KnownHosts.Entry::address).orElse(target), f);
+                    return;
+                }
+                if (e.isEmpty() && !known.site().any()) {
+                    throw refuse(new ZosException(ErrorCode.UNKNOWN_PEER, target + " is not an enrolled host (it presented " + name + ", " + f + ")",
+                            "check the fingerprint with host " + name + "'s owner, then run 'zos-vm trust " + target + "'"));
+                }
+                throw refuse(new ZosException(ErrorCode.UNKNOWN_PEER, target + " (" + name + ", " + f + ") is not pinned here and "
+                        + (site instanceof Authorities.Endorsed d ? "its site endorsement is for " + d.host() : why(site)),
+                        "have the site authority endorse " + want + " ('zos-vm ca sign'), or pin it with 'zos-vm trust " + target + "'"));
             }
             case ACCEPT -> {
                 if (self != null && self.fingerprint().equals(f)) {
                     peer = new KnownHosts.Entry(self.host(), "localhost", f);
                     return;
                 }
+                Authorities.Verdict site = known.site().check(chain);
+                refuseRevoked(site);
                 Optional<KnownHosts.Entry> e = known.byFingerprint(f);
                 if (e.isPresent()) {
                     peer = e.get();
                     return;
                 }
-                Optional<KnownHosts.Entry> sameName = known.byName(name);
+                Optional<KnownHosts.Entry> sameName = known.byName(name).filter(KnownHosts.Entry::pinned);
                 if (sameName.isPresent()) {
                     throw refuse(keyChanged(sameName.get(), f));
                 }
-                throw refuse(new ZosException(ErrorCode.UNKNOWN_PEER, "host " + name + " (" + f + ") is not enrolled here",
-                        "run 'zos-vm trust " + name + "' on this host if it should connect"));
+                if (site instanceof Authorities.Endorsed d) {
+                    peer = new KnownHosts.Entry(d.host(), known.byName(d.host()).map(KnownHosts.Entry::address).orElse(d.host()), f);
+                    return;
+                }
+                boolean any = known.site().any();
+                throw refuse(new ZosException(ErrorCode.UNKNOWN_PEER, "host " + name + " (" + f + ") is not enrolled here"
+                        + (any ? ", and " + why(site) : ""), "run 'zos-vm trust " + name + "' on this host if it should connect"
+                        + (any ? ", or have the site authority endorse it" : "")));
             }
             default -> throw new IllegalStateException(mode.toString());
+        }
+    }
+
+    private static String why(Authorities.Verdict site) {
+        return site instanceof Authorities.Invalid i ? i.why() : site instanceof Authorities.None n ? n.why() : site.toString();
+    }
+
+    private static void refuseRevoked(Authorities.Verdict site) throws CertificateException {
+        if (site instanceof Authorities.Revoked r) {
+            throw refuse(new ZosException(ErrorCode.PEER_REVOKED, "host " + r.host() + "'s endorsement " + r.serial().toString(16)
+                    + " was revoked by site authority '" + r.authority() + "' on " + r.when(),
+                    "if " + r.host() + " was reinstalled or recovered, have the authority endorse it again ('zos-vm ca sign')"));
         }
     }
 
@@ -126,9 +163,17 @@ public final class PinningTrustManager extends X509ExtendedTrustManager {
                         + " --fingerprint <new>'");
     }
 
-    static String commonName(X509Certificate c) {
-        return c.getSubjectX500Principal().getName().replaceFirst("^CN=", "").replaceFirst(",.*$", "");
+    /** The CN of a certificate's subject (the host's name, or a site authority's). */
+    public static String commonName(X509Certificate c) {
+        return commonName(c.getSubjectX500Principal());
     }
+
+    public static String commonName(javax.security.auth.x500.X500Principal p) {
+        java.util.regex.Matcher m = CN.matcher(p.getName());
+        return m.find() ? m.group(1) : "";
+    }
+
+    private static final java.util.regex.Pattern CN = java.util.regex.Pattern.compile("(?:^|,)CN=([^,]*)");
 
     private static CertificateException refuse(ZosException why) {
         return new CertificateException(why.getMessage(), why);

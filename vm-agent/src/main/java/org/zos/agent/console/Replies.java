@@ -33,7 +33,7 @@ final class Replies {
         return switch (code) {
             case BAD_PARAMETER, PROTOCOL_ERROR, VERSION_MISMATCH -> HttpResponseStatus.BAD_REQUEST;
             case ANIMA_NOT_FOUND -> HttpResponseStatus.NOT_FOUND;
-            case DENIED, UNKNOWN_PEER, PEER_KEY_CHANGED -> HttpResponseStatus.FORBIDDEN;
+            case DENIED, UNKNOWN_PEER, PEER_KEY_CHANGED, PEER_REVOKED -> HttpResponseStatus.FORBIDDEN;
             case INVALID_STATE, BUSY, ANIMA_EXISTS, CANCELLED, INCOMPATIBLE_HOST -> HttpResponseStatus.CONFLICT;
             case HOST_UNREACHABLE -> HttpResponseStatus.BAD_GATEWAY;
             case NO_SPACE -> HttpResponseStatus.INSUFFICIENT_STORAGE;

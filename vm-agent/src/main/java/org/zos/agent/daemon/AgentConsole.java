@@ -101,9 +101,9 @@ final class AgentConsole implements ConsoleBackend {
                     }
                 }
             }
-            return new Host(e.name(), e.address(), e.fingerprint().text(), false, true, false, true, access, null);
+            return new Host(e.name(), e.address(), e.trust(), false, true, false, true, access, null);
         } catch (ZosException x) {
-            return new Host(e.name(), e.address(), e.fingerprint().text(), false, true, false, false, null, x.userLine());
+            return new Host(e.name(), e.address(), e.trust(), false, true, false, false, null, x.userLine());
         }
     }
 

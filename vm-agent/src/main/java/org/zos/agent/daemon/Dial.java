@@ -7,7 +7,7 @@ import org.zos.protocol.net.Peer;
 import org.zos.protocol.tls.HostIdentity;
 import org.zos.protocol.tls.KnownHosts;
 
-/** A pinned TLS connection to the agent of a host this one knows by name. */
+/** A TLS connection to the agent of a host this one knows by name (pinned, or endorsed by a site authority). */
 final class Dial {
     private Dial() {
     }
@@ -18,7 +18,7 @@ final class Dial {
         return Peer.connect(me, known, h.hostPart(), h.port(), user, ZosAgent.SOFTWARE, timeout);
     }
 
-    /** HOST_UNREACHABLE unless this host knows {@code host} (or is it). */
+    /** HOST_UNREACHABLE unless this host knows {@code host} (or is it, or trusts a site authority that may endorse it). */
     static void requireKnown(HostIdentity me, KnownHosts known, String host) {
         if (!host.equals(me.host())) {
             entry(known, host);
@@ -26,8 +26,7 @@ final class Dial {
     }
 
     private static KnownHosts.Entry entry(KnownHosts known, String host) {
-        return known.entries().stream().filter(e -> e.name().equals(host)).findFirst()
-                .orElseThrow(() -> new ZosException(ErrorCode.HOST_UNREACHABLE, "this host does not know " + host,
-                        "enrol it with 'zos-vm trust " + host + "'"));
+        return known.route(host).orElseThrow(() -> new ZosException(ErrorCode.HOST_UNREACHABLE, "this host does not know " + host,
+                "enrol it with 'zos-vm trust " + host + "', or trust the site authority that endorses it ('zos-vm ca install')"));
     }
 }

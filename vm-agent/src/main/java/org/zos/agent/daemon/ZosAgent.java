@@ -162,6 +162,16 @@ public final class ZosAgent implements Callable<Integer> {
         t.start();
     }
 
+    /** What the log says about the site authorities: which are trusted, and whether this host is endorsed. */
+    private static String siteTrust(HostIdentity me, KnownHosts known) {
+        java.util.List<String> names = known.site().anchors().stream().map(org.zos.protocol.tls.Authorities.Anchor::name).toList();
+        if (names.isEmpty()) {
+            return "";
+        }
+        return "; site authorities " + String.join(", ", names) + " (this host is "
+                + (me.endorsement().isPresent() ? "endorsed by " + org.zos.protocol.tls.PinningTrustManager.commonName(me.endorsement().get().getIssuerX500Principal()) : "not endorsed") + ")";
+    }
+
     /** The web console, with a certificate that names this host and the address it listens on. */
     private static ConsoleServer startConsole(AgentConfig config, HostIdentity me, KnownHosts known, AnimaActions animas,
             Views views) throws java.io.IOException {
@@ -214,12 +224,14 @@ public final class ZosAgent implements Callable<Integer> {
             try (ZosServer server = ZosServer.start(me, known, new InetSocketAddress(config.bind(), config.port()), SOFTWARE,
                             responder, animas.moves().receiver()::accept);
                     LocalServer local = LocalServer.start(me, socket, SOFTWARE, responder);
-                    ZapResponder zap = new ZapResponder(config, me, access)) {
+                    ZapResponder zap = new ZapResponder(config, me, access);
+                    RevocationWatch revocations = new RevocationWatch(known.site())) {
                 LOG.info("zos-agent " + me.host() + " listening on " + local.path() + " (this host: " + local.access() + "), "
                         + config.bind() + ":" + server.port() + " (TLS), "
                         + config.zapPort() + "/udp (ZAP)" + (console == null ? "" : ", web console https://"
                         + config.consoleBind() + ":" + console.port() + "/") + "; fingerprint " + me.fingerprint() + "; "
-                        + known.entries().size() + " known hosts; animas in " + config.stateDir() + "; libvirt " + uri);
+                        + known.entries().size() + " known hosts" + siteTrust(me, known) + "; animas in " + config.stateDir()
+                        + "; libvirt " + uri);
                 animas.moves().start();
                 folderSync.start();
                 warmUp(me, server.port(), animas, config.stateDir().resolve("warm-up"));

@@ -524,8 +524,8 @@ public final class Moves implements AutoCloseable {
 
     /** Dials {@code host} as {@code user}, giving TCP, TLS and hello {@code timeout} each. */
     Peer dial(String host, String user, Duration timeout) {
-        KnownHosts.Entry e = known.byName(host).orElseThrow(() -> new ZosException(ErrorCode.UNKNOWN_PEER,
-                host + " is not enrolled on " + me.host(), "enrol it with 'zos-vm trust " + host + "'"));
+        KnownHosts.Entry e = known.route(host).orElseThrow(() -> new ZosException(ErrorCode.UNKNOWN_PEER,
+                host + " is not enrolled on " + me.host(), "enrol it with 'zos-vm trust " + host + "', or trust the site authority that endorses it"));
         return Peer.connect(me, known, e.hostPart(), e.port(), user, software, timeout);
     }
 
