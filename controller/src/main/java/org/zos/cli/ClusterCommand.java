@@ -17,7 +17,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code zos-vm cluster}: the local test cluster of Docker containers, each a zos host. */
 @Command(name = "cluster", description = "Run a local cluster of zos hosts (Docker containers) to try zos on one machine.",
-        subcommands = {ClusterCommand.Up.class, ClusterCommand.Down.class, ClusterCommand.Status.class, ClusterCommand.Exec.class})
+        subcommands = {ClusterCommand.Up.class, ClusterCommand.Down.class, ClusterCommand.Status.class, ClusterCommand.Exec.class,
+                ClusterCommand.Prepare.class})
 final class ClusterCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -114,6 +115,54 @@ final class ClusterCommand implements Runnable {
                     System.console() != null ? "-it" : "-i", Cluster.container(host)));
             args.addAll(command);
             return new ProcessBuilder(args).inheritIO().start().waitFor();
+        }
+    }
+
+    /** {@code cluster prepare}: the kit of another cluster (the Vagrantfile's), as 'cluster up' makes its own. */
+    @Command(name = "prepare", description = {"Make the files the hosts of a test cluster are provisioned from (the Vagrant cluster's):",
+            "zos's package, the default guest, a site authority and each host's identity endorsed by it, the hosts' addresses."})
+    static final class Prepare implements Callable<Integer> {
+        @Parameters(paramLabel = "DIR", description = "where (kept: a second run keeps the authority and the identities)")
+        Path dir;
+
+        @Option(names = "--hosts", defaultValue = "2", description = "host1..hostN (default: ${DEFAULT-VALUE})")
+        int hosts;
+
+        @Option(names = "--first-address", defaultValue = "172.31.71.11", paramLabel = "IPV4",
+                description = "host1's address; the others follow it (default: ${DEFAULT-VALUE})")
+        String first;
+
+        @Option(names = "--tag", paramLabel = "TAG", description = "also build the cluster's host image (Docker) and tag it TAG")
+        String tag;
+
+        @Option(names = "--jar", paramLabel = "FILE", description = "the zos jar the hosts run (default: this zos-vm's own)")
+        Path jar;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            if (hosts < 1 || hosts > 9) {
+                throw new ZosException(ErrorCode.BAD_PARAMETER, hosts + " hosts is out of range", "give --hosts from 1 to 9");
+            }
+            String[] octets = first.split("\\.");
+            if (octets.length != 4 || !first.matches("[0-9.]+") || Integer.parseInt(octets[3]) + hosts > 255) {
+                throw new ZosException(ErrorCode.BAD_PARAMETER, "'" + first + "' is not an IPv4 address with room for " + hosts + " hosts after it",
+                        "give e.g. --first-address 172.31.71.11");
+            }
+            java.util.Map<String, String> addresses = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < hosts; i++) {
+                addresses.put("host" + (i + 1), octets[0] + "." + octets[1] + "." + octets[2] + "." + (Integer.parseInt(octets[3]) + i));
+            }
+            Path guest = new GuestImageBuilder(Path.of(HostOptions.envOr("ZOS_GUEST_CACHE", "/var/cache/zos/guest"))).build().kernel().getParent();
+            Cluster.Kit kit = Cluster.prepare(dir.toAbsolutePath(), addresses, Cluster.packageOf((jar != null ? jar : ownJar()).toAbsolutePath()), guest);
+            if (tag != null) {
+                new Cluster(out::println).image(tag);
+            }
+            out.printf("Prepared %d hosts in %s (site authority: %s).%n", hosts, kit.dir(), kit.authority());
+            return 0;
         }
     }
 

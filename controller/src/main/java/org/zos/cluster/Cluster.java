@@ -14,14 +14,14 @@ import java.util.Map;
 import java.util.function.Consumer;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
-import org.zos.protocol.tls.KnownHosts;
+import org.zos.protocol.tls.HostIdentity;
 import org.zos.protocol.tls.SiteAuthority;
 
 /**
  * The local cluster: host1..hostN as Docker containers on their own network, each with its own libvirtd,
  * QEMU and zos-agent, trusting each other and letting root of every other host dominate it fully. The
- * hosts trust each other through a site authority made for the cluster ({@link #SITE_DIR}), as a lab's
- * would. The host image is built once from Debian packages ({@code host-image.sh}); zos itself comes as its Debian
+ * hosts trust each other through a site authority made for the cluster ({@link #KIT_DIR}), as a lab's
+ * would, and are provisioned as the Vagrant cluster's are ({@link #prepare}, provision-host.sh). The host image is built once from Debian packages ({@code host-image.sh}); zos itself comes as its Debian
  * package, made by the jar's own {@code zos-vm package} and installed by each host as it boots
  * ({@code host-boot.sh}), the same package a real host installs; so rebuilding zos needs no new image.
  * The default guest is mounted read-only.
@@ -32,9 +32,10 @@ public final class Cluster {
     static final String LABEL = "org.zos.cluster";
     private static final String IMAGE = "host-image.sh";
     private static final String BOOT = "host-boot.sh";
+    private static final String PROVISION = "provision-host.sh";
 
-    /** The cluster's site authority (see {@link #newSite}). */
-    public static final Path SITE_DIR = Path.of(System.getProperty("java.io.tmpdir"), "zos-cluster-site");
+    /** The kit {@code cluster up} provisions its hosts from, made anew for each cluster (see {@link #prepare}). */
+    public static final Path KIT_DIR = Path.of(System.getProperty("java.io.tmpdir"), "zos-cluster");
 
     /** One host of the cluster. */
     public record Host(String name, String container, String address, String fingerprint) {
@@ -74,6 +75,14 @@ public final class Cluster {
         return "zos-host:" + HexFormat.of().formatHex(md.digest()).substring(0, 12);
     }
 
+    /** Builds the host image unless Docker has it already and tags it {@code alias} as well (the Vagrantfile's name for it). */
+    public void image(String alias) throws IOException, InterruptedException {
+        String tag = image();
+        if (!DockerCli.run(null, "tag", tag, alias).ok()) {
+            throw new ZosException(ErrorCode.BAD_PARAMETER, "cannot tag the host image " + alias, "give a Docker tag, e.g. zos-host:vagrant");
+        }
+    }
+
     /** Builds the host image unless Docker has it already; returns its tag. */
     public String image() throws IOException, InterruptedException {
         String tag = imageTag();
@@ -98,9 +107,9 @@ public final class Cluster {
     }
 
     /**
-     * Starts hosts host1..host{@code count} (removing any earlier cluster), waits for their agents, has
-     * the cluster's site authority endorse each, and writes their known hosts (by name and address, no
-     * pins) and access lists. {@code bandwidth} (e.g. "100mbit", or null)
+     * Starts hosts host1..host{@code count} (removing any earlier cluster) from a new {@link Kit}: each host
+     * provisions itself as it boots (package, identity endorsed by the cluster's site authority, known hosts
+     * by name and address without pins, access lists); then waits for their agents. {@code bandwidth} (e.g. "100mbit", or null)
      * shapes each host's outgoing traffic.
      */
     public List<Host> up(int count, String bandwidth, Path jar, Path guest) throws IOException, InterruptedException {
@@ -128,15 +137,19 @@ public final class Cluster {
         String tag = image();
         Path deb = packageOf(jar.toAbsolutePath());
         down();
-        SiteAuthority site = newSite();
+        Map<String, String> addresses = new LinkedHashMap<>();
+        for (int i = 1; i <= count; i++) {
+            addresses.put("host" + i, address(i));
+        }
+        org.zos.agent.anima.AnimaManager.deleteTree(KIT_DIR);
+        Kit kit = prepare(KIT_DIR, addresses, deb, guest.toAbsolutePath());
+        log.accept("made site authority 'zos-cluster' in " + kit.authority() + "; each host's identity endorsed by it");
         log.accept("creating network " + NETWORK + " (" + SUBNET + ")");
         runtime.createNetwork(SUBNET);
         for (int i = 1; i <= count; i++) {
             String name = "host" + i;
             Map<Path, String> mounts = new LinkedHashMap<>();
-            mounts.put(deb, "/opt/zos/zos.deb");
-            mounts.put(site.certificateFile().getParent(), "/opt/zos/site");
-            mounts.put(guest.toAbsolutePath(), "/opt/zos/guest");
+            mounts.putAll(kit.mounts(name));
             if (desktopGuest != null) {
                 mounts.put(desktopGuest.toAbsolutePath(), "/opt/zos/guest-desktop");
             }
@@ -151,59 +164,104 @@ public final class Cluster {
         for (int i = 1; i <= count; i++) {
             String name = "host" + i;
             awaitAgent(name);
-            String[] fp = exec(name, "zos-agent", "--fingerprint").strip().split(" ");
-            hosts.add(new Host(name, container(name), address(i), fp[fp.length - 1]));
+            hosts.add(new Host(name, container(name), address(i), HostIdentity.load(kit.identity(name)).fingerprint().text()));
         }
-        StringBuilder names = new StringBuilder();
-        for (Host h : hosts) {
-            names.append(h.address()).append(' ').append(h.name()).append('\n');
-        }
-        for (Host h : hosts) {
-            // Host names resolve on every host (libvirt's own migration, the baseline, connects by name).
-            runtime.put(h.container(), "/etc/zos/cluster-hosts", names.toString().getBytes(StandardCharsets.UTF_8));
-            exec(h.name(), "sh", "-c", "cat /etc/zos/cluster-hosts >> /etc/hosts");
-            endorse(h.name(), site);
-            StringBuilder known = new StringBuilder("# written by 'zos-vm cluster up': trusted through site authority '" + site.name() + "'\n");
-            StringBuilder access = new StringBuilder("# user master control (written by 'zos-vm cluster up')\n");
-            for (Host other : hosts) {
-                if (other != h) {
-                    known.append(other.name()).append(' ').append(other.address()).append(' ').append(KnownHosts.SITE).append('\n');
-                    access.append("root ").append(other.name()).append(" full\n");
-                }
-            }
-            write(h.name(), "/etc/zos/known_hosts", known.toString());
-            write(h.name(), "/etc/zos/zpasswd", access.toString());
-        }
-        log.accept("cluster up: " + count + " hosts endorsed by site authority '" + site.name() + "' (" + SITE_DIR
+        log.accept("cluster up: " + count + " hosts endorsed by site authority 'zos-cluster' (" + kit.authority()
                 + "), root of each may dominate the others fully");
         return hosts;
     }
 
     /**
-     * The cluster's site authority, made anew for each cluster in {@link #SITE_DIR}. Its folder public/ is
-     * mounted in every host at /opt/zos/site, so a revoke ('zos-vm ca revoke HOST --dir SITE_DIR') reaches
-     * every agent at its next fetch.
+     * What the hosts of a test cluster are provisioned from ({@code provision-host.sh}), made on the machine
+     * that runs the cluster: zos's package, the default guest, the cluster's site authority (its key stays
+     * here; {@code ca/public} is what hosts see), each host's identity endorsed by it, the hosts' addresses,
+     * and an ssh key for Vagrant.
      */
-    private SiteAuthority newSite() throws IOException {
-        org.zos.agent.anima.AnimaManager.deleteTree(SITE_DIR);
-        SiteAuthority site = SiteAuthority.create(SITE_DIR, "zos-cluster", java.net.URI.create("file:///opt/zos/site/crl.pem"));
-        log.accept("made site authority 'zos-cluster' in " + SITE_DIR);
-        return site;
+    public record Kit(Path dir) {
+        public Path authority() {
+            return dir.resolve("ca");
+        }
+
+        public Path identity(String host) {
+            return dir.resolve("hosts").resolve(host);
+        }
+
+        /** What a host mounts (read-only), by where: the layout provision-host.sh reads. */
+        public Map<Path, String> mounts(String host) {
+            Map<Path, String> m = new LinkedHashMap<>();
+            m.put(dir.resolve("zos.deb"), "/opt/zos/zos.deb");
+            m.put(dir.resolve("provision-host.sh"), "/opt/zos/provision-host.sh");
+            m.put(authority().resolve("public"), "/opt/zos/site");
+            m.put(identity(host), "/opt/zos/identity");
+            m.put(dir.resolve("hosts.list"), "/opt/zos/hosts.list");
+            m.put(dir.resolve("guest"), "/opt/zos/guest");
+            return m;
+        }
     }
 
-    /** Enrols a host through the site authority, with the commands a person would run: it trusts the authority, asks, and installs its endorsement. */
-    private void endorse(String host, SiteAuthority site) throws IOException {
-        String request = exec(host, "sh", "-c", "zos-vm ca install /opt/zos/site/ca.crt >&2 && zos-vm ca request 2>/dev/null");
-        java.security.cert.X509Certificate e = site.sign(SiteAuthority.parseRequest(request), SiteAuthority.DEFAULT_VALIDITY);
-        write(host, "/etc/zos/endorsement.crt", SiteAuthority.pem(e));
-        exec(host, "sh", "-c", "zos-vm ca install /etc/zos/endorsement.crt && rm /etc/zos/endorsement.crt");
+    /**
+     * Makes (or completes) the kit in {@code dir} for {@code hosts} (name → address): idempotent, and safe when
+     * two processes prepare the same folder at once. A site authority and identities already there are kept,
+     * so a host keeps its identity from one 'vagrant up' to the next.
+     */
+    public static Kit prepare(Path dir, Map<String, String> hosts, Path deb, Path guest) throws IOException {
+        Files.createDirectories(dir);
+        try (java.nio.channels.FileChannel lock = java.nio.channels.FileChannel.open(dir.resolve(".lock"),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE); var held = lock.lock()) {
+            Kit kit = new Kit(dir);
+            SiteAuthority site = Files.exists(kit.authority().resolve("ca.key")) ? SiteAuthority.open(kit.authority())
+                    : SiteAuthority.create(kit.authority(), "zos-cluster", java.net.URI.create("file:///opt/zos/site/crl.pem"));
+            StringBuilder list = new StringBuilder("# <address> <name>: the cluster's hosts (zos-vm cluster prepare)\n");
+            for (Map.Entry<String, String> h : hosts.entrySet()) {
+                HostIdentity id = HostIdentity.loadOrCreate(kit.identity(h.getKey()), h.getKey());
+                if (id.endorsement().isEmpty()) {
+                    id.installEndorsement(site.sign(SiteAuthority.parseRequest(SiteAuthority.request(id)), SiteAuthority.DEFAULT_VALIDITY));
+                }
+                list.append(h.getValue()).append(' ').append(h.getKey()).append('\n');
+            }
+            Files.writeString(dir.resolve("hosts.list"), list);
+            Files.write(dir.resolve("provision-host.sh"), resource(PROVISION));
+            copyIfChanged(deb, dir.resolve("zos.deb"));
+            Files.createDirectories(dir.resolve("guest"));
+            try (var files = Files.list(guest)) {
+                for (Path f : files.filter(Files::isRegularFile).toList()) {
+                    copyIfChanged(f, dir.resolve("guest").resolve(f.getFileName().toString()));
+                }
+            }
+            Path key = dir.resolve("ssh/id_ed25519");
+            if (!Files.exists(key)) {
+                Files.createDirectories(key.getParent());
+                Process p = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "zos test cluster", "-f", key.toString())
+                        .redirectErrorStream(true).start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                try {
+                    if (p.waitFor() != 0) {
+                        throw new ZosException(ErrorCode.INTERNAL, "ssh-keygen failed: " + out.strip(), "install openssh-client");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ZosException(ErrorCode.CANCELLED, "interrupted", "");
+                }
+            }
+            return kit;
+        }
+    }
+
+    private static void copyIfChanged(Path from, Path to) throws IOException {
+        if (Files.exists(to) && Files.size(to) == Files.size(from)
+                && Files.getLastModifiedTime(to).equals(Files.getLastModifiedTime(from))) {
+            return;
+        }
+        Path tmp = to.resolveSibling(to.getFileName() + ".tmp");
+        Files.copy(from, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        Files.move(tmp, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     /**
      * The Debian package of the zos in {@code jar}, made by that jar itself ({@code java -jar JAR package})
      * once per build of the jar and kept beside it.
      */
-    static Path packageOf(Path jar) throws IOException, InterruptedException {
+    public static Path packageOf(Path jar) throws IOException, InterruptedException {
         Path deb = jar.resolveSibling("zos-cluster-" + Files.getLastModifiedTime(jar).toMillis() + "-" + Files.size(jar) + ".deb");
         if (Files.isRegularFile(deb)) {
             return deb;

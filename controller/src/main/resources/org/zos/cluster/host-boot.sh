@@ -1,8 +1,8 @@
 #!/bin/sh
 # The command of a zos cluster host container (run under docker's --init): prepares libvirt for an
 # unprivileged container, starts virtlogd and libvirtd (also listening on TCP, for the baseline
-# 'virsh migrate' between hosts), shapes eth0 when ZOS_BANDWIDTH is set, installs zos's package, then runs
-# zos-agent in the foreground, logging to /var/log/zos/agent.log.
+# 'virsh migrate' between hosts), shapes eth0 when ZOS_BANDWIDTH is set, provisions zos (provision-host.sh),
+# starts sshd, then runs zos-agent in the foreground, logging to /var/log/zos/agent.log.
 set -eu
 mkdir -p /var/log/libvirt /run/libvirt /var/lib/zos /etc/zos /var/log/zos
 if ! grep -q '^# zos cluster' /etc/libvirt/qemu.conf; then
@@ -30,9 +30,16 @@ if [ -n "${ZOS_BANDWIDTH:-}" ]; then
   tc qdisc replace dev eth0 root tbf rate "$ZOS_BANDWIDTH" burst 64kb latency 400ms
 fi
 # zos itself: its Debian package, installed as on any Debian host (group zos, directories, the command
-# line's class-data archive; no systemd here, so the agent is started below).
-if [ -f /opt/zos/zos.deb ] && [ "$(dpkg-query -W -f '${Version}' zos 2>/dev/null)" != "$(dpkg-deb -f /opt/zos/zos.deb Version)" ]; then
-  dpkg -i /opt/zos/zos.deb >>/var/log/zos/install.log 2>&1 || { cat /var/log/zos/install.log >&2; exit 1; }
+# line's class-data archive), and the cluster's identity, site authority and hosts: provision-host.sh,
+# the one provisioning path of zos-vm cluster and Vagrant. No systemd here, so the agent is started below.
+if [ -f /opt/zos/provision-host.sh ]; then
+  sh /opt/zos/provision-host.sh /opt/zos 2>>/var/log/zos/install.log || { cat /var/log/zos/install.log >&2; exit 1; }
+fi
+# sshd, for 'vagrant ssh' (root, by the key the Vagrantfile mounts as authorized_keys; nobody else).
+if [ -x /usr/sbin/sshd ]; then
+  ssh-keygen -A >/dev/null 2>&1
+  mkdir -p /run/sshd
+  /usr/sbin/sshd
 fi
 # As systemd's Restart=on-failure would: an agent that dies (killed, or a fault test's halt) starts again,
 # while libvirtd and the guests it runs go on.

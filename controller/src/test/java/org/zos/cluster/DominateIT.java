@@ -123,7 +123,7 @@ class DominateIT {
         cluster.exec("host2", "sh", "-c", "cp /etc/zos/zpasswd /etc/zos/zpasswd.full && echo 'root host1 partial' > /etc/zos/zpasswd");
         try {
             assertEquals(ErrorCode.DENIED.exitStatus(), cluster.run("host1", "zos-vm", "dominate", "host2", "it").status());
-            org.zos.protocol.tls.SiteAuthority.open(Cluster.SITE_DIR).revoke("host2");
+            org.zos.protocol.tls.SiteAuthority.open(new Cluster.Kit(Cluster.KIT_DIR).authority()).revoke("host2");
             long t0 = System.nanoTime();
             HostRuntime.Result r;
             do {
