@@ -53,7 +53,7 @@ final class ClusterCommand implements Runnable {
                 throw new ZosException(ErrorCode.BAD_PARAMETER, "'" + bandwidth + "' is not a rate tc understands",
                         "give e.g. --bandwidth 100mbit or 20mbit");
             }
-            GuestImageBuilder builder = new GuestImageBuilder(Path.of(HostOptions.envOr("ZOS_GUEST_CACHE", "/var/cache/zos/guest")));
+            GuestImageBuilder builder = guests();
             Path guest = builder.build().kernel().getParent();
             Path desktopGuest = desktop ? builder.build(GuestImage.Kind.DESKTOP).kernel().getParent() : null;
             List<Cluster.Host> up = new Cluster(out::println).up(hosts, bandwidth, jar != null ? jar : ownJar(), guest,
@@ -144,9 +144,7 @@ final class ClusterCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            if (hosts < 1 || hosts > 9) {
-                throw new ZosException(ErrorCode.BAD_PARAMETER, hosts + " hosts is out of range", "give --hosts from 1 to 9");
-            }
+            Cluster.requireHostCount(hosts);
             String[] octets = first.split("\\.");
             if (octets.length != 4 || !first.matches("[0-9.]+") || Integer.parseInt(octets[3]) + hosts > 255) {
                 throw new ZosException(ErrorCode.BAD_PARAMETER, "'" + first + "' is not an IPv4 address with room for " + hosts + " hosts after it",
@@ -156,7 +154,7 @@ final class ClusterCommand implements Runnable {
             for (int i = 0; i < hosts; i++) {
                 addresses.put("host" + (i + 1), octets[0] + "." + octets[1] + "." + octets[2] + "." + (Integer.parseInt(octets[3]) + i));
             }
-            Path guest = new GuestImageBuilder(Path.of(HostOptions.envOr("ZOS_GUEST_CACHE", "/var/cache/zos/guest"))).build().kernel().getParent();
+            Path guest = guests().build().kernel().getParent();
             Cluster.Kit kit = Cluster.prepare(dir.toAbsolutePath(), addresses, Cluster.packageOf((jar != null ? jar : ownJar()).toAbsolutePath()), guest);
             if (tag != null) {
                 new Cluster(out::println).image(tag);
@@ -164,6 +162,11 @@ final class ClusterCommand implements Runnable {
             out.printf("Prepared %d hosts in %s (site authority: %s).%n", hosts, kit.dir(), kit.authority());
             return 0;
         }
+    }
+
+    /** The guest builds the cluster's hosts use, in $ZOS_GUEST_CACHE or /var/cache/zos/guest. */
+    static GuestImageBuilder guests() {
+        return new GuestImageBuilder(Path.of(HostOptions.envOr("ZOS_GUEST_CACHE", "/var/cache/zos/guest")));
     }
 
     /** The jar this zos-vm runs from. */

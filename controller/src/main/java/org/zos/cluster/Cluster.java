@@ -128,9 +128,7 @@ public final class Cluster {
      */
     public List<Host> up(int count, String bandwidth, Path jar, Path guest, Path desktopGuest, Map<String, String> env)
             throws IOException, InterruptedException {
-        if (count < 1 || count > 9) {
-            throw new ZosException(ErrorCode.BAD_PARAMETER, count + " hosts is out of range", "give --hosts from 1 to 9");
-        }
+        requireHostCount(count);
         if (!Files.isRegularFile(jar)) {
             throw new ZosException(ErrorCode.BAD_PARAMETER, "no zos jar at " + jar, "build zos first (./zos-vm does)");
         }
@@ -175,7 +173,7 @@ public final class Cluster {
      * What the hosts of a test cluster are provisioned from ({@code provision-host.sh}), made on the machine
      * that runs the cluster: zos's package, the default guest, the cluster's site authority (its key stays
      * here; {@code ca/public} is what hosts see), each host's identity endorsed by it, the hosts' addresses,
-     * and an ssh key for Vagrant.
+     * an ssh key for Vagrant, and whether VMs run under KVM or TCG here ({@code accelerator}).
      */
     public record Kit(Path dir) {
         public Path authority() {
@@ -228,6 +226,9 @@ public final class Cluster {
                     copyIfChanged(f, dir.resolve("guest").resolve(f.getFileName().toString()));
                 }
             }
+            // KVM or TCG for VMs started on this machine (the Vagrantfile's libvirt provider reads it).
+            Files.writeString(dir.resolve("accelerator"), org.zos.agent.hypervisor.AcceleratorProbe.here(dir.resolve("guest/vmlinuz"))
+                    .name().toLowerCase(java.util.Locale.ROOT) + "\n");
             Path key = dir.resolve("ssh/id_ed25519");
             if (!Files.exists(key)) {
                 Files.createDirectories(key.getParent());
@@ -255,6 +256,13 @@ public final class Cluster {
         Path tmp = to.resolveSibling(to.getFileName() + ".tmp");
         Files.copy(from, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
         Files.move(tmp, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** BAD_PARAMETER unless a cluster of {@code count} hosts can be made (1 to 9). */
+    public static void requireHostCount(int count) {
+        if (count < 1 || count > 9) {
+            throw new ZosException(ErrorCode.BAD_PARAMETER, count + " hosts is out of range", "give --hosts from 1 to 9");
+        }
     }
 
     /**

@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Vagrant cluster as a person meets it: {@code cd vagrant && vagrant up} (docker provider), an anima
- * dominating host2 and coming home through {@code vagrant ssh}, {@code vagrant destroy -f}; and
- * {@code vagrant validate} for both providers.
+ * dominating host2 and coming home through {@code vagrant ssh}, {@code vagrant destroy -f};
+ * {@code vagrant validate} for both providers; and the libvirt box, built by {@code vagrant/build-box},
+ * booting (under TCG here) to an agent that answers.
  */
 class VagrantIT {
     static final Path DIR = Path.of("../vagrant").toAbsolutePath().normalize();
@@ -46,6 +47,27 @@ class VagrantIT {
         assertEquals(0, libvirt.status(), libvirt.out());
         Run three = vagrant(Map.of("ZOS_HOSTS", "3"), "status");
         assertTrue(three.out().contains("host3") && three.out().contains("(docker)"), three.out());
+    }
+
+    @Test
+    void theLibvirtBoxBuildsAndBootsToAnAgentThatAnswers() throws Exception {
+        Map<String, String> one = Map.of("ZOS_HOSTS", "1");
+        Process build = new ProcessBuilder(DIR.resolve("build-box").toString()).directory(DIR.toFile()).inheritIO().start();
+        assertTrue(build.waitFor(30, TimeUnit.MINUTES), "build-box took over 30 minutes");
+        assertEquals(0, build.exitValue(), "build-box failed (see above)");
+        try {
+            Run up = vagrant(one, "up", "--provider", "libvirt");
+            assertEquals(0, up.status(), up.out());
+            assertTrue(up.out().contains("host1 is a zos host, endorsed by the cluster authority"), up.out());
+            // Under TCG a JVM takes half a minute to start: 'list' waits for the agent, where '--version' gives it 1 s.
+            Run asked = vagrant(one, "ssh", "host1", "-c", "systemctl is-active zos-agent && sudo zos-vm list --all --json && sudo zos-vm ca status");
+            assertEquals(0, asked.status(), asked.out());
+            assertTrue(asked.out().contains("active") && asked.out().contains("[ ]"), "the agent answers: " + asked.out());
+            assertTrue(asked.out().contains("endorsed by 'zos-cluster' as host1"), asked.out());
+        } finally {
+            Run down = vagrant(one, "destroy", "-f");
+            assertEquals(0, down.status(), down.out());
+        }
     }
 
     @Test

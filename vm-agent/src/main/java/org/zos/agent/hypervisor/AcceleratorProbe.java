@@ -18,12 +18,20 @@ import java.util.logging.Logger;
  * chooses KVM only if the kernel prints its banner on the serial console. The verdict is cached in
  * /run/zos (it holds until the host reboots). {@code ZOS_ACCEL=kvm|tcg} overrides everything.
  */
-final class AcceleratorProbe {
+public final class AcceleratorProbe {
     private static final Logger LOG = Logger.getLogger(AcceleratorProbe.class.getName());
     private static final Path CACHE = Path.of("/run/zos/accelerator.properties");
     private static final long PROBE_SECONDS = 8;
 
     private AcceleratorProbe() {
+    }
+
+    /**
+     * The verdict for this machine without asking libvirt (for tools that start VMs of their own, e.g. the
+     * Vagrantfile's libvirt provider): KVM is offered where /dev/kvm exists, then probed as the agent does.
+     */
+    public static Accelerator here(Path probeKernel) {
+        return detect(Files.exists(Path.of("/dev/kvm")) ? "<domain type='kvm'" : "", true, probeKernel);
     }
 
     static Accelerator detect(String capabilitiesXml, boolean localHost, Path probeKernel) {
