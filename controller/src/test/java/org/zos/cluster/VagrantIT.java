@@ -60,10 +60,10 @@ class VagrantIT {
             assertEquals(0, up.status(), up.out());
             assertTrue(up.out().contains("host1 is a zos host, endorsed by the cluster authority"), up.out());
             // Under TCG a JVM takes half a minute to start: 'list' waits for the agent, where '--version' gives it 1 s.
-            Run asked = vagrant(one, "ssh", "host1", "-c", "systemctl is-active zos-agent && sudo zos-vm list --all --json && sudo zos-vm ca status");
+            Run asked = vagrant(one, "ssh", "host1", "-c", "systemctl is-active zos-agent && sudo zos-vm list --all --json"
+                    + " && sudo journalctl -u zos-agent --no-pager | grep -c 'this host is endorsed by zos-cluster'");
             assertEquals(0, asked.status(), asked.out());
             assertTrue(asked.out().contains("active") && asked.out().contains("[ ]"), "the agent answers: " + asked.out());
-            assertTrue(asked.out().contains("endorsed by 'zos-cluster' as host1"), asked.out());
         } finally {
             Run down = vagrant(one, "destroy", "-f");
             assertEquals(0, down.status(), down.out());
