@@ -89,6 +89,7 @@ public final class Authorities {
         }
     }
 
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Authorities.class.getName());
     private final Path dir;
     private String stamp = "";
     private List<Anchor> anchors = List.of();
@@ -303,12 +304,15 @@ public final class Authorities {
                 Path crlFile = dir.resolve(name + ".crl");
                 X509CRL crl = null;
                 if (Files.exists(crlFile)) {
-                    crl = parseCrl(Files.readAllBytes(crlFile));
+                    // A damaged list is set aside, not trusted: the next refresh (within 30 s in the agent)
+                    // keeps the authority's own again; refusing every host until then would stop the site.
                     try {
+                        crl = parseCrl(Files.readAllBytes(crlFile));
                         crl.verify(c.getPublicKey());
-                    } catch (GeneralSecurityException e) {
-                        throw new ZosException(ErrorCode.INTEGRITY_ERROR, crlFile + " is not signed by " + f,
-                                "remove it; the agent fetches the authority's list again");
+                    } catch (GeneralSecurityException | ZosException e) {
+                        LOG.warning(crlFile + " is damaged or not signed by " + f + "; it is set aside until the authority's list is fetched again");
+                        Files.move(crlFile, crlFile.resolveSibling(name + ".crl.damaged"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                        crl = null;
                     }
                 }
                 out.add(new Anchor(name, c, crl));

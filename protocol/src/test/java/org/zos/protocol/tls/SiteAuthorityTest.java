@@ -121,6 +121,22 @@ class SiteAuthorityTest {
     }
 
     @Test
+    void aDamagedListIsSetAsideAndFetchedAgain() throws Exception {
+        SiteAuthority ca = lab();
+        HostIdentity h2 = host("host2");
+        endorse(ca, h2);
+        ca.revoke("host2");
+        Authorities trusts = trusting(ca);
+        trusts.refresh();
+        Files.writeString(trusts.dir().resolve("lab.crl"), "-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n");
+        Authorities reread = new Authorities(trusts.dir());
+        assertEquals(null, reread.anchors().get(0).crl(), "set aside, not trusted");
+        assertTrue(Files.exists(trusts.dir().resolve("lab.crl.damaged")));
+        assertEquals(1, reread.refresh().size());
+        assertInstanceOf(Authorities.Revoked.class, reread.check(h2.chain()), "the authority's own list is back");
+    }
+
+    @Test
     void aListFromAnotherAuthorityOfTheSameNameIsRefused() throws Exception {
         SiteAuthority ca = lab();
         SiteAuthority fake = SiteAuthority.create(tmp.resolve("fake"), "lab", null);
