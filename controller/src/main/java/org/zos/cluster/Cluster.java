@@ -21,7 +21,8 @@ import org.zos.protocol.tls.SiteAuthority;
  * The local cluster: host1..hostN as Docker containers on their own network, each with its own libvirtd,
  * QEMU and zos-agent, trusting each other and letting root of every other host dominate it fully. The
  * hosts trust each other through a site authority made for the cluster ({@link #KIT_DIR}), as a lab's
- * would, and are provisioned as the Vagrant cluster's are ({@link #prepare}, provision-host.sh). The host image is built once from Debian packages ({@code host-image.sh}); zos itself comes as its Debian
+ * would, and are provisioned as the Vagrant cluster's are ({@link #prepare}, provision-host.sh). The host
+ * image is built once from Debian packages ({@code host-image.sh}); zos itself comes as its Debian
  * package, made by the jar's own {@code zos-vm package} and installed by each host as it boots
  * ({@code host-boot.sh}), the same package a real host installs; so rebuilding zos needs no new image.
  * The default guest is mounted read-only.
@@ -109,8 +110,8 @@ public final class Cluster {
     /**
      * Starts hosts host1..host{@code count} (removing any earlier cluster) from a new {@link Kit}: each host
      * provisions itself as it boots (package, identity endorsed by the cluster's site authority, known hosts
-     * by name and address without pins, access lists); then waits for their agents. {@code bandwidth} (e.g. "100mbit", or null)
-     * shapes each host's outgoing traffic.
+     * by name and address without pins, access lists); then waits for their agents. {@code bandwidth}
+     * (e.g. "100mbit", or null) shapes each host's outgoing traffic.
      */
     public List<Host> up(int count, String bandwidth, Path jar, Path guest) throws IOException, InterruptedException {
         return up(count, bandwidth, jar, guest, Map.of());
@@ -337,10 +338,6 @@ public final class Cluster {
     /** Runs a command in a host, with its status and both outputs. */
     public HostRuntime.Result run(String host, String... cmd) {
         return runtime.exec(container(host), cmd);
-    }
-
-    private void write(String host, String file, String content) {
-        runtime.put(container(host), file, content.getBytes(StandardCharsets.UTF_8));
     }
 
     private void awaitAgent(String host) throws InterruptedException {

@@ -168,8 +168,10 @@ public final class ZosAgent implements Callable<Integer> {
         if (names.isEmpty()) {
             return "";
         }
-        return "; site authorities " + String.join(", ", names) + " (this host is "
-                + (me.endorsement().isPresent() ? "endorsed by " + org.zos.protocol.tls.PinningTrustManager.commonName(me.endorsement().get().getIssuerX500Principal()) : "not endorsed") + ")";
+        String endorsed = me.endorsement()
+                .map(e -> "endorsed by " + org.zos.protocol.tls.PinningTrustManager.commonName(e.getIssuerX500Principal()))
+                .orElse("not endorsed");
+        return "; site authorities " + String.join(", ", names) + " (this host is " + endorsed + ")";
     }
 
     /** The web console, with a certificate that names this host and the address it listens on. */
