@@ -11,8 +11,10 @@
 #                        list is fetched from SRC/site/crl.pem (the authority's CRL distribution point)
 #   SRC/hosts.list       "<address> <name>" per host       -> /etc/hosts, known_hosts ("site": no pins) and
 #                        zpasswd (root of every other host may dominate this one fully)
+#   SRC/guest/           the default guest, prebuilt       -> the agent's --guest (/etc/default/zos-agent)
 #
-# Under systemd it then (re)starts the zos-agent service; without, host-boot.sh starts the agent after it.
+# Under systemd it then (re)starts the zos-agent service; without, host-boot.sh starts the agent after it
+# (with --guest itself).
 #
 #   provision-host.sh [SRC]        (default SRC: /opt/zos)
 set -eu
@@ -61,6 +63,14 @@ if [ -f "$src/hosts.list" ]; then
 fi
 
 if [ -d /run/systemd/system ]; then
+  # The cluster's prebuilt guest, so the agent need not build one (a test host has no mirror).
+  if [ -f "$src/guest/vmlinuz" ]; then
+    options="ZOS_AGENT_OPTIONS=\"--guest $src/guest\""
+    if [ "$(cat /etc/default/zos-agent 2>/dev/null)" != "$options" ]; then
+      printf '%s\n' "$options" >/etc/default/zos-agent
+      changed=1
+    fi
+  fi
   systemctl enable --quiet zos-agent
   if [ -n "$changed" ] || ! systemctl --quiet is-active zos-agent; then
     systemctl restart zos-agent
