@@ -11,13 +11,13 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
 import org.zos.protocol.tls.Authorities;
 import org.zos.protocol.tls.HostIdentity;
 import org.zos.protocol.tls.KnownHosts;
 import org.zos.protocol.tls.PinningTrustManager;
+import org.zos.protocol.tls.Fingerprint;
 import org.zos.protocol.tls.SiteAuthority;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -54,22 +54,8 @@ final class CaCommand implements Runnable {
         }
     }
 
-    /** A subcommand that prints to standard output and exits 0 unless it throws. */
-    abstract static class Sub implements Callable<Integer> {
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
-        @Override
-        public final Integer call() throws Exception {
-            run(spec.commandLine().getOut());
-            return 0;
-        }
-
-        abstract void run(PrintWriter out) throws Exception;
-    }
-
     @Command(name = "init", description = "Make a site authority: its key, its certificate (public/ca.crt) and an empty revocation list (public/crl.pem).")
-    static final class Init extends Sub {
+    static final class Init extends PrintingCommand {
         @Mixin
         AuthorityDir where;
 
@@ -102,7 +88,7 @@ final class CaCommand implements Runnable {
         void run(PrintWriter out) throws Exception {
             HostIdentity me = config.identity();
             String pem = SiteAuthority.request(me);
-            String key = SiteAuthority.keyFingerprint(me.certificate().getPublicKey());
+            String key = Fingerprint.ofKey(me.certificate().getPublicKey()).text();
             if (file == null) {
                 out.print(pem);
                 out.flush();
@@ -115,7 +101,7 @@ final class CaCommand implements Runnable {
     }
 
     @Command(name = "sign", description = "Endorse the host whose signing request is in REQUEST ('-': standard input).")
-    static final class Sign extends Sub {
+    static final class Sign extends PrintingCommand {
         @Mixin
         AuthorityDir where;
 
@@ -181,7 +167,7 @@ final class CaCommand implements Runnable {
                 X509Certificate c = certificate(f, text);
                 if (c.getBasicConstraints() >= 0) {
                     String name = site.install(c);
-                    out.printf("This host trusts site authority '%s' (%s).%n", name, SiteAuthority.keyFingerprint(c.getPublicKey()));
+                    out.printf("This host trusts site authority '%s' (%s).%n", name, Fingerprint.ofKey(c.getPublicKey()).text());
                 } else {
                     endorsements.add(c);
                 }
@@ -222,7 +208,7 @@ final class CaCommand implements Runnable {
 
     @Command(name = "revoke", description = {"Revoke the endorsements of HOST (or the one with that serial) and publish the new revocation list.",
             "Every agent that fetches it refuses the host within a minute."})
-    static final class Revoke extends Sub {
+    static final class Revoke extends PrintingCommand {
         @Mixin
         AuthorityDir where;
 
@@ -242,7 +228,7 @@ final class CaCommand implements Runnable {
     }
 
     @Command(name = "list", description = "List the endorsements the site authority made.")
-    static final class ListIssued extends Sub {
+    static final class ListIssued extends PrintingCommand {
         @Mixin
         AuthorityDir where;
 
@@ -281,7 +267,7 @@ final class CaCommand implements Runnable {
         void run(PrintWriter out) throws Exception {
             HostIdentity me = config.identity();
             Authorities site = config.knownHosts().site();
-            List<Authority> all = site.anchors().stream().map(a -> new Authority(a.name(), SiteAuthority.keyFingerprint(a.certificate().getPublicKey()),
+            List<Authority> all = site.anchors().stream().map(a -> new Authority(a.name(), Fingerprint.ofKey(a.certificate().getPublicKey()).text(),
                     a.crlSource().map(URI::toString).orElse(null), a.crlNumber().toString(),
                     a.crl() == null || a.crl().getRevokedCertificates() == null ? 0 : a.crl().getRevokedCertificates().size(),
                     a.crl() == null ? null : a.crl().getThisUpdate().toInstant().toString())).toList();

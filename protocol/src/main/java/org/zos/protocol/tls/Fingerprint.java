@@ -23,11 +23,25 @@ public record Fingerprint(String text) {
         }
     }
 
+    /** The fingerprint of a certificate: what pins and {@code known_hosts} hold. */
     public static Fingerprint of(X509Certificate cert) {
         try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(cert.getEncoded());
+            return ofBytes(cert.getEncoded());
+        } catch (CertificateEncodingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The fingerprint of a public key (its X.509 encoding): how a site authority names a host's key. */
+    public static Fingerprint ofKey(java.security.PublicKey key) {
+        return ofBytes(key.getEncoded());
+    }
+
+    private static Fingerprint ofBytes(byte[] encoded) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(encoded);
             return new Fingerprint("SHA256:" + Base64.getEncoder().withoutPadding().encodeToString(d));
-        } catch (NoSuchAlgorithmException | CertificateEncodingException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

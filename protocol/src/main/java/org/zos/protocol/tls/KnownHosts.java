@@ -85,6 +85,17 @@ public final class KnownHosts {
         return Optional.of(new Entry(name, name, null));
     }
 
+    /**
+     * As {@link #route}, for dialling {@code name} from host {@code me}.
+     *
+     * @throws org.zos.protocol.ZosException UNKNOWN_PEER, saying how to enrol it, if this host cannot route to it
+     */
+    public Entry routeOrThrow(String name, String me) {
+        return route(name).orElseThrow(() -> new org.zos.protocol.ZosException(org.zos.protocol.ErrorCode.UNKNOWN_PEER,
+                name + " is not enrolled on " + me, "enrol it with 'zos-vm trust " + name
+                        + "', or trust the site authority that endorses it ('zos-vm ca install')"));
+    }
+
     private static final java.util.regex.Pattern HOST_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,252})");
 
     public Path file() {

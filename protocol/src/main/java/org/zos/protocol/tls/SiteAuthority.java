@@ -211,7 +211,7 @@ public final class SiteAuthority {
                         "it was altered on the way: make a new one on the host");
             }
             String host = r.getSubject().getRDNs(BCStyle.CN)[0].getFirst().getValue().toString();
-            return new Request(host, keyFingerprint(r.getPublicKey()), r);
+            return new Request(host, Fingerprint.ofKey(r.getPublicKey()).text(), r);
         } catch (GeneralSecurityException | OperatorCreationException | org.bouncycastle.pkcs.PKCSException
                 | ArrayIndexOutOfBoundsException e) {
             throw new ZosException(ErrorCode.BAD_PARAMETER, "the signing request cannot be read: " + e.getMessage(),
@@ -307,16 +307,6 @@ public final class SiteAuthority {
         }
         p.setProperty("crl-number", number.toString());
         store(dir, p);
-    }
-
-    /** The fingerprint of a bare public key, as 'zos-vm ca request' shows it on the host: SHA256: of its DER. */
-    public static String keyFingerprint(java.security.PublicKey k) {
-        try {
-            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(k.getEncoded());
-            return "SHA256:" + java.util.Base64.getEncoder().withoutPadding().encodeToString(d);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** A certificate as PEM text, as the authority's files and endorsements are kept. */

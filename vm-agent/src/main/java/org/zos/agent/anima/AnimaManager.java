@@ -19,7 +19,7 @@ import org.zos.agent.hypervisor.Accelerator;
 import org.zos.agent.hypervisor.DomainSpec;
 import org.zos.agent.hypervisor.DomainState;
 import org.zos.agent.hypervisor.DomainXml;
-import org.zos.agent.hypervisor.LibvirtHypervisor;
+import org.zos.agent.hypervisor.Hypervisor;
 import org.zos.guest.GuestImage;
 import org.zos.guest.GuestImageBuilder;
 import org.zos.protocol.ErrorCode;
@@ -40,11 +40,13 @@ public final class AnimaManager {
     private static final Logger LOG = Logger.getLogger(AnimaManager.class.getName());
     private static final long STATE_MARGIN = 64 * DiskSpace.MIB;
 
-    private final LibvirtHypervisor hypervisor;
+    private final Hypervisor hypervisor;
     private final AnimaRegistry registry;
     private final GuestImageBuilder guests;
+    /** The animas held for moves now (see {@link #releaseAll}). */
+    private final java.util.Set<Held> holding = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    public AnimaManager(LibvirtHypervisor hypervisor, AnimaRegistry registry, GuestImageBuilder guests) {
+    public AnimaManager(Hypervisor hypervisor, AnimaRegistry registry, GuestImageBuilder guests) {
         this.hypervisor = hypervisor;
         this.registry = registry;
         this.guests = guests;
@@ -293,6 +295,16 @@ public final class AnimaManager {
         }
     }
 
+    /**
+     * Lets go of every anima held for a move, as the operating system does when the agent's process dies:
+     * for a test that plays an agent's crash inside one JVM (the move protocol's unit tests).
+     */
+    public void releaseAll() {
+        for (Held h : List.copyOf(holding)) {
+            h.close();
+        }
+    }
+
     /** Takes in an anima that comes to visit (its record names its home), held as by {@link #hold}. */
     public Held adopt(AnimaRecord visiting) {
         String name = visiting.name();
@@ -320,6 +332,7 @@ public final class AnimaManager {
         private Held(AnimaLock lock, AnimaRecord record) {
             this.lock = lock;
             this.record = record;
+            holding.add(this);
         }
 
         public AnimaRecord record() {
@@ -430,6 +443,7 @@ public final class AnimaManager {
 
         @Override
         public void close() {
+            holding.remove(this);
             lock.close();
         }
     }

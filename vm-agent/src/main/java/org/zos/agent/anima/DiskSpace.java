@@ -30,4 +30,16 @@ public final class DiskSpace {
                     "free some space there and try again");
         }
     }
+
+    /**
+     * Whether the file system holding {@code dir} is (all but) full: how a write that failed with an
+     * IOException is told apart as NO_SPACE, by the file system's state rather than the error's text.
+     */
+    public static boolean exhausted(Path dir) {
+        try {
+            return Files.getFileStore(dir).getUsableSpace() < 16 * MIB;
+        } catch (IOException e) {
+            return false;
+        }
+    }
 }

@@ -11,13 +11,7 @@ import org.zos.protocol.ZosException;
 import org.zos.protocol.message.AccessGrant;
 import org.zos.protocol.message.AccessQuery;
 import org.zos.protocol.message.AnimaAction;
-import org.zos.protocol.message.ImageOffer;
-import org.zos.protocol.message.ImageSent;
-import org.zos.protocol.message.MoveAbort;
-import org.zos.protocol.message.MoveCancel;
-import org.zos.protocol.message.MoveCommit;
 import org.zos.protocol.message.MoveOffer;
-import org.zos.protocol.message.ReturnRequest;
 import org.zos.protocol.message.Progress;
 import org.zos.protocol.message.Message;
 import org.zos.protocol.message.Ping;
@@ -106,24 +100,11 @@ final class AgentResponder implements Responder {
             }
             return animas.run(a, caller.user(), progress);
         }
-        if (request instanceof MoveOffer o) {
-            if (o.purpose().equals(MoveOffer.VISIT)) {
-                require(caller, Control.FULL);
-            }
-            return animas.moves().receiver().answer(caller, request, progress);
+        if (request instanceof MoveOffer o && o.purpose().equals(MoveOffer.VISIT)) {
+            require(caller, Control.FULL);
         }
-        if (request instanceof ImageOffer || request instanceof ImageSent || request instanceof MoveCommit
-                || request instanceof MoveAbort || request instanceof org.zos.protocol.message.MoveGo) {
-            return animas.moves().receiver().answer(caller, request, progress);
-        }
-        if (request instanceof org.zos.protocol.message.MoveQuery q) {
-            return animas.moves().onQuery(caller, q);
-        }
-        if (request instanceof MoveCancel c) {
-            return animas.moves().onCancel(caller, c);
-        }
-        if (request instanceof ReturnRequest q) {
-            return animas.moves().onReturnRequest(caller, q, progress);
+        if (org.zos.agent.move.Moves.takes(request)) {
+            return animas.moves().answer(caller, request, progress);
         }
         if (request instanceof org.zos.protocol.message.ControlRequest c) {
             boolean mayType = caller.local() || access.decide(caller.user(), caller.host().name(), Control.PARTIAL).granted() == Control.FULL

@@ -1,8 +1,6 @@
 package org.zos.agent.daemon;
 
 import java.time.Duration;
-import org.zos.protocol.ErrorCode;
-import org.zos.protocol.ZosException;
 import org.zos.protocol.net.Peer;
 import org.zos.protocol.tls.HostIdentity;
 import org.zos.protocol.tls.KnownHosts;
@@ -12,21 +10,16 @@ final class Dial {
     private Dial() {
     }
 
-    /** Connects to {@code host}'s agent on behalf of {@code user}; HOST_UNREACHABLE if this host does not know it. */
+    /** Connects to {@code host}'s agent on behalf of {@code user}; UNKNOWN_PEER if this host does not know it. */
     static Peer to(HostIdentity me, KnownHosts known, String host, String user, Duration timeout) {
-        KnownHosts.Entry h = entry(known, host);
+        KnownHosts.Entry h = known.routeOrThrow(host, me.host());
         return Peer.connect(me, known, h.hostPart(), h.port(), user, ZosAgent.SOFTWARE, timeout);
     }
 
-    /** HOST_UNREACHABLE unless this host knows {@code host} (or is it, or trusts a site authority that may endorse it). */
+    /** UNKNOWN_PEER unless this host knows {@code host} (or is it, or trusts a site authority that may endorse it). */
     static void requireKnown(HostIdentity me, KnownHosts known, String host) {
         if (!host.equals(me.host())) {
-            entry(known, host);
+            known.routeOrThrow(host, me.host());
         }
-    }
-
-    private static KnownHosts.Entry entry(KnownHosts known, String host) {
-        return known.route(host).orElseThrow(() -> new ZosException(ErrorCode.HOST_UNREACHABLE, "this host does not know " + host,
-                "enrol it with 'zos-vm trust " + host + "', or trust the site authority that endorses it ('zos-vm ca install')"));
     }
 }

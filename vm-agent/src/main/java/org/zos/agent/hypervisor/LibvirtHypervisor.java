@@ -26,7 +26,7 @@ import org.zos.protocol.ZosException;
  * {@link ErrorCode#INCOMPATIBLE_HOST}; anything else libvirt reports is {@link ErrorCode#INTERNAL} with
  * libvirt's own message.
  */
-public final class LibvirtHypervisor implements AutoCloseable {
+public final class LibvirtHypervisor implements Hypervisor {
     private static final Logger LOG = Logger.getLogger(LibvirtHypervisor.class.getName());
     private static final int XML_INACTIVE = 2;
     private static boolean eventLoopStarted;
@@ -83,6 +83,7 @@ public final class LibvirtHypervisor implements AutoCloseable {
      * The accelerator new animas get on this host: KVM if libvirt offers it and it really boots
      * {@code probeKernel}, TCG otherwise (see {@link AcceleratorProbe}). Decided once per process.
      */
+    @Override
     public synchronized Accelerator accelerator(Path probeKernel) {
         if (accelerator == null) {
             String caps = call(conn::getCapabilities, "read capabilities");
@@ -92,6 +93,7 @@ public final class LibvirtHypervisor implements AutoCloseable {
     }
 
     /** Whether the connection to libvirtd still works (libvirtd may have restarted since). */
+    @Override
     public boolean alive() {
         try {
             return conn.isAlive();
@@ -101,6 +103,7 @@ public final class LibvirtHypervisor implements AutoCloseable {
     }
 
     /** The URI this hypervisor is connected to. */
+    @Override
     public String uri() {
         return uri;
     }
@@ -110,6 +113,7 @@ public final class LibvirtHypervisor implements AutoCloseable {
      *
      * @throws ZosException ANIMA_EXISTS if a domain of that name is already defined
      */
+    @Override
     public void define(DomainSpec spec) {
         if (state(spec.name()) != DomainState.UNDEFINED) {
             throw new ZosException(ErrorCode.ANIMA_EXISTS, "libvirt already has a domain named '" + spec.name() + "'",
@@ -119,6 +123,7 @@ public final class LibvirtHypervisor implements AutoCloseable {
     }
 
     /** Removes a domain's definition; destroys it first if it runs. Nothing happens if it does not exist. */
+    @Override
     public void undefine(String name) {
         DomainState s = state(name);
         if (s == DomainState.UNDEFINED) {
@@ -132,6 +137,7 @@ public final class LibvirtHypervisor implements AutoCloseable {
     }
 
     /** The domain's state, {@link DomainState#UNDEFINED} if libvirt does not know it. */
+    @Override
     public DomainState state(String name) {
         try {
             return DomainState.of(conn.domainLookupByName(name).getInfo().state);
@@ -147,6 +153,7 @@ public final class LibvirtHypervisor implements AutoCloseable {
      * Starts a defined domain. If a KVM domain cannot start because KVM does not work here, it is redefined
      * for TCG and started again (logged), so an anima always runs where QEMU can run it.
      */
+    @Override
     public void start(String name) {
         Domain d = domain(name);
         try {
@@ -165,15 +172,18 @@ public final class LibvirtHypervisor implements AutoCloseable {
         }
     }
 
+    @Override
     public void pause(String name) {
         call(() -> { domain(name).suspend(); return null; }, "pause " + name);
     }
 
+    @Override
     public void resume(String name) {
         call(() -> { domain(name).resume(); return null; }, "resume " + name);
     }
 
     /** Asks the guest to power off (ACPI); returns at once. */
+    @Override
     public void requestShutdown(String name) {
         call(() -> { domain(name).shutdown(); return null; }, "shut down " + name);
     }
@@ -183,6 +193,7 @@ public final class LibvirtHypervisor implements AutoCloseable {
      * stands where it was saved. False, with the reason logged, when the guest has no agent answering
      * within {@code timeoutSeconds} (the mini guest has none).
      */
+    @Override
     public boolean setGuestClock(String name, int timeoutSeconds) {
         // The time is taken before the call; a guest agent that answers late (just resumed) would be set
         // that far behind, so the clock is set again until a call is quick.
@@ -201,11 +212,13 @@ public final class LibvirtHypervisor implements AutoCloseable {
     }
 
     /** Trims the guest's file systems through qemu-guest-agent (freed blocks read as zeros after); false if it cannot. */
+    @Override
     public boolean trimGuest(String name, int timeoutSeconds) {
         return agentCall(name, timeoutSeconds, "trim", dp -> LibvirtNative.INSTANCE.virDomainFSTrim(dp, null, 0, 0));
     }
 
     /** Asks qemu-guest-agent to shut the guest down cleanly; false if it cannot. Returns at once. */
+    @Override
     public boolean shutdownByAgent(String name, int timeoutSeconds) {
         return agentCall(name, timeoutSeconds, "shut down", dp -> LibvirtNative.INSTANCE.virDomainShutdownFlags(dp,
                 LibvirtNative.VIR_DOMAIN_SHUTDOWN_GUEST_AGENT));
@@ -229,6 +242,7 @@ public final class LibvirtHypervisor implements AutoCloseable {
     }
 
     /** Stops the domain at once, like pulling the plug. */
+    @Override
     public void destroy(String name) {
         call(() -> { domain(name).destroy(); return null; }, "destroy " + name);
     }
@@ -237,6 +251,7 @@ public final class LibvirtHypervisor implements AutoCloseable {
      * How far the domain's current job (a save, a restore) has come, in bytes; empty when no job runs or
      * libvirt cannot tell. Safe to call from another thread while {@link #save} runs.
      */
+    @Override
     public Optional<JobProgress> jobProgress(String name) {
         try {
             org.libvirt.DomainJobInfo job = conn.domainLookupByName(name).getJobInfo();
@@ -248,16 +263,15 @@ public final class LibvirtHypervisor implements AutoCloseable {
         }
     }
 
-    /** Bytes a libvirt job has processed of its (estimated) total, after {@code elapsedMillis}. */
-    public record JobProgress(long processed, long total, long elapsedMillis) {
-    }
 
     /** The live (or, when not running, the persistent) XML of a domain. */
+    @Override
     public String xml(String name) {
         return call(() -> domain(name).getXMLDesc(0), "read " + name);
     }
 
     /** The UNIX socket libvirt made for a virtio-serial channel of a running domain. */
+    @Override
     public Optional<Path> channelSocket(String name, String channel) {
         return DomainXml.select(xml(name),
                 "/domain/devices/channel[target/@name='" + channel + "']/source/@path").map(Path::of);
@@ -268,6 +282,7 @@ public final class LibvirtHypervisor implements AutoCloseable {
      * state file records that the guest was running, so a restore resumes it running. If the save fails,
      * libvirt leaves the domain running.
      */
+    @Override
     public void save(String name, Path stateFile) {
         domain(name); // ANIMA_NOT_FOUND before anything else
         DomainPointer dp = LibvirtNative.INSTANCE.virDomainLookupByName(conn.pointer(), name);
@@ -283,6 +298,7 @@ public final class LibvirtHypervisor implements AutoCloseable {
     }
 
     /** The domain XML stored in a state file. */
+    @Override
     public String savedXml(Path stateFile) {
         if (!Files.isRegularFile(stateFile)) {
             throw new ZosException(ErrorCode.INTEGRITY_ERROR, "state file " + stateFile + " is missing", "");
@@ -302,6 +318,7 @@ public final class LibvirtHypervisor implements AutoCloseable {
      * where this host keeps them. The domain's metadata says the anima is at home here ({@code home} null)
      * or visits from {@code home}.
      */
+    @Override
     public void restore(Path stateFile, Map<String, String> paths, boolean paused, String home) {
         String saved = savedXml(stateFile);
         DomainConfinement.require(saved);
@@ -338,6 +355,7 @@ public final class LibvirtHypervisor implements AutoCloseable {
      *
      * @throws ZosException INCOMPATIBLE_HOST if it cannot
      */
+    @Override
     public void checkCpu(String domainXml) {
         // Without a CPU model (the host's own CPU), the baseline model still tells whether the machine type is offered.
         String cpu = DomainXml.cpuElement(domainXml)
@@ -367,6 +385,7 @@ public final class LibvirtHypervisor implements AutoCloseable {
      * Calls {@code listener} for every lifecycle event of every domain, on libvirt's event thread, until
      * the returned handle is closed.
      */
+    @Override
     public AutoCloseable onLifecycle(Consumer<LifecycleEvent> listener) {
         LifecycleListener l = (domain, event) -> {
             try {

@@ -25,7 +25,7 @@ import java.util.logging.Logger;
  * image offered: kernel, initrd, disk ahead, disk, memory, memory-refs), {@code receiver.chunk},
  * {@code receiver.restored} (restored paused, before the commit is answered), {@code receiver.go}.
  */
-final class Faults {
+final class Faults implements FaultPoints {
     private static final Logger LOG = Logger.getLogger(Faults.class.getName());
     private static final long WAIT_MILLIS = 600_000;
 
@@ -40,7 +40,8 @@ final class Faults {
     }
 
     /** Passes {@code point}; true if the caller is to tamper with what it sends. */
-    boolean at(String point) {
+    @Override
+    public boolean at(String point) {
         if (!Files.exists(file)) {
             return false;
         }

@@ -1,6 +1,8 @@
 package org.zos.agent.move;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -18,41 +20,71 @@ import org.zos.store.Durable;
  * restarted after a crash, finishes or undoes the move and the anima has exactly one runnable copy.
  * One file per anima, {@code <state-dir>/moves/<anima>.json}, deleted once the move is over.
  *
- * <p>The sender decides. Its phases: {@link #SENDING} (its copy is the anima; after a crash it resumes
- * it if the move had suspended it, and tells the receiver to drop what it received) and {@link #COMMITTED}
+ * <p>The sender decides. Its phases: {@link Phase#SENDING} (its copy is the anima; after a crash it resumes
+ * it if the move had suspended it, and tells the receiver to drop what it received) and {@link Phase#COMMITTED}
  * (the receiver restored the anima paused and the sender gave it up: after a crash it tells the receiver,
- * again until it answers, to run it). The receiver's: {@link #RECEIVING} (after a crash it drops what it
- * received) and {@link #RESTORED} (it holds the anima paused and runs it only when the sender says so,
+ * again until it answers, to run it). The receiver's: {@link Phase#RECEIVING} (after a crash it drops what it
+ * received) and {@link Phase#RESTORED} (it holds the anima paused and runs it only when the sender says so,
  * asking it while it is silent).
  *
- * @param role "send" or "receive"
  * @param peer the other host
  * @param user the user the move is done for (peers are dialled as that user)
  * @param wasRunning (sender) whether the anima ran before the move suspended it
  * @param purpose "visit" or "home"
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-record MoveJournal(int format, String anima, String role, String peer, String user, long transfer, String phase,
+record MoveJournal(int format, String anima, Role role, String peer, String user, long transfer, Phase phase,
         boolean wasRunning, String purpose) {
 
     static final int FORMAT = 1;
-    static final String SEND = "send";
-    static final String RECEIVE = "receive";
-    static final String SENDING = "sending";
-    static final String COMMITTED = "committed";
-    static final String RECEIVING = "receiving";
-    static final String RESTORED = "restored";
     private static final Logger LOG = Logger.getLogger(MoveJournal.class.getName());
 
+    /** Which side of the move this host is; "send" or "receive" in the file. */
+    enum Role {
+        SEND, RECEIVE;
+
+        @JsonValue
+        String text() {
+            return name().toLowerCase();
+        }
+
+        @JsonCreator
+        static Role of(String text) {
+            return valueOf(text.toUpperCase());
+        }
+    }
+
+    /** What the host has promised; lower case in the file. */
+    enum Phase {
+        /** Sender: its copy is the anima. */
+        SENDING,
+        /** Sender: decided, the receiver's copy is the anima. */
+        COMMITTED,
+        /** Receiver: nothing of it runs here; dropped after a crash. */
+        RECEIVING,
+        /** Receiver: restored paused, it runs only when the sender says so. */
+        RESTORED;
+
+        @JsonValue
+        String text() {
+            return name().toLowerCase();
+        }
+
+        @JsonCreator
+        static Phase of(String text) {
+            return valueOf(text.toUpperCase());
+        }
+    }
+
     static MoveJournal sending(String anima, String peer, String user, long transfer, boolean wasRunning, String purpose) {
-        return new MoveJournal(FORMAT, anima, SEND, peer, user, transfer, SENDING, wasRunning, purpose);
+        return new MoveJournal(FORMAT, anima, Role.SEND, peer, user, transfer, Phase.SENDING, wasRunning, purpose);
     }
 
     static MoveJournal receiving(String anima, String peer, String user, long transfer, String purpose) {
-        return new MoveJournal(FORMAT, anima, RECEIVE, peer, user, transfer, RECEIVING, false, purpose);
+        return new MoveJournal(FORMAT, anima, Role.RECEIVE, peer, user, transfer, Phase.RECEIVING, false, purpose);
     }
 
-    MoveJournal in(String newPhase) {
+    MoveJournal in(Phase newPhase) {
         return new MoveJournal(format, anima, role, peer, user, transfer, newPhase, wasRunning, purpose);
     }
 

@@ -23,7 +23,7 @@ import org.zos.protocol.message.MoveDone;
 import org.zos.protocol.message.MoveOffer;
 import org.zos.protocol.message.MoveReady;
 import org.zos.protocol.message.Progress;
-import org.zos.protocol.net.Peer;
+import org.zos.agent.move.MoveProtocol.SendPhase;
 import org.zos.store.AnimaStore;
 import org.zos.store.chunk.ChunkId;
 import org.zos.store.chunk.SealedChunk;
@@ -40,20 +40,6 @@ import org.zos.store.manifest.Manifest;
  */
 final class MoveSender {
     private static final Logger LOG = Logger.getLogger(MoveSender.class.getName());
-    static final Duration IDLE = Duration.ofSeconds(120);
-    /** How long a move goes on dialling a target whose connection broke before giving up. */
-    static final Duration ABANDON = Duration.ofSeconds(60);
-    /**
-     * The same once the anima is suspended for the move: every second of it is downtime, so after this
-     * the anima runs here again. With {@link org.zos.protocol.net.Liveness#SILENCE} to notice a dead
-     * target, a failed move keeps the anima suspended for at most about 20 s (docs/protocol.md).
-     */
-    static final Duration ABANDON_SUSPENDED = Duration.ofSeconds(10);
-    private static final int MAX_ATTEMPTS = 10;
-    private static final long RETRY_MILLIS = 2000;
-    /** How long the sender itself waits for the target to run an anima it restored. */
-    private static final Duration GO_PATIENCE = Duration.ofSeconds(30);
-    private static final Duration FRAME_WAIT = Duration.ofSeconds(60);
 
     /** What a move cost: bytes of data frames, chunks sent, and the anima's downtime. */
     record Figures(long wireBytes, long chunks, long downtimeMillis, long totalMillis) {
@@ -64,27 +50,34 @@ final class MoveSender {
         }
     }
 
+    private final MoveContext ctx;
+    private final Decisions decisions;
     private final AnimaManager.Held held;
     private final AnimaStore store;
     private final MasterKey key;
-    private final Moves moves;
     private final String user;
     private final String target;
     private final Consumer<Progress> progress;
     private final RateLimit rate;
     private final java.util.function.BooleanSupplier cancelled;
-    private Peer peer;
+    private SendPhase phase = SendPhase.CONNECTING;
+    private MoveJournal journal;
+    private MoveLink peer;
     private long transfer;
+    /** Whether this move suspended the anima (so giving up resumes it). */
+    private boolean suspendedHere;
     /** The disk's blocks by content, made while the anima still runs (see {@link MemoryImage}). */
     private DiskBlocks diskBlocks;
     /** Images being stored on threads of their own. */
     private final List<DiskIngest> ingesting = new ArrayList<>();
+    private final Map<String, Long> images = new LinkedHashMap<>();
     private long wireBytes;
     private long chunks;
 
-    MoveSender(Moves moves, AnimaManager.Held held, AnimaStore store, MasterKey key, String target, String user,
-            Consumer<Progress> progress, long bytesPerSecond, java.util.function.BooleanSupplier cancelled) {
-        this.moves = moves;
+    MoveSender(MoveContext ctx, Decisions decisions, AnimaManager.Held held, AnimaStore store, MasterKey key, String target,
+            String user, Consumer<Progress> progress, long bytesPerSecond, java.util.function.BooleanSupplier cancelled) {
+        this.ctx = ctx;
+        this.decisions = decisions;
         this.held = held;
         this.store = store;
         this.key = key;
@@ -95,135 +88,181 @@ final class MoveSender {
         this.cancelled = cancelled;
     }
 
+    /** The phase this move is in. */
+    SendPhase phase() {
+        return phase;
+    }
+
+    /**
+     * Moves to phase {@code next}: checks it against {@link MoveProtocol#SEND_NEXT}, journals the decision
+     * (COMMITTED, synced before anything acts on it) and logs the change.
+     */
+    private void to(SendPhase next) {
+        if (!MoveProtocol.legal(phase, next)) {
+            throw new IllegalStateException("move of " + held.record().name() + ": " + phase + " → " + next + " is not a legal change");
+        }
+        if (next == SendPhase.COMMITTED) {
+            journal = journal.in(MoveJournal.Phase.COMMITTED).save(ctx.stateDir());
+        } else if (next.ended() && journal != null) {
+            MoveJournal.delete(ctx.stateDir(), journal.anima());
+        }
+        LOG.info("move of " + held.record().name() + " to " + target + ": " + phase + " → " + next);
+        phase = next;
+    }
+
     /**
      * Moves the anima to the target. {@code visitKek} is given for a visit (the target keeps the anima's
      * key wrapped under it) and null for a return home. A connection that breaks before the commit is
-     * dialled again (what the target filed already is not sent again) until {@link #ABANDON} passes
-     * without one that works; then the move is given up and the anima runs here as before. Once the target
-     * has restored the anima paused, this host decides (journaled): from then on the target runs it, and
-     * this host's copy is only kept until it does (a target that cannot, gives it back). {@code connected}
-     * (may be null) is a connection to the target made already, used for the first attempt.
+     * dialled again (what the target filed already is not sent again) until {@link MoveTimes#abandon}
+     * passes without one that works; then the move is given up and the anima runs here as before. Once
+     * the target has restored the anima paused, this host decides (journaled): from then on the target
+     * runs it, and this host's copy is only kept until it does (a target that cannot, gives it back).
+     * {@code connected} (may be null) is a connection to the target made already, used for the first attempt.
      */
-    Figures send(String home, byte[] visitKek, Peer connected) throws IOException {
+    Figures send(String home, byte[] visitKek, MoveLink connected) throws IOException {
         long t0 = System.nanoTime();
         AnimaRecord r = held.record();
-        boolean visit = visitKek != null;
         boolean wasRunning = held.state().isActive();
         if (!wasRunning && !r.suspended()) {
             throw new ZosException(ErrorCode.INVALID_STATE, "anima '" + r.name() + "' is shut off",
                     "start it first with 'zos-vm start " + r.name() + "'; a shut-off anima is not moved yet");
         }
-        String xml = held.domainXml();
-        String purpose = visit ? MoveOffer.VISIT : MoveOffer.HOME;
-        long bytes = (r.diskSizeMiB() << 20) * 2 + ((long) r.memoryMiB() << 20) * 2;
-        Map<String, Long> images = new LinkedHashMap<>();
-        long down = System.nanoTime();
-        boolean suspendedHere = false;
-        MoveJournal journal = null;
-        long lostSince = 0;
-        int attempts = 0;
         // Blocks the guest's file systems freed need not move: trim them first (qemu-guest-agent, if it has one).
-        if (wasRunning && moves.trim(r.name())) {
+        if (wasRunning && ctx.manager().get().trim(r.name())) {
             LOG.info("trimmed the file systems of " + r.name() + " in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         }
         // A running anima's disk is read into the store while the move connects and sends the kernel.
         DiskIngest ahead = wasRunning ? ingesting(held.paths().disk(), true) : null;
+        long down = System.nanoTime();
+        long lostSince = 0;
+        int attempts = 0;
         while (true) {
             try {
                 peer = connected != null ? connected
-                        : moves.dial(target, user, suspendedHere ? ABANDON_SUSPENDED : Moves.DIAL);
+                        : ctx.dialer().dial(target, user, suspendedHere ? ctx.times().abandonSuspended() : ctx.times().dial());
                 connected = null;
-                MoveReady ready = (MoveReady) peer.request(new MoveOffer(r.name(), home, purpose, r.uuid().toString(),
-                        r.memoryMiB(), r.vcpus(), r.diskSizeMiB(), r.guestKey(), r.kernelPackage(), r.accelerator(), xml,
-                        bytes, Base64.getEncoder().encodeToString(key.bytes()),
-                        visit ? Base64.getEncoder().encodeToString(visitKek) : null), IDLE, progress);
-                transfer = ready.transfer();
-                LOG.info("move of " + r.name() + " to " + target + " accepted " + (System.nanoTime() - t0) / 1_000_000
-                        + " ms after it began");
-                journal = (journal == null ? MoveJournal.sending(r.name(), target, user, transfer, wasRunning, purpose)
-                        : journal.transfer(transfer)).save(moves.stateDir());
+                offer(home, visitKek, wasRunning, t0);
                 lostSince = 0;
                 images.put("kernel", sendFile("kernel", held.paths().kernel()));
                 images.put("initrd", sendFile("initrd", held.paths().initrd()));
                 if (held.state().isActive()) {
+                    to(SendPhase.SENDING_AHEAD);
                     offer("disk", ahead.manifest()); // ahead, while the anima runs: most of it will not change
                     diskBlocks = ahead.blocks();
-                    moves.faults().at("sender.disk-ahead");
+                    ctx.faults().at("sender.disk-ahead");
                     checkCancelled();
-                    progress.accept(new Progress("suspending", 0, 0, 0));
-                    down = System.nanoTime(); // the guest stops from here until it runs on the other side
-                    held.suspend();
-                    LOG.info("suspended " + r.name() + " in " + (System.nanoTime() - down) / 1_000_000 + " ms");
-                    suspendedHere = true;
-                    moves.faults().at("sender.suspended");
+                    down = suspend();
+                } else {
+                    to(SendPhase.SUSPENDED);
                 }
                 // The disk as the anima left it is stored while the memory is split against it.
-                DiskIngest disk = ingesting(held.paths().disk(), false);
-                sendMemory(images, disk);
-                moves.faults().at("sender.memory");
+                sendMemory(ingesting(held.paths().disk(), false));
+                ctx.faults().at("sender.memory");
                 checkCancelled(); // the last moment: once the target restored it, the move completes
-                progress.accept(new Progress("restoring on " + target, 0, 0, 0));
-                long tc = System.nanoTime();
-                MoveDone restored = (MoveDone) peer.request(new MoveCommit(transfer, images, held.record().stateSha256()),
-                        IDLE, progress);
-                LOG.info("commit on " + target + ": " + (System.nanoTime() - tc) / 1_000_000 + " ms (" + restored.state() + ")");
+                commit();
                 break;
             } catch (ZosException e) {
                 closePeer();
                 attempts++;
-                if (e.code() == ErrorCode.HOST_UNREACHABLE && !cancelled.getAsBoolean() && attempts < MAX_ATTEMPTS) {
+                if (e.code() == ErrorCode.HOST_UNREACHABLE && !cancelled.getAsBoolean() && attempts < MoveTimes.MAX_ATTEMPTS) {
                     lostSince = lostSince == 0 ? System.nanoTime() : lostSince;
-                    if (System.nanoTime() - lostSince < (suspendedHere ? ABANDON_SUSPENDED : ABANDON).toNanos()) {
+                    if (System.nanoTime() - lostSince < (suspendedHere ? ctx.times().abandonSuspended() : ctx.times().abandon()).toNanos()) {
                         LOG.warning("the move of " + r.name() + " to " + target + " lost its connection (" + e.getMessage()
                                 + "); dialling again");
                         progress.accept(new Progress("connection lost; dialling " + target + " again", 0, 0, 0));
-                        pause(RETRY_MILLIS);
+                        to(SendPhase.CONNECTING);
+                        pause(ctx.times().retry());
                         continue;
                     }
                 }
-                giveUp(journal, e, suspendedHere);
+                giveUp(e);
                 throw e;
             } catch (IOException | RuntimeException e) {
                 closePeer();
-                giveUp(journal, e, suspendedHere);
+                giveUp(e);
                 throw e;
             }
         }
         // Decided: the target holds the anima restored, paused; it is the one copy from here on.
-        journal = journal.in(MoveJournal.COMMITTED).save(moves.stateDir());
-        if (visit) {
+        to(SendPhase.COMMITTED);
+        if (journal.visit()) {
             held.away(target);
         }
-        moves.faults().at("sender.committed");
-        progress.accept(new Progress("running on " + target, 0, 0, 0));
-        try {
-            moves.go(journal, GO_PATIENCE, peer);
-        } catch (ZosException e) {
-            closePeer();
-            if (e.code() != ErrorCode.HOST_UNREACHABLE) { // it answered that it cannot run it: ours again
-                LOG.warning(target + " could not run " + r.name() + " (" + e.getMessage() + "); resuming it here");
-                if (visit) {
-                    held.reclaim();
-                }
-                held.resume();
-                MoveJournal.delete(moves.stateDir(), r.name());
-                throw new ZosException(e.code(), target + " could not run anima '" + r.name() + "' after its restore ("
-                        + e.getMessage() + "); it runs here again", "");
-            }
-            moves.goLater(journal);
-            throw new ZosException(ErrorCode.HOST_UNREACHABLE, "anima '" + r.name() + "' is restored on " + target
-                    + " but " + target + " stopped answering before it ran it; this host's agent keeps telling it to",
-                    "see 'zos-vm status " + r.name() + "'");
-        }
-        closePeer();
-        if (visit) {
-            held.letGo();
-        }
-        MoveJournal.delete(moves.stateDir(), r.name());
+        ctx.faults().at("sender.committed");
+        runThere();
         long end = System.nanoTime();
         Figures f = new Figures(wireBytes, chunks, (end - down) / 1_000_000, (end - t0) / 1_000_000);
         LOG.info("anima " + r.name() + " moved to " + target + ": " + f.note());
         return f;
+    }
+
+    /** Offers the move (again, after a lost connection) and journals it: this host's copy is the anima. */
+    private void offer(String home, byte[] visitKek, boolean wasRunning, long t0) {
+        AnimaRecord r = held.record();
+        String purpose = visitKek != null ? MoveOffer.VISIT : MoveOffer.HOME;
+        long bytes = (r.diskSizeMiB() << 20) * 2 + ((long) r.memoryMiB() << 20) * 2;
+        MoveOffer o = new MoveOffer(r.name(), home, purpose, r.uuid().toString(), r.memoryMiB(), r.vcpus(), r.diskSizeMiB(),
+                r.guestKey(), r.kernelPackage(), r.accelerator(), held.domainXml(), bytes,
+                Base64.getEncoder().encodeToString(key.bytes()), visitKek != null ? Base64.getEncoder().encodeToString(visitKek) : null);
+        transfer = MoveProtocol.answer(peer.request(o, ctx.times().idle(), progress), MoveReady.class, o).transfer();
+        LOG.info("move of " + r.name() + " to " + target + " accepted " + (System.nanoTime() - t0) / 1_000_000 + " ms after it began");
+        journal = (journal == null ? MoveJournal.sending(r.name(), target, user, transfer, wasRunning, purpose)
+                : journal.transfer(transfer)).save(ctx.stateDir());
+    }
+
+    /** Suspends the running anima: its downtime starts. Returns when (nanoTime). */
+    private long suspend() throws IOException {
+        progress.accept(new Progress("suspending", 0, 0, 0));
+        long down = System.nanoTime(); // the guest stops from here until it runs on the other side
+        held.suspend();
+        LOG.info("suspended " + held.record().name() + " in " + (System.nanoTime() - down) / 1_000_000 + " ms");
+        suspendedHere = true;
+        to(SendPhase.SUSPENDED);
+        ctx.faults().at("sender.suspended");
+        return down;
+    }
+
+    /** Asks the target to write the images and restore the anima paused. */
+    private void commit() {
+        to(SendPhase.COMMITTING);
+        progress.accept(new Progress("restoring on " + target, 0, 0, 0));
+        long tc = System.nanoTime();
+        MoveCommit c = new MoveCommit(transfer, images, held.record().stateSha256());
+        MoveDone restored = MoveProtocol.answer(peer.request(c, ctx.times().idle(), progress), MoveDone.class, c);
+        LOG.info("commit on " + target + ": " + (System.nanoTime() - tc) / 1_000_000 + " ms (" + restored.state() + ")");
+    }
+
+    /**
+     * Decided: tells the target to run the anima. If it answers that it cannot, the anima is this host's
+     * again and runs here; if it stops answering, the journal goes on telling it in the background.
+     */
+    private void runThere() throws IOException {
+        String name = held.record().name();
+        progress.accept(new Progress("running on " + target, 0, 0, 0));
+        try {
+            decisions.go(journal, ctx.times().goPatience(), peer);
+        } catch (ZosException e) {
+            closePeer();
+            if (e.code() != ErrorCode.HOST_UNREACHABLE) { // it answered that it cannot run it: ours again
+                LOG.warning(target + " could not run " + name + " (" + e.getMessage() + "); resuming it here");
+                if (journal.visit()) {
+                    held.reclaim();
+                }
+                held.resume();
+                to(SendPhase.TAKEN_BACK);
+                throw new ZosException(e.code(), target + " could not run anima '" + name + "' after its restore ("
+                        + e.getMessage() + "); it runs here again", "");
+            }
+            decisions.goLater(journal);
+            throw new ZosException(ErrorCode.HOST_UNREACHABLE, "anima '" + name + "' is restored on " + target
+                    + " but " + target + " stopped answering before it ran it; this host's agent keeps telling it to",
+                    "see 'zos-vm status " + name + "'");
+        }
+        closePeer();
+        if (journal.visit()) {
+            held.letGo();
+        }
+        to(SendPhase.DONE);
     }
 
     /**
@@ -231,17 +270,17 @@ final class MoveSender {
      * drop the move. Resuming first is safe: the target runs nothing until this host's journal says
      * committed, and a target that missed the abort asks ({@code move-query}) and hears "aborted".
      */
-    private void giveUp(MoveJournal journal, Exception why, boolean suspendedHere) throws IOException {
+    private void giveUp(Exception why) throws IOException {
         for (DiskIngest i : ingesting) {
             i.settle();
         }
         if (suspendedHere) {
             held.resume();
         }
-        abort(why);
-        if (journal != null) {
-            MoveJournal.delete(moves.stateDir(), journal.anima());
+        if (transfer != 0) {
+            ctx.abort(target, user, transfer, String.valueOf(why.getMessage()), Duration.ofSeconds(10));
         }
+        to(SendPhase.GIVEN_UP);
     }
 
     private void closePeer() {
@@ -251,15 +290,11 @@ final class MoveSender {
         }
     }
 
-    private void pause(long millis) {
-        long end = System.currentTimeMillis() + millis;
-        while (System.currentTimeMillis() < end && !cancelled.getAsBoolean()) {
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+    /** Waits {@code d}, or less if the move is cancelled meanwhile. */
+    private void pause(Duration d) {
+        long end = System.nanoTime() + d.toNanos();
+        while (System.nanoTime() < end && !cancelled.getAsBoolean()) {
+            Interrupts.sleep(Duration.ofMillis(20));
         }
     }
 
@@ -268,7 +303,7 @@ final class MoveSender {
      * become references, see {@link MemoryImage}), or whole if the save image is not one the splitter
      * understands.
      */
-    private void sendMemory(Map<String, Long> images, DiskIngest disk) throws IOException {
+    private void sendMemory(DiskIngest disk) throws IOException {
         java.nio.file.Path state = held.paths().state();
         java.nio.file.Path rest = state.resolveSibling(state.getFileName() + ".rest");
         java.nio.file.Path refs = state.resolveSibling(state.getFileName() + ".refs");
@@ -316,7 +351,7 @@ final class MoveSender {
                 OfferParts.PART);
         ChunksWanted wanted = null;
         for (ImageOffer part : parts) {
-            wanted = (ChunksWanted) peer.request(part, IDLE, progress); // all but the last part's answers are empty
+            wanted = MoveProtocol.answer(peer.request(part, ctx.times().idle(), progress), ChunksWanted.class, part); // all but the last part's answers are empty
         }
         BitSet bits = ChunkFrames.bitmap(wanted.bitmap());
         List<ChunkId> send = new ArrayList<>();
@@ -338,14 +373,14 @@ final class MoveSender {
         for (ChunkId id : send) {
             checkCancelled();
             SealedChunk c = store.exportChunk(id);
-            if (moves.faults().at("sender.chunk")) {
+            if (ctx.faults().at("sender.chunk")) {
                 byte[] spoiled = c.bytes().clone();
                 spoiled[spoiled.length / 2] ^= 1;
                 c = new SealedChunk(c.id(), spoiled);
             }
             rate.acquire(ChunkFrames.HEADER + c.bytes().length, cancelled);
             checkCancelled();
-            peer.sendData(ChunkFrames.encode(transfer, c), FRAME_WAIT);
+            peer.sendData(ChunkFrames.encode(transfer, c), ctx.times().frameWait());
             sent += ChunkFrames.HEADER + c.bytes().length;
             n++;
             if (System.nanoTime() - lastReport > 250_000_000L || n == send.size()) {
@@ -355,7 +390,8 @@ final class MoveSender {
             }
         }
         long tSent = System.nanoTime();
-        ImageReceived got = (ImageReceived) peer.request(new ImageSent(transfer, image, m.generation(), send.size()), IDLE, progress);
+        ImageSent done = new ImageSent(transfer, image, m.generation(), send.size());
+        MoveProtocol.answer(peer.request(done, ctx.times().idle(), progress), ImageReceived.class, done);
         long tDone = System.nanoTime();
         wireBytes += sent;
         chunks += send.size();
@@ -377,13 +413,6 @@ final class MoveSender {
         if (cancelled.getAsBoolean()) {
             throw new ZosException(ErrorCode.CANCELLED, "the move of anima '" + held.record().name() + "' to " + target
                     + " was cancelled; it runs here as before", "");
-        }
-    }
-
-    /** Tells the target to drop the move, if it started one. */
-    private void abort(Exception why) {
-        if (transfer != 0) {
-            moves.abort(target, user, transfer, String.valueOf(why.getMessage()), Duration.ofSeconds(10));
         }
     }
 

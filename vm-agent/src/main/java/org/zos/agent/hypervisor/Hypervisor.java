@@ -1,0 +1,86 @@
+package org.zos.agent.hypervisor;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * What zos asks of a hypervisor: {@link LibvirtHypervisor} on a real host, a fake in the move protocol's
+ * unit tests (both agents of a move in one JVM). Failures are {@link org.zos.protocol.ZosException}s with
+ * the codes {@link LibvirtHypervisor} documents.
+ */
+public interface Hypervisor extends AutoCloseable {
+
+    /** The accelerator new animas get on this host (KVM where it really runs, TCG otherwise). */
+    Accelerator accelerator(Path probeKernel);
+
+    /** Whether the connection to the hypervisor still works. */
+    boolean alive();
+
+    String uri();
+
+    /** Defines (persistently) the domain of a spec; ANIMA_EXISTS if one of that name is defined. */
+    void define(DomainSpec spec);
+
+    /** Removes a domain's definition, destroying it first if it runs; nothing if it does not exist. */
+    void undefine(String name);
+
+    /** The domain's state, {@link DomainState#UNDEFINED} if the hypervisor does not know it. */
+    DomainState state(String name);
+
+    void start(String name);
+
+    void pause(String name);
+
+    void resume(String name);
+
+    /** Asks the guest to power off (ACPI); returns at once. */
+    void requestShutdown(String name);
+
+    /** Sets the guest's clock through qemu-guest-agent; false if no agent answers in time. */
+    boolean setGuestClock(String name, int timeoutSeconds);
+
+    /** Trims the guest's file systems through qemu-guest-agent; false if it cannot. */
+    boolean trimGuest(String name, int timeoutSeconds);
+
+    /** Asks qemu-guest-agent to shut the guest down; false if it cannot. Returns at once. */
+    boolean shutdownByAgent(String name, int timeoutSeconds);
+
+    /** Stops the domain at once, like pulling the plug. */
+    void destroy(String name);
+
+    /** How far the domain's current job (a save, a restore) has come; empty when none runs. */
+    Optional<JobProgress> jobProgress(String name);
+
+    /** Bytes a job has processed of its (estimated) total, after {@code elapsedMillis}. */
+    record JobProgress(long processed, long total, long elapsedMillis) {
+    }
+
+    /** The live (or, when not running, the persistent) XML of a domain. */
+    String xml(String name);
+
+    /** The UNIX socket of a virtio-serial channel of a running domain. */
+    Optional<Path> channelSocket(String name, String channel);
+
+    /** Saves a running or paused domain's memory and device state to {@code stateFile} and stops it. */
+    void save(String name, Path stateFile);
+
+    /** The domain XML stored in a state file; INTEGRITY_ERROR if it is not a readable save image. */
+    String savedXml(Path stateFile);
+
+    /**
+     * Restores a saved domain, running or {@code paused}, with the file paths recorded in the state file
+     * mapped by {@code paths} to this host's; {@code home} null for an anima at home here.
+     */
+    void restore(Path stateFile, Map<String, String> paths, boolean paused, String home);
+
+    /** INCOMPATIBLE_HOST if this host cannot give a domain the CPU its XML names. */
+    void checkCpu(String domainXml);
+
+    /** Calls {@code listener} for every lifecycle event until the returned handle is closed. */
+    AutoCloseable onLifecycle(Consumer<LifecycleEvent> listener);
+
+    @Override
+    void close();
+}

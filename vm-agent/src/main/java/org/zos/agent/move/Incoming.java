@@ -1,0 +1,100 @@
+package org.zos.agent.move;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Logger;
+import org.zos.agent.anima.AnimaManager;
+import org.zos.agent.move.MoveProtocol.ReceivePhase;
+import org.zos.protocol.message.MoveOffer;
+import org.zos.store.AnimaStore;
+import org.zos.store.manifest.Manifest;
+
+/**
+ * One move being received, and where it stands ({@link ReceivePhase}). Every change of phase goes through
+ * {@link #to}, which checks it against {@link MoveProtocol#RECEIVE_NEXT}, journals it when the phase is
+ * one a restarted agent must know, and logs it. Phase changes and the work they close happen under this
+ * object's monitor.
+ */
+final class Incoming {
+    private static final Logger LOG = Logger.getLogger(Incoming.class.getName());
+
+    final long id;
+    final String from;
+    final String user;
+    final String anima;
+    /** {@link MoveOffer#VISIT} or {@link MoveOffer#HOME}. */
+    final String purpose;
+    final AnimaManager.Held held;
+    /** The anima's store, open for the move; null for a move taken up after a restart. */
+    final AnimaStore store;
+    private final Path stateDir;
+    private volatile ReceivePhase phase;
+    /** When a request or data frame of this move last came (nanoTime), or it last asked the sender. */
+    volatile long lastHeard = System.nanoTime();
+    /** Requests of this move being answered now: it is not idle meanwhile. */
+    final AtomicLong busy = new AtomicLong();
+    /** Images filed so far, by image name. */
+    final Map<String, Manifest> filed = new HashMap<>();
+    /** Images written out ahead (to {@code <target>.incoming}) while the move goes on. */
+    final Map<String, Future<Manifest>> ahead = new HashMap<>();
+    /** The image whose chunks come now (phase IMPORTING). */
+    volatile ImageImport current;
+    /** The parts of an image offer that came so far. */
+    final OfferParts.Assembly offer = new OfferParts.Assembly();
+
+    Incoming(long id, String from, String user, String anima, String purpose, AnimaManager.Held held, AnimaStore store,
+            Path stateDir, ReceivePhase phase) {
+        this.id = id;
+        this.from = from;
+        this.user = user;
+        this.anima = anima;
+        this.purpose = purpose;
+        this.held = held;
+        this.store = store;
+        this.stateDir = stateDir;
+        this.phase = phase;
+    }
+
+    ReceivePhase phase() {
+        return phase;
+    }
+
+    boolean visitor() {
+        return purpose.equals(MoveOffer.VISIT);
+    }
+
+    void heard() {
+        lastHeard = System.nanoTime();
+    }
+
+    /** Refuses a request this phase does not take (PROTOCOL_ERROR), and notes that the sender spoke. */
+    void require(String kind) {
+        heard();
+        MoveProtocol.require(phase, kind, id);
+    }
+
+    /**
+     * Moves to phase {@code next}: journals RESTORED (synced, before anything acts on it), deletes the
+     * journal once the move ended, logs the change.
+     *
+     * @throws IllegalStateException if the table does not allow it: a bug, not a peer's fault
+     */
+    synchronized void to(ReceivePhase next) {
+        ReceivePhase was = phase;
+        if (!MoveProtocol.legal(was, next)) {
+            throw new IllegalStateException("move " + id + " of " + anima + ": " + was + " → " + next + " is not a legal change");
+        }
+        if (next == ReceivePhase.RESTORED) {
+            MoveJournal.receiving(anima, from, user, id, purpose).in(MoveJournal.Phase.RESTORED).save(stateDir);
+        } else if (next.ended()) {
+            MoveJournal.delete(stateDir, anima);
+        }
+        phase = next;
+        if (next != ReceivePhase.IMPORTING && was != ReceivePhase.IMPORTING) { // one line per image would drown the log
+            LOG.info("move " + id + " of " + anima + " from " + from + ": " + was + " → " + next);
+        }
+    }
+}

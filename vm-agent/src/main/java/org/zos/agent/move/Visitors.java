@@ -1,0 +1,52 @@
+package org.zos.agent.move;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Logger;
+import org.zos.agent.anima.AnimaManager;
+import org.zos.store.manifest.Manifest;
+
+/**
+ * What a visited host does when a visitor leaves it, whether it went home or its arrival was dropped:
+ * nothing readable of it stays. Its files are overwritten and deleted, its store is retired (key and
+ * manifests destroyed; the sealed chunks stay, unreadable, so a later visit sends only what changed) and
+ * its visit key is forgotten.
+ */
+final class Visitors {
+    private static final Logger LOG = Logger.getLogger(Visitors.class.getName());
+
+    private Visitors() {
+    }
+
+    /** Erases the visitor {@code held}; {@code written} are the disk's data ranges (null: overwrite all of it). */
+    static void erase(MoveContext ctx, AnimaManager.Held held, long[] written) throws IOException {
+        String name = held.record().name();
+        held.forget(written);
+        ctx.store().retire(name);
+        ctx.visits().forget(name);
+        LOG.info("visitor " + name + " erased here: its files overwritten and deleted, its key destroyed");
+    }
+
+    /** The byte ranges of a disk image that hold data (offset, length pairs), from its manifest; null if none. */
+    static long[] written(Manifest disk) {
+        if (disk == null) {
+            return null;
+        }
+        List<Long> r = new ArrayList<>();
+        long off = 0;
+        for (var e : disk.entries()) {
+            if (!e.isZero()) {
+                int n = r.size();
+                if (n >= 2 && r.get(n - 2) + r.get(n - 1) == off) {
+                    r.set(n - 1, r.get(n - 1) + e.length());
+                } else {
+                    r.add(off);
+                    r.add((long) e.length());
+                }
+            }
+            off += e.length();
+        }
+        return r.stream().mapToLong(Long::longValue).toArray();
+    }
+}

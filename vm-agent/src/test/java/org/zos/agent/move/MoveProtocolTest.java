@@ -1,0 +1,308 @@
+package org.zos.agent.move;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.zos.agent.hypervisor.DomainState;
+import org.zos.agent.move.MoveProtocol.ReceivePhase;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+import org.zos.protocol.message.ImageSent;
+import org.zos.protocol.message.Message;
+import org.zos.protocol.message.MoveAbort;
+import org.zos.protocol.message.MoveCommit;
+import org.zos.protocol.message.MoveDone;
+import org.zos.protocol.message.MoveGo;
+import org.zos.protocol.message.MoveOffer;
+import org.zos.protocol.message.MoveReady;
+
+/**
+ * The move protocol with both agents in one JVM ({@link TestNet}): the real {@link Moves} on each side,
+ * real stores and journals, a fake hypervisor and in-memory links. Every crash point of either side, on a
+ * domination and on a return, must end with exactly one running anima holding the memory it had, nothing
+ * of a visitor left where it does not run, and no journal left; every request outside the phase table
+ * must be a PROTOCOL_ERROR.
+ */
+class MoveProtocolTest {
+    private static final String ANIMA = "ana";
+
+    @TempDir
+    Path dir;
+    private TestNet net;
+    private TestNet.Agent home;
+    private TestNet.Agent visited;
+    private byte[] memory;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        net = new TestNet(dir);
+        home = net.agent("home");
+        visited = net.agent("visited");
+        memory = TestNet.bytes(new Random(7), 3 << 20);
+        home.anima(ANIMA, memory, 1);
+    }
+
+    @AfterEach
+    void tearDown() {
+        net.close();
+    }
+
+    private String dominate() throws Exception {
+        return home.moves.dominate(ANIMA, "visited", "alice", 0, p -> { });
+    }
+
+    private String comeHome() throws Exception {
+        return home.moves.returnHome(ANIMA, "alice", 0, p -> { });
+    }
+
+    @Test
+    void dominateThenReturnMovesTheMemoryAndLeavesNothingBehind() throws Exception {
+        String note = dominate();
+        assertTrue(note.contains("downtime"), note);
+        assertRunsOn(visited);
+        assertEquals("visited", home.registry.get(ANIMA).away());
+        assertEquals("home", visited.registry.get(ANIMA).home());
+
+        comeHome();
+        assertRunsOn(home);
+        assertNull(home.registry.get(ANIMA).away());
+        assertVisitorGone();
+        assertNoJournals();
+
+        String again = dominate(); // a second visit sends only what changed: here, the memory
+        assertRunsOn(visited);
+        assertTrue(sentBytes(again) < sentBytes(note), again + " / " + note);
+    }
+
+    @Test
+    void aDeniedDominationMovesNothing() throws Exception {
+        visited.denies = true;
+        ZosException e = assertThrows(ZosException.class, this::dominate);
+        assertEquals(ErrorCode.DENIED, e.code());
+        assertRunsOn(home);
+        assertVisitorGone();
+    }
+
+    /**
+     * Crash points on a domination: the crashing side, the point, where the anima must run after. A
+     * receiver that crashes before the decision starts again within the sender's patience, so the sender
+     * dials again and the move completes; a sender that crashes before it decides takes its copy back.
+     */
+    @ParameterizedTest(name = "dominate, {0} crashes at {1}")
+    @CsvSource({
+        "home, sender.disk-ahead, home",
+        "home, sender.suspended, home",
+        "home, sender.memory, home",
+        "home, sender.committed, visited",
+        "visited, receiver.image, visited",
+        "visited, receiver.chunk, visited",
+        "visited, receiver.restored, visited",
+        "visited, receiver.go, visited",
+    })
+    void aCrashWhileDominatingLeavesExactlyOneAnima(String side, String point, String endsOn) throws Exception {
+        agent(side).crashAt(point);
+        try {
+            dominate();
+        } catch (Exception | TestNet.Crash e) {
+            // the move may fail (how depends on timing); where the anima ends up is what counts
+        }
+        settle(agent(endsOn));
+        assertTrue(agent(side).starts > 1, side + " did not crash at " + point);
+    }
+
+    /** The same for the return, sent by the visited host. */
+    @ParameterizedTest(name = "return, {0} crashes at {1}")
+    @CsvSource({
+        "visited, sender.disk-ahead, visited",
+        "visited, sender.suspended, visited",
+        "visited, sender.memory, visited",
+        "visited, sender.committed, home",
+        "home, receiver.image, home",
+        "home, receiver.chunk, home",
+        "home, receiver.restored, home",
+        "home, receiver.go, home",
+    })
+    void aCrashWhileReturningLeavesExactlyOneAnima(String side, String point, String endsOn) throws Exception {
+        dominate();
+        agent(side).crashAt(point);
+        try {
+            comeHome();
+        } catch (Exception | TestNet.Crash e) {
+            // as above
+        }
+        settle(agent(endsOn));
+        assertTrue(agent(side).starts > 1, side + " did not crash at " + point);
+    }
+
+    @Test
+    void aCancelBeforeTheDecisionLeavesTheAnimaHome() throws Exception {
+        home.at("sender.memory", () -> home.moves.cancel(ANIMA, "alice"));
+        ZosException e = assertThrows(ZosException.class, this::dominate);
+        assertEquals(ErrorCode.CANCELLED, e.code());
+        settle(home);
+    }
+
+    @Test
+    void aGuestThatCannotRunThereIsTakenBack() throws Exception {
+        visited.at("receiver.go", () -> {
+            visited.hypervisor.kill(ANIMA);
+            try {
+                Files.delete(visited.registry.paths(ANIMA).state()); // nothing left to restore from either
+            } catch (java.io.IOException x) {
+                throw new java.io.UncheckedIOException(x);
+            }
+        });
+        ZosException e = assertThrows(ZosException.class, this::dominate);
+        assertTrue(e.getMessage().contains("runs here again"), e.getMessage());
+        settle(home);
+    }
+
+    /** Every request outside the receiver's table is refused with PROTOCOL_ERROR, in every phase a sender can meet. */
+    @Test
+    void requestsOutsideThePhaseTableAreProtocolErrors() throws Exception {
+        CountDownLatch restored = new CountDownLatch(1);
+        CountDownLatch checked = new CountDownLatch(1);
+        List<String> seen = new ArrayList<>();
+        home.at("sender.committed", () -> {
+            restored.countDown();
+            await(checked);
+        });
+        Thread move = new Thread(() -> {
+            try {
+                dominate();
+            } catch (Exception e) {
+                seen.add("move failed: " + e);
+            }
+        });
+        move.start();
+        assertTrue(restored.await(30, TimeUnit.SECONDS));
+        assertEquals(ReceivePhase.RESTORED, visited.moves.receiver().phase(ANIMA).orElseThrow());
+        long transfer = MoveJournal.read(visited.stateDir, ANIMA).orElseThrow().transfer();
+        try (MoveLink link = new TestNet.Link("home", visited, "alice")) {
+            for (Message m : List.of(new ImageSent(transfer, "disk", 1, 0), new MoveCommit(transfer, java.util.Map.of(), null))) {
+                ZosException e = assertThrows(ZosException.class, () -> link.request(m, TestNet.TIMES.idle()));
+                assertEquals(ErrorCode.PROTOCOL_ERROR, e.code(), e.getMessage());
+                assertTrue(e.getMessage().contains("restored"), e.getMessage());
+            }
+        }
+        checked.countDown();
+        move.join(30_000);
+        assertEquals(List.of(), seen);
+        settle(visited);
+    }
+
+    @Test
+    void aGoBeforeTheCommitIsAProtocolErrorAndAnAbortDropsTheMove() throws Exception {
+        visited.at("receiver.image", () -> { });
+        try (MoveLink link = new TestNet.Link("home", visited, "alice")) {
+            MoveOffer o = offer();
+            long transfer = ((MoveReady) link.request(o, TestNet.TIMES.idle())).transfer();
+            assertEquals(ReceivePhase.RECEIVING, visited.moves.receiver().phase(ANIMA).orElseThrow());
+            ZosException e = assertThrows(ZosException.class, () -> link.request(new MoveGo(transfer, ANIMA), TestNet.TIMES.idle()));
+            assertEquals(ErrorCode.PROTOCOL_ERROR, e.code(), e.getMessage());
+            e = assertThrows(ZosException.class, () -> link.request(new ImageSent(transfer, "disk", 1, 0), TestNet.TIMES.idle()));
+            assertEquals(ErrorCode.PROTOCOL_ERROR, e.code(), e.getMessage());
+            e = assertThrows(ZosException.class, () -> link.request(new ImageSent(transfer + 1, "disk", 1, 0), TestNet.TIMES.idle()));
+            assertEquals(ErrorCode.BAD_PARAMETER, e.code(), "an unknown transfer: " + e.getMessage());
+            MoveDone d = (MoveDone) link.request(new MoveAbort(transfer, "test"), TestNet.TIMES.idle());
+            assertEquals("aborted", d.state());
+        }
+        assertVisitorGone();
+        assertNoJournals();
+    }
+
+    private MoveOffer offer() {
+        var r = home.registry.get(ANIMA);
+        return new MoveOffer(ANIMA, "home", MoveOffer.VISIT, r.uuid().toString(), r.memoryMiB(), r.vcpus(), r.diskSizeMiB(),
+                r.guestKey(), r.kernelPackage(), r.accelerator(), home.hypervisor.xml(ANIMA), 1 << 20,
+                java.util.Base64.getEncoder().encodeToString(new byte[32]), java.util.Base64.getEncoder().encodeToString(new byte[32]));
+    }
+
+    private TestNet.Agent agent(String name) {
+        return net.agents.get(name);
+    }
+
+    /** Waits until both agents are up, no journal is left and the anima runs on {@code on} only; then checks it all. */
+    private void settle(TestNet.Agent on) throws Exception {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (home.up && visited.up && journals().isEmpty() && on.hypervisor.state(ANIMA) == DomainState.RUNNING
+                    && other(on).hypervisor.state(ANIMA) != DomainState.RUNNING && !visited.moves.receiver().receiving(ANIMA)
+                    && !home.moves.receiver().receiving(ANIMA)) {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        Thread.sleep(300); // nothing may change after it settled
+        assertRunsOn(on);
+        assertNoJournals();
+        if (on == home) {
+            assertNull(home.registry.get(ANIMA).away());
+            assertVisitorGone();
+        } else {
+            assertEquals("visited", home.registry.get(ANIMA).away());
+        }
+    }
+
+    private TestNet.Agent other(TestNet.Agent a) {
+        return a == home ? visited : home;
+    }
+
+    private void assertRunsOn(TestNet.Agent on) {
+        assertEquals(DomainState.RUNNING, on.hypervisor.state(ANIMA), ANIMA + " on " + on.name);
+        assertArrayEquals(memory, on.hypervisor.memory(ANIMA), "the memory of " + ANIMA + " on " + on.name);
+        assertFalse(other(on).hypervisor.state(ANIMA).isActive(), ANIMA + " is also active on " + other(on).name);
+    }
+
+    private void assertVisitorGone() {
+        assertTrue(visited.registry.find(ANIMA).isEmpty(), "the visitor's record stays");
+        assertFalse(Files.exists(visited.registry.paths(ANIMA).dir()), "the visitor's files stay");
+        assertEquals(DomainState.UNDEFINED, visited.hypervisor.state(ANIMA));
+    }
+
+    private void assertNoJournals() {
+        assertEquals(List.of(), journals());
+    }
+
+    private List<String> journals() {
+        List<String> out = new ArrayList<>();
+        for (TestNet.Agent a : List.of(home, visited)) {
+            MoveJournal.read(a.stateDir, ANIMA).ifPresent(j -> out.add(a.name + ": " + j.phase()));
+        }
+        return out;
+    }
+
+    private static long sentBytes(String note) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\((\\d+) bytes\\)").matcher(note);
+        if (!m.find()) {
+            fail("no bytes in " + note);
+        }
+        return Long.parseLong(m.group(1));
+    }
+
+    private static void await(CountDownLatch l) {
+        try {
+            l.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
