@@ -155,28 +155,39 @@ public final class MigrateBench {
     }
 
     private void report(List<Move> zos, Move a, Move b, String bandwidth) {
+        double rate = org.zos.agent.move.Moves.rate(bandwidth); // bytes per second
         out.println();
-        String fmt = "%-26s %9s %10s %12s%n";
-        out.printf(fmt, "MOVE", "TIME", "DOWNTIME", "ON THE WIRE");
+        String fmt = "%-26s %9s %10s %12s %10s%n";
+        out.printf(fmt, "MOVE", "TIME", "DOWNTIME", "ON THE WIRE", "LIMIT");
         List<Move> all = new ArrayList<>(zos);
         all.add(a);
         all.add(b);
         for (Move m : all) {
             out.printf(Locale.ROOT, fmt, m.name(), String.format(Locale.ROOT, "%.1f s", m.seconds()),
                     Double.isNaN(m.downSeconds()) ? "?" : String.format(Locale.ROOT, "%.2f s", m.downSeconds()),
-                    String.format(Locale.ROOT, "%.1f MB", m.wireBytes() / 1e6));
+                    String.format(Locale.ROOT, "%.1f MB", m.wireBytes() / 1e6),
+                    String.format(Locale.ROOT, "%.1f s", m.wireBytes() / rate));
         }
-        out.println("link " + bandwidth + "; bytes: eth0 transmit counters of both hosts; (b) runs host2 -> host1.");
+        out.println("link " + bandwidth + "; bytes: eth0 transmit counters of both hosts; (b) runs host2 -> host1;");
+        out.println("LIMIT: the bytes on the wire over the link's rate, the time no move of those bytes can beat.");
         out.println();
         target("first-dominate-bytes", zos.get(0).wireBytes() / 1e6, 0.4 * a.wireBytes() / 1e6, "MB");
         target("first-dominate-time", zos.get(0).seconds(), 0.5 * a.seconds(), "s");
         target("first-dominate-faster-than-live-migration", zos.get(0).seconds(), b.seconds(), "s");
         target("return-bytes", zos.get(1).wireBytes() / 1e6, 0.1 * a.wireBytes() / 1e6, "MB");
         target("second-dominate-bytes", zos.get(2).wireBytes() / 1e6, 0.1 * a.wireBytes() / 1e6, "MB");
+        // Issue 17: live migration's pause with ISR's bytes, at link speed.
         String[] names = {"first-dominate", "return", "second-dominate"};
         for (int i = 0; i < 3; i++) {
-            target(names[i] + "-downtime", zos.get(i).downSeconds(), 0.5 * a.downSeconds(), "s");
+            target(names[i] + "-downtime (live migration: " + String.format(Locale.ROOT, "%.2f s", b.downSeconds()) + ")",
+                    zos.get(i).downSeconds(), 0.5, "s");
         }
+        target("first-dominate-time-at-link-speed", zos.get(0).seconds(), 1.25 * zos.get(0).wireBytes() / rate, "s");
+        target("return-time", zos.get(1).seconds(), 3, "s");
+        target("second-dominate-time", zos.get(2).seconds(), 3, "s");
+        target("first-dominate-bytes-no-more", zos.get(0).wireBytes() / 1e6, 130, "MB");
+        target("return-bytes-no-more", zos.get(1).wireBytes() / 1e6, 20, "MB");
+        target("second-dominate-bytes-no-more", zos.get(2).wireBytes() / 1e6, 20, "MB");
     }
 
     private void target(String name, double measured, double limit, String unit) {
