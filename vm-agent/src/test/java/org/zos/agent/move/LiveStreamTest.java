@@ -1,0 +1,226 @@
+package org.zos.agent.move;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+
+/**
+ * {@link LiveStream} on migration streams made to QEMU 7.2's format: whatever the encoder follows or not,
+ * the decoder gives back the stream byte for byte; pages of the receiver's disk go as references.
+ */
+class LiveStreamTest {
+    private static final int RAM_ID = 2;
+    private final Random random = new Random(17);
+    /** The receiver's disk image: 64 blocks. */
+    private final byte[] disk = bytes(64 * LiveStream.PAGE);
+
+    private byte[] bytes(int n) {
+        byte[] b = new byte[n];
+        random.nextBytes(b);
+        return b;
+    }
+
+    private byte[] block(int i) {
+        return Arrays.copyOfRange(disk, i * LiveStream.PAGE, (i + 1) * LiveStream.PAGE);
+    }
+
+    /** The disk's blocks by content, as the sender would know them from the disk it sent ahead. */
+    private LiveStream.Pages pages() {
+        Map<String, Long> index = new HashMap<>();
+        for (int i = 0; i < 64; i++) {
+            index.put(Arrays.toString(block(i)), (long) i * LiveStream.PAGE);
+        }
+        return p -> index.getOrDefault(Arrays.toString(p), -1L);
+    }
+
+    private LiveStream.Disk receiverDisk() {
+        return (offset, page) -> System.arraycopy(disk, (int) offset, page, 0, LiveStream.PAGE);
+    }
+
+    /** A stream as QEMU 7.2 writes one: header, configuration, RAM setup, iterations, device state, EOF. */
+    private byte[] stream(int iterations, long extraFlags) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        DataOutputStream d = new DataOutputStream(b);
+        d.writeInt(0x5145564d);
+        d.writeInt(3);
+        d.writeByte(0x07); // configuration: opaque to the encoder
+        d.writeInt(13);
+        d.write("configuration".getBytes(StandardCharsets.US_ASCII));
+        d.write(bytes(40));
+        d.writeByte(0x01); // ram START
+        d.writeInt(RAM_ID);
+        d.writeByte(3);
+        d.write("ram".getBytes(StandardCharsets.US_ASCII));
+        d.writeInt(0);
+        d.writeInt(4);
+        long size = 1 << 20;
+        d.writeLong(size | 0x04);
+        d.writeByte(6);
+        d.write("pc.ram".getBytes(StandardCharsets.US_ASCII));
+        d.writeLong(size);
+        d.writeLong(0x10);
+        d.writeByte(0x7e);
+        d.writeInt(RAM_ID);
+        for (int it = 0; it < iterations; it++) {
+            d.writeByte(it == iterations - 1 ? 0x03 : 0x02); // PART…, then END
+            d.writeInt(RAM_ID);
+            for (int p = 0; p < 40; p++) {
+                long flags = p % 5 == 0 ? 0x02 : 0x08 | extraFlags;
+                flags |= p == 0 ? 0 : 0x20;
+                d.writeLong((long) p * LiveStream.PAGE | flags);
+                if (p == 0) {
+                    d.writeByte(6);
+                    d.write("pc.ram".getBytes(StandardCharsets.US_ASCII));
+                }
+                if ((flags & 0x02) != 0) {
+                    d.writeByte(0);
+                } else {
+                    d.write(p % 2 == 0 ? block((p * 7 + it) % 64) : bytes(LiveStream.PAGE)); // half of them on the disk
+                }
+            }
+            d.writeLong(0x10);
+            d.writeByte(0x7e);
+            d.writeInt(RAM_ID);
+            if (it == 0) {
+                d.writeByte(0x08); // a command between iterations
+                d.writeShort(3);
+                d.writeShort(4);
+                d.writeInt(42);
+            }
+        }
+        d.writeByte(0x04); // device state: opaque
+        d.writeInt(7);
+        d.write(bytes(3000));
+        d.writeByte(0x1f);
+        return b.toByteArray();
+    }
+
+    private LiveStream.Figures roundTrip(byte[] stream, int level) throws IOException {
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        LiveStream.Figures f = LiveStream.encode(new ByteArrayInputStream(stream), wire, pages(), level);
+        assertEquals(wire.size(), f.sentBytes());
+        ByteArrayOutputStream back = new ByteArrayOutputStream();
+        long n = LiveStream.decode(new ByteArrayInputStream(wire.toByteArray()), back, receiverDisk());
+        assertEquals(stream.length, n);
+        assertArrayEquals(stream, back.toByteArray());
+        assertEquals(stream.length, f.streamBytes());
+        return f;
+    }
+
+    @Test
+    void pagesTheReceiverHoldsGoAsReferencesAndTheStreamComesBackWhole() throws IOException {
+        byte[] s = stream(3, 0);
+        LiveStream.Figures f = roundTrip(s, 3);
+        assertTrue(f.followed());
+        assertEquals(3 * 32, f.blocks()); // 40 records, 8 of them zero pages
+        assertEquals(3 * 16, f.referenced());
+        assertTrue(f.sentBytes() < s.length - 3 * 16 * LiveStream.PAGE + 4096, f.toString());
+    }
+
+    @Test
+    void aStreamWithPageRecordsItDoesNotFollowIsCarriedVerbatim() throws IOException {
+        LiveStream.Figures f = roundTrip(stream(2, 0x100), 0); // an XBZRLE-like flag
+        assertFalse(f.followed());
+        assertEquals(0, f.referenced());
+    }
+
+    @Test
+    void anythingThatIsNotAQemuStreamIsCarriedVerbatim() throws IOException {
+        roundTrip(bytes(100_000), 1);
+        roundTrip(new byte[0], 1);
+        roundTrip(Arrays.copyOf(stream(2, 0), 5000), 1); // cut short: QEMU died
+    }
+
+    @Test
+    void aDamagedRecordIsAProtocolError() throws IOException {
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        LiveStream.encode(new ByteArrayInputStream(stream(1, 0)), wire, pages(), 0);
+        byte[] w = wire.toByteArray();
+        w[0] = 'X';
+        ZosException e = assertThrows(ZosException.class,
+                () -> LiveStream.decode(new ByteArrayInputStream(w), new ByteArrayOutputStream(), receiverDisk()));
+        assertEquals(ErrorCode.PROTOCOL_ERROR, e.code());
+        byte[] cut = Arrays.copyOf(wire.toByteArray(), wire.size() - 1); // no end record
+        assertThrows(java.io.EOFException.class,
+                () -> LiveStream.decode(new ByteArrayInputStream(cut), new ByteArrayOutputStream(), receiverDisk()));
+    }
+
+    /** An NBD client's side as QEMU's drive-mirror writes it: flags, options, then requests. */
+    private byte[] nbdClient(byte[] receiverBase, byte[] current) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        DataOutputStream d = new DataOutputStream(b);
+        d.writeInt(3); // client flags
+        d.write("IHAVEOPT".getBytes(StandardCharsets.US_ASCII));
+        d.writeInt(7); // NBD_OPT_GO
+        d.writeInt(10);
+        d.write(bytes(10));
+        long cookie = 1;
+        // the mirror copies the disk in 64 KiB writes; one unaligned write; a flush; a read
+        for (int off = 0; off < current.length; off += 65536) {
+            request(d, 1, cookie++, off, 65536);
+            d.write(current, off, 65536);
+        }
+        request(d, 1, cookie++, 100, 9000);
+        d.write(current, 100, 9000);
+        request(d, 3, cookie++, 0, 0);
+        request(d, 0, cookie++, 4096, 4096);
+        request(d, 2, cookie, 0, 0); // disconnect
+        return b.toByteArray();
+    }
+
+    private static void request(DataOutputStream d, int type, long cookie, long offset, int length) throws IOException {
+        d.writeInt(0x25609513);
+        d.writeShort(0);
+        d.writeShort(type);
+        d.writeLong(cookie);
+        d.writeLong(offset);
+        d.writeInt(length);
+    }
+
+    @Test
+    void nbdWritesOfBlocksTheReceiverHoldsAtTheirOffsetGoAsReferences() throws IOException {
+        byte[] current = disk.clone(); // the receiver's base is `disk`; the sender's disk changed in 5 blocks
+        for (int i : new int[] {3, 9, 10, 40, 63}) {
+            System.arraycopy(bytes(LiveStream.PAGE), 0, current, i * LiveStream.PAGE, LiveStream.PAGE);
+        }
+        System.arraycopy(block(20), 0, current, 21 * LiveStream.PAGE, LiveStream.PAGE); // same content, other offset: sent
+        byte[] client = nbdClient(disk, current);
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        LiveStream.SameAt same = (offset, b) -> Arrays.equals(b, Arrays.copyOfRange(disk, (int) offset, (int) offset + LiveStream.PAGE));
+        LiveStream.Figures f = LiveStream.encodeNbd(new ByteArrayInputStream(client), wire, same, 3);
+        assertTrue(f.followed());
+        assertEquals(64 + 1, f.blocks()); // the unaligned write has one whole aligned block
+        assertEquals(64 - 6 + 1, f.referenced());
+        ByteArrayOutputStream back = new ByteArrayOutputStream();
+        LiveStream.decode(new ByteArrayInputStream(wire.toByteArray()), back, receiverDisk());
+        assertArrayEquals(client, back.toByteArray());
+        assertTrue(wire.size() < 8 * LiveStream.PAGE, "sent " + wire.size() + " bytes for a " + disk.length + "-byte disk");
+    }
+
+    @Test
+    void anNbdStreamItCannotFollowIsCarriedVerbatim() throws IOException {
+        byte[] client = nbdClient(disk, disk);
+        client[30] ^= 0x55; // the first request's magic spoiled
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        LiveStream.Figures f = LiveStream.encodeNbd(new ByteArrayInputStream(client), wire, (o, b) -> true, 1);
+        assertFalse(f.followed());
+        ByteArrayOutputStream back = new ByteArrayOutputStream();
+        LiveStream.decode(new ByteArrayInputStream(wire.toByteArray()), back, receiverDisk());
+        assertArrayEquals(client, back.toByteArray());
+    }
+}
