@@ -54,6 +54,11 @@ class LiveStreamTest {
 
     /** A stream as QEMU 7.2 writes one: header, configuration, RAM setup, iterations, device state, EOF. */
     private byte[] stream(int iterations, long extraFlags) throws IOException {
+        return stream(iterations, extraFlags, false);
+    }
+
+    /** As above; with {@code allOnDisk}, every full page is a block of the disk. */
+    private byte[] stream(int iterations, long extraFlags, boolean allOnDisk) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         DataOutputStream d = new DataOutputStream(b);
         d.writeInt(0x5145564d);
@@ -90,7 +95,7 @@ class LiveStreamTest {
                 if ((flags & 0x02) != 0) {
                     d.writeByte(0);
                 } else {
-                    d.write(p % 2 == 0 ? block((p * 7 + it) % 64) : bytes(LiveStream.PAGE)); // half of them on the disk
+                    d.write(p % 2 == 0 || allOnDisk ? block((p * 7 + it) % 64) : bytes(LiveStream.PAGE)); // half of them on the disk
                 }
             }
             d.writeLong(0x10);
@@ -222,5 +227,17 @@ class LiveStreamTest {
         ByteArrayOutputStream back = new ByteArrayOutputStream();
         LiveStream.decode(new ByteArrayInputStream(wire.toByteArray()), back, receiverDisk());
         assertArrayEquals(client, back.toByteArray());
+    }
+
+    /** A stream as {@link #stream} makes, whose full pages are all blocks of {@code blocks}. */
+    byte[] streamOf(byte[] blocks) throws IOException {
+        System.arraycopy(blocks, 0, disk, 0, Math.min(blocks.length, disk.length));
+        return stream(2, 0, true);
+    }
+
+    /** The pages of {@code blocks} by content. */
+    LiveStream.Pages pagesOf(byte[] blocks) {
+        System.arraycopy(blocks, 0, disk, 0, Math.min(blocks.length, disk.length));
+        return pages();
     }
 }

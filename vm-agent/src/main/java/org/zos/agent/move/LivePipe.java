@@ -1,0 +1,230 @@
+package org.zos.agent.move;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+import org.zos.protocol.stream.Duplex;
+
+/**
+ * The agents' part of a live migration (issue 17): libvirt and QEMU on the sender talk to UNIX sockets
+ * the sender's agent listens on, as if they were the receiver's; each connection goes to the receiver's
+ * agent as a stream of its own, and from there to the UNIX socket of the receiver's libvirtd, QEMU
+ * incoming side or NBD server. The direction that carries data ({@link Kind#MIGRATION} from the sending
+ * QEMU, {@link Kind#DISKS} from the sending QEMU's NBD client) is coded with {@link LiveStream}; the other
+ * direction, and the libvirt connection both ways, go as they are.
+ */
+final class LivePipe {
+    private static final Logger LOG = Logger.getLogger(LivePipe.class.getName());
+
+    private LivePipe() {
+    }
+
+    /** What a connection carries. */
+    enum Kind {
+        /** libvirtd's connection between the two hosts: verbatim both ways. */
+        LIBVIRT,
+        /** QEMU's migration stream: RAM pages the receiver holds become references. */
+        MIGRATION,
+        /** QEMU's NBD client writing the disk: blocks the receiver holds at their offset become references. */
+        DISKS
+    }
+
+    /** The sender's coding of its data direction. */
+    record Coding(LiveStream.Pages pages, LiveStream.SameAt same, int level) {
+        static final Coding NONE = new Coding(p -> -1, (o, b) -> false, 0);
+    }
+
+    /**
+     * The sender's end of one connection: {@code local}'s bytes (libvirt's or QEMU's) go coded to
+     * {@code remote} (the stream to the receiver's agent), {@code remote}'s come back as they are. Both
+     * ends are closed when either way ends; {@code done} then gets the figures of the coded way (null for
+     * LIBVIRT or if it failed) and the failure (null at a plain end).
+     */
+    static void send(Kind kind, Duplex local, Duplex remote, Coding coding, Done done) {
+        both(kind, local, remote, in -> {
+            OutputStream out = outputOf(remote);
+            LiveStream.Figures f = switch (kind) {
+                case MIGRATION -> LiveStream.encode(in, out, coding.pages(), coding.level());
+                case DISKS -> LiveStream.encodeNbd(in, out, coding.same(), coding.level());
+                case LIBVIRT -> {
+                    in.transferTo(out);
+                    yield null;
+                }
+            };
+            out.flush();
+            return f;
+        }, done);
+    }
+
+    /**
+     * The receiver's end of one connection: {@code remote}'s records (the stream from the sender's agent)
+     * are put back together for {@code local} (the receiver's libvirtd, QEMU or NBD server), with the
+     * pages the sender referred to read from {@code base}; {@code local}'s bytes go back as they are.
+     */
+    static void receive(Kind kind, Duplex remote, Duplex local, LiveStream.Disk base, Done done) {
+        both(kind, remote, local, in -> {
+            OutputStream out = outputOf(local);
+            if (kind == Kind.LIBVIRT) {
+                in.transferTo(out);
+            } else {
+                LiveStream.decode(in, out, base);
+            }
+            out.flush();
+            return null;
+        }, done);
+    }
+
+    /** How a pipe ended. */
+    @FunctionalInterface
+    interface Done {
+        void ended(LiveStream.Figures figures, Exception failure);
+    }
+
+    @FunctionalInterface
+    private interface Way {
+        LiveStream.Figures copy(InputStream in) throws IOException;
+    }
+
+    /** {@code from}'s input through {@code way} to {@code to}; {@code to}'s input as it is to {@code from}. */
+    private static void both(Kind kind, Duplex from, Duplex to, Way way, Done done) {
+        Object lock = new Object();
+        boolean[] ended = new boolean[1];
+        LiveStream.Figures[] figures = new LiveStream.Figures[1];
+        Consumer<Exception> end = failure -> {
+            synchronized (lock) {
+                if (ended[0]) {
+                    return;
+                }
+                ended[0] = true;
+            }
+            from.close();
+            to.close();
+            done.ended(figures[0], failure);
+        };
+        start("zos-live-" + kind.name().toLowerCase() + "-up", () -> {
+            figures[0] = way.copy(from.input());
+        }, end);
+        start("zos-live-" + kind.name().toLowerCase() + "-down", () -> {
+            to.input().transferTo(outputOf(from));
+        }, end);
+    }
+
+    private interface Copy {
+        void run() throws IOException;
+    }
+
+    private static void start(String name, Copy copy, Consumer<Exception> end) {
+        Thread t = new Thread(() -> {
+            Exception failure = null;
+            try {
+                copy.run();
+            } catch (IOException | RuntimeException e) {
+                failure = e;
+            } finally {
+                end.accept(failure);
+            }
+        }, name);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static OutputStream outputOf(Duplex d) {
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                d.write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                d.write(b, off, len);
+            }
+        };
+    }
+
+    /** A connected UNIX socket as a duplex. */
+    static Duplex of(SocketChannel channel) {
+        InputStream in = Channels.newInputStream(channel);
+        OutputStream out = Channels.newOutputStream(channel);
+        return new Duplex() {
+            @Override
+            public InputStream input() {
+                return in;
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() {
+                try {
+                    channel.close();
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
+            }
+        };
+    }
+
+    /** Connects to the UNIX socket at {@code path} (the receiver's libvirtd, QEMU incoming side or NBD server). */
+    static Duplex connect(Path path) throws IOException {
+        return of(SocketChannel.open(UnixDomainSocketAddress.of(path)));
+    }
+
+    /**
+     * A UNIX socket the sender's libvirt or QEMU connects to as if it were the receiver's: each connection
+     * is handed to {@code accepted} on a thread of its own, until {@link #close}.
+     */
+    static final class Listener implements AutoCloseable {
+        private final Path path;
+        private final ServerSocketChannel server;
+
+        Listener(Path path, Consumer<Duplex> accepted) throws IOException {
+            this.path = path;
+            Files.createDirectories(path.getParent());
+            Files.deleteIfExists(path);
+            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            server.bind(UnixDomainSocketAddress.of(path));
+            Thread t = new Thread(() -> {
+                while (server.isOpen()) {
+                    try {
+                        SocketChannel c = server.accept();
+                        accepted.accept(of(c));
+                    } catch (IOException e) {
+                        if (server.isOpen()) {
+                            LOG.warning("live migration socket " + path + ": " + e);
+                        }
+                        return;
+                    }
+                }
+            }, "zos-live-listen");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        Path path() {
+            return path;
+        }
+
+        @Override
+        public void close() {
+            try {
+                server.close();
+                Files.deleteIfExists(path);
+            } catch (IOException e) {
+                LOG.fine("closing " + path + ": " + e);
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package org.zos.agent.move;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.zos.protocol.stream.Duplex;
+
+/**
+ * {@link LivePipe} between real UNIX sockets: a "QEMU" connects to the sender's socket and writes its
+ * stream; the receiver's "QEMU incoming" socket gets the same bytes, while the stream between the agents
+ * (an in-memory pipe here, a zos connection's stream on hosts) carries pages as references.
+ */
+class LivePipeTest {
+    @TempDir
+    Path dir;
+
+    /** Two connected duplexes, as a zos connection's stream between two agents. */
+    private static Duplex[] link() throws IOException {
+        PipedInputStream aIn = new PipedInputStream(1 << 20);
+        PipedOutputStream bOut = new PipedOutputStream(aIn);
+        PipedInputStream bIn = new PipedInputStream(1 << 20);
+        PipedOutputStream aOut = new PipedOutputStream(bIn);
+        return new Duplex[] {duplex(aIn, aOut), duplex(bIn, bOut)};
+    }
+
+    private static Duplex duplex(InputStream in, PipedOutputStream out) {
+        return new Duplex() {
+            @Override
+            public InputStream input() {
+                return in;
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() {
+                try {
+                    out.close();
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
+            }
+        };
+    }
+
+    @Test
+    void aMigrationStreamArrivesWholeWithThePagesTheReceiverHoldsSentAsReferences() throws Exception {
+        byte[] disk = new byte[64 * LiveStream.PAGE];
+        new Random(3).nextBytes(disk);
+        // A stream whose pages are all blocks of the disk: QEMU's format is LiveStreamTest's business.
+        LiveStreamTest streams = new LiveStreamTest();
+        byte[] stream = streams.streamOf(disk);
+
+        Path incoming = dir.resolve("incoming.sock");
+        CompletableFuture<byte[]> got = new CompletableFuture<>();
+        ServerSocketChannel qemuIncoming = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        qemuIncoming.bind(UnixDomainSocketAddress.of(incoming));
+        new Thread(() -> {
+            try (SocketChannel c = qemuIncoming.accept()) {
+                got.complete(Channels.newInputStream(c).readAllBytes());
+            } catch (IOException e) {
+                got.completeExceptionally(e);
+            }
+        }).start();
+
+        Duplex[] agents = link();
+        CompletableFuture<LiveStream.Figures> sent = new CompletableFuture<>();
+        CompletableFuture<Exception> received = new CompletableFuture<>();
+        LivePipe.receive(LivePipe.Kind.MIGRATION, agents[1], LivePipe.connect(incoming),
+                (offset, page) -> System.arraycopy(disk, (int) offset, page, 0, LiveStream.PAGE), (f, e) -> received.complete(e));
+        LivePipe.Coding coding = new LivePipe.Coding(streams.pagesOf(disk), (o, b) -> false, 3);
+        try (LivePipe.Listener l = new LivePipe.Listener(dir.resolve("migration.sock"),
+                local -> LivePipe.send(LivePipe.Kind.MIGRATION, local, agents[0], coding, (f, e) -> sent.complete(f)))) {
+            try (SocketChannel qemu = SocketChannel.open(UnixDomainSocketAddress.of(l.path()))) {
+                qemu.write(ByteBuffer.wrap(stream));
+            }
+            assertArrayEquals(stream, got.get(10, TimeUnit.SECONDS));
+            LiveStream.Figures f = sent.get(10, TimeUnit.SECONDS);
+            assertTrue(f.referenced() > 0 && f.referenced() == f.blocks(), f.toString());
+            assertTrue(f.sentBytes() < stream.length / 10, f.toString());
+            assertNull(received.get(10, TimeUnit.SECONDS));
+        }
+        qemuIncoming.close();
+    }
+
+    @Test
+    void libvirtsConnectionGoesAsItIsBothWays() throws Exception {
+        Path libvirtd = dir.resolve("libvirt-sock");
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(libvirtd));
+        new Thread(() -> { // an echo, upper-cased: a stand-in for libvirtd's RPC
+            try (SocketChannel c = server.accept()) {
+                InputStream in = Channels.newInputStream(c);
+                byte[] b = new byte[5];
+                int n = in.readNBytes(b, 0, 5);
+                c.write(ByteBuffer.wrap(new String(b, 0, n).toUpperCase().getBytes()));
+            } catch (IOException ignored) {
+                // the test fails below
+            }
+        }).start();
+        Duplex[] agents = link();
+        LivePipe.receive(LivePipe.Kind.LIBVIRT, agents[1], LivePipe.connect(libvirtd), null, (f, e) -> { });
+        try (LivePipe.Listener l = new LivePipe.Listener(dir.resolve("l.sock"),
+                local -> LivePipe.send(LivePipe.Kind.LIBVIRT, local, agents[0], LivePipe.Coding.NONE, (f, e) -> { }));
+                SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(l.path()))) {
+            client.write(ByteBuffer.wrap("hello".getBytes()));
+            ByteArrayOutputStream answer = new ByteArrayOutputStream();
+            answer.write(Channels.newInputStream(client).readNBytes(5));
+            assertEquals("HELLO", answer.toString());
+        }
+        server.close();
+    }
+}
