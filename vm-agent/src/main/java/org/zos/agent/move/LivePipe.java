@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -151,10 +150,28 @@ final class LivePipe {
         };
     }
 
-    /** A connected UNIX socket as a duplex. */
+    /**
+     * A connected UNIX socket as a duplex. Not through {@code java.nio.channels.Channels}' streams: those take the channel's
+     * blocking lock, so a read waiting for the other side would hold up every write (and both sides wait
+     * for each other). The channel's own read and write may run at once.
+     */
     static Duplex of(SocketChannel channel) {
-        InputStream in = Channels.newInputStream(channel);
-        OutputStream out = Channels.newOutputStream(channel);
+        InputStream in = new InputStream() {
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (len == 0) {
+                    return 0;
+                }
+                int n = channel.read(java.nio.ByteBuffer.wrap(b, off, len));
+                return n == 0 ? read(b, off, len) : n;
+            }
+        };
         return new Duplex() {
             @Override
             public InputStream input() {
@@ -163,7 +180,10 @@ final class LivePipe {
 
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
-                out.write(b, off, len);
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(b, off, len);
+                while (buf.hasRemaining()) {
+                    channel.write(buf);
+                }
             }
 
             @Override
