@@ -1,0 +1,174 @@
+package org.zos.agent.move;
+
+import com.github.luben.zstd.Zstd;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+
+/**
+ * The sending side of one stream: reads it, and writes records. Every byte it reads goes into the
+ * batch of verbatim bytes as it is read (so a stream cut anywhere is still carried exactly), except
+ * blocks it reads aside with {@link #readAside}, which it then sends as a reference or verbatim.
+ * A subclass follows one kind of stream in {@link #follow}.
+ */
+abstract class Follower {
+    private final java.io.PushbackInputStream source;
+    final DataInputStream in;
+    private final DataOutputStream out;
+    private final int level;
+    private final byte[] batch = new byte[LiveStream.BATCH];
+    private int batched;
+    long read;
+    long blocks;
+    long refs;
+    private boolean teeing = true;
+
+    Follower(InputStream stream, DataOutputStream out, int level) {
+        this.source = new java.io.PushbackInputStream(stream, 1);
+        this.in = new DataInputStream(new java.io.FilterInputStream(source) {
+            @Override
+            public int read() throws IOException {
+                int b = super.read();
+                if (b >= 0) {
+                    read++;
+                    if (teeing) {
+                        add1(b);
+                    }
+                }
+                return b;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                if (n > 0) {
+                    read += n;
+                    if (teeing) {
+                        add(b, off, n);
+                    }
+                }
+                return n;
+            }
+
+            @Override
+            public long skip(long n) throws IOException { // skipped bytes are carried too
+                byte[] b = new byte[(int) Math.min(n, 4096)];
+                int got = read(b, 0, b.length);
+                return Math.max(got, 0);
+            }
+        });
+        this.out = out;
+        this.level = level;
+    }
+
+    /** Follows the stream as far as it can; true if it followed it to its end (or to where only opaque bytes follow). */
+    abstract boolean follow() throws IOException;
+
+    /** Carries the whole stream, ending with 'E'; returns {@link #follow}'s answer (false if the stream surprised it). */
+    final boolean run() throws IOException {
+        boolean followed;
+        try {
+            followed = follow();
+        } catch (Unfollowed | EOFException e) {
+            followed = false; // what was read so far is in the batch: the rest follows it verbatim
+        }
+        byte[] b = new byte[1 << 16];
+        while (in.read(b) > 0) {
+            // teed into the batch
+        }
+        flushBatch();
+        out.writeByte('E');
+        out.flush();
+        return followed;
+    }
+
+    /** Reads {@code block.length} bytes aside (not into the batch); if the stream ends inside, what came goes verbatim. */
+    final void readAside(byte[] block) throws IOException {
+        teeing = false;
+        int got = 0;
+        try {
+            while (got < block.length) {
+                int n = in.read(block, got, block.length - got);
+                if (n < 0) {
+                    add(block, 0, got);
+                    throw new EOFException();
+                }
+                got += n;
+            }
+        } finally {
+            teeing = true;
+        }
+        blocks++;
+    }
+
+    /** Sends a block read aside: as a reference to the receiver's disk at {@code offset} (if not -1), or verbatim. */
+    final void send(byte[] block, long offset) throws IOException {
+        if (offset >= 0) {
+            flushBatch();
+            out.writeByte('D');
+            out.writeLong(offset);
+            refs++;
+        } else {
+            add(block, 0, block.length);
+        }
+    }
+
+    /** Peeks at the next byte without reading it; -1 at the end. */
+    final int peek() throws IOException {
+        int b = source.read();
+        if (b >= 0) {
+            source.unread(b);
+        }
+        return b;
+    }
+
+    private void add1(int b) throws IOException {
+        if (batched == LiveStream.BATCH) {
+            flushBatch();
+        }
+        batch[batched++] = (byte) b;
+    }
+
+    private void add(byte[] b, int off, int len) throws IOException {
+        while (len > 0) {
+            if (batched == LiveStream.BATCH) {
+                flushBatch();
+            }
+            int n = Math.min(len, LiveStream.BATCH - batched);
+            System.arraycopy(b, off, batch, batched, n);
+            batched += n;
+            off += n;
+            len -= n;
+        }
+    }
+
+    private void flushBatch() throws IOException {
+        if (batched == 0) {
+            return;
+        }
+        byte[] raw = Arrays.copyOf(batch, batched);
+        byte[] z = level > 0 ? Zstd.compress(raw, level) : null;
+        if (z != null && z.length < raw.length - 16) {
+            out.writeByte('Z');
+            out.writeInt(raw.length);
+            out.writeInt(z.length);
+            out.write(z);
+        } else {
+            out.writeByte('R');
+            out.writeInt(raw.length);
+            out.write(raw);
+        }
+        batched = 0;
+        out.flush();
+    }
+
+    /** A page record with flags the encoder does not follow (XBZRLE, compression, multifd): the rest goes verbatim. */
+    static final class Unfollowed extends IOException {
+        Unfollowed() {
+            super("a page record the encoder does not follow", null);
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package org.zos.agent.move;
+
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * Follows the client's side of an NBD connection (QEMU's drive-mirror writing the disk to the
+ * receiver's NBD server): the option haggling verbatim, then requests; the data of a WRITE, 4 KiB
+ * block by block, goes as a reference where the receiver's disk as sent ahead holds the same block at
+ * the same offset. Server replies go the other way, verbatim.
+ */
+final class NbdFollower extends Follower {
+    private static final int REQUEST = 0x25609513;
+    private static final int OPTION = 0x49484156; // "IHAV" of "IHAVEOPT"
+    private static final int WRITE = 1;
+    private final LiveStream.SameAt same;
+
+    NbdFollower(InputStream client, DataOutputStream out, LiveStream.SameAt same, int level) {
+        super(client, out, level);
+        this.same = same;
+    }
+
+    @Override
+    boolean follow() throws IOException {
+        in.readInt(); // client flags
+        byte[] block = new byte[LiveStream.PAGE];
+        while (true) {
+            if (peek() < 0) {
+                return true;
+            }
+            int magic = in.readInt();
+            if (magic == OPTION) {
+                in.readInt(); // "EOPT"
+                in.readInt(); // option
+                in.skipNBytes(Integer.toUnsignedLong(in.readInt()));
+            } else if (magic == REQUEST) {
+                in.readUnsignedShort(); // flags
+                int type = in.readUnsignedShort();
+                in.readLong(); // cookie
+                long offset = in.readLong();
+                long length = Integer.toUnsignedLong(in.readInt());
+                if (type == WRITE) {
+                    write(offset, length, block);
+                }
+            } else {
+                return false;
+            }
+        }
+    }
+
+    /** A WRITE's data: aligned whole blocks the receiver holds at their offset become references. */
+    private void write(long offset, long length, byte[] block) throws IOException {
+        long at = offset;
+        long end = offset + length;
+        if (at % LiveStream.PAGE != 0) { // the unaligned head, verbatim
+            in.skipNBytes(Math.min(end, (at / LiveStream.PAGE + 1) * LiveStream.PAGE) - at);
+            at = Math.min(end, (at / LiveStream.PAGE + 1) * LiveStream.PAGE);
+        }
+        while (end - at >= LiveStream.PAGE) {
+            readAside(block);
+            send(block, same.holds(at, block) ? at : -1);
+            at += LiveStream.PAGE;
+        }
+        in.skipNBytes(end - at); // the tail
+    }
+}
