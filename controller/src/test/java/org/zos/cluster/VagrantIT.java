@@ -59,8 +59,11 @@ class VagrantIT {
             Run up = vagrant(one, "up", "--provider", "libvirt");
             assertEquals(0, up.status(), up.out());
             assertTrue(up.out().contains("host1 is a zos host, endorsed by the cluster authority"), up.out());
-            // Under TCG a JVM takes half a minute to start: 'list' waits for the agent, where '--version' gives it 1 s.
-            Run asked = vagrant(one, "ssh", "host1", "-c", "systemctl is-active zos-agent && sudo zos-vm list --all --json"
+            // Under TCG the agent's JVM takes half a minute or more to open its socket after systemd calls it
+            // active: ask again for up to three minutes before the answer counts.
+            Run asked = vagrant(one, "ssh", "host1", "-c", "systemctl is-active zos-agent"
+                    + " && for i in $(seq 60); do sudo zos-vm list --all --json >/dev/null 2>&1 && break; sleep 3; done"
+                    + " && sudo zos-vm list --all --json"
                     + " && sudo journalctl -u zos-agent --no-pager | grep -c 'this host is endorsed by zos-cluster'");
             assertEquals(0, asked.status(), asked.out());
             assertTrue(asked.out().contains("active") && asked.out().contains("[ ]"), "the agent answers: " + asked.out());
