@@ -34,6 +34,7 @@ final class ClusterAnima {
 
     /** As {@link #cluster(int, java.util.Map)}; with {@code desktop}, the hosts can create desktop animas too. */
     static Cluster cluster(int hosts, java.util.Map<String, String> env, boolean desktop) throws Exception {
+        DesktopCluster.release(); // its hosts have the same names
         Cluster cluster = new Cluster(System.out::println, new TestcontainersHosts());
         GuestImageBuilder guests = new GuestImageBuilder(Path.of(System.getenv().getOrDefault("ZOS_GUEST_CACHE", "/var/cache/zos/guest")));
         Path guest = guests.build().kernel().getParent();

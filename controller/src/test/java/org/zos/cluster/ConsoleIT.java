@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -15,6 +14,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.interactions.Actions;
@@ -28,6 +28,7 @@ import org.zos.protocol.ErrorCode;
  * the end without a reload, and brings it home. Screenshots of each step go to target/screenshots/console.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(DesktopCluster.Up.class)
 class ConsoleIT {
     static final String MARK = "web" + UUID.randomUUID().toString().substring(0, 8);
     static Cluster cluster;
@@ -36,16 +37,8 @@ class ConsoleIT {
 
     @BeforeAll
     static void up() throws Exception {
-        cluster = ClusterAnima.cluster(2, Map.of(), true);
-        anima = new ClusterAnima(cluster, "desk");
-        anima.zos("host1", "init", "--name", "desk", "--guest", "desktop");
-        anima.zos("host1", "start", "desk");
-        long deadline = System.nanoTime() + 300_000_000_000L;
-        while (!cluster.run("host1", "zos-vm", "guest", "desk", "ping").out().startsWith("pong")) {
-            assertTrue(System.nanoTime() < deadline, "the desktop guest's agent answered within 300 s");
-            Thread.sleep(1000);
-        }
-        anima.zos("host1", "app", "run", "desk", "--", "xterm");
+        cluster = DesktopCluster.get().cluster;
+        anima = DesktopCluster.get().anima;
         browser = new Browser(Path.of("target/screenshots/console"));
     }
 
@@ -54,7 +47,6 @@ class ConsoleIT {
         if (browser != null) {
             browser.close();
         }
-        ClusterAnima.down(cluster);
     }
 
     static String loginLink() {

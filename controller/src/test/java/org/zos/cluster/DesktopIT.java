@@ -16,6 +16,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.zos.protocol.ErrorCode;
 
 /**
@@ -25,6 +26,7 @@ import org.zos.protocol.ErrorCode;
  * target/screenshots/desktop.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(DesktopCluster.Up.class)
 class DesktopIT {
     static final String MARK = "mark" + UUID.randomUUID().toString().substring(0, 8);
     static final Path SHOTS = Path.of("target/screenshots/desktop");
@@ -34,15 +36,8 @@ class DesktopIT {
 
     @BeforeAll
     static void up() throws Exception {
-        cluster = ClusterAnima.cluster(2, java.util.Map.of(), true);
-        anima = new ClusterAnima(cluster, "desk");
-        anima.zos("host1", "init", "--name", "desk", "--guest", "desktop");
-        anima.zos("host1", "start", "desk");
-        long deadline = System.nanoTime() + 300_000_000_000L;
-        while (!cluster.run("host1", "zos-vm", "guest", "desk", "ping").out().startsWith("pong")) {
-            assertTrue(System.nanoTime() < deadline, "the desktop guest's agent answered within 300 s");
-            Thread.sleep(1000);
-        }
+        cluster = DesktopCluster.get().cluster;
+        anima = DesktopCluster.get().anima;
         Files.createDirectories(SHOTS);
     }
 
@@ -58,13 +53,12 @@ class DesktopIT {
         for (Thread t : viewers) {
             t.join(20_000);
         }
-        ClusterAnima.down(cluster);
     }
 
     @Test
     @Order(1)
     void anAppRunsOnItsOwnDisplayAndIsListed() {
-        String out = anima.zos("host1", "app", "run", "desk", "--", "xterm");
+        String out = DesktopCluster.get().firstApp; // 'zos-vm app run desk -- xterm', run as the cluster was made
         assertTrue(out.contains("App 1 runs 'xterm'"), out);
         String list = anima.zos("host1", "app", "list", "desk");
         assertTrue(list.matches("(?s).*\\n1\\s+1024x768\\s+\\d+\\s+xterm.*"), list);
