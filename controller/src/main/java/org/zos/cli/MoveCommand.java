@@ -11,12 +11,19 @@ abstract class MoveCommand extends HostCommand {
                     + "(bytes per second, M = MiB); default: as fast as the link goes")
     String bandwidth;
 
+    @Option(names = "--live", description = "move a running anima by live migration: it keeps running while its memory "
+            + "goes and stops only for a moment at the end (see docs/protocol.md, \"Live moves\")")
+    boolean live;
+
     /** Runs the move and returns the agent's note of what it cost. */
     String move(HostOptions.Agent agent, String action, String anima, Map<String, String> options) {
         Map<String, String> all = new HashMap<>(options);
         if (bandwidth != null) {
             org.zos.agent.move.Moves.rate(bandwidth); // a clear error here, before anything is asked of the agent
             all.put("bandwidth", bandwidth);
+        }
+        if (live) {
+            all.put("live", "true");
         }
         try (Progress p = Progress.pushed(err())) {
             return host.cancellable(agent, action, anima, all, p, err()).note();

@@ -77,7 +77,7 @@ class HostileMessagesIT {
                         "<domain/>", 1 << 20, key, key),
                 new MoveReady(1), new ImageOffer(1, "", ""), new ChunksWanted(1, "", 0), new ImageSent(1, "disk", 1, 0),
                 new ImageReceived(1, "disk", 1, 0), new MoveCommit(1, Map.of("disk", 1L), "0".repeat(64)),
-                new MoveDone(1, "running", ""), new MoveAbort(1, "why"), new ReturnRequest("ghost", key, 0),
+                new MoveDone(1, "running", ""), new MoveAbort(1, "why"), new ReturnRequest("ghost", key, 0, false),
                 new MoveCancel("ghost"), new MoveGo(1, "ghost"), new MoveQuery(1, "ghost"), new Keepalive(),
                 new org.zos.protocol.message.ViewOpen("ghost", 1, false), new org.zos.protocol.message.ViewReady("ghost", "h", true),
                 new org.zos.protocol.message.ControlRequest("ghost", 1, "show"),

@@ -94,6 +94,31 @@ class DominateIT {
 
     @Test
     @Order(3)
+    void aLiveDominationAndReturnKeepTheAnimaRunningThroughout() throws Exception {
+        JsonNode before = heartbeat("host1", 1);
+        String out = zos("host1", "dominate", "host2", "it", "--live");
+        assertTrue(out.contains("live: sent"), out);
+        JsonNode there = heartbeat("host2", before.path("heartbeatCount").asLong() + 1);
+        assertEquals(before.path("heartbeatBoot").asText(), there.path("heartbeatBoot").asText(), "the same boot goes on");
+        assertEquals("data " + MARKER, zos("host2", "guest", "it", "read", "marker").strip());
+        assertEquals("away", status("host1").path("state").asText());
+        assertEquals("", cluster.exec("host1", "virsh", "list", "--all", "--name").strip(), "host1 let its domain go");
+
+        out = zos("host1", "return", "it", "--live");
+        assertTrue(out.contains("live: sent"), out);
+        JsonNode home = heartbeat("host1", there.path("heartbeatCount").asLong() + 1);
+        assertEquals(before.path("heartbeatBoot").asText(), home.path("heartbeatBoot").asText());
+        assertEquals("data " + MARKER, zos("host1", "guest", "it", "read", "marker").strip());
+        assertEquals("", cluster.exec("host2", "sh", "-c", "find /var/lib/zos/animas /run/zos/live -mindepth 1 2>/dev/null; true").strip(),
+                "host2 keeps no anima files, nor sockets");
+        assertEquals("", cluster.exec("host2", "virsh", "list", "--all", "--name").strip(), "nor a domain");
+        ClusterAnima.noFileHolds(cluster, "host2", MARKER);
+        String log = cluster.exec("host2", "cat", "/var/log/zos/agent.log");
+        assertTrue(!log.contains("libvirt connection asked for"), "host2's guard refused none of libvirt's calls");
+    }
+
+    @Test
+    @Order(4)
     void aCancelledDominationLeavesTheAnimaRunningAtHome() throws Exception {
         // 4 MiB of new data host2 has not seen, sent at 200 kbit/s: the move is still sending when the cancel comes.
         assertEquals("ok", zos("host1", "guest", "it", "--timeout", "120", "churn", "4").strip());
@@ -117,7 +142,7 @@ class DominateIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aHostTheSiteAuthorityRevokesIsRefusedWithinAMinute() throws Exception {
         // host2 allows host1 only partial control, so an attempt that gets through TLS is refused (DENIED) before anything moves.
         cluster.exec("host2", "sh", "-c", "cp /etc/zos/zpasswd /etc/zos/zpasswd.full && echo 'root host1 partial' > /etc/zos/zpasswd");

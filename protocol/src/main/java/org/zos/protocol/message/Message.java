@@ -42,11 +42,15 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = FolderEnd.class, name = "folder-end"),
     @JsonSubTypes.Type(value = LendOffer.class, name = "lend-offer"),
     @JsonSubTypes.Type(value = LendEnd.class, name = "lend-end"),
+    @JsonSubTypes.Type(value = LivePrepare.class, name = "live-prepare"),
+    @JsonSubTypes.Type(value = LivePrepared.class, name = "live-prepared"),
+    @JsonSubTypes.Type(value = LiveOpen.class, name = "live-open"),
+    @JsonSubTypes.Type(value = LiveReady.class, name = "live-ready"),
 })
 public sealed interface Message permits Hello, Ping, Pong, Failure, StatusQuery, StatusReport, AccessQuery, AccessGrant,
         AnimaAction, ActionDone, Progress, MoveOffer, MoveReady, ImageOffer, ChunksWanted, ImageSent, ImageReceived,
         MoveCommit, MoveDone, MoveAbort, ReturnRequest, MoveCancel, MoveGo, MoveQuery, Keepalive, ViewOpen, ViewReady, ControlRequest,
-        FolderOpen, FolderReady, FolderEnd, LendOffer, LendEnd {
+        FolderOpen, FolderReady, FolderEnd, LendOffer, LendEnd, LivePrepare, LivePrepared, LiveOpen, LiveReady {
 
     /**
      * Checks every field against its bounds (docs/protocol.md, "Bounds"): the one place each message's

@@ -8,8 +8,9 @@ package org.zos.protocol.message;
  * @param kek the key-encryption key of the visited host's copy of the anima's key, base64 (it keeps it in
  *     memory only, so it may have lost it since)
  * @param bytesPerSecond a cap on the rate the visited host sends at (0: none)
+ * @param live whether a running anima comes home by live migration (absent: false)
  */
-public record ReturnRequest(String anima, String kek, long bytesPerSecond) implements Message {
+public record ReturnRequest(String anima, String kek, long bytesPerSecond, boolean live) implements Message {
 
     @Override
     public void check() {

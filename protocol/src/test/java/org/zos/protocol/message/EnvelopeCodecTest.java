@@ -44,10 +44,12 @@ class EnvelopeCodecTest {
                 new ImageSent(7, "disk", 3, 2), new ImageReceived(7, "disk", 3, 1),
                 new MoveCommit(7, java.util.Map.of("disk", 3L, "memory", 1L), "ab12"), new MoveDone(7, "paused", ""),
                 new MoveGo(7, "work"), new MoveQuery(7, "work"), new MoveAbort(7, "cancelled"), new MoveCancel("work"),
-                new ReturnRequest("work", "a2Vr", 12_500_000),
+                new ReturnRequest("work", "a2Vr", 12_500_000, true),
                 new FolderOpen("work", "docs", "/srv/docs", true, false), new FolderOpen("work", "printer", null, false, true),
                 new FolderReady("work", "docs", "host2", "/var/lib/zos/folders/work/docs"), new FolderEnd("work", "docs"),
-                new LendOffer("work", "host1", List.of(1, 2), List.of("docs")), new LendEnd("work"));
+                new LendOffer("work", "host1", List.of(1, 2), List.of("docs")), new LendEnd("work"),
+                new LivePrepare(7, "<domain/>"), new LivePrepared(7, "<domain/>"), new LiveOpen(7, "migration"),
+                new LiveReady(7, "disks"));
         long id = 1;
         for (Message m : all) {
             Envelope e = new Envelope(id++, 0, m);

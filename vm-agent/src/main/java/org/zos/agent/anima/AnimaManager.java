@@ -352,6 +352,31 @@ public final class AnimaManager {
             return hypervisor.xml(record.name());
         }
 
+        /** The domain another host's hypervisor would migrate here live, as it is to run here (see {@link Hypervisor#placed}). */
+        public String placed(String xml) {
+            org.zos.agent.hypervisor.DiskConfinement.require(paths().disk());
+            return hypervisor.placed(xml, pathsOnThisHost(xml, paths()), record.home());
+        }
+
+        /** The domain as a live migration carries it. */
+        public String migratableXml() {
+            return hypervisor.migratableXml(record.name());
+        }
+
+        /**
+         * Migrates the running anima live (see {@link Hypervisor#migrateLive}): once this returns, it is paused
+         * on the other host and its domain is gone here; if this fails, it runs here as before. Returns the
+         * guest's final stop in ms (-1: unknown).
+         */
+        public long migrateLive(Hypervisor.LiveMigration m) {
+            return hypervisor.migrateLive(record.name(), m);
+        }
+
+        /** Asks the hypervisor to stop a live migration of this anima under way (its move failed or was cancelled). */
+        public void abortMigration() {
+            hypervisor.abortMigration(record.name());
+        }
+
         public Saved suspend() throws IOException {
             Saved saved = suspendHeld(record);
             record = registry.get(record.name());

@@ -63,6 +63,9 @@ final class AgentResponder implements Responder {
         if (request instanceof org.zos.protocol.message.FolderOpen f) {
             return folders.open(caller, f, stream);
         }
+        if (request instanceof org.zos.protocol.message.LiveOpen l) {
+            return animas.moves().openLive(caller, l, stream);
+        }
         return Responder.super.openStream(caller, request, stream);
     }
 

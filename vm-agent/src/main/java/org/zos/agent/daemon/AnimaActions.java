@@ -168,7 +168,7 @@ final class AnimaActions implements AutoCloseable {
                             + lending.lentTo(name).get().host() + " (a partial domination)", "end it with 'zos-vm return " + name + "' first");
                 }
                 note = moves.dominate(name, a.option("host", ""), user, Moves.rate(a.option("bandwidth", null)),
-                    progress);
+                        "true".equals(a.option("live", null)), progress);
             }
             case "lend" -> note = lending.lend(a, user);
             case "folder-share" -> note = folders.share(a, user);
@@ -183,7 +183,8 @@ final class AnimaActions implements AutoCloseable {
                         && registry.find(name).map(r -> r.away() == null).orElse(false)) {
                     return new ActionDone(a.action(), describe(m, name), lending.end(name, user));
                 }
-                note = moves.returnHome(name, user, Moves.rate(a.option("bandwidth", null)), progress);
+                note = moves.returnHome(name, user, Moves.rate(a.option("bandwidth", null)), "true".equals(a.option("live", null)),
+                        progress);
                 if (registry.find(name).isEmpty()) {
                     return new ActionDone(a.action(), null, note); // it left this visited host for good
                 }

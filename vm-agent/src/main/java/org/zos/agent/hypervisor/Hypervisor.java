@@ -60,6 +60,9 @@ public interface Hypervisor extends AutoCloseable {
     /** The live (or, when not running, the persistent) XML of a domain. */
     String xml(String name);
 
+    /** A running domain's XML as a live migration carries it (libvirt's migratable form). */
+    String migratableXml(String name);
+
     /** The UNIX socket of a virtio-serial channel of a running domain. */
     Optional<Path> channelSocket(String name, String channel);
 
@@ -74,6 +77,35 @@ public interface Hypervisor extends AutoCloseable {
      * mapped by {@code paths} to this host's; {@code home} null for an anima at home here.
      */
     void restore(Path stateFile, Map<String, String> paths, boolean paused, String home);
+
+    /**
+     * A domain XML from another host as it would run here: DENIED if it asks for more than an anima's
+     * domain may, INCOMPATIBLE_HOST if this host cannot give it its CPU; otherwise with this host's
+     * emulator, the file paths mapped by {@code paths}, and metadata naming {@code home} (null: at home here).
+     */
+    String placed(String xml, Map<String, String> paths, String home);
+
+    /**
+     * Migrates a running domain live (memory copied while the guest runs, then a short stop; its disks
+     * copied too) to the hypervisor at {@link LiveMigration#peerUri}, where it ends paused and persistent;
+     * here it is then gone. Blocks until it is done; returns the guest's final stop (ms; -1 if the
+     * hypervisor does not tell). If it fails the guest runs here as before (the hypervisor's own
+     * rollback), and the failure says why.
+     */
+    long migrateLive(String name, LiveMigration migration);
+
+    /** Stops a live migration of the domain that is under way: {@link #migrateLive} then fails, the guest runs on here. */
+    void abortMigration(String name);
+
+    /**
+     * Where a live migration goes: the receiving hypervisor ({@code peerUri}), the UNIX socket URIs its
+     * QEMU streams take ({@code migrateUri}, {@code disksUri}: unix:///path), the domain's XML as the
+     * receiver will run it (its paths, its metadata), the bandwidth cap (MiB/s, 0: none) and the longest
+     * stop the migration may end with.
+     */
+    record LiveMigration(String peerUri, String migrateUri, String disksUri, String destinationXml, long bandwidthMiBps,
+            long maxDowntimeMillis) {
+    }
 
     /** INCOMPATIBLE_HOST if this host cannot give a domain the CPU its XML names. */
     void checkCpu(String domainXml);

@@ -270,6 +270,12 @@ public final class LibvirtHypervisor implements Hypervisor {
         return call(() -> domain(name).getXMLDesc(0), "read " + name);
     }
 
+    /** A running domain's XML in the form a migration carries (VIR_DOMAIN_XML_MIGRATABLE). */
+    @Override
+    public String migratableXml(String name) {
+        return call(() -> domain(name).getXMLDesc(8), "read " + name);
+    }
+
     /** The UNIX socket libvirt made for a virtio-serial channel of a running domain. */
     @Override
     public Optional<Path> channelSocket(String name, String channel) {
@@ -291,6 +297,80 @@ public final class LibvirtHypervisor implements Hypervisor {
                     LibvirtNative.VIR_DOMAIN_SAVE_RUNNING) != 0) {
                 throw new ZosException(ErrorCode.INTERNAL, "saving " + name + " failed: " + lastError(),
                         "the anima is still running");
+            }
+        } finally {
+            LibvirtNative.INSTANCE.virDomainFree(dp);
+        }
+    }
+
+    /**
+     * Migrates a running domain live, peer to peer: this host's libvirtd dials {@code peerUri} itself, QEMU's
+     * memory stream and its disks' NBD copy go to the UNIX sockets of the URIs; the guest runs meanwhile
+     * (auto-converge slows a guest that dirties memory faster than the link takes it), stops for at most
+     * {@code maxDowntimeMillis} at the end, and is left paused and persistent there. Here the domain is
+     * then shut off ("migrated"): its finished job's statistics are read (QEMU's downtime) before it is
+     * undefined.
+     */
+    @Override
+    public long migrateLive(String name, LiveMigration m) {
+        domain(name); // ANIMA_NOT_FOUND before anything else
+        DomainPointer dp = LibvirtNative.INSTANCE.virDomainLookupByName(conn.pointer(), name);
+        long downtime;
+        try {
+            if (LibvirtNative.INSTANCE.virDomainMigrateSetMaxDowntime(dp, m.maxDowntimeMillis(), 0) != 0) {
+                LOG.warning("could not set the longest stop of " + name + "'s migration: " + lastError());
+            }
+            TypedParams p = new TypedParams().string("migrate_uri", m.migrateUri()).string("disks_uri", m.disksUri())
+                    .string("migrate_disks", "vda").string("destination_xml", m.destinationXml())
+                    .string("persistent_xml", m.destinationXml());
+            if (m.bandwidthMiBps() > 0) {
+                p.ullong("bandwidth", m.bandwidthMiBps());
+            }
+            int flags = LibvirtNative.VIR_MIGRATE_LIVE | LibvirtNative.VIR_MIGRATE_PEER2PEER | LibvirtNative.VIR_MIGRATE_NON_SHARED_DISK
+                    | LibvirtNative.VIR_MIGRATE_PERSIST_DEST | LibvirtNative.VIR_MIGRATE_PAUSED | LibvirtNative.VIR_MIGRATE_AUTO_CONVERGE;
+            if (LibvirtNative.INSTANCE.virDomainMigrateToURI3(dp, m.peerUri(), p.pointer(), p.count(), flags) != 0) {
+                boolean unreachable = LibvirtNative.lastErrorDomain() == LibvirtNative.VIR_FROM_RPC; // the link to the peer
+                String why = lastError();
+                throw new ZosException(unreachable ? ErrorCode.HOST_UNREACHABLE : ErrorCode.INTERNAL,
+                        "the live migration of " + name + " failed: " + why, "the anima runs here as before");
+            }
+            downtime = completedJob(dp).getOrDefault("downtime", -1L);
+        } finally {
+            LibvirtNative.INSTANCE.virDomainFree(dp);
+        }
+        try { // the migration is done: whatever fails now must not make it look undone
+            undefine(name);
+        } catch (RuntimeException e) {
+            LOG.severe("the shut-off domain of " + name + ", which migrated away, could not be undefined: " + e.getMessage());
+        }
+        return downtime;
+    }
+
+    /** The numeric statistics of the domain's last completed job; empty if libvirt keeps none. */
+    private static Map<String, Long> completedJob(DomainPointer dp) {
+        com.sun.jna.ptr.PointerByReference params = new com.sun.jna.ptr.PointerByReference();
+        com.sun.jna.ptr.IntByReference n = new com.sun.jna.ptr.IntByReference();
+        if (LibvirtNative.INSTANCE.virDomainGetJobStats(dp, new com.sun.jna.ptr.IntByReference(), params, n,
+                LibvirtNative.VIR_DOMAIN_JOB_STATS_COMPLETED) != 0 || params.getValue() == null) {
+            return Map.of();
+        }
+        try {
+            return TypedParams.numbers(params.getValue(), n.getValue());
+        } finally {
+            LibvirtNative.INSTANCE.virTypedParamsFree(params.getValue(), n.getValue());
+        }
+    }
+
+    /** Stops a live migration under way; the guest runs on here. Nothing if none runs. */
+    @Override
+    public void abortMigration(String name) {
+        DomainPointer dp = LibvirtNative.INSTANCE.virDomainLookupByName(conn.pointer(), name);
+        if (dp == null) {
+            return;
+        }
+        try {
+            if (LibvirtNative.INSTANCE.virDomainAbortJob(dp) != 0) {
+                LOG.fine("aborting the migration of " + name + ": " + lastError());
             }
         } finally {
             LibvirtNative.INSTANCE.virDomainFree(dp);
@@ -320,18 +400,28 @@ public final class LibvirtHypervisor implements Hypervisor {
      */
     @Override
     public void restore(Path stateFile, Map<String, String> paths, boolean paused, String home) {
-        String saved = savedXml(stateFile);
-        DomainConfinement.require(saved);
-        Map<String, String> map = new java.util.HashMap<>(paths);
-        DomainXml.select(saved, "/domain/devices/emulator").filter(e -> !e.isBlank()).ifPresent(e -> map.put(e, emulator()));
-        String name = DomainXml.select(saved, "/domain/name").orElse("");
-        String xml = DomainXml.withMetadata(DomainXml.rewritePaths(saved, map), name, home);
-        checkCpu(xml);
+        String xml = placed(savedXml(stateFile), paths, home);
         if (LibvirtNative.INSTANCE.virDomainRestoreFlags(conn.pointer(), stateFile.toString(), xml,
                 paused ? LibvirtNative.VIR_DOMAIN_SAVE_PAUSED : LibvirtNative.VIR_DOMAIN_SAVE_RUNNING) != 0) {
             throw new ZosException(ErrorCode.INTEGRITY_ERROR, "restoring from " + stateFile + " failed: "
                     + lastError(), "the state file is kept; see /var/log/libvirt/qemu/ for QEMU's reason");
         }
+    }
+
+    /**
+     * A domain that came from another host, as it runs here: confined ({@link DomainConfinement}), this
+     * host's own emulator, its files at {@code paths}' values, its metadata saying whose it is; and a CPU
+     * this host can give it.
+     */
+    @Override
+    public String placed(String xml, Map<String, String> paths, String home) {
+        DomainConfinement.require(xml);
+        Map<String, String> map = new java.util.HashMap<>(paths);
+        DomainXml.select(xml, "/domain/devices/emulator").filter(e -> !e.isBlank()).ifPresent(e -> map.put(e, emulator()));
+        String name = DomainXml.select(xml, "/domain/name").orElse("");
+        String here = DomainXml.withMetadata(DomainXml.rewritePaths(xml, map), name, home);
+        checkCpu(here);
+        return here;
     }
 
     private String emulator;

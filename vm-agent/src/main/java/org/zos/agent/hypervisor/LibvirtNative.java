@@ -40,6 +40,32 @@ interface LibvirtNative extends Library {
 
     Pointer virDomainSaveImageGetXMLDesc(ConnectionPointer conn, String file, int flags);
 
+    /** virDomainMigrateFlags (libvirt-domain.h) that zos's live moves use. */
+    int VIR_MIGRATE_LIVE = 1;
+    int VIR_MIGRATE_PEER2PEER = 2;
+    int VIR_MIGRATE_PERSIST_DEST = 8;
+    int VIR_MIGRATE_PAUSED = 32;
+    int VIR_MIGRATE_NON_SHARED_DISK = 64;
+    int VIR_MIGRATE_AUTO_CONVERGE = 8192;
+
+    /** Migrates a domain with named parameters ({@link TypedParams}); with PEER2PEER, libvirtd itself dials {@code dconnuri}. */
+    int virDomainMigrateToURI3(DomainPointer domain, String dconnuri, Pointer params, int nparams, int flags);
+
+    /** virDomainGetJobStats flag: the statistics of the job that completed last (kept while the domain is defined). */
+    int VIR_DOMAIN_JOB_STATS_COMPLETED = 1;
+
+    /** Statistics of the domain's job: libvirt allocates {@code params} (free it with virTypedParamsFree). */
+    int virDomainGetJobStats(DomainPointer domain, com.sun.jna.ptr.IntByReference type, com.sun.jna.ptr.PointerByReference params,
+            com.sun.jna.ptr.IntByReference nparams, int flags);
+
+    void virTypedParamsFree(Pointer params, int nparams);
+
+    /** The longest pause (ms) a live migration may end with; set while the domain runs, before or during the migration. */
+    int virDomainMigrateSetMaxDowntime(DomainPointer domain, long downtime, int flags);
+
+    /** Stops the domain's running migration job (the guest goes on running where it ran). */
+    int virDomainAbortJob(DomainPointer domain);
+
     int virConnectCompareHypervisorCPU(ConnectionPointer conn, String emulator, String arch, String machine,
             String virttype, String xmlCPU, int flags);
 
@@ -55,6 +81,18 @@ interface LibvirtNative extends Library {
 
     /** The message of the calling thread's last libvirt error, or "no error". */
     String virGetLastErrorMessage();
+
+    /** The calling thread's last error (a virError: int code at 0, int domain at 4), not to be freed; null if none. */
+    Pointer virGetLastError();
+
+    /** virErrorDomain VIR_FROM_RPC: the error came from libvirt's connection to a (remote) daemon. */
+    int VIR_FROM_RPC = 7;
+
+    /** The domain (the part of libvirt) the calling thread's last error came from, -1 if there is none. */
+    static int lastErrorDomain() {
+        Pointer e = INSTANCE.virGetLastError();
+        return e == null ? -1 : e.getInt(4);
+    }
 
     /** Reads and frees a string libvirt allocated for us. */
     static String takeString(Pointer p) {

@@ -109,6 +109,22 @@ final class Decisions {
         }
     }
 
+    /**
+     * A live move broken off by a restart: whether this host's hypervisor let the anima go (its domain no
+     * longer runs here: it migrated, and is paused on the receiver). Its shut-off domain is undefined then.
+     */
+    private boolean migratedAway(MoveJournal j) {
+        try (AnimaManager.Held held = ctx.manager().get().hold(j.anima())) {
+            if (held.state().isActive()) {
+                return false;
+            }
+            LOG.warning("the live migration of " + j.anima() + " to " + j.peer() + " ended before this agent restarted; "
+                    + "it is " + j.peer() + "'s now");
+            ctx.hypervisor().get().undefine(j.anima());
+            return true;
+        }
+    }
+
     /** A receiver holding an anima restored paused asks what this host, its sender, decided. */
     MoveDone onQuery(Responder.Caller caller, MoveQuery q) {
         String state = MoveJournal.read(ctx.stateDir(), q.anima())
@@ -125,6 +141,9 @@ final class Decisions {
      * move had suspended it, the receiver told to drop what it has).
      */
     void recover(MoveJournal j) throws IOException {
+        if (j.phase() == MoveJournal.Phase.MIGRATING && migratedAway(j)) {
+            j = j.in(MoveJournal.Phase.COMMITTED).save(ctx.stateDir());
+        }
         if (j.phase() == MoveJournal.Phase.COMMITTED) {
             LOG.warning("the move of " + j.anima() + " to " + j.peer() + " was decided before this agent restarted; "
                     + "telling " + j.peer() + " to run it");

@@ -10,7 +10,8 @@ import java.util.Arrays;
 
 /**
  * The sending side of one stream: reads it, and writes records. Every byte it reads goes into the
- * batch of verbatim bytes as it is read (so a stream cut anywhere is still carried exactly), except
+ * batch of verbatim bytes as it is read (so a stream cut anywhere is still carried exactly; the batch goes when it
+ * is full or the stream goes quiet, so neither side waits for bytes held here), except
  * blocks it reads aside with {@link #readAside}, which it then sends as a reference or verbatim.
  * A subclass follows one kind of stream in {@link #follow}.
  */
@@ -31,6 +32,7 @@ abstract class Follower {
         this.in = new DataInputStream(new java.io.FilterInputStream(source) {
             @Override
             public int read() throws IOException {
+                flushIfIdle();
                 int b = super.read();
                 if (b >= 0) {
                     read++;
@@ -43,6 +45,7 @@ abstract class Follower {
 
             @Override
             public int read(byte[] b, int off, int len) throws IOException {
+                flushIfIdle();
                 int n = super.read(b, off, len);
                 if (n > 0) {
                     read += n;
@@ -118,6 +121,7 @@ abstract class Follower {
 
     /** Peeks at the next byte without reading it; -1 at the end. */
     final int peek() throws IOException {
+        flushIfIdle();
         int b = source.read();
         if (b >= 0) {
             source.unread(b);
@@ -142,6 +146,17 @@ abstract class Follower {
             batched += n;
             off += n;
             len -= n;
+        }
+    }
+
+    /**
+     * Sends what is batched before a read that would wait: the other side may be waiting for it (an NBD
+     * client's option before the server's reply; QEMU's last pages before its completion), and nothing
+     * is held back while the stream is quiet.
+     */
+    private void flushIfIdle() throws IOException {
+        if (batched > 0 && source.available() == 0) {
+            flushBatch();
         }
     }
 

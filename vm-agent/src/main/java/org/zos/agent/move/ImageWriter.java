@@ -132,6 +132,23 @@ final class ImageWriter {
         LOG.info("commit of " + in.anima + ": restored (paused) in " + (System.nanoTime() - tr) / 1_000_000 + " ms");
     }
 
+    /**
+     * A live move: puts the kernel, the initrd and the disk as they were sent ahead where the domain reads
+     * them (the migration then copies the disk over it, and the memory).
+     *
+     * @throws ZosException PROTOCOL_ERROR if one of them was not sent
+     */
+    static void placeAhead(Incoming in, Consumer<Progress> progress) throws IOException, InterruptedException {
+        Map<String, Path> targets = targets(in.held.paths());
+        for (String image : List.of("kernel", "initrd", "disk")) {
+            Manifest m = in.filed.get(image);
+            if (m == null) {
+                throw new ZosException(ErrorCode.PROTOCOL_ERROR, "live-prepare came before the " + image + " was sent", "");
+            }
+            write(in, image, m, targets.get(image), progress);
+        }
+    }
+
     /** Writes one image to {@code target}: what was written ahead, brought up to {@code m}, or all of it. */
     private static void write(Incoming in, String image, Manifest m, Path target, Consumer<Progress> progress) throws IOException,
             InterruptedException {

@@ -44,6 +44,8 @@ final class Incoming {
     volatile ImageImport current;
     /** The parts of an image offer that came so far. */
     final OfferParts.Assembly offer = new OfferParts.Assembly();
+    /** A live move's side here, from {@code live-prepare} on (phase MIGRATING). */
+    volatile LiveIncoming live;
 
     Incoming(long id, String from, String user, String anima, String purpose, AnimaManager.Held held, AnimaStore store,
             Path stateDir, ReceivePhase phase) {
@@ -77,7 +79,7 @@ final class Incoming {
     }
 
     /**
-     * Moves to phase {@code next}: journals RESTORED (synced, before anything acts on it), deletes the
+     * Moves to phase {@code next}: journals MIGRATING and RESTORED (synced, before anything acts on them), deletes the
      * journal once the move ended, logs the change.
      *
      * @throws IllegalStateException if the table does not allow it: a bug, not a peer's fault
@@ -87,8 +89,9 @@ final class Incoming {
         if (!MoveProtocol.legal(was, next)) {
             throw new IllegalStateException("move " + id + " of " + anima + ": " + was + " → " + next + " is not a legal change");
         }
-        if (next == ReceivePhase.RESTORED) {
-            MoveJournal.receiving(anima, from, user, id, purpose).in(MoveJournal.Phase.RESTORED).save(stateDir);
+        if (next == ReceivePhase.RESTORED || next == ReceivePhase.MIGRATING) {
+            MoveJournal.Phase journaled = next == ReceivePhase.RESTORED ? MoveJournal.Phase.RESTORED : MoveJournal.Phase.MIGRATING;
+            MoveJournal.receiving(anima, from, user, id, purpose).in(journaled).save(stateDir);
         } else if (next.ended()) {
             MoveJournal.delete(stateDir, anima);
         }

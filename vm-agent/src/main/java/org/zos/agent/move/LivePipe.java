@@ -19,7 +19,8 @@ import org.zos.protocol.stream.Duplex;
  * agent as a stream of its own, and from there to the UNIX socket of the receiver's libvirtd, QEMU
  * incoming side or NBD server. The direction that carries data ({@link Kind#MIGRATION} from the sending
  * QEMU, {@link Kind#DISKS} from the sending QEMU's NBD client) is coded with {@link LiveStream}; the other
- * direction, and the libvirt connection both ways, go as they are.
+ * direction, and the libvirt connection both ways, go as they are (the receiver lets only a migration's
+ * libvirt calls through: {@link LibvirtGuard}).
  */
 final class LivePipe {
     private static final Logger LOG = Logger.getLogger(LivePipe.class.getName());
@@ -67,13 +68,14 @@ final class LivePipe {
     /**
      * The receiver's end of one connection: {@code remote}'s records (the stream from the sender's agent)
      * are put back together for {@code local} (the receiver's libvirtd, QEMU or NBD server), with the
-     * pages the sender referred to read from {@code base}; {@code local}'s bytes go back as they are.
+     * pages the sender referred to read from {@code base}; libvirt's calls pass through {@code guard}
+     * (LIBVIRT only); {@code local}'s bytes go back as they are.
      */
-    static void receive(Kind kind, Duplex remote, Duplex local, LiveStream.Disk base, Done done) {
+    static void receive(Kind kind, Duplex remote, Duplex local, LiveStream.Disk base, LibvirtGuard guard, Done done) {
         both(kind, remote, local, in -> {
             OutputStream out = outputOf(local);
             if (kind == Kind.LIBVIRT) {
-                in.transferTo(out);
+                guard.copy(in, out);
             } else {
                 LiveStream.decode(in, out, base);
             }

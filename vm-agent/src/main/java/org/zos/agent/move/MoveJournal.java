@@ -58,6 +58,11 @@ record MoveJournal(int format, String anima, Role role, String peer, String user
     enum Phase {
         /** Sender: its copy is the anima. */
         SENDING,
+        /**
+         * Sender or receiver of a live move: the hypervisors migrate it. The sender's copy is the anima while
+         * its hypervisor still holds the domain; once it let it go, the receiver's (paused) copy is.
+         */
+        MIGRATING,
         /** Sender: decided, the receiver's copy is the anima. */
         COMMITTED,
         /** Receiver: nothing of it runs here; dropped after a crash. */

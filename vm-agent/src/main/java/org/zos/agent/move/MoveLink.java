@@ -2,10 +2,12 @@ package org.zos.agent.move;
 
 import io.netty.buffer.ByteBuf;
 import java.time.Duration;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.zos.protocol.message.Message;
 import org.zos.protocol.message.Progress;
 import org.zos.protocol.net.Peer;
+import org.zos.protocol.stream.Duplex;
 
 /**
  * A connection of a move to the other host's agent: a TLS {@link Peer} between real hosts, an in-memory
@@ -24,6 +26,12 @@ interface MoveLink extends AutoCloseable {
     /** Sends one data frame (taking ownership of {@code payload}), waiting while the link is full. */
     void sendData(ByteBuf payload, Duration timeout);
 
+    /**
+     * Asks for a stream (a request whose answer turns the link into one, such as {@code live-open}); returns
+     * the answer and the stream, which the link is from then on.
+     */
+    Map.Entry<Message, Duplex> openStream(Message m, Duration timeout);
+
     @Override
     void close();
 
@@ -37,6 +45,12 @@ interface MoveLink extends AutoCloseable {
             @Override
             public void sendData(ByteBuf payload, Duration timeout) {
                 peer.sendData(payload, timeout);
+            }
+
+            @Override
+            public Map.Entry<Message, Duplex> openStream(Message m, Duration timeout) {
+                Map.Entry<Message, org.zos.protocol.net.ChannelStream> e = peer.openStream(m, timeout);
+                return Map.entry(e.getKey(), e.getValue());
             }
 
             @Override

@@ -29,6 +29,11 @@ final class MoveProtocol {
         CONNECTING,
         /** The anima runs here while its kernel, initrd and disk go ahead. */
         SENDING_AHEAD,
+        /**
+         * A live move: the hypervisors migrate the running anima through the agents (journaled "migrating":
+         * once the hypervisor has let it go, it is paused on the target and the move is decided).
+         */
+        MIGRATING,
         /** The anima is suspended here (downtime): its memory and what changed on its disk go. */
         SUSPENDED,
         /** The commit is asked: the target writes the images and restores the anima paused. */
@@ -50,11 +55,16 @@ final class MoveProtocol {
     /** Where the receiving side of a move stands; each phase names the requests it takes. */
     enum ReceivePhase {
         /** Offered and journaled "receiving": images are offered, then the commit. */
-        RECEIVING("image-offer", "move-commit", "move-abort"),
+        RECEIVING("image-offer", "move-commit", "live-prepare", "move-abort"),
         /** An image was offered: its chunks come as data frames, then image-sent. */
         IMPORTING(DATA, "image-sent", "move-abort"),
         /** The commit came: the images are written out and the anima restored paused. */
         RESTORING("move-abort"),
+        /**
+         * A live move, journaled "migrating": the hypervisors' connections come through the agents, and the
+         * anima arrives paused; it runs only once the sender says go.
+         */
+        MIGRATING("live-open", "move-go", "move-abort"),
         /** Restored paused and journaled "restored": it runs only once the sender says go. */
         RESTORED("move-go", "move-abort"),
         /** It runs here: the move is over (a repeated go is answered the same). */
@@ -75,7 +85,8 @@ final class MoveProtocol {
 
     static final Map<SendPhase, Set<SendPhase>> SEND_NEXT = new EnumMap<>(Map.of(
             SendPhase.CONNECTING, EnumSet.of(SendPhase.SENDING_AHEAD, SendPhase.SUSPENDED, SendPhase.CONNECTING, SendPhase.GIVEN_UP),
-            SendPhase.SENDING_AHEAD, EnumSet.of(SendPhase.SUSPENDED, SendPhase.CONNECTING, SendPhase.GIVEN_UP),
+            SendPhase.SENDING_AHEAD, EnumSet.of(SendPhase.SUSPENDED, SendPhase.MIGRATING, SendPhase.CONNECTING, SendPhase.GIVEN_UP),
+            SendPhase.MIGRATING, EnumSet.of(SendPhase.COMMITTED, SendPhase.CONNECTING, SendPhase.GIVEN_UP),
             SendPhase.SUSPENDED, EnumSet.of(SendPhase.COMMITTING, SendPhase.CONNECTING, SendPhase.GIVEN_UP),
             SendPhase.COMMITTING, EnumSet.of(SendPhase.COMMITTED, SendPhase.CONNECTING, SendPhase.GIVEN_UP),
             SendPhase.COMMITTED, EnumSet.of(SendPhase.DONE, SendPhase.TAKEN_BACK),
@@ -84,7 +95,8 @@ final class MoveProtocol {
             SendPhase.TAKEN_BACK, EnumSet.noneOf(SendPhase.class)));
 
     static final Map<ReceivePhase, Set<ReceivePhase>> RECEIVE_NEXT = new EnumMap<>(Map.of(
-            ReceivePhase.RECEIVING, EnumSet.of(ReceivePhase.IMPORTING, ReceivePhase.RESTORING, ReceivePhase.DROPPED),
+            ReceivePhase.RECEIVING, EnumSet.of(ReceivePhase.IMPORTING, ReceivePhase.RESTORING, ReceivePhase.MIGRATING, ReceivePhase.DROPPED),
+            ReceivePhase.MIGRATING, EnumSet.of(ReceivePhase.RUNNING, ReceivePhase.DROPPED),
             ReceivePhase.IMPORTING, EnumSet.of(ReceivePhase.RECEIVING, ReceivePhase.DROPPED),
             ReceivePhase.RESTORING, EnumSet.of(ReceivePhase.RESTORED, ReceivePhase.DROPPED),
             ReceivePhase.RESTORED, EnumSet.of(ReceivePhase.RUNNING, ReceivePhase.DROPPED),

@@ -25,6 +25,9 @@ import org.zos.protocol.message.ChunksWanted;
 import org.zos.protocol.message.ImageOffer;
 import org.zos.protocol.message.ImageReceived;
 import org.zos.protocol.message.ImageSent;
+import org.zos.protocol.message.LiveOpen;
+import org.zos.protocol.message.LivePrepare;
+import org.zos.protocol.message.LivePrepared;
 import org.zos.protocol.message.Message;
 import org.zos.protocol.message.MoveAbort;
 import org.zos.protocol.message.MoveCommit;
@@ -83,6 +86,9 @@ public final class MoveReceiver {
         }
         if (m instanceof MoveCommit c) {
             return commit(get(caller, c.transfer(), "move-commit"), c, progress);
+        }
+        if (m instanceof LivePrepare p) {
+            return prepareLive(get(caller, p.transfer(), "live-prepare"), p, progress);
         }
         if (m instanceof MoveGo g) {
             return go(caller, g);
@@ -235,6 +241,54 @@ public final class MoveReceiver {
         }
     }
 
+    /**
+     * A live move: the images sent ahead go where the domain reads them and the migration's sockets are
+     * readied (journaled "migrating" first: from here a restart looks for the anima in the hypervisor).
+     */
+    private LivePrepared prepareLive(Incoming in, LivePrepare p, Consumer<Progress> progress) throws Exception {
+        in.busy.incrementAndGet();
+        try {
+            synchronized (in) {
+                in.to(ReceivePhase.MIGRATING);
+                try {
+                    in.live = LiveIncoming.prepare(in, p, progress);
+                } catch (Exception e) {
+                    LOG.warning("move " + in.id + " of " + in.anima + " cannot be received live: " + e.getMessage());
+                    drop(in);
+                    throw e;
+                }
+            }
+            return new LivePrepared(in.id, in.live.placed());
+        } finally {
+            in.busy.decrementAndGet();
+            in.heard();
+        }
+    }
+
+    /**
+     * Answers {@code live-open}: one connection of the live migration, joined to this host's libvirtd or
+     * QEMU. The move is not idle while one is open.
+     */
+    public Responder.Opened openLive(Responder.Caller caller, LiveOpen o, org.zos.protocol.stream.Duplex stream) throws IOException {
+        Incoming in = get(caller, o.transfer(), "live-open");
+        LiveIncoming live = in.live;
+        if (live == null) {
+            throw new ZosException(ErrorCode.PROTOCOL_ERROR, "live-open came before live-prepare", "");
+        }
+        in.busy.incrementAndGet();
+        Responder.Opened opened;
+        try {
+            opened = live.open(o, stream, () -> {
+                in.busy.decrementAndGet();
+                in.heard();
+            });
+        } catch (IOException | RuntimeException e) {
+            in.busy.decrementAndGet();
+            throw e;
+        }
+        return opened;
+    }
+
     /** The sender decided: run the anima restored paused. Asked again for a move done already, says so. */
     private MoveDone go(Responder.Caller caller, MoveGo g) throws IOException {
         Incoming in = incoming.get(g.transfer());
@@ -293,6 +347,9 @@ public final class MoveReceiver {
 
     private void release(Incoming in) {
         incoming.remove(in.id);
+        if (in.live != null) {
+            in.live.close();
+        }
         in.held.close();
         if (in.store != null) {
             try {
@@ -331,6 +388,9 @@ public final class MoveReceiver {
             } catch (IOException | RuntimeException e) {
                 LOG.warning("cleaning up move " + in.id + ": " + e);
             } finally {
+                if (in.live != null) {
+                    in.live.close();
+                }
                 in.to(ReceivePhase.DROPPED);
                 in.held.close();
             }
@@ -350,12 +410,14 @@ public final class MoveReceiver {
             MoveJournal.delete(ctx.stateDir(), j.anima());
             return;
         }
-        if (j.phase() == MoveJournal.Phase.RESTORED) {
+        boolean arrived = j.phase() == MoveJournal.Phase.MIGRATING && held.state() == DomainState.PAUSED;
+        if (j.phase() == MoveJournal.Phase.RESTORED || arrived) {
             Incoming in = new Incoming(j.transfer(), j.peer(), j.user(), j.anima(), j.purpose(), held, null, ctx.stateDir(),
-                    ReceivePhase.RESTORED);
+                    arrived ? ReceivePhase.MIGRATING : ReceivePhase.RESTORED);
             in.lastHeard = 0; // ask the sender at once
             incoming.put(in.id, in);
-            LOG.warning("anima " + j.anima() + " from " + j.peer() + " was restored here, awaiting its sender's go; asking it");
+            LOG.warning("anima " + j.anima() + " from " + j.peer() + " was " + (arrived ? "migrated" : "restored")
+                    + " here, awaiting its sender's go; asking it");
         } else {
             LOG.warning("the move of " + j.anima() + " from " + j.peer() + " broke off (this agent restarted); dropping it");
             drop(new Incoming(j.transfer(), j.peer(), j.user(), j.anima(), j.purpose(), held, null, ctx.stateDir(),
@@ -373,15 +435,21 @@ public final class MoveReceiver {
             if (in.busy.get() > 0) {
                 continue;
             }
-            if (in.phase() != ReceivePhase.RESTORED && idle > ctx.times().dropSilent().toNanos()) {
+            boolean waitsForGo = in.phase() == ReceivePhase.RESTORED || arrived(in);
+            if (!waitsForGo && idle > ctx.times().dropSilent().toNanos()) {
                 LOG.warning("move " + in.id + " of " + in.anima + ": " + in.from + " said nothing for " + idle / 1_000_000_000L
                         + " s; dropping it");
                 drop(in);
-            } else if (in.phase() == ReceivePhase.RESTORED && idle > ctx.times().ask().toNanos()) {
+            } else if (waitsForGo && idle > ctx.times().ask().toNanos()) {
                 in.heard();
                 ask(in);
             }
         }
+    }
+
+    /** Whether a live move's anima is here, paused: its hypervisor let it go on the sender, which may have decided. */
+    private boolean arrived(Incoming in) {
+        return in.phase() == ReceivePhase.MIGRATING && ctx.hypervisor().get().state(in.anima) == DomainState.PAUSED;
     }
 
     /** Asks the sender of an anima restored paused here what it decided, and does it. */

@@ -12,12 +12,15 @@ import java.util.function.Consumer;
 import java.util.logging.Logger;
 import org.zos.agent.anima.AnimaManager;
 import org.zos.agent.anima.AnimaRecord;
+import org.zos.agent.hypervisor.Hypervisor;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
 import org.zos.protocol.message.ChunksWanted;
 import org.zos.protocol.message.ImageOffer;
 import org.zos.protocol.message.ImageReceived;
 import org.zos.protocol.message.ImageSent;
+import org.zos.protocol.message.LivePrepare;
+import org.zos.protocol.message.LivePrepared;
 import org.zos.protocol.message.MoveCommit;
 import org.zos.protocol.message.MoveDone;
 import org.zos.protocol.message.MoveOffer;
@@ -41,12 +44,12 @@ import org.zos.store.manifest.Manifest;
 final class MoveSender {
     private static final Logger LOG = Logger.getLogger(MoveSender.class.getName());
 
-    /** What a move cost: bytes of data frames, chunks sent, and the anima's downtime. */
-    record Figures(long wireBytes, long chunks, long downtimeMillis, long totalMillis) {
-        /** "sent 12.3 MiB (12902912 bytes) in 45 chunks; downtime 1.21 s; total 4.50 s" */
+    /** What a move cost: bytes of data frames, chunks sent, and the anima's downtime; whether it went live. */
+    record Figures(long wireBytes, long chunks, long downtimeMillis, long totalMillis, boolean live) {
+        /** "sent 12.3 MiB (12902912 bytes) in 45 chunks; downtime 1.21 s; total 4.50 s", "live: " before it for a live move */
         String note() {
-            return String.format(java.util.Locale.ROOT, "sent %.1f MiB (%d bytes) in %d chunks; downtime %.2f s; total %.2f s",
-                    wireBytes / 1048576.0, wireBytes, chunks, downtimeMillis / 1000.0, totalMillis / 1000.0);
+            return String.format(java.util.Locale.ROOT, "%ssent %.1f MiB (%d bytes) in %d chunks; downtime %.2f s; total %.2f s",
+                    live ? "live: " : "", wireBytes / 1048576.0, wireBytes, chunks, downtimeMillis / 1000.0, totalMillis / 1000.0);
         }
     }
 
@@ -59,6 +62,9 @@ final class MoveSender {
     private final String target;
     private final Consumer<Progress> progress;
     private final RateLimit rate;
+    private final long bytesPerSecond;
+    /** Whether a running anima moves by live migration rather than suspended to a file. */
+    private final boolean live;
     private final java.util.function.BooleanSupplier cancelled;
     private SendPhase phase = SendPhase.CONNECTING;
     private MoveJournal journal;
@@ -75,7 +81,7 @@ final class MoveSender {
     private long chunks;
 
     MoveSender(MoveContext ctx, Decisions decisions, AnimaManager.Held held, AnimaStore store, MasterKey key, String target,
-            String user, Consumer<Progress> progress, long bytesPerSecond, java.util.function.BooleanSupplier cancelled) {
+            String user, Consumer<Progress> progress, long bytesPerSecond, boolean live, java.util.function.BooleanSupplier cancelled) {
         this.ctx = ctx;
         this.decisions = decisions;
         this.held = held;
@@ -85,6 +91,8 @@ final class MoveSender {
         this.user = user;
         this.progress = progress;
         this.rate = new RateLimit(bytesPerSecond);
+        this.bytesPerSecond = bytesPerSecond;
+        this.live = live;
         this.cancelled = cancelled;
     }
 
@@ -103,6 +111,10 @@ final class MoveSender {
         }
         if (next == SendPhase.COMMITTED) {
             journal = journal.in(MoveJournal.Phase.COMMITTED).save(ctx.stateDir());
+        } else if (next == SendPhase.MIGRATING) {
+            journal = journal.in(MoveJournal.Phase.MIGRATING).save(ctx.stateDir());
+        } else if (phase == SendPhase.MIGRATING && next == SendPhase.CONNECTING) {
+            journal = journal.in(MoveJournal.Phase.SENDING).save(ctx.stateDir()); // the hypervisor kept it: ours again
         } else if (next.ended() && journal != null) {
             MoveJournal.delete(ctx.stateDir(), journal.anima());
         }
@@ -151,6 +163,10 @@ final class MoveSender {
                     diskBlocks = ahead.blocks();
                     ctx.faults().at("sender.disk-ahead");
                     checkCancelled();
+                    if (live) {
+                        down = migrate();
+                        break; // decided: the hypervisor let it go, it is paused on the target
+                    }
                     down = suspend();
                 } else {
                     to(SendPhase.SUSPENDED);
@@ -191,7 +207,7 @@ final class MoveSender {
         ctx.faults().at("sender.committed");
         runThere();
         long end = System.nanoTime();
-        Figures f = new Figures(wireBytes, chunks, (end - down) / 1_000_000, (end - t0) / 1_000_000);
+        Figures f = new Figures(wireBytes, chunks, (end - down) / 1_000_000, (end - t0) / 1_000_000, live && wasRunning);
         LOG.info("anima " + r.name() + " moved to " + target + ": " + f.note());
         return f;
     }
@@ -208,6 +224,78 @@ final class MoveSender {
         LOG.info("move of " + r.name() + " to " + target + " accepted " + (System.nanoTime() - t0) / 1_000_000 + " ms after it began");
         journal = (journal == null ? MoveJournal.sending(r.name(), target, user, transfer, wasRunning, purpose)
                 : journal.transfer(transfer)).save(ctx.stateDir());
+    }
+
+    /**
+     * How a live move's streams are coded for now: compressed (zstd level 1, fast enough not to hold the
+     * stream back), without references to what the receiver holds yet.
+     */
+    static final LivePipe.Coding LIVE_CODING = new LivePipe.Coding(page -> -1, (offset, block) -> false, 1);
+
+    /** The longest stop a live migration may end with; QEMU picks the moment it can keep to it. */
+    static final long MAX_DOWNTIME_MILLIS = 300;
+
+    /**
+     * Migrates the running anima live through the agents (its disk was sent ahead; the migration copies
+     * the disk again, the blocks the target holds as references, and the memory while the guest runs):
+     * journaled "migrating" first, so that a restarted agent asks its hypervisor who holds the anima. A
+     * cancel stops the hypervisor's job. Returns when the anima is paused on the target (nanoTime).
+     */
+    private long migrate() throws IOException {
+        String name = held.record().name();
+        progress.accept(new Progress("preparing the live migration on " + target, 0, 0, 0));
+        LivePrepare prepare = new LivePrepare(transfer, held.migratableXml());
+        LivePrepared ready = MoveProtocol.answer(peer.request(prepare, ctx.times().idle(), progress), LivePrepared.class, prepare);
+        to(SendPhase.MIGRATING);
+        ctx.faults().at("sender.migrating");
+        long t0 = System.nanoTime();
+        try (LiveOutgoing out = new LiveOutgoing(transfer, () -> ctx.dialer().dial(target, user, ctx.times().dial()),
+                ctx.times().idle(), LIVE_CODING);
+                Watch watch = new Watch(name, t0)) {
+            LiveSockets s = out.sockets();
+            long stopped = held.migrateLive(new Hypervisor.LiveMigration(s.peerUri(), s.migrationUri(), s.disksUri(),
+                    ready.domainXml(), bytesPerSecond == 0 ? 0 : Math.max(1, bytesPerSecond >> 20), MAX_DOWNTIME_MILLIS));
+            long end = System.nanoTime();
+            wireBytes += out.sentBytes();
+            LOG.info("migrated " + name + " live to " + target + " in " + (end - t0) / 1_000_000 + " ms; QEMU's final stop "
+                    + stopped + " ms");
+            // The guest stopped inside QEMU for its last pages and device state, and stays paused on the
+            // target until it is told to run: its downtime started that long before now.
+            return end - (stopped >= 0 ? stopped : MAX_DOWNTIME_MILLIS) * 1_000_000;
+        } catch (ZosException e) {
+            checkCancelled();
+            throw e;
+        }
+    }
+
+    /** Reports a live migration's progress while it runs, and stops it if the move is cancelled. */
+    private final class Watch implements AutoCloseable {
+        private final Thread thread;
+
+        Watch(String name, long t0) {
+            thread = new Thread(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    if (cancelled.getAsBoolean()) {
+                        held.abortMigration();
+                        return;
+                    }
+                    ctx.hypervisor().get().jobProgress(name).ifPresent(j -> progress.accept(new Progress("migrating live",
+                            j.processed(), j.total(), (System.nanoTime() - t0) / 1_000_000)));
+                    try {
+                        Thread.sleep(500);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "zos-live-watch-" + name);
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        @Override
+        public void close() {
+            thread.interrupt();
+        }
     }
 
     /** Suspends the running anima: its downtime starts. Returns when (nanoTime). */
@@ -243,6 +331,11 @@ final class MoveSender {
             decisions.go(journal, ctx.times().goPatience(), peer);
         } catch (ZosException e) {
             closePeer();
+            if (e.code() != ErrorCode.HOST_UNREACHABLE && live) { // nothing to take back: the hypervisor let it go
+                decisions.goLater(journal);
+                throw new ZosException(e.code(), target + " holds anima '" + name + "' paused after its live migration but could "
+                        + "not run it (" + e.getMessage() + "); this host's agent keeps telling it to", "see " + target + "'s agent log");
+            }
             if (e.code() != ErrorCode.HOST_UNREACHABLE) { // it answered that it cannot run it: ours again
                 LOG.warning(target + " could not run " + name + " (" + e.getMessage() + "); resuming it here");
                 if (journal.visit()) {

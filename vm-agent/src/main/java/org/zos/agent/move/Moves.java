@@ -106,7 +106,16 @@ public final class Moves implements AutoCloseable {
     public static boolean takes(Message m) {
         return m instanceof MoveOffer || m instanceof ImageOffer || m instanceof ImageSent || m instanceof MoveCommit
                 || m instanceof MoveAbort || m instanceof MoveGo || m instanceof MoveQuery || m instanceof MoveCancel
-                || m instanceof ReturnRequest;
+                || m instanceof ReturnRequest || m instanceof org.zos.protocol.message.LivePrepare;
+    }
+
+    /** Answers {@code live-open} for a live move received here (its transfer names it; the caller must be its sender). */
+    public Responder.Opened openLive(Responder.Caller caller, org.zos.protocol.message.LiveOpen o,
+            org.zos.protocol.stream.Duplex stream) throws Exception {
+        if (!receiverReady.await(ctx.times().idle().toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new ZosException(ErrorCode.BUSY, ctx.host() + " is still taking up the moves it was receiving", "try again");
+        }
+        return receiver.openLive(caller, o, stream);
     }
 
     /** What a move of the anima this host sends is doing now ("to host2: sending disk 40%"), or null. */
@@ -176,9 +185,10 @@ public final class Moves implements AutoCloseable {
 
     /**
      * Sends anima {@code name}, which is home here, to run on {@code host}, sending at most
-     * {@code bytesPerSecond} (0: no cap). Returns what the move cost.
+     * {@code bytesPerSecond} (0: no cap); {@code live}: a running anima by live migration. Returns what
+     * the move cost.
      */
-    public String dominate(String name, String host, String user, long bytesPerSecond, Consumer<Progress> progress)
+    public String dominate(String name, String host, String user, long bytesPerSecond, boolean live, Consumer<Progress> progress)
             throws IOException {
         if (host.equals(ctx.host())) {
             throw new ZosException(ErrorCode.BAD_PARAMETER, "anima '" + name + "' is on " + host + " already", "name another host");
@@ -203,7 +213,7 @@ public final class Moves implements AutoCloseable {
                     MasterKey key = ctx.store().key(name, kek);
                     try {
                         return new MoveSender(ctx, decisions, held, s, key, host, user, tracked(name, "dominate", host, progress),
-                                bytesPerSecond, cancellable(name)).send(ctx.host(), visitKek, peer).note();
+                                bytesPerSecond, live, cancellable(name)).send(ctx.host(), visitKek, peer).note();
                     } finally {
                         key.destroy();
                         moving.remove(name);
@@ -233,7 +243,8 @@ public final class Moves implements AutoCloseable {
      * Brings anima {@code name} home: asked at home, the host it visits is told to send it; asked on the
      * visited host, this host sends it.
      */
-    public String returnHome(String name, String user, long bytesPerSecond, Consumer<Progress> progress) throws IOException {
+    public String returnHome(String name, String user, long bytesPerSecond, boolean live, Consumer<Progress> progress)
+            throws IOException {
         requireNoMove(name);
         AnimaRecord r = ctx.registry().get(name);
         if (r.home() != null) {
@@ -242,13 +253,13 @@ public final class Moves implements AutoCloseable {
                 throw new ZosException(ErrorCode.INVALID_STATE, "this host lost the key of visiting anima '" + name
                         + "' (its agent restarted)", "run 'zos-vm return " + name + "' on its home, " + r.home());
             }
-            return sendHome(name, kek, user, bytesPerSecond, progress);
+            return sendHome(name, kek, user, bytesPerSecond, live, progress);
         }
         if (r.away() == null) {
             throw new ZosException(ErrorCode.INVALID_STATE, "anima '" + name + "' is home already", "");
         }
         byte[] kek = ctx.visits().read(name);
-        ReturnRequest ask = new ReturnRequest(name, Base64.getEncoder().encodeToString(kek), bytesPerSecond);
+        ReturnRequest ask = new ReturnRequest(name, Base64.getEncoder().encodeToString(kek), bytesPerSecond, live);
         try (MoveLink peer = ctx.dial(r.away(), user)) {
             MoveDone d = MoveProtocol.answer(peer.request(ask, ctx.times().idle(), progress), MoveDone.class, ask);
             ctx.visits().delete(name);
@@ -289,10 +300,10 @@ public final class Moves implements AutoCloseable {
         }
         byte[] kek = Base64.getDecoder().decode(q.kek());
         ctx.visits().remember(q.anima(), kek);
-        return new MoveDone(0, "running", sendHome(q.anima(), kek, caller.user(), q.bytesPerSecond(), progress));
+        return new MoveDone(0, "running", sendHome(q.anima(), kek, caller.user(), q.bytesPerSecond(), q.live(), progress));
     }
 
-    private String sendHome(String name, byte[] kek, String user, long bytesPerSecond, Consumer<Progress> progress)
+    private String sendHome(String name, byte[] kek, String user, long bytesPerSecond, boolean live, Consumer<Progress> progress)
             throws IOException {
         try (AnimaManager.Held held = ctx.manager().get().hold(name)) {
             String home = held.record().home();
@@ -302,7 +313,7 @@ public final class Moves implements AutoCloseable {
                 MasterKey key = ctx.store().key(name, kek);
                 try {
                     f = new MoveSender(ctx, decisions, held, s, key, home, user, tracked(name, "return", home, progress),
-                            bytesPerSecond, cancellable(name)).send(home, null, null);
+                            bytesPerSecond, live, cancellable(name)).send(home, null, null);
                 } finally {
                     key.destroy();
                     moving.remove(name);

@@ -218,6 +218,28 @@ final class FakeHypervisor implements Hypervisor {
     }
 
     @Override
+    public String migratableXml(String name) {
+        return xml(name);
+    }
+
+    @Override
+    public String placed(String xml, Map<String, String> paths, String home) {
+        for (Map.Entry<String, String> e : paths.entrySet()) {
+            xml = xml.replace(e.getKey(), e.getValue());
+        }
+        return xml;
+    }
+
+    @Override
+    public long migrateLive(String name, LiveMigration migration) {
+        throw new org.zos.protocol.ZosException(org.zos.protocol.ErrorCode.INTERNAL, "the fake hypervisor does not migrate live", "");
+    }
+
+    @Override
+    public void abortMigration(String name) {
+    }
+
+    @Override
     public void checkCpu(String domainXml) {
     }
 

@@ -89,7 +89,7 @@ class LivePipeTest {
         CompletableFuture<LiveStream.Figures> sent = new CompletableFuture<>();
         CompletableFuture<Exception> received = new CompletableFuture<>();
         LivePipe.receive(LivePipe.Kind.MIGRATION, agents[1], LivePipe.connect(incoming),
-                (offset, page) -> System.arraycopy(disk, (int) offset, page, 0, LiveStream.PAGE), (f, e) -> received.complete(e));
+                (offset, page) -> System.arraycopy(disk, (int) offset, page, 0, LiveStream.PAGE), null, (f, e) -> received.complete(e));
         LivePipe.Coding coding = new LivePipe.Coding(streams.pagesOf(disk), (o, b) -> false, 3);
         try (LivePipe.Listener l = new LivePipe.Listener(dir.resolve("migration.sock"),
                 local -> LivePipe.send(LivePipe.Kind.MIGRATION, local, agents[0], coding, (f, e) -> sent.complete(f)))) {
@@ -106,29 +106,35 @@ class LivePipeTest {
     }
 
     @Test
-    void libvirtsConnectionGoesAsItIsBothWays() throws Exception {
+    void libvirtsConnectionPassesTheGuardAndAnswersComeBackAsTheyAre() throws Exception {
         Path libvirtd = dir.resolve("libvirt-sock");
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(libvirtd));
-        new Thread(() -> { // an echo, upper-cased: a stand-in for libvirtd's RPC
+        byte[] ping = LibvirtGuardTest.packet(LibvirtGuard.KEEPALIVE_PROGRAM, 1, 2, d -> { });
+        byte[] refused = LibvirtGuardTest.packet(LibvirtGuard.REMOTE_PROGRAM, 10, 0, d -> { });
+        CompletableFuture<Integer> heard = new CompletableFuture<>();
+        new Thread(() -> { // a stand-in for libvirtd: answers the first packet, then counts what else reaches it
             try (SocketChannel c = server.accept()) {
                 InputStream in = Channels.newInputStream(c);
-                byte[] b = new byte[5];
-                int n = in.readNBytes(b, 0, 5);
-                c.write(ByteBuffer.wrap(new String(b, 0, n).toUpperCase().getBytes()));
-            } catch (IOException ignored) {
-                // the test fails below
+                in.readNBytes(ping.length);
+                c.write(ByteBuffer.wrap("PONG!".getBytes()));
+                heard.complete(in.readAllBytes().length);
+            } catch (IOException e) {
+                heard.completeExceptionally(e);
             }
         }).start();
         Duplex[] agents = link();
-        LivePipe.receive(LivePipe.Kind.LIBVIRT, agents[1], LivePipe.connect(libvirtd), null, (f, e) -> { });
+        CompletableFuture<Exception> ended = new CompletableFuture<>();
+        LivePipe.receive(LivePipe.Kind.LIBVIRT, agents[1], LivePipe.connect(libvirtd), null, new LibvirtGuardTest().guard,
+                (f, e) -> ended.complete(e));
         try (LivePipe.Listener l = new LivePipe.Listener(dir.resolve("l.sock"),
                 local -> LivePipe.send(LivePipe.Kind.LIBVIRT, local, agents[0], LivePipe.Coding.NONE, (f, e) -> { }));
                 SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(l.path()))) {
-            client.write(ByteBuffer.wrap("hello".getBytes()));
-            ByteArrayOutputStream answer = new ByteArrayOutputStream();
-            answer.write(Channels.newInputStream(client).readNBytes(5));
-            assertEquals("HELLO", answer.toString());
+            client.write(ByteBuffer.wrap(ping));
+            assertEquals("PONG!", new String(Channels.newInputStream(client).readNBytes(5)));
+            client.write(ByteBuffer.wrap(refused));
+            assertEquals(org.zos.protocol.ErrorCode.DENIED, ((org.zos.protocol.ZosException) ended.get(10, TimeUnit.SECONDS)).code());
+            assertEquals(0, heard.get(10, TimeUnit.SECONDS), "the refused call never reached libvirtd");
         }
         server.close();
     }

@@ -66,11 +66,11 @@ class MoveProtocolTest {
     }
 
     private String dominate() throws Exception {
-        return home.moves.dominate(ANIMA, "visited", "alice", 0, p -> { });
+        return home.moves.dominate(ANIMA, "visited", "alice", 0, false, p -> { });
     }
 
     private String comeHome() throws Exception {
-        return home.moves.returnHome(ANIMA, "alice", 0, p -> { });
+        return home.moves.returnHome(ANIMA, "alice", 0, false, p -> { });
     }
 
     @Test

@@ -267,6 +267,11 @@ final class TestNet implements AutoCloseable {
         }
 
         @Override
+        public java.util.Map.Entry<Message, org.zos.protocol.stream.Duplex> openStream(Message m, Duration timeout) {
+            throw new ZosException(ErrorCode.PROTOCOL_ERROR, "in-memory links carry no streams", "");
+        }
+
+        @Override
         public void sendData(ByteBuf payload, Duration timeout) {
             if (!alive()) {
                 payload.release();

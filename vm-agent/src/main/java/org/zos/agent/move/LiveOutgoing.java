@@ -1,0 +1,120 @@
+package org.zos.agent.move;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+import org.zos.protocol.message.LiveOpen;
+import org.zos.protocol.message.LiveReady;
+import org.zos.protocol.message.Message;
+import org.zos.protocol.stream.Duplex;
+
+/**
+ * The sending side of a live move (docs/protocol.md, "Live moves"): this host's libvirtd and QEMU connect
+ * to the sockets of {@link LiveSockets} as if they were the receiver's; each connection goes to the
+ * receiver's agent as a stream of its own ({@code live-open} on a new link), and its data direction is
+ * coded by {@link LivePipe}. Closing it closes the sockets (the streams end with the hypervisor's own
+ * connections).
+ */
+final class LiveOutgoing implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(LiveOutgoing.class.getName());
+
+    private final long transfer;
+    private final LiveSockets sockets;
+    private final Supplier<MoveLink> dial;
+    private final Duration timeout;
+    private final LivePipe.Coding coding;
+    private final List<LivePipe.Listener> listeners = new ArrayList<>();
+    private final Map<LivePipe.Kind, LiveStream.Figures> figures = new EnumMap<>(LivePipe.Kind.class);
+    private Exception failure;
+
+    /** Listens for move {@code transfer}'s connections; each is carried over a link {@code dial} makes. */
+    LiveOutgoing(long transfer, Supplier<MoveLink> dial, Duration timeout, LivePipe.Coding coding) throws IOException {
+        this.transfer = transfer;
+        this.sockets = LiveSockets.of(transfer).create();
+        this.dial = dial;
+        this.timeout = timeout;
+        this.coding = coding;
+        try {
+            for (LivePipe.Kind kind : LivePipe.Kind.values()) {
+                Path at = switch (kind) {
+                    case LIBVIRT -> sockets.libvirt();
+                    case MIGRATION -> sockets.migration();
+                    case DISKS -> sockets.disks();
+                };
+                listeners.add(new LivePipe.Listener(at, local -> carry(kind, local)));
+                Files.setPosixFilePermissions(at, PosixFilePermissions.fromString("rw-rw-rw-")); // QEMU may run as another user
+            }
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    LiveSockets sockets() {
+        return sockets;
+    }
+
+    /** One connection of the hypervisor's, to the receiver's agent. */
+    private void carry(LivePipe.Kind kind, Duplex local) {
+        MoveLink link = null;
+        try {
+            link = dial.get();
+            LiveOpen open = new LiveOpen(transfer, kind.name().toLowerCase());
+            Map.Entry<Message, Duplex> opened = link.openStream(open, timeout);
+            MoveProtocol.answer(opened.getKey(), LiveReady.class, open);
+            MoveLink carrying = link;
+            LivePipe.send(kind, local, opened.getValue(), kind == LivePipe.Kind.LIBVIRT ? LivePipe.Coding.NONE : coding, (f, x) -> {
+                carrying.close();
+                ended(kind, f, x);
+            });
+            LOG.info("move " + transfer + ": " + open.kind() + " connection carried to the receiver");
+        } catch (RuntimeException e) {
+            local.close();
+            if (link != null) {
+                link.close();
+            }
+            ended(kind, null, e);
+        }
+    }
+
+    private synchronized void ended(LivePipe.Kind kind, LiveStream.Figures f, Exception x) {
+        if (f != null) {
+            figures.put(kind, f);
+            LOG.info("move " + transfer + ": " + kind.name().toLowerCase() + " stream: " + LiveStream.describe(f));
+        }
+        if (x != null && failure == null) {
+            failure = x;
+            LOG.info("move " + transfer + ": " + kind.name().toLowerCase() + " connection ended: " + x);
+        }
+    }
+
+    /** Bytes the coded streams sent so far to the receiver (after they ended). */
+    synchronized long sentBytes() {
+        return figures.values().stream().mapToLong(LiveStream.Figures::sentBytes).sum();
+    }
+
+    /** The first failure of a connection, or null. */
+    synchronized Exception failure() {
+        return failure;
+    }
+
+    @Override
+    public void close() {
+        for (LivePipe.Listener l : listeners) {
+            l.close();
+        }
+        try {
+            sockets.remove();
+        } catch (IOException e) {
+            LOG.fine("removing " + sockets.dir() + ": " + e);
+        }
+    }
+}
