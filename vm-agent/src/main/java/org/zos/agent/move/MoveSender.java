@@ -251,7 +251,7 @@ final class MoveSender {
         long t0 = System.nanoTime();
         try (LiveOutgoing out = new LiveOutgoing(transfer, () -> ctx.dialer().dial(target, user, ctx.times().dial()),
                 ctx.times().idle(), LIVE_CODING);
-                Watch watch = new Watch(name, t0)) {
+                Meter watch = watch(name, t0)) {
             LiveSockets s = out.sockets();
             long stopped = held.migrateLive(new Hypervisor.LiveMigration(s.peerUri(), s.migrationUri(), s.disksUri(),
                     ready.domainXml(), bytesPerSecond == 0 ? 0 : Math.max(1, bytesPerSecond >> 20), MAX_DOWNTIME_MILLIS));
@@ -268,34 +268,15 @@ final class MoveSender {
         }
     }
 
-    /** Reports a live migration's progress while it runs, and stops it if the move is cancelled. */
-    private final class Watch implements AutoCloseable {
-        private final Thread thread;
-
-        Watch(String name, long t0) {
-            thread = new Thread(() -> {
-                while (!Thread.currentThread().isInterrupted()) {
-                    if (cancelled.getAsBoolean()) {
-                        held.abortMigration();
-                        return;
-                    }
-                    ctx.hypervisor().get().jobProgress(name).ifPresent(j -> progress.accept(new Progress("migrating live",
-                            j.processed(), j.total(), (System.nanoTime() - t0) / 1_000_000)));
-                    try {
-                        Thread.sleep(500);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "zos-live-watch-" + name);
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        @Override
-        public void close() {
-            thread.interrupt();
-        }
+    /** A live migration's progress while it runs; a cancelled move stops the hypervisor's job. */
+    private Meter watch(String name, long t0) {
+        return Meter.poll("migrating live", () -> {
+            if (cancelled.getAsBoolean()) {
+                held.abortMigration();
+            }
+            return ctx.hypervisor().get().jobProgress(name)
+                    .map(j -> new Progress("migrating live", j.processed(), j.total(), (System.nanoTime() - t0) / 1_000_000));
+        }, progress);
     }
 
     /** Suspends the running anima: its downtime starts. Returns when (nanoTime). */
