@@ -85,7 +85,9 @@ class HostileMessagesIT {
                 new org.zos.protocol.message.FolderReady("ghost", "docs", "h", "/srv/docs"),
                 new org.zos.protocol.message.FolderEnd("ghost", "docs"),
                 new org.zos.protocol.message.LendOffer("ghost", "h", List.of(1), List.of("docs")),
-                new org.zos.protocol.message.LendEnd("ghost"));
+                new org.zos.protocol.message.LendEnd("ghost"), new org.zos.protocol.message.LivePrepare(1, "<domain/>"),
+                new org.zos.protocol.message.LivePrepared(1, "<domain/>"), new org.zos.protocol.message.LiveOpen(1, "libvirt"),
+                new org.zos.protocol.message.LiveReady(1, "disks"));
     }
 
     static List<Object> hostile(RecordComponent part, Random r) {
