@@ -30,6 +30,8 @@ public final class ChannelStream implements org.zos.protocol.stream.Duplex {
     private final ArrayDeque<byte[]> inbound = new ArrayDeque<>();
     private int buffered;
     private boolean ended;
+    /** When reading last resumed after the reader fell behind (nanoTime). */
+    private long resumedAt = System.nanoTime();
 
     /** @param readMore asks the channel for more bytes once the reader caught up (on the event loop) */
     ChannelStream(Channel channel, Runnable readMore) {
@@ -52,6 +54,15 @@ public final class ChannelStream implements org.zos.protocol.stream.Duplex {
     /** Called on the event loop after reads: whether to read more now. */
     synchronized boolean mayRead() {
         return buffered < BUFFER;
+    }
+
+    /**
+     * Whether this end has wanted the peer's bytes for at least {@code silence}: reading is not paused
+     * for a reader behind, and did not resume within it. A connection whose own reader is slow (a busy
+     * QEMU, a loaded host) is not taken for a dead peer.
+     */
+    synchronized boolean awaited(java.time.Duration silence) {
+        return buffered < BUFFER && System.nanoTime() - resumedAt >= silence.toNanos();
     }
 
     private synchronized void end() {
@@ -104,6 +115,10 @@ public final class ChannelStream implements org.zos.protocol.stream.Duplex {
 
             @Override
             public int read(byte[] b, int off, int len) throws IOException {
+                java.util.Objects.checkFromIndexSize(off, len, b.length);
+                if (len == 0) {
+                    return 0; // as InputStream says (readNBytes asks so once it has all it wanted)
+                }
                 boolean resume;
                 int n;
                 synchronized (ChannelStream.this) {
@@ -131,6 +146,9 @@ public final class ChannelStream implements org.zos.protocol.stream.Duplex {
                     boolean wasFull = buffered >= BUFFER;
                     buffered -= n;
                     resume = wasFull && buffered < BUFFER;
+                    if (resume) {
+                        resumedAt = System.nanoTime();
+                    }
                 }
                 if (resume) {
                     channel.eventLoop().execute(readMore);

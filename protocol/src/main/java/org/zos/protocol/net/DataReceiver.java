@@ -20,6 +20,8 @@ final class DataReceiver {
     private final Channel channel;
     private final Thread thread;
     private volatile boolean paused;
+    /** When reading last resumed after the sink fell behind (nanoTime). */
+    private volatile long resumedAt = System.nanoTime();
 
     DataReceiver(Channel channel, Responder.Caller caller, DataSink sink) {
         this.channel = channel;
@@ -49,6 +51,11 @@ final class DataReceiver {
         return true;
     }
 
+    /** Whether this end has wanted the peer's frames for at least {@code silence}: not paused for the sink, nor resumed within it. */
+    boolean awaited(java.time.Duration silence) {
+        return mayRead() && System.nanoTime() - resumedAt >= silence.toNanos();
+    }
+
     private void drain(Responder.Caller caller, DataSink sink) {
         try {
             while (true) {
@@ -63,6 +70,7 @@ final class DataReceiver {
                     f.release();
                 }
                 if (paused && queue.size() <= LIMIT / 2) {
+                    resumedAt = System.nanoTime();
                     paused = false;
                     channel.eventLoop().execute(channel::read);
                 }

@@ -209,6 +209,19 @@ public final class Peer implements AutoCloseable {
     }
 
     /**
+     * Keeps this connection's queue short, for a stream whose bytes' age matters more than the last bit of
+     * throughput on a long fat link: at most {@code bytes} wait unsent in this process, and the socket's
+     * send buffer is about as large (no longer grown by the kernel). A live migration's last pages, sent
+     * while the guest is stopped, so wait behind a fraction of a second of older ones instead of seconds.
+     */
+    public void shortQueue(int bytes) {
+        channel.config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(bytes / 4, bytes));
+        if (channel.config() instanceof io.netty.channel.socket.SocketChannelConfig c) {
+            c.setSendBufferSize(bytes);
+        }
+    }
+
+    /**
      * Sends a request that opens a stream ({@code view-open}) and waits for its answer; from then on this
      * connection carries the stream's bytes (data frames both ways) and takes no other request. Closing the
      * stream closes the connection.
@@ -353,7 +366,8 @@ public final class Peer implements AutoCloseable {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-            if (Liveness.silent(evt) && hello.isDone()) {
+            ChannelStream st = stream;
+            if (Liveness.silent(evt) && hello.isDone() && (st == null || st.awaited(Liveness.SILENCE))) {
                 fail(new ZosException(ErrorCode.HOST_UNREACHABLE, target + " said nothing for " + Liveness.SILENCE.toSeconds()
                         + " s: its agent, its host or the link is down", "check that zos-agent runs on " + target + " and the link"));
                 ctx.close();

@@ -114,7 +114,9 @@ public final class ServerSession extends io.netty.channel.ChannelInboundHandlerA
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (Liveness.silent(evt) && hello != null && (data == null || data.mayRead())) {
+        ChannelStream st = stream;
+        if (Liveness.silent(evt) && hello != null
+                && (st != null ? st.awaited(Liveness.SILENCE) : data == null || data.awaited(Liveness.SILENCE))) {
             LOG.warning("closing the connection from " + hello.host() + ": it said nothing for "
                     + Liveness.SILENCE.toSeconds() + " s");
             ctx.close();
