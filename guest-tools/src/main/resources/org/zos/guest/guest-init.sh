@@ -6,6 +6,7 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
+echo 1 > /proc/sys/kernel/sysrq   # the host may ask, by key, what every task waits for (ClusterAnima.whyNoHeartbeat)
 while read -r ko; do insmod "$ko" 2>/dev/null; done < /etc/modules
 
 i=0
@@ -25,7 +26,7 @@ echo "$(date -u +%FT%TZ) boot=$boot start n=$n" >> /data/journal
 sync
 
 # Guest channel v1 (docs/protocol.md, "Guest channel"): frames "Z1 KIND STREAM LENGTH" LF payload. This
-# guest answers hello and the control requests ping, write, read, warm, churn and poweroff; it opens no
+# guest answers hello and the control requests ping, write, read, warm, churn, dirty and poweroff; it opens no
 # streams. The port can be open only once at a time, so it is opened once, for reading and writing.
 frame() { # KIND STREAM JSON
   printf 'Z1 %s %s %d\n%s\n' "$1" "$2" $(( $(printf '%s' "$3" | wc -c) + 1 )) "$3" >&3
@@ -40,7 +41,7 @@ answer() { # JSON request
   ok() { frame ctl 0 "{\"id\":$id,\"ok\":true,\"text\":\"$(esc "$1")\"}"; }
   err() { frame ctl 0 "{\"id\":$id,\"ok\":false,\"error\":\"$(esc "$1")\"}"; }
   case "$op" in
-    ping) ok "pong boot=$boot n=$(cat /data/counter)" ;;
+    ping) ok "pong boot=$boot n=$(cat /data/counter) up=$(cut -d' ' -f1 /proc/uptime) vda=$(tr -s ' ' < /sys/block/vda/inflight)" ;;
     write|read)
       case "$name" in *[!A-Za-z0-9._-]*|'') err "bad name"; return ;; esac
       if [ "$op" = write ]; then
@@ -59,6 +60,16 @@ answer() { # JSON request
       mkdir -p /data/churn
       if dd if=/dev/urandom bs=1024 count=$((mib * 768)) 2>/dev/null | base64 > "/data/churn/c$(date +%s)-$RANDOM" && sync
       then ok ok; else err "churn failed"; fi ;;
+    dirty)
+      # rewrite MIB MiB of random bytes in memory (a file in the RAM root) over and over for SECONDS
+      # seconds, in the background: a guest that dirties memory faster than a slow link takes it
+      mib=$(field mib "$1"); secs=$(field seconds "$1")
+      case "$mib$secs" in *[!0-9]*|'') err "dirty needs a size in MiB and seconds"; return ;; esac
+      dd if=/dev/urandom of=/tmp/dirty.src bs=1048576 count="$mib" 2>/dev/null
+      end=$(( $(date +%s) + secs ))
+      ( while [ "$(date +%s)" -lt "$end" ]; do dd if=/tmp/dirty.src of=/tmp/dirty bs=1048576 conv=notrunc 2>/dev/null; done
+        rm -f /tmp/dirty /tmp/dirty.src ) </dev/null >/dev/null 2>&1 &
+      ok ok ;;
     poweroff)
       ok ok; sync; umount /data; poweroff -f ;;
     *) err "unknown request '$op'" ;;

@@ -71,14 +71,28 @@ public final class AnimaStore implements AutoCloseable {
 
     /** Stores a file as the next generation of {@code image}. */
     public Ingested ingest(String image, Path file, ChunkerParams params, WorkMeter meter) throws IOException {
+        return ingest(image, file, params, meter, 1);
+    }
+
+    /** As {@link #ingest(String, Path, ChunkerParams, WorkMeter)}, as generation {@code atLeast} or later. */
+    public Ingested ingest(String image, Path file, ChunkerParams params, WorkMeter meter, long atLeast) throws IOException {
         meter.total(Files.size(file));
         try (InputStream in = Files.newInputStream(file)) {
-            return ingest(image, in, params, meter);
+            return ingest(image, in, params, meter, atLeast);
         }
     }
 
     /** Stores a stream as the next generation of {@code image}; the manifest is committed last. */
     public Ingested ingest(String image, InputStream in, ChunkerParams params, WorkMeter meter) throws IOException {
+        return ingest(image, in, params, meter, 1);
+    }
+
+    /**
+     * As {@link #ingest(String, InputStream, ChunkerParams, WorkMeter)}, as generation {@code atLeast} or
+     * later: the next one after the newest, but no lower (a caller that numbers an image after another
+     * one's generations, as a move numbers its memory after its disk).
+     */
+    public Ingested ingest(String image, InputStream in, ChunkerParams params, WorkMeter meter, long atLeast) throws IOException {
         Manifest.checkImageName(image);
         try (StoreLock lock = shared(); PackWriter writer = new PackWriter(layout.packs(), index)) {
             refresh();
@@ -90,7 +104,7 @@ public final class AnimaStore implements AutoCloseable {
                 throw e;
             }
             for (int attempt = 0; ; attempt++) {
-                long generation = layout.manifests().latest(image) + 1;
+                long generation = Math.max(atLeast, layout.manifests().latest(image) + 1);
                 Manifest m = Ingester.manifest(sealer, image, generation, params, r);
                 if (commitManifest(m)) {
                     return new Ingested(m, r.newChunks(), r.newBytes(), r.sealedBytes());

@@ -72,6 +72,17 @@ class AnimaStoreTest {
         }
     }
 
+    /** A move numbers its memory after its disk: a generation at least that, never one held already. */
+    @Test
+    void anImageCanBeNumberedFromAGenerationOn() throws Exception {
+        byte[] image = TestImages.mixed(5, 1 << 20);
+        try (AnimaStore s = store.create("work", MasterKey.generate(), kek)) {
+            assertEquals(7, s.ingest("memory", new ByteArrayInputStream(image), P, new WorkMeter(), 7).manifest().generation());
+            assertEquals(8, s.ingest("memory", new ByteArrayInputStream(image), P, new WorkMeter(), 3).manifest().generation());
+            assertEquals(9, s.ingest("memory", new ByteArrayInputStream(image), P, new WorkMeter()).manifest().generation());
+        }
+    }
+
     @Test
     void sealedChunksAndManifestsMoveToAnotherStoreWithoutBeingOpened() throws Exception {
         byte[] image = TestImages.mixed(3, 3 << 20);

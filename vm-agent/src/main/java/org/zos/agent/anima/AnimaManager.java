@@ -368,8 +368,38 @@ public final class AnimaManager {
          * on the other host and its domain is gone here; if this fails, it runs here as before. Returns the
          * guest's final stop in ms (-1: unknown).
          */
-        public long migrateLive(Hypervisor.LiveMigration m) {
+        public Hypervisor.Migrated migrateLive(Hypervisor.LiveMigration m) {
             return hypervisor.migrateLive(record.name(), m);
+        }
+
+        /**
+         * From now on the running anima writes its disk to {@link AnimaPaths#diskTop}, an overlay over the
+         * disk, which stays as it is: sent ahead of a live migration that then copies only the overlay.
+         */
+        public void divertDisk() throws IOException {
+            foldDisk(); // one a broken-off move left
+            hypervisor.divertDisk(record.name(), paths().diskTop());
+        }
+
+        /** Makes an empty {@link AnimaPaths#diskTop} over the disk: where an incoming live migration copies a diverted disk's overlay. */
+        public void overlayDisk() {
+            hypervisor.overlay(paths().diskTop(), paths().disk());
+        }
+
+        /**
+         * The overlay {@link #divertDisk} made is written back into the disk and the anima reads and writes
+         * the disk itself again (nothing if its disk is not diverted); a stray overlay is removed.
+         */
+        public void foldDisk() throws IOException {
+            AnimaManager.this.foldDisk(record);
+        }
+
+        /**
+         * Removes {@link AnimaPaths#diskTop} if it is left and no domain here reads it (a live move's that
+         * did not end with the anima running on it here): a visitor's is overwritten first.
+         */
+        public void dropOverlay() throws IOException {
+            AnimaManager.this.dropOverlay(record);
         }
 
         /** Asks the hypervisor to stop a live migration of this anima under way (its move failed or was cancelled). */
@@ -462,6 +492,7 @@ public final class AnimaManager {
             scrub(paths.disk(), written);
             Path ahead = paths.disk().resolveSibling(paths.disk().getFileName() + ".incoming");
             scrub(ahead, written);
+            scrub(paths.diskTop(), null); // a live move's overlay
             scrub(ahead.resolveSibling(ahead.getFileName() + ".part"), null);
             deleteTree(paths.dir());
         }
@@ -478,6 +509,11 @@ public final class AnimaManager {
      * visitor's state file once the anima runs again, so the anima does not wait for it.
      */
     public static void scrubLater(Path file) throws IOException {
+        scrubLater(file, null);
+    }
+
+    /** As {@link #scrubLater(Path)}, overwriting only {@code ranges} (offset, length pairs; null: all of it). */
+    public static void scrubLater(Path file, long[] ranges) throws IOException {
         if (!Files.exists(file)) {
             return;
         }
@@ -485,7 +521,7 @@ public final class AnimaManager {
         Files.move(file, aside, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Thread t = new Thread(() -> {
             try {
-                scrub(aside, null);
+                scrub(aside, ranges);
                 Files.deleteIfExists(aside);
             } catch (IOException e) {
                 LOG.warning("overwriting " + aside + ": " + e);
@@ -504,8 +540,10 @@ public final class AnimaManager {
         Map<String, String> map = new java.util.HashMap<>();
         DomainXml.select(savedXml, "/domain/os/kernel").ifPresent(p -> map.put(p, paths.kernel().toString()));
         DomainXml.select(savedXml, "/domain/os/initrd").ifPresent(p -> map.put(p, paths.initrd().toString()));
+        Optional<String> under = DomainXml.divertedFrom(savedXml); // a live move's overlay over the disk
         DomainXml.select(savedXml, "/domain/devices/disk[target/@dev='vda']/source/@file")
-                .ifPresent(p -> map.put(p, paths.disk().toString()));
+                .ifPresent(p -> map.put(p, (under.isPresent() ? paths.diskTop() : paths.disk()).toString()));
+        under.ifPresent(p -> map.put(p, paths.disk().toString()));
         DomainXml.select(savedXml, "/domain/devices/serial/log/@file")
                 .ifPresent(p -> map.put(p, paths.consoleLog().toString()));
         return map;
@@ -645,7 +683,30 @@ public final class AnimaManager {
         if (state.isActive() && Files.exists(paths.partialState())) {
             Files.delete(paths.partialState()); // a save that failed; the anima kept running
         }
+        if (Files.exists(paths.diskTop()) && state != DomainState.PAUSED) { // paused: a move's, awaiting its go
+            LOG.warning("recovering " + record.name() + ": a live move broke off with its disk diverted; folding it back");
+            try {
+                foldDisk(record);
+            } catch (RuntimeException e) {
+                LOG.warning("the disk of " + record.name() + " stays on its overlay for now: " + e.getMessage());
+            }
+        }
         return record;
+    }
+
+    /** See {@link Held#foldDisk}. */
+    private void foldDisk(AnimaRecord record) throws IOException {
+        hypervisor.foldDisk(record.name());
+        dropOverlay(record); // one no domain reads: a move's that broke off
+    }
+
+    /** See {@link Held#dropOverlay}. */
+    private void dropOverlay(AnimaRecord record) throws IOException {
+        Path top = registry.paths(record.name()).diskTop();
+        if (record.home() != null) {
+            scrub(top, null);
+        }
+        Files.deleteIfExists(top);
     }
 
     private static String describe(AnimaRecord record, DomainState state) {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
  * animas/NAME/anima.json         the {@link AnimaRecord}
  * animas/NAME/.lock              held by the process working on the anima
  * animas/NAME/data.qcow2         the data disk
+ * animas/NAME/data.qcow2.top     the overlay the disk's writes go to during a live move (qcow2 over data.qcow2)
  * animas/NAME/boot/vmlinuz       the guest kernel and initramfs, copied in so the anima is self-contained
  * animas/NAME/boot/initrd.img
  * animas/NAME/console.log        the serial console (heartbeat)
@@ -31,6 +32,11 @@ public record AnimaPaths(Path dir) {
 
     public Path disk() {
         return dir.resolve("data.qcow2");
+    }
+
+    /** The overlay a live move diverts the disk's writes to ({@code Hypervisor.divertDisk}). */
+    public Path diskTop() {
+        return dir.resolve("data.qcow2.top");
     }
 
     public Path kernel() {

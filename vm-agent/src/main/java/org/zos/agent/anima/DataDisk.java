@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.zos.agent.hypervisor.Commands;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
 
@@ -33,8 +34,8 @@ final class DataDisk {
                 mkfs.addAll(List.of("-d", seed.toString()));
             }
             mkfs.add(raw.toString());
-            run(mkfs);
-            run(List.of("qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", raw.toString(), qcow2.toString()));
+            Commands.run(mkfs);
+            Commands.run(List.of("qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", raw.toString(), qcow2.toString()));
         } finally {
             Files.deleteIfExists(raw);
         }
@@ -46,37 +47,13 @@ final class DataDisk {
      */
     static void copy(Path rootDisk, Path qcow2, long sizeMiB) throws IOException {
         long have = Files.size(rootDisk); // at least the image's own size: a lower bound of what it needs
-        String info = runOut(List.of("qemu-img", "info", "--output=json", rootDisk.toString()));
+        String info = Commands.run(List.of("qemu-img", "info", "--output=json", rootDisk.toString()));
         long virtual = com.fasterxml.jackson.databind.json.JsonMapper.builder().build().readTree(info).path("virtual-size").asLong(have);
         if (sizeMiB << 20 < virtual) {
             throw new ZosException(ErrorCode.BAD_PARAMETER, "a disk of " + sizeMiB + " MiB is smaller than the guest's "
                     + (virtual >> 20) + " MiB system", "give a larger --disk-size, e.g. --disk-size 8G");
         }
         Files.copy(rootDisk, qcow2, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        run(List.of("qemu-img", "resize", "-q", qcow2.toString(), String.valueOf(sizeMiB << 20)));
-    }
-
-    private static void run(List<String> command) throws IOException {
-        runOut(command);
-    }
-
-    private static String runOut(List<String> command) throws IOException {
-        Process p;
-        try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            throw new ZosException(ErrorCode.INTERNAL, command.get(0) + " is missing: " + e.getMessage(),
-                    "run scripts/setup-host");
-        }
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        try {
-            if (p.waitFor() != 0) {
-                throw new ZosException(ErrorCode.INTERNAL, String.join(" ", command) + " failed: " + out, "");
-            }
-            return out;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted: " + command.get(0), e);
-        }
+        Commands.run(List.of("qemu-img", "resize", "-q", qcow2.toString(), String.valueOf(sizeMiB << 20)));
     }
 }

@@ -55,8 +55,8 @@ public final class DomainConfinement {
                             refuse("a disk other than its data disk (type '" + d.getAttribute("type") + "', device '"
                                     + d.getAttribute("device") + "', target '" + dev + "')");
                         }
-                        if (!children(d, "backingStore").stream().allMatch(b -> children(b).isEmpty())) {
-                            refuse("a backing store for its disk");
+                        for (Element b : children(d, "backingStore")) {
+                            backingStore(d, b);
                         }
                         for (Element drv : children(d, "driver")) {
                             if (!Set.of("", "qcow2", "raw").contains(drv.getAttribute("type"))) {
@@ -97,6 +97,23 @@ public final class DomainConfinement {
         }
         if (disks != 1) {
             refuse(disks + " disks (an anima has exactly one)");
+        }
+    }
+
+    /**
+     * The one backing store an anima's disk may have: during a live move its writes go to an overlay,
+     * FILE.top, over the disk itself, FILE (qcow2, and nothing under it). Anything else is refused.
+     */
+    private static void backingStore(Element disk, Element b) {
+        if (children(b).isEmpty()) {
+            return; // none
+        }
+        String top = children(disk, "source").stream().map(e -> e.getAttribute("file")).findFirst().orElse("");
+        String under = children(b, "source").stream().map(e -> e.getAttribute("file")).findFirst().orElse("");
+        boolean qcow2 = children(b, "format").stream().allMatch(f -> f.getAttribute("type").equals("qcow2"));
+        boolean last = children(b, "backingStore").stream().allMatch(n -> children(n).isEmpty());
+        if (!b.getAttribute("type").equals("file") || under.isEmpty() || !top.equals(under + ".top") || !qcow2 || !last) {
+            refuse("a backing store for its disk other than the disk under its live move's overlay ('" + under + "' under '" + top + "')");
         }
     }
 

@@ -129,6 +129,42 @@ public final class DomainXml {
         }
     }
 
+    /** Where a domain's data disk ({@code vda}) has the overlay a live move diverted it to: the disk under it, if it has one. */
+    public static Optional<String> divertedFrom(String xml) {
+        return select(xml, "/domain/devices/disk[target/@dev='vda']/backingStore/source/@file").filter(f -> !f.isBlank());
+    }
+
+    /** The domain with its data disk's overlay gone: the disk reads from the file under it again, with no backing store. */
+    public static String undiverted(String xml) {
+        Document doc = parse(xml);
+        NodeList disks = doc.getElementsByTagName("disk");
+        for (int i = 0; i < disks.getLength(); i++) {
+            Element d = (Element) disks.item(i);
+            Element target = first(d, "target");
+            Element backing = first(d, "backingStore");
+            Element source = first(d, "source");
+            if (target == null || !target.getAttribute("dev").equals("vda") || backing == null || source == null) {
+                continue;
+            }
+            Element under = first(backing, "source");
+            if (under != null) {
+                source.setAttribute("file", under.getAttribute("file"));
+                source.removeAttribute("index");
+            }
+            d.removeChild(backing);
+        }
+        return serialize(doc);
+    }
+
+    private static Element first(Element parent, String tag) {
+        for (Node c = parent.getFirstChild(); c != null; c = c.getNextSibling()) {
+            if (c instanceof Element e && e.getTagName().equals(tag)) {
+                return e;
+            }
+        }
+        return null;
+    }
+
     /**
      * zos's element of a domain's {@code <metadata>}: the anima's name, its role here ({@code home}, or
      * {@code visiting} with the host that is its {@code home}), in {@link #NAMESPACE}.

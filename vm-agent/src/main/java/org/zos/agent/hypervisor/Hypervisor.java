@@ -88,11 +88,35 @@ public interface Hypervisor extends AutoCloseable {
     /**
      * Migrates a running domain live (memory copied while the guest runs, then a short stop; its disks
      * copied too) to the hypervisor at {@link LiveMigration#peerUri}, where it ends paused and persistent;
-     * here it is then gone. Blocks until it is done; returns the guest's final stop (ms; -1 if the
-     * hypervisor does not tell). If it fails the guest runs here as before (the hypervisor's own
-     * rollback), and the failure says why.
+     * here it is then gone. Blocks until it is done; returns what it cost. If it fails the guest runs here
+     * as before (the hypervisor's own rollback), and the failure says why.
      */
-    long migrateLive(String name, LiveMigration migration);
+    Migrated migrateLive(String name, LiveMigration migration);
+
+    /**
+     * A live migration's cost: the guest's final stop inside the hypervisor (ms; -1 if it does not tell),
+     * and how much its CPUs were slowed to make the migration converge (percent; 0: not at all).
+     */
+    record Migrated(long downtimeMillis, long throttlePercent) {
+    }
+
+    /** The numeric statistics of the domain's job under way (libvirt's names, e.g. memory_iteration); empty if none runs. */
+    default Map<String, Long> jobStats(String name) {
+        return Map.of();
+    }
+
+    /** The longest stop the domain's live migration under way may end with. */
+    default void setMaxDowntime(String name, long millis) {
+    }
+
+    /**
+     * Whether the domain left this host by a live migration that completed: it is shut off for that
+     * reason, or no longer defined (zos undefines it only after such a migration). A domain whose QEMU
+     * died is not.
+     */
+    default boolean migratedAway(String name) {
+        return state(name) == DomainState.UNDEFINED;
+    }
 
     /** Stops a live migration of the domain that is under way: {@link #migrateLive} then fails, the guest runs on here. */
     void abortMigration(String name);
@@ -100,12 +124,27 @@ public interface Hypervisor extends AutoCloseable {
     /**
      * Where a live migration goes: the receiving hypervisor ({@code peerUri}), the UNIX socket URIs its
      * QEMU streams take ({@code migrateUri}, {@code disksUri}: unix:///path), the domain's XML as the
-     * receiver will run it (its paths, its metadata), the bandwidth cap (MiB/s, 0: none) and the longest
-     * stop the migration may end with.
+     * receiver will run it (its paths, its metadata) and the longest stop the migration may end with. No
+     * bandwidth: a move's cap is the agents', on the bytes they send.
      */
-    record LiveMigration(String peerUri, String migrateUri, String disksUri, String destinationXml, long bandwidthMiBps,
-            long maxDowntimeMillis) {
+    record LiveMigration(String peerUri, String migrateUri, String disksUri, String destinationXml, long maxDowntimeMillis) {
     }
+
+    /**
+     * From now on the running domain writes its disk to a new overlay {@code top} (qcow2, over the disk):
+     * the disk as it is now stays unchanged under it, to be sent ahead of a live migration that then
+     * copies only the overlay ({@link #migrateLive} sees the chain). {@link #foldDisk} undoes it.
+     */
+    void divertDisk(String name, Path top);
+
+    /** Makes {@code top}, an empty qcow2 overlay over the disk image {@code under} (replacing one there). */
+    void overlay(Path top, Path under);
+
+    /**
+     * Writes a diverted disk's overlay back into the disk under it and has the domain (running, paused or
+     * shut off) use that disk again; the overlay file is then deleted. Nothing if its disk is not diverted.
+     */
+    void foldDisk(String name);
 
     /** INCOMPATIBLE_HOST if this host cannot give a domain the CPU its XML names. */
     void checkCpu(String domainXml);

@@ -195,20 +195,50 @@ public final class LibvirtHypervisor implements Hypervisor {
      */
     @Override
     public boolean setGuestClock(String name, int timeoutSeconds) {
-        // The time is taken before the call; a guest agent that answers late (just resumed) would be set
-        // that far behind, so the clock is set again until a call is quick.
-        for (int attempt = 0; attempt < 4; attempt++) {
-            java.time.Instant now = java.time.Instant.now();
-            long t0 = System.nanoTime();
+        // The time is taken before the call and lands in the guest some time later (a just-resumed guest,
+        // a busy host), so the guest's clock is read back and, while it is off by more than CLOCK_SLACK,
+        // set again ahead by what it lagged.
+        long aheadNanos = 0;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            java.time.Instant at = java.time.Instant.now().plusNanos(aheadNanos);
             if (!agentCall(name, timeoutSeconds, "set the clock of", dp -> LibvirtNative.INSTANCE.virDomainSetTime(dp,
-                    now.getEpochSecond(), now.getNano(), 0))) {
+                    at.getEpochSecond(), at.getNano(), 0))) {
                 return false;
             }
-            if (System.nanoTime() - t0 < 250_000_000L) {
+            long skew = guestClockSkewNanos(name, timeoutSeconds);
+            if (skew == Long.MIN_VALUE) {
+                return true; // set, and it cannot be read back: as good as it gets
+            }
+            if (Math.abs(skew) <= CLOCK_SLACK_NANOS) {
                 return true;
             }
+            LOG.info("the clock of " + name + " is " + skew / 1_000_000 + " ms off after it was set; setting it again");
+            aheadNanos -= skew;
         }
         return true;
+    }
+
+    /** How far a guest's clock may be from this host's after it is set. */
+    private static final long CLOCK_SLACK_NANOS = 250_000_000L;
+
+    /**
+     * The guest's clock minus this host's in nanoseconds, taken at the middle of the call that read it;
+     * {@code Long.MIN_VALUE} if it cannot be read, or the call took too long for the figure to mean much.
+     */
+    private long guestClockSkewNanos(String name, int timeoutSeconds) {
+        com.sun.jna.ptr.LongByReference seconds = new com.sun.jna.ptr.LongByReference();
+        com.sun.jna.ptr.IntByReference nanos = new com.sun.jna.ptr.IntByReference();
+        long t0 = System.currentTimeMillis();
+        if (!agentCall(name, timeoutSeconds, "read the clock of", dp -> LibvirtNative.INSTANCE.virDomainGetTime(dp,
+                seconds, nanos, 0))) {
+            return Long.MIN_VALUE;
+        }
+        long t1 = System.currentTimeMillis();
+        if (t1 - t0 > 2 * CLOCK_SLACK_NANOS / 1_000_000) {
+            return Long.MIN_VALUE;
+        }
+        long guest = seconds.getValue() * 1_000_000_000L + nanos.getValue();
+        return guest - (t0 + t1) / 2 * 1_000_000L;
     }
 
     /** Trims the guest's file systems through qemu-guest-agent (freed blocks read as zeros after); false if it cannot. */
@@ -312,10 +342,10 @@ public final class LibvirtHypervisor implements Hypervisor {
      * undefined.
      */
     @Override
-    public long migrateLive(String name, LiveMigration m) {
+    public Migrated migrateLive(String name, LiveMigration m) {
         domain(name); // ANIMA_NOT_FOUND before anything else
         DomainPointer dp = LibvirtNative.INSTANCE.virDomainLookupByName(conn.pointer(), name);
-        long downtime;
+        Migrated done;
         try {
             if (LibvirtNative.INSTANCE.virDomainMigrateSetMaxDowntime(dp, m.maxDowntimeMillis(), 0) != 0) {
                 LOG.warning("could not set the longest stop of " + name + "'s migration: " + lastError());
@@ -323,10 +353,10 @@ public final class LibvirtHypervisor implements Hypervisor {
             TypedParams p = new TypedParams().string("migrate_uri", m.migrateUri()).string("disks_uri", m.disksUri())
                     .string("migrate_disks", "vda").string("destination_xml", m.destinationXml())
                     .string("persistent_xml", m.destinationXml());
-            if (m.bandwidthMiBps() > 0) {
-                p.ullong("bandwidth", m.bandwidthMiBps());
-            }
-            int flags = LibvirtNative.VIR_MIGRATE_LIVE | LibvirtNative.VIR_MIGRATE_PEER2PEER | LibvirtNative.VIR_MIGRATE_NON_SHARED_DISK
+            // A disk diverted to an overlay (divertDisk) copies only the overlay: the target holds the disk under it.
+            int disks = DomainXml.divertedFrom(xml(name)).isPresent() ? LibvirtNative.VIR_MIGRATE_NON_SHARED_INC
+                    : LibvirtNative.VIR_MIGRATE_NON_SHARED_DISK;
+            int flags = LibvirtNative.VIR_MIGRATE_LIVE | LibvirtNative.VIR_MIGRATE_PEER2PEER | disks
                     | LibvirtNative.VIR_MIGRATE_PERSIST_DEST | LibvirtNative.VIR_MIGRATE_PAUSED | LibvirtNative.VIR_MIGRATE_AUTO_CONVERGE;
             if (LibvirtNative.INSTANCE.virDomainMigrateToURI3(dp, m.peerUri(), p.pointer(), p.count(), flags) != 0) {
                 boolean unreachable = LibvirtNative.lastErrorDomain() == LibvirtNative.VIR_FROM_RPC; // the link to the peer
@@ -334,7 +364,9 @@ public final class LibvirtHypervisor implements Hypervisor {
                 throw new ZosException(unreachable ? ErrorCode.HOST_UNREACHABLE : ErrorCode.INTERNAL,
                         "the live migration of " + name + " failed: " + why, "the anima runs here as before");
             }
-            downtime = completedJob(dp).getOrDefault("downtime", -1L);
+            Map<String, Long> job = jobStats(dp, LibvirtNative.VIR_DOMAIN_JOB_STATS_COMPLETED);
+            LOG.info("the live migration of " + name + ": " + new java.util.TreeMap<>(job));
+            done = new Migrated(job.getOrDefault("downtime", -1L), job.getOrDefault("auto_converge_throttle", 0L));
         } finally {
             LibvirtNative.INSTANCE.virDomainFree(dp);
         }
@@ -343,21 +375,160 @@ public final class LibvirtHypervisor implements Hypervisor {
         } catch (RuntimeException e) {
             LOG.severe("the shut-off domain of " + name + ", which migrated away, could not be undefined: " + e.getMessage());
         }
-        return downtime;
+        return done;
     }
 
-    /** The numeric statistics of the domain's last completed job; empty if libvirt keeps none. */
-    private static Map<String, Long> completedJob(DomainPointer dp) {
+    /** virDomainSnapshotCreateFlags NO_METADATA | DISK_ONLY | ATOMIC: an overlay and nothing else, all disks or none. */
+    private static final int DIVERT = 4 | 16 | 128;
+    /** virDomainBlockCommitFlags ACTIVE, virDomainBlockJobAbortFlags PIVOT. */
+    private static final int COMMIT_ACTIVE = 4;
+    private static final int PIVOT = 2;
+
+    @Override
+    public void divertDisk(String name, Path top) {
+        Domain d = domain(name);
+        String snapshot = "<domainsnapshot><disks><disk name='vda' snapshot='external' type='file'><driver type='qcow2'/>"
+                + "<source file='" + top + "'/></disk></disks></domainsnapshot>";
+        call(() -> { d.snapshotCreateXML(snapshot, DIVERT).free(); return null; }, "divert the disk of " + name + " to " + top);
+    }
+
+    @Override
+    public void overlay(Path top, Path under) {
+        qemuImg("create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", under.toString(), top.toString());
+    }
+
+    @Override
+    public void foldDisk(String name) {
+        DomainState s = state(name);
+        if (s == DomainState.UNDEFINED) {
+            return;
+        }
+        String xml = xml(name);
+        Optional<String> under = DomainXml.divertedFrom(xml);
+        if (under.isEmpty()) {
+            return;
+        }
+        Path top = Path.of(DomainXml.select(xml, "/domain/devices/disk[target/@dev='vda']/source/@file").orElseThrow());
+        Domain d = domain(name);
+        long t0 = System.nanoTime();
+        if (s.isActive()) {
+            // An active commit copies the overlay into the disk under it while the guest runs, then waits,
+            // mirroring new writes, until it is told to pivot: from then on the guest writes the disk itself.
+            call(() -> { d.blockCommit("vda", null, null, 0, COMMIT_ACTIVE); return null; }, "fold the disk of " + name);
+            long deadline = System.nanoTime() + 600_000_000_000L;
+            while (true) {
+                org.libvirt.DomainBlockJobInfo j = call(() -> d.getBlockJobInfo("vda", 0), "follow the fold of " + name);
+                if (j == null || j.type == 0) { // no job (any more)
+                    if (DomainXml.divertedFrom(xml(name)).isEmpty()) {
+                        break;
+                    }
+                    throw new ZosException(ErrorCode.INTERNAL, "the fold of " + name + "'s disk from " + top + " ended before it"
+                            + " was done", "see libvirtd's log; the anima runs on the overlay meanwhile");
+                }
+                if (j.cur == j.end) {
+                    try {
+                        d.blockJobAbort("vda", PIVOT);
+                        break;
+                    } catch (LibvirtException e) {
+                        LOG.fine("the fold of " + name + " is not ready to pivot yet: " + e.getMessage());
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new ZosException(ErrorCode.INTERNAL, "the disk of " + name + " could not be folded back from "
+                            + top + " in 10 minutes", "see libvirtd's log; the anima runs on the overlay meanwhile");
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ZosException(ErrorCode.CANCELLED, "interrupted while folding the disk of " + name, "");
+                }
+            }
+        } else {
+            qemuImg("commit", "-f", "qcow2", top.toString());
+        }
+        // The definition the domain has when it next starts reads the disk itself too.
+        String inactive = call(() -> d.getXMLDesc(XML_INACTIVE), "read " + name);
+        if (DomainXml.divertedFrom(inactive).isPresent()) {
+            call(() -> conn.domainDefineXML(DomainXml.undiverted(inactive)), "define " + name + " on its folded disk");
+        }
+        try {
+            java.nio.file.Files.deleteIfExists(top);
+        } catch (java.io.IOException e) {
+            LOG.warning("removing " + top + ": " + e);
+        }
+        LOG.info("folded the disk of " + name + " back from " + top.getFileName() + " in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+    }
+
+    /** Runs qemu-img with {@code args} (up to 10 minutes); an error names what it said. */
+    private static void qemuImg(String... args) {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("qemu-img"));
+        cmd.addAll(java.util.List.of(args));
+        try {
+            Commands.run(cmd, java.time.Duration.ofMinutes(10));
+        } catch (java.io.IOException e) { // interrupted
+            throw new ZosException(ErrorCode.CANCELLED, "interrupted: " + String.join(" ", cmd), "");
+        }
+    }
+
+    @Override
+    public Map<String, Long> jobStats(String name) {
+        DomainPointer dp = LibvirtNative.INSTANCE.virDomainLookupByName(conn.pointer(), name);
+        if (dp == null) {
+            return Map.of();
+        }
+        try {
+            return jobStats(dp, 0);
+        } finally {
+            LibvirtNative.INSTANCE.virDomainFree(dp);
+        }
+    }
+
+    @Override
+    public void setMaxDowntime(String name, long millis) {
+        DomainPointer dp = LibvirtNative.INSTANCE.virDomainLookupByName(conn.pointer(), name);
+        if (dp == null) {
+            return;
+        }
+        try {
+            if (LibvirtNative.INSTANCE.virDomainMigrateSetMaxDowntime(dp, millis, 0) != 0) {
+                LOG.warning("could not set the longest stop of " + name + "'s migration: " + lastError());
+            }
+        } finally {
+            LibvirtNative.INSTANCE.virDomainFree(dp);
+        }
+    }
+
+    /** The numeric statistics of the domain's job under way (flags 0) or last completed one; empty if there is none. */
+    private static Map<String, Long> jobStats(DomainPointer dp, int flags) {
         com.sun.jna.ptr.PointerByReference params = new com.sun.jna.ptr.PointerByReference();
         com.sun.jna.ptr.IntByReference n = new com.sun.jna.ptr.IntByReference();
         if (LibvirtNative.INSTANCE.virDomainGetJobStats(dp, new com.sun.jna.ptr.IntByReference(), params, n,
-                LibvirtNative.VIR_DOMAIN_JOB_STATS_COMPLETED) != 0 || params.getValue() == null) {
+                flags) != 0 || params.getValue() == null) {
             return Map.of();
         }
         try {
             return TypedParams.numbers(params.getValue(), n.getValue());
         } finally {
             LibvirtNative.INSTANCE.virTypedParamsFree(params.getValue(), n.getValue());
+        }
+    }
+
+    @Override
+    public boolean migratedAway(String name) {
+        DomainPointer dp = LibvirtNative.INSTANCE.virDomainLookupByName(conn.pointer(), name);
+        if (dp == null) {
+            return true;
+        }
+        try {
+            com.sun.jna.ptr.IntByReference state = new com.sun.jna.ptr.IntByReference();
+            com.sun.jna.ptr.IntByReference reason = new com.sun.jna.ptr.IntByReference();
+            if (LibvirtNative.INSTANCE.virDomainGetState(dp, state, reason, 0) != 0) {
+                throw new ZosException(ErrorCode.INTERNAL, "the state of " + name + ": " + lastError(), "");
+            }
+            return state.getValue() == LibvirtNative.VIR_DOMAIN_SHUTOFF && reason.getValue() == LibvirtNative.VIR_DOMAIN_SHUTOFF_MIGRATED;
+        } finally {
+            LibvirtNative.INSTANCE.virDomainFree(dp);
         }
     }
 
@@ -406,6 +577,17 @@ public final class LibvirtHypervisor implements Hypervisor {
             throw new ZosException(ErrorCode.INTEGRITY_ERROR, "restoring from " + stateFile + " failed: "
                     + lastError(), "the state file is kept; see /var/log/libvirt/qemu/ for QEMU's reason");
         }
+        // Restored where no domain of its name was defined (an anima that left by live migration, whose
+        // domain went with it, or a visitor), the domain is transient: a QEMU that died later would leave
+        // no anima to boot. Defined, it is a shut-off one.
+        String name = DomainXml.select(xml, "/domain/name").orElse("");
+        call(() -> {
+            org.libvirt.Domain d = conn.domainLookupByName(name);
+            if (d.isPersistent() == 0) {
+                conn.domainDefineXML(d.getXMLDesc(2)); // VIR_DOMAIN_XML_INACTIVE
+            }
+            return null;
+        }, "define " + name);
     }
 
     /**

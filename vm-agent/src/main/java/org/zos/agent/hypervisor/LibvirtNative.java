@@ -28,6 +28,10 @@ interface LibvirtNative extends Library {
 
     int virDomainSetTime(DomainPointer domain, long seconds, int nseconds, int flags);
 
+    /** The guest's clock, read by qemu-guest-agent. */
+    int virDomainGetTime(DomainPointer domain, com.sun.jna.ptr.LongByReference seconds,
+            com.sun.jna.ptr.IntByReference nseconds, int flags);
+
     int virDomainFSTrim(DomainPointer domain, String mountPoint, long minimum, int flags);
 
     int virDomainShutdownFlags(DomainPointer domain, int flags);
@@ -46,6 +50,8 @@ interface LibvirtNative extends Library {
     int VIR_MIGRATE_PERSIST_DEST = 8;
     int VIR_MIGRATE_PAUSED = 32;
     int VIR_MIGRATE_NON_SHARED_DISK = 64;
+    /** Copies only the top of each disk's backing chain (the destination holds the rest). */
+    int VIR_MIGRATE_NON_SHARED_INC = 128;
     int VIR_MIGRATE_AUTO_CONVERGE = 8192;
 
     /** Migrates a domain with named parameters ({@link TypedParams}); with PEER2PEER, libvirtd itself dials {@code dconnuri}. */
@@ -62,6 +68,13 @@ interface LibvirtNative extends Library {
 
     /** The longest pause (ms) a live migration may end with; set while the domain runs, before or during the migration. */
     int virDomainMigrateSetMaxDowntime(DomainPointer domain, long downtime, int flags);
+
+    /** The domain's state and why it is in it (virDomainState, and the reason enum of that state). */
+    int virDomainGetState(DomainPointer domain, com.sun.jna.ptr.IntByReference state, com.sun.jna.ptr.IntByReference reason, int flags);
+
+    /** virDomainState VIR_DOMAIN_SHUTOFF, and its reason VIR_DOMAIN_SHUTOFF_MIGRATED. */
+    int VIR_DOMAIN_SHUTOFF = 5;
+    int VIR_DOMAIN_SHUTOFF_MIGRATED = 5;
 
     /** Stops the domain's running migration job (the guest goes on running where it ran). */
     int virDomainAbortJob(DomainPointer domain);

@@ -110,12 +110,13 @@ final class Decisions {
     }
 
     /**
-     * A live move broken off by a restart: whether this host's hypervisor let the anima go (its domain no
-     * longer runs here: it migrated, and is paused on the receiver). Its shut-off domain is undefined then.
+     * A live move broken off by a restart: whether this host's hypervisor let the anima go (its domain is
+     * shut off because it migrated, or undefined after that: it is paused on the receiver). Its shut-off
+     * domain is undefined then. A domain shut off for another reason (its QEMU died) is not the peer's.
      */
     private boolean migratedAway(MoveJournal j) {
         try (AnimaManager.Held held = ctx.manager().get().hold(j.anima())) {
-            if (held.state().isActive()) {
+            if (!ctx.hypervisor().get().migratedAway(j.anima())) { // it runs here, or its QEMU died here: not the peer's
                 return false;
             }
             LOG.warning("the live migration of " + j.anima() + " to " + j.peer() + " ended before this agent restarted; "

@@ -19,9 +19,10 @@ import org.zos.store.chunking.ChunkerParams;
 import org.zos.store.manifest.Manifest;
 
 /**
- * A move's disk, stored as a new generation on a thread of its own (and, ahead of the suspend, its blocks
- * indexed for the memory split) while the move does other things; progress is shown only while the
- * move waits for it. It stops when the move fails.
+ * A move's disk, stored as a new generation on a thread of its own (and, ahead of the suspend or the live
+ * migration, its blocks indexed by content as they are read, so the index is of exactly the image the
+ * receiver gets) while the move does other things; progress is shown only while the move waits for it.
+ * It stops when the move fails.
  */
 final class DiskIngest {
     private static final Logger LOG = Logger.getLogger(DiskIngest.class.getName());
@@ -34,23 +35,48 @@ final class DiskIngest {
     DiskIngest(AnimaStore store, Path disk, boolean indexBlocks, Consumer<Progress> progress) {
         this.progress = progress;
         Thread t = new Thread(() -> {
+            DiskBlocks index = indexBlocks ? new DiskBlocks() : null;
             try (InputStream in = new FilterInputStream(Files.newInputStream(disk)) {
+                private final byte[] block = new byte[MemoryImage.PAGE];
+                private int filled;
+                private long offset;
+
                 @Override
                 public int read(byte[] b, int off, int len) throws IOException {
                     if (cancelled) {
                         throw new IOException("the move ended before the disk was read");
                     }
-                    return super.read(b, off, len);
+                    int n = super.read(b, off, len);
+                    if (index != null && n > 0) {
+                        index(b, off, n);
+                    }
+                    return n;
+                }
+
+                /** Each whole 4 KiB block read goes into the index at its offset (the first of equal blocks stays). */
+                private void index(byte[] b, int off, int n) {
+                    for (int i = off, end = off + n; i < end; ) {
+                        int take = Math.min(end - i, block.length - filled);
+                        System.arraycopy(b, i, block, filled, take);
+                        filled += take;
+                        i += take;
+                        if (filled == block.length) {
+                            long h = MemoryImage.hash(block);
+                            if (h != 0) {
+                                index.putIfAbsent(h, offset);
+                            }
+                            offset += block.length;
+                            filled = 0;
+                        }
+                    }
                 }
             }) {
                 long t0 = System.nanoTime();
                 work.total(Files.size(disk));
                 Manifest m = store.ingest("disk", in, ChunkerParams.DEFAULT, work).manifest();
-                long t1 = System.nanoTime();
-                blocks = indexBlocks ? MemoryImage.blocks(disk) : null;
+                blocks = index;
                 LOG.info(String.format(java.util.Locale.ROOT, "%s: read %d MiB in %d ms%s", m.label(), m.length() >> 20,
-                        (t1 - t0) / 1_000_000, indexBlocks ? ", blocks indexed in " + (System.nanoTime() - t1) / 1_000_000
-                        + " ms" : ""));
+                        (System.nanoTime() - t0) / 1_000_000, index != null ? ", " + index.size() + " distinct blocks indexed" : ""));
                 result.complete(m);
             } catch (Throwable e) {
                 result.completeExceptionally(e);

@@ -113,6 +113,7 @@ abstract class Follower {
             flushBatch();
             out.writeByte('D');
             out.writeLong(offset);
+            out.writeLong(LiveStream.check(block));
             refs++;
         } else {
             add(block, 0, block.length);
@@ -150,13 +151,16 @@ abstract class Follower {
     }
 
     /**
-     * Sends what is batched before a read that would wait: the other side may be waiting for it (an NBD
-     * client's option before the server's reply; QEMU's last pages before its completion), and nothing
-     * is held back while the stream is quiet.
+     * Sends what is batched, and the records written but not yet sent, before a read that would wait: the
+     * other side may be waiting for it (an NBD client's option before the server's reply; QEMU's last
+     * pages before its completion), and nothing is held back while the stream is quiet. While the stream
+     * flows, records gather in the output's buffer and go in large frames (a reference is 17 bytes; a
+     * frame of its own would cost more than that again).
      */
     private void flushIfIdle() throws IOException {
-        if (batched > 0 && source.available() == 0) {
+        if (source.available() == 0) {
             flushBatch();
+            out.flush();
         }
     }
 
@@ -177,7 +181,6 @@ abstract class Follower {
             out.write(raw);
         }
         batched = 0;
-        out.flush();
     }
 
     /** A page record with flags the encoder does not follow (XBZRLE, compression, multifd): the rest goes verbatim. */

@@ -1,7 +1,9 @@
 package org.zos.agent.move;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
@@ -24,28 +26,90 @@ import org.zos.protocol.stream.Duplex;
  */
 final class LiveIncoming implements LibvirtGuard.Expect {
     private static final Logger LOG = Logger.getLogger(LiveIncoming.class.getName());
-    /** libvirtd's read-write socket. */
-    static final Path LIBVIRTD = Path.of("/run/libvirt/libvirt-sock");
+    /** libvirtd's read-write socket (the system property zos.libvirtd.socket, for tests, moves it). */
+    static Path libvirtd() {
+        return Path.of(System.getProperty("zos.libvirtd.socket", "/run/libvirt/libvirt-sock"));
+    }
     /** What of an incoming domain must be exactly as this host placed it. */
     private static final List<String> PLACED = List.of("/domain/name", "/domain/uuid", "/domain/devices/emulator",
             "/domain/os/kernel", "/domain/os/initrd", "/domain/devices/disk[target/@dev='vda']/source/@file",
-            "/domain/devices/serial/log/@file");
+            "/domain/devices/disk[target/@dev='vda']/backingStore/source/@file", "/domain/devices/serial/log/@file");
 
     private final Incoming in;
     private final LiveSockets sockets;
     private final String placed;
+    private final FileChannel base;
 
-    private LiveIncoming(Incoming in, LiveSockets sockets, String placed) {
+    private final Thread flusher;
+    /** What {@link LibvirtGuard} refused of the sender's libvirt, if it refused something. */
+    private volatile ZosException refused;
+
+    private LiveIncoming(Incoming in, LiveSockets sockets, String placed, FileChannel base) {
         this.in = in;
         this.sockets = sockets;
         this.placed = placed;
+        this.base = base;
+        this.flusher = new Thread(this::flushDisk, "zos-live-flush");
+        flusher.setDaemon(true);
+        flusher.start();
     }
 
-    /** Readies move {@code in} for the live migration {@code p} announces. */
+    /**
+     * Writes what the migration's mirror wrote of the disk out to the device, every half second while the
+     * move lasts: at the switchover QEMU flushes the disk with the guest stopped, and what is still to be
+     * written then would lengthen the stop.
+     */
+    private void flushDisk() {
+        Path top = in.held.paths().diskTop();
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                return;
+            }
+            try (FileChannel ch = FileChannel.open(top, StandardOpenOption.READ)) {
+                ch.force(false);
+            } catch (IOException e) {
+                LOG.fine("flushing " + top + ": " + e);
+            }
+        }
+    }
+
+    /**
+     * Readies move {@code in} for the live migration {@code p} announces. The sender's guest writes an
+     * overlay over its disk ({@code Hypervisor.divertDisk}), and the disk under it is what it sent ahead:
+     * that goes where the domain reads it, with an empty overlay over it for the migration's mirror to copy
+     * the sender's into. Nothing writes the disk under it until the anima runs here, so the sender's
+     * references resolve against it ({@link #base}).
+     */
     static LiveIncoming prepare(Incoming in, LivePrepare p, Consumer<Progress> progress) throws IOException, InterruptedException {
+        if (DomainXml.divertedFrom(p.domainXml()).isEmpty()) {
+            throw new ZosException(ErrorCode.PROTOCOL_ERROR, "the live migration of " + in.anima + " does not copy its disk"
+                    + " as an overlay over the disk sent ahead", "");
+        }
         ImageWriter.placeAhead(in, progress);
+        Path disk = in.held.paths().disk();
+        in.held.overlayDisk();
         String placed = in.held.placed(p.domainXml());
-        return new LiveIncoming(in, LiveSockets.of(in.id).create(), placed);
+        FileChannel ch = FileChannel.open(disk, StandardOpenOption.READ);
+        try {
+            return new LiveIncoming(in, LiveSockets.of(in.id).create(), placed, ch);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Removes the overlay move {@code in} made, if it is left: its migration did not end here (once the
+     * anima runs here, the overlay is folded into the disk). A visitor's is overwritten first.
+     */
+    static void discard(Incoming in) {
+        try {
+            in.held.dropOverlay();
+        } catch (IOException e) {
+            LOG.warning("removing " + in.held.paths().diskTop() + ": " + e);
+        }
     }
 
     /** The domain as it is to run here: what the sender gives its hypervisor as the destination's. */
@@ -57,7 +121,7 @@ final class LiveIncoming implements LibvirtGuard.Expect {
     Responder.Opened open(LiveOpen o, Duplex stream, Runnable ended) throws IOException {
         LivePipe.Kind kind = LivePipe.Kind.valueOf(o.kind().toUpperCase());
         Path target = switch (kind) {
-            case LIBVIRT -> LIBVIRTD;
+            case LIBVIRT -> libvirtd();
             case MIGRATION -> sockets.migration();
             case DISKS -> sockets.disks();
         };
@@ -71,14 +135,36 @@ final class LiveIncoming implements LibvirtGuard.Expect {
         LOG.info("move " + in.id + " of " + in.anima + ": " + o.kind() + " connection open");
         LibvirtGuard guard = kind == LivePipe.Kind.LIBVIRT ? new LibvirtGuard(this) : null;
         return new Responder.Opened(new LiveReady(o.transfer(), o.kind()), () -> LivePipe.receive(kind, stream, local,
-                (offset, page) -> {
-                    throw new ZosException(ErrorCode.PROTOCOL_ERROR, "a reference in a live stream, which this move does not take", "");
-                }, guard, (figures, failure) -> {
+                this::readBase, guard, (figures, failure) -> {
+                    if (failure instanceof ZosException z && z.code() == ErrorCode.DENIED) {
+                        refused = z;
+                    }
                     ended.run();
                     if (failure != null) {
                         LOG.info("move " + in.id + " of " + in.anima + ": " + o.kind() + " connection ended: " + failure);
                     }
                 }));
+    }
+
+    /**
+     * What this host's guard refused of the sender's libvirt calls, or null. The sender sees only its
+     * migration fail as if the link broke, and dials again: the next offer hears this ({@link MoveReceiver}).
+     */
+    ZosException refused() {
+        return refused;
+    }
+
+    /** A page of the disk as sent ahead (the disk under the overlay), for a reference: whole, inside the image. */
+    private void readBase(long offset, byte[] page) throws IOException {
+        if (offset < 0 || offset % LiveStream.PAGE != 0 || offset + LiveStream.PAGE > base.size()) {
+            throw new ZosException(ErrorCode.PROTOCOL_ERROR, "a reference to offset " + offset + ", not a block of the disk image", "");
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(page);
+        while (b.hasRemaining()) {
+            if (base.read(b, offset + b.position()) < 0) {
+                throw new java.io.EOFException("the disk image ended at " + (offset + b.position()));
+            }
+        }
     }
 
     @Override
@@ -105,9 +191,11 @@ final class LiveIncoming implements LibvirtGuard.Expect {
         }
     }
 
-    /** Removes the sockets' directory. */
+    /** Removes the sockets' directory (the overlay is the anima's: folded once it runs, or discarded with the move). */
     void close() {
+        flusher.interrupt();
         try {
+            base.close();
             sockets.remove();
         } catch (IOException e) {
             LOG.fine("removing " + sockets.dir() + ": " + e);

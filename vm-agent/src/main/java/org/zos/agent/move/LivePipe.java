@@ -38,9 +38,9 @@ final class LivePipe {
         DISKS
     }
 
-    /** The sender's coding of its data direction. */
-    record Coding(LiveStream.Pages pages, LiveStream.SameAt same, int level) {
-        static final Coding NONE = new Coding(p -> -1, (o, b) -> false, 0);
+    /** The sender's coding of its data direction, and the cap on the rate it is sent at (shared by a move's streams). */
+    record Coding(LiveStream.Pages pages, int level, RateLimit rate) {
+        static final Coding NONE = new Coding(p -> -1, 0, new RateLimit(0));
     }
 
     /**
@@ -50,11 +50,11 @@ final class LivePipe {
      * LIBVIRT or if it failed) and the failure (null at a plain end).
      */
     static void send(Kind kind, Duplex local, Duplex remote, Coding coding, Done done) {
-        both(kind, local, remote, in -> {
-            OutputStream out = outputOf(remote);
+        both(kind, local, remote, (in, sofar) -> {
+            OutputStream out = capped(outputOf(remote), coding.rate());
             LiveStream.Figures f = switch (kind) {
-                case MIGRATION -> LiveStream.encode(in, out, coding.pages(), coding.level());
-                case DISKS -> LiveStream.encodeNbd(in, out, coding.same(), coding.level());
+                case MIGRATION -> LiveStream.encode(in, out, coding.pages(), coding.level(), sofar);
+                case DISKS -> LiveStream.encodeNbd(in, out, coding.pages(), coding.level(), sofar);
                 case LIBVIRT -> {
                     in.transferTo(out);
                     yield null;
@@ -72,7 +72,7 @@ final class LivePipe {
      * (LIBVIRT only); {@code local}'s bytes go back as they are.
      */
     static void receive(Kind kind, Duplex remote, Duplex local, LiveStream.Disk base, LibvirtGuard guard, Done done) {
-        both(kind, remote, local, in -> {
+        both(kind, remote, local, (in, sofar) -> {
             OutputStream out = outputOf(local);
             if (kind == Kind.LIBVIRT) {
                 guard.copy(in, out);
@@ -84,6 +84,23 @@ final class LivePipe {
         }, done);
     }
 
+    /** {@code out}, each write waiting for its turn under {@code rate}. */
+    private static OutputStream capped(OutputStream out, RateLimit rate) {
+        return new java.io.FilterOutputStream(out) {
+            @Override
+            public void write(int b) throws IOException {
+                rate.acquire(1);
+                out.write(b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                rate.acquire(len);
+                out.write(b, off, len);
+            }
+        };
+    }
+
     /** How a pipe ended. */
     @FunctionalInterface
     interface Done {
@@ -92,27 +109,40 @@ final class LivePipe {
 
     @FunctionalInterface
     private interface Way {
-        LiveStream.Figures copy(InputStream in) throws IOException;
+        /** Copies {@code in} on; {@code sofar} gets the coded way's figures, also if it fails (a QEMU that closes at its end). */
+        LiveStream.Figures copy(InputStream in, Consumer<LiveStream.Figures> sofar) throws IOException;
     }
 
-    /** {@code from}'s input through {@code way} to {@code to}; {@code to}'s input as it is to {@code from}. */
+    /**
+     * {@code from}'s input through {@code way} to {@code to}; {@code to}'s input as it is to {@code from}.
+     * The first way to end closes both ends (its failure is the pipe's: the other way's, after the close,
+     * is only its echo); {@code done} runs once both ways have ended, with the coded way's figures.
+     */
     private static void both(Kind kind, Duplex from, Duplex to, Way way, Done done) {
         Object lock = new Object();
-        boolean[] ended = new boolean[1];
+        int[] running = {2};
+        Exception[] first = new Exception[1];
         LiveStream.Figures[] figures = new LiveStream.Figures[1];
         Consumer<Exception> end = failure -> {
+            boolean last;
+            boolean firstToEnd;
             synchronized (lock) {
-                if (ended[0]) {
-                    return;
+                firstToEnd = running[0] == 2;
+                if (firstToEnd) {
+                    first[0] = failure;
                 }
-                ended[0] = true;
+                last = --running[0] == 0;
             }
-            from.close();
-            to.close();
-            done.ended(figures[0], failure);
+            if (firstToEnd) {
+                from.close();
+                to.close();
+            }
+            if (last) {
+                done.ended(figures[0], first[0]);
+            }
         };
         start("zos-live-" + kind.name().toLowerCase() + "-up", () -> {
-            figures[0] = way.copy(from.input());
+            way.copy(from.input(), f -> figures[0] = f);
         }, end);
         start("zos-live-" + kind.name().toLowerCase() + "-down", () -> {
             to.input().transferTo(outputOf(from));

@@ -16,10 +16,13 @@ import java.util.stream.Stream;
  * lists it, and its name holds the move's random transfer id).
  */
 record LiveSockets(Path dir) {
-    static final Path ROOT = Path.of("/run/zos/live");
+    /** Where the directories are: /run/zos/live (the system property zos.live.root, for tests, moves it). */
+    static Path root() {
+        return Path.of(System.getProperty("zos.live.root", "/run/zos/live"));
+    }
 
     static LiveSockets of(long transfer) {
-        return new LiveSockets(ROOT.resolve(Long.toString(transfer)));
+        return new LiveSockets(root().resolve(Long.toString(transfer)));
     }
 
     Path libvirt() {

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Arrays;
+import java.util.function.Consumer;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
 
@@ -27,8 +28,10 @@ import org.zos.protocol.ZosException;
  * understand a section to carry it, so a stream it does not follow is carried whole, only larger.
  *
  * <p>Records between the agents (big-endian): {@code 'R' u32 n, n bytes} verbatim; {@code 'Z' u32 n,
- * u32 m, m bytes} n verbatim bytes as one zstd frame; {@code 'D' u64 offset}: the 4096 bytes of the
- * receiver's disk image at {@code offset}; {@code 'E'}: the end of the stream.
+ * u32 m, m bytes} n verbatim bytes as one zstd frame; {@code 'D' u64 offset, u64 check}: the 4096 bytes of
+ * the receiver's disk image as sent ahead at {@code offset}, whose {@link #check} is {@code check} (the
+ * receiver verifies it: a reference that does not hold ends the stream, and the migration fails with the
+ * anima still running on the sender); {@code 'E'}: the end of the stream.
  */
 final class LiveStream {
     static final int PAGE = 4096;
@@ -55,13 +58,25 @@ final class LiveStream {
         long find(byte[] page);
     }
 
-    /** Whether the receiver's disk image as sent ahead holds {@code block} at {@code offset}. */
-    @FunctionalInterface
-    interface SameAt {
-        boolean holds(long offset, byte[] block);
+    /**
+     * A second 64-bit hash of a page, independent of the sender's index ({@link MemoryImage#hash}): the
+     * receiver checks each reference with it, so a wrong one (a collision of the index's hash, or a bug)
+     * fails the migration instead of corrupting the guest.
+     */
+    static long check(byte[] page) {
+        long h = 0x2545F4914F6CDD1DL;
+        for (int i = 0; i < PAGE; i += 8) {
+            long v = (long) LONGS.get(page, i);
+            h = (h ^ Long.rotateLeft(v * 0xD6E8FEB86659FD93L, 31)) * 0xFF51AFD7ED558CCDL;
+            h ^= h >>> 29;
+        }
+        return h;
     }
 
-    /** The receiver's disk image, for the pages the sender referred to. */
+    private static final java.lang.invoke.VarHandle LONGS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class,
+            java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    /** The receiver's disk image as sent ahead, for the pages the sender referred to. */
     @FunctionalInterface
     interface Disk {
         void read(long offset, byte[] page) throws IOException;
@@ -77,9 +92,23 @@ final class LiveStream {
      * @param level zstd level for verbatim bytes (0: not compressed)
      */
     static Figures encode(InputStream qemu, OutputStream out, Pages pages, int level) throws IOException {
+        return encode(qemu, out, pages, level, f -> { });
+    }
+
+    /** As {@link #encode(InputStream, OutputStream, Pages, int)}; {@code sofar} gets the figures also if it fails. */
+    static Figures encode(InputStream qemu, OutputStream out, Pages pages, int level, Consumer<Figures> sofar) throws IOException {
         Counting counting = new Counting(out);
-        QemuFollower f = new QemuFollower(new java.io.BufferedInputStream(qemu, 1 << 16), new DataOutputStream(counting), pages, level);
-        boolean followed = f.run();
+        QemuFollower f = new QemuFollower(new java.io.BufferedInputStream(qemu, 1 << 16), records(counting), pages, level);
+        return run(f, counting, sofar);
+    }
+
+    private static Figures run(Follower f, Counting counting, Consumer<Figures> sofar) throws IOException {
+        boolean followed = false;
+        try {
+            followed = f.run();
+        } finally {
+            sofar.accept(new Figures(f.read, counting.count, f.blocks, f.refs, followed));
+        }
         return new Figures(f.read, counting.count, f.blocks, f.refs, followed);
     }
 
@@ -87,11 +116,20 @@ final class LiveStream {
      * Reads the client side of an NBD connection from {@code client} to its end and writes the records to
      * {@code out}; the blocks of the figures are the WRITEs' whole 4 KiB blocks.
      */
-    static Figures encodeNbd(InputStream client, OutputStream out, SameAt same, int level) throws IOException {
+    static Figures encodeNbd(InputStream client, OutputStream out, Pages pages, int level) throws IOException {
+        return encodeNbd(client, out, pages, level, f -> { });
+    }
+
+    /** As {@link #encodeNbd(InputStream, OutputStream, Pages, int)}; {@code sofar} gets the figures also if it fails. */
+    static Figures encodeNbd(InputStream client, OutputStream out, Pages pages, int level, Consumer<Figures> sofar) throws IOException {
         Counting counting = new Counting(out);
-        NbdFollower f = new NbdFollower(new java.io.BufferedInputStream(client, 1 << 16), new DataOutputStream(counting), same, level);
-        boolean followed = f.run();
-        return new Figures(f.read, counting.count, f.blocks, f.refs, followed);
+        NbdFollower f = new NbdFollower(new java.io.BufferedInputStream(client, 1 << 16), records(counting), pages, level);
+        return run(f, counting, sofar);
+    }
+
+    /** Where a follower writes its records: buffered, so that they go in large frames (the follower flushes it when the stream is quiet). */
+    private static DataOutputStream records(OutputStream out) {
+        return new DataOutputStream(new java.io.BufferedOutputStream(out, 1 << 16));
     }
 
     /** Counts the bytes written through it. */
@@ -141,7 +179,12 @@ final class LiveStream {
                     written += n;
                 }
                 case 'D' -> {
-                    disk.read(r.readLong(), page);
+                    long offset = r.readLong();
+                    long check = r.readLong();
+                    disk.read(offset, page);
+                    if (check(page) != check) {
+                        throw malformed("the reference to the disk at " + offset + " does not hold there");
+                    }
                     qemu.write(page);
                     written += PAGE;
                 }

@@ -132,6 +132,8 @@ record MoveJournal(int format, String anima, Role role, String peer, String user
         }
         try {
             return Optional.of(AnimaRegistry.JSON.readValue(f.toFile(), MoveJournal.class));
+        } catch (java.io.FileNotFoundException | java.nio.file.NoSuchFileException e) {
+            return Optional.empty(); // deleted since: the move ended
         } catch (IOException e) {
             throw new UncheckedIOException("reading the move journal " + f, e);
         }

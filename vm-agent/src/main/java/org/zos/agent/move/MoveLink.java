@@ -32,6 +32,10 @@ interface MoveLink extends AutoCloseable {
      */
     Map.Entry<Message, Duplex> openStream(Message m, Duration timeout);
 
+    /** Keeps at most about {@code bytes} queued to be sent on this link (a real connection's; nothing for others). */
+    default void shortQueue(int bytes) {
+    }
+
     @Override
     void close();
 
@@ -51,6 +55,11 @@ interface MoveLink extends AutoCloseable {
             public Map.Entry<Message, Duplex> openStream(Message m, Duration timeout) {
                 Map.Entry<Message, org.zos.protocol.net.ChannelStream> e = peer.openStream(m, timeout);
                 return Map.entry(e.getKey(), e.getValue());
+            }
+
+            @Override
+            public void shortQueue(int bytes) {
+                peer.shortQueue(bytes);
             }
 
             @Override

@@ -127,8 +127,15 @@ public final class MoveReceiver {
         }
         for (Incoming stale : incoming.values()) {
             if (stale.anima.equals(o.anima()) && stale.from.equals(from)) { // its connection broke; this one goes on
+                LiveIncoming live = stale.live;
+                ZosException refused = live != null ? live.refused() : null;
                 LOG.warning("move " + stale.id + " of " + o.anima() + " is replaced by a new offer from " + from);
                 drop(stale);
+                if (refused != null) { // not a broken link: its libvirt asked what a migration does not need
+                    throw new ZosException(ErrorCode.DENIED, "the live migration of '" + o.anima() + "' was refused on "
+                            + ctx.host() + ": " + refused.getMessage(), "move it suspended to a file (--suspend); see "
+                            + ctx.host() + "'s agent log");
+                }
             }
         }
         AnimaManager.Held held;
@@ -252,6 +259,7 @@ public final class MoveReceiver {
                 in.to(ReceivePhase.MIGRATING);
                 try {
                     in.live = LiveIncoming.prepare(in, p, progress);
+                    ctx.faults().at("receiver.migrating");
                 } catch (Exception e) {
                     LOG.warning("move " + in.id + " of " + in.anima + " cannot be received live: " + e.getMessage());
                     drop(in);
@@ -345,10 +353,16 @@ public final class MoveReceiver {
         return new MoveDone(in.id, "running", "");
     }
 
+    /** The anima runs here: its move is done. A live move's overlay is folded into the disk (the guest runs meanwhile). */
     private void release(Incoming in) {
         incoming.remove(in.id);
         if (in.live != null) {
             in.live.close();
+        }
+        try {
+            in.held.foldDisk();
+        } catch (IOException | RuntimeException e) {
+            LOG.warning("the disk of " + in.anima + " stays on its overlay for now (folded when it is next taken up): " + e.getMessage());
         }
         in.held.close();
         if (in.store != null) {
@@ -391,6 +405,7 @@ public final class MoveReceiver {
                 if (in.live != null) {
                     in.live.close();
                 }
+                LiveIncoming.discard(in);
                 in.to(ReceivePhase.DROPPED);
                 in.held.close();
             }

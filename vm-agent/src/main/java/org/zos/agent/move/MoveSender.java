@@ -12,6 +12,7 @@ import java.util.function.Consumer;
 import java.util.logging.Logger;
 import org.zos.agent.anima.AnimaManager;
 import org.zos.agent.anima.AnimaRecord;
+import org.zos.agent.hypervisor.DomainState;
 import org.zos.agent.hypervisor.Hypervisor;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
@@ -44,12 +45,19 @@ import org.zos.store.manifest.Manifest;
 final class MoveSender {
     private static final Logger LOG = Logger.getLogger(MoveSender.class.getName());
 
-    /** What a move cost: bytes of data frames, chunks sent, and the anima's downtime; whether it went live. */
-    record Figures(long wireBytes, long chunks, long downtimeMillis, long totalMillis, boolean live) {
-        /** "sent 12.3 MiB (12902912 bytes) in 45 chunks; downtime 1.21 s; total 4.50 s", "live: " before it for a live move */
+    /**
+     * What a move cost: bytes of data frames, chunks sent, and the anima's downtime; for a live move, how
+     * its migration converged ({@link Convergence#describe}; null for a move suspended to a file).
+     */
+    record Figures(long wireBytes, long chunks, long downtimeMillis, long totalMillis, String live) {
+        /**
+         * "sent 12.3 MiB (12902912 bytes) in 45 chunks; downtime 1.21 s; total 4.50 s", and for a live move
+         * "live (converged): " before it.
+         */
         String note() {
             return String.format(java.util.Locale.ROOT, "%ssent %.1f MiB (%d bytes) in %d chunks; downtime %.2f s; total %.2f s",
-                    live ? "live: " : "", wireBytes / 1048576.0, wireBytes, chunks, downtimeMillis / 1000.0, totalMillis / 1000.0);
+                    live != null ? "live (" + live + "): " : "", wireBytes / 1048576.0, wireBytes, chunks, downtimeMillis / 1000.0,
+                    totalMillis / 1000.0);
         }
     }
 
@@ -65,6 +73,8 @@ final class MoveSender {
     private final long bytesPerSecond;
     /** Whether a running anima moves by live migration rather than suspended to a file. */
     private final boolean live;
+    /** How a live migration converged, once it did; null otherwise. */
+    private String converged;
     private final java.util.function.BooleanSupplier cancelled;
     private SendPhase phase = SendPhase.CONNECTING;
     private MoveJournal journal;
@@ -74,6 +84,8 @@ final class MoveSender {
     private boolean suspendedHere;
     /** The disk's blocks by content, made while the anima still runs (see {@link MemoryImage}). */
     private DiskBlocks diskBlocks;
+    /** Whether this move diverted the running anima's disk to an overlay (a live one: {@link #send}). */
+    private boolean diverted;
     /** Images being stored on threads of their own. */
     private final List<DiskIngest> ingesting = new ArrayList<>();
     private final Map<String, Long> images = new LinkedHashMap<>();
@@ -143,6 +155,12 @@ final class MoveSender {
         if (wasRunning && ctx.manager().get().trim(r.name())) {
             LOG.info("trimmed the file systems of " + r.name() + " in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         }
+        // A live move diverts the guest's writes to an overlay first: the disk under it, unchanged from now
+        // on, is what goes ahead, and the migration copies only the overlay.
+        if (live && wasRunning) {
+            held.divertDisk();
+            diverted = true;
+        }
         // A running anima's disk is read into the store while the move connects and sends the kernel.
         DiskIngest ahead = wasRunning ? ingesting(held.paths().disk(), true) : null;
         long down = System.nanoTime();
@@ -165,6 +183,7 @@ final class MoveSender {
                     checkCancelled();
                     if (live) {
                         down = migrate();
+                        ctx.faults().at("sender.migrated");
                         break; // decided: the hypervisor let it go, it is paused on the target
                     }
                     down = suspend();
@@ -200,14 +219,22 @@ final class MoveSender {
             }
         }
         // Decided: the target holds the anima restored, paused; it is the one copy from here on.
+        long decided = System.nanoTime();
         to(SendPhase.COMMITTED);
         if (journal.visit()) {
             held.away(target);
+            // The overlay of the live migration's last writes, here at home: they are the target's now.
+            // (A visitor's goes when it forgets the anima.)
+            held.dropOverlay();
         }
         ctx.faults().at("sender.committed");
+        long committed = System.nanoTime();
         runThere();
         long end = System.nanoTime();
-        Figures f = new Figures(wireBytes, chunks, (end - down) / 1_000_000, (end - t0) / 1_000_000, live && wasRunning);
+        LOG.info(String.format(java.util.Locale.ROOT, "the end of the move of %s: stopped %d ms before the decision, journaled in %d ms, "
+                + "running on %s %d ms later", r.name(), (decided - down) / 1_000_000, (committed - decided) / 1_000_000, target,
+                (end - committed) / 1_000_000));
+        Figures f = new Figures(wireBytes, chunks, (end - down) / 1_000_000, (end - t0) / 1_000_000, converged);
         LOG.info("anima " + r.name() + " moved to " + target + ": " + f.note());
         return f;
     }
@@ -227,17 +254,22 @@ final class MoveSender {
     }
 
     /**
-     * How a live move's streams are coded for now: compressed (zstd level 1, fast enough not to hold the
-     * stream back), without references to what the receiver holds yet.
+     * How a live move's streams are coded: every page of memory and every block the disk's mirror writes
+     * that the disk image sent ahead holds (by content, {@code blocks}) goes as a reference to it; the
+     * rest is compressed with zstd level 1 (fast enough not to hold the stream back). What goes is capped
+     * by {@code rate}, the move's: the cap is on bytes on the wire, as for a move suspended to a file.
      */
-    static final LivePipe.Coding LIVE_CODING = new LivePipe.Coding(page -> -1, (offset, block) -> false, 1);
-
-    /** The longest stop a live migration may end with; QEMU picks the moment it can keep to it. */
-    static final long MAX_DOWNTIME_MILLIS = 300;
+    static LivePipe.Coding liveCoding(DiskBlocks blocks, RateLimit rate) {
+        return new LivePipe.Coding(page -> {
+            long h = MemoryImage.hash(page);
+            return h == 0 ? -1 : blocks.get(h);
+        }, 1, rate);
+    }
 
     /**
-     * Migrates the running anima live through the agents (its disk was sent ahead; the migration copies
-     * the disk again, the blocks the target holds as references, and the memory while the guest runs):
+     * Migrates the running anima live through the agents (its disk was sent ahead, diverted to an overlay
+     * since; the migration copies the overlay and the memory while the guest runs, what the disk sent
+     * ahead holds as references):
      * journaled "migrating" first, so that a restarted agent asks its hypervisor who holds the anima. A
      * cancel stops the hypervisor's job. Returns when the anima is paused on the target (nanoTime).
      */
@@ -249,32 +281,62 @@ final class MoveSender {
         to(SendPhase.MIGRATING);
         ctx.faults().at("sender.migrating");
         long t0 = System.nanoTime();
+        Convergence convergence = new Convergence();
+        long[] pausedAt = {0};
         try (LiveOutgoing out = new LiveOutgoing(transfer, () -> ctx.dialer().dial(target, user, ctx.times().dial()),
-                ctx.times().idle(), LIVE_CODING);
-                Meter watch = watch(name, t0)) {
+                ctx.times().idle(), liveCoding(diskBlocks, new RateLimit(bytesPerSecond)));
+                Meter watch = watch(name, t0, convergence, pausedAt)) {
             LiveSockets s = out.sockets();
-            long stopped = held.migrateLive(new Hypervisor.LiveMigration(s.peerUri(), s.migrationUri(), s.disksUri(),
-                    ready.domainXml(), bytesPerSecond == 0 ? 0 : Math.max(1, bytesPerSecond >> 20), MAX_DOWNTIME_MILLIS));
+            Hypervisor.Migrated m = held.migrateLive(new Hypervisor.LiveMigration(s.peerUri(), s.migrationUri(), s.disksUri(),
+                    ready.domainXml(), Convergence.DOWNTIME_MILLIS));
             long end = System.nanoTime();
             wireBytes += out.sentBytes();
-            LOG.info("migrated " + name + " live to " + target + " in " + (end - t0) / 1_000_000 + " ms; QEMU's final stop "
-                    + stopped + " ms");
-            // The guest stopped inside QEMU for its last pages and device state, and stays paused on the
-            // target until it is told to run: its downtime started that long before now.
-            return end - (stopped >= 0 ? stopped : MAX_DOWNTIME_MILLIS) * 1_000_000;
-        } catch (ZosException e) {
-            checkCancelled();
+            converged = convergence.describe(m.throttlePercent());
+            LOG.info("migrated " + name + " live to " + target + " in " + (end - t0) / 1_000_000 + " ms (" + converged
+                    + "); QEMU's final stop " + m.downtimeMillis() + " ms");
+            // The guest stopped inside QEMU for its last pages and device state (or when it was paused to
+            // end a migration that did not converge), and stays paused on the target until it is told to
+            // run: its downtime started then.
+            if (pausedAt[0] != 0) {
+                return pausedAt[0];
+            }
+            return end - (m.downtimeMillis() >= 0 ? m.downtimeMillis() : Convergence.DOWNTIME_MILLIS) * 1_000_000;
+        } catch (RuntimeException e) {
+            if (pausedAt[0] != 0 && held.state() == DomainState.PAUSED) { // the hypervisor kept it, paused by us: run it again
+                ctx.hypervisor().get().resume(name);
+            }
+            if (e instanceof ZosException) {
+                checkCancelled();
+            }
             throw e;
         }
     }
 
-    /** A live migration's progress while it runs; a cancelled move stops the hypervisor's job. */
-    private Meter watch(String name, long t0) {
+    /**
+     * A live migration's progress while it runs; a cancelled move stops the hypervisor's job; a migration
+     * that does not converge is steered by {@code convergence} (the moment it paused the guest goes to
+     * {@code pausedAt}).
+     */
+    private Meter watch(String name, long t0, Convergence convergence, long[] pausedAt) {
+        Hypervisor hv = ctx.hypervisor().get();
         return Meter.poll("migrating live", () -> {
             if (cancelled.getAsBoolean()) {
                 held.abortMigration();
             }
-            return ctx.hypervisor().get().jobProgress(name)
+            switch (convergence.observe(hv.jobStats(name), (System.nanoTime() - t0) / 1_000_000)) {
+                case LONGER_STOP -> {
+                    LOG.warning("the live migration of " + name + " does not converge: allowing a stop of up to "
+                            + Convergence.FALLBACK_DOWNTIME_MILLIS + " ms");
+                    hv.setMaxDowntime(name, Convergence.FALLBACK_DOWNTIME_MILLIS);
+                }
+                case PAUSE -> {
+                    LOG.warning("the live migration of " + name + " does not converge: pausing the guest for the rest");
+                    pausedAt[0] = System.nanoTime();
+                    hv.pause(name);
+                }
+                case NOTHING -> { }
+            }
+            return hv.jobProgress(name)
                     .map(j -> new Progress("migrating live", j.processed(), j.total(), (System.nanoTime() - t0) / 1_000_000));
         }, progress);
     }
@@ -351,6 +413,9 @@ final class MoveSender {
         if (suspendedHere) {
             held.resume();
         }
+        if (diverted) {
+            held.foldDisk();
+        }
         if (transfer != 0) {
             ctx.abort(target, user, transfer, String.valueOf(why.getMessage()), Duration.ofSeconds(10));
         }
@@ -385,16 +450,20 @@ final class MoveSender {
             long t0 = System.nanoTime();
             progress.accept(new Progress("finding memory pages on the disk", 0, 0, 0));
             java.util.Optional<MemoryImage.Split> split = MemoryImage.split(state, held.paths().disk(), rest, refs, diskBlocks);
-            images.put("disk", offer("disk", disk.manifest()));
+            long diskGeneration = offer("disk", disk.manifest());
+            images.put("disk", diskGeneration);
+            // The memory is numbered after the disk: both hosts number the disk alike (it goes through the
+            // store on every move), the memory only on moves suspended to a file (not live ones), so its
+            // own count could repeat a generation the receiver holds from another move.
             if (split.isEmpty()) {
                 LOG.info("the save image of " + held.record().name() + " is sent whole (not a format the splitter reads)");
-                images.put("memory", sendFile("memory", state));
+                images.put("memory", sendFile("memory", state, diskGeneration));
                 return;
             }
             LOG.info(String.format(java.util.Locale.ROOT, "%d of %d memory pages are on the disk (split in %d ms)",
                     split.get().refs(), split.get().pages(), (System.nanoTime() - t0) / 1_000_000));
-            images.put("memory", sendFile("memory", rest));
-            images.put("memory-refs", sendFile("memory-refs", refs));
+            images.put("memory", sendFile("memory", rest, diskGeneration));
+            images.put("memory-refs", sendFile("memory-refs", refs, diskGeneration));
         } finally {
             AnimaManager.scrub(rest, null);
             java.nio.file.Files.deleteIfExists(rest);
@@ -404,9 +473,14 @@ final class MoveSender {
 
     /** Stores a file as the next generation of an image and sends the chunks the peer lacks; returns the generation. */
     private long sendFile(String image, java.nio.file.Path file) throws IOException {
+        return sendFile(image, file, 1);
+    }
+
+    /** As {@link #sendFile(String, java.nio.file.Path)}, as generation {@code atLeast} or later. */
+    private long sendFile(String image, java.nio.file.Path file, long atLeast) throws IOException {
         long t0 = System.nanoTime();
         try (Meter meter = Meter.report("reading " + image, progress)) {
-            Manifest m = store.ingest(image, file, ChunkerParams.DEFAULT, meter.work()).manifest();
+            Manifest m = store.ingest(image, file, ChunkerParams.DEFAULT, meter.work(), atLeast).manifest();
             LOG.info(String.format(java.util.Locale.ROOT, "%s: read %d MiB in %d ms", m.label(), m.length() >> 20,
                     (System.nanoTime() - t0) / 1_000_000));
             return offer(image, m);

@@ -7,18 +7,19 @@ import java.io.InputStream;
 /**
  * Follows the client's side of an NBD connection (QEMU's drive-mirror writing the disk to the
  * receiver's NBD server): the option haggling verbatim, then requests; the data of a WRITE, 4 KiB
- * block by block, goes as a reference where the receiver's disk as sent ahead holds the same block at
- * the same offset. Server replies go the other way, verbatim.
+ * block by block, goes as a reference where the receiver's disk image as sent ahead holds the same block
+ * (found by content: the image is a qcow2 file, whose layout is not the guest's). Server replies go the
+ * other way, verbatim.
  */
 final class NbdFollower extends Follower {
     private static final int REQUEST = 0x25609513;
     private static final int OPTION = 0x49484156; // "IHAV" of "IHAVEOPT"
     private static final int WRITE = 1;
-    private final LiveStream.SameAt same;
+    private final LiveStream.Pages pages;
 
-    NbdFollower(InputStream client, DataOutputStream out, LiveStream.SameAt same, int level) {
+    NbdFollower(InputStream client, DataOutputStream out, LiveStream.Pages pages, int level) {
         super(client, out, level);
-        this.same = same;
+        this.pages = pages;
     }
 
     @Override
@@ -49,7 +50,7 @@ final class NbdFollower extends Follower {
         }
     }
 
-    /** A WRITE's data: aligned whole blocks the receiver holds at their offset become references. */
+    /** A WRITE's data: aligned whole blocks the receiver holds become references. */
     private void write(long offset, long length, byte[] block) throws IOException {
         long at = offset;
         long end = offset + length;
@@ -59,7 +60,7 @@ final class NbdFollower extends Follower {
         }
         while (end - at >= LiveStream.PAGE) {
             readAside(block);
-            send(block, same.holds(at, block) ? at : -1);
+            send(block, pages.find(block));
             at += LiveStream.PAGE;
         }
         in.skipNBytes(end - at); // the tail

@@ -2,7 +2,8 @@ package org.zos.agent.move;
 
 /**
  * A cap on the rate of sending: {@link #acquire} waits until {@code n} more bytes fit under the cap,
- * averaged since the first byte (with up to a quarter second of burst). 0 means no cap.
+ * averaged since the first byte (with up to a quarter second of burst). 0 means no cap. Threads may share
+ * one (a live move's streams do): each waits for its own bytes' turn.
  */
 final class RateLimit {
     private final long bytesPerSecond;
@@ -22,12 +23,15 @@ final class RateLimit {
         if (bytesPerSecond <= 0) {
             return;
         }
-        long now = System.nanoTime();
-        if (start == 0) {
-            start = now;
+        long due;
+        synchronized (this) {
+            long now = System.nanoTime();
+            if (start == 0) {
+                start = now;
+            }
+            sent += n;
+            due = start + (long) ((sent - bytesPerSecond / 4.0) * 1e9 / bytesPerSecond);
         }
-        sent += n;
-        long due = start + (long) ((sent - bytesPerSecond / 4.0) * 1e9 / bytesPerSecond);
         while (due - System.nanoTime() > 0 && !stop.getAsBoolean()) {
             try {
                 Thread.sleep(Math.min(100, Math.max(1, (due - System.nanoTime()) / 1_000_000)));

@@ -53,5 +53,21 @@ class DomainConfinementTest {
                 + "<qemu:arg value='-evil'/></qemu:commandline></domain>"), "another namespace");
         refused(SAVED.replace("<target dev='vda'", "<backingStore type='file'><source file='/etc/shadow'/></backingStore><target dev='vda'"),
                 "backing store");
+        refused(diverted("/var/lib/zos/animas/work/data.qcow2", "<backingStore type='file'><source file='/etc/shadow'/></backingStore>"),
+                "backing store");
+        refused(diverted("/var/lib/zos/animas/other/data.qcow2", "<backingStore/>"), "backing store");
+    }
+
+    /** A live move's overlay over the anima's own disk, and nothing under that disk, passes. */
+    @Test
+    void theOverlayOfALiveMovePassesOverItsOwnDiskOnly() {
+        DomainConfinement.require(diverted("/var/lib/zos/animas/work/data.qcow2", "<backingStore/>"));
+        DomainConfinement.require(diverted("/var/lib/zos/animas/work/data.qcow2", ""));
+    }
+
+    /** The domain as libvirt shows it after the data disk's writes were diverted to DISK.top over {@code under}. */
+    static String diverted(String under, String below) {
+        return SAVED.replace("/var/lib/zos/animas/work/data.qcow2'/>", "/var/lib/zos/animas/work/data.qcow2.top' index='2'/>"
+                + "<backingStore type='file' index='1'><format type='qcow2'/><source file='" + under + "'/>" + below + "</backingStore>");
     }
 }

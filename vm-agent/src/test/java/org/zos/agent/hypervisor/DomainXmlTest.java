@@ -74,6 +74,23 @@ class DomainXmlTest {
         DomainConfinement.require(visiting);
     }
 
+    /** As libvirt shows a domain whose disk a live move diverted: folded back, it reads the disk itself again. */
+    @Test
+    void aDivertedDiskFoldsBackToTheDiskUnderIt() {
+        String xml = DomainXml.of(spec(Accelerator.TCG, "qemu64"));
+        String disk = at(xml, "/domain/devices/disk[target/@dev='vda']/source/@file");
+        String diverted = xml.replace(disk + "'/>", disk + ".top' index='2'/><backingStore type='file' index='1'><format type='qcow2'/>"
+                        + "<source file='" + disk + "'/><backingStore/></backingStore>");
+        assertEquals(disk, DomainXml.divertedFrom(diverted).orElseThrow());
+        assertEquals(disk + ".top", at(diverted, "/domain/devices/disk[target/@dev='vda']/source/@file"));
+        String folded = DomainXml.undiverted(diverted);
+        assertEquals(disk, at(folded, "/domain/devices/disk[target/@dev='vda']/source/@file"));
+        assertTrue(DomainXml.divertedFrom(folded).isEmpty());
+        assertFalse(folded.contains("backingStore"), folded);
+        assertTrue(DomainXml.divertedFrom(xml).isEmpty());
+        DomainConfinement.require(diverted);
+    }
+
     @Test
     void kvmSpecAndDiskBoot() {
         DomainSpec s = new DomainSpec("full", ID, 1024, 1, Path.of("/d/data.qcow2"),

@@ -27,6 +27,8 @@ class DiskIngestTest {
     void storesTheDiskOnItsOwnThreadAndIndexesItsBlocks() throws Exception {
         byte[] bytes = new byte[8 << 20];
         new Random(11).nextBytes(bytes);
+        System.arraycopy(bytes, 4096, bytes, 100 * 4096, 4096); // a block twice: indexed at its first offset
+        java.util.Arrays.fill(bytes, 7 * 4096, 8 * 4096, (byte) 0); // a zero block: not indexed
         Path disk = Files.write(tmp.resolve("disk"), bytes);
         List<Progress> seen = new ArrayList<>();
         try (AnimaStore store = Store.open(tmp.resolve("store")).create("a", MasterKey.generate(), new byte[32])) {
@@ -35,7 +37,10 @@ class DiskIngestTest {
             assertEquals("disk", m.image());
             assertEquals(bytes.length, m.length());
             assertNotNull(ingest.blocks());
-            assertEquals(4096, ingest.blocks().get(MemoryImage.hash(java.util.Arrays.copyOfRange(bytes, 4096, 8192))));
+            for (int at = 0; at < bytes.length; at += 4096) { // every block, from the bytes as read (the index is the image's)
+                long want = at == 100 * 4096 ? 4096 : at == 7 * 4096 ? -1 : at;
+                assertEquals(want, ingest.blocks().get(MemoryImage.hash(java.util.Arrays.copyOfRange(bytes, at, at + 4096))));
+            }
             store.materialize(m, tmp.resolve("out"), new WorkMeter());
             assertArrayEquals(bytes, Files.readAllBytes(tmp.resolve("out")));
         }

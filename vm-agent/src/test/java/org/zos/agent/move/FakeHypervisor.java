@@ -33,6 +33,8 @@ final class FakeHypervisor implements Hypervisor {
         volatile String xml;
         volatile DomainState state;
         volatile byte[] memory;
+        /** Shut off because it migrated away (libvirt's reason VIR_DOMAIN_SHUTOFF_MIGRATED). */
+        volatile boolean migrated;
 
         Domain(String xml, DomainState state, byte[] memory) {
             this.xml = xml;
@@ -42,6 +44,12 @@ final class FakeHypervisor implements Hypervisor {
     }
 
     final Map<String, Domain> domains = new ConcurrentHashMap<>();
+    /** Where a live migration goes: the other host's hypervisor (the tests have two hosts). */
+    volatile java.util.function.Supplier<FakeHypervisor> migrationTarget;
+    /** Runs while a live migration copies (a test's fault: throw to fail it, as a lost link or a dead QEMU would). */
+    volatile Runnable duringMigration = () -> { };
+    /** The live migration under way, for {@link #duringMigration}. */
+    volatile LiveMigration migrating;
 
     /** Defines and starts a domain that runs with {@code memory}. */
     void running(String name, String xml, byte[] memory) {
@@ -230,9 +238,93 @@ final class FakeHypervisor implements Hypervisor {
         return xml;
     }
 
+    /**
+     * As libvirt does it, without the bytes (LivePipeTest and the cluster tests carry those): the domain
+     * runs on here while {@link #duringMigration} runs (if that throws, the migration fails and the guest
+     * runs on here); then it is paused and persistent on the target with this memory, and undefined here
+     * (as {@code LibvirtHypervisor} undefines it after libvirt shut it off as migrated).
+     */
     @Override
-    public long migrateLive(String name, LiveMigration migration) {
-        throw new org.zos.protocol.ZosException(org.zos.protocol.ErrorCode.INTERNAL, "the fake hypervisor does not migrate live", "");
+    public Migrated migrateLive(String name, LiveMigration migration) {
+        Domain d = domain(name);
+        if (d.state != DomainState.RUNNING) {
+            throw new ZosException(ErrorCode.INVALID_STATE, name + " does not run", "");
+        }
+        if (migration.destinationXml() == null || migration.destinationXml().isBlank()) {
+            throw new ZosException(ErrorCode.INTERNAL, "no destination XML", "");
+        }
+        migrating = migration;
+        duringMigration.run();
+        if (d.state != DomainState.RUNNING) { // its QEMU died meanwhile
+            throw new ZosException(ErrorCode.INTERNAL, "the live migration of " + name + " failed: QEMU died", "");
+        }
+        FakeHypervisor target = migrationTarget.get();
+        Domain there = target.domains.get(name);
+        if (there != null && there.state.isActive()) {
+            throw new ZosException(ErrorCode.INTERNAL, name + " runs on the target already", "");
+        }
+        target.domains.put(name, new Domain(migration.destinationXml(), DomainState.PAUSED, d.memory.clone()));
+        d.state = DomainState.SHUT_OFF;
+        d.memory = null;
+        d.migrated = true;
+        domains.remove(name);
+        return new Migrated(5, 0);
+    }
+
+    /** As libvirt shows it: the disk's source is the overlay, over the disk as it was; the overlay file is made. */
+    @Override
+    public void divertDisk(String name, Path top) {
+        Domain d = domain(name);
+        String disk = org.zos.agent.hypervisor.DomainXml.select(d.xml, "/domain/devices/disk[target/@dev='vda']/source/@file").orElseThrow();
+        if (org.zos.agent.hypervisor.DomainXml.divertedFrom(d.xml).isPresent()) {
+            throw new ZosException(ErrorCode.INTERNAL, name + "'s disk is diverted already", "");
+        }
+        try {
+            Files.write(top, new byte[0]);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String overlay = "<source file='" + top + "'/><backingStore type='file'><format type='qcow2'/><source file='" + disk
+                + "'/></backingStore>";
+        d.xml = d.xml.replace("<source file='" + disk + "'/>", overlay).replace("<source file=\"" + disk + "\"/>", overlay);
+    }
+
+    @Override
+    public void overlay(Path top, Path under) {
+        try {
+            Files.write(top, new byte[0]);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void foldDisk(String name) {
+        Domain d = domains.get(name);
+        if (d == null) {
+            return;
+        }
+        String top = org.zos.agent.hypervisor.DomainXml.select(d.xml, "/domain/devices/disk[target/@dev='vda']/source/@file").orElseThrow();
+        if (org.zos.agent.hypervisor.DomainXml.divertedFrom(d.xml).isPresent()) {
+            d.xml = org.zos.agent.hypervisor.DomainXml.undiverted(d.xml);
+            try {
+                Files.deleteIfExists(Path.of(top));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** Whether the domain's disk is diverted to an overlay. */
+    boolean diverted(String name) {
+        Domain d = domains.get(name);
+        return d != null && org.zos.agent.hypervisor.DomainXml.divertedFrom(d.xml).isPresent();
+    }
+
+    @Override
+    public boolean migratedAway(String name) {
+        Domain d = domains.get(name);
+        return d == null || d.state == DomainState.SHUT_OFF && d.migrated;
     }
 
     @Override

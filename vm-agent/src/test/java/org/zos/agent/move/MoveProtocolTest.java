@@ -53,6 +53,7 @@ class MoveProtocolTest {
 
     @BeforeEach
     void setUp() throws Exception {
+        System.setProperty("zos.live.root", dir.resolve("live").toString()); // both agents' (one JVM: one directory)
         net = new TestNet(dir);
         home = net.agent("home");
         visited = net.agent("visited");
@@ -63,6 +64,7 @@ class MoveProtocolTest {
     @AfterEach
     void tearDown() {
         net.close();
+        System.clearProperty("zos.live.root");
     }
 
     private String dominate() throws Exception {
@@ -71,6 +73,14 @@ class MoveProtocolTest {
 
     private String comeHome() throws Exception {
         return home.moves.returnHome(ANIMA, "alice", 0, false, p -> { });
+    }
+
+    private String dominateLive() throws Exception {
+        return home.moves.dominate(ANIMA, "visited", "alice", 0, true, p -> { });
+    }
+
+    private String comeHomeLive() throws Exception {
+        return home.moves.returnHome(ANIMA, "alice", 0, true, p -> { });
     }
 
     @Test
@@ -102,25 +112,31 @@ class MoveProtocolTest {
     }
 
     /**
-     * Crash points on a domination: the crashing side, the point, where the anima must run after. A
-     * receiver that crashes before the decision starts again within the sender's patience, so the sender
-     * dials again and the move completes; a sender that crashes before it decides takes its copy back.
+     * Crash points on a domination, suspended to a file or live: the crashing side, the point, where the
+     * anima must run after. A receiver that crashes before the decision starts again within the sender's
+     * patience, so the sender dials again and the move completes; a sender that crashes before it decides
+     * takes its copy back (a live one only if its hypervisor did not let the anima go).
      */
-    @ParameterizedTest(name = "dominate, {0} crashes at {1}")
+    @ParameterizedTest(name = "dominate{3}, {0} crashes at {1}")
     @CsvSource({
-        "home, sender.disk-ahead, home",
-        "home, sender.suspended, home",
-        "home, sender.memory, home",
-        "home, sender.committed, visited",
-        "visited, receiver.image, visited",
-        "visited, receiver.chunk, visited",
-        "visited, receiver.restored, visited",
-        "visited, receiver.go, visited",
+        "home, sender.disk-ahead, home, ''",
+        "home, sender.suspended, home, ''",
+        "home, sender.memory, home, ''",
+        "home, sender.committed, visited, ''",
+        "visited, receiver.image, visited, ''",
+        "visited, receiver.chunk, visited, ''",
+        "visited, receiver.restored, visited, ''",
+        "visited, receiver.go, visited, ''",
+        "home, sender.disk-ahead, home, ' live'",
+        "home, sender.migrating, home, ' live'",
+        "home, sender.migrated, visited, ' live'",
+        "visited, receiver.migrating, visited, ' live'",
+        "visited, receiver.go, visited, ' live'",
     })
-    void aCrashWhileDominatingLeavesExactlyOneAnima(String side, String point, String endsOn) throws Exception {
+    void aCrashWhileDominatingLeavesExactlyOneAnima(String side, String point, String endsOn, String live) throws Exception {
         agent(side).crashAt(point);
         try {
-            dominate();
+            home.moves.dominate(ANIMA, "visited", "alice", 0, !live.isEmpty(), p -> { });
         } catch (Exception | TestNet.Crash e) {
             // the move may fail (how depends on timing); where the anima ends up is what counts
         }
@@ -129,27 +145,127 @@ class MoveProtocolTest {
     }
 
     /** The same for the return, sent by the visited host. */
-    @ParameterizedTest(name = "return, {0} crashes at {1}")
+    @ParameterizedTest(name = "return{3}, {0} crashes at {1}")
     @CsvSource({
-        "visited, sender.disk-ahead, visited",
-        "visited, sender.suspended, visited",
-        "visited, sender.memory, visited",
-        "visited, sender.committed, home",
-        "home, receiver.image, home",
-        "home, receiver.chunk, home",
-        "home, receiver.restored, home",
-        "home, receiver.go, home",
+        "visited, sender.disk-ahead, visited, ''",
+        "visited, sender.suspended, visited, ''",
+        "visited, sender.memory, visited, ''",
+        "visited, sender.committed, home, ''",
+        "home, receiver.image, home, ''",
+        "home, receiver.chunk, home, ''",
+        "home, receiver.restored, home, ''",
+        "home, receiver.go, home, ''",
+        "visited, sender.migrating, visited, ' live'",
+        "visited, sender.migrated, home, ' live'",
+        "home, receiver.migrating, home, ' live'",
+        "home, receiver.go, home, ' live'",
     })
-    void aCrashWhileReturningLeavesExactlyOneAnima(String side, String point, String endsOn) throws Exception {
-        dominate();
+    void aCrashWhileReturningLeavesExactlyOneAnima(String side, String point, String endsOn, String live) throws Exception {
+        boolean isLive = !live.isEmpty();
+        home.moves.dominate(ANIMA, "visited", "alice", 0, isLive, p -> { });
         agent(side).crashAt(point);
         try {
-            comeHome();
+            home.moves.returnHome(ANIMA, "alice", 0, isLive, p -> { });
         } catch (Exception | TestNet.Crash e) {
             // as above
         }
         settle(agent(endsOn));
         assertTrue(agent(side).starts > 1, side + " did not crash at " + point);
+    }
+
+    @Test
+    void aLiveDominationAndReturnMoveTheRunningAnimaAndLeaveNothingBehind() throws Exception {
+        String note = dominateLive();
+        assertTrue(note.startsWith("live (converged)"), note);
+        settle(visited);
+        note = comeHomeLive();
+        assertTrue(note.startsWith("live (converged)"), note);
+        settle(home);
+        Path disk = home.registry.paths(ANIMA).disk();
+        assertFalse(Files.exists(disk.resolveSibling(disk.getFileName() + ".live-base")), "the copy of the disk sent ahead stays");
+        assertEquals(List.of(), List.of(dir.resolve("live").toFile().list()), "a live move's sockets stay");
+    }
+
+    @Test
+    void aLiveMigrationThatLosesItsLinkIsDialledAgainAndCompletes() throws Exception {
+        int[] tries = {0};
+        home.hypervisor.duringMigration = () -> {
+            if (tries[0]++ == 0) {
+                throw new ZosException(ErrorCode.HOST_UNREACHABLE, "the live migration of ana failed: the connection closed", "");
+            }
+        };
+        dominateLive();
+        settle(visited);
+        assertEquals(2, tries[0]);
+    }
+
+    @Test
+    void aCancelWhileMigratingLeavesTheAnimaRunningAtHome() throws Exception {
+        home.hypervisor.duringMigration = () -> {
+            home.moves.cancel(ANIMA, "alice");
+            throw new ZosException(ErrorCode.INTERNAL, "the live migration of ana failed: operation aborted", "");
+        };
+        ZosException e = assertThrows(ZosException.class, this::dominateLive);
+        assertEquals(ErrorCode.CANCELLED, e.code());
+        settle(home);
+    }
+
+    /**
+     * The sender's libvirt asks the receiver's for something a migration does not need: the receiver's
+     * guard ends the connection, which the sender takes for a broken link; its next offer hears DENIED,
+     * and the move ends so, not after ten attempts.
+     */
+    @Test
+    void aLibvirtCallTheGuardRefusesEndsTheMoveDenied() throws Exception {
+        Path libvirtd = dir.resolve("libvirt-sock"); // a stand-in for the receiver's libvirtd: it takes what comes
+        System.setProperty("zos.libvirtd.socket", libvirtd.toString());
+        try (java.nio.channels.ServerSocketChannel server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            server.bind(java.net.UnixDomainSocketAddress.of(libvirtd));
+            Thread taker = new Thread(() -> {
+                try (java.nio.channels.SocketChannel c = server.accept()) {
+                    java.nio.channels.Channels.newInputStream(c).transferTo(java.io.OutputStream.nullOutputStream());
+                } catch (java.io.IOException e) {
+                    // closed
+                }
+            });
+            taker.setDaemon(true);
+            taker.start();
+            int[] tries = {0};
+            home.hypervisor.duringMigration = () -> {
+                tries[0]++;
+                String uri = home.hypervisor.migrating.peerUri();
+                Path socket = Path.of(uri.substring(uri.indexOf("socket=") + "socket=".length()));
+                try (java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(socket))) {
+                    c.write(java.nio.ByteBuffer.wrap(LibvirtGuardTest.packet(LibvirtGuard.REMOTE_PROGRAM, 12, 0, d -> { })));
+                    java.nio.channels.Channels.newInputStream(c).transferTo(java.io.OutputStream.nullOutputStream()); // until it closes
+                } catch (java.io.IOException e) {
+                    // closed
+                }
+                throw new ZosException(ErrorCode.HOST_UNREACHABLE, "the live migration of ana failed: the connection closed", "");
+            };
+            ZosException e = assertThrows(ZosException.class, this::dominateLive);
+            assertEquals(ErrorCode.DENIED, e.code(), e.getMessage());
+            assertTrue(e.getMessage().contains("refused on visited"), e.getMessage());
+            assertEquals(1, tries[0]);
+            settle(home);
+        } finally {
+            System.clearProperty("zos.libvirtd.socket");
+        }
+    }
+
+    /** The master's QEMU dies while its memory goes: the anima's memory is lost, its disk stays home, nothing of it on the visited host. */
+    @Test
+    void theSendersQemuDyingWhileMigratingLeavesTheAnimaShutOffAtHome() throws Exception {
+        home.hypervisor.duringMigration = () -> home.hypervisor.kill(ANIMA);
+        assertThrows(ZosException.class, this::dominateLive);
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while ((!journals().isEmpty() || visited.moves.receiver().receiving(ANIMA)) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertNoJournals();
+        assertEquals(DomainState.SHUT_OFF, home.hypervisor.state(ANIMA));
+        assertNull(home.registry.get(ANIMA).away());
+        assertVisitorGone();
     }
 
     @Test
@@ -196,7 +312,7 @@ class MoveProtocolTest {
         assertTrue(restored.await(30, TimeUnit.SECONDS));
         assertEquals(ReceivePhase.RESTORED, visited.moves.receiver().phase(ANIMA).orElseThrow());
         long transfer = MoveJournal.read(visited.stateDir, ANIMA).orElseThrow().transfer();
-        try (MoveLink link = new TestNet.Link("home", visited, "alice")) {
+        try (MoveLink link = new TestNet.Link("home", visited, "alice", dir)) {
             for (Message m : List.of(new ImageSent(transfer, "disk", 1, 0), new MoveCommit(transfer, java.util.Map.of(), null))) {
                 ZosException e = assertThrows(ZosException.class, () -> link.request(m, TestNet.TIMES.idle()));
                 assertEquals(ErrorCode.PROTOCOL_ERROR, e.code(), e.getMessage());
@@ -212,7 +328,7 @@ class MoveProtocolTest {
     @Test
     void aGoBeforeTheCommitIsAProtocolErrorAndAnAbortDropsTheMove() throws Exception {
         visited.at("receiver.image", () -> { });
-        try (MoveLink link = new TestNet.Link("home", visited, "alice")) {
+        try (MoveLink link = new TestNet.Link("home", visited, "alice", dir)) {
             MoveOffer o = offer();
             long transfer = ((MoveReady) link.request(o, TestNet.TIMES.idle())).transfer();
             assertEquals(ReceivePhase.RECEIVING, visited.moves.receiver().phase(ANIMA).orElseThrow());
@@ -268,6 +384,11 @@ class MoveProtocolTest {
 
     private void assertRunsOn(TestNet.Agent on) {
         assertEquals(DomainState.RUNNING, on.hypervisor.state(ANIMA), ANIMA + " on " + on.name);
+        // a live move's overlay is folded into the disk wherever the anima ended, and gone everywhere
+        assertFalse(on.hypervisor.diverted(ANIMA), "the disk of " + ANIMA + " on " + on.name + " stays diverted to its overlay");
+        for (TestNet.Agent a : List.of(home, visited)) {
+            assertFalse(Files.exists(a.registry.paths(ANIMA).diskTop()), "an overlay stays on " + a.name);
+        }
         assertArrayEquals(memory, on.hypervisor.memory(ANIMA), "the memory of " + ANIMA + " on " + on.name);
         assertFalse(other(on).hypervisor.state(ANIMA).isActive(), ANIMA + " is also active on " + other(on).name);
     }

@@ -29,4 +29,24 @@ class RateLimitTest {
         assertEquals("'fast' is not a rate", e.getMessage());
         assertEquals(ErrorCode.BAD_PARAMETER, assertThrows(ZosException.class, () -> RateLimit.parse("1bit")).code());
     }
+
+    /** A live move's streams share one cap: together they go no faster than it (less its quarter second of burst). */
+    @Test
+    void threadsSharingACapGoNoFasterThanItTogether() throws Exception {
+        RateLimit cap = new RateLimit(1_000_000);
+        Runnable half = () -> {
+            for (int i = 0; i < 50; i++) {
+                cap.acquire(10_000);
+            }
+        };
+        long t0 = System.nanoTime();
+        Thread a = new Thread(half);
+        Thread b = new Thread(half);
+        a.start();
+        b.start();
+        a.join();
+        b.join();
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        org.junit.jupiter.api.Assertions.assertTrue(ms >= 740, "1 MB under a 1 MB/s cap went in " + ms + " ms");
+    }
 }

@@ -56,6 +56,10 @@ final class TestNet implements AutoCloseable {
     Agent agent(String name) throws IOException {
         Files.createDirectories(root.resolve(name));
         Agent a = new Agent(name, root.resolve(name));
+        for (Agent other : agents.values()) { // a live migration goes to the other host (the tests have two)
+            other.hypervisor.migrationTarget = () -> a.hypervisor;
+            a.hypervisor.migrationTarget = () -> other.hypervisor;
+        }
         agents.put(name, a);
         a.start();
         return a;
@@ -197,7 +201,7 @@ final class TestNet implements AutoCloseable {
             if (!to.up) {
                 throw new ZosException(ErrorCode.HOST_UNREACHABLE, "cannot reach " + host + ": connection refused", "");
             }
-            return new Link(from, to, user);
+            return new Link(from, to, user, root);
         };
     }
 
@@ -208,9 +212,11 @@ final class TestNet implements AutoCloseable {
         private final ExecutorService worker;
         private final int incarnation;
         private volatile boolean broken;
+        private final Path root;
 
-        Link(String from, Agent to, String user) {
+        Link(String from, Agent to, String user, Path root) {
             this.to = to;
+            this.root = root;
             this.caller = new Responder.Caller(new KnownHosts.Entry(from, from, null), new Hello(from, user, "test"), false);
             this.worker = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "link-" + from + "-" + to.name);
@@ -266,9 +272,41 @@ final class TestNet implements AutoCloseable {
             }
         }
 
+        /**
+         * A stream as a connection of its own carries it: here a pair of connected UNIX sockets, one end to
+         * the receiving agent's {@code openLive}, the other returned.
+         */
         @Override
         public java.util.Map.Entry<Message, org.zos.protocol.stream.Duplex> openStream(Message m, Duration timeout) {
-            throw new ZosException(ErrorCode.PROTOCOL_ERROR, "in-memory links carry no streams", "");
+            if (!alive()) {
+                throw lost();
+            }
+            Message sent = wire(m);
+            Path at = root.resolve("stream-" + System.nanoTime() + ".sock");
+            try (java.nio.channels.ServerSocketChannel server = java.nio.channels.ServerSocketChannel.open(
+                    java.net.StandardProtocolFamily.UNIX)) {
+                server.bind(java.net.UnixDomainSocketAddress.of(at));
+                java.nio.channels.SocketChannel mine = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(at));
+                java.nio.channels.SocketChannel theirs = server.accept();
+                Files.deleteIfExists(at);
+                Responder.Opened opened;
+                try {
+                    opened = to.moves.openLive(caller, (org.zos.protocol.message.LiveOpen) sent, LivePipe.of(theirs));
+                } catch (ZosException e) {
+                    mine.close();
+                    theirs.close();
+                    throw e;
+                }
+                Message answer = wire(opened.answer());
+                opened.start().run();
+                return java.util.Map.entry(answer, LivePipe.of(mine));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (ZosException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new ZosException(ErrorCode.INTERNAL, String.valueOf(e), "");
+            }
         }
 
         @Override

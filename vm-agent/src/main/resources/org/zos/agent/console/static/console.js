@@ -279,11 +279,14 @@ function connectScreen() {
   const rfb = new RFB($('screen'), url, { shared: true });
   rfb.scaleViewport = true;
   rfb.focusOnClick = true;
+  // Events of a view closed since (its disconnect comes late) must not touch the one that replaced it.
   rfb.addEventListener('connect', () => {
+    if (state.rfb !== rfb) return;
     $('screen-status').textContent = `${anima}, ${app === '0' ? 'whole screen' : 'window ' + app}${viewOnly ? ', view only: your keys are not sent to the anima' : ''}`;
     $('screen').dataset.connected = 'true';
   });
   rfb.addEventListener('disconnect', (ev) => {
+    if (state.rfb !== rfb) return;
     $('screen-status').textContent = ev.detail.clean ? 'closed' : 'the view ended';
     $('screen').dataset.connected = 'false';
   });
@@ -293,9 +296,11 @@ function connectScreen() {
 
 function closeScreen() {
   if (state.rfb) {
-    state.rfb.disconnect();
+    const rfb = state.rfb;
     state.rfb = null;
+    rfb.disconnect();
   }
+  $('screen').dataset.connected = 'false';
   $('screen').replaceChildren();
   $('screen-close').disabled = true;
 }
@@ -349,7 +354,10 @@ async function start() {
 
 $('error-close').addEventListener('click', () => { $('error').hidden = true; });
 $('screen-open').addEventListener('click', connectScreen);
-$('screen-close').addEventListener('click', closeScreen);
+$('screen-close').addEventListener('click', () => {
+  closeScreen();
+  $('screen-status').textContent = 'closed';
+});
 $('screen-anima').addEventListener('change', renderScreenChoices);
 $('logout').addEventListener('click', async () => {
   await api('POST', '/logout').catch(() => {});
