@@ -44,15 +44,16 @@ public final class MigrateBench {
     }
 
     public void run(String bandwidth, Path jar, Path guest, boolean keep) throws Exception {
-        run(bandwidth, jar, guest, null, keep);
+        run(bandwidth, jar, guest, null, keep, List.of(false, true));
     }
 
     /**
      * As {@link #run(String, Path, Path, boolean)}; with {@code desktopGuest}, the workload is the desktop
      * anima instead: 1 GiB of memory, booted to its desktop with an xterm app open, its 8 GiB disk (about
-     * 900 MB of a Debian system) sent whole on the first move.
+     * 900 MB of a Debian system) sent whole on the first move. {@code paths} lists the zos scenarios to
+     * run, each on an anima of its own: false for the suspend-to-file path, true for the live path.
      */
-    public void run(String bandwidth, Path jar, Path guest, Path desktopGuest, boolean keep) throws Exception {
+    public void run(String bandwidth, Path jar, Path guest, Path desktopGuest, boolean keep, List<Boolean> paths) throws Exception {
         desktop = desktopGuest != null;
         out.println("zos bench migrate: link " + bandwidth + ", 2 hosts, " + (desktop
                 ? "the desktop guest (1 GiB memory, an xterm app, a Debian 12 system on its disk)"
@@ -63,25 +64,35 @@ public final class MigrateBench {
                 cluster.exec(h, "sh", "-c", "rm -rf " + SEED + " && mkdir -p " + SEED
                         + " && cp -a /usr/lib/x86_64-linux-gnu /usr/share " + SEED + "/");
             }
-            List<Move> zos = new ArrayList<>();
-            prepare("bench");
-            zos.add(zosMove("dominate host2", "host1", "dominate", "host2", "bench"));
-            churn("host2", "bench");
-            zos.add(zosMove("return", "host1", "return", "bench"));
-            churn("host1", "bench");
-            zos.add(zosMove("dominate host2 again", "host1", "dominate", "host2", "bench"));
-            cluster.zos("host1", "return", "bench");
-            cluster.zos("host1", "shutdown", "bench");
-
+            List<List<Move>> runs = new ArrayList<>();
+            for (boolean live : paths) {
+                runs.add(scenario(live ? "blive" : "bench", live));
+            }
             prepare("base");
             Move a = saveCopyRestore("base");
             Move b = liveMigrate("base");
-            report(zos, a, b, bandwidth);
+            report(paths, runs, a, b, bandwidth);
         } finally {
             if (!keep) {
                 cluster.down();
             }
         }
+    }
+
+    /** Dominate, churn, return, churn, dominate again (and return, not measured) on a fresh anima {@code name}. */
+    private List<Move> scenario(String name, boolean live) throws InterruptedException {
+        String how = live ? "--live" : "--suspend";
+        String tag = live ? " (live)" : "";
+        List<Move> zos = new ArrayList<>();
+        prepare(name);
+        zos.add(zosMove("dominate host2" + tag, "host1", "dominate", how, "host2", name));
+        churn("host2", name);
+        zos.add(zosMove("return" + tag, "host1", "return", how, name));
+        churn("host1", name);
+        zos.add(zosMove("dominate again" + tag, "host1", "dominate", how, "host2", name));
+        cluster.zos("host1", "return", how, name);
+        cluster.zos("host1", "shutdown", name);
+        return zos;
     }
 
     private void prepare(String name) throws InterruptedException {
@@ -154,12 +165,13 @@ public final class MigrateBench {
         return new Move("(b) virsh migrate --live", secs, down, bytes);
     }
 
-    private void report(List<Move> zos, Move a, Move b, String bandwidth) {
+    private void report(List<Boolean> paths, List<List<Move>> runs, Move a, Move b, String bandwidth) {
         double rate = org.zos.agent.move.Moves.rate(bandwidth); // bytes per second
         out.println();
-        String fmt = "%-26s %9s %10s %12s %10s%n";
+        String fmt = "%-28s %9s %10s %12s %10s%n";
         out.printf(fmt, "MOVE", "TIME", "DOWNTIME", "ON THE WIRE", "LIMIT");
-        List<Move> all = new ArrayList<>(zos);
+        List<Move> all = new ArrayList<>();
+        runs.forEach(all::addAll);
         all.add(a);
         all.add(b);
         for (Move m : all) {
@@ -170,24 +182,28 @@ public final class MigrateBench {
         }
         out.println("link " + bandwidth + "; bytes: eth0 transmit counters of both hosts; (b) runs host2 -> host1;");
         out.println("LIMIT: the bytes on the wire over the link's rate, the time no move of those bytes can beat.");
-        out.println();
-        target("first-dominate-bytes", zos.get(0).wireBytes() / 1e6, 0.4 * a.wireBytes() / 1e6, "MB");
-        target("first-dominate-time", zos.get(0).seconds(), 0.5 * a.seconds(), "s");
-        target("first-dominate-faster-than-live-migration", zos.get(0).seconds(), b.seconds(), "s");
-        target("return-bytes", zos.get(1).wireBytes() / 1e6, 0.1 * a.wireBytes() / 1e6, "MB");
-        target("second-dominate-bytes", zos.get(2).wireBytes() / 1e6, 0.1 * a.wireBytes() / 1e6, "MB");
-        // Issue 17: live migration's pause with ISR's bytes, at link speed.
-        String[] names = {"first-dominate", "return", "second-dominate"};
-        for (int i = 0; i < 3; i++) {
-            target(names[i] + "-downtime (live migration: " + String.format(Locale.ROOT, "%.2f s", b.downSeconds()) + ")",
-                    zos.get(i).downSeconds(), 0.5, "s");
+        for (int r = 0; r < runs.size(); r++) {
+            List<Move> zos = runs.get(r);
+            out.println();
+            out.println(paths.get(r) ? "the live path (dominate/return --live):" : "the suspend-to-file path (dominate/return --suspend):");
+            target("first-dominate-bytes", zos.get(0).wireBytes() / 1e6, 0.4 * a.wireBytes() / 1e6, "MB");
+            target("first-dominate-time", zos.get(0).seconds(), 0.5 * a.seconds(), "s");
+            target("first-dominate-faster-than-live-migration", zos.get(0).seconds(), b.seconds(), "s");
+            target("return-bytes", zos.get(1).wireBytes() / 1e6, 0.1 * a.wireBytes() / 1e6, "MB");
+            target("second-dominate-bytes", zos.get(2).wireBytes() / 1e6, 0.1 * a.wireBytes() / 1e6, "MB");
+            // Issue 17: live migration's pause with ISR's bytes, at link speed.
+            String[] names = {"first-dominate", "return", "second-dominate"};
+            for (int i = 0; i < 3; i++) {
+                target(names[i] + "-downtime (live migration: " + String.format(Locale.ROOT, "%.2f s", b.downSeconds()) + ")",
+                        zos.get(i).downSeconds(), 0.5, "s");
+            }
+            target("first-dominate-time-at-link-speed", zos.get(0).seconds(), 1.25 * zos.get(0).wireBytes() / rate, "s");
+            target("return-time", zos.get(1).seconds(), 3, "s");
+            target("second-dominate-time", zos.get(2).seconds(), 3, "s");
+            target("first-dominate-bytes-no-more", zos.get(0).wireBytes() / 1e6, 130, "MB");
+            target("return-bytes-no-more", zos.get(1).wireBytes() / 1e6, 20, "MB");
+            target("second-dominate-bytes-no-more", zos.get(2).wireBytes() / 1e6, 20, "MB");
         }
-        target("first-dominate-time-at-link-speed", zos.get(0).seconds(), 1.25 * zos.get(0).wireBytes() / rate, "s");
-        target("return-time", zos.get(1).seconds(), 3, "s");
-        target("second-dominate-time", zos.get(2).seconds(), 3, "s");
-        target("first-dominate-bytes-no-more", zos.get(0).wireBytes() / 1e6, 130, "MB");
-        target("return-bytes-no-more", zos.get(1).wireBytes() / 1e6, 20, "MB");
-        target("second-dominate-bytes-no-more", zos.get(2).wireBytes() / 1e6, 20, "MB");
     }
 
     private void target(String name, double measured, double limit, String unit) {

@@ -26,6 +26,10 @@ final class BenchMigrateCommand implements Callable<Integer> {
             description = "mini (512 MiB, files in its page cache; default) or desktop (1 GiB desktop with an app open)")
     String guestKind;
 
+    @Option(names = "--path", defaultValue = "both", paramLabel = "PATH",
+            description = "the zos moves to measure: suspend (suspended to a file), live (live migration), or both (default)")
+    String path;
+
     @Override
     public Integer call() throws Exception {
         GuestImageBuilder guests = new GuestImageBuilder(Path.of(HostOptions.envOr("ZOS_GUEST_CACHE", "/var/cache/zos/guest")));
@@ -36,7 +40,14 @@ final class BenchMigrateCommand implements Callable<Integer> {
             default -> throw new org.zos.protocol.ZosException(org.zos.protocol.ErrorCode.BAD_PARAMETER,
                     "no guest '" + guestKind + "'", "give --guest mini or --guest desktop");
         };
-        new MigrateBench(spec.commandLine().getOut()).run(bandwidth, ClusterCommand.ownJar(), guest, desktop, keep);
+        java.util.List<Boolean> paths = switch (path) {
+            case "suspend" -> java.util.List.of(false);
+            case "live" -> java.util.List.of(true);
+            case "both" -> java.util.List.of(false, true);
+            default -> throw new org.zos.protocol.ZosException(org.zos.protocol.ErrorCode.BAD_PARAMETER,
+                    "no path '" + path + "'", "give --path suspend, --path live or --path both");
+        };
+        new MigrateBench(spec.commandLine().getOut()).run(bandwidth, ClusterCommand.ownJar(), guest, desktop, keep, paths);
         return 0;
     }
 }

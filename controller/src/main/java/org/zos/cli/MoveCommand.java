@@ -15,12 +15,20 @@ abstract class MoveCommand extends HostCommand {
             + "goes and stops only for a moment at the end (see docs/protocol.md, \"Live moves\")")
     boolean live;
 
+    @Option(names = "--suspend", description = "move a running anima suspended to a file: it stops while its memory goes "
+            + "(today's default; the opposite of --live)")
+    boolean suspend;
+
     /** Runs the move and returns the agent's note of what it cost. */
     String move(HostOptions.Agent agent, String action, String anima, Map<String, String> options) {
         Map<String, String> all = new HashMap<>(options);
         if (bandwidth != null) {
             org.zos.agent.move.Moves.rate(bandwidth); // a clear error here, before anything is asked of the agent
             all.put("bandwidth", bandwidth);
+        }
+        if (live && suspend) {
+            throw new org.zos.protocol.ZosException(org.zos.protocol.ErrorCode.BAD_PARAMETER, "--live and --suspend both given",
+                    "give one of them: --live keeps the anima running while it moves, --suspend stops it");
         }
         if (live) {
             all.put("live", "true");

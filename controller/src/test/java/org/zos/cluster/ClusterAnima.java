@@ -44,9 +44,34 @@ final class ClusterAnima {
     }
 
     /** Removes the cluster unless ZOS_KEEP_CLUSTER is set (to look at it after a failure). */
-    static void down(Cluster cluster) {
-        if (cluster != null && System.getenv("ZOS_KEEP_CLUSTER") == null) {
+    static void down(Cluster cluster, String label) {
+        if (cluster == null) {
+            return;
+        }
+        keepLogs(cluster, label);
+        if (System.getenv("ZOS_KEEP_CLUSTER") == null) {
             cluster.down();
+        }
+    }
+
+    /**
+     * Keeps, for whoever reads a failure, each host's agent log, the end of each anima's console log (the
+     * guest's heartbeat and kernel messages) and of each domain's QEMU log (why a migration's incoming side
+     * gave up) in target/cluster-logs, named LABEL-HOST-….
+     */
+    static void keepLogs(Cluster cluster, String label) {
+        try {
+            java.nio.file.Path logs = java.nio.file.Files.createDirectories(java.nio.file.Path.of("target/cluster-logs"));
+            for (String h : cluster.running()) {
+                java.nio.file.Files.writeString(logs.resolve(label + "-" + h + "-agent.log"),
+                        cluster.run(h, "cat", "/var/log/zos/agent.log").out());
+                java.nio.file.Files.writeString(logs.resolve(label + "-" + h + "-consoles.log"), cluster.run(h, "sh", "-c",
+                        "for f in /var/lib/zos/animas/*/console.log; do [ -f \"$f\" ] && echo \"== $f\" && tail -c 20000 \"$f\"; done; true").out());
+                java.nio.file.Files.writeString(logs.resolve(label + "-" + h + "-qemu.log"), cluster.run(h, "sh", "-c",
+                        "for f in /var/log/libvirt/qemu/*.log; do [ -f \"$f\" ] && echo \"== $f\" && tail -c 20000 \"$f\"; done; true").out());
+            }
+        } catch (java.io.IOException e) {
+            System.err.println("could not keep the cluster's logs: " + e);
         }
     }
 
@@ -95,7 +120,27 @@ final class ClusterAnima {
             }
             Thread.sleep(250);
         }
-        throw new AssertionError("no heartbeat " + n + " on " + host + ": " + last);
+        throw new AssertionError("no heartbeat " + n + " on " + host + ": " + last + "\n" + whyNoHeartbeat(host));
+    }
+
+    /**
+     * What a reader of a missing heartbeat needs: the console log's end, QEMU's view of the serial port, the
+     * CPU, its local APIC and the disk, whether the guest answers (twice, to see its clock go on), and what
+     * every guest task waits for (SysRq t, asked by key, printed by the kernel on the console).
+     */
+    String whyNoHeartbeat(String host) {
+        String dir = "/var/lib/zos/animas/" + name;
+        String hmp = " virsh qemu-monitor-command " + name + " --hmp ";
+        String sysrq = " virsh send-key " + name + " KEY_LEFTALT KEY_SYSRQ ";
+        return cluster.run(host, "sh", "-c", "ls -la " + dir + "; echo '-- console.log, last 600 bytes:'; tail -c 600 " + dir
+                + "/console.log; echo; echo '-- chardevs:';" + hmp + "'info chardev';" + hmp + "'info status';"
+                + " virsh dumpxml " + name + " | grep -A4 '<serial'; echo '-- CPU:';" + hmp + "'info registers' | head -8;"
+                + hmp + "'info lapic';" + hmp + "'info block';"
+                + " virsh qemu-monitor-command " + name + " '{\"execute\":\"query-block-jobs\"}';"
+                + " echo '-- the guest:'; timeout 20 zos-vm guest " + name + " ping 2>&1; sleep 3; timeout 20 zos-vm guest " + name + " ping 2>&1;"
+                + " size=$(stat -c %s " + dir + "/console.log);" + sysrq + "KEY_9;" + sysrq + "KEY_W;" + sysrq + "KEY_T; sleep 5;"
+                + " echo '-- the console after SysRq w, t (user tasks):'; tail -c +$((size+1)) " + dir + "/console.log"
+                + " | awk '/ task:/ { keep = ($0 !~ /ppid:2 /) } /sysrq:/ { keep = 1 } /Sched Debug/ { exit } keep' | tail -c 30000; true").out();
     }
 
     /**

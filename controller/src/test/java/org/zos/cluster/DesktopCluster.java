@@ -64,7 +64,7 @@ final class DesktopCluster implements ExtensionContext.Store.CloseableResource {
         synchronized (DesktopCluster.class) {
             if (current == this) {
                 current = null;
-                ClusterAnima.down(cluster);
+                ClusterAnima.down(cluster, "desktop");
             }
         }
     }
@@ -79,7 +79,7 @@ final class DesktopCluster implements ExtensionContext.Store.CloseableResource {
                     try {
                         current = new DesktopCluster(cluster);
                     } catch (RuntimeException | Error e) {
-                        ClusterAnima.down(cluster);
+                        ClusterAnima.down(cluster, "desktop");
                         throw e;
                     }
                     // closed when the whole run ends, if no other cluster took its place before

@@ -36,7 +36,7 @@ class DominateIT {
 
     @AfterAll
     static void down() {
-        ClusterAnima.down(cluster);
+        ClusterAnima.down(cluster, "dominate");
     }
 
     @Test
@@ -97,7 +97,7 @@ class DominateIT {
     void aLiveDominationAndReturnKeepTheAnimaRunningThroughout() throws Exception {
         JsonNode before = heartbeat("host1", 1);
         String out = zos("host1", "dominate", "host2", "it", "--live");
-        assertTrue(out.contains("live: sent"), out);
+        assertTrue(out.contains("live (converged"), out);
         JsonNode there = heartbeat("host2", before.path("heartbeatCount").asLong() + 1);
         assertEquals(before.path("heartbeatBoot").asText(), there.path("heartbeatBoot").asText(), "the same boot goes on");
         assertEquals("data " + MARKER, zos("host2", "guest", "it", "read", "marker").strip());
@@ -105,7 +105,7 @@ class DominateIT {
         assertEquals("", cluster.exec("host1", "virsh", "list", "--all", "--name").strip(), "host1 let its domain go");
 
         out = zos("host1", "return", "it", "--live");
-        assertTrue(out.contains("live: sent"), out);
+        assertTrue(out.contains("live (converged"), out);
         JsonNode home = heartbeat("host1", there.path("heartbeatCount").asLong() + 1);
         assertEquals(before.path("heartbeatBoot").asText(), home.path("heartbeatBoot").asText());
         assertEquals("data " + MARKER, zos("host1", "guest", "it", "read", "marker").strip());
