@@ -34,6 +34,14 @@ public final class GuestLink implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(GuestLink.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<Path, GuestLink> LINKS = new ConcurrentHashMap<>();
+    /** One lock per channel: a guest slow to answer its hello holds up only the users of its own channel. */
+    private static final Map<Path, Object> CONNECTING = new ConcurrentHashMap<>();
+    /**
+     * The longest a write to the channel may wait (10 s). QEMU stops reading the socket while the guest takes
+     * nothing from the port (a guest that crashed, hangs, or closed its end): a write then waits for good,
+     * so the link is closed, which ends the write, and its users learn that the guest does not answer.
+     */
+    static volatile Duration writeLimit = Duration.ofSeconds(10); // tests shorten it
 
     private final Path socketPath;
     private final SocketChannel socket;
@@ -45,11 +53,14 @@ public final class GuestLink implements AutoCloseable {
     /** This link's id, in each of its hellos: a guest that hears the same id again keeps the link's streams. */
     private final String id = java.util.UUID.randomUUID().toString();
     private volatile boolean ended;
+    /** When the write under way began (nanoTime), 0 when none is. */
+    private volatile long writingSince;
+    private final java.util.concurrent.ScheduledFuture<?> writeWatch;
 
     private GuestLink(Path socketPath, SocketChannel socket) {
         this.socketPath = socketPath;
         this.socket = socket;
-        this.mux = new GuestMux(input(socket), output(socket), new GuestMux.Listener() {
+        this.mux = new GuestMux(input(socket), output(socket, t -> writingSince = t), new GuestMux.Listener() {
             @Override
             public void control(GuestFrame frame) {
                 received(frame);
@@ -60,6 +71,18 @@ public final class GuestLink implements AutoCloseable {
                 end(why);
             }
         }, "zos-guest-link-" + socketPath.getFileName());
+        this.writeWatch = HELLOS.scheduleWithFixedDelay(this::endIfStuck, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** Closes the link if a write has waited longer than {@link #writeLimit}: see there. */
+    private void endIfStuck() {
+        long since = writingSince;
+        if (!ended && since != 0 && System.nanoTime() - since > writeLimit.toNanos()) {
+            LOG.warning("guest channel " + socketPath + ": the guest has taken nothing from it for " + writeLimit.toSeconds()
+                    + " s; closing the link");
+            end(new IOException("the guest takes nothing from its channel")); // the socket closed ends the write
+            mux.close();
+        }
     }
 
     /**
@@ -69,7 +92,7 @@ public final class GuestLink implements AutoCloseable {
      * @throws IOException when the socket refuses or the guest does not answer in time
      */
     public static GuestLink of(Path socketPath, Duration timeout) throws IOException {
-        synchronized (LINKS) {
+        synchronized (CONNECTING.computeIfAbsent(socketPath, p -> new Object())) {
             GuestLink link = LINKS.get(socketPath);
             if (link != null && !link.ended) {
                 return link;
@@ -251,6 +274,7 @@ public final class GuestLink implements AutoCloseable {
 
     private void end(IOException why) {
         ended = true;
+        writeWatch.cancel(false);
         LINKS.remove(socketPath, this);
         hello.completeExceptionally(why);
         pending.values().forEach(f -> f.completeExceptionally(why));
@@ -291,7 +315,8 @@ public final class GuestLink implements AutoCloseable {
         };
     }
 
-    private static OutputStream output(SocketChannel ch) {
+    /** Writes to {@code ch}; {@code writing} hears when each write begins (nanoTime) and that it ended (0). */
+    private static OutputStream output(SocketChannel ch, java.util.function.LongConsumer writing) {
         return new OutputStream() {
             @Override
             public void write(int b) throws IOException {
@@ -307,12 +332,14 @@ public final class GuestLink implements AutoCloseable {
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
                 boolean interrupted = Thread.interrupted();
+                writing.accept(System.nanoTime());
                 try {
                     ByteBuffer buf = ByteBuffer.wrap(b, off, len);
                     while (buf.hasRemaining()) {
                         ch.write(buf);
                     }
                 } finally {
+                    writing.accept(0);
                     if (interrupted) {
                         Thread.currentThread().interrupt();
                     }

@@ -24,9 +24,9 @@ class GuestLinkInterruptTest {
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socket));
             try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(socket)); SocketChannel peer = server.accept()) {
-                java.lang.reflect.Method m = GuestLink.class.getDeclaredMethod("output", SocketChannel.class);
+                java.lang.reflect.Method m = GuestLink.class.getDeclaredMethod("output", SocketChannel.class, java.util.function.LongConsumer.class);
                 m.setAccessible(true);
-                OutputStream out = (OutputStream) m.invoke(null, client);
+                OutputStream out = (OutputStream) m.invoke(null, client, (java.util.function.LongConsumer) t -> { });
                 Thread.currentThread().interrupt();
                 try {
                     out.write(new byte[] {1, 2, 3});

@@ -3,6 +3,7 @@ package org.zos.agent.anima;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -118,5 +119,47 @@ class GuestLinkTest {
             assertEquals(true, e.getMessage().contains("did not answer guest channel v1's hello"), e.getMessage());
         }
         Files.deleteIfExists(socket);
+    }
+
+    @Test
+    void aGuestThatStopsTakingFromItsChannelEndsTheLinkInsteadOfHoldingEveryWriterForGood() throws Exception {
+        Path socket = dir.resolve("stuck.sock");
+        Duration limit = GuestLink.writeLimit;
+        GuestLink.writeLimit = Duration.ofSeconds(1);
+        try (ServerSocketChannel server = listen(socket)) {
+            Thread guest = new Thread(() -> { // answers the hello, then reads nothing more (a guest that crashed)
+                try (SocketChannel s = server.accept()) {
+                    InputStream in = Channels.newInputStream(s);
+                    GuestFrame.read(in);
+                    s.write(java.nio.ByteBuffer.wrap(GuestFrame.text(GuestFrame.Kind.HELLO, 0, "{\"version\":1}").encode()));
+                    Thread.sleep(60_000);
+                } catch (IOException | InterruptedException e) {
+                    // the test ended
+                }
+            });
+            guest.setDaemon(true);
+            guest.start();
+            GuestLink link = GuestLink.of(socket, Duration.ofSeconds(5));
+            // requests of 60 kB from 200 threads: more than the socket holds, so a write waits
+            com.fasterxml.jackson.databind.node.ObjectNode big = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
+                    .put("op", "write").put("name", "n").put("text", "x".repeat(60_000));
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(200);
+            long t0 = System.nanoTime();
+            java.util.List<java.util.concurrent.Future<?>> all = new java.util.ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                all.add(pool.submit(() -> link.request(big.deepCopy(), Duration.ofSeconds(60))));
+            }
+            for (java.util.concurrent.Future<?> f : all) {
+                java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                        () -> f.get(30, java.util.concurrent.TimeUnit.SECONDS));
+                assertTrue(e.getCause() instanceof IOException, e.toString());
+            }
+            pool.shutdownNow();
+            assertTrue(System.nanoTime() - t0 < 10_000_000_000L, "every writer was let go with the link, long before the requests' 60 s");
+            assertTrue(link.ended());
+            guest.interrupt();
+        } finally {
+            GuestLink.writeLimit = limit;
+        }
     }
 }
