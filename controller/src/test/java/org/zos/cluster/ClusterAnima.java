@@ -88,6 +88,10 @@ final class ClusterAnima {
         cmd[0] = "zos-vm";
         System.arraycopy(args, 0, cmd, 1, args.length);
         HostRuntime.Result r = cluster.run(host, cmd);
+        if (r.status() != 0 && args.length > 1 && args[0].equals("guest") && args[1].equals(name)) {
+            // a guest that stopped answering: say what it and its QEMU are doing (as for a missing heartbeat)
+            assertEquals(0, r.status(), String.join(" ", cmd) + " on " + host + ": " + r + "\n" + whyNoHeartbeat(host));
+        }
         assertEquals(0, r.status(), String.join(" ", cmd) + " on " + host + ": " + r);
         return r.out();
     }
@@ -133,9 +137,15 @@ final class ClusterAnima {
         String hmp = " virsh qemu-monitor-command " + name + " --hmp ";
         String sysrq = " virsh send-key " + name + " KEY_LEFTALT KEY_SYSRQ ";
         return cluster.run(host, "sh", "-c", "ls -la " + dir + "; echo '-- console.log, last 600 bytes:'; tail -c 600 " + dir
-                + "/console.log; echo; echo '-- chardevs:';" + hmp + "'info chardev';" + hmp + "'info status';"
+                + "/console.log; echo; echo '-- the first oops of the guest kernel, if any:'; grep -a -m1 -A24"
+                + " -E 'BUG:|Oops|general protection|Kernel panic' " + dir + "/console.log;"
+                + " echo '-- chardevs:';" + hmp + "'info chardev';" + hmp + "'info status';"
                 + " virsh dumpxml " + name + " | grep -A4 '<serial'; echo '-- CPU:';" + hmp + "'info registers' | head -8;"
                 + hmp + "'info lapic';" + hmp + "'info block';"
+                // the channel's device and its queues (a notification lost across a migration shows as indices that disagree)
+                + " echo '-- virtio-serial:'; vs=$(" + hmp + "'info virtio' | awk '/virtio-serial/ {print $1; exit}');"
+                + " [ -n \"$vs\" ] && " + hmp + "\"info virtio-status $vs\" | head -12 && for q in 0 1 2 3 4 5; do"
+                + hmp + "\"info virtio-queue-status $vs $q\"; done;"
                 + " virsh qemu-monitor-command " + name + " '{\"execute\":\"query-block-jobs\"}';"
                 + " echo '-- the guest:'; timeout 20 zos-vm guest " + name + " ping 2>&1; sleep 3; timeout 20 zos-vm guest " + name + " ping 2>&1;"
                 + " size=$(stat -c %s " + dir + "/console.log);" + sysrq + "KEY_9;" + sysrq + "KEY_W;" + sysrq + "KEY_T; sleep 5;"
