@@ -71,7 +71,7 @@ public final class GuestLink implements AutoCloseable {
                 end(why);
             }
         }, "zos-guest-link-" + socketPath.getFileName());
-        this.writeWatch = HELLOS.scheduleWithFixedDelay(this::endIfStuck, 1, 1, TimeUnit.SECONDS);
+        this.writeWatch = WATCH.scheduleWithFixedDelay(this::endIfStuck, 1, 1, TimeUnit.SECONDS);
     }
 
     /** Closes the link if a write has waited longer than {@link #writeLimit}: see there. */
@@ -144,12 +144,17 @@ public final class GuestLink implements AutoCloseable {
         return link;
     }
 
-    private static final java.util.concurrent.ScheduledExecutorService HELLOS = java.util.concurrent.Executors
-            .newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "zos-guest-hellos");
-                t.setDaemon(true);
-                return t;
-            });
+    private static final java.util.concurrent.ScheduledExecutorService HELLOS = daemon("zos-guest-hellos");
+    /** Watches the links' writes; a thread of its own, since the hellos' thread may be the one whose write waits. */
+    private static final java.util.concurrent.ScheduledExecutorService WATCH = daemon("zos-guest-write-watch");
+
+    private static java.util.concurrent.ScheduledExecutorService daemon(String name) {
+        return java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
+    }
 
     /**
      * Says this link's hello again every 2 s for as long as it lives. A guest can see its side of the port

@@ -125,7 +125,7 @@ class GuestLinkTest {
     void aGuestThatStopsTakingFromItsChannelEndsTheLinkInsteadOfHoldingEveryWriterForGood() throws Exception {
         Path socket = dir.resolve("stuck.sock");
         Duration limit = GuestLink.writeLimit;
-        GuestLink.writeLimit = Duration.ofSeconds(1);
+        GuestLink.writeLimit = Duration.ofSeconds(3); // longer than the 2 s to the link's next hello, whose write then waits too
         try (ServerSocketChannel server = listen(socket)) {
             Thread guest = new Thread(() -> { // answers the hello, then reads nothing more (a guest that crashed)
                 try (SocketChannel s = server.accept()) {
@@ -140,7 +140,7 @@ class GuestLinkTest {
             guest.setDaemon(true);
             guest.start();
             GuestLink link = GuestLink.of(socket, Duration.ofSeconds(5));
-            // requests of 60 kB from 200 threads: more than the socket holds, so a write waits
+            // requests of 60 kB from 200 threads: more than the socket holds, so a write waits (and the hellos' thread behind it)
             com.fasterxml.jackson.databind.node.ObjectNode big = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
                     .put("op", "write").put("name", "n").put("text", "x".repeat(60_000));
             java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(200);
