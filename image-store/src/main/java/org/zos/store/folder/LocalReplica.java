@@ -61,6 +61,7 @@ public final class LocalReplica implements Replica {
     private Map<String, Entry> last;
     private long token = System.nanoTime();
     private boolean indexDirty;
+    private boolean closed;
     /** Where each block of {@link #known} is: hash to (path, block); built when first needed, then kept in step. */
     private Map<String, List<Map.Entry<String, Block>>> here;
 
@@ -105,6 +106,7 @@ public final class LocalReplica implements Replica {
 
     @Override
     public synchronized Scan scan(long since) throws IOException {
+        requireOpen();
         Map<String, Entry> now = new TreeMap<>();
         Set<String> seen = new HashSet<>();
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
@@ -205,6 +207,7 @@ public final class LocalReplica implements Replica {
 
     @Override
     public synchronized void agree(Agreed agreed) throws IOException {
+        requireOpen();
         writeAtomically(sync.resolve("agreed.json"), JSON.writeValueAsBytes(agreed));
     }
 
@@ -253,6 +256,7 @@ public final class LocalReplica implements Replica {
     @Override
     public synchronized void put(String path, Entry base, Entry target, List<Block> blocks, Set<String> lacking, BlockSource carried)
             throws IOException {
+        requireOpen();
         Path file = resolve(path);
         Map<String, Long> written = new HashMap<>();
         Path tmp = sync.resolve("tmp-" + UUID.randomUUID());
@@ -362,6 +366,7 @@ public final class LocalReplica implements Replica {
 
     @Override
     public synchronized void delete(String path, Entry base) throws IOException {
+        requireOpen();
         Path file = resolve(path);
         if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
             forget(path);
@@ -380,6 +385,7 @@ public final class LocalReplica implements Replica {
 
     @Override
     public synchronized void mkdir(String path) throws IOException {
+        requireOpen();
         Path dir = resolve(path);
         if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             throw new Changed(path + " is a file here");
@@ -389,7 +395,21 @@ public final class LocalReplica implements Replica {
 
     @Override
     public synchronized void close() throws IOException {
-        saveIndex();
+        if (!closed) {
+            closed = true;
+            saveIndex();
+        }
+    }
+
+    /**
+     * Refuses a change once the replica is closed. Every change holds the replica's lock, so when
+     * {@link #close()} returns none is under way and none starts: the share's folder may then be removed
+     * without a sync writing into it at the same time.
+     */
+    private void requireOpen() throws IOException {
+        if (closed) {
+            throw new IOException("the share of " + root + " has ended");
+        }
     }
 
     /** Refuses with {@link Changed} unless the path still holds {@code base} (null: nothing). */

@@ -306,6 +306,35 @@ class ReconcilerTest {
         assertFalse(Files.exists(stale));
     }
 
+    @Test
+    void aShareThatEndsUnderARunningSyncIsRemovedWholeAndTheSyncStops() throws Exception {
+        for (int i = 0; i < 300; i++) {
+            write(dirA.resolve("d" + i % 10 + "/f" + i), "file " + i);
+        }
+        java.util.concurrent.atomic.AtomicReference<Exception> syncEnded = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread syncing = new Thread(() -> {
+            try {
+                Reconciler r = sync(Reconciler.Direction.BOTH);
+                while (true) {
+                    r.round();
+                    write(dirA.resolve("busy"), Long.toString(System.nanoTime()));
+                }
+            } catch (Exception e) {
+                syncEnded.set(e);
+            }
+        });
+        syncing.start();
+        while (!Files.exists(dirB.resolve("d9"))) {
+            Thread.sleep(1);
+        }
+        b.close(); // what FolderHost.end and the guest's Folders.stop do before they scrub the folder
+        Scrub.tree(dirB);
+        syncing.join(10_000);
+        assertFalse(syncing.isAlive(), "the sync stopped");
+        assertTrue(String.valueOf(syncEnded.get()).contains("has ended"), String.valueOf(syncEnded.get()));
+        assertFalse(Files.exists(dirB), "nothing of the share is left, nothing written after it ended");
+    }
+
     /** A replica that passes every call on. */
     static class Forwarding implements Replica {
         final Replica r;
