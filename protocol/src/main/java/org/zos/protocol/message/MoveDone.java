@@ -7,7 +7,7 @@ package org.zos.protocol.message;
 public record MoveDone(long transfer, String state, String note) implements Message {
     /** What a move can be answered with. */
     public static final java.util.Set<String> STATES = java.util.Set.of("paused", "running", "aborted", "cancelling",
-            "committed", "undecided");
+            "committed", "undecided", "patched");
 
 
     @Override

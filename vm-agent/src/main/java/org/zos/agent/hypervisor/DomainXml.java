@@ -47,6 +47,9 @@ public final class DomainXml {
         x.append("  <uuid>").append(spec.uuid()).append("</uuid>\n");
         x.append("  <metadata>\n    ").append(metadata(spec.name(), null)).append("\n  </metadata>\n");
         x.append("  <memory unit='MiB'>").append(spec.memoryMiB()).append("</memory>\n");
+        // Shared (memfd) memory: a live move reads the paused source's memory and writes the receiver's to
+        // check what the migration gave it (PageLedger, docs/protocol.md "Live moves").
+        x.append("  <memoryBacking><source type='memfd'/><access mode='shared'/></memoryBacking>\n");
         x.append("  <vcpu>").append(spec.vcpus()).append("</vcpu>\n");
         x.append("  <os>\n    <type arch='x86_64' machine='q35'>hvm</type>\n");
         if (spec.boot() instanceof KernelBoot k) {

@@ -118,6 +118,16 @@ public interface Hypervisor extends AutoCloseable {
         return state(name) == DomainState.UNDEFINED;
     }
 
+    /**
+     * The running domain's guest memory (its main RAM block, from offset 0), when its memory backing is
+     * shared (a memfd): open for reading, or also for writing ({@code write}: only while it is paused). The
+     * channel stays valid after the domain's QEMU has ended, until it is closed. Empty if the domain does
+     * not run or its memory is not shared.
+     */
+    default Optional<java.nio.channels.FileChannel> memory(String name, boolean write) {
+        return Optional.empty();
+    }
+
     /** Stops a live migration of the domain that is under way: {@link #migrateLive} then fails, the guest runs on here. */
     void abortMigration(String name);
 

@@ -1,5 +1,6 @@
 package org.zos.agent.hypervisor;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -533,6 +534,40 @@ public final class LibvirtHypervisor implements Hypervisor {
     }
 
     /** Stops a live migration under way; the guest runs on here. Nothing if none runs. */
+    /**
+     * The domain's memory as its QEMU holds it: the one memfd of its memory backend among the QEMU
+     * process's open files (libvirt names the process in its pid file), opened through /proc.
+     */
+    @Override
+    public Optional<java.nio.channels.FileChannel> memory(String name, boolean write) {
+        if (!state(name).isActive()) {
+            return Optional.empty();
+        }
+        try {
+            String pid = Files.readString(Path.of("/run/libvirt/qemu", name + ".pid")).strip();
+            java.util.List<Path> memfds = new java.util.ArrayList<>();
+            try (java.nio.file.DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc", pid, "fd"))) {
+                for (Path fd : fds) {
+                    try {
+                        if (Files.readSymbolicLink(fd).toString().startsWith("/memfd:memory-backend-memfd")) {
+                            memfds.add(fd);
+                        }
+                    } catch (IOException gone) {
+                        // closed while listed
+                    }
+                }
+            }
+            if (memfds.size() != 1) {
+                return Optional.empty();
+            }
+            return Optional.of(write ? java.nio.channels.FileChannel.open(memfds.get(0), java.nio.file.StandardOpenOption.READ,
+                    java.nio.file.StandardOpenOption.WRITE) : java.nio.channels.FileChannel.open(memfds.get(0)));
+        } catch (IOException e) {
+            LOG.warning("the memory of " + name + " cannot be opened: " + e);
+            return Optional.empty();
+        }
+    }
+
     @Override
     public void abortMigration(String name) {
         DomainPointer dp = LibvirtNative.INSTANCE.virDomainLookupByName(conn.pointer(), name);

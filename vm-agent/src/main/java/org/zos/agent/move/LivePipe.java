@@ -38,9 +38,16 @@ final class LivePipe {
         DISKS
     }
 
-    /** The sender's coding of its data direction, and the cap on the rate it is sent at (shared by a move's streams). */
-    record Coding(LiveStream.Pages pages, int level, RateLimit rate) {
-        static final Coding NONE = new Coding(p -> -1, 0, new RateLimit(0));
+    /**
+     * The sender's coding of its data direction, the cap on the rate it is sent at (shared by a move's
+     * streams), and where the migration stream notes what each page of guest memory went as (null: nowhere).
+     */
+    record Coding(LiveStream.Pages pages, int level, RateLimit rate, PageLedger ledger) {
+        static final Coding NONE = new Coding(p -> -1, 0, new RateLimit(0), null);
+
+        Coding(LiveStream.Pages pages, int level, RateLimit rate) {
+            this(pages, level, rate, null);
+        }
     }
 
     /**
@@ -53,7 +60,7 @@ final class LivePipe {
         both(kind, local, remote, (in, sofar) -> {
             OutputStream out = capped(outputOf(remote), coding.rate());
             LiveStream.Figures f = switch (kind) {
-                case MIGRATION -> LiveStream.encode(in, out, coding.pages(), coding.level(), sofar);
+                case MIGRATION -> LiveStream.encode(in, out, coding.pages(), coding.level(), coding.ledger(), sofar);
                 case DISKS -> LiveStream.encodeNbd(in, out, coding.pages(), coding.level(), sofar);
                 case LIBVIRT -> {
                     in.transferTo(out);

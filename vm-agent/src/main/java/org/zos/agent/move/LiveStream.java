@@ -97,8 +97,18 @@ final class LiveStream {
 
     /** As {@link #encode(InputStream, OutputStream, Pages, int)}; {@code sofar} gets the figures also if it fails. */
     static Figures encode(InputStream qemu, OutputStream out, Pages pages, int level, Consumer<Figures> sofar) throws IOException {
+        return encode(qemu, out, pages, level, null, sofar);
+    }
+
+    /**
+     * As {@link #encode(InputStream, OutputStream, Pages, int, Consumer)}; what each page of the main RAM
+     * block went as is noted in {@code ledger} (null: nowhere), which is marked complete if the stream was
+     * followed to its end.
+     */
+    static Figures encode(InputStream qemu, OutputStream out, Pages pages, int level, PageLedger ledger, Consumer<Figures> sofar)
+            throws IOException {
         Counting counting = new Counting(out);
-        QemuFollower f = new QemuFollower(new java.io.BufferedInputStream(qemu, 1 << 16), records(counting), pages, level);
+        QemuFollower f = new QemuFollower(new java.io.BufferedInputStream(qemu, 1 << 16), records(counting), pages, level, ledger);
         return run(f, counting, sofar);
     }
 

@@ -64,7 +64,7 @@ final class MoveProtocol {
          * A live move, journaled "migrating": the hypervisors' connections come through the agents, and the
          * anima arrives paused; it runs only once the sender says go.
          */
-        MIGRATING("live-open", "move-go", "move-abort"),
+        MIGRATING("live-open", "live-patch", "move-go", "move-abort"),
         /** Restored paused and journaled "restored": it runs only once the sender says go. */
         RESTORED("move-go", "move-abort"),
         /** It runs here: the move is over (a repeated go is answered the same). */

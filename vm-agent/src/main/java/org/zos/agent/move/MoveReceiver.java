@@ -26,6 +26,7 @@ import org.zos.protocol.message.ImageOffer;
 import org.zos.protocol.message.ImageReceived;
 import org.zos.protocol.message.ImageSent;
 import org.zos.protocol.message.LiveOpen;
+import org.zos.protocol.message.LivePatch;
 import org.zos.protocol.message.LivePrepare;
 import org.zos.protocol.message.LivePrepared;
 import org.zos.protocol.message.Message;
@@ -89,6 +90,9 @@ public final class MoveReceiver {
         }
         if (m instanceof LivePrepare p) {
             return prepareLive(get(caller, p.transfer(), "live-prepare"), p, progress);
+        }
+        if (m instanceof LivePatch p) {
+            return patch(get(caller, p.transfer(), "live-patch"), p);
         }
         if (m instanceof MoveGo g) {
             return go(caller, g);
@@ -295,6 +299,27 @@ public final class MoveReceiver {
             throw e;
         }
         return opened;
+    }
+
+    /**
+     * Pages of the anima's memory its live migration did not carry right (the sender checked): written into
+     * the paused domain's memory before it runs.
+     */
+    private MoveDone patch(Incoming in, LivePatch p) throws IOException {
+        synchronized (in) {
+            MoveProtocol.require(in.phase(), "live-patch", in.id);
+            if (!p.anima().equals(in.anima) || ctx.hypervisor().get().state(in.anima) != DomainState.PAUSED) {
+                throw new ZosException(ErrorCode.PROTOCOL_ERROR, "live-patch for " + p.anima() + " of move " + in.id + ", which is "
+                        + (p.anima().equals(in.anima) ? "not paused here" : "a move of " + in.anima), "");
+            }
+            try (java.nio.channels.FileChannel memory = ctx.hypervisor().get().memory(in.anima, true).orElseThrow(
+                    () -> new ZosException(ErrorCode.INTERNAL, "the memory of " + in.anima + " cannot be written here", ""))) {
+                MemoryCheck.apply(p, memory);
+            }
+            LOG.warning("wrote " + p.pages() + " pages of " + in.anima + "'s memory that its live migration from " + in.from
+                    + " did not carry (the sender's hypervisor missed writes)");
+            return new MoveDone(in.id, "patched", "");
+        }
     }
 
     /** The sender decided: run the anima restored paused. Asked again for a move done already, says so. */

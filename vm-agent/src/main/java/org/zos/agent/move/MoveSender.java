@@ -20,6 +20,7 @@ import org.zos.protocol.message.ChunksWanted;
 import org.zos.protocol.message.ImageOffer;
 import org.zos.protocol.message.ImageReceived;
 import org.zos.protocol.message.ImageSent;
+import org.zos.protocol.message.LivePatch;
 import org.zos.protocol.message.LivePrepare;
 import org.zos.protocol.message.LivePrepared;
 import org.zos.protocol.message.MoveCommit;
@@ -90,6 +91,8 @@ final class MoveSender {
     private final List<DiskIngest> ingesting = new ArrayList<>();
     private final Map<String, Long> images = new LinkedHashMap<>();
     private long wireBytes;
+    /** A live move's pages of memory the receiver's copy has wrong, to be sent before it runs the anima. */
+    private List<LivePatch> patches = List.of();
     private long chunks;
 
     MoveSender(MoveContext ctx, Decisions decisions, AnimaManager.Held held, AnimaStore store, MasterKey key, String target,
@@ -229,6 +232,9 @@ final class MoveSender {
         }
         ctx.faults().at("sender.committed");
         long committed = System.nanoTime();
+        if (!patches.isEmpty()) {
+            patchThere();
+        }
         runThere();
         long end = System.nanoTime();
         LOG.info(String.format(java.util.Locale.ROOT, "the end of the move of %s: stopped %d ms before the decision, journaled in %d ms, "
@@ -259,11 +265,11 @@ final class MoveSender {
      * rest is compressed with zstd level 1 (fast enough not to hold the stream back). What goes is capped
      * by {@code rate}, the move's: the cap is on bytes on the wire, as for a move suspended to a file.
      */
-    static LivePipe.Coding liveCoding(DiskBlocks blocks, RateLimit rate) {
+    static LivePipe.Coding liveCoding(DiskBlocks blocks, RateLimit rate, PageLedger ledger) {
         return new LivePipe.Coding(page -> {
             long h = MemoryImage.hash(page);
             return h == 0 ? -1 : blocks.get(h);
-        }, 1, rate);
+        }, 1, rate, ledger);
     }
 
     /**
@@ -283,9 +289,14 @@ final class MoveSender {
         long t0 = System.nanoTime();
         Convergence convergence = new Convergence();
         long[] pausedAt = {0};
+        PageLedger ledger = new PageLedger();
+        // Opened now, read once the migration is done (the source's QEMU has ended by then; the memory stays
+        // while this channel is open).
+        java.util.Optional<java.nio.channels.FileChannel> memory = ctx.hypervisor().get().memory(name, false);
         try (LiveOutgoing out = new LiveOutgoing(transfer, () -> ctx.dialer().dial(target, user, ctx.times().dial()),
-                ctx.times().idle(), liveCoding(diskBlocks, new RateLimit(bytesPerSecond)));
-                Meter watch = watch(name, t0, convergence, pausedAt)) {
+                ctx.times().idle(), liveCoding(diskBlocks, new RateLimit(bytesPerSecond), ledger));
+                Meter watch = watch(name, t0, convergence, pausedAt);
+                java.io.Closeable memoryHeld = () -> { if (memory.isPresent()) { memory.get().close(); } }) {
             LiveSockets s = out.sockets();
             Hypervisor.Migrated m = held.migrateLive(new Hypervisor.LiveMigration(s.peerUri(), s.migrationUri(), s.disksUri(),
                     ready.domainXml(), Convergence.DOWNTIME_MILLIS));
@@ -294,6 +305,7 @@ final class MoveSender {
             converged = convergence.describe(m.throttlePercent());
             LOG.info("migrated " + name + " live to " + target + " in " + (end - t0) / 1_000_000 + " ms (" + converged
                     + "); QEMU's final stop " + m.downtimeMillis() + " ms");
+            patches = checkMemory(name, ledger, memory);
             // The guest stopped inside QEMU for its last pages and device state (or when it was paused to
             // end a migration that did not converge), and stays paused on the target until it is told to
             // run: its downtime started then.
@@ -309,6 +321,51 @@ final class MoveSender {
                 checkCancelled();
             }
             throw e;
+        }
+    }
+
+    /**
+     * After the migration: the pages of the guest's memory whose copy on the target is not the paused
+     * source's (PageLedger), as requests; none if there is nothing to compare (said in the log). Never
+     * fails: the move is decided already, and an unchecked copy is what it was before the check existed.
+     */
+    private List<LivePatch> checkMemory(String name, PageLedger ledger, java.util.Optional<java.nio.channels.FileChannel> memory) {
+        if (memory.isEmpty()) {
+            LOG.warning("the memory of " + name + " is not checked after its live migration: its domain has no shared memory "
+                    + "backing (it was defined before zos gave it one; a restart defines it anew)");
+            return List.of();
+        }
+        if (!ledger.isComplete()) {
+            LOG.warning("the memory of " + name + " is not checked after its live migration: its stream was not followed to its end");
+            return List.of();
+        }
+        long t = System.nanoTime();
+        try {
+            MemoryCheck.Found f = MemoryCheck.patches(transfer, name, ledger, memory.get());
+            String took = (System.nanoTime() - t) / 1_000_000 + " ms";
+            if (f.differing() == 0) {
+                LOG.info("the memory of " + name + " checked after its live migration: all " + f.compared() + " pages as sent (" + took + ")");
+            } else {
+                LOG.warning("the memory of " + name + " checked after its live migration: " + f.differing() + " of " + f.compared()
+                        + " pages changed after they were last sent (the hypervisor missed writes); they go again (" + took + ")");
+            }
+            return f.patches();
+        } catch (IOException | RuntimeException e) {
+            LOG.severe("the memory of " + name + " could not be checked after its live migration: " + e);
+            return List.of();
+        }
+    }
+
+    /** Sends the pages of memory the check found before the target runs the anima; if they cannot go, says so. */
+    private void patchThere() {
+        String name = held.record().name();
+        try {
+            for (LivePatch p : patches) {
+                MoveProtocol.answer(peer.request(p, ctx.times().idle(), progress), MoveDone.class, p);
+            }
+        } catch (RuntimeException e) {
+            LOG.severe(patches.stream().mapToLong(LivePatch::pages).sum() + " pages of " + name + "'s memory that its live "
+                    + "migration did not carry could not reach " + target + " (" + e.getMessage() + "); it runs there without them");
         }
     }
 

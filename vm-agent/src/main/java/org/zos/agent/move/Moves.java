@@ -106,7 +106,8 @@ public final class Moves implements AutoCloseable {
     public static boolean takes(Message m) {
         return m instanceof MoveOffer || m instanceof ImageOffer || m instanceof ImageSent || m instanceof MoveCommit
                 || m instanceof MoveAbort || m instanceof MoveGo || m instanceof MoveQuery || m instanceof MoveCancel
-                || m instanceof ReturnRequest || m instanceof org.zos.protocol.message.LivePrepare;
+                || m instanceof ReturnRequest || m instanceof org.zos.protocol.message.LivePrepare
+                || m instanceof org.zos.protocol.message.LivePatch;
     }
 
     /** Answers {@code live-open} for a live move received here (its transfer names it; the caller must be its sender). */

@@ -4,19 +4,29 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
-/** Follows QEMU's migration stream: RAM pages the receiver holds become references. */
+/**
+ * Follows QEMU's migration stream: RAM pages the receiver holds become references; what each page of the
+ * main RAM block went as is noted in the ledger (if any).
+ */
 final class QemuFollower extends Follower {
     private final LiveStream.Pages pages;
+    private final PageLedger ledger;
     private int ramId = -1;
+    private String block = "";
 
-    QemuFollower(InputStream qemu, DataOutputStream out, LiveStream.Pages pages, int level) {
+    QemuFollower(InputStream qemu, DataOutputStream out, LiveStream.Pages pages, int level, PageLedger ledger) {
         super(qemu, out, level);
         this.pages = pages;
+        this.ledger = ledger;
     }
 
     @Override
     boolean follow() throws IOException {
-        return in.readInt() == LiveStream.QEMU_MAGIC && in.readInt() == 3 && findRam() && sections();
+        boolean followed = in.readInt() == LiveStream.QEMU_MAGIC && in.readInt() == 3 && findRam() && sections();
+        if (followed && ledger != null) {
+            ledger.complete();
+        }
+        return followed;
     }
 
     /** Follows sections after the RAM setup; returns at the first section it does not follow (its type read). */
@@ -53,12 +63,20 @@ final class QemuFollower extends Follower {
                 throw new Follower.Unfollowed();
             }
             if ((flags & LiveStream.FLAG_CONTINUE) == 0) {
-                in.skipNBytes(in.readUnsignedByte()); // the RAM block's name
+                block = new String(in.readNBytes(in.readUnsignedByte()), java.nio.charset.StandardCharsets.US_ASCII);
             }
+            boolean noted = ledger != null && block.equals(PageLedger.RAM_BLOCK);
+            long offset = hdr & ~0xfffL;
             if ((flags & LiveStream.FLAG_ZERO) != 0) {
-                in.readUnsignedByte();
+                int fill = in.readUnsignedByte();
+                if (noted) {
+                    ledger.filled(offset, fill);
+                }
             } else if ((flags & LiveStream.FLAG_PAGE) != 0) {
                 readAside(page);
+                if (noted) {
+                    ledger.sent(offset, PageLedger.digest(page, 0));
+                }
                 send(page, pages.find(page));
             } else {
                 throw new Follower.Unfollowed();

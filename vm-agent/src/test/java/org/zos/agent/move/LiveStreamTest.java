@@ -145,6 +145,71 @@ class LiveStreamTest {
     }
 
     @Test
+    void theLedgerKnowsWhatTheReceiverGotForEachPageAndThePatchMakesItsCopyTheSources() throws IOException {
+        PageLedger ledger = new PageLedger();
+        LiveStream.encode(new ByteArrayInputStream(stream(3, 0, true)), new ByteArrayOutputStream(), pages(), 3, ledger, f -> { });
+        assertTrue(ledger.isComplete());
+        assertEquals(40, ledger.pages());
+        // The source's memory as the stream left it (the last iteration's pages; zero pages; zeros after),
+        // and the receiver's copy of it, the same.
+        byte[] sent = new byte[64 * LiveStream.PAGE];
+        for (int p = 0; p < 40; p++) {
+            if (p % 5 != 0) {
+                System.arraycopy(block((p * 7 + 2) % 64), 0, sent, p * LiveStream.PAGE, LiveStream.PAGE);
+            }
+        }
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("ledger");
+        java.nio.file.Path source = java.nio.file.Files.write(dir.resolve("source"), sent);
+        java.nio.file.Path receiver = java.nio.file.Files.write(dir.resolve("receiver"), sent);
+        try (java.nio.channels.FileChannel src = java.nio.channels.FileChannel.open(source, java.nio.file.StandardOpenOption.READ,
+                java.nio.file.StandardOpenOption.WRITE);
+                java.nio.channels.FileChannel dst = java.nio.channels.FileChannel.open(receiver, java.nio.file.StandardOpenOption.READ,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            assertEquals(0, ledger.differing(src).length, "every page as it was sent");
+            // Writes the migration missed: a page sent whole, a page sent as zero, a page never sent.
+            for (int p : new int[] {3, 10, 45}) {
+                src.write(java.nio.ByteBuffer.wrap(bytes(LiveStream.PAGE)), (long) p * LiveStream.PAGE);
+            }
+            assertArrayEquals(new long[] {3 * LiveStream.PAGE, 10 * LiveStream.PAGE, 45 * LiveStream.PAGE}, ledger.differing(src));
+
+            MemoryCheck.Found found = MemoryCheck.patches(7, "work", ledger, src);
+            assertEquals(3, found.differing());
+            assertEquals(64, found.compared());
+            assertEquals(1, found.patches().size());
+            found.patches().get(0).check();
+            MemoryCheck.apply(found.patches().get(0), dst);
+            assertArrayEquals(java.nio.file.Files.readAllBytes(source), java.nio.file.Files.readAllBytes(receiver));
+        }
+    }
+
+    @Test
+    void aPatchOfManyPagesGoesInSeveralRequestsAndOneOutsideTheMemoryIsRefused() throws IOException {
+        PageLedger ledger = new PageLedger(); // nothing sent: every non-zero page differs
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("ledger");
+        java.nio.file.Path source = java.nio.file.Files.write(dir.resolve("source"), bytes(300 * LiveStream.PAGE));
+        try (java.nio.channels.FileChannel src = java.nio.channels.FileChannel.open(source)) {
+            MemoryCheck.Found found = MemoryCheck.patches(7, "work", ledger, src);
+            assertEquals(300, found.differing());
+            assertEquals(java.util.List.of(128L, 128L, 44L), found.patches().stream().map(p -> p.pages()).toList());
+            found.patches().forEach(p -> p.check()); // each fits the message's bounds
+        }
+        java.nio.file.Path small = java.nio.file.Files.write(dir.resolve("small"), new byte[100 * LiveStream.PAGE]);
+        try (java.nio.channels.FileChannel src = java.nio.channels.FileChannel.open(source);
+                java.nio.channels.FileChannel dst = java.nio.channels.FileChannel.open(small, java.nio.file.StandardOpenOption.WRITE)) {
+            org.zos.protocol.message.LivePatch p = MemoryCheck.patches(7, "work", ledger, src).patches().get(0);
+            ZosException e = assertThrows(ZosException.class, () -> MemoryCheck.apply(p, dst));
+            assertEquals(ErrorCode.BAD_PARAMETER, e.code());
+        }
+    }
+
+    @Test
+    void aStreamNotFollowedToItsEndLeavesTheLedgerIncomplete() throws IOException {
+        PageLedger ledger = new PageLedger();
+        LiveStream.encode(new ByteArrayInputStream(stream(2, 0x100)), new ByteArrayOutputStream(), pages(), 0, ledger, f -> { });
+        assertFalse(ledger.isComplete());
+    }
+
+    @Test
     void anythingThatIsNotAQemuStreamIsCarriedVerbatim() throws IOException {
         roundTrip(bytes(100_000), 1);
         roundTrip(new byte[0], 1);

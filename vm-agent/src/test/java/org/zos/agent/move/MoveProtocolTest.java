@@ -313,7 +313,8 @@ class MoveProtocolTest {
         assertEquals(ReceivePhase.RESTORED, visited.moves.receiver().phase(ANIMA).orElseThrow());
         long transfer = MoveJournal.read(visited.stateDir, ANIMA).orElseThrow().transfer();
         try (MoveLink link = new TestNet.Link("home", visited, "alice", dir)) {
-            for (Message m : List.of(new ImageSent(transfer, "disk", 1, 0), new MoveCommit(transfer, java.util.Map.of(), null))) {
+            for (Message m : List.of(new ImageSent(transfer, "disk", 1, 0), new MoveCommit(transfer, java.util.Map.of(), null),
+                    new org.zos.protocol.message.LivePatch(transfer, ANIMA, 1, "AAAA"))) {
                 ZosException e = assertThrows(ZosException.class, () -> link.request(m, TestNet.TIMES.idle()));
                 assertEquals(ErrorCode.PROTOCOL_ERROR, e.code(), e.getMessage());
                 assertTrue(e.getMessage().contains("restored"), e.getMessage());
