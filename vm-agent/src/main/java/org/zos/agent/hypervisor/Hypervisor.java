@@ -109,6 +109,10 @@ public interface Hypervisor extends AutoCloseable {
     default void setMaxDowntime(String name, long millis) {
     }
 
+    /** The fastest the domain's live migration under way may send its memory (bytes per second, rounded up to MiB/s). */
+    default void setMaxSpeed(String name, long bytesPerSecond) {
+    }
+
     /**
      * Whether the domain left this host by a live migration that completed: it is shut off for that
      * reason, or no longer defined (zos undefines it only after such a migration). A domain whose QEMU

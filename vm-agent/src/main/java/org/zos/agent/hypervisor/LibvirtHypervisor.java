@@ -500,6 +500,22 @@ public final class LibvirtHypervisor implements Hypervisor {
         }
     }
 
+    @Override
+    public void setMaxSpeed(String name, long bytesPerSecond) {
+        long mib = Math.max(1, (bytesPerSecond + (1 << 20) - 1) >> 20);
+        DomainPointer dp = LibvirtNative.INSTANCE.virDomainLookupByName(conn.pointer(), name);
+        if (dp == null) {
+            return;
+        }
+        try {
+            if (LibvirtNative.INSTANCE.virDomainMigrateSetMaxSpeed(dp, mib, 0) != 0) {
+                LOG.warning("could not cap the rate of " + name + "'s migration: " + lastError());
+            }
+        } finally {
+            LibvirtNative.INSTANCE.virDomainFree(dp);
+        }
+    }
+
     /** The numeric statistics of the domain's job under way (flags 0) or last completed one; empty if there is none. */
     private static Map<String, Long> jobStats(DomainPointer dp, int flags) {
         com.sun.jna.ptr.PointerByReference params = new com.sun.jna.ptr.PointerByReference();

@@ -69,6 +69,9 @@ interface LibvirtNative extends Library {
     /** The longest pause (ms) a live migration may end with; set while the domain runs, before or during the migration. */
     int virDomainMigrateSetMaxDowntime(DomainPointer domain, long downtime, int flags);
 
+    /** The fastest (MiB/s; C unsigned long, 64-bit here) a live migration may send; set before or during it. */
+    int virDomainMigrateSetMaxSpeed(DomainPointer domain, long bandwidth, int flags);
+
     /** The domain's state and why it is in it (virDomainState, and the reason enum of that state). */
     int virDomainGetState(DomainPointer domain, com.sun.jna.ptr.IntByReference state, com.sun.jna.ptr.IntByReference reason, int flags);
 

@@ -290,16 +290,17 @@ final class MoveSender {
         Convergence convergence = new Convergence();
         long[] pausedAt = {0};
         PageLedger ledger = new PageLedger();
+        RateLimit wire = new RateLimit(bytesPerSecond);
         // Opened now, read once the migration is done (the source's QEMU has ended by then; the memory stays
         // while this channel is open).
         java.util.Optional<java.nio.channels.FileChannel> memory = ctx.hypervisor().get().memory(name, false);
         try (LiveOutgoing out = new LiveOutgoing(transfer, () -> ctx.dialer().dial(target, user, ctx.times().dial()),
-                ctx.times().idle(), liveCoding(diskBlocks, new RateLimit(bytesPerSecond), ledger));
-                Meter watch = watch(name, t0, convergence, pausedAt);
+                ctx.times().idle(), liveCoding(diskBlocks, wire, ledger));
+                Meter watch = watch(name, t0, convergence, pausedAt, wire);
                 java.io.Closeable memoryHeld = () -> { if (memory.isPresent()) { memory.get().close(); } }) {
             LiveSockets s = out.sockets();
             Hypervisor.Migrated m = held.migrateLive(new Hypervisor.LiveMigration(s.peerUri(), s.migrationUri(), s.disksUri(),
-                    ready.domainXml(), Convergence.DOWNTIME_MILLIS));
+                    ready.domainXml(), Convergence.FIRST_PASS_DOWNTIME_MILLIS));
             long end = System.nanoTime();
             wireBytes += out.sentBytes();
             converged = convergence.describe(m.throttlePercent());
@@ -374,13 +375,26 @@ final class MoveSender {
      * that does not converge is steered by {@code convergence} (the moment it paused the guest goes to
      * {@code pausedAt}).
      */
-    private Meter watch(String name, long t0, Convergence convergence, long[] pausedAt) {
+    private Meter watch(String name, long t0, Convergence convergence, long[] pausedAt, RateLimit wire) {
         Hypervisor hv = ctx.hypervisor().get();
         return Meter.poll("migrating live", () -> {
             if (cancelled.getAsBoolean()) {
                 held.abortMigration();
             }
             switch (convergence.observe(hv.jobStats(name), (System.nanoTime() - t0) / 1_000_000)) {
+                case PACE -> {
+                    long link = wire.cap() > 0 ? wire.cap() : wire.peak();
+                    if (link > 0) {
+                        hv.setMaxSpeed(name, Convergence.PACE_FACTOR * link);
+                        hv.setMaxDowntime(name, Convergence.PACED_DOWNTIME_MILLIS);
+                    } else {
+                        hv.setMaxDowntime(name, Convergence.DOWNTIME_MILLIS);
+                    }
+                    LOG.info("the first pass of " + name + "'s live migration is over: " + (link > 0 ? "its rate capped at "
+                            + Convergence.PACE_FACTOR * link / 1000 + " kB/s (" + Convergence.PACE_FACTOR + " times the link's), a stop of "
+                            + Convergence.PACED_DOWNTIME_MILLIS + " ms asked" : "the link's rate unknown, a stop of "
+                            + Convergence.DOWNTIME_MILLIS + " ms asked"));
+                }
                 case LONGER_STOP -> {
                     LOG.warning("the live migration of " + name + " does not converge: allowing a stop of up to "
                             + Convergence.FALLBACK_DOWNTIME_MILLIS + " ms");

@@ -3,12 +3,16 @@ package org.zos.agent.move;
 /**
  * A cap on the rate of sending: {@link #acquire} waits until {@code n} more bytes fit under the cap,
  * averaged since the first byte (with up to a quarter second of burst). 0 means no cap. Threads may share
- * one (a live move's streams do): each waits for its own bytes' turn.
+ * one (a live move's streams do): each waits for its own bytes' turn. Capped or not, it counts what goes:
+ * {@link #peak} is the most that went in one second.
  */
 final class RateLimit {
     private final long bytesPerSecond;
     private long start;
     private long sent;
+    private long second = -1;
+    private long inSecond;
+    private long peak;
 
     RateLimit(long bytesPerSecond) {
         this.bytesPerSecond = bytesPerSecond;
@@ -20,6 +24,7 @@ final class RateLimit {
 
     /** As {@link #acquire(long)}, giving up the wait as soon as {@code stop} says so. */
     void acquire(long n, java.util.function.BooleanSupplier stop) {
+        count(n);
         if (bytesPerSecond <= 0) {
             return;
         }
@@ -40,6 +45,28 @@ final class RateLimit {
                 return;
             }
         }
+    }
+
+    /** The cap, bytes per second (0: none). */
+    long cap() {
+        return bytesPerSecond;
+    }
+
+    /** The most bytes that went in one second (of the clock) so far; 0 before a whole second went by. */
+    synchronized long peak() {
+        return peak;
+    }
+
+    private synchronized void count(long n) {
+        long s = System.nanoTime() / 1_000_000_000L;
+        if (s != second) {
+            if (second >= 0 && s == second + 1) {
+                peak = Math.max(peak, inSecond); // a whole second: counted
+            }
+            second = s;
+            inSecond = 0;
+        }
+        inSecond += n;
     }
 
     /** "100mbit", "12M" (bytes per second), "800k", … as bytes per second; 0 for null or empty. */

@@ -18,7 +18,8 @@ class ConvergenceTest {
         Convergence c = new Convergence();
         assertEquals(Convergence.Step.NOTHING, c.observe(Map.of(), 0)); // the disk's mirror: no memory yet
         assertEquals(Convergence.Step.NOTHING, c.observe(pass(1, 0), 5_000));
-        assertEquals(Convergence.Step.NOTHING, c.observe(pass(2, 0), 9_000));
+        assertEquals(Convergence.Step.PACE, c.observe(pass(2, 0), 9_000)); // the first pass is over: paced, once
+        assertEquals(Convergence.Step.NOTHING, c.observe(pass(2, 0), 9_250));
         assertEquals(Convergence.Step.NOTHING, c.observe(pass(3, 20), 12_000));
         assertEquals("converged with the guest's CPUs slowed by 20 %", c.describe(0));
         assertEquals("converged", new Convergence().describe(0));
@@ -29,7 +30,7 @@ class ConvergenceTest {
     void oneThatDoesNotAllowsALongerStopThenPausesTheGuestEachOnceAfterItsGrace() {
         Convergence c = new Convergence();
         c.observe(pass(1, 0), 1_000);
-        c.observe(pass(2, 0), 31_000); // a first pass of 30 s: a grace of 60 s
+        assertEquals(Convergence.Step.PACE, c.observe(pass(2, 0), 31_000)); // a first pass of 30 s: a grace of 60 s
         assertEquals(Convergence.Step.NOTHING, c.observe(pass(9, 99), 90_000));
         assertEquals(Convergence.Step.LONGER_STOP, c.observe(pass(10, 99), 91_001));
         assertEquals(Convergence.Step.NOTHING, c.observe(pass(11, 99), 92_000));
@@ -38,6 +39,13 @@ class ConvergenceTest {
         assertEquals(Convergence.Step.NOTHING, c.observe(pass(40, 99), 900_000));
         assertTrue(c.paused());
         assertEquals("did not converge with the guest's CPUs slowed by 99 %; ended paused, as a suspended move", c.describe(0));
+    }
+
+    @Test
+    void aFirstPassSeenOnlyOnceItIsOverIsPacedAllTheSame() {
+        Convergence c = new Convergence();
+        assertEquals(Convergence.Step.PACE, c.observe(pass(3, 0), 2_000)); // polled late: passes 1 and 2 unseen
+        assertEquals(Convergence.Step.NOTHING, c.observe(pass(4, 0), 2_250));
     }
 
     @Test

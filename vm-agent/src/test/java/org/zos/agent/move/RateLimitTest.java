@@ -2,6 +2,7 @@ package org.zos.agent.move;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.zos.protocol.ErrorCode;
@@ -48,5 +49,18 @@ class RateLimitTest {
         b.join();
         long ms = (System.nanoTime() - t0) / 1_000_000;
         org.junit.jupiter.api.Assertions.assertTrue(ms >= 740, "1 MB under a 1 MB/s cap went in " + ms + " ms");
+    }
+
+    @Test
+    void anUncappedLimitCountsTheMostThatWentInASecond() throws InterruptedException {
+        RateLimit r = new RateLimit(0);
+        assertEquals(0, r.peak(), "nothing went");
+        long end = System.nanoTime() + 2_300_000_000L; // at least one whole second of the clock
+        while (System.nanoTime() < end) {
+            r.acquire(100);
+            Thread.sleep(50);
+        }
+        assertTrue(r.peak() >= 1000 && r.peak() <= 3000, "about 20 writes of 100 bytes a second: " + r.peak());
+        assertEquals(0, r.cap());
     }
 }
