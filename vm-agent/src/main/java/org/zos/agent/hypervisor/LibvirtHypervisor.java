@@ -487,29 +487,24 @@ public final class LibvirtHypervisor implements Hypervisor {
 
     @Override
     public void setMaxDowntime(String name, long millis) {
-        DomainPointer dp = LibvirtNative.INSTANCE.virDomainLookupByName(conn.pointer(), name);
-        if (dp == null) {
-            return;
-        }
-        try {
-            if (LibvirtNative.INSTANCE.virDomainMigrateSetMaxDowntime(dp, millis, 0) != 0) {
-                LOG.warning("could not set the longest stop of " + name + "'s migration: " + lastError());
-            }
-        } finally {
-            LibvirtNative.INSTANCE.virDomainFree(dp);
-        }
+        migrationSetting(name, "set the longest stop of", dp -> LibvirtNative.INSTANCE.virDomainMigrateSetMaxDowntime(dp, millis, 0));
     }
 
     @Override
     public void setMaxSpeed(String name, long bytesPerSecond) {
         long mib = Math.max(1, (bytesPerSecond + (1 << 20) - 1) >> 20);
+        migrationSetting(name, "cap the rate of", dp -> LibvirtNative.INSTANCE.virDomainMigrateSetMaxSpeed(dp, mib, 0));
+    }
+
+    /** Changes a setting of the domain's migration under way ({@code set} returns libvirt's 0 or -1); a failure is only logged. */
+    private void migrationSetting(String name, String what, java.util.function.ToIntFunction<DomainPointer> set) {
         DomainPointer dp = LibvirtNative.INSTANCE.virDomainLookupByName(conn.pointer(), name);
         if (dp == null) {
             return;
         }
         try {
-            if (LibvirtNative.INSTANCE.virDomainMigrateSetMaxSpeed(dp, mib, 0) != 0) {
-                LOG.warning("could not cap the rate of " + name + "'s migration: " + lastError());
+            if (set.applyAsInt(dp) != 0) {
+                LOG.warning("could not " + what + " " + name + "'s migration: " + lastError());
             }
         } finally {
             LibvirtNative.INSTANCE.virDomainFree(dp);
