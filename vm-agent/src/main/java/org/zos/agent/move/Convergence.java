@@ -68,7 +68,7 @@ final class Convergence {
         }
         if (iteration >= 2 && firstPassEnd < 0) {
             firstPassEnd = nowMillis;
-            grace = Math.max(MIN_GRACE_MILLIS, 2 * (firstPassEnd - Math.max(0, memoryFrom)));
+            grace = Math.max(MIN_GRACE_MILLIS, 2 * (firstPassEnd - memoryFrom));
             lastStep = firstPassEnd;
             return Step.PACE;
         }

@@ -44,10 +44,6 @@ final class LivePipe {
      */
     record Coding(LiveStream.Pages pages, int level, RateLimit rate, PageLedger ledger) {
         static final Coding NONE = new Coding(p -> -1, 0, new RateLimit(0), null);
-
-        Coding(LiveStream.Pages pages, int level, RateLimit rate) {
-            this(pages, level, rate, null);
-        }
     }
 
     /**

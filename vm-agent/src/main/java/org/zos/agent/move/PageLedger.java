@@ -28,7 +28,7 @@ final class PageLedger {
         if (page >= checks.length) {
             checks = Arrays.copyOf(checks, Math.max(page + 1, checks.length * 2));
         }
-        checks[page] = check == UNSEEN ? 1 : check; // 0 marks a page never sent
+        checks[page] = nonZero(check); // 0 marks a page never sent
         highest = Math.max(highest, page);
     }
 
@@ -58,7 +58,7 @@ final class PageLedger {
     long[] differing(FileChannel ram) throws IOException {
         long[] seen;
         synchronized (this) {
-            seen = Arrays.copyOf(checks, Math.max(checks.length, highest + 1));
+            seen = checks.clone();
         }
         long size = ram.size();
         ByteBuffer buf = ByteBuffer.allocate(1 << 20);

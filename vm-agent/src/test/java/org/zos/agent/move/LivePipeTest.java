@@ -90,7 +90,7 @@ class LivePipeTest {
         CompletableFuture<Exception> received = new CompletableFuture<>();
         LivePipe.receive(LivePipe.Kind.MIGRATION, agents[1], LivePipe.connect(incoming),
                 (offset, page) -> System.arraycopy(disk, (int) offset, page, 0, LiveStream.PAGE), null, (f, e) -> received.complete(e));
-        LivePipe.Coding coding = new LivePipe.Coding(streams.pagesOf(disk), 3, new RateLimit(0));
+        LivePipe.Coding coding = new LivePipe.Coding(streams.pagesOf(disk), 3, new RateLimit(0), null);
         try (LivePipe.Listener l = new LivePipe.Listener(dir.resolve("migration.sock"),
                 local -> LivePipe.send(LivePipe.Kind.MIGRATION, local, agents[0], coding, (f, e) -> sent.complete(f)))) {
             try (SocketChannel qemu = SocketChannel.open(UnixDomainSocketAddress.of(l.path()))) {
