@@ -16,6 +16,7 @@ import org.zos.store.AnimaStore;
 import org.zos.store.Store;
 import org.zos.store.WorkMeter;
 import org.zos.store.chunking.ChunkerParams;
+import org.zos.store.chunking.Holes;
 import org.zos.store.crypto.MasterKey;
 import org.zos.store.manifest.Manifest;
 
@@ -28,6 +29,8 @@ import org.zos.store.manifest.Manifest;
 public final class StoreBench {
     /** zos ingests at least half as fast as zstd -1 -T0 compresses. */
     static final double INGEST_RATIO = 0.5;
+    /** A sparse image (holes skipped, not read) ingests at least as fast as zstd -1 -T0 compresses it. */
+    static final double SPARSE_INGEST_RATIO = 1.0;
     /** A later version adds at most 1.3x the zstd size of the bytes that really changed. */
     static final double ADDED_RATIO = 1.3;
     /**
@@ -108,8 +111,12 @@ public final class StoreBench {
             if (file2 != null) {
                 added = second(s, file, file2, dir, stored);
             }
-            out.printf(Locale.ROOT, "target ingest-throughput: %.2fx zstd vs %.2fx %s%n", ratio, INGEST_RATIO,
-                    ratio >= INGEST_RATIO ? "met" : "missed");
+            long data = Holes.of(file).dataBytes(size);
+            boolean sparse = data < size / 2;
+            double target = sparse ? SPARSE_INGEST_RATIO : INGEST_RATIO;
+            out.printf(Locale.ROOT, "target ingest-throughput%s: %.2fx zstd vs %.2fx %s%n",
+                    sparse ? "-sparse (" + mb(data) + " of data, the rest holes)" : "", ratio, target,
+                    ratio >= target ? "met" : "missed");
             if (added != null) {
                 out.println(added);
             }

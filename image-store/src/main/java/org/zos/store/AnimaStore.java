@@ -17,6 +17,7 @@ import org.zos.store.chunk.ChunkId;
 import org.zos.store.chunk.ChunkSealer;
 import org.zos.store.chunk.SealedChunk;
 import org.zos.store.chunking.ChunkerParams;
+import org.zos.store.chunking.Holes;
 import org.zos.store.crypto.KeyFile;
 import org.zos.store.crypto.MasterKey;
 import org.zos.store.crypto.StoreKeys;
@@ -77,8 +78,9 @@ public final class AnimaStore implements AutoCloseable {
     /** As {@link #ingest(String, Path, ChunkerParams, WorkMeter)}, as generation {@code atLeast} or later. */
     public Ingested ingest(String image, Path file, ChunkerParams params, WorkMeter meter, long atLeast) throws IOException {
         meter.total(Files.size(file));
+        Holes holes = Holes.of(file);
         try (InputStream in = Files.newInputStream(file)) {
-            return ingest(image, in, params, meter, atLeast);
+            return ingest(image, in, holes, params, meter, atLeast);
         }
     }
 
@@ -93,12 +95,17 @@ public final class AnimaStore implements AutoCloseable {
      * one's generations, as a move numbers its memory after its disk).
      */
     public Ingested ingest(String image, InputStream in, ChunkerParams params, WorkMeter meter, long atLeast) throws IOException {
+        return ingest(image, in, Holes.NONE, params, meter, atLeast);
+    }
+
+    private Ingested ingest(String image, InputStream in, Holes holes, ChunkerParams params, WorkMeter meter, long atLeast)
+            throws IOException {
         Manifest.checkImageName(image);
         try (StoreLock lock = shared(); PackWriter writer = new PackWriter(layout.packs(), index)) {
             refresh();
             Ingester.Result r;
             try {
-                r = new Ingester(sealer, index, writer, previousOf(image), this::basePlain).run(in, params, meter);
+                r = new Ingester(sealer, index, writer, previousOf(image), this::basePlain).run(in, holes, params, meter);
             } catch (IOException | RuntimeException e) {
                 writer.abort();
                 throw e;

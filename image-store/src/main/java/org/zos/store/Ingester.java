@@ -15,6 +15,7 @@ import org.zos.store.chunk.SealedChunk;
 import org.zos.store.chunking.Chunk;
 import org.zos.store.chunking.Chunker;
 import org.zos.store.chunking.ChunkerParams;
+import org.zos.store.chunking.Holes;
 import org.zos.store.manifest.Manifest;
 import org.zos.store.manifest.ManifestEntry;
 import org.zos.store.pack.ChunkLocation;
@@ -74,8 +75,8 @@ final class Ingester {
         }
     }
 
-    Result run(InputStream in, ChunkerParams params, WorkMeter meter) throws IOException {
-        Chunker chunker = new Chunker(in, params);
+    Result run(InputStream in, Holes holes, ChunkerParams params, WorkMeter meter) throws IOException {
+        Chunker chunker = new Chunker(in, params, holes);
         try {
             for (Chunk c; (c = chunker.next()) != null; ) {
                 take(c, c.zero() ? null : sealer.id(c.data()), meter);

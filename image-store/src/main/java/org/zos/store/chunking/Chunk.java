@@ -1,29 +1,24 @@
 package org.zos.store.chunking;
 
 /**
- * One chunk of an image: where it starts, its bytes, and whether they are all zero (then the store keeps
- * only its length). {@code data} is the chunker's own copy; it is not reused.
+ * One chunk of an image: where it starts, how long it is and its bytes, which are null for a chunk of
+ * zeros (the store keeps only its length, so none are copied). The bytes are the chunker's own copy; they
+ * are not reused.
  */
-public record Chunk(long offset, byte[] data, boolean zero) {
+public record Chunk(long offset, int length, byte[] content) {
 
-    public int length() {
-        return data.length;
+    /** A chunk of {@code length} zero bytes. */
+    static Chunk zeros(long offset, int length) {
+        return new Chunk(offset, length, null);
     }
 
     /** True if every byte is zero. */
-    static boolean allZero(byte[] b, int off, int len) {
-        int end = off + len;
-        int i = off;
-        for (; i + 8 <= end; i += 8) {
-            if ((b[i] | b[i + 1] | b[i + 2] | b[i + 3] | b[i + 4] | b[i + 5] | b[i + 6] | b[i + 7]) != 0) {
-                return false;
-            }
-        }
-        for (; i < end; i++) {
-            if (b[i] != 0) {
-                return false;
-            }
-        }
-        return true;
+    public boolean zero() {
+        return content == null;
+    }
+
+    /** The chunk's bytes (a new array of zeros for a zero chunk). */
+    public byte[] data() {
+        return content != null ? content : new byte[length];
     }
 }

@@ -1,5 +1,7 @@
 package org.zos.store.chunking;
 
+import java.util.Arrays;
+
 /**
  * Finds cut points with FastCDC: a Gear rolling hash ({@code h = (h << 1) + GEAR[byte]}), no hashing of
  * the first {@code min} bytes of a chunk, and normalized chunking (see {@link ChunkerParams}).
@@ -15,10 +17,12 @@ public final class FastCdc {
     private final ChunkerParams params;
     private final long maskSmall;
     private final long maskLarge;
+    private final byte[] zeros;
     private boolean lastZero;
 
     public FastCdc(ChunkerParams params) {
         this.params = params;
+        this.zeros = new byte[params.max()];
         this.maskSmall = params.maskSmall();
         this.maskLarge = params.maskLarge();
     }
@@ -34,10 +38,8 @@ public final class FastCdc {
      */
     public int cut(byte[] buf, int off, int len) {
         int n = Math.min(len, params.max());
-        int zeros = 0;
-        while (zeros < n && buf[off + zeros] == 0) {
-            zeros++;
-        }
+        int zeros = Arrays.mismatch(buf, off, off + n, this.zeros, 0, n); // vectorized by the JIT
+        zeros = zeros < 0 ? n : zeros;
         lastZero = zeros == n || zeros >= params.min();
         if (lastZero) {
             return zeros;

@@ -109,9 +109,8 @@ class ChunkerTest {
         long zeroBytes = cs.stream().filter(Chunk::zero).mapToLong(Chunk::length).sum();
         assertTrue(zeroBytes >= (5 << 20) - 2L * P.max(), "zero bytes in zero chunks: " + zeroBytes);
         for (Chunk c : cs) {
-            assertEquals(Chunk.allZero(c.data(), 0, c.length()), c.zero());
+            assertEquals(java.util.Arrays.equals(c.data(), new byte[c.length()]), c.zero());
         }
-        assertFalse(Chunk.allZero(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 0, 10));
     }
 
     @Test
@@ -163,5 +162,61 @@ class ChunkerTest {
         List<Integer> signed = chunks(new ByteArrayInputStream(image)).stream()
                 .map(c -> c.zero() ? -c.length() : c.length()).toList();
         assertEquals(List.of(237361, 270354, 313374, 73098, 1048576, -1048576, 311155, 351176, 300249, 240385), signed);
+    }
+
+    @Test
+    void aSparseFileGivesTheChunksOfReadingEveryByteWithoutReadingItsHoles(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws IOException {
+        java.nio.file.Path file = dir.resolve("sparse.img");
+        int size = 64 << 20;
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+            // data at odd places: the start, straddling a chunk's worth of zeros, short runs, and the very end
+            long[] at = {0, 3_000_001, 3_300_000, 20 << 20, (20 << 20) + 70_000, 41_000_000, size - 5000};
+            for (int i = 0; i < at.length; i++) {
+                ch.write(java.nio.ByteBuffer.wrap(splitMix(i, 8 * (600 + (i % 3) * 50_000 / (i + 1)))), at[i]);
+            }
+            ch.truncate(size);
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {9}), size - 1);
+        }
+        Holes holes = Holes.of(file);
+        long data = holes.dataBytes(java.nio.file.Files.size(file));
+        org.junit.jupiter.api.Assumptions.assumeTrue(data < size / 2, "this file system keeps no holes");
+
+        List<Chunk> plain = chunks(java.nio.file.Files.newInputStream(file));
+        long[] read = {0};
+        InputStream counted = new FilterInputStream(java.nio.file.Files.newInputStream(file)) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                read[0] += Math.max(n, 0);
+                return n;
+            }
+        };
+        Chunker sparse = new Chunker(counted, P, holes);
+        List<Chunk> skipped = new ArrayList<>();
+        for (Chunk k; (k = sparse.next()) != null; ) {
+            skipped.add(k);
+        }
+        assertEquals(plain.size(), skipped.size());
+        for (int i = 0; i < plain.size(); i++) {
+            assertEquals(plain.get(i).offset(), skipped.get(i).offset());
+            assertEquals(plain.get(i).zero(), skipped.get(i).zero(), "chunk " + i);
+            assertArrayEquals(plain.get(i).data(), skipped.get(i).data(), "chunk " + i);
+        }
+        assertTrue(read[0] <= data, "read " + read[0] + " bytes of a file with " + data + " bytes of data");
+        assertTrue(skipped.stream().filter(Chunk::zero).mapToLong(Chunk::length).sum() > size / 2);
+    }
+
+    @Test
+    void holesOfAFileWithoutHolesAndOfNoFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws IOException {
+        java.nio.file.Path file = dir.resolve("full");
+        java.nio.file.Files.write(file, random(9, 100_000));
+        Holes h = Holes.of(file);
+        assertEquals(100_000, h.dataBytes(100_000));
+        assertEquals(0, h.zerosAt(0));
+        assertEquals(0, h.zerosAt(100_000), "past the end is not a hole: reading finds the end");
+        assertEquals(Holes.NONE, Holes.of(dir.resolve("missing")));
+        assertEquals(Holes.NONE, Holes.of(dir));
     }
 }
