@@ -225,8 +225,8 @@ public final class AnimaStore implements AutoCloseable {
             Set<ChunkId> out = new LinkedHashSet<>();
             for (ChunkId id : ids) {
                 ChunkLocation at = index.get(id);
-                if (at != null && at.base() != null) {
-                    out.add(at.base());
+                if (at != null) {
+                    out.addAll(at.bases());
                 }
                 out.add(id);
             }
@@ -270,7 +270,7 @@ public final class AnimaStore implements AutoCloseable {
                                 + " is malformed: " + problem, "the sender's store or the transfer is damaged");
                     }
                     if (verify) {
-                        if (c.base() != null && !index.contains(c.base()) && seen.contains(c.base())) {
+                        if (c.bases().stream().anyMatch(base -> !index.contains(base) && seen.contains(base))) {
                             writer.flush();
                         }
                         sealer.open(c, "received", this::basePlain);

@@ -100,7 +100,7 @@ final class Checker {
                 for (ChunkId id : m.chunkIds()) {
                     users.computeIfAbsent(id, k -> new TreeSet<>()).add(m.label());
                     ChunkLocation at = index.get(id);
-                    if (at == null || (at.base() != null && !index.contains(at.base()))) {
+                    if (at == null || !at.bases().stream().allMatch(index::contains)) {
                         lacking.add(id);
                     }
                 }

@@ -63,8 +63,8 @@ final class Collector {
         }
         for (Map.Entry<ChunkId, String> e : List.copyOf(live.entrySet())) {
             ChunkLocation at = index.get(e.getKey());
-            if (at != null && at.base() != null) {
-                live.putIfAbsent(at.base(), e.getValue());
+            if (at != null) {
+                at.bases().forEach(base -> live.putIfAbsent(base, e.getValue()));
             }
         }
         refuseIfLacking(live, findings);

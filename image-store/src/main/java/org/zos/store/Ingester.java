@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Future;
@@ -45,6 +46,13 @@ final class Ingester {
     private final Index index;
     private final PackWriter writer;
     private final Function<ChunkId, byte[]> bases;
+    private final PageFinder finder;
+    private final java.util.Map<ChunkId, byte[]> recent = new java.util.LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<ChunkId, byte[]> eldest) {
+            return size() > 32;
+        }
+    };
     private final long[] previousStarts;
     private final List<ManifestEntry> previousEntries;
     private final java.util.Map<ChunkId, Integer> previousAt = new java.util.HashMap<>();
@@ -64,6 +72,7 @@ final class Ingester {
         this.writer = writer;
         this.bases = bases;
         this.previousEntries = previous == null ? List.of() : previous.entries();
+        this.finder = previous == null ? new PageFinder() : finder(previousEntries, index, bases);
         this.previousStarts = new long[previousEntries.size()];
         long at = 0;
         for (int i = 0; i < previousStarts.length; i++) {
@@ -101,8 +110,7 @@ final class Ingester {
             }
             if (!index.contains(id) && claimed.add(id)) {
                 ChunkId base = baseFor(anchorOld + (c.offset() - anchorNew) + c.length() / 2);
-                sealing.add(StoreThreads.POOL.submit(() -> base == null ? sealer.seal(id, c.data())
-                        : sealer.seal(id, c.data(), base, bases.apply(base))));
+                sealing.add(StoreThreads.POOL.submit(() -> seal(id, c.data(), base)));
                 newChunks++;
                 newBytes += c.length();
                 while (sealing.size() >= StoreThreads.IN_FLIGHT || (!sealing.isEmpty() && sealing.peek().isDone())) {
@@ -119,6 +127,94 @@ final class Ingester {
         } else {
             entries.add(new ManifestEntry(id, c.length()));
         }
+    }
+
+    /**
+     * Seals a new chunk: against its earlier version ({@code base}, may be null) and, when pages of it are
+     * found elsewhere in the previous generation, against those too (codec 3, base last in the dictionary).
+     */
+    private SealedChunk seal(ChunkId id, byte[] plain, ChunkId base) {
+        byte[] basePlain = base == null ? null : plainOf(base);
+        if (finder.isEmpty()) {
+            return sealer.seal(id, plain, base, basePlain);
+        }
+        int budget = PageFinder.budget(plain.length) - (base == null ? 0 : basePlain.length);
+        List<SealedChunk.Ref> refs = new ArrayList<>(finder.refs(plain, SealedChunk.MAX_REFS - 1, budget, base));
+        if (refs.isEmpty()) {
+            return sealer.seal(id, plain, base, basePlain);
+        }
+        if (base != null) {
+            refs.add(new SealedChunk.Ref(base, 0, basePlain.length));
+        }
+        byte[] dictionary = new byte[refs.stream().mapToInt(SealedChunk.Ref::length).sum()];
+        int at = 0;
+        for (SealedChunk.Ref r : refs) {
+            System.arraycopy(plainOf(r.id()), r.offset(), dictionary, at, r.length());
+            at += r.length();
+        }
+        // the base is in the refs: compressing against it alone as well would only cost time
+        return sealer.seal(id, plain, null, null, refs, dictionary);
+    }
+
+    /** A chunk's plaintext; the last few are kept, as neighbouring chunks often name the same ones. */
+    private byte[] plainOf(ChunkId id) {
+        synchronized (recent) {
+            byte[] p = recent.get(id);
+            if (p != null) {
+                return p;
+            }
+        }
+        byte[] p = bases.apply(id);
+        synchronized (recent) {
+            recent.put(id, p);
+        }
+        return p;
+    }
+
+    /**
+     * The blocks of every chunk of the previous generation that refs may name (those that are not deltas),
+     * opened on the store's workers.
+     */
+    private static PageFinder finder(List<ManifestEntry> previous, Index index, Function<ChunkId, byte[]> bases) {
+        PageFinder f = new PageFinder();
+        ArrayDeque<Future<long[]>> opening = new ArrayDeque<>();
+        ArrayDeque<ChunkId> ids = new ArrayDeque<>();
+        Set<ChunkId> seen = new java.util.HashSet<>();
+        try {
+            for (ManifestEntry e : previous) {
+                ChunkLocation at = e.isZero() ? null : index.get(e.id());
+                if (at == null || at.isDelta() || !seen.add(e.id())) {
+                    continue;
+                }
+                ids.add(e.id());
+                opening.add(StoreThreads.POOL.submit(() -> {
+                    byte[] plain = bases.apply(e.id());
+                    long[] blocks = PageFinder.blocks(plain);
+                    long[] out = Arrays.copyOf(blocks, blocks.length + 1);
+                    out[blocks.length] = plain.length;
+                    return out;
+                }));
+                while (opening.size() >= StoreThreads.IN_FLIGHT) {
+                    addOpened(f, ids.poll(), opening.poll());
+                }
+            }
+            while (!opening.isEmpty()) {
+                addOpened(f, ids.poll(), opening.poll());
+            }
+        } finally {
+            opening.forEach(o -> o.cancel(true));
+        }
+        return f;
+    }
+
+    private static void addOpened(PageFinder f, ChunkId id, Future<long[]> opened) {
+        long[] b;
+        try {
+            b = StoreThreads.await(opened);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        f.add(id, (int) b[b.length - 1], Arrays.copyOf(b, b.length - 1));
     }
 
     private void store(Future<SealedChunk> f) throws IOException {
@@ -141,11 +237,12 @@ final class Ingester {
         if (at == null) {
             return null;
         }
-        if (at.base() == null) {
+        if (!at.isDelta()) {
             return candidate;
         }
-        ChunkLocation base = index.get(at.base());
-        return base != null && base.base() == null ? at.base() : null;
+        ChunkId first = at.bases().get(0);
+        ChunkLocation base = index.get(first);
+        return at.bases().size() == 1 && base != null && !base.isDelta() ? first : null;
     }
 
     static Manifest manifest(ChunkSealer sealer, String image, long generation, ChunkerParams params, Result r) {

@@ -180,4 +180,70 @@ class AnimaStoreTest {
                 assertThrows(ZosException.class, () -> store.create("work", MasterKey.generate(), kek)).code());
         assertEquals(ErrorCode.BAD_PARAMETER, assertThrows(ZosException.class, () -> store.open("../x", kek)).code());
     }
+
+    /**
+     * A second image whose changed pages are copies of pages found elsewhere in the first: those pages
+     * become refs (codec 3), the image comes back byte for byte, here and in another store, and the chunks
+     * the refs name outlive the generation they came from.
+     */
+    @Test
+    void pagesCopiedFromElsewhereCostReferencesAndStayReadable() throws Exception {
+        // pages as in memory: 2 KiB of random bytes, then zeros (not text of a few words: zstd's fast match
+        // finders cannot tell its many places apart)
+        int page = 4096;
+        int pages = 3072;
+        java.util.Random r = new java.util.Random(12);
+        byte[] v1 = new byte[pages * page];
+        for (int p = 0; p < pages; p++) {
+            byte[] half = new byte[page / 2];
+            r.nextBytes(half);
+            System.arraycopy(half, 0, v1, p * page, half.length);
+        }
+        byte[] v2 = v1.clone();
+        java.io.ByteArrayOutputStream changed = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < 256; i++) { // 1 MiB of pages, each overwritten with another page of v1
+            int to = r.nextInt(pages);
+            int from = r.nextInt(pages);
+            if (to != from) {
+                System.arraycopy(v1, from * page, v2, to * page, page);
+                changed.write(v1, from * page, page);
+            }
+        }
+        long yardstick = com.github.luben.zstd.Zstd.compress(changed.toByteArray(), 1).length;
+        MasterKey key = MasterKey.generate();
+        Store other = Store.open(tmp.resolve("other"));
+        try (AnimaStore s = store.create("work", key, kek); AnimaStore b = other.create("work", key, new byte[32])) {
+            s.ingest("memory", new ByteArrayInputStream(v1), P, new WorkMeter());
+            AnimaStore.Ingested second = s.ingest("memory", new ByteArrayInputStream(v2), P, new WorkMeter());
+            assertTrue(second.sealedBytes() < yardstick / 4, "pages copied from elsewhere sealed into "
+                    + second.sealedBytes() + " bytes, zstd of them alone is " + yardstick + "; each should cost a reference");
+            int refs = 0;
+            for (ChunkId id : second.manifest().chunkIds()) {
+                SealedChunk c = s.exportChunk(id);
+                refs += c.codec() == SealedChunk.CODEC_ZSTD_REFS ? 1 : 0;
+                for (ChunkId base : c.bases()) {
+                    assertTrue(s.exportChunk(base).bases().isEmpty(), "a ref names a chunk that is not a delta");
+                }
+            }
+            assertTrue(refs > 0, "no chunk was sealed with refs");
+            Path out = tmp.resolve("v2");
+            s.materialize(second.manifest(), out, new WorkMeter());
+            assertArrayEquals(v2, Files.readAllBytes(out));
+
+            List<SealedChunk> sent = new ArrayList<>();
+            for (ChunkId id : s.withBases(b.missing(second.manifest()))) {
+                sent.add(s.exportChunk(id));
+            }
+            b.importChunks(sent, true);
+            Manifest got = b.importManifest(s.exportManifest("memory", second.manifest().generation()));
+            assertTrue(b.missing(got).isEmpty());
+            b.materialize(got, tmp.resolve("there"), new WorkMeter());
+            assertArrayEquals(v2, Files.readAllBytes(tmp.resolve("there")));
+
+            s.gc(1);
+            assertTrue(s.check(true, 1, new WorkMeter()).ok(), "the chunks refs name outlive generation 1");
+            s.materialize(s.manifest("memory", 0), out, new WorkMeter());
+            assertArrayEquals(v2, Files.readAllBytes(out));
+        }
+    }
 }

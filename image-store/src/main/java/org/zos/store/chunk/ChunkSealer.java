@@ -4,6 +4,7 @@ import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdCompressCtx;
 import com.github.luben.zstd.ZstdDecompressCtx;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.function.Function;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
@@ -24,8 +25,16 @@ public final class ChunkSealer {
      * made the deltas of a memory image's second save 4x smaller (docs/store-format.md).
      */
     public static final int DELTA_LEVEL = 3;
+    /** The most bytes the refs of one chunk may name (its dictionary). */
+    public static final int MAX_DICTIONARY = 8 << 20;
     private static final ThreadLocal<ZstdCompressCtx> COMPRESS = ThreadLocal.withInitial(() -> context(false));
     private static final ThreadLocal<ZstdCompressCtx> COMPRESS_DELTA = ThreadLocal.withInitial(() -> context(true));
+    /**
+     * For refs: level 3 with a window and tables sized to the dictionary and the chunk (see
+     * {@link #tablesFor}); at level 3's own sizes (2^17 hash entries) the slices early in a 1 MiB dictionary
+     * are overwritten by later bytes before the chunk is compressed, and most of their matches are lost.
+     */
+    private static final ThreadLocal<ZstdCompressCtx> COMPRESS_REFS = ThreadLocal.withInitial(() -> context(true));
     private static final ThreadLocal<ZstdDecompressCtx> DECOMPRESS = ThreadLocal.withInitial(ZstdDecompressCtx::new);
     private static final ThreadLocal<ZstdDecompressCtx> DECOMPRESS_DELTA = ThreadLocal.withInitial(ZstdDecompressCtx::new);
 
@@ -64,36 +73,75 @@ public final class ChunkSealer {
      * is smaller. {@code base} must not itself be a delta chunk.
      */
     public SealedChunk seal(ChunkId id, byte[] plain, ChunkId base, byte[] basePlain) {
+        return seal(id, plain, base, basePlain, List.of(), null);
+    }
+
+    /**
+     * Seals a chunk in whichever of its encodings is smallest: stored, zstd, a delta against {@code base}
+     * (if not null), or compressed with {@code refsPlain}, the slices {@code refs} name concatenated, as
+     * dictionary (if {@code refs} is not empty). Bases and refs must name chunks that are not deltas.
+     */
+    public SealedChunk seal(ChunkId id, byte[] plain, ChunkId base, byte[] basePlain, List<SealedChunk.Ref> refs,
+            byte[] refsPlain) {
         if (plain.length == 0 || plain.length > SealedChunk.MAX_PLAIN) {
             throw new IllegalArgumentException("chunk of " + plain.length + " bytes");
+        }
+        if (refs.size() > SealedChunk.MAX_REFS) {
+            throw new IllegalArgumentException(refs.size() + " refs");
         }
         byte[] packed = new byte[(int) Zstd.compressBound(plain.length)];
         int n = COMPRESS.get().compressByteArray(packed, 0, packed.length, plain, 0, plain.length);
         byte codec = n < plain.length ? SealedChunk.CODEC_ZSTD : SealedChunk.CODEC_STORED;
         byte[] body = codec == SealedChunk.CODEC_ZSTD ? packed : plain;
         int bodyLen = codec == SealedChunk.CODEC_ZSTD ? n : plain.length;
+        int headerLen = SealedChunk.FIXED;
         if (base != null) {
-            ZstdCompressCtx c = COMPRESS_DELTA.get();
-            c.loadDict(basePlain);
             byte[] delta = new byte[packed.length];
-            int d = c.compressByteArray(delta, 0, delta.length, plain, 0, plain.length);
-            if (d + ChunkId.LENGTH < bodyLen) {
+            int d = compressWith(COMPRESS_DELTA.get(), basePlain, plain, delta);
+            if (SealedChunk.FIXED + ChunkId.LENGTH + d < headerLen + bodyLen) {
                 codec = SealedChunk.CODEC_ZSTD_DELTA;
                 body = delta;
                 bodyLen = d;
+                headerLen = SealedChunk.FIXED + ChunkId.LENGTH;
             }
         }
-        int nonceAt = codec == SealedChunk.CODEC_ZSTD_DELTA ? SealedChunk.FIXED + ChunkId.LENGTH : SealedChunk.FIXED;
+        if (!refs.isEmpty()) {
+            byte[] delta = new byte[packed.length];
+            int d = compressWith(tablesFor(COMPRESS_REFS.get(), refsPlain.length + plain.length), refsPlain, plain, delta);
+            int h = SealedChunk.FIXED + 1 + refs.size() * SealedChunk.REF;
+            if (h + d < headerLen + bodyLen) {
+                codec = SealedChunk.CODEC_ZSTD_REFS;
+                body = delta;
+                bodyLen = d;
+                headerLen = h;
+            }
+        }
+        int nonceAt = headerLen;
         byte[] out = new byte[nonceAt + Aead.NONCE + bodyLen + Aead.TAG];
-        out[0] = SealedChunk.FORMAT;
-        out[1] = codec;
-        ByteBuffer.wrap(out, 2, 4).putInt(plain.length);
+        ByteBuffer header = ByteBuffer.wrap(out, 0, nonceAt);
+        header.put(SealedChunk.FORMAT).put(codec).putInt(plain.length);
         if (codec == SealedChunk.CODEC_ZSTD_DELTA) {
-            base.writeTo(out, SealedChunk.FIXED);
+            header.put(base.bytes());
+        } else if (codec == SealedChunk.CODEC_ZSTD_REFS) {
+            header.put((byte) refs.size());
+            for (SealedChunk.Ref r : refs) {
+                header.put(r.id().bytes()).putInt(r.offset()).putInt(r.length());
+            }
         }
         Aead.randomNonce(out, nonceAt);
         aead.seal(out, nonceAt, nonceAt + Aead.NONCE, body, 0, bodyLen, ad(id, out, nonceAt));
         return new SealedChunk(id, out);
+    }
+
+    /** One hash entry per byte of dictionary and chunk, up to 2^20 (tables are cleared for every chunk). */
+    private static ZstdCompressCtx tablesFor(ZstdCompressCtx c, int bytes) {
+        int log = Math.max(17, Math.min(20, 32 - Integer.numberOfLeadingZeros(bytes - 1)));
+        return c.setWindowLog(Math.max(log, 32 - Integer.numberOfLeadingZeros(bytes - 1))).setHashLog(log).setChainLog(log);
+    }
+
+    private static int compressWith(ZstdCompressCtx c, byte[] dictionary, byte[] plain, byte[] out) {
+        c.loadDict(dictionary);
+        return c.compressByteArray(out, 0, out.length, plain, 0, plain.length);
     }
 
     /** Opens a chunk that is not a delta. */
@@ -129,6 +177,9 @@ public final class ChunkSealer {
             if (s.codec() == SealedChunk.CODEC_ZSTD_DELTA) {
                 d = DECOMPRESS_DELTA.get();
                 d.loadDict(bases.apply(s.base()));
+            } else if (s.codec() == SealedChunk.CODEC_ZSTD_REFS) {
+                d = DECOMPRESS_DELTA.get();
+                d.loadDict(dictionary(s, where, bases));
             }
             int n;
             try {
@@ -144,6 +195,27 @@ public final class ChunkSealer {
             throw corrupt(s.id(), where, "its content does not match its id");
         }
         return plain;
+    }
+
+    /** The dictionary of a codec 3 chunk: the slices its refs name, concatenated. */
+    private static byte[] dictionary(SealedChunk s, String where, Function<ChunkId, byte[]> bases) {
+        List<SealedChunk.Ref> refs = s.refs();
+        long total = refs.stream().mapToLong(SealedChunk.Ref::length).sum();
+        if (total > MAX_DICTIONARY) {
+            throw corrupt(s.id(), where, "its refs name " + total + " bytes, more than " + MAX_DICTIONARY);
+        }
+        byte[] dict = new byte[(int) total];
+        int at = 0;
+        for (SealedChunk.Ref r : refs) {
+            byte[] from = bases.apply(r.id());
+            if ((long) r.offset() + r.length() > from.length) {
+                throw corrupt(s.id(), where, "a ref names bytes [" + r.offset() + ", +" + r.length() + ") of chunk "
+                        + r.id().shortHex() + ", which has " + from.length);
+            }
+            System.arraycopy(from, r.offset(), dict, at, r.length());
+            at += r.length();
+        }
+        return dict;
     }
 
     static ZosException corrupt(ChunkId id, String where, String problem) {

@@ -37,7 +37,8 @@ public record ChunkerParams(int min, int avg, int max) {
         return mask(bits() - 2);
     }
 
-    static long mask(int ones) {
+    /** A mask of {@code ones} one-bits spread evenly over bits 63..16. */
+    public static long mask(int ones) {
         long m = 0;
         int span = 48;
         for (int i = 0; i < ones; i++) {

@@ -6,9 +6,9 @@ package org.zos.store.chunking;
  * any implementation can reproduce: seed {@code 0x7a6f732d67656172} ("zos-gear"), value i is the
  * (i+1)-th output.
  */
-final class GearTable {
+public final class GearTable {
     static final long SEED = 0x7a6f732d67656172L;
-    static final long[] GEAR = build();
+    public static final long[] GEAR = build();
 
     private GearTable() {
     }

@@ -11,10 +11,11 @@ import java.nio.charset.StandardCharsets;
  * entry   = chunk-id[32]  u32:length  u32:crc32c(the 36 bytes before)  sealed-chunk[length]
  * pack v1 = "ZOSPAK" u16:1  (chunk-id[32]  u32:length  sealed-chunk[length])*      (read, never written)
  *
- * index = "ZOSIDX" u16:1  pack-id[16]  u64:pack-length  u32:count
- *         (chunk-id[32]  u64:offset  u32:length  base-id[32])*count  sha256[32]
+ * index = "ZOSIDX" u16:2  pack-id[16]  u64:pack-length  u32:count
+ *         (chunk-id[32]  u64:offset  u32:length  u8:n  base-id[32]*n)*count  sha256[32]
+ * index v1 = the same with exactly one base-id per entry, 32 zero bytes for none (read, never written)
  *
- * base-id is the base of a delta chunk, or 32 zero bytes.
+ * base-ids are the chunks a delta chunk needs (its base, or the chunks its refs name).
  * </pre>
  * The checksums let {@code check} verify a pack's headers and let a rebuild of a lost index stop at the
  * first damaged entry instead of indexing a chunk under a wrong id. The chunk's own seal covers its bytes.
@@ -24,13 +25,16 @@ final class PackFormat {
     static final byte[] INDEX_MAGIC = "ZOSIDX".getBytes(StandardCharsets.US_ASCII);
     /** The pack version written; version 1 packs are still read. */
     static final int VERSION = 2;
-    static final int INDEX_VERSION = 1;
+    /** The index version written; version 1 indexes are still read. */
+    static final int INDEX_VERSION = 2;
     static final int PACK_HEADER = 12;
     static final int ENTRY_HEADER = 32 + 4 + 4;
     static final int PACK_HEADER_V1 = 8;
     static final int ENTRY_HEADER_V1 = 32 + 4;
     static final int INDEX_HEADER = 8 + 16 + 8 + 4;
-    static final int INDEX_ENTRY = 32 + 8 + 4 + 32;
+    /** An index entry without its bases. */
+    static final int INDEX_ENTRY = 32 + 8 + 4 + 1;
+    static final int INDEX_ENTRY_V1 = 32 + 8 + 4 + 32;
     static final int DIGEST = 32;
 
     private PackFormat() {

@@ -48,7 +48,7 @@ public record PackScan(PackIndexFile entries, String damage) {
                 return new PackScan(new PackIndexFile(pack, 0, List.of()), "its header is damaged (not a version 1 or 2 zos pack)");
             }
             List<PackIndexFile.Entry> entries = new ArrayList<>();
-            ByteBuffer eh = ByteBuffer.allocate(entryHeader + 6 + ChunkId.LENGTH);
+            ByteBuffer eh = ByteBuffer.allocate(entryHeader + SealedChunk.MAX_HEADER);
             String damage = null;
             while (pos < size) {
                 eh.clear();
@@ -71,7 +71,7 @@ public record PackScan(PackIndexFile entries, String damage) {
                 }
                 ChunkId id = ChunkId.read(b, 0);
                 byte[] head = Arrays.copyOfRange(b, entryHeader, eh.limit());
-                entries.add(new PackIndexFile.Entry(id, start, len, new SealedChunk(id, head).base()));
+                entries.add(new PackIndexFile.Entry(id, start, len, new SealedChunk(id, head).bases()));
                 pos = start + len;
             }
             return new PackScan(new PackIndexFile(pack, pos, List.copyOf(entries)), damage);

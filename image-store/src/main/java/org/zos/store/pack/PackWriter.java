@@ -59,7 +59,7 @@ public final class PackWriter implements AutoCloseable {
         byte[] b = chunk.bytes();
         out.write(PackFormat.entryHeader(chunk.id().bytes(), b.length));
         out.write(b);
-        entries.add(new PackIndexFile.Entry(chunk.id(), length + PackFormat.ENTRY_HEADER, b.length, chunk.base()));
+        entries.add(new PackIndexFile.Entry(chunk.id(), length + PackFormat.ENTRY_HEADER, b.length, chunk.bases()));
         length += PackFormat.ENTRY_HEADER + b.length;
         if (length >= target) {
             rotate();
