@@ -1,12 +1,8 @@
 package org.zos.store.chunking;
 
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Library;
-import com.sun.jna.Native;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 
 /**
  * Where a file has data, asked of the file system with lseek(2)'s SEEK_DATA and SEEK_HOLE, so the bytes of
@@ -19,11 +15,6 @@ public final class Holes {
     /** A file with no holes, or a stream: every byte is data. */
     public static final Holes NONE = new Holes(new long[] {0, Long.MAX_VALUE}, Long.MAX_VALUE);
 
-    private static final int SEEK_DATA = 3;
-    private static final int SEEK_HOLE = 4;
-    private static final int ENXIO = 6;
-    private static final int O_RDONLY = 0;
-
     /** Data ranges: [ranges[2i], ranges[2i+1]), ascending, not touching. */
     private final long[] ranges;
     /** The file's length when asked: nothing is a hole from here on. */
@@ -34,46 +25,22 @@ public final class Holes {
         this.size = size;
     }
 
-    /** The data ranges of {@code file} as they are now. */
+    /**
+     * The data ranges of {@code file} as they are now. Where lseek cannot be reached (no JNA on the class
+     * path, as in the guest agent, which never reads images) every byte is data.
+     */
     public static Holes of(Path file) throws IOException {
-        if (!Files.isRegularFile(file) || Libc.INSTANCE == null) {
+        if (!Files.isRegularFile(file)) {
             return NONE;
         }
         long size = Files.size(file);
-        int fd;
+        long[] ranges;
         try {
-            fd = Libc.INSTANCE.open(file.toString(), O_RDONLY);
-        } catch (LastErrorException e) {
+            ranges = SeekData.ranges(file, size);
+        } catch (LinkageError e) {
             return NONE;
         }
-        try {
-            long[] out = new long[8];
-            int n = 0;
-            long at = 0;
-            while (at < size) {
-                long data;
-                try {
-                    data = Libc.INSTANCE.lseek(fd, at, SEEK_DATA);
-                } catch (LastErrorException e) {
-                    if (e.getErrorCode() == ENXIO) {
-                        break; // nothing but hole from here to the end
-                    }
-                    return NONE; // SEEK_DATA not supported here
-                }
-                long hole = Libc.INSTANCE.lseek(fd, data, SEEK_HOLE);
-                if (n + 2 > out.length) {
-                    out = Arrays.copyOf(out, out.length * 2);
-                }
-                out[n++] = data;
-                out[n++] = Math.min(hole, size);
-                at = hole;
-            }
-            return new Holes(Arrays.copyOf(out, n), size);
-        } catch (LastErrorException e) {
-            return NONE;
-        } finally {
-            Libc.INSTANCE.close(fd);
-        }
+        return ranges == null ? NONE : new Holes(ranges, size);
     }
 
     /** How many bytes from {@code offset} on are certainly zero (a hole); 0 if {@code offset} is in data. */
@@ -122,24 +89,5 @@ public final class Holes {
             }
         }
         return found;
-    }
-
-    /** The three calls of the C library this needs; null where JNA cannot load it. */
-    private interface Libc extends Library {
-        Libc INSTANCE = load();
-
-        int open(String path, int flags) throws LastErrorException;
-
-        long lseek(int fd, long offset, int whence) throws LastErrorException;
-
-        int close(int fd);
-
-        private static Libc load() {
-            try {
-                return Native.load("c", Libc.class);
-            } catch (UnsatisfiedLinkError e) {
-                return null;
-            }
-        }
     }
 }
