@@ -1,0 +1,574 @@
+package org.zos.store.parcel;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+import org.zos.store.AnimaStore;
+import org.zos.store.WorkMeter;
+import org.zos.store.chunk.ChunkId;
+import org.zos.store.chunk.ChunkSealer;
+import org.zos.store.chunk.SealedChunk;
+import org.zos.store.crypto.MasterKey;
+import org.zos.store.manifest.Manifest;
+import org.zos.store.manifest.ManifestCodec;
+
+/**
+ * One anima's parcel in a remote (docs/parcel-format.md): its wrapped key, its sealed chunks, a sealed
+ * manifest and a sealed list of needed chunks per image generation, the rest record that names the
+ * generations to resume from, and a lease while a host has it checked out. A push uploads only the
+ * objects the remote lacks and writes the rest record last (until then the parcel is what it was); a pull
+ * downloads only what the local store lacks, and every chunk is opened and checked before it is kept.
+ */
+public final class Parcel {
+    /** Parallel requests: an object store answers each in milliseconds, the link is what should be full. */
+    static final int PARALLEL = 8;
+    /** A pull imports what it downloaded in batches of about this many bytes. */
+    static final long BATCH = 32L << 20;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Remote remote;
+    private final String anima;
+
+    public Parcel(Remote remote, String anima) {
+        this.remote = remote;
+        this.anima = anima;
+    }
+
+    /** What a parcel rests as: the image generations to resume from, where and when it was suspended, and the anima's own description (opaque here). */
+    public record Rest(Map<String, Long> images, String from, long at, String record) {
+    }
+
+    /** A host's hold on a parcel: while it exists no other host resumes the anima. */
+    public record Lease(String host, long since, String token) {
+    }
+
+    /** What a push or pull moved. */
+    public record Moved(long objects, long bytes, Rest rest) {
+    }
+
+    // ---- object names -----------------------------------------------------------------------------------
+
+    String keyName() {
+        return anima + "/key";
+    }
+
+    String restName() {
+        return anima + "/rest";
+    }
+
+    String leaseName() {
+        return anima + "/lease";
+    }
+
+    String chunkName(ChunkId id) {
+        return anima + "/c/" + HexFormat.of().formatHex(id.bytes());
+    }
+
+    String manifestName(String image, long generation) {
+        return anima + "/m/" + image + "/" + generation;
+    }
+
+    String needsName(String image, long generation) {
+        return anima + "/n/" + image + "/" + generation;
+    }
+
+    /** The animas with a parcel in {@code remote}: those with a key object. */
+    public static List<String> animas(Remote remote) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String k : remote.list("").keySet()) {
+            int slash = k.indexOf('/');
+            if (slash > 0 && k.substring(slash).equals("/key")) {
+                out.add(k.substring(0, slash));
+            }
+        }
+        return out;
+    }
+
+    /** Bytes and objects of this parcel in the remote. */
+    public long[] size() throws IOException {
+        long bytes = 0;
+        Map<String, Long> all = remote.list(anima + "/");
+        for (long n : all.values()) {
+            bytes += n;
+        }
+        return new long[] {all.size(), bytes};
+    }
+
+    // ---- the key ----------------------------------------------------------------------------------------
+
+    public boolean exists() throws IOException {
+        return remote.get(keyName()).isPresent();
+    }
+
+    /** The anima's master key, unwrapped with {@code passphrase}; ANIMA_NOT_FOUND if the remote has no parcel of it. */
+    public MasterKey key(char[] passphrase) throws IOException {
+        byte[] object = remote.get(keyName()).orElseThrow(() -> new ZosException(ErrorCode.ANIMA_NOT_FOUND,
+                "remote '" + remote.name() + "' holds no parcel of anima '" + anima + "'",
+                "list what it holds with 'zos-vm parcel list --remote " + remote.name() + "'"));
+        return ParcelKey.unwrap(passphrase, anima, object, "remote '" + remote.name() + "'");
+    }
+
+    /**
+     * Stores the anima's key wrapped under {@code passphrase}, unless the parcel has one: then the
+     * passphrase must open it, and to the same key (a parcel is never taken over by another anima of the
+     * same name).
+     */
+    public void keep(MasterKey key, char[] passphrase) throws IOException {
+        ParcelKey.requirePassphrase(passphrase);
+        if (remote.get(keyName()).isEmpty() && remote.create(keyName(), ParcelKey.wrap(passphrase, anima, key))) {
+            return;
+        }
+        MasterKey held = key(passphrase);
+        boolean same = java.security.MessageDigest.isEqual(held.bytes(), key.bytes());
+        held.destroy();
+        if (!same) {
+            throw new ZosException(ErrorCode.ANIMA_EXISTS, "remote '" + remote.name() + "' holds the parcel of another anima named '"
+                    + anima + "'", "erase it there first ('zos-vm parcel erase " + anima + " --remote " + remote.name() + "')");
+        }
+    }
+
+    // ---- rest and lease ---------------------------------------------------------------------------------
+
+    /** The rest record, if the anima was ever suspended here completely. */
+    public Optional<Rest> rest(MasterKey key) throws IOException {
+        Optional<byte[]> o = remote.get(restName());
+        if (o.isEmpty()) {
+            return Optional.empty();
+        }
+        byte[] body = new ParcelRecord(key, anima).open(ParcelRecord.REST, o.get(), "rest record");
+        return Optional.of(JSON.readValue(body, Rest.class));
+    }
+
+    public Optional<Lease> lease(MasterKey key) throws IOException {
+        Optional<byte[]> o = remote.get(leaseName());
+        if (o.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(JSON.readValue(new ParcelRecord(key, anima).open(ParcelRecord.LEASE, o.get(), "lease"), Lease.class));
+    }
+
+    /**
+     * Takes the lease for {@code host}: one conditional write, so of two hosts taking it at once exactly one
+     * gets it; the other is BUSY, told who holds it. Taking a lease one already holds returns it.
+     */
+    public Lease take(MasterKey key, String host) throws IOException {
+        if (!remote.conditional()) {
+            throw new ZosException(ErrorCode.BAD_PARAMETER, "remote '" + remote.name() + "' ignores conditional writes "
+                    + "(If-None-Match on PUT), so two hosts could resume anima '" + anima + "' at once",
+                    "keep parcels in an object store that honours them: AWS S3, Ceph's RADOS Gateway");
+        }
+        byte[] t = new byte[16];
+        RANDOM.nextBytes(t);
+        Lease mine = new Lease(host, System.currentTimeMillis(), HexFormat.of().formatHex(t));
+        if (remote.create(leaseName(), new ParcelRecord(key, anima).seal(ParcelRecord.LEASE, JSON.writeValueAsBytes(mine)))) {
+            return mine;
+        }
+        Lease held = lease(key).orElse(null);
+        if (held != null && held.host().equals(host)) {
+            return held;
+        }
+        throw new ZosException(ErrorCode.BUSY, "anima '" + anima + "' in remote '" + remote.name() + "' is checked out by "
+                + (held == null ? "another host" : held.host() + " since " + java.time.Instant.ofEpochMilli(held.since())),
+                "suspend it to the remote there first; if that host is gone for good, 'zos-vm parcel unlock " + anima + " --remote "
+                        + remote.name() + "'");
+    }
+
+    /** Ends {@code host}'s lease (nothing if it holds none); another host's stays. */
+    public void release(MasterKey key, String host) throws IOException {
+        Optional<Lease> held = lease(key);
+        if (held.isPresent() && held.get().host().equals(host)) {
+            remote.delete(leaseName());
+        }
+    }
+
+    /** Ends whatever lease there is: for a host that is gone for good. */
+    public void breakLease() throws IOException {
+        remote.delete(leaseName());
+    }
+
+    // ---- push and pull ----------------------------------------------------------------------------------
+
+    /**
+     * Uploads what the remote lacks of {@code images} (chunks, bases, needs lists, manifests), then the rest
+     * record naming them: the parcel is the new one only once that last write is done.
+     */
+    public Moved push(AnimaStore store, MasterKey key, List<Manifest> images, String from, String record, WorkMeter meter)
+            throws IOException {
+        ParcelRecord sealer = new ParcelRecord(key, anima);
+        Set<String> held = remote.list(anima + "/").keySet();
+        Set<ChunkId> send = new LinkedHashSet<>();
+        Map<Manifest, Set<ChunkId>> needs = new LinkedHashMap<>();
+        for (Manifest m : images) {
+            Set<ChunkId> all = store.withBases(m.chunkIds());
+            needs.put(m, all);
+            for (ChunkId id : all) {
+                if (!held.contains(chunkName(id))) {
+                    send.add(id);
+                }
+            }
+        }
+        long[] moved = new long[2];
+        List<Runnable> uploads = new ArrayList<>();
+        for (ChunkId id : send) {
+            uploads.add(io(() -> {
+                SealedChunk c = store.exportChunk(id);
+                remote.put(chunkName(id), c.bytes());
+                count(moved, meter, c.bytes().length);
+            }));
+        }
+        run(uploads);
+        for (Map.Entry<Manifest, Set<ChunkId>> e : needs.entrySet()) {
+            Manifest m = e.getKey();
+            if (!held.contains(manifestName(m.image(), m.generation()))) {
+                byte[] n = sealer.seal(ParcelRecord.NEEDS, ids(e.getValue()));
+                remote.put(needsName(m.image(), m.generation()), n);
+                byte[] file = store.exportManifest(m.image(), m.generation());
+                remote.put(manifestName(m.image(), m.generation()), file); // last: a manifest present means its needs are
+                count(moved, meter, n.length + file.length);
+            }
+        }
+        Map<String, Long> gens = new TreeMap<>();
+        for (Manifest m : images) {
+            gens.put(m.image(), m.generation());
+        }
+        Rest rest = new Rest(gens, from, System.currentTimeMillis(), record);
+        byte[] r = sealer.seal(ParcelRecord.REST, JSON.writeValueAsBytes(rest));
+        remote.put(restName(), r);
+        count(moved, meter, r.length);
+        return new Moved(moved[0], moved[1], rest);
+    }
+
+    /**
+     * Downloads into {@code store} what it lacks of the generations the rest record names, opening and
+     * checking every chunk; the manifests are filed last. INTEGRITY_ERROR names the image whose object
+     * failed.
+     */
+    public Moved pull(AnimaStore store, MasterKey key, WorkMeter meter) throws IOException {
+        Rest rest = rest(key).orElseThrow(() -> new ZosException(ErrorCode.INVALID_STATE, "anima '" + anima + "' in remote '"
+                + remote.name() + "' was never suspended there completely", "suspend it there with 'zos-vm suspend " + anima
+                + " --to " + remote.name() + "'"));
+        ParcelRecord sealer = new ParcelRecord(key, anima);
+        long[] moved = new long[2];
+        List<byte[]> manifests = new ArrayList<>();
+        for (Map.Entry<String, Long> e : rest.images().entrySet()) {
+            String image = e.getKey();
+            long gen = e.getValue();
+            byte[] file = need(manifestName(image, gen), "manifest of image '" + image + "'");
+            Manifest m = store.readManifest(file);
+            if (!m.image().equals(image) || m.generation() != gen) {
+                throw new ZosException(ErrorCode.INTEGRITY_ERROR, "the manifest of image '" + image + "' of anima '" + anima
+                        + "' in remote '" + remote.name() + "' is " + m.label() + ", not generation " + gen,
+                        "the object store's copy was altered; resume from another copy");
+            }
+            List<ChunkId> all = ids(sealer.open(ParcelRecord.NEEDS, need(needsName(image, gen), "needed chunks of image '" + image + "'"),
+                    "list of needed chunks of image '" + image + "'"));
+            if (!all.containsAll(m.chunkIds())) {
+                throw new ZosException(ErrorCode.INTEGRITY_ERROR, "the list of needed chunks of image '" + image + "' of anima '"
+                        + anima + "' does not cover its manifest", "the parcel is damaged; suspend the anima to it again");
+            }
+            count(moved, meter, file.length);
+            fetch(store, new ArrayList<>(store.missing(all)), image, moved, meter);
+            manifests.add(file);
+        }
+        for (byte[] file : manifests) {
+            store.importManifest(file);
+        }
+        return new Moved(moved[0], moved[1], rest);
+    }
+
+    /** Downloads {@code ids} in order, PARALLEL at a time, and imports them checked, in batches. */
+    private void fetch(AnimaStore store, List<ChunkId> ids, String image, long[] moved, WorkMeter meter) throws IOException {
+        ExecutorService pool = Executors.newFixedThreadPool(PARALLEL, r -> {
+            Thread t = new Thread(r, "parcel-fetch");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<byte[]>> window = new ArrayList<>();
+            List<SealedChunk> batch = new ArrayList<>();
+            long batchBytes = 0;
+            int next = 0;
+            for (int i = 0; i < ids.size(); i++) {
+                while (next < ids.size() && next < i + 4 * PARALLEL) {
+                    ChunkId id = ids.get(next++);
+                    window.add(pool.submit(() -> need(chunkName(id), "chunk " + id.shortHex() + " of image '" + image + "'")));
+                }
+                byte[] bytes = await(window.get(i));
+                window.set(i, null);
+                batch.add(new SealedChunk(ids.get(i), bytes));
+                batchBytes += bytes.length;
+                count(moved, meter, bytes.length);
+                if (batchBytes >= BATCH || i == ids.size() - 1) {
+                    importChecked(store, batch, image);
+                    batch.clear();
+                    batchBytes = 0;
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private void importChecked(AnimaStore store, List<SealedChunk> batch, String image) throws IOException {
+        try {
+            store.importChunks(batch, true);
+        } catch (ZosException e) {
+            if (e.code() == ErrorCode.INTEGRITY_ERROR) {
+                throw new ZosException(ErrorCode.INTEGRITY_ERROR, "image '" + image + "' of anima '" + anima + "' in remote '"
+                        + remote.name() + "' is damaged: " + e.getMessage(), "the object store's copy was altered or cut short; "
+                        + "nothing of it was kept here", e);
+            }
+            throw e;
+        }
+    }
+
+    private byte[] need(String name, String what) throws IOException {
+        return remote.get(name).orElseThrow(() -> new ZosException(ErrorCode.INTEGRITY_ERROR, "the " + what + " of anima '" + anima
+                + "' is missing from remote '" + remote.name() + "' (" + name + ")",
+                "the parcel is incomplete or was cut; 'zos-vm parcel check " + anima + " --remote " + remote.name() + "' tells what else"));
+    }
+
+    // ---- check, gc, erase -------------------------------------------------------------------------------
+
+    /** What {@link #check} found: problems (empty if none), and what it looked at. */
+    public record Checked(List<String> problems, long chunks, long bytesRead) {
+    }
+
+    /**
+     * Checks that every object the rest record needs is there; with {@code data}, downloads every chunk and
+     * opens it (bases too), so a tampered or truncated object is found.
+     */
+    public Checked check(MasterKey key, boolean data, WorkMeter meter) throws IOException {
+        List<String> problems = new ArrayList<>();
+        Optional<Rest> rest = rest(key);
+        if (rest.isEmpty()) {
+            return new Checked(List.of("no rest record: the anima was never suspended here completely"), 0, 0);
+        }
+        var keys = key.derive();
+        ChunkSealer chunks = new ChunkSealer(keys);
+        ManifestCodec codec = new ManifestCodec(anima, keys.manifestKey(), chunks.hasher());
+        ParcelRecord sealer = new ParcelRecord(key, anima);
+        Map<String, Long> held = remote.list(anima + "/");
+        Set<ChunkId> checked = new java.util.HashSet<>();
+        Map<ChunkId, byte[]> opened = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<ChunkId, byte[]> e) {
+                return size() > 64;
+            }
+        };
+        long read = 0;
+        for (Map.Entry<String, Long> e : rest.get().images().entrySet()) {
+            String image = e.getKey();
+            long gen = e.getValue();
+            List<ChunkId> all;
+            try {
+                Manifest m = codec.decode(need(manifestName(image, gen), "manifest of image '" + image + "'"), image, gen);
+                all = ids(sealer.open(ParcelRecord.NEEDS, need(needsName(image, gen), "needed chunks of image '" + image + "'"),
+                        "list of needed chunks of image '" + image + "'"));
+                if (!all.containsAll(m.chunkIds())) {
+                    problems.add("image '" + image + "': its list of needed chunks does not cover its manifest");
+                }
+            } catch (ZosException x) {
+                problems.add("image '" + image + "': " + x.getMessage());
+                continue;
+            }
+            for (ChunkId id : all) {
+                if (!checked.add(id)) {
+                    continue;
+                }
+                if (!held.containsKey(chunkName(id))) {
+                    problems.add("image '" + image + "': chunk " + id.shortHex() + " is missing");
+                } else if (data) {
+                    try {
+                        read += open(chunks, id, opened, image);
+                    } catch (ZosException x) {
+                        problems.add("image '" + image + "': " + x.getMessage());
+                    }
+                    meter.add(held.get(chunkName(id)));
+                }
+            }
+        }
+        return new Checked(problems, checked.size(), read);
+    }
+
+    private long open(ChunkSealer chunks, ChunkId id, Map<ChunkId, byte[]> opened, String image) throws IOException {
+        byte[] bytes = need(chunkName(id), "chunk " + id.shortHex() + " of image '" + image + "'");
+        SealedChunk c = new SealedChunk(id, bytes);
+        byte[] plain = chunks.open(c, "remote '" + remote.name() + "'", base -> {
+            byte[] p = opened.get(base);
+            if (p == null) {
+                try {
+                    open(chunks, base, opened, image);
+                } catch (IOException x) {
+                    throw new java.io.UncheckedIOException(x);
+                }
+                p = opened.get(base);
+            }
+            return p;
+        });
+        opened.put(id, plain);
+        return bytes.length;
+    }
+
+    /** What {@link #gc} removed. */
+    public record Collected(long objects, long bytes) {
+    }
+
+    /** Deletes every object of the parcel that its rest record does not need (older generations, cut pushes). */
+    public Collected gc(MasterKey key) throws IOException {
+        Rest rest = rest(key).orElseThrow(() -> new ZosException(ErrorCode.INVALID_STATE, "anima '" + anima + "' in remote '"
+                + remote.name() + "' has no rest record", "nothing is collected before a complete suspend"));
+        ParcelRecord sealer = new ParcelRecord(key, anima);
+        Set<String> keep = new java.util.HashSet<>(List.of(keyName(), restName(), leaseName()));
+        for (Map.Entry<String, Long> e : rest.images().entrySet()) {
+            keep.add(manifestName(e.getKey(), e.getValue()));
+            keep.add(needsName(e.getKey(), e.getValue()));
+            for (ChunkId id : ids(sealer.open(ParcelRecord.NEEDS, need(needsName(e.getKey(), e.getValue()),
+                    "needed chunks of image '" + e.getKey() + "'"), "list of needed chunks"))) {
+                keep.add(chunkName(id));
+            }
+        }
+        long objects = 0;
+        long bytes = 0;
+        List<Runnable> deletes = new ArrayList<>();
+        for (Map.Entry<String, Long> o : remote.list(anima + "/").entrySet()) {
+            if (!keep.contains(o.getKey())) {
+                objects++;
+                bytes += o.getValue();
+                deletes.add(io(() -> remote.delete(o.getKey())));
+            }
+        }
+        run(deletes);
+        return new Collected(objects, bytes);
+    }
+
+    /**
+     * Deletes the whole parcel, its key first: from then on what may be left (a delete that failed) cannot
+     * be opened by anyone.
+     */
+    public long erase() throws IOException {
+        remote.delete(keyName());
+        Map<String, Long> all = remote.list(anima + "/");
+        List<Runnable> deletes = new ArrayList<>();
+        for (String k : all.keySet()) {
+            deletes.add(io(() -> remote.delete(k)));
+        }
+        run(deletes);
+        return all.size();
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------------
+
+    private static byte[] ids(Set<ChunkId> ids) {
+        ByteBuffer b = ByteBuffer.allocate(ids.size() * ChunkId.LENGTH);
+        for (ChunkId id : ids) {
+            b.put(id.bytes());
+        }
+        return b.array();
+    }
+
+    private static List<ChunkId> ids(byte[] body) {
+        List<ChunkId> out = new ArrayList<>(body.length / ChunkId.LENGTH);
+        for (int at = 0; at + ChunkId.LENGTH <= body.length; at += ChunkId.LENGTH) {
+            out.add(ChunkId.read(body, at));
+        }
+        return out;
+    }
+
+    private static synchronized void count(long[] moved, WorkMeter meter, long bytes) {
+        moved[0]++;
+        moved[1] += bytes;
+        meter.add(bytes);
+    }
+
+    private interface Io {
+        void run() throws IOException;
+    }
+
+    private static Runnable io(Io body) {
+        return () -> {
+            try {
+                body.run();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+    }
+
+    /** Runs the tasks PARALLEL at a time; the first failure is thrown once all have stopped. */
+    private static void run(List<Runnable> tasks) throws IOException {
+        if (tasks.isEmpty()) {
+            return;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(PARALLEL, tasks.size()), r -> {
+            Thread t = new Thread(r, "parcel-io");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (Runnable t : tasks) {
+                done.add(pool.submit(t));
+            }
+            Exception first = null;
+            for (Future<?> f : done) {
+                try {
+                    await(f);
+                } catch (IOException | RuntimeException e) {
+                    if (first == null) {
+                        first = e;
+                        pool.shutdownNow();
+                    }
+                }
+            }
+            if (first instanceof IOException e) {
+                throw e;
+            }
+            if (first != null) {
+                throw (RuntimeException) first;
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static <T> T await(Future<T> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ZosException(ErrorCode.CANCELLED, "interrupted", "");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof java.io.UncheckedIOException u) {
+                throw u.getCause();
+            }
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(c);
+        } catch (java.util.concurrent.CancellationException e) {
+            throw new ZosException(ErrorCode.CANCELLED, "cancelled after an earlier failure", "");
+        }
+    }
+}

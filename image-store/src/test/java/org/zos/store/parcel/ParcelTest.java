@@ -1,0 +1,326 @@
+package org.zos.store.parcel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.jclouds.blobstore.BlobStore;
+import org.jclouds.blobstore.domain.StorageMetadata;
+import org.jclouds.blobstore.options.ListContainerOptions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+import org.zos.store.AnimaStore;
+import org.zos.store.Store;
+import org.zos.store.WorkMeter;
+import org.zos.store.chunking.ChunkerParams;
+import org.zos.store.crypto.MasterKey;
+import org.zos.store.manifest.Manifest;
+
+/**
+ * Parcels against a real S3 server (S3Proxy in this JVM): what a push sends, what a pull takes and checks,
+ * what the bucket holds, who gets the lease, and the errors a user meets.
+ */
+class ParcelTest {
+    static final char[] PASS = "correct horse battery".toCharArray();
+    static final byte[] MARKER = "ZOS-PLAINTEXT-MARKER-7f3a".getBytes(StandardCharsets.US_ASCII);
+    static S3Server s3;
+
+    @TempDir
+    Path tmp;
+    String bucket;
+    Remote remote;
+
+    @BeforeAll
+    static void up() throws Exception {
+        s3 = new S3Server();
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        s3.close();
+    }
+
+    @BeforeEach
+    void bucket() throws Exception {
+        bucket = "b" + Long.toHexString(new Random().nextLong() & Long.MAX_VALUE);
+        s3.bucket(bucket);
+        remote = S3Remote.open(s3.remote(tmp, "lab", bucket, "zos", S3Server.SECRET));
+    }
+
+    /** 4 MiB of incompressible bytes with a marker every 256 KiB: what must never reach the bucket readable. */
+    static byte[] image(long seed) {
+        byte[] b = new byte[4 << 20];
+        new Random(seed).nextBytes(b);
+        for (int at = 1000; at + MARKER.length < b.length; at += 256 << 10) {
+            System.arraycopy(MARKER, 0, b, at, MARKER.length);
+        }
+        return b;
+    }
+
+    record Host(Store store, byte[] kek) {
+        AnimaStore create(String anima, MasterKey key) throws Exception {
+            return store.create(anima, key, kek);
+        }
+    }
+
+    Host host(String name) throws Exception {
+        byte[] kek = new byte[32];
+        new Random(name.hashCode()).nextBytes(kek);
+        return new Host(Store.open(tmp.resolve(name)), kek);
+    }
+
+    Manifest ingest(AnimaStore s, String image, byte[] content) throws Exception {
+        Path f = tmp.resolve(image + "-" + System.nanoTime());
+        Files.write(f, content);
+        return s.ingest(image, f, ChunkerParams.DEFAULT, new WorkMeter()).manifest();
+    }
+
+    byte[] materialize(AnimaStore s, Manifest m) throws Exception {
+        Path out = tmp.resolve("out-" + System.nanoTime());
+        s.materialize(m, out, new WorkMeter());
+        return Files.readAllBytes(out);
+    }
+
+    @Test
+    void aParcelResumesOnAHostThatNeverSawItAndASecondSuspendSendsAboutTheChange() throws Exception {
+        MasterKey key = MasterKey.generate();
+        byte[] disk = image(1);
+        byte[] memory = image(2);
+        Host home = host("home");
+        Parcel p = new Parcel(remote, "work");
+        Parcel.Moved first;
+        try (AnimaStore s = home.create("work", key)) {
+            p.keep(key, PASS);
+            first = p.push(s, key, List.of(ingest(s, "disk", disk), ingest(s, "state", memory)), "home", "{\"memory\":512}",
+                    new WorkMeter());
+        }
+        assertTrue(first.bytes() > 8_000_000 && first.bytes() < 8_700_000, "the first push sends the two images once: " + first);
+
+        Host lab = host("lab");
+        MasterKey opened = new Parcel(remote, "work").key(PASS);
+        try (AnimaStore s = lab.create("work", opened)) {
+            Parcel.Moved pulled = p.pull(s, opened, new WorkMeter());
+            assertEquals("{\"memory\":512}", pulled.rest().record());
+            assertEquals(2, s.manifests().size());
+            assertArrayEquals(disk, materialize(s, s.manifest("disk", 1)));
+            assertArrayEquals(memory, materialize(s, s.manifest("state", 1)));
+        }
+
+        byte[] changed = disk.clone();
+        new Random(3).nextBytes(java.util.Arrays.copyOfRange(changed, 0, 0));
+        for (int i = 0; i < 64 << 10; i++) {
+            changed[(2 << 20) + i] ^= (byte) 0x5a;
+        }
+        Parcel.Moved second;
+        try (AnimaStore s = home.store().open("work", home.kek())) {
+            second = p.push(s, key, List.of(ingest(s, "disk", changed), s.manifest("state", 1)), "home", "{}", new WorkMeter());
+        }
+        assertTrue(second.bytes() < 400_000, "a second suspend after 64 KiB changed sends about that change: " + second);
+        try (AnimaStore s = lab.store().open("work", lab.kek())) {
+            Parcel.Moved pulled = p.pull(s, opened, new WorkMeter());
+            assertTrue(pulled.bytes() < 400_000, "and a host holding the first takes about as much: " + pulled);
+            assertArrayEquals(changed, materialize(s, s.manifest("disk", 2)));
+        }
+    }
+
+    @Test
+    void theBucketHoldsNoPlaintextAndNoKey() throws Exception {
+        MasterKey key = MasterKey.generate();
+        try (AnimaStore s = host("home").create("work", key)) {
+            Parcel p = new Parcel(remote, "work");
+            p.keep(key, PASS);
+            p.push(s, key, List.of(ingest(s, "disk", image(4))), "home", "{\"name\":\"ZOS-PLAINTEXT-MARKER-7f3a\"}", new WorkMeter());
+        }
+        BlobStore blobs = s3.context.getBlobStore();
+        int objects = 0;
+        for (StorageMetadata m : blobs.list(bucket, ListContainerOptions.Builder.recursive())) {
+            byte[] b = blobs.getBlob(bucket, m.getName()).getPayload().openStream().readAllBytes();
+            assertFalse(contains(b, MARKER), m.getName() + " holds the image's plaintext");
+            assertFalse(contains(b, key.bytes()), m.getName() + " holds the anima's key in the clear");
+            assertFalse(contains(b, "home".getBytes(StandardCharsets.US_ASCII)), m.getName() + " names the host in the clear");
+            objects++;
+        }
+        assertTrue(objects > 10, "the parcel is there: " + objects + " objects");
+    }
+
+    @Test
+    void aWrongPassphraseIsDeniedAndAnotherAnimaOfTheSameNameIsRefused() throws Exception {
+        MasterKey key = MasterKey.generate();
+        Parcel p = new Parcel(remote, "work");
+        p.keep(key, PASS);
+        ZosException e = assertThrows(ZosException.class, () -> p.key("wrong passphrase".toCharArray()));
+        assertEquals(ErrorCode.DENIED, e.code());
+        assertTrue(e.getMessage().contains("passphrase"), e.getMessage());
+        e = assertThrows(ZosException.class, () -> p.keep(MasterKey.generate(), PASS));
+        assertEquals(ErrorCode.ANIMA_EXISTS, e.code());
+        e = assertThrows(ZosException.class, () -> p.keep(key, "short".toCharArray()));
+        assertEquals(ErrorCode.BAD_PARAMETER, e.code());
+        e = assertThrows(ZosException.class, () -> new Parcel(remote, "other").key(PASS));
+        assertEquals(ErrorCode.ANIMA_NOT_FOUND, e.code());
+    }
+
+    @Test
+    void wrongCredentialsAMissingBucketAndAnUnreachableStoreAreNamed() throws Exception {
+        try (Remote r = S3Remote.open(s3.remote(tmp, "bad", bucket, "", "not-the-secret"))) {
+            ZosException e = assertThrows(ZosException.class, () -> r.list(""));
+            assertEquals(ErrorCode.DENIED, e.code(), e.getMessage());
+            assertTrue(e.getMessage().contains("remote 'bad'") && e.getMessage().contains("credentials"), e.getMessage());
+        }
+        try (Remote r = S3Remote.open(s3.remote(tmp, "nobucket", "no-such-bucket", "", S3Server.SECRET))) {
+            ZosException e = assertThrows(ZosException.class, () -> r.get("x"));
+            assertEquals(ErrorCode.BAD_PARAMETER, e.code(), e.getMessage());
+            assertTrue(e.getMessage().contains("bucket 'no-such-bucket' does not exist"), e.getMessage());
+        }
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        RemoteConfig down = new RemoteConfig("down", java.net.URI.create("http://127.0.0.1:" + closed), bucket, "", null,
+                s3.remote(tmp, "x", bucket, "", S3Server.SECRET).credentials(), null);
+        try (Remote r = S3Remote.open(down)) {
+            ZosException e = assertThrows(ZosException.class, () -> r.get("x"));
+            assertEquals(ErrorCode.HOST_UNREACHABLE, e.code(), e.getMessage());
+        }
+    }
+
+    @Test
+    void aTamperedOrTruncatedChunkIsAnIntegrityErrorNamingTheImageAndNothingOfItIsKept() throws Exception {
+        MasterKey key = MasterKey.generate();
+        Parcel p = new Parcel(remote, "work");
+        try (AnimaStore s = host("home").create("work", key)) {
+            p.keep(key, PASS);
+            p.push(s, key, List.of(ingest(s, "disk", image(5))), "home", "{}", new WorkMeter());
+        }
+        BlobStore blobs = s3.context.getBlobStore();
+        List<String> chunks = new ArrayList<>();
+        for (StorageMetadata m : blobs.list(bucket, ListContainerOptions.Builder.recursive())) {
+            if (m.getName().contains("/c/")) {
+                chunks.add(m.getName());
+            }
+        }
+        byte[] original = blobs.getBlob(bucket, chunks.get(3)).getPayload().openStream().readAllBytes();
+        byte[] flipped = original.clone();
+        flipped[flipped.length / 2] ^= 1;
+        for (byte[] spoiled : List.of(flipped, java.util.Arrays.copyOf(original, original.length - 100))) {
+            blobs.putBlob(bucket, blobs.blobBuilder(chunks.get(3)).payload(spoiled).build());
+            assertFalse(p.check(key, true, new WorkMeter()).problems().isEmpty(), "check --data finds it");
+            Host lab = host("lab" + spoiled.length);
+            try (AnimaStore s = lab.create("work", key)) {
+                ZosException e = assertThrows(ZosException.class, () -> p.pull(s, key, new WorkMeter()));
+                assertEquals(ErrorCode.INTEGRITY_ERROR, e.code());
+                assertTrue(e.getMessage().contains("image 'disk'"), e.getMessage());
+                assertTrue(s.manifests().isEmpty(), "no manifest is filed from a damaged parcel");
+            }
+        }
+        blobs.putBlob(bucket, blobs.blobBuilder(chunks.get(3)).payload(original).build());
+        assertTrue(p.check(key, true, new WorkMeter()).problems().isEmpty());
+        blobs.removeBlob(bucket, chunks.get(5));
+        Parcel.Checked c = p.check(key, false, new WorkMeter());
+        assertEquals(1, c.problems().size(), c.problems().toString());
+        assertTrue(c.problems().get(0).contains("missing"), c.problems().toString());
+    }
+
+    @Test
+    void aStoreThatIgnoresConditionalWritesGetsNoLease() throws Exception {
+        MasterKey key = MasterKey.generate();
+        Parcel p = new Parcel(remote, "work");
+        p.keep(key, PASS);
+        ZosException e = assertThrows(ZosException.class, () -> p.take(key, "home"));
+        assertEquals(ErrorCode.BAD_PARAMETER, e.code());
+        assertTrue(e.getMessage().contains("ignores conditional writes"), e.getMessage());
+        assertEquals(List.of("work/key"), List.copyOf(remote.list("").keySet()), "the probe leaves nothing");
+    }
+
+    @Test
+    void ofTwoHostsTakingTheLeaseAtOnceExactlyOneGetsIt() throws Exception {
+        MasterKey key = MasterKey.generate();
+        Parcel p = new Parcel(new MemoryRemote(), "work");
+        p.keep(key, PASS);
+        for (int round = 0; round < 5; round++) {
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            List<Future<String>> takes = new ArrayList<>();
+            for (int h = 0; h < 4; h++) {
+                String host = "host" + h;
+                takes.add(pool.submit((Callable<String>) () -> {
+                    try {
+                        p.take(key, host);
+                        return host;
+                    } catch (ZosException e) {
+                        assertEquals(ErrorCode.BUSY, e.code(), e.getMessage());
+                        return null;
+                    }
+                }));
+            }
+            List<String> won = new ArrayList<>();
+            for (Future<String> f : takes) {
+                if (f.get() != null) {
+                    won.add(f.get());
+                }
+            }
+            pool.shutdown();
+            assertEquals(1, won.size(), "exactly one host holds the lease: " + won);
+            assertEquals(won.get(0), p.lease(key).orElseThrow().host());
+            String loser = won.get(0).equals("host0") ? "host1" : "host0";
+            ZosException e = assertThrows(ZosException.class, () -> p.take(key, loser));
+            assertTrue(e.getMessage().contains("checked out by " + won.get(0)), e.getMessage());
+            p.release(key, loser);
+            assertTrue(p.lease(key).isPresent(), "another host's release leaves the lease");
+            p.release(key, won.get(0));
+            assertTrue(p.lease(key).isEmpty());
+        }
+    }
+
+    @Test
+    void gcKeepsWhatTheRestRecordNeedsAndEraseLeavesNothing() throws Exception {
+        MasterKey key = MasterKey.generate();
+        Parcel p = new Parcel(remote, "work");
+        byte[] second = image(7);
+        try (AnimaStore s = host("home").create("work", key)) {
+            p.keep(key, PASS);
+            p.push(s, key, List.of(ingest(s, "disk", image(6))), "home", "{}", new WorkMeter());
+            p.push(s, key, List.of(ingest(s, "disk", second)), "home", "{}", new WorkMeter());
+        }
+        long before = p.size()[1];
+        Parcel.Collected gc = p.gc(key);
+        assertTrue(gc.bytes() > 4_000_000, "the first generation's chunks go: " + gc);
+        assertTrue(p.size()[1] < before - 4_000_000);
+        try (AnimaStore s = host("lab").create("work", key)) {
+            p.pull(s, key, new WorkMeter());
+            assertArrayEquals(second, materialize(s, s.manifest("disk", 2)));
+        }
+        assertEquals(List.of("work"), Parcel.animas(remote));
+        assertTrue(p.erase() > 0);
+        assertEquals(0, p.size()[0]);
+        assertEquals(List.of(), Parcel.animas(remote));
+    }
+
+    static boolean contains(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+}
