@@ -1,0 +1,130 @@
+package org.zos.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code zos-vm parcel}: animas kept in an object store (docs/parcel-format.md). */
+@Command(name = "parcel", description = "List, check, collect and erase the animas kept in an object store (a remote).",
+        subcommands = {ParcelCommand.List.class, ParcelCommand.Check.class, ParcelCommand.Gc.class, ParcelCommand.Erase.class,
+                ParcelCommand.Unlock.class})
+final class ParcelCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a parcel command is needed (list, check, gc, erase, unlock)");
+    }
+
+    @Command(name = "list", description = "The animas with a parcel in the remote: objects and bytes each.")
+    static final class List extends ParcelSubcommand {
+        @Override
+        void run(java.io.PrintWriter out) throws Exception {
+            try (org.zos.store.parcel.Remote r = remote()) {
+                java.util.List<String> animas = org.zos.store.parcel.Parcel.animas(r);
+                if (animas.isEmpty()) {
+                    out.printf("Remote '%s' holds no parcel.%n", r.name());
+                    return;
+                }
+                out.printf("%-24s %10s %12s%n", "ANIMA", "OBJECTS", "SIZE");
+                for (String a : animas) {
+                    long[] size = new org.zos.store.parcel.Parcel(r, a).size();
+                    out.printf("%-24s %10d %12s%n", a, size[0], Sizes.bytes(size[1]));
+                }
+            }
+        }
+    }
+
+    @Command(name = "check", description = "Check that the parcel holds everything its rest record needs; with --data, download and open every chunk.")
+    static final class Check extends ParcelSubcommand {
+        @CommandLine.Parameters(paramLabel = "ANIMA")
+        String anima;
+
+        @CommandLine.Option(names = "--data", description = "download and open every chunk (a tampered or cut object is found)")
+        boolean data;
+
+        @Override
+        void run(java.io.PrintWriter out) throws Exception {
+            try (org.zos.store.parcel.Remote r = remote()) {
+                org.zos.store.parcel.Parcel p = new org.zos.store.parcel.Parcel(r, anima);
+                org.zos.store.crypto.MasterKey key = key(p, anima);
+                org.zos.store.parcel.Parcel.Checked c;
+                try {
+                    c = p.check(key, data, new org.zos.store.WorkMeter());
+                } finally {
+                    key.destroy();
+                }
+                c.problems().forEach(x -> out.println(anima + ": " + x));
+                if (!c.problems().isEmpty()) {
+                    throw new org.zos.protocol.ZosException(org.zos.protocol.ErrorCode.INTEGRITY_ERROR, "the parcel of " + anima + " in remote '"
+                            + r.name() + "' has " + c.problems().size() + " problem(s)", "suspend the anima to it again from a host that holds it");
+                }
+                out.printf("%s: %d chunks%s, all there.%n", anima, c.chunks(), data ? " (" + Sizes.bytes(c.bytesRead()) + " read and opened)" : "");
+            }
+        }
+    }
+
+    @Command(name = "gc", description = "Delete the objects of a parcel its rest record does not need (older generations, cut uploads).")
+    static final class Gc extends ParcelSubcommand {
+        @CommandLine.Parameters(paramLabel = "ANIMA")
+        String anima;
+
+        @Override
+        void run(java.io.PrintWriter out) throws Exception {
+            try (org.zos.store.parcel.Remote r = remote()) {
+                org.zos.store.parcel.Parcel p = new org.zos.store.parcel.Parcel(r, anima);
+                org.zos.store.crypto.MasterKey key = key(p, anima);
+                org.zos.store.parcel.Parcel.Collected c;
+                try {
+                    c = p.gc(key);
+                } finally {
+                    key.destroy();
+                }
+                out.printf("%s: deleted %d objects, %s.%n", anima, c.objects(), Sizes.bytes(c.bytes()));
+            }
+        }
+    }
+
+    @Command(name = "erase", description = "Delete an anima's parcel from the remote, its key first.")
+    static final class Erase extends ParcelSubcommand {
+        @CommandLine.Parameters(paramLabel = "ANIMA")
+        String anima;
+
+        @CommandLine.Option(names = "--yes", description = "confirm: the parcel is lost for good")
+        boolean yes;
+
+        @Override
+        void run(java.io.PrintWriter out) throws Exception {
+            if (!yes) {
+                throw new org.zos.protocol.ZosException(org.zos.protocol.ErrorCode.BAD_PARAMETER, "erasing the parcel of " + anima
+                        + " deletes its key and every object of it in the remote for good", "add --yes to confirm");
+            }
+            try (org.zos.store.parcel.Remote r = remote()) {
+                long n = new org.zos.store.parcel.Parcel(r, anima).erase();
+                out.printf("Erased the parcel of %s from remote '%s': key deleted first, %d objects deleted.%n", anima, r.name(), n);
+            }
+        }
+    }
+
+    @Command(name = "unlock", description = "End the lease of a host that checked the parcel out and is gone for good.")
+    static final class Unlock extends ParcelSubcommand {
+        @CommandLine.Parameters(paramLabel = "ANIMA")
+        String anima;
+
+        @CommandLine.Option(names = "--yes", description = "confirm: the host that holds it will never suspend it back")
+        boolean yes;
+
+        @Override
+        void run(java.io.PrintWriter out) throws Exception {
+            if (!yes) {
+                throw new org.zos.protocol.ZosException(org.zos.protocol.ErrorCode.BAD_PARAMETER, "unlocking lets another host resume "
+                        + anima + " from the parcel while the holder may still run it: two copies would then diverge",
+                        "add --yes if the holder is gone for good");
+            }
+            try (org.zos.store.parcel.Remote r = remote()) {
+                new org.zos.store.parcel.Parcel(r, anima).breakLease();
+                out.printf("The parcel of %s in remote '%s' is no longer checked out.%n", anima, r.name());
+            }
+        }
+    }
+}
