@@ -41,8 +41,9 @@ ceph-mon -i a
 say "monitor up"
 ceph mgr module disable dashboard >/dev/null 2>&1 || true
 ceph-mgr -i x
-osd=$(ceph osd create)
-ceph-osd -i "$osd" --mkfs >/dev/null 2>&1
+uuid=$(cat /proc/sys/kernel/random/uuid)
+osd=$(ceph osd create "$uuid")
+ceph-osd -i "$osd" --mkfs --osd-uuid "$uuid" >/dev/null
 ceph-osd -i "$osd"
 for i in $(seq 120); do
   ceph osd stat 2>/dev/null | grep -q '1 up' && break
