@@ -44,7 +44,14 @@ ceph-mgr -i x
 uuid=$(cat /proc/sys/kernel/random/uuid)
 osd=$(ceph osd create "$uuid")
 ceph-osd -i "$osd" --mkfs --osd-uuid "$uuid" >/dev/null
-ceph-osd -i "$osd"
+# The OSD's first boot can be refused while the monitor still commits its first maps ("wrong fsid"):
+# it is started again then.
+for try in 1 2 3 4 5; do
+  ceph-osd -i "$osd" && break
+  [ "$try" = 5 ] && { echo "error: osd.$osd does not start" >&2; exit 1; }
+  say "osd.$osd did not start (try $try); again"
+  sleep 2
+done
 for i in $(seq 120); do
   ceph osd stat 2>/dev/null | grep -q '1 up' && break
   sleep 1

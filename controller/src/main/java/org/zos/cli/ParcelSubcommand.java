@@ -45,6 +45,15 @@ abstract class ParcelSubcommand extends StoreSubcommand {
         }
     }
 
+    /** {@code options} and the passphrase (see {@link #passphrase}), for an action of the agent that opens a parcel. */
+    static java.util.Map<String, String> withPassphrase(java.util.Map<String, String> options, Path file, String prompt) throws IOException {
+        java.util.Map<String, String> all = new java.util.HashMap<>(options);
+        char[] pass = passphrase(file, prompt);
+        all.put(org.zos.protocol.message.AnimaAction.PASSPHRASE, new String(pass));
+        java.util.Arrays.fill(pass, '\0');
+        return all;
+    }
+
     /** The passphrase from a file (its first line), $ZOS_PASSPHRASE, or the terminal; never from the command line. */
     static char[] passphrase(Path file, String prompt) throws IOException {
         if (file != null) {

@@ -44,6 +44,8 @@ final class RemoteCommand implements Runnable {
         String region;
         @Option(names = "--credentials", paramLabel = "FILE", description = "an AWS credentials file (default: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
         Path credentials;
+        @Option(names = "--create-bucket", description = "create the bucket if it does not exist")
+        boolean createBucket;
 
         @Override
         void run(PrintWriter out) throws Exception {
@@ -63,6 +65,13 @@ final class RemoteCommand implements Runnable {
             b.append("region = ").append(c.region()).append('\n');
             if (c.credentials() != null) {
                 b.append("credentials = ").append(c.credentials()).append('\n');
+            }
+            if (createBucket) {
+                try (org.zos.store.parcel.S3Remote r = org.zos.store.parcel.S3Remote.open(c)) {
+                    if (r.createBucket()) {
+                        out.printf("Created bucket '%s'.%n", c.bucket());
+                    }
+                }
             }
             Path tmp = file.resolveSibling(name + ".properties.tmp");
             Files.writeString(tmp, b.toString());

@@ -24,6 +24,11 @@ final class TestAgent implements AutoCloseable {
     }
 
     static TestAgent start(Path configDir, Path stateDir, String libvirtUri) throws Exception {
+        return start(configDir, stateDir, libvirtUri, "testhost");
+    }
+
+    /** As {@link #start(Path, Path, String)}, the agent's host named {@code name}. */
+    static TestAgent start(Path configDir, Path stateDir, String libvirtUri, String name) throws Exception {
         int tcp;
         int udp;
         try (ServerSocket s = new ServerSocket(0); DatagramSocket d = new DatagramSocket(0)) {
@@ -31,7 +36,7 @@ final class TestAgent implements AutoCloseable {
             udp = d.getLocalPort();
         }
         ZosAgent agent = new ZosAgent();
-        String[] args = {"--config-dir", configDir.toString(), "--state-dir", stateDir.toString(), "--name", "testhost",
+        String[] args = {"--config-dir", configDir.toString(), "--state-dir", stateDir.toString(), "--name", name,
             "--socket", configDir.resolve("zos-sock").toString(), "--bind", "127.0.0.1", "--port", Integer.toString(tcp), "--zap-port", Integer.toString(udp), "-c", libvirtUri, "--no-warm-up", "--no-console"};
         Thread t = new Thread(() -> new CommandLine(agent).execute(args), "test-agent");
         t.setDaemon(true);

@@ -156,6 +156,26 @@ public final class S3Remote implements Remote {
         }
     }
 
+    /** Creates the remote's bucket; true if it was made, false if it was there and is this user's. */
+    public boolean createBucket() throws IOException {
+        try {
+            s3.createBucket(c -> c.bucket(config.bucket()));
+            return true;
+        } catch (S3Exception e) {
+            String code = e.awsErrorDetails() != null ? e.awsErrorDetails().errorCode() : "";
+            if ("BucketAlreadyOwnedByYou".equals(code)) {
+                return false;
+            }
+            if ("BucketAlreadyExists".equals(code)) {
+                throw new ZosException(ErrorCode.DENIED, "bucket '" + config.bucket() + "' at remote '" + config.name()
+                        + "' belongs to another user", "name another bucket", e);
+            }
+            throw fail("create bucket " + config.bucket(), e);
+        } catch (SdkException e) {
+            throw fail("create bucket " + config.bucket(), e);
+        }
+    }
+
     @Override
     public void close() {
         s3.close();

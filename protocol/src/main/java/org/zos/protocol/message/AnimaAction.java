@@ -27,6 +27,17 @@ public record AnimaAction(String action, String anima, Map<String, String> optio
         return options.getOrDefault(key, fallback);
     }
 
+    /** Its options as they may be logged: a passphrase (of a parcel) shown as {@code ***}. */
+    @Override
+    public String toString() {
+        Map<String, String> shown = new java.util.TreeMap<>(options);
+        shown.replaceAll((k, v) -> k.equals(PASSPHRASE) ? "***" : v);
+        return "AnimaAction[action=" + action + ", anima=" + anima + ", options=" + shown + "]";
+    }
+
+    /** The option that carries the user's passphrase of a parcel (over the agent's TLS; never logged). */
+    public static final String PASSPHRASE = "passphrase";
+
     @Override
     public void check() {
         Bounds b = Bounds.of("anima-action");

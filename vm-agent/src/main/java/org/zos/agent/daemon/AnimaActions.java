@@ -14,6 +14,9 @@ import org.zos.agent.console.MoveHistory;
 import org.zos.agent.hypervisor.LibvirtHypervisor;
 import org.zos.agent.move.Meter;
 import org.zos.agent.move.Moves;
+import org.zos.agent.move.Parcels;
+import org.zos.store.parcel.RemoteConfig;
+import org.zos.store.parcel.S3Remote;
 import org.zos.protocol.tls.HostIdentity;
 import org.zos.protocol.tls.KnownHosts;
 import org.zos.guest.GuestImage;
@@ -40,6 +43,8 @@ final class AnimaActions implements AutoCloseable {
     private final Moves moves;
     private final AppActions apps = new AppActions();
     private final Activity activity;
+    /** The object stores parcels go to, named in the config directory's remotes/. */
+    private final Parcels.Remotes remotes;
     /** Shared folders and partial dominations, set once the agent has made them. */
     private volatile FolderSync folders;
     private volatile Lending lending;
@@ -47,8 +52,9 @@ final class AnimaActions implements AutoCloseable {
     static final java.util.Set<String> TRACKED = java.util.Set.of("init", "start", "suspend", "resume", "shutdown", "dominate",
             "return");
 
-    AnimaActions(HostIdentity me, KnownHosts known, String uri, AnimaRegistry registry, GuestImageBuilder guests) {
+    AnimaActions(HostIdentity me, KnownHosts known, String uri, AnimaRegistry registry, GuestImageBuilder guests, java.nio.file.Path configDir) {
         this.host = me.host();
+        this.remotes = n -> S3Remote.open(RemoteConfig.load(configDir, n));
         this.libvirt = new HypervisorLink(uri);
         this.registry = registry;
         this.guests = guests;
@@ -147,11 +153,36 @@ final class AnimaActions implements AutoCloseable {
             }
             case "start" -> m.start(name, Boolean.parseBoolean(a.option("discard-state", "false")));
             case "suspend" -> {
+                if (a.options().containsKey("to")) {
+                    char[] pass = a.option(AnimaAction.PASSPHRASE, "").toCharArray();
+                    try {
+                        note = moves.parcels(remotes).suspendTo(name, a.option("to", ""), pass, progress);
+                    } finally {
+                        java.util.Arrays.fill(pass, '\0');
+                    }
+                    LOG.info("suspend " + name + " to remote " + a.option("to", "") + ": done in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+                    return new ActionDone(a.action(), null, note); // it rests in the parcel, no longer here
+                }
                 try (Meter w = watch(hypervisor, name, "saving", progress)) {
                     note = m.suspend(name).sha256();
                 }
             }
             case "resume" -> {
+                Parcels parcels = moves.parcels(remotes);
+                if (a.options().containsKey("from")) {
+                    char[] pass = a.option(AnimaAction.PASSPHRASE, "").toCharArray();
+                    try {
+                        note = parcels.resumeFrom(name, a.option("from", ""), pass, progress);
+                    } finally {
+                        java.util.Arrays.fill(pass, '\0');
+                    }
+                    break;
+                }
+                if (registry.find(name).isEmpty() && parcels.restsIn(name).isPresent()) {
+                    String remote = parcels.restsIn(name).get();
+                    throw new ZosException(ErrorCode.ANIMA_NOT_FOUND, "anima '" + name + "' is not on this host: it was suspended to remote '"
+                            + remote + "'", "resume it from there with 'zos-vm resume " + name + " --from " + remote + "'");
+                }
                 try (Meter w = watch(hypervisor, name, "restoring", progress)) {
                     m.resume(name);
                 }

@@ -217,7 +217,7 @@ public final class ZosAgent implements Callable<Integer> {
         }
         KnownHosts known = new KnownHosts(config.knownHosts());
         try (AnimaActions animas = new AnimaActions(me, known, uri, new AnimaRegistry(config.stateDir()),
-                        guest != null ? GuestImageBuilder.prebuilt(guest, desktopGuest) : new GuestImageBuilder(guestCache));
+                        guest != null ? GuestImageBuilder.prebuilt(guest, desktopGuest) : new GuestImageBuilder(guestCache), config.configDir());
                 Views views = new Views(me, known, access, animas);
                 FolderSync folderSync = new FolderSync(me, known, animas, new FolderHost(me.host(), access, config.stateDir()));
                 ConsoleServer console = noConsole ? null : startConsole(config, me, known, animas, views)) {

@@ -233,7 +233,11 @@ public final class Moves implements AutoCloseable {
 
     /** Refuses to start a move of an anima whose last move is still being finished (journaled). */
     private void requireNoMove(String name) {
-        MoveJournal.read(ctx.stateDir(), name).ifPresent(j -> {
+        requireNoMove(ctx.stateDir(), name);
+    }
+
+    static void requireNoMove(Path stateDir, String name) {
+        MoveJournal.read(stateDir, name).ifPresent(j -> {
             throw new ZosException(ErrorCode.BUSY, "the move of anima '" + name + "' " + (j.role() == MoveJournal.Role.SEND
                     ? "to " : "from ") + j.peer() + " is still being finished (" + j.phase().text() + ")",
                     "wait until 'zos-vm status " + name + "' shows where it runs; see the agent's log");
@@ -326,6 +330,11 @@ public final class Moves implements AutoCloseable {
             Visitors.erase(ctx, held, written);
             return f.note();
         }
+    }
+
+    /** Suspends to and resumes from parcels in the remotes {@code remotes} opens. */
+    public Parcels parcels(Parcels.Remotes remotes) {
+        return new Parcels(ctx, remotes);
     }
 
     /**

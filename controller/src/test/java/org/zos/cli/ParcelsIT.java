@@ -1,0 +1,165 @@
+package org.zos.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.zos.protocol.ErrorCode;
+
+/**
+ * Parcels end to end (issue 18): two hosts, each a zos-agent with its own state and store (one libvirtd,
+ * so one runs the anima at a time), and Ceph's RADOS Gateway from Debian's packages (scripts/ceph/up)
+ * as the object store. An anima suspended to the remote by one host leaves it; the other, which never
+ * saw it, resumes it with its memory and disk as they were; while it has the parcel checked out the first
+ * cannot; a second suspend after a small change uploads about that change; a wrong passphrase is DENIED.
+ */
+class ParcelsIT {
+    static final String PASS = "correct horse battery staple";
+    static Path root;
+    static TestAgent home;
+    static TestAgent lab;
+    static Cli atHome;
+    static Cli atLab;
+    static Path passFile;
+
+    @BeforeAll
+    static void up() throws Exception {
+        Path repo = Path.of(System.getProperty("zos.repo", "../"));
+        Process p = new ProcessBuilder("bash", repo.resolve("scripts/ceph/up").toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String line = new String(p.getInputStream().readAllBytes()).strip();
+        assertEquals(0, p.waitFor(), "scripts/ceph/up: " + line);
+        String endpoint = field(line, "endpoint");
+        root = Files.createDirectories(Path.of("/var/lib/zos-test", "parcels-" + UUID.randomUUID().toString().substring(0, 8)));
+        Path creds = root.resolve("s3-credentials");
+        Files.writeString(creds, "[default]\naws_access_key_id = " + field(line, "access") + "\naws_secret_access_key = "
+                + field(line, "secret") + "\n");
+        passFile = Files.writeString(root.resolve("passphrase"), PASS + "\n");
+        String bucket = "zos-it-" + UUID.randomUUID().toString().substring(0, 8);
+        for (String host : new String[] {"home", "lab"}) {
+            Path etc = Files.createDirectories(root.resolve(host + "-etc"));
+            Cli.Result add = new Cli(null).run("remote", "add", "ceph", "--config-dir=" + etc, "--endpoint", endpoint, "--bucket", bucket,
+                    "--credentials", creds.toString(), "--create-bucket");
+            assertEquals(0, add.status(), add.toString());
+        }
+        home = TestAgent.start(root.resolve("home-etc"), Files.createDirectories(root.resolve("home")), "qemu:///system", "home");
+        lab = TestAgent.start(root.resolve("lab-etc"), Files.createDirectories(root.resolve("lab")), "qemu:///system", "lab");
+        atHome = new Cli(null, home);
+        atLab = new Cli(null, lab);
+    }
+
+    static String field(String line, String name) {
+        Matcher m = Pattern.compile("(?:^| )" + name + "=(\\S+)").matcher(line);
+        assertTrue(m.find(), name + " in: " + line);
+        return m.group(1);
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        for (Cli c : new Cli[] {atHome, atLab}) {
+            if (c != null) {
+                for (String line : c.run("status", "--json").out().split("\n")) {
+                    if (line.contains("\"name\"")) {
+                        c.run("remove", "--yes", line.replaceAll(".*: \"(.*)\".*", "$1"));
+                    }
+                }
+            }
+        }
+        for (TestAgent a : new TestAgent[] {home, lab}) {
+            if (a != null) {
+                a.close();
+            }
+        }
+        if (root != null) {
+            try (var files = Files.walk(root)) {
+                for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+        new ProcessBuilder("bash", Path.of(System.getProperty("zos.repo", "../")).resolve("scripts/ceph/down").toString())
+                .inheritIO().start().waitFor();
+    }
+
+    static long megabytes(Cli.Result r, String word) {
+        Matcher m = Pattern.compile(word + " ([0-9.]+) MB").matcher(r.out());
+        assertTrue(m.find(), "'" + word + " N MB' in: " + r);
+        return Math.round(Double.parseDouble(m.group(1)) * 1e6);
+    }
+
+    static JsonNode status(Cli c, String name) throws Exception {
+        Cli.Result s = c.run("status", name, "--json");
+        assertEquals(0, s.status(), s.toString());
+        JsonNode n = new ObjectMapper().readTree(s.out());
+        return n.isArray() ? n.get(0) : n;
+    }
+
+    /** The boot id the guest's heartbeat reports, once it has reported one (up to 60 s). */
+    static String heartbeatBoot(Cli c, String name) throws Exception {
+        for (int i = 0; i < 120; i++) {
+            JsonNode b = status(c, name).path("heartbeatBoot");
+            if (b.isTextual() && !b.asText().isBlank()) {
+                return b.asText();
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("no heartbeat from " + name + ": " + status(c, name));
+    }
+
+    @Test
+    void anAnimaSuspendedToCephByOneHostResumesOnAnotherAsItWas() throws Exception {
+        String n = "parcel-" + UUID.randomUUID().toString().substring(0, 6);
+        String pass = "--passphrase-file=" + passFile;
+        assertEquals(0, atHome.run("init", "--name", n, "--memory", "128M", "--disk-size", "64M").status());
+        assertEquals(0, atHome.run("start", n).status());
+        Cli.Result wrote = atHome.run("guest", n, "--timeout", "60", "write", "note", "written-at-home");
+        assertEquals(0, wrote.status(), wrote.toString());
+        String boot = heartbeatBoot(atHome, n);
+
+        Cli.Result first = atHome.run("suspend", n, "--to", "ceph", pass);
+        assertEquals(0, first.status(), first.toString());
+        long firstBytes = megabytes(first, "uploaded");
+        Cli.assertError(atHome.run("status", n), ErrorCode.ANIMA_NOT_FOUND);
+        Cli.assertError(atHome.run("resume", n), ErrorCode.ANIMA_NOT_FOUND, "suspended to remote 'ceph'", "--from ceph");
+        Cli.Result listed = new Cli(null).run("parcel", "list", "--remote", "ceph", "--config-dir=" + home.configDir);
+        assertTrue(listed.out().contains(n), listed.toString());
+
+        // The lab never saw the anima: a wrong passphrase opens nothing; the right one brings it back as it was.
+        Path wrong = Files.writeString(root.resolve("wrong"), "not the passphrase at all\n");
+        Cli.assertError(atLab.run("resume", n, "--from", "ceph", "--passphrase-file=" + wrong), ErrorCode.DENIED);
+        Cli.Result resumed = atLab.run("resume", n, "--from", "ceph", pass);
+        assertEquals(0, resumed.status(), resumed.toString());
+        assertTrue(megabytes(resumed, "downloaded") >= firstBytes * 9 / 10, "the lab fetched the whole parcel: " + resumed);
+        JsonNode there = status(atLab, n);
+        assertEquals("running", there.path("state").asText(), there.toString());
+        assertEquals(boot, heartbeatBoot(atLab, n), "the same boot: its memory came with it");
+        Cli.Result read = atLab.run("guest", n, "--timeout", "60", "read", "note");
+        assertTrue(read.out().contains("written-at-home"), read.toString());
+
+        // Checked out to the lab: home cannot resume it meanwhile.
+        Cli.assertError(atHome.run("resume", n, "--from", "ceph", pass), ErrorCode.BUSY, "checked out by lab");
+
+        // A small change, and back: the lab uploads about that change, home downloads only what it lacks.
+        assertEquals(0, atLab.run("guest", n, "--timeout", "60", "churn", "1").status());
+        Cli.Result second = atLab.run("suspend", n, "--to", "ceph", pass);
+        assertEquals(0, second.status(), second.toString());
+        long secondBytes = megabytes(second, "uploaded");
+        assertTrue(secondBytes < firstBytes / 2, "second suspend " + secondBytes + " B, first " + firstBytes + " B");
+        Cli.Result back = atHome.run("resume", n, "--from", "ceph", pass);
+        assertEquals(0, back.status(), back.toString());
+        assertTrue(megabytes(back, "downloaded") < firstBytes / 2, "home kept what it had: " + back);
+        assertEquals(boot, heartbeatBoot(atHome, n));
+        assertFalse(atLab.run("status", n).status() == 0, "the lab holds nothing of it now");
+    }
+}

@@ -1,0 +1,300 @@
+package org.zos.agent.move;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+import org.zos.agent.anima.AnimaManager;
+import org.zos.agent.anima.AnimaPaths;
+import org.zos.agent.anima.AnimaRecord;
+import org.zos.agent.anima.AnimaRegistry;
+import org.zos.agent.anima.DiskSpace;
+import org.zos.agent.anima.Sha256;
+import org.zos.agent.hypervisor.DomainState;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+import org.zos.protocol.message.Progress;
+import org.zos.store.AnimaStore;
+import org.zos.store.Durable;
+import org.zos.store.Store;
+import org.zos.store.WorkMeter;
+import org.zos.store.chunking.ChunkerParams;
+import org.zos.store.crypto.MasterKey;
+import org.zos.store.manifest.Manifest;
+import org.zos.store.parcel.Parcel;
+import org.zos.store.parcel.Remote;
+
+/**
+ * Suspending an anima into a parcel of an object store, and resuming it from one on any host (issue 18;
+ * Internet Suspend/Resume's check-in and check-out).
+ *
+ * <p>The one rule holds through the parcel's lease: a host holds the lease while it holds a runnable copy
+ * of the anima. A suspend takes it (or finds it its own), saves the anima here, stores and uploads what the
+ * remote lacks, writes the rest record last and checks the parcel; only then does the copy here go, and
+ * the lease with it. Until then the anima stays suspended here, resumable, and the lease keeps every other
+ * host from resuming an older parcel. A resume takes the lease, downloads what this host lacks, checks
+ * every chunk and the memory image's digest, and runs the anima; the lease stays while it runs here (the
+ * anima is checked out), and goes if the resume fails.
+ */
+public final class Parcels {
+    private static final Logger LOG = Logger.getLogger(Parcels.class.getName());
+    /** The images of a suspended anima, in the order they are stored and uploaded. */
+    static final List<String> IMAGES = List.of("kernel", "initrd", "disk", "memory");
+
+    /** Opens a remote by its configured name. */
+    @FunctionalInterface
+    public interface Remotes {
+        Remote open(String name) throws IOException;
+    }
+
+    private final MoveContext ctx;
+    private final Remotes remotes;
+
+    Parcels(MoveContext ctx, Remotes remotes) {
+        this.ctx = ctx;
+        this.remotes = remotes;
+    }
+
+    /** Where a note says an anima that left this host for a parcel rests: {@code parcels/NAME} holds the remote's name. */
+    private Path note(String name) {
+        return ctx.stateDir().resolve("parcels").resolve(name);
+    }
+
+    /** The remote anima {@code name} was suspended to from this host, if it was (and not resumed here since). */
+    public Optional<String> restsIn(String name) {
+        try {
+            Path n = note(name);
+            return Files.exists(n) ? Optional.of(Files.readString(n, StandardCharsets.UTF_8).strip()) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Suspends anima {@code name}, which is home here, into its parcel in remote {@code remoteName}:
+     * {@code passphrase} wraps its key there (the first time) or must open the key there.
+     */
+    public String suspendTo(String name, String remoteName, char[] passphrase, Consumer<Progress> progress) throws IOException {
+        long t0 = System.nanoTime();
+        Moves.requireNoMove(ctx.stateDir(), name);
+        try (AnimaManager.Held held = ctx.manager().get().hold(name)) {
+            AnimaRecord r = held.record();
+            if (r.home() != null) {
+                throw new ZosException(ErrorCode.INVALID_STATE, "anima '" + name + "' only visits this host (its home is " + r.home() + ")",
+                        "bring it home with 'zos-vm return " + name + "', then suspend it to the remote there");
+            }
+            if (r.away() != null) {
+                throw new ZosException(ErrorCode.INVALID_STATE, "anima '" + name + "' runs on " + r.away(),
+                        "bring it home first with 'zos-vm return " + name + "'");
+            }
+            DomainState state = held.state();
+            if (!state.isActive() && !r.suspended()) {
+                throw new ZosException(ErrorCode.INVALID_STATE, "anima '" + name + "' is shut off: a parcel keeps a suspended anima",
+                        "start it with 'zos-vm start " + name + "' first");
+            }
+            progress.accept(new Progress("opening remote " + remoteName, 0, 0, 0));
+            try (Remote remote = remotes.open(remoteName)) {
+                Parcel parcel = new Parcel(remote, name);
+                byte[] kek = ctx.stores().hostKek();
+                try (AnimaStore store = ctx.store().openOrCreate(name, kek)) {
+                    MasterKey key = ctx.store().key(name, kek);
+                    try {
+                        return suspendHeld(held, state, parcel, store, key, remoteName, passphrase, progress, t0);
+                    } finally {
+                        key.destroy();
+                    }
+                }
+            }
+        }
+    }
+
+    private String suspendHeld(AnimaManager.Held held, DomainState state, Parcel parcel, AnimaStore store, MasterKey key,
+            String remoteName, char[] passphrase, Consumer<Progress> progress, long t0) throws IOException {
+        String name = held.record().name();
+        parcel.keep(key, passphrase); // DENIED for a wrong passphrase, ANIMA_EXISTS for another anima's parcel
+        parcel.take(key, ctx.host()); // BUSY while another host has it checked out
+        if (state.isActive()) {
+            progress.accept(new Progress("saving memory", 0, 0, 0));
+            long ts = System.nanoTime();
+            held.suspend();
+            LOG.info("suspended " + name + " in " + (System.nanoTime() - ts) / 1_000_000 + " ms, for remote " + remoteName);
+        }
+        ctx.faults().at("parcel.suspended");
+        try {
+            Map<String, Long> before = parcel.rest(key).map(Parcel.Rest::images).orElse(Map.of());
+            List<Manifest> images = new ArrayList<>();
+            Map<String, Path> files = files(held.paths());
+            long read = 0;
+            for (String image : IMAGES) {
+                try (Meter m = Meter.report("storing " + image, progress)) {
+                    // A generation above the parcel's own, so no store that pulled the parcel holds another of that number.
+                    Manifest mf = store.ingest(image, files.get(image), ChunkerParams.DEFAULT, m.work(),
+                            before.getOrDefault(image, 0L) + 1).manifest();
+                    images.add(mf);
+                    read += mf.length();
+                }
+            }
+            long tUp = System.nanoTime();
+            Parcel.Moved up;
+            try (Meter m = Meter.report("uploading to " + remoteName, progress)) {
+                up = parcel.push(store, key, images, ctx.host(), AnimaRegistry.JSON.writeValueAsString(held.record()), m.work());
+            }
+            ctx.faults().at("parcel.pushed");
+            progress.accept(new Progress("checking the parcel", 0, 0, 0));
+            Parcel.Checked checked = parcel.check(key, false, new WorkMeter());
+            if (!checked.problems().isEmpty()) {
+                throw new ZosException(ErrorCode.INTEGRITY_ERROR, "the parcel of anima '" + name + "' in remote '" + remoteName
+                        + "' is not complete after the upload: " + String.join("; ", checked.problems()),
+                        "the anima stays suspended here; suspend it to the remote again, or resume it here");
+            }
+            // The parcel is the anima now: the copy here goes (its sealed chunks stay in the store, for a
+            // later resume here to download only what changed), then the lease.
+            Files.createDirectories(note(name).getParent());
+            Durable.write(note(name).resolveSibling(name + ".tmp"), note(name), (remoteName + "\n").getBytes(StandardCharsets.UTF_8));
+            held.forget(new long[0]);
+            ctx.faults().at("parcel.forgotten");
+            parcel.release(key, ctx.host());
+            double s = (System.nanoTime() - t0) / 1e9;
+            String note = String.format(Locale.ROOT, "uploaded %.1f MB in %d objects (of %.1f MB of images) in %.1f s (%.1f s uploading)",
+                    up.bytes() / 1e6, up.objects(), read / 1e6, s, (System.nanoTime() - tUp) / 1e9);
+            LOG.info("anima " + name + " rests in remote " + remoteName + ": " + note);
+            return note;
+        } catch (ZosException e) {
+            throw new ZosException(e.code(), e.getMessage() + "; anima '" + name + "' stays suspended here",
+                    (e.hint().isEmpty() ? "" : e.hint() + "; ") + "'zos-vm suspend " + name + " --to " + remoteName
+                            + "' again uploads only what is missing, 'zos-vm resume " + name + "' runs it here", e);
+        }
+    }
+
+    private static Map<String, Path> files(AnimaPaths paths) {
+        Map<String, Path> m = new LinkedHashMap<>();
+        m.put("kernel", paths.kernel());
+        m.put("initrd", paths.initrd());
+        m.put("disk", paths.disk());
+        m.put("memory", paths.state());
+        return m;
+    }
+
+    /**
+     * Resumes anima {@code name}, which is not on this host, from its parcel in remote {@code remoteName},
+     * opened with {@code passphrase}; this host becomes its home.
+     */
+    public String resumeFrom(String name, String remoteName, char[] passphrase, Consumer<Progress> progress) throws IOException {
+        long t0 = System.nanoTime();
+        Moves.requireNoMove(ctx.stateDir(), name);
+        if (ctx.registry().find(name).isPresent()) {
+            throw new ZosException(ErrorCode.ANIMA_EXISTS, "anima '" + name + "' is on this host already",
+                    "resume it with 'zos-vm resume " + name + "'; a parcel is resumed on a host that does not hold its anima");
+        }
+        progress.accept(new Progress("opening remote " + remoteName, 0, 0, 0));
+        try (Remote remote = remotes.open(remoteName)) {
+            Parcel parcel = new Parcel(remote, name);
+            MasterKey key = parcel.key(passphrase); // ANIMA_NOT_FOUND, or DENIED for a wrong passphrase
+            try {
+                Parcel.Rest rest = parcel.rest(key).orElseThrow(() -> new ZosException(ErrorCode.INVALID_STATE, "anima '" + name
+                        + "' in remote '" + remoteName + "' was never suspended there completely", "suspend it there again from where it runs"));
+                AnimaRecord saved = AnimaRegistry.JSON.readValue(rest.record(), AnimaRecord.class);
+                if (!saved.name().equals(name) || !rest.images().keySet().containsAll(IMAGES) || saved.stateSha256() == null) {
+                    throw new ZosException(ErrorCode.INTEGRITY_ERROR, "the rest record of anima '" + name + "' in remote '" + remoteName
+                            + "' does not describe a suspended anima of that name", "suspend it there again from where it runs");
+                }
+                parcel.take(key, ctx.host()); // BUSY while another host has it checked out
+                boolean running = false;
+                try {
+                    String note = resume(parcel, saved, rest, key, remoteName, progress, t0);
+                    running = true;
+                    return note;
+                } finally {
+                    if (!running) {
+                        parcel.release(key, ctx.host());
+                    }
+                }
+            } finally {
+                key.destroy();
+            }
+        }
+    }
+
+    private String resume(Parcel parcel, AnimaRecord saved, Parcel.Rest rest, MasterKey key, String remoteName,
+            Consumer<Progress> progress, long t0) throws IOException {
+        String name = saved.name();
+        DiskSpace.require(ctx.stateDir(), ((saved.diskSizeMiB() + saved.memoryMiB()) << 20) * 2 + (256L << 20),
+                "anima '" + name + "' from remote '" + remoteName + "'");
+        byte[] kek = ctx.stores().hostKek();
+        Parcel.Moved down;
+        long tDown = System.nanoTime();
+        long pulled;
+        try (AnimaStore store = storeOf(ctx.store(), name, key, kek)) {
+            try (Meter m = Meter.report("downloading from " + remoteName, progress)) {
+                down = parcel.pull(store, key, m.work());
+            }
+            pulled = System.nanoTime();
+            ctx.faults().at("parcel.pulled");
+            // This host is its home from now on: the record as it was suspended, without the saved state until it is in place.
+            AnimaRecord here = new AnimaRecord(AnimaRecord.FORMAT, name, saved.uuid(), saved.memoryMiB(), saved.vcpus(),
+                    saved.diskSizeMiB(), saved.guestKey(), saved.kernelPackage(), saved.accelerator(), saved.createdAt(), false, null, 0,
+                    null, null, null);
+            try (AnimaManager.Held held = ctx.manager().get().adopt(here)) {
+                try {
+                    Map<String, Path> files = files(held.paths());
+                    for (String image : IMAGES) {
+                        try (Meter m = Meter.report("writing " + image, progress)) {
+                            store.materialize(store.manifest(image, rest.images().get(image)), files.get(image), m.work(), true);
+                        }
+                    }
+                    String sha = Sha256.file(held.paths().state());
+                    if (!sha.equals(saved.stateSha256())) {
+                        throw new ZosException(ErrorCode.INTEGRITY_ERROR, "the memory image of anima '" + name + "' from remote '"
+                                + remoteName + "' is not the one suspended (SHA-256 " + sha.substring(0, 12) + "…, expected "
+                                + saved.stateSha256().substring(0, 12) + "…)", "nothing was kept here; suspend it there again from where it runs");
+                    }
+                    progress.accept(new Progress("restoring", 0, 0, 0));
+                    held.restorePaused(sha, java.nio.file.Files.size(held.paths().state()));
+                    ctx.faults().at("parcel.restored");
+                    held.run();
+                } catch (IOException | RuntimeException | Error e) {
+                    try {
+                        held.forget(new long[0]);
+                    } catch (IOException | RuntimeException f) {
+                        e.addSuppressed(f);
+                    }
+                    throw e;
+                }
+            }
+        }
+        Files.deleteIfExists(note(name));
+        String note = String.format(Locale.ROOT, "downloaded %.1f MB in %d objects in %.1f s; running here after %.1f s", down.bytes() / 1e6,
+                down.objects(), (pulled - tDown) / 1e9, (System.nanoTime() - t0) / 1e9);
+        LOG.info("anima " + name + " resumed from remote " + remoteName + " (suspended on " + rest.from() + " at "
+                + Instant.ofEpochMilli(rest.at()) + "): " + note);
+        return note;
+    }
+
+    /**
+     * The store of anima {@code name} here, to pull its parcel into: the one this host has if it holds the
+     * same key (what it stored before is not downloaded again), else a new one (one of another anima of the
+     * same name is retired first).
+     */
+    private static AnimaStore storeOf(Store s, String name, MasterKey key, byte[] kek) throws IOException {
+        if (s.holds(name)) {
+            MasterKey mine = s.key(name, kek);
+            boolean same = java.security.MessageDigest.isEqual(mine.bytes(), key.bytes());
+            mine.destroy();
+            if (same) {
+                return s.open(name, kek);
+            }
+            s.retire(name);
+            LOG.warning("retired this host's store of another anima named " + name + " before resuming it from a parcel");
+        }
+        return s.create(name, MasterKey.of(key.bytes()), kek);
+    }
+}
