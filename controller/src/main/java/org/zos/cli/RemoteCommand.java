@@ -44,12 +44,15 @@ final class RemoteCommand implements Runnable {
         String region;
         @Option(names = "--credentials", paramLabel = "FILE", description = "an AWS credentials file (default: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
         Path credentials;
+        @Option(names = "--timeout", paramLabel = "SECONDS", description = "how long a request waits for an answer before it is tried again (default: 60)")
+        int timeout = RemoteConfig.TIMEOUT;
         @Option(names = "--create-bucket", description = "create the bucket if it does not exist")
         boolean createBucket;
 
         @Override
         void run(PrintWriter out) throws Exception {
-            RemoteConfig c = new RemoteConfig(name, endpoint, bucket, prefix, region, credentials == null ? null : credentials.toAbsolutePath(), null);
+            RemoteConfig c = new RemoteConfig(name, endpoint, bucket, prefix, region, credentials == null ? null : credentials.toAbsolutePath(), null,
+                    timeout);
             Path file = RemoteConfig.file(configDir, name);
             if (Files.exists(file)) {
                 throw new ZosException(ErrorCode.ANIMA_EXISTS, "remote '" + name + "' exists already (" + file + ")",
@@ -65,6 +68,9 @@ final class RemoteCommand implements Runnable {
             b.append("region = ").append(c.region()).append('\n');
             if (c.credentials() != null) {
                 b.append("credentials = ").append(c.credentials()).append('\n');
+            }
+            if (c.timeoutSeconds() != RemoteConfig.TIMEOUT) {
+                b.append("timeout = ").append(c.timeoutSeconds()).append('\n');
             }
             if (createBucket) {
                 try (org.zos.store.parcel.S3Remote r = org.zos.store.parcel.S3Remote.open(c)) {

@@ -50,7 +50,7 @@ class ParcelsIT {
         for (String host : new String[] {"home", "lab"}) {
             Path etc = Files.createDirectories(root.resolve(host + "-etc"));
             Cli.Result add = new Cli(null).run("remote", "add", "ceph", "--config-dir=" + etc, "--endpoint", endpoint, "--bucket", bucket,
-                    "--credentials", creds.toString(), "--create-bucket");
+                    "--credentials", creds.toString(), "--create-bucket", "--timeout", "5");
             assertEquals(0, add.status(), add.toString());
         }
         home = TestAgent.start(root.resolve("home-etc"), Files.createDirectories(root.resolve("home")), "qemu:///system", "home");
@@ -161,5 +161,59 @@ class ParcelsIT {
         assertTrue(megabytes(back, "downloaded") < firstBytes / 2, "home kept what it had: " + back);
         assertEquals(boot, heartbeatBoot(atHome, n));
         assertFalse(atLab.run("status", n).status() == 0, "the lab holds nothing of it now");
+    }
+
+    static void docker(String... args) throws Exception {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("docker"));
+        cmd.addAll(java.util.List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), String.join(" ", cmd) + ": " + out);
+    }
+
+    @Test
+    void anObjectStoreLostWhileSuspendingLeavesTheAnimaSuspendedHereAndTheNextSuspendFinishes() throws Exception {
+        String n = "lost-" + UUID.randomUUID().toString().substring(0, 6);
+        String pass = "--passphrase-file=" + passFile;
+        assertEquals(0, atHome.run("init", "--name", n, "--memory", "128M", "--disk-size", "64M").status());
+        assertEquals(0, atHome.run("start", n).status());
+        String boot = heartbeatBoot(atHome, n);
+        // The agent stops once it has saved the anima here; then the object store stops answering.
+        Path state = root.resolve("home");
+        Files.writeString(state.resolve("faults"), "parcel.suspended wait\n");
+        java.util.concurrent.CompletableFuture<Cli.Result> suspend = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> atHome.run("suspend", n, "--to", "ceph", pass));
+        try {
+            for (int i = 0; i < 600 && !(Files.exists(state.resolve("faults.hit"))
+                    && Files.readString(state.resolve("faults.hit")).contains("parcel.suspended")); i++) {
+                Thread.sleep(100);
+            }
+            assertTrue(Files.readString(state.resolve("faults.hit")).contains("parcel.suspended"), "the suspend reached its fault point");
+            docker("pause", "zos-ceph");
+            Files.delete(state.resolve("faults"));
+            Cli.Result lost = suspend.get(5, java.util.concurrent.TimeUnit.MINUTES);
+            Cli.assertError(lost, ErrorCode.HOST_UNREACHABLE, "stays suspended here", "--to ceph");
+        } finally {
+            Files.deleteIfExists(state.resolve("faults"));
+            docker("unpause", "zos-ceph");
+        }
+        assertEquals("suspended", status(atHome, n).path("state").asText());
+        // Ceph's daemons, frozen a while, take some seconds to serve again (its OSD is marked down and up).
+        Cli.Result answering = null;
+        for (int i = 0; i < 60 && (answering == null || answering.status() != 0); i++) {
+            Thread.sleep(2000);
+            answering = new Cli(null).run("parcel", "list", "--remote", "ceph", "--config-dir=" + home.configDir);
+        }
+        assertEquals(0, answering.status(), "Ceph answers again: " + answering);
+        // Its lease is home's while home holds the anima: no other host resumes an older or partial parcel.
+        Cli.assertError(atLab.run("resume", n, "--from", "ceph", pass), ErrorCode.BUSY, "checked out by home");
+        Cli.Result again = atHome.run("suspend", n, "--to", "ceph", pass);
+        assertEquals(0, again.status(), again.toString());
+        Cli.Result lab = atLab.run("resume", n, "--from", "ceph", pass);
+        assertEquals(0, lab.status(), lab.toString());
+        assertEquals(boot, heartbeatBoot(atLab, n));
+        assertEquals(0, atLab.run("suspend", n, "--to", "ceph", pass).status(), "and it goes back to rest");
+        Cli.Result erase = new Cli(null).run("parcel", "erase", n, "--remote", "ceph", "--yes", "--config-dir=" + home.configDir);
+        assertEquals(0, erase.status(), erase.toString());
     }
 }

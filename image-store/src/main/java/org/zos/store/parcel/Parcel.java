@@ -534,6 +534,10 @@ public final class Parcel {
                 } catch (IOException | RuntimeException e) {
                     if (first == null) {
                         first = e;
+                        // The queued tasks never run after shutdownNow, and their futures would never end: cancelled.
+                        for (Future<?> other : done) {
+                            other.cancel(true);
+                        }
                         pool.shutdownNow();
                     }
                 }

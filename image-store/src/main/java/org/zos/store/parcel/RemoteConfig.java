@@ -22,10 +22,20 @@ import org.zos.protocol.ZosException;
  * credentials = /etc/zos/remotes/lab.credentials   (optional: an AWS credentials file, profile 'default'
  *                                                   or the one named by 'profile'; absent: the standard
  *                                                   AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY variables)
+ * timeout     = 60                     (optional: seconds a request may wait for an answer before it is
+ *                                       tried again; 5 tries, then the remote is HOST_UNREACHABLE)
  * </pre>
  */
 public record RemoteConfig(String name, URI endpoint, String bucket, String prefix, String region, Path credentials,
-        String profile) {
+        String profile, int timeoutSeconds) {
+    /** The default {@link #timeoutSeconds}. */
+    public static final int TIMEOUT = 60;
+
+    /** A remote with the default timeout. */
+    public RemoteConfig(String name, URI endpoint, String bucket, String prefix, String region, Path credentials, String profile) {
+        this(name, endpoint, bucket, prefix, region, credentials, profile, TIMEOUT);
+    }
+
     public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
 
     public RemoteConfig {
@@ -42,6 +52,10 @@ public record RemoteConfig(String name, URI endpoint, String bucket, String pref
         }
         region = region == null || region.isBlank() ? "us-east-1" : region;
         profile = profile == null || profile.isBlank() ? "default" : profile;
+        if (timeoutSeconds < 1 || timeoutSeconds > 3600) {
+            throw new ZosException(ErrorCode.BAD_PARAMETER, "remote '" + name + "' has timeout " + timeoutSeconds + " s",
+                    "give 'timeout' in seconds, 1 to 3600");
+        }
     }
 
     /** The file that configures remote {@code name} under {@code configDir}. */
@@ -74,8 +88,14 @@ public record RemoteConfig(String name, URI endpoint, String bucket, String pref
             }
         }
         String creds = p.getProperty("credentials", "").strip();
+        String timeout = p.getProperty("timeout", Integer.toString(TIMEOUT)).strip();
+        if (!timeout.matches("[0-9]{1,6}")) {
+            throw new ZosException(ErrorCode.BAD_PARAMETER, "remote '" + name + "' has timeout '" + timeout + "', not a number of seconds",
+                    "fix 'timeout' in " + file);
+        }
         return new RemoteConfig(name, uri, p.getProperty("bucket", "").strip(), p.getProperty("prefix", "").strip(),
-                p.getProperty("region", "").strip(), creds.isEmpty() ? null : Path.of(creds), p.getProperty("profile", "").strip());
+                p.getProperty("region", "").strip(), creds.isEmpty() ? null : Path.of(creds), p.getProperty("profile", "").strip(),
+                Integer.parseInt(timeout));
     }
 
     /** Where it is, for messages: s3://bucket/prefix at endpoint. */

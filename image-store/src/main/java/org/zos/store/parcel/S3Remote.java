@@ -53,7 +53,7 @@ public final class S3Remote implements Remote {
                 .region(Region.of(c.region()))
                 .credentialsProvider(credentials(c))
                 .httpClient(UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(5))
-                        .socketTimeout(Duration.ofSeconds(60)).build())
+                        .socketTimeout(Duration.ofSeconds(c.timeoutSeconds())).build())
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                 .overrideConfiguration(o -> o.retryStrategy(r -> r.maxAttempts(ATTEMPTS)));

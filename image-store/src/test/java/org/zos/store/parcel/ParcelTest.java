@@ -140,6 +140,101 @@ class ParcelTest {
         }
     }
 
+    /** A remote that stops answering after {@code puts} writes, until it is told to answer again. */
+    static final class Flaky implements Remote {
+        final MemoryRemote inner = new MemoryRemote();
+        final java.util.concurrent.atomic.AtomicInteger left;
+
+        Flaky(int puts) {
+            left = new java.util.concurrent.atomic.AtomicInteger(puts);
+        }
+
+        void answer() {
+            left.set(Integer.MAX_VALUE);
+        }
+
+        private void reach(String what) {
+            if (left.get() <= 0) {
+                throw new ZosException(ErrorCode.HOST_UNREACHABLE, "remote 'flaky' cannot be reached to " + what, "");
+            }
+        }
+
+        @Override
+        public String name() {
+            return "flaky";
+        }
+
+        @Override
+        public java.util.Optional<byte[]> get(String key) {
+            reach("read " + key);
+            return inner.get(key);
+        }
+
+        @Override
+        public void put(String key, byte[] bytes) {
+            reach("write " + key);
+            if (left.decrementAndGet() < 0) {
+                throw new ZosException(ErrorCode.HOST_UNREACHABLE, "remote 'flaky' cannot be reached to write " + key, "");
+            }
+            inner.put(key, bytes);
+        }
+
+        @Override
+        public boolean create(String key, byte[] bytes) {
+            reach("create " + key);
+            return inner.create(key, bytes);
+        }
+
+        @Override
+        public boolean conditional() {
+            return true;
+        }
+
+        @Override
+        public java.util.Map<String, Long> list(String prefix) {
+            reach("list " + prefix);
+            return inner.list(prefix);
+        }
+
+        @Override
+        public void delete(String key) {
+            reach("delete " + key);
+            inner.delete(key);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(60) // a push that waits forever for uploads it gave up is the failure this finds
+    void aStoreLostMidUploadLeavesTheParcelAsItWasAndTheNextPushSendsOnlyWhatIsMissing() throws Exception {
+        MasterKey key = MasterKey.generate();
+        Flaky flaky = new Flaky(Integer.MAX_VALUE);
+        Parcel p = new Parcel(flaky, "work");
+        Host home = host("home");
+        try (AnimaStore s = home.create("work", key)) {
+            p.keep(key, PASS);
+            p.push(s, key, List.of(ingest(s, "disk", image(1))), "home", "{\"v\":1}", new WorkMeter());
+            Manifest changed = ingest(s, "disk", image(4)); // 4 MiB new: about 16 chunks
+            long before = flaky.inner.objects.size();
+            flaky.left.set(6);
+            ZosException lost = assertThrows(ZosException.class,
+                    () -> p.push(s, key, List.of(changed), "home", "{\"v\":2}", new WorkMeter()));
+            assertEquals(ErrorCode.HOST_UNREACHABLE, lost.code());
+            flaky.answer();
+            assertEquals("{\"v\":1}", p.rest(key).orElseThrow().record(), "the parcel is the previous one until a push completes");
+            long held = flaky.inner.objects.size();
+            assertEquals(before + 6, held, "six of the second push's chunks are there");
+            Parcel.Moved again = p.push(s, key, List.of(changed), "home", "{\"v\":2}", new WorkMeter());
+            assertEquals(changed.chunkIds().size() - 6 + 2, again.objects(), "the second try sends only the chunks the first did not, "
+                    + "then the needs list with the manifest, and the rest record: " + again);
+            assertEquals("{\"v\":2}", p.rest(key).orElseThrow().record());
+            assertTrue(p.check(key, true, new WorkMeter()).problems().isEmpty());
+        }
+    }
+
     @Test
     void theBucketHoldsNoPlaintextAndNoKey() throws Exception {
         MasterKey key = MasterKey.generate();

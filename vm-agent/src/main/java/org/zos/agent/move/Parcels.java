@@ -129,6 +129,7 @@ public final class Parcels {
             LOG.info("suspended " + name + " in " + (System.nanoTime() - ts) / 1_000_000 + " ms, for remote " + remoteName);
         }
         ctx.faults().at("parcel.suspended");
+        boolean forgotten = false;
         try {
             Map<String, Long> before = parcel.rest(key).map(Parcel.Rest::images).orElse(Map.of());
             List<Manifest> images = new ArrayList<>();
@@ -161,14 +162,24 @@ public final class Parcels {
             Files.createDirectories(note(name).getParent());
             Durable.write(note(name).resolveSibling(name + ".tmp"), note(name), (remoteName + "\n").getBytes(StandardCharsets.UTF_8));
             held.forget(new long[0]);
+            forgotten = true;
             ctx.faults().at("parcel.forgotten");
-            parcel.release(key, ctx.host());
             double s = (System.nanoTime() - t0) / 1e9;
             String note = String.format(Locale.ROOT, "uploaded %.1f MB in %d objects (of %.1f MB of images) in %.1f s (%.1f s uploading)",
                     up.bytes() / 1e6, up.objects(), read / 1e6, s, (System.nanoTime() - tUp) / 1e9);
+            try {
+                parcel.release(key, ctx.host());
+            } catch (ZosException e) { // it rests there; only this host can resume it until the lease goes
+                LOG.warning("anima " + name + " rests in remote " + remoteName + " but this host's lease of it could not be ended: " + e);
+                note += "; this host's lease of it could not be ended (" + e.getMessage() + "): resume it here, or end the lease with "
+                        + "'zos-vm parcel unlock " + name + " --remote " + remoteName + "'";
+            }
             LOG.info("anima " + name + " rests in remote " + remoteName + ": " + note);
             return note;
         } catch (ZosException e) {
+            if (forgotten) {
+                throw e;
+            }
             throw new ZosException(e.code(), e.getMessage() + "; anima '" + name + "' stays suspended here",
                     (e.hint().isEmpty() ? "" : e.hint() + "; ") + "'zos-vm suspend " + name + " --to " + remoteName
                             + "' again uploads only what is missing, 'zos-vm resume " + name + "' runs it here", e);
@@ -200,22 +211,28 @@ public final class Parcels {
             Parcel parcel = new Parcel(remote, name);
             MasterKey key = parcel.key(passphrase); // ANIMA_NOT_FOUND, or DENIED for a wrong passphrase
             try {
-                Parcel.Rest rest = parcel.rest(key).orElseThrow(() -> new ZosException(ErrorCode.INVALID_STATE, "anima '" + name
-                        + "' in remote '" + remoteName + "' was never suspended there completely", "suspend it there again from where it runs"));
-                AnimaRecord saved = AnimaRegistry.JSON.readValue(rest.record(), AnimaRecord.class);
-                if (!saved.name().equals(name) || !rest.images().keySet().containsAll(IMAGES) || saved.stateSha256() == null) {
-                    throw new ZosException(ErrorCode.INTEGRITY_ERROR, "the rest record of anima '" + name + "' in remote '" + remoteName
-                            + "' does not describe a suspended anima of that name", "suspend it there again from where it runs");
-                }
                 parcel.take(key, ctx.host()); // BUSY while another host has it checked out
                 boolean running = false;
                 try {
+                    Parcel.Rest rest = parcel.rest(key).orElseThrow(() -> new ZosException(ErrorCode.INVALID_STATE, "anima '" + name
+                            + "' in remote '" + remoteName + "' was never suspended there completely",
+                            "suspend it there again from where it runs"));
+                    AnimaRecord saved = AnimaRegistry.JSON.readValue(rest.record(), AnimaRecord.class);
+                    if (!saved.name().equals(name) || !rest.images().keySet().containsAll(IMAGES) || saved.stateSha256() == null) {
+                        throw new ZosException(ErrorCode.INTEGRITY_ERROR, "the rest record of anima '" + name + "' in remote '"
+                                + remoteName + "' does not describe a suspended anima of that name", "suspend it there again from where it runs");
+                    }
                     String note = resume(parcel, saved, rest, key, remoteName, progress, t0);
                     running = true;
                     return note;
                 } finally {
                     if (!running) {
-                        parcel.release(key, ctx.host());
+                        try {
+                            parcel.release(key, ctx.host());
+                        } catch (ZosException e) {
+                            LOG.warning("the lease of " + name + " in remote " + remoteName + " stays this host's (it could not be ended: "
+                                    + e.getMessage() + "); 'zos-vm parcel unlock' ends it");
+                        }
                     }
                 }
             } finally {
