@@ -13,7 +13,7 @@ import org.zos.store.crypto.MasterKey;
 
 /**
  * An anima's master key as a parcel holds it: wrapped (AES-256-GCM) under a key that Argon2id derives from
- * the user's passphrase, with the anima's name as associated data. 98 bytes:
+ * the user's passphrase, with the anima's name as associated data. 93 bytes (docs/parcel-format.md):
  *
  * <pre>
  * "ZOSPKEY" u8:version=1  u32:memory KiB  u32:passes  u8:lanes  salt[16]  nonce[12]  sealed(key[32]) tag[16]
