@@ -6,14 +6,14 @@ import picocli.CommandLine.Command;
 /** {@code zos-vm parcel}: animas kept in an object store (docs/parcel-format.md). */
 @Command(name = "parcel", description = "List, check, collect and erase the animas kept in an object store (a remote).",
         subcommands = {ParcelCommand.List.class, ParcelCommand.Check.class, ParcelCommand.Gc.class, ParcelCommand.Erase.class,
-                ParcelCommand.Unlock.class})
+                ParcelCommand.Unlock.class, ParcelCommand.Export.class, ParcelCommand.Import.class})
 final class ParcelCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a parcel command is needed (list, check, gc, erase, unlock)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a parcel command is needed (list, check, gc, erase, unlock, export, import)");
     }
 
     @Command(name = "list", description = "The animas with a parcel in the remote: objects and bytes each.")
@@ -125,6 +125,58 @@ final class ParcelCommand implements Runnable {
                 new org.zos.store.parcel.Parcel(r, anima).breakLease();
                 out.printf("The parcel of %s in remote '%s' is no longer checked out.%n", anima, r.name());
             }
+        }
+    }
+
+    @Command(name = "export", description = {"Suspend the anima into one parcel file (a tar of its sealed chunks and manifests, "
+            + "for removable storage); once the file is complete it is the anima, and the anima leaves this host.",
+            "'zos-vm parcel import FILE' resumes it on any host. Run as root: the agent writes the file."})
+    static final class Export extends HostCommand {
+        @CommandLine.Parameters(index = "0", paramLabel = "NAME")
+        String name;
+        @CommandLine.Parameters(index = "1", paramLabel = "FILE", description = "a new file, e.g. /media/stick/work.zosparcel")
+        java.nio.file.Path file;
+        @CommandLine.Option(names = "--passphrase-file", paramLabel = "FILE",
+                description = "the parcel's passphrase, from FILE's first line (default: $ZOS_PASSPHRASE, else asked)")
+        java.nio.file.Path passphraseFile;
+
+        @Override
+        void run(HostOptions.Agent agent, java.io.PrintWriter out) throws Exception {
+            java.nio.file.Path f = file.toAbsolutePath().normalize();
+            java.util.Map<String, String> options = ParcelSubcommand.withPassphrase(java.util.Map.of("to", f.toString()), passphraseFile,
+                    "Passphrase for " + name + "'s parcel file: ");
+            org.zos.protocol.message.ActionDone done;
+            try (Progress p = Progress.pushed(err())) {
+                done = agent.act("suspend", name, options, p);
+            }
+            out.printf("Anima '%s' is in %s: %s.%n", name, f, done.note());
+        }
+    }
+
+    @Command(name = "import", description = {"Resume the anima a parcel file holds on this host (only what this host lacks is read); "
+            + "the file is then renamed FILE.resumed. Run as root: the agent reads the file."})
+    static final class Import extends HostCommand {
+        @CommandLine.Parameters(index = "0", paramLabel = "FILE")
+        java.nio.file.Path file;
+        @CommandLine.Option(names = "--passphrase-file", paramLabel = "FILE",
+                description = "the parcel's passphrase, from FILE's first line (default: $ZOS_PASSPHRASE, else asked)")
+        java.nio.file.Path passphraseFile;
+
+        @Override
+        void run(HostOptions.Agent agent, java.io.PrintWriter out) throws Exception {
+            java.nio.file.Path f = file.toAbsolutePath().normalize();
+            String name;
+            try (org.zos.store.parcel.TarRemote t = org.zos.store.parcel.TarRemote.open(f)) {
+                name = t.anima().orElseThrow(() -> new org.zos.protocol.ZosException(org.zos.protocol.ErrorCode.INTEGRITY_ERROR,
+                        f + " holds no anima's key", "it is not a parcel file 'zos-vm parcel export' wrote"));
+            }
+            java.util.Map<String, String> options = ParcelSubcommand.withPassphrase(java.util.Map.of("from", f.toString()), passphraseFile,
+                    "Passphrase of " + name + "'s parcel file: ");
+            org.zos.protocol.message.ActionDone done;
+            try (Progress p = Progress.pushed(err())) {
+                done = agent.act("resume", name, options, p);
+            }
+            out.printf("Anima '%s' resumed from %s: %s.%n", name, f, done.note());
         }
     }
 }

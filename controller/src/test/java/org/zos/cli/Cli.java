@@ -53,7 +53,7 @@ final class Cli {
             all.add(at, "--state-dir=" + stateDir);
         }
         if (agent != null && !store && !all.isEmpty() && !all.get(0).startsWith("-")) {
-            all.addAll(1, List.of(agent.options()));
+            all.addAll(all.get(0).equals("parcel") && all.size() > 1 ? 2 : 1, List.of(agent.options())); // after a subcommand's name
         }
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

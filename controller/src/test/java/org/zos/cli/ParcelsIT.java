@@ -198,13 +198,16 @@ class ParcelsIT {
             docker("unpause", "zos-ceph");
         }
         assertEquals("suspended", status(atHome, n).path("state").asText());
-        // Ceph's daemons, frozen a while, take some seconds to serve again (its OSD is marked down and up).
-        Cli.Result answering = null;
-        for (int i = 0; i < 60 && (answering == null || answering.status() != 0); i++) {
+        // Ceph's daemons, frozen a while, take some seconds to serve again: its OSD is marked down and up, and
+        // its placement groups peer again (a listing may be served while an object's group is not yet).
+        String pgs = "";
+        for (int i = 0; i < 90 && !pgs.matches("(?s)\\s*(\\d+) pgs: \\1 active\\+clean;.*"); i++) {
             Thread.sleep(2000);
-            answering = new Cli(null).run("parcel", "list", "--remote", "ceph", "--config-dir=" + home.configDir);
+            Process p = new ProcessBuilder("docker", "exec", "zos-ceph", "ceph", "pg", "stat").redirectErrorStream(true).start();
+            pgs = new String(p.getInputStream().readAllBytes());
+            p.waitFor();
         }
-        assertEquals(0, answering.status(), "Ceph answers again: " + answering);
+        assertTrue(pgs.matches("(?s)\\s*(\\d+) pgs: \\1 active\\+clean;.*"), "Ceph is whole again: " + pgs);
         // Its lease is home's while home holds the anima: no other host resumes an older or partial parcel.
         Cli.assertError(atLab.run("resume", n, "--from", "ceph", pass), ErrorCode.BUSY, "checked out by home");
         Cli.Result again = atHome.run("suspend", n, "--to", "ceph", pass);
@@ -215,5 +218,31 @@ class ParcelsIT {
         assertEquals(0, atLab.run("suspend", n, "--to", "ceph", pass).status(), "and it goes back to rest");
         Cli.Result erase = new Cli(null).run("parcel", "erase", n, "--remote", "ceph", "--yes", "--config-dir=" + home.configDir);
         assertEquals(0, erase.status(), erase.toString());
+    }
+
+    @Test
+    void aParcelFileCarriesTheAnimaToAHostThatNeverSawItAndIsNotResumedTwice() throws Exception {
+        String n = "stick-" + UUID.randomUUID().toString().substring(0, 6);
+        String pass = "--passphrase-file=" + passFile;
+        assertEquals(0, atHome.run("init", "--name", n, "--memory", "128M", "--disk-size", "64M").status());
+        assertEquals(0, atHome.run("start", n).status());
+        assertEquals(0, atHome.run("guest", n, "--timeout", "60", "write", "note", "on-a-stick").status());
+        String boot = heartbeatBoot(atHome, n);
+        Path stick = Files.createDirectories(root.resolve("stick"));
+        Path file = stick.resolve(n + ".zosparcel");
+        Cli.Result export = atHome.run("parcel", "export", n, file.toString(), pass);
+        assertEquals(0, export.status(), export.toString());
+        assertTrue(Files.size(file) > 1_000_000, "the file holds the anima: " + Files.size(file));
+        assertFalse(Files.exists(stick.resolve(n + ".zosparcel.part")));
+        Cli.assertError(atHome.run("status", n), ErrorCode.ANIMA_NOT_FOUND);
+        Cli.assertError(atHome.run("parcel", "export", n, file.toString(), pass), ErrorCode.ANIMA_NOT_FOUND);
+
+        Cli.Result imported = atLab.run("parcel", "import", file.toString(), pass);
+        assertEquals(0, imported.status(), imported.toString());
+        assertEquals(boot, heartbeatBoot(atLab, n));
+        assertTrue(atLab.run("guest", n, "--timeout", "60", "read", "note").out().contains("on-a-stick"));
+        assertFalse(Files.exists(file), "the spent file is renamed");
+        assertTrue(Files.exists(stick.resolve(n + ".zosparcel.resumed")));
+        Cli.assertError(atHome.run("parcel", "import", file.toString(), pass), ErrorCode.BAD_PARAMETER, "no parcel file");
     }
 }

@@ -51,6 +51,11 @@ public final class Parcel {
         this.anima = anima;
     }
 
+    /** Where this parcel is. */
+    public Remote remote() {
+        return remote;
+    }
+
     /** What a parcel rests as: the image generations to resume from, where and when it was suspended, and the anima's own description (opaque here). */
     public record Rest(Map<String, Long> images, String from, long at, String record) {
     }

@@ -156,6 +156,26 @@ public final class S3Remote implements Remote {
         }
     }
 
+    /** Uploads a whole file as one object (what a user without zos would do with a saved VM; the baseline of bench parcel). */
+    public void putFile(String key, java.nio.file.Path file) throws IOException {
+        try {
+            s3.putObject(p -> p.bucket(config.bucket()).key(config.prefix() + key), RequestBody.fromFile(file));
+        } catch (SdkException e) {
+            throw fail("write " + key, e);
+        }
+    }
+
+    /** Downloads one object into a file (replaced). */
+    public void getFile(String key, java.nio.file.Path file) throws IOException {
+        try {
+            java.nio.file.Files.deleteIfExists(file);
+            s3.getObject(g -> g.bucket(config.bucket()).key(config.prefix() + key),
+                    software.amazon.awssdk.core.sync.ResponseTransformer.toFile(file));
+        } catch (SdkException e) {
+            throw fail("read " + key, e);
+        }
+    }
+
     /** Creates the remote's bucket; true if it was made, false if it was there and is this user's. */
     public boolean createBucket() throws IOException {
         try {

@@ -236,6 +236,60 @@ class ParcelTest {
     }
 
     @Test
+    void aParcelInATarFileTravelsToAHostThatNeverSawItAndTheFileIsWrittenWholeOrNotAtAll() throws Exception {
+        MasterKey key = MasterKey.generate();
+        byte[] disk = image(5);
+        Path file = tmp.resolve("stick").resolve("work.zosparcel");
+        Files.createDirectories(file.getParent());
+        Host home = host("home");
+        try (AnimaStore s = home.create("work", key)) {
+            Manifest m = ingest(s, "disk", disk);
+            try (TarRemote t = TarRemote.create(file)) {
+                Parcel p = new Parcel(t, "work");
+                p.keep(key, PASS);
+                p.take(key, "home");
+                p.push(s, key, List.of(m), "home", "{\"on\":\"stick\"}", new WorkMeter());
+                assertTrue(p.check(key, false, new WorkMeter()).problems().isEmpty());
+                p.release(key, "home");
+                assertFalse(Files.exists(file), "not in place before it is complete");
+                t.finish();
+            }
+            try (TarRemote cut = TarRemote.create(tmp.resolve("stick").resolve("cut.zosparcel"))) {
+                new Parcel(cut, "work").keep(key, PASS); // never finished: nothing is left of it
+            }
+            assertFalse(Files.exists(tmp.resolve("stick").resolve("cut.zosparcel")));
+            assertFalse(Files.exists(tmp.resolve("stick").resolve("cut.zosparcel.part")));
+        }
+        assertEquals(ErrorCode.ANIMA_EXISTS, assertThrows(ZosException.class, () -> TarRemote.create(file)).code());
+        String listing = new String(new ProcessBuilder("tar", "-tf", file.toString()).start().getInputStream().readAllBytes());
+        assertTrue(listing.contains("work/key") && listing.contains("work/rest") && !listing.contains("lease"), listing);
+        try (TarRemote t = TarRemote.open(file)) {
+            assertEquals("work", t.anima().orElseThrow());
+            Parcel p = new Parcel(t, "work");
+            MasterKey opened = p.key(PASS);
+            p.take(opened, "lab");
+            try (AnimaStore s = host("lab").create("work", opened)) {
+                Parcel.Moved pulled = p.pull(s, opened, new WorkMeter());
+                assertEquals("{\"on\":\"stick\"}", pulled.rest().record());
+                assertArrayEquals(disk, materialize(s, s.manifest("disk", 1)));
+            }
+            assertTrue(p.check(opened, true, new WorkMeter()).problems().isEmpty());
+        }
+        byte[] whole = Files.readAllBytes(file);
+        Path truncated = Files.write(tmp.resolve("stick").resolve("short.zosparcel"), java.util.Arrays.copyOf(whole, whole.length / 2));
+        ZosException cut = assertThrows(ZosException.class, () -> {
+            try (TarRemote t = TarRemote.open(truncated)) {
+                Parcel p = new Parcel(t, "work");
+                MasterKey k = p.key(PASS);
+                try (AnimaStore s = host("third").create("work", k)) {
+                    p.pull(s, k, new WorkMeter());
+                }
+            }
+        });
+        assertEquals(ErrorCode.INTEGRITY_ERROR, cut.code(), cut.getMessage());
+    }
+
+    @Test
     void theBucketHoldsNoPlaintextAndNoKey() throws Exception {
         MasterKey key = MasterKey.generate();
         try (AnimaStore s = host("home").create("work", key)) {

@@ -17,6 +17,7 @@ import org.zos.agent.move.Moves;
 import org.zos.agent.move.Parcels;
 import org.zos.store.parcel.RemoteConfig;
 import org.zos.store.parcel.S3Remote;
+import org.zos.store.parcel.TarRemote;
 import org.zos.protocol.tls.HostIdentity;
 import org.zos.protocol.tls.KnownHosts;
 import org.zos.guest.GuestImage;
@@ -54,7 +55,8 @@ final class AnimaActions implements AutoCloseable {
 
     AnimaActions(HostIdentity me, KnownHosts known, String uri, AnimaRegistry registry, GuestImageBuilder guests, java.nio.file.Path configDir) {
         this.host = me.host();
-        this.remotes = n -> S3Remote.open(RemoteConfig.load(configDir, n));
+        this.remotes = (n, write) -> !TarRemote.isFile(n) ? S3Remote.open(RemoteConfig.load(configDir, n))
+                : write ? TarRemote.create(java.nio.file.Path.of(n)) : TarRemote.open(java.nio.file.Path.of(n));
         this.libvirt = new HypervisorLink(uri);
         this.registry = registry;
         this.guests = guests;
@@ -153,6 +155,7 @@ final class AnimaActions implements AutoCloseable {
             }
             case "start" -> m.start(name, Boolean.parseBoolean(a.option("discard-state", "false")));
             case "suspend" -> {
+                requireRootForFiles(a.option("to", ""), user);
                 if (a.options().containsKey("to")) {
                     char[] pass = a.option(AnimaAction.PASSPHRASE, "").toCharArray();
                     try {
@@ -168,6 +171,7 @@ final class AnimaActions implements AutoCloseable {
                 }
             }
             case "resume" -> {
+                requireRootForFiles(a.option("from", ""), user);
                 Parcels parcels = moves.parcels(remotes);
                 if (a.options().containsKey("from")) {
                     char[] pass = a.option(AnimaAction.PASSPHRASE, "").toCharArray();
@@ -235,6 +239,14 @@ final class AnimaActions implements AutoCloseable {
             LOG.info(a.action() + " " + name + ": done in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         }
         return new ActionDone(a.action(), describe(m, name), note);
+    }
+
+    /** A parcel file is written and read by the agent, as root: only root names one. */
+    private static void requireRootForFiles(String where, String user) {
+        if (TarRemote.isFile(where) && !"root".equals(user)) {
+            throw new ZosException(ErrorCode.DENIED, "only root may have the agent write or read parcel file " + where + " (you are "
+                    + user + ")", "run it as root, or keep the parcel in a remote ('zos-vm remote add')");
+        }
     }
 
     /** The guest's list of the anima's shared windows, as JSON. */

@@ -32,6 +32,7 @@ import org.zos.store.crypto.MasterKey;
 import org.zos.store.manifest.Manifest;
 import org.zos.store.parcel.Parcel;
 import org.zos.store.parcel.Remote;
+import org.zos.store.parcel.TarRemote;
 
 /**
  * Suspending an anima into a parcel of an object store, and resuming it from one on any host (issue 18;
@@ -50,10 +51,10 @@ public final class Parcels {
     /** The images of a suspended anima, in the order they are stored and uploaded. */
     static final List<String> IMAGES = List.of("kernel", "initrd", "disk", "memory");
 
-    /** Opens a remote by its configured name. */
+    /** Opens a remote by its configured name, or a parcel file by its absolute path (to write, or to read). */
     @FunctionalInterface
     public interface Remotes {
-        Remote open(String name) throws IOException;
+        Remote open(String name, boolean write) throws IOException;
     }
 
     private final MoveContext ctx;
@@ -102,7 +103,7 @@ public final class Parcels {
                         "start it with 'zos-vm start " + name + "' first");
             }
             progress.accept(new Progress("opening remote " + remoteName, 0, 0, 0));
-            try (Remote remote = remotes.open(remoteName)) {
+            try (Remote remote = remotes.open(remoteName, true)) {
                 Parcel parcel = new Parcel(remote, name);
                 byte[] kek = ctx.stores().hostKek();
                 try (AnimaStore store = ctx.store().openOrCreate(name, kek)) {
@@ -120,6 +121,7 @@ public final class Parcels {
     private String suspendHeld(AnimaManager.Held held, DomainState state, Parcel parcel, AnimaStore store, MasterKey key,
             String remoteName, char[] passphrase, Consumer<Progress> progress, long t0) throws IOException {
         String name = held.record().name();
+        Remote remote = parcel.remote();
         parcel.keep(key, passphrase); // DENIED for a wrong passphrase, ANIMA_EXISTS for another anima's parcel
         parcel.take(key, ctx.host()); // BUSY while another host has it checked out
         if (state.isActive()) {
@@ -156,6 +158,10 @@ public final class Parcels {
                 throw new ZosException(ErrorCode.INTEGRITY_ERROR, "the parcel of anima '" + name + "' in remote '" + remoteName
                         + "' is not complete after the upload: " + String.join("; ", checked.problems()),
                         "the anima stays suspended here; suspend it to the remote again, or resume it here");
+            }
+            if (remote instanceof TarRemote file) { // in place, and on the medium, before the copy here goes
+                file.finish();
+                file.close();
             }
             // The parcel is the anima now: the copy here goes (its sealed chunks stay in the store, for a
             // later resume here to download only what changed), then the lease.
@@ -207,7 +213,7 @@ public final class Parcels {
                     "resume it with 'zos-vm resume " + name + "'; a parcel is resumed on a host that does not hold its anima");
         }
         progress.accept(new Progress("opening remote " + remoteName, 0, 0, 0));
-        try (Remote remote = remotes.open(remoteName)) {
+        try (Remote remote = remotes.open(remoteName, false)) {
             Parcel parcel = new Parcel(remote, name);
             MasterKey key = parcel.key(passphrase); // ANIMA_NOT_FOUND, or DENIED for a wrong passphrase
             try {
@@ -244,6 +250,7 @@ public final class Parcels {
     private String resume(Parcel parcel, AnimaRecord saved, Parcel.Rest rest, MasterKey key, String remoteName,
             Consumer<Progress> progress, long t0) throws IOException {
         String name = saved.name();
+        Files.createDirectories(ctx.stateDir()); // a host that never held an anima may have none yet
         DiskSpace.require(ctx.stateDir(), ((saved.diskSizeMiB() + saved.memoryMiB()) << 20) * 2 + (256L << 20),
                 "anima '" + name + "' from remote '" + remoteName + "'");
         byte[] kek = ctx.stores().hostKek();
@@ -289,8 +296,18 @@ public final class Parcels {
             }
         }
         Files.deleteIfExists(note(name));
+        String spent = "";
+        if (parcel.remote() instanceof TarRemote file) { // it runs here now: the file is not resumed a second time by mistake
+            Path f = Path.of(file.name());
+            try {
+                Files.move(f, f.resolveSibling(f.getFileName() + ".resumed"));
+                spent = "; the file is renamed " + f.getFileName() + ".resumed";
+            } catch (IOException e) {
+                spent = "; the file could not be renamed (" + e.getMessage() + "): do not resume it again, it is older than the anima now";
+            }
+        }
         String note = String.format(Locale.ROOT, "downloaded %.1f MB in %d objects in %.1f s; running here after %.1f s", down.bytes() / 1e6,
-                down.objects(), (pulled - tDown) / 1e9, (System.nanoTime() - t0) / 1e9);
+                down.objects(), (pulled - tDown) / 1e9, (System.nanoTime() - t0) / 1e9) + spent;
         LOG.info("anima " + name + " resumed from remote " + remoteName + " (suspended on " + rest.from() + " at "
                 + Instant.ofEpochMilli(rest.at()) + "): " + note);
         return note;
