@@ -539,11 +539,11 @@ public final class Parcel {
                 } catch (IOException | RuntimeException e) {
                     if (first == null) {
                         first = e;
-                        // The queued tasks never run after shutdownNow, and their futures would never end: cancelled.
+                        // The tasks not started yet never start. Those running are not interrupted: an interrupt
+                        // in FileChannel I/O closes the channel, and the store's pack files with it.
                         for (Future<?> other : done) {
-                            other.cancel(true);
+                            other.cancel(false);
                         }
-                        pool.shutdownNow();
                     }
                 }
             }
@@ -554,7 +554,18 @@ public final class Parcel {
                 throw (RuntimeException) first;
             }
         } finally {
-            pool.shutdownNow();
+            pool.shutdown();
+            awaitStopped(pool); // a cancelled future ends at once; its task, if it was running, ends here
+        }
+    }
+
+    private static void awaitStopped(ExecutorService pool) {
+        try {
+            while (!pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
+                // each task is one object, bounded by the remote's timeout and tries
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
