@@ -95,7 +95,7 @@ public final class ParcelBench {
             zosQuiet("parcel", "erase", zos, "--remote", remote, "--yes", "--config-dir=" + configDir);
             zosQuiet("remove", "--yes", base);
             Files.deleteIfExists(passFile);
-            deleteTree(third);
+            org.zos.agent.anima.AnimaManager.deleteTree(third);
         }
     }
 
@@ -230,17 +230,6 @@ public final class ParcelBench {
         String o = new String(p.getInputStream().readAllBytes());
         if (p.waitFor() != 0) {
             throw new ZosException(ErrorCode.INTERNAL, command + " failed: " + o.strip(), "");
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var files = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }

@@ -136,14 +136,13 @@ final class ParcelCommand implements Runnable {
         String name;
         @CommandLine.Parameters(index = "1", paramLabel = "FILE", description = "a new file, e.g. /media/stick/work.zosparcel")
         java.nio.file.Path file;
-        @CommandLine.Option(names = "--passphrase-file", paramLabel = "FILE",
-                description = "the parcel's passphrase, from FILE's first line (default: $ZOS_PASSPHRASE, else asked)")
-        java.nio.file.Path passphraseFile;
+        @CommandLine.Mixin
+        PassphraseOption passphrase;
 
         @Override
         void run(HostOptions.Agent agent, java.io.PrintWriter out) throws Exception {
             java.nio.file.Path f = file.toAbsolutePath().normalize();
-            java.util.Map<String, String> options = ParcelSubcommand.withPassphrase(java.util.Map.of("to", f.toString()), passphraseFile,
+            java.util.Map<String, String> options = passphrase.with(java.util.Map.of("to", f.toString()),
                     "Passphrase for " + name + "'s parcel file: ");
             org.zos.protocol.message.ActionDone done;
             try (Progress p = Progress.pushed(err())) {
@@ -158,9 +157,8 @@ final class ParcelCommand implements Runnable {
     static final class Import extends HostCommand {
         @CommandLine.Parameters(index = "0", paramLabel = "FILE")
         java.nio.file.Path file;
-        @CommandLine.Option(names = "--passphrase-file", paramLabel = "FILE",
-                description = "the parcel's passphrase, from FILE's first line (default: $ZOS_PASSPHRASE, else asked)")
-        java.nio.file.Path passphraseFile;
+        @CommandLine.Mixin
+        PassphraseOption passphrase;
 
         @Override
         void run(HostOptions.Agent agent, java.io.PrintWriter out) throws Exception {
@@ -170,7 +168,7 @@ final class ParcelCommand implements Runnable {
                 name = t.anima().orElseThrow(() -> new org.zos.protocol.ZosException(org.zos.protocol.ErrorCode.INTEGRITY_ERROR,
                         f + " holds no anima's key", "it is not a parcel file 'zos-vm parcel export' wrote"));
             }
-            java.util.Map<String, String> options = ParcelSubcommand.withPassphrase(java.util.Map.of("from", f.toString()), passphraseFile,
+            java.util.Map<String, String> options = passphrase.with(java.util.Map.of("from", f.toString()),
                     "Passphrase of " + name + "'s parcel file: ");
             org.zos.protocol.message.ActionDone done;
             try (Progress p = Progress.pushed(err())) {

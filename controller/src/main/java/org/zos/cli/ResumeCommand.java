@@ -1,7 +1,6 @@
 package org.zos.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.Map;
 import org.zos.protocol.message.ActionDone;
 import picocli.CommandLine.Command;
@@ -18,14 +17,13 @@ final class ResumeCommand extends AnimaCommand {
     @Option(names = "--from", paramLabel = "REMOTE", description = "resume from the anima's parcel in REMOTE (see 'zos-vm remote')")
     String from;
 
-    @Option(names = "--passphrase-file", paramLabel = "FILE",
-            description = "with --from: the parcel's passphrase, from FILE's first line (default: $ZOS_PASSPHRASE, else asked)")
-    Path passphraseFile;
+    @picocli.CommandLine.Mixin
+    PassphraseOption passphrase;
 
     @Override
     void run(HostOptions.Agent agent, PrintWriter out) throws Exception {
         long t0 = System.nanoTime();
-        Map<String, String> options = from == null ? Map.of() : ParcelSubcommand.withPassphrase(Map.of("from", from), passphraseFile,
+        Map<String, String> options = from == null ? Map.of() : passphrase.with(Map.of("from", from),
                 "Passphrase of " + name + "'s parcel in " + from + ": ");
         ActionDone done;
         try (Progress p = Progress.pushed(err())) {

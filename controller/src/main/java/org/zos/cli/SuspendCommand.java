@@ -1,7 +1,6 @@
 package org.zos.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.Map;
 import org.zos.protocol.message.ActionDone;
 import picocli.CommandLine.Command;
@@ -18,16 +17,15 @@ final class SuspendCommand extends AnimaCommand {
     @Option(names = "--to", paramLabel = "REMOTE", description = "suspend into the anima's parcel in REMOTE (see 'zos-vm remote')")
     String to;
 
-    @Option(names = "--passphrase-file", paramLabel = "FILE",
-            description = "with --to: the parcel's passphrase, from FILE's first line (default: $ZOS_PASSPHRASE, else asked)")
-    Path passphraseFile;
+    @picocli.CommandLine.Mixin
+    PassphraseOption passphrase;
 
     @Override
     void run(HostOptions.Agent agent, PrintWriter out) throws Exception {
         long t0 = System.nanoTime();
         ActionDone done;
         if (to != null) {
-            Map<String, String> options = ParcelSubcommand.withPassphrase(Map.of("to", to), passphraseFile,
+            Map<String, String> options = passphrase.with(Map.of("to", to),
                     "Passphrase of " + name + "'s parcel in " + to + ": ");
             try (Progress p = Progress.pushed(err())) {
                 done = agent.act("suspend", name, options, p);

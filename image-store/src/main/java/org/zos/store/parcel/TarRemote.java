@@ -1,7 +1,6 @@
 package org.zos.store.parcel;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -16,8 +15,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarFile;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
 import org.zos.store.Durable;
@@ -85,16 +84,13 @@ public final class TarRemote implements Remote {
         }
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
         TarRemote r = new TarRemote(file, null, null, ch);
-        try (InputStream raw = Files.newInputStream(file); CountingInput counted = new CountingInput(raw);
-                TarArchiveInputStream t = new TarArchiveInputStream(counted)) {
-            TarArchiveEntry e;
-            while ((e = t.getNextEntry()) != null) {
-                if (!e.isFile()) {
-                    continue;
+        // Commons Compress indexes the entries and says where each one's body lies; bodies are read from there.
+        try (TarFile t = new TarFile(file)) {
+            for (TarArchiveEntry e : t.getEntries()) {
+                if (e.isFile()) {
+                    r.where.put(e.getName(), new long[] {e.getDataOffset(), e.getSize()});
+                    r.sizes.put(e.getName(), e.getSize());
                 }
-                // The body starts where the stream is now: commons-compress has read the entry's headers only.
-                r.where.put(e.getName(), new long[] {counted.count, e.getSize()});
-                r.sizes.put(e.getName(), e.getSize());
             }
         } catch (IOException | RuntimeException e) {
             ch.close();
@@ -102,40 +98,6 @@ public final class TarRemote implements Remote {
                     "it was cut short or is another file; export the anima again", e);
         }
         return r;
-    }
-
-    /** Counts the bytes read through it. */
-    private static final class CountingInput extends java.io.FilterInputStream {
-        long count;
-
-        CountingInput(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                count++;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) {
-                count += n;
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            long s = super.skip(n);
-            count += s;
-            return s;
-        }
     }
 
     @Override

@@ -8,13 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -100,27 +95,7 @@ class CephParcelIT {
             Parcel p = new Parcel(r, "work");
             p.keep(key, PASS);
             for (int round = 0; round < 3; round++) {
-                ExecutorService pool = Executors.newFixedThreadPool(4);
-                List<Future<String>> takes = new ArrayList<>();
-                for (int h = 0; h < 4; h++) {
-                    String host = "host" + h;
-                    takes.add(pool.submit((Callable<String>) () -> {
-                        try {
-                            p.take(key, host);
-                            return host;
-                        } catch (ZosException e) {
-                            assertEquals(ErrorCode.BUSY, e.code(), e.getMessage());
-                            return null;
-                        }
-                    }));
-                }
-                List<String> won = new ArrayList<>();
-                for (Future<String> f : takes) {
-                    if (f.get() != null) {
-                        won.add(f.get());
-                    }
-                }
-                pool.shutdown();
+                List<String> won = ParcelTest.race(p, key, 4);
                 assertEquals(1, won.size(), "exactly one host holds the lease: " + won);
                 p.release(key, won.get(0));
             }

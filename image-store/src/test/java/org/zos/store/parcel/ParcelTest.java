@@ -397,15 +397,12 @@ class ParcelTest {
         assertEquals(List.of("work/key"), List.copyOf(remote.list("").keySet()), "the probe leaves nothing");
     }
 
-    @Test
-    void ofTwoHostsTakingTheLeaseAtOnceExactlyOneGetsIt() throws Exception {
-        MasterKey key = MasterKey.generate();
-        Parcel p = new Parcel(new MemoryRemote(), "work");
-        p.keep(key, PASS);
-        for (int round = 0; round < 5; round++) {
-            ExecutorService pool = Executors.newFixedThreadPool(4);
+    /** Hosts host0, host1, … take {@code p}'s lease at once; the ones that got it (the others must be BUSY). */
+    static List<String> race(Parcel p, MasterKey key, int hosts) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(hosts);
+        try {
             List<Future<String>> takes = new ArrayList<>();
-            for (int h = 0; h < 4; h++) {
+            for (int h = 0; h < hosts; h++) {
                 String host = "host" + h;
                 takes.add(pool.submit((Callable<String>) () -> {
                     try {
@@ -423,7 +420,19 @@ class ParcelTest {
                     won.add(f.get());
                 }
             }
+            return won;
+        } finally {
             pool.shutdown();
+        }
+    }
+
+    @Test
+    void ofTwoHostsTakingTheLeaseAtOnceExactlyOneGetsIt() throws Exception {
+        MasterKey key = MasterKey.generate();
+        Parcel p = new Parcel(new MemoryRemote(), "work");
+        p.keep(key, PASS);
+        for (int round = 0; round < 5; round++) {
+            List<String> won = race(p, key, 4);
             assertEquals(1, won.size(), "exactly one host holds the lease: " + won);
             assertEquals(won.get(0), p.lease(key).orElseThrow().host());
             String loser = won.get(0).equals("host0") ? "host1" : "host0";

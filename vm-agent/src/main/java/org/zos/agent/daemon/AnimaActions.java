@@ -157,12 +157,7 @@ final class AnimaActions implements AutoCloseable {
             case "suspend" -> {
                 requireRootForFiles(a.option("to", ""), user);
                 if (a.options().containsKey("to")) {
-                    char[] pass = a.option(AnimaAction.PASSPHRASE, "").toCharArray();
-                    try {
-                        note = moves.parcels(remotes).suspendTo(name, a.option("to", ""), pass, progress);
-                    } finally {
-                        java.util.Arrays.fill(pass, '\0');
-                    }
+                    note = withPassphrase(a, pass -> moves.parcels(remotes).suspendTo(name, a.option("to", ""), pass, progress));
                     LOG.info("suspend " + name + " to remote " + a.option("to", "") + ": done in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
                     return new ActionDone(a.action(), null, note); // it rests in the parcel, no longer here
                 }
@@ -174,12 +169,7 @@ final class AnimaActions implements AutoCloseable {
                 requireRootForFiles(a.option("from", ""), user);
                 Parcels parcels = moves.parcels(remotes);
                 if (a.options().containsKey("from")) {
-                    char[] pass = a.option(AnimaAction.PASSPHRASE, "").toCharArray();
-                    try {
-                        note = parcels.resumeFrom(name, a.option("from", ""), pass, progress);
-                    } finally {
-                        java.util.Arrays.fill(pass, '\0');
-                    }
+                    note = withPassphrase(a, pass -> parcels.resumeFrom(name, a.option("from", ""), pass, progress));
                     break;
                 }
                 if (registry.find(name).isEmpty() && parcels.restsIn(name).isPresent()) {
@@ -239,6 +229,21 @@ final class AnimaActions implements AutoCloseable {
             LOG.info(a.action() + " " + name + ": done in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         }
         return new ActionDone(a.action(), describe(m, name), note);
+    }
+
+    /** What opens a parcel, given the user's passphrase. */
+    private interface WithPassphrase {
+        String run(char[] passphrase) throws java.io.IOException;
+    }
+
+    /** Runs {@code body} with the action's passphrase, overwritten in memory afterwards. */
+    private static String withPassphrase(AnimaAction a, WithPassphrase body) throws java.io.IOException {
+        char[] pass = a.option(AnimaAction.PASSPHRASE, "").toCharArray();
+        try {
+            return body.run(pass);
+        } finally {
+            java.util.Arrays.fill(pass, '\0');
+        }
     }
 
     /** A parcel file is written and read by the agent, as root: only root names one. */

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -14,7 +13,6 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 import org.zos.agent.anima.AnimaManager;
-import org.zos.agent.anima.AnimaPaths;
 import org.zos.agent.anima.AnimaRecord;
 import org.zos.agent.anima.AnimaRegistry;
 import org.zos.agent.anima.DiskSpace;
@@ -135,7 +133,7 @@ public final class Parcels {
         try {
             Map<String, Long> before = parcel.rest(key).map(Parcel.Rest::images).orElse(Map.of());
             List<Manifest> images = new ArrayList<>();
-            Map<String, Path> files = files(held.paths());
+            Map<String, Path> files = ImageWriter.targets(held.paths());
             long read = 0;
             for (String image : IMAGES) {
                 try (Meter m = Meter.report("storing " + image, progress)) {
@@ -192,14 +190,6 @@ public final class Parcels {
         }
     }
 
-    private static Map<String, Path> files(AnimaPaths paths) {
-        Map<String, Path> m = new LinkedHashMap<>();
-        m.put("kernel", paths.kernel());
-        m.put("initrd", paths.initrd());
-        m.put("disk", paths.disk());
-        m.put("memory", paths.state());
-        return m;
-    }
 
     /**
      * Resumes anima {@code name}, which is not on this host, from its parcel in remote {@code remoteName},
@@ -269,7 +259,7 @@ public final class Parcels {
                     null, null, null);
             try (AnimaManager.Held held = ctx.manager().get().adopt(here)) {
                 try {
-                    Map<String, Path> files = files(held.paths());
+                    Map<String, Path> files = ImageWriter.targets(held.paths());
                     for (String image : IMAGES) {
                         try (Meter m = Meter.report("writing " + image, progress)) {
                             store.materialize(store.manifest(image, rest.images().get(image)), files.get(image), m.work(), true);
