@@ -2,14 +2,13 @@ package org.zos.cli;
 
 import java.util.HashMap;
 import java.util.Map;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** dominate and return: a move with progress, a rate cap, and Ctrl-C to cancel it. */
 abstract class MoveCommand extends HostCommand {
-    @Option(names = "--bandwidth", paramLabel = "RATE",
-            description = "send at most this fast: 50mbit (bits per second, 1000-based as links count) or 6M "
-                    + "(bytes per second, M = MiB); default: as fast as the link goes")
-    String bandwidth;
+    @Mixin
+    BandwidthOption bandwidth;
 
     @Option(names = "--live", description = "move a running anima by live migration: it keeps running while its memory "
             + "goes and stops only for a moment at the end (see docs/protocol.md, \"Live moves\")")
@@ -22,10 +21,7 @@ abstract class MoveCommand extends HostCommand {
     /** Runs the move and returns the agent's note of what it cost. */
     String move(HostOptions.Agent agent, String action, String anima, Map<String, String> options) {
         Map<String, String> all = new HashMap<>(options);
-        if (bandwidth != null) {
-            org.zos.agent.move.Moves.rate(bandwidth); // a clear error here, before anything is asked of the agent
-            all.put("bandwidth", bandwidth);
-        }
+        bandwidth.into(all);
         if (live && suspend) {
             throw new org.zos.protocol.ZosException(org.zos.protocol.ErrorCode.BAD_PARAMETER, "--live and --suspend both given",
                     "give one of them: --live keeps the anima running while it moves, --suspend stops it");

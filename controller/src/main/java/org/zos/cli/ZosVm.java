@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "zos-vm", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = "Carry your whole working environment, the anima (one libvirt VM), from host to host.",
-        subcommands = {InitCommand.class, ListCommand.class, StatusCommand.class, StartCommand.class, SuspendCommand.class, DominateCommand.class, MigrateCommand.class, ReturnCommand.class, CancelCommand.class, GuestCommand.class, AppCommand.class, FolderCommand.class, ViewCommand.class, ControlCommand.class, ConsoleCommand.class,
+        subcommands = {InitCommand.class, ListCommand.class, StatusCommand.class, StartCommand.class, SuspendCommand.class, DominateCommand.class, StageCommand.class, MigrateCommand.class, ReturnCommand.class, CancelCommand.class, GuestCommand.class, AppCommand.class, FolderCommand.class, ViewCommand.class, ControlCommand.class, ConsoleCommand.class,
                 ResumeCommand.class, ShutdownCommand.class, RemoveCommand.class, ClusterDemo.class, StoreCommand.class, ParcelCommand.class, RemoteCommand.class,
                 BenchCommand.class, ClusterCommand.class, TrustCommand.class, CaCommand.class, CompletionCommand.class, PackageCommand.class, ClassTrainingCommand.class, HostsCommand.class, DiscoverCommand.class,
                 CommandLine.HelpCommand.class})

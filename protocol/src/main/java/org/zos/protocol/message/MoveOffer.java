@@ -6,10 +6,12 @@ package org.zos.protocol.message;
  * carries what the receiver needs to check that it can run the anima (its libvirt domain XML, sizes) and
  * to keep its images (the anima's store key, and for a visit the key-encryption key the receiver wraps it
  * under, which the receiver keeps in memory only). The receiver answers {@link MoveReady} or a failure
- * (DENIED, INCOMPATIBLE_HOST, NO_SPACE, ANIMA_EXISTS, BUSY).
+ * (DENIED, INCOMPATIBLE_HOST, NO_SPACE, ANIMA_EXISTS, BUSY). A <em>stage</em> ({@code purpose} "stage", from the
+ * anima's home while it runs there) takes only images: the receiver keeps their sealed chunks, without
+ * the key, for the visit that may follow, and nothing of the anima runs there.
  *
  * @param key the anima's store master key, base64
- * @param kek a key-encryption key for the visited host's copy of the key file, base64 (visit only)
+ * @param kek a key-encryption key for the visited host's copy of the key file, base64 (visit and stage)
  * @param bytes how much the receiver will write: images it materializes and chunks it keeps
  */
 public record MoveOffer(String anima, String home, String purpose, String uuid, int memoryMiB, int vcpus,
@@ -18,7 +20,8 @@ public record MoveOffer(String anima, String home, String purpose, String uuid, 
 
     public static final String VISIT = "visit";
     public static final String HOME = "home";
-    static final java.util.Set<String> PURPOSES = java.util.Set.of(VISIT, HOME);
+    public static final String STAGE = "stage";
+    static final java.util.Set<String> PURPOSES = java.util.Set.of(VISIT, HOME, STAGE);
     static final java.util.Set<String> ACCELERATORS = java.util.Set.of("kvm", "tcg");
     /** 16 TiB of memory, 1,024 vCPUs, a 1 PiB disk: far above any host, far below an overflow. */
     public static final long MAX_MEMORY_MIB = 16L << 20;
@@ -37,7 +40,7 @@ public record MoveOffer(String anima, String home, String purpose, String uuid, 
                 .optional("kernelPackage", kernelPackage, Bounds.TOKEN).oneOf("accelerator", accelerator, ACCELERATORS)
                 .required("domainXml", domainXml).text("domainXml", domainXml, MAX_DOMAIN_XML)
                 .range("bytes", bytes, 0, MAX_BYTES).key("key", key);
-        if (VISIT.equals(purpose)) {
+        if (VISIT.equals(purpose) || STAGE.equals(purpose)) {
             b.key("kek", kek).required("home", home);
         } else if (kek != null) {
             b.key("kek", kek);

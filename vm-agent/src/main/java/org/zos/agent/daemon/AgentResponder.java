@@ -103,7 +103,7 @@ final class AgentResponder implements Responder {
             }
             return animas.run(a, caller.user(), progress);
         }
-        if (request instanceof MoveOffer o && o.purpose().equals(MoveOffer.VISIT)) {
+        if (request instanceof MoveOffer o && !o.purpose().equals(MoveOffer.HOME)) { // a visit, or a stage ahead of one
             require(caller, Control.FULL);
         }
         if (org.zos.agent.move.Moves.takes(request)) {

@@ -183,6 +183,7 @@ final class AnimaActions implements AutoCloseable {
             }
             case "shutdown" -> note = m.shutdown(name, Duration.ofSeconds(intOption(a, "timeout-s", 30))) ? "clean" : "forced";
             case "remove" -> {
+                moves.endStage(name);
                 m.remove(name);
                 LOG.info("removed anima " + name);
                 return new ActionDone(a.action(), null, "");
@@ -195,6 +196,7 @@ final class AnimaActions implements AutoCloseable {
                 note = moves.dominate(name, a.option("host", ""), user, Moves.rate(a.option("bandwidth", null)),
                         "true".equals(a.option("live", null)), progress);
             }
+            case "stage" -> note = moves.stage(name, a.option("host", ""), user, Moves.rate(a.option("bandwidth", null)), progress);
             case "lend" -> note = lending.lend(a, user);
             case "folder-share" -> note = folders.share(a, user);
             case "folder-list" -> {

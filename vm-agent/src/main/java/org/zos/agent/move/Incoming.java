@@ -25,8 +25,9 @@ final class Incoming {
     final String from;
     final String user;
     final String anima;
-    /** {@link MoveOffer#VISIT} or {@link MoveOffer#HOME}. */
+    /** {@link MoveOffer#VISIT}, {@link MoveOffer#HOME} or {@link MoveOffer#STAGE}. */
     final String purpose;
+    /** The anima held here; null for a stage (nothing of it is here but its store). */
     final AnimaManager.Held held;
     /** The anima's store, open for the move; null for a move taken up after a restart. */
     final AnimaStore store;
@@ -66,6 +67,11 @@ final class Incoming {
 
     boolean visitor() {
         return purpose.equals(MoveOffer.VISIT);
+    }
+
+    /** Whether this is a stage: images only, kept sealed without their key once it ends. */
+    boolean staging() {
+        return purpose.equals(MoveOffer.STAGE);
     }
 
     void heard() {

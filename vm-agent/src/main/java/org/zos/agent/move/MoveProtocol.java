@@ -56,6 +56,11 @@ final class MoveProtocol {
     enum ReceivePhase {
         /** Offered and journaled "receiving": images are offered, then the commit. */
         RECEIVING("image-offer", "move-commit", "live-prepare", "move-abort"),
+        /**
+         * A stage, ahead of a visit: only images are offered, and move-abort ends it (nothing of the anima
+         * runs here; its sealed chunks stay, without the key, for the visit).
+         */
+        STAGING("image-offer", "move-abort"),
         /** An image was offered: its chunks come as data frames, then image-sent. */
         IMPORTING(DATA, "image-sent", "move-abort"),
         /** The commit came: the images are written out and the anima restored paused. */
@@ -97,7 +102,8 @@ final class MoveProtocol {
     static final Map<ReceivePhase, Set<ReceivePhase>> RECEIVE_NEXT = new EnumMap<>(Map.of(
             ReceivePhase.RECEIVING, EnumSet.of(ReceivePhase.IMPORTING, ReceivePhase.RESTORING, ReceivePhase.MIGRATING, ReceivePhase.DROPPED),
             ReceivePhase.MIGRATING, EnumSet.of(ReceivePhase.RUNNING, ReceivePhase.DROPPED),
-            ReceivePhase.IMPORTING, EnumSet.of(ReceivePhase.RECEIVING, ReceivePhase.DROPPED),
+            ReceivePhase.STAGING, EnumSet.of(ReceivePhase.IMPORTING, ReceivePhase.DROPPED),
+            ReceivePhase.IMPORTING, EnumSet.of(ReceivePhase.RECEIVING, ReceivePhase.STAGING, ReceivePhase.DROPPED),
             ReceivePhase.RESTORING, EnumSet.of(ReceivePhase.RESTORED, ReceivePhase.DROPPED),
             ReceivePhase.RESTORED, EnumSet.of(ReceivePhase.RUNNING, ReceivePhase.DROPPED),
             ReceivePhase.RUNNING, EnumSet.noneOf(ReceivePhase.class),

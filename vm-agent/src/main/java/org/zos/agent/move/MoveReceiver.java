@@ -126,7 +126,8 @@ public final class MoveReceiver {
         long t0 = System.nanoTime();
         String from = caller.host().name();
         boolean visit = o.purpose().equals(MoveOffer.VISIT);
-        if (!visit && !o.purpose().equals(MoveOffer.HOME)) {
+        boolean stage = o.purpose().equals(MoveOffer.STAGE);
+        if (!visit && !stage && !o.purpose().equals(MoveOffer.HOME)) {
             throw new ZosException(ErrorCode.BAD_PARAMETER, "unknown move purpose '" + o.purpose() + "'", "upgrade zos");
         }
         for (Incoming stale : incoming.values()) {
@@ -144,7 +145,10 @@ public final class MoveReceiver {
         }
         AnimaManager.Held held;
         AnimaStore store;
-        if (visit) {
+        if (stage) {
+            held = null;
+            store = stage(from, o);
+        } else if (visit) {
             ctx.hypervisor().get().checkCpu(o.domainXml());
             DiskSpace.require(ctx.stateDir(), o.bytes() + (256L << 20), "anima '" + o.anima() + "' from " + from);
             Store s = ctx.store();
@@ -175,7 +179,7 @@ public final class MoveReceiver {
         }
         long id = random.nextLong() & Long.MAX_VALUE;
         Incoming in = new Incoming(id, from, caller.user(), o.anima(), o.purpose(), held, store, ctx.stateDir(),
-                ReceivePhase.RECEIVING);
+                stage ? ReceivePhase.STAGING : ReceivePhase.RECEIVING);
         try {
             MoveJournal.receiving(o.anima(), from, caller.user(), id, o.purpose()).save(ctx.stateDir());
         } catch (RuntimeException e) {
@@ -186,6 +190,27 @@ public final class MoveReceiver {
         LOG.info("receiving anima " + o.anima() + " from " + from + " (" + o.purpose() + "), transfer " + id + "; checked and "
                 + "made ready in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         return new MoveReady(id);
+    }
+
+    /**
+     * A stage's store: the anima's images come ahead of a visit (from its home, while it runs there). The
+     * anima must not be here; a store left of it (an earlier stage or visit) is retired first, so what it
+     * sealed counts again under the key the stage brings.
+     */
+    private AnimaStore stage(String from, MoveOffer o) throws IOException {
+        if (ctx.registry().find(o.anima()).isPresent()) {
+            throw new ZosException(ErrorCode.ANIMA_EXISTS, "anima '" + o.anima() + "' is on " + ctx.host() + " already",
+                    "nothing to stage: it visits " + ctx.host() + " or is another anima of the same name");
+        }
+        DiskSpace.require(ctx.stateDir(), o.bytes() + (256L << 20), "the stage of anima '" + o.anima() + "' from " + from);
+        Store s = ctx.store();
+        s.retire(o.anima());
+        byte[] key = Base64.getDecoder().decode(o.key());
+        try {
+            return s.create(o.anima(), MasterKey.of(key), Base64.getDecoder().decode(o.kek()));
+        } finally {
+            java.util.Arrays.fill(key, (byte) 0);
+        }
     }
 
     private ChunksWanted image(Incoming in, ImageOffer o) throws IOException {
@@ -219,8 +244,12 @@ public final class MoveReceiver {
         synchronized (in) {
             in.current = null;
             in.filed.put(m.image(), m);
-            in.to(ReceivePhase.RECEIVING);
-            ImageWriter.ahead(in, m);
+            if (in.staging()) {
+                in.to(ReceivePhase.STAGING);
+            } else {
+                in.to(ReceivePhase.RECEIVING);
+                ImageWriter.ahead(in, m);
+            }
         }
         return new ImageReceived(in.id, m.image(), m.generation(), added);
     }
@@ -340,6 +369,11 @@ public final class MoveReceiver {
         Incoming in = incoming.get(a.transfer());
         if (in != null && in.from.equals(caller.host().name())) {
             in.require("move-abort");
+            if (in.staging()) {
+                LOG.info("stage " + a.transfer() + " of " + in.anima + " from " + in.from + " ended: " + a.why());
+                drop(in);
+                return new MoveDone(a.transfer(), "staged", "");
+            }
             LOG.warning("move " + a.transfer() + " of " + in.anima + " aborted by " + in.from + ": " + a.why());
             drop(in);
         }
@@ -419,7 +453,9 @@ public final class MoveReceiver {
                 if (in.store != null) {
                     in.store.close();
                 }
-                if (in.visitor()) {
+                if (in.staging()) { // the key and manifests go; the sealed chunks stay for the visit
+                    ctx.store().retire(in.anima);
+                } else if (in.visitor()) {
                     Visitors.erase(ctx, in.held, Visitors.written(in.filed.get("disk")));
                 } else {
                     in.held.stayAway(in.from);
@@ -430,9 +466,13 @@ public final class MoveReceiver {
                 if (in.live != null) {
                     in.live.close();
                 }
-                LiveIncoming.discard(in);
+                if (in.held != null) {
+                    LiveIncoming.discard(in);
+                }
                 in.to(ReceivePhase.DROPPED);
-                in.held.close();
+                if (in.held != null) {
+                    in.held.close();
+                }
             }
         }
     }
@@ -441,7 +481,14 @@ public final class MoveReceiver {
      * After an agent restart, takes up what its move journal says it was receiving: a move not yet
      * restored is dropped; an anima restored paused waits for its sender's word, as before the restart.
      */
-    void recover(MoveJournal j) {
+    void recover(MoveJournal j) throws IOException {
+        if (MoveOffer.STAGE.equals(j.purpose())) {
+            LOG.warning("the stage of " + j.anima() + " from " + j.peer() + " broke off (this agent restarted); what it sealed "
+                    + "stays without its key");
+            ctx.store().retire(j.anima());
+            MoveJournal.delete(ctx.stateDir(), j.anima());
+            return;
+        }
         AnimaManager.Held held;
         try {
             held = ctx.manager().get().hold(j.anima());

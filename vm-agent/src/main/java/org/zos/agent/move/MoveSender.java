@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,10 +15,6 @@ import org.zos.agent.hypervisor.DomainState;
 import org.zos.agent.hypervisor.Hypervisor;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
-import org.zos.protocol.message.ChunksWanted;
-import org.zos.protocol.message.ImageOffer;
-import org.zos.protocol.message.ImageReceived;
-import org.zos.protocol.message.ImageSent;
 import org.zos.protocol.message.LivePatch;
 import org.zos.protocol.message.LivePrepare;
 import org.zos.protocol.message.LivePrepared;
@@ -30,11 +25,7 @@ import org.zos.protocol.message.MoveReady;
 import org.zos.protocol.message.Progress;
 import org.zos.agent.move.MoveProtocol.SendPhase;
 import org.zos.store.AnimaStore;
-import org.zos.store.chunk.ChunkId;
-import org.zos.store.chunk.SealedChunk;
-import org.zos.store.chunking.ChunkerParams;
 import org.zos.store.crypto.MasterKey;
-import org.zos.store.manifest.Manifest;
 
 /**
  * The sending side of a move, for a domination (from the anima's home) and for a return (from the host it
@@ -90,10 +81,12 @@ final class MoveSender {
     /** Images being stored on threads of their own. */
     private final List<DiskIngest> ingesting = new ArrayList<>();
     private final Map<String, Long> images = new LinkedHashMap<>();
+    /** Offers the images and sends the chunks the target lacks. */
+    private final ImageSender out;
+    /** Bytes of a live move's streams on the wire (the images' data frames are counted by {@link #out}). */
     private long wireBytes;
     /** A live move's pages of memory the receiver's copy has wrong, to be sent before it runs the anima. */
     private List<LivePatch> patches = List.of();
-    private long chunks;
 
     MoveSender(MoveContext ctx, Decisions decisions, AnimaManager.Held held, AnimaStore store, MasterKey key, String target,
             String user, Consumer<Progress> progress, long bytesPerSecond, boolean live, java.util.function.BooleanSupplier cancelled) {
@@ -109,6 +102,7 @@ final class MoveSender {
         this.bytesPerSecond = bytesPerSecond;
         this.live = live;
         this.cancelled = cancelled;
+        this.out = new ImageSender(ctx, store, held.record().name(), target, progress, rate, cancelled, this::checkCancelled);
     }
 
     /** The phase this move is in. */
@@ -176,11 +170,11 @@ final class MoveSender {
                 connected = null;
                 offer(home, visitKek, wasRunning, t0);
                 lostSince = 0;
-                images.put("kernel", sendFile("kernel", held.paths().kernel()));
-                images.put("initrd", sendFile("initrd", held.paths().initrd()));
+                images.put("kernel", out.sendFile(peer, transfer, "kernel", held.paths().kernel(), 1));
+                images.put("initrd", out.sendFile(peer, transfer, "initrd", held.paths().initrd(), 1));
                 if (held.state().isActive()) {
                     to(SendPhase.SENDING_AHEAD);
-                    offer("disk", ahead.manifest()); // ahead, while the anima runs: most of it will not change
+                    out.offer(peer, transfer, "disk", ahead.manifest()); // ahead, while the anima runs: most of it will not change
                     diskBlocks = ahead.blocks();
                     ctx.faults().at("sender.disk-ahead");
                     checkCancelled();
@@ -194,7 +188,7 @@ final class MoveSender {
                     to(SendPhase.SUSPENDED);
                 }
                 // The disk as the anima left it is stored while the memory is split against it.
-                sendMemory(ingesting(held.paths().disk(), false));
+                out.sendMemory(peer, transfer, held.paths(), ingesting(held.paths().disk(), false), diskBlocks, images);
                 ctx.faults().at("sender.memory");
                 checkCancelled(); // the last moment: once the target restored it, the move completes
                 commit();
@@ -240,7 +234,7 @@ final class MoveSender {
         LOG.info(String.format(java.util.Locale.ROOT, "the end of the move of %s: stopped %d ms before the decision, journaled in %d ms, "
                 + "running on %s %d ms later", r.name(), (decided - down) / 1_000_000, (committed - decided) / 1_000_000, target,
                 (end - committed) / 1_000_000));
-        Figures f = new Figures(wireBytes, chunks, (end - down) / 1_000_000, (end - t0) / 1_000_000, converged);
+        Figures f = new Figures(wireBytes + out.wireBytes(), out.chunks(), (end - down) / 1_000_000, (end - t0) / 1_000_000, converged);
         LOG.info("anima " + r.name() + " moved to " + target + ": " + f.note());
         return f;
     }
@@ -294,15 +288,15 @@ final class MoveSender {
         // Opened now, read once the migration is done (the source's QEMU has ended by then; the memory stays
         // while this channel is open).
         java.util.Optional<java.nio.channels.FileChannel> memory = ctx.hypervisor().get().memory(name, false);
-        try (LiveOutgoing out = new LiveOutgoing(transfer, () -> ctx.dialer().dial(target, user, ctx.times().dial()),
+        try (LiveOutgoing outgoing = new LiveOutgoing(transfer, () -> ctx.dialer().dial(target, user, ctx.times().dial()),
                 ctx.times().idle(), liveCoding(diskBlocks, wire, ledger));
                 Meter watch = watch(name, t0, convergence, pausedAt, wire);
                 java.io.Closeable memoryHeld = () -> { if (memory.isPresent()) { memory.get().close(); } }) {
-            LiveSockets s = out.sockets();
+            LiveSockets s = outgoing.sockets();
             Hypervisor.Migrated m = held.migrateLive(new Hypervisor.LiveMigration(s.peerUri(), s.migrationUri(), s.disksUri(),
                     ready.domainXml(), Convergence.FIRST_PASS_DOWNTIME_MILLIS));
             long end = System.nanoTime();
-            wireBytes += out.sentBytes();
+            wireBytes += outgoing.sentBytes();
             converged = convergence.describe(m.throttlePercent());
             LOG.info("migrated " + name + " live to " + target + " in " + (end - t0) / 1_000_000 + " ms (" + converged
                     + "); QEMU's final stop " + m.downtimeMillis() + " ms");
@@ -506,119 +500,6 @@ final class MoveSender {
         while (System.nanoTime() < end && !cancelled.getAsBoolean()) {
             Interrupts.sleep(Duration.ofMillis(20));
         }
-    }
-
-    /**
-     * Sends the disk being stored and the saved memory: split against that disk (pages the disk holds
-     * become references, see {@link MemoryImage}), or whole if the save image is not one the splitter
-     * understands.
-     */
-    private void sendMemory(DiskIngest disk) throws IOException {
-        java.nio.file.Path state = held.paths().state();
-        java.nio.file.Path rest = state.resolveSibling(state.getFileName() + ".rest");
-        java.nio.file.Path refs = state.resolveSibling(state.getFileName() + ".refs");
-        try {
-            long t0 = System.nanoTime();
-            progress.accept(new Progress("finding memory pages on the disk", 0, 0, 0));
-            java.util.Optional<MemoryImage.Split> split = MemoryImage.split(state, held.paths().disk(), rest, refs, diskBlocks);
-            long diskGeneration = offer("disk", disk.manifest());
-            images.put("disk", diskGeneration);
-            // The memory is numbered after the disk: both hosts number the disk alike (it goes through the
-            // store on every move), the memory only on moves suspended to a file (not live ones), so its
-            // own count could repeat a generation the receiver holds from another move.
-            if (split.isEmpty()) {
-                LOG.info("the save image of " + held.record().name() + " is sent whole (not a format the splitter reads)");
-                images.put("memory", sendFile("memory", state, diskGeneration));
-                return;
-            }
-            LOG.info(String.format(java.util.Locale.ROOT, "%d of %d memory pages are on the disk (split in %d ms)",
-                    split.get().refs(), split.get().pages(), (System.nanoTime() - t0) / 1_000_000));
-            images.put("memory", sendFile("memory", rest, diskGeneration));
-            images.put("memory-refs", sendFile("memory-refs", refs, diskGeneration));
-        } finally {
-            AnimaManager.scrub(rest, null);
-            java.nio.file.Files.deleteIfExists(rest);
-            java.nio.file.Files.deleteIfExists(refs);
-        }
-    }
-
-    /** Stores a file as the next generation of an image and sends the chunks the peer lacks; returns the generation. */
-    private long sendFile(String image, java.nio.file.Path file) throws IOException {
-        return sendFile(image, file, 1);
-    }
-
-    /** As {@link #sendFile(String, java.nio.file.Path)}, as generation {@code atLeast} or later. */
-    private long sendFile(String image, java.nio.file.Path file, long atLeast) throws IOException {
-        long t0 = System.nanoTime();
-        try (Meter meter = Meter.report("reading " + image, progress)) {
-            Manifest m = store.ingest(image, file, ChunkerParams.DEFAULT, meter.work(), atLeast).manifest();
-            LOG.info(String.format(java.util.Locale.ROOT, "%s: read %d MiB in %d ms", m.label(), m.length() >> 20,
-                    (System.nanoTime() - t0) / 1_000_000));
-            return offer(image, m);
-        }
-    }
-
-    /** Offers a stored generation of an image and sends the chunks the peer lacks; returns the generation. */
-    private long offer(String image, Manifest m) throws IOException {
-        long tRead = System.nanoTime();
-        List<ChunkId> ids = new ArrayList<>(m.chunkIds());
-        List<ChunkId> bases = new ArrayList<>(store.withBases(ids));
-        bases.removeAll(new java.util.HashSet<>(ids));
-        List<ChunkId> all = new ArrayList<>(ids);
-        all.addAll(bases);
-        List<ImageOffer> parts = OfferParts.split(transfer, store.exportManifest(image, m.generation()), ChunkFrames.ids(bases),
-                OfferParts.PART);
-        ChunksWanted wanted = null;
-        for (ImageOffer part : parts) {
-            wanted = MoveProtocol.answer(peer.request(part, ctx.times().idle(), progress), ChunksWanted.class, part); // all but the last part's answers are empty
-        }
-        BitSet bits = ChunkFrames.bitmap(wanted.bitmap());
-        List<ChunkId> send = new ArrayList<>();
-        for (int i = ids.size(); i < all.size(); i++) { // bases first
-            if (bits.get(i)) {
-                send.add(all.get(i));
-            }
-        }
-        for (int i = 0; i < ids.size(); i++) {
-            if (bits.get(i)) {
-                send.add(all.get(i));
-            }
-        }
-        long tOffer = System.nanoTime();
-        long sent = 0;
-        long lastReport = 0;
-        int total = send.size();
-        int n = 0;
-        for (ChunkId id : send) {
-            checkCancelled();
-            SealedChunk c = store.exportChunk(id);
-            if (ctx.faults().at("sender.chunk")) {
-                byte[] spoiled = c.bytes().clone();
-                spoiled[spoiled.length / 2] ^= 1;
-                c = new SealedChunk(c.id(), spoiled);
-            }
-            rate.acquire(ChunkFrames.HEADER + c.bytes().length, cancelled);
-            checkCancelled();
-            peer.sendData(ChunkFrames.encode(transfer, c), ctx.times().frameWait());
-            sent += ChunkFrames.HEADER + c.bytes().length;
-            n++;
-            if (System.nanoTime() - lastReport > 250_000_000L || n == send.size()) {
-                lastReport = System.nanoTime();
-                progress.accept(new Progress("sending " + image + " (" + n + "/" + total + " chunks)", sent,
-                        sent * total / n, (System.nanoTime() - tOffer) / 1_000_000));
-            }
-        }
-        long tSent = System.nanoTime();
-        ImageSent done = new ImageSent(transfer, image, m.generation(), send.size());
-        MoveProtocol.answer(peer.request(done, ctx.times().idle(), progress), ImageReceived.class, done);
-        long tDone = System.nanoTime();
-        wireBytes += sent;
-        chunks += send.size();
-        LOG.info(String.format(java.util.Locale.ROOT, "%s to %s: offered in %d ms (%d part%s), %d chunks (%d bytes) sent in "
-                + "%d ms, filed there in %d ms", m.label(), target, (tOffer - tRead) / 1_000_000, parts.size(),
-                parts.size() == 1 ? "" : "s", send.size(), sent,
-                (tSent - tOffer) / 1_000_000, (tDone - tSent) / 1_000_000));
-        return m.generation();
     }
 
     /** Starts storing the disk on a thread of its own (see {@link DiskIngest}). */

@@ -56,6 +56,8 @@ public final class Moves implements AutoCloseable {
     private final MoveContext ctx;
     private final Map<String, StatusReport.Move> moving = new ConcurrentHashMap<>();
     private final Map<String, AtomicBoolean> cancels = new ConcurrentHashMap<>();
+    /** Stages under way, by anima: each opens once its stage has ended. */
+    private final Map<String, java.util.concurrent.CountDownLatch> staging = new ConcurrentHashMap<>();
     private final ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "zos-moves");
         t.setDaemon(true);
@@ -196,6 +198,7 @@ public final class Moves implements AutoCloseable {
         }
         long t0 = System.nanoTime();
         requireNoMove(name);
+        endStage(name);
         try (AnimaManager.Held held = ctx.manager().get().hold(name)) {
             AnimaRecord r = held.record();
             if (r.home() != null) {
@@ -222,6 +225,57 @@ public final class Moves implements AutoCloseable {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * Stages anima {@code name}, which is home here, on {@code host}: its images go there ahead of a
+     * domination while it runs here (see {@link StageSender}), sending at most {@code bytesPerSecond} (0: no
+     * cap). A cancel ({@code zos-vm cancel}) or a domination of the anima ends it; what went stays there.
+     * Returns what it cost.
+     */
+    public String stage(String name, String host, String user, long bytesPerSecond, Consumer<Progress> progress) throws IOException {
+        if (host.equals(ctx.host())) {
+            throw new ZosException(ErrorCode.BAD_PARAMETER, "anima '" + name + "' is on " + host + " already", "name another host");
+        }
+        requireNoMove(name);
+        java.util.concurrent.CountDownLatch over = new java.util.concurrent.CountDownLatch(1);
+        if (staging.putIfAbsent(name, over) != null) {
+            throw new ZosException(ErrorCode.BUSY, "anima '" + name + "' is being staged already (" + moving(name) + ")",
+                    "wait for it, or end it with 'zos-vm cancel " + name + "'");
+        }
+        AtomicBoolean flag = new AtomicBoolean();
+        cancels.put(name, flag);
+        try {
+            return new StageSender(ctx, name, host, user, tracked(name, "stage", host, progress), bytesPerSecond, flag::get).send();
+        } finally {
+            moving.remove(name);
+            cancels.remove(name, flag);
+            staging.remove(name);
+            over.countDown();
+        }
+    }
+
+    /**
+     * Ends a stage of anima {@code name} under way here, if there is one, and waits until it has ended: a
+     * move or a removal of the anima goes first (what the stage sent stays on its host).
+     */
+    public void endStage(String name) {
+        java.util.concurrent.CountDownLatch over = staging.get(name);
+        if (over == null) {
+            return;
+        }
+        AtomicBoolean flag = cancels.get(name);
+        if (flag != null) {
+            flag.set(true);
+        }
+        LOG.info("ending the stage of " + name + " first");
+        try {
+            if (!over.await(ctx.times().idle().toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new ZosException(ErrorCode.BUSY, "the stage of anima '" + name + "' does not end", "see the agent's log");
+            }
+        } catch (InterruptedException e) {
+            throw Interrupts.cancelled(e);
         }
     }
 
