@@ -33,6 +33,8 @@ public final class MigrateBench {
     private final PrintWriter out;
     private final Cluster cluster;
     private boolean desktop;
+    /** Whether a stage scenario runs too (see {@link #staging}). */
+    private boolean stage;
 
     /** One move's figures. */
     record Move(String name, double seconds, double downSeconds, long wireBytes) {
@@ -41,6 +43,15 @@ public final class MigrateBench {
     public MigrateBench(PrintWriter out) {
         this.out = out;
         this.cluster = new Cluster(s -> out.println("  " + s));
+    }
+
+    /**
+     * Adds a scenario on an anima of its own: {@code zos-vm stage host2} while it runs, the guest writes
+     * 20 MiB, then {@code dominate host2 --suspend}: what a stage ahead saves the domination.
+     */
+    public MigrateBench staging(boolean on) {
+        stage = on;
+        return this;
     }
 
     public void run(String bandwidth, Path jar, Path guest, boolean keep) throws Exception {
@@ -68,10 +79,11 @@ public final class MigrateBench {
             for (boolean live : paths) {
                 runs.add(scenario(live ? "blive" : "bench", live));
             }
+            List<Move> staged = stage ? stageScenario("bstage") : List.of();
             prepare("base");
             Move a = saveCopyRestore("base");
             Move b = liveMigrate("base");
-            report(paths, runs, a, b, bandwidth);
+            report(paths, runs, staged, a, b, bandwidth);
         } finally {
             if (!keep) {
                 cluster.down();
@@ -93,6 +105,17 @@ public final class MigrateBench {
         cluster.zos("host1", "return", how, name);
         cluster.zos("host1", "shutdown", name);
         return zos;
+    }
+
+    /** Stage host2 while the anima runs, churn, dominate host2 suspended to a file (and home again, not measured). */
+    private List<Move> stageScenario(String name) throws InterruptedException {
+        prepare(name);
+        Move staged = zosMove("stage host2 (it runs on)", "host1", "stage", "host2", name);
+        churn("host1", name);
+        Move dominated = zosMove("dominate host2 after stage", "host1", "dominate", "--suspend", "host2", name);
+        cluster.zos("host1", "return", "--suspend", name);
+        cluster.zos("host1", "shutdown", name);
+        return List.of(staged, dominated);
     }
 
     private void prepare(String name) throws InterruptedException {
@@ -165,13 +188,14 @@ public final class MigrateBench {
         return new Move("(b) virsh migrate --live", secs, down, bytes);
     }
 
-    private void report(List<Boolean> paths, List<List<Move>> runs, Move a, Move b, String bandwidth) {
+    private void report(List<Boolean> paths, List<List<Move>> runs, List<Move> staged, Move a, Move b, String bandwidth) {
         double rate = org.zos.agent.move.Moves.rate(bandwidth); // bytes per second
         out.println();
         String fmt = "%-28s %9s %10s %12s %10s%n";
         out.printf(fmt, "MOVE", "TIME", "DOWNTIME", "ON THE WIRE", "LIMIT");
         List<Move> all = new ArrayList<>();
         runs.forEach(all::addAll);
+        all.addAll(staged);
         all.add(a);
         all.add(b);
         for (Move m : all) {
@@ -203,6 +227,14 @@ public final class MigrateBench {
             target("first-dominate-bytes-no-more", zos.get(0).wireBytes() / 1e6, 130, "MB");
             target("return-bytes-no-more", zos.get(1).wireBytes() / 1e6, 20, "MB");
             target("second-dominate-bytes-no-more", zos.get(2).wireBytes() / 1e6, 20, "MB");
+        }
+        if (!staged.isEmpty() && !runs.isEmpty()) {
+            Move first = runs.get(0).get(0);
+            out.println();
+            out.println("staging (stage host2 while it runs, 20 MiB written, dominate host2 --suspend):");
+            target("dominate-after-stage-bytes (half of the first domination without a stage, " + String.format(Locale.ROOT,
+                    "%.1f MB)", first.wireBytes() / 1e6), staged.get(1).wireBytes() / 1e6, 0.5 * first.wireBytes() / 1e6, "MB");
+            target("dominate-after-stage-time (half of the first domination's)", staged.get(1).seconds(), 0.5 * first.seconds(), "s");
         }
     }
 

@@ -30,6 +30,10 @@ final class BenchMigrateCommand implements Callable<Integer> {
             description = "the zos moves to measure: suspend (suspended to a file), live (live migration), or both (default)")
     String path;
 
+    @Option(names = "--stage", description = "also measure a domination after 'zos-vm stage' (a third anima: stage host2, "
+            + "20 MiB written, dominate host2 --suspend)")
+    boolean stage;
+
     @Override
     public Integer call() throws Exception {
         GuestImageBuilder guests = new GuestImageBuilder(Path.of(HostOptions.envOr("ZOS_GUEST_CACHE", "/var/cache/zos/guest")));
@@ -47,7 +51,7 @@ final class BenchMigrateCommand implements Callable<Integer> {
             default -> throw new org.zos.protocol.ZosException(org.zos.protocol.ErrorCode.BAD_PARAMETER,
                     "no path '" + path + "'", "give --path suspend, --path live or --path both");
         };
-        new MigrateBench(spec.commandLine().getOut()).run(bandwidth, ClusterCommand.ownJar(), guest, desktop, keep, paths);
+        new MigrateBench(spec.commandLine().getOut()).staging(stage).run(bandwidth, ClusterCommand.ownJar(), guest, desktop, keep, paths);
         return 0;
     }
 }

@@ -16,7 +16,8 @@ import org.zos.protocol.ErrorCode;
 /**
  * Full domination on the local cluster: two containers, each its own host with libvirtd and zos-agent.
  * The anima moves host1 → host2 → host1 → host2 → host1 while its guest keeps counting and keeps a marker
- * file; host2 keeps nothing readable of it once it is home; a host that permits only partial control is
+ * file; host2 keeps nothing readable of it once it is home; a stage sends its images to host2 ahead, so
+ * that the domination after it sends only what changed; a host that permits only partial control is
  * refused before anything moves; once the cluster's site authority revokes host2, host1 refuses it.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -24,6 +25,8 @@ class DominateIT {
     static final String MARKER = "zosmarker" + UUID.randomUUID().toString().replace("-", "");
     static Cluster cluster;
     static ClusterAnima anima;
+    /** What the first domination sent, host2 holding nothing of the anima before. */
+    static long firstDomination;
 
     @BeforeAll
     static void up() throws Exception {
@@ -60,6 +63,7 @@ class DominateIT {
     void theAnimaGoesToHost2AndHomeAgainAndGoesOnWhereItWas() throws Exception {
         JsonNode before = heartbeat("host1", 2);
         long first = sent(zos("host1", "dominate", "host2", "it"));
+        firstDomination = first;
 
         String log = cluster.exec("host1", "cat", "/var/log/zos/agent.log");
         assertTrue(java.util.regex.Pattern.compile("disk@\\d+ to host2: offered in \\d+ ms \\(\\d+ parts\\)").matcher(log).find(),
@@ -119,6 +123,36 @@ class DominateIT {
 
     @Test
     @Order(4)
+    void aStagedDominationSendsWhatChangedSinceTheStage() throws Exception {
+        // host2 forgets the sealed chunks of the visits before: the stage starts from nothing, as a first domination does.
+        cluster.exec("host2", "rm", "-rf", "/var/lib/zos/store/animas/it");
+        JsonNode before = heartbeat("host1", 1);
+        String out = zos("host1", "stage", "host2", "it");
+        assertTrue(out.contains("is staged on host2"), out);
+        long staged = sent(out);
+        JsonNode after = heartbeat("host1", before.path("heartbeatCount").asLong() + 1);
+        assertEquals(before.path("heartbeatBoot").asText(), after.path("heartbeatBoot").asText(), "it ran at home throughout");
+        assertEquals("running", status("host1").path("state").asText());
+        assertEquals("", cluster.exec("host2", "sh", "-c", "ls /var/lib/zos/animas /var/lib/zos/moves 2>/dev/null || true").strip(),
+                "host2 keeps no anima files and no journal");
+        assertEquals("", cluster.exec("host2", "virsh", "list", "--all", "--name").strip(), "nor a domain");
+        assertEquals("", cluster.exec("host2", "sh", "-c", "ls /var/lib/zos/store/animas/it/key 2>/dev/null || true").strip(),
+                "nor the anima's key");
+        ClusterAnima.noFileHolds(cluster, "host2", MARKER);
+
+        assertEquals("ok", zos("host1", "guest", "it", "--timeout", "120", "churn", "2").strip());
+        long dominated = sent(zos("host1", "dominate", "host2", "it"));
+        System.out.printf("staged %d bytes; the domination after it (2 MiB written since) sent %d; the first domination %d%n",
+                staged, dominated, firstDomination);
+        assertTrue(dominated < firstDomination - staged / 2, "the domination after the stage sent " + dominated
+                + " bytes, the stage " + staged + ", the first domination without one " + firstDomination);
+        assertEquals("data " + MARKER, zos("host2", "guest", "it", "read", "marker").strip());
+        zos("host1", "return", "it");
+        heartbeat("host1", after.path("heartbeatCount").asLong() + 1);
+    }
+
+    @Test
+    @Order(5)
     void aCancelledDominationLeavesTheAnimaRunningAtHome() throws Exception {
         // 4 MiB of new data host2 has not seen, sent at 200 kbit/s: the move is still sending when the cancel comes.
         assertEquals("ok", zos("host1", "guest", "it", "--timeout", "120", "churn", "4").strip());
@@ -142,7 +176,7 @@ class DominateIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aHostTheSiteAuthorityRevokesIsRefusedWithinAMinute() throws Exception {
         // host2 allows host1 only partial control, so an attempt that gets through TLS is refused (DENIED) before anything moves.
         cluster.exec("host2", "sh", "-c", "cp /etc/zos/zpasswd /etc/zos/zpasswd.full && echo 'root host1 partial' > /etc/zos/zpasswd");

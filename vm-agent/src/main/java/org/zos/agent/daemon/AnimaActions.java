@@ -196,7 +196,14 @@ final class AnimaActions implements AutoCloseable {
                 note = moves.dominate(name, a.option("host", ""), user, Moves.rate(a.option("bandwidth", null)),
                         "true".equals(a.option("live", null)), progress);
             }
-            case "stage" -> note = moves.stage(name, a.option("host", ""), user, Moves.rate(a.option("bandwidth", null)), progress);
+            case "stage" -> {
+                if (a.options().containsKey("from")) { // here, from a parcel, ahead of a resume
+                    requireRootForFiles(a.option("from", ""), user);
+                    note = withPassphrase(a, pass -> moves.parcels(remotes).stageFrom(name, a.option("from", ""), pass, progress));
+                    return new ActionDone(a.action(), null, note);
+                }
+                note = moves.stage(name, a.option("host", ""), user, Moves.rate(a.option("bandwidth", null)), progress);
+            }
             case "lend" -> note = lending.lend(a, user);
             case "folder-share" -> note = folders.share(a, user);
             case "folder-list" -> {

@@ -237,6 +237,44 @@ public final class Parcels {
         }
     }
 
+    /**
+     * Stages anima {@code name} from its parcel in {@code remoteName} on this host, ahead of a resume here:
+     * downloads what this host's store lacks, without the lease (the anima may run elsewhere meanwhile) and
+     * without restoring anything, then retires the store (key and manifests erased, sealed chunks kept), so
+     * that nothing of it is readable here until a {@code resume --from} brings the key again and downloads
+     * only what changed since.
+     */
+    public String stageFrom(String name, String remoteName, char[] passphrase, Consumer<Progress> progress) throws IOException {
+        long t0 = System.nanoTime();
+        Moves.requireNoMove(ctx.stateDir(), name);
+        if (ctx.registry().find(name).isPresent()) {
+            throw new ZosException(ErrorCode.ANIMA_EXISTS, "anima '" + name + "' is on this host already", "nothing to stage");
+        }
+        progress.accept(new Progress("opening remote " + remoteName, 0, 0, 0));
+        try (Remote remote = remotes.open(remoteName, false)) {
+            Parcel parcel = new Parcel(remote, name);
+            MasterKey key = parcel.key(passphrase); // ANIMA_NOT_FOUND, or DENIED for a wrong passphrase
+            try {
+                Files.createDirectories(ctx.stateDir());
+                byte[] kek = ctx.stores().hostKek();
+                Parcel.Moved down;
+                try (AnimaStore store = storeOf(ctx.store(), name, key, kek)) {
+                    try (Meter m = Meter.report("downloading from " + remoteName, progress)) {
+                        down = parcel.pull(store, key, m.work());
+                    }
+                } finally {
+                    ctx.store().retire(name);
+                }
+                String note = String.format(Locale.ROOT, "staged %.1f MB (%d bytes) in %d objects in %.1f s", down.bytes() / 1e6,
+                        down.bytes(), down.objects(), (System.nanoTime() - t0) / 1e9);
+                LOG.info("anima " + name + " staged here from remote " + remoteName + ": " + note);
+                return note;
+            } finally {
+                key.destroy();
+            }
+        }
+    }
+
     private String resume(Parcel parcel, AnimaRecord saved, Parcel.Rest rest, MasterKey key, String remoteName,
             Consumer<Progress> progress, long t0) throws IOException {
         String name = saved.name();
