@@ -117,7 +117,8 @@ final class ImageSender {
     long offer(MoveLink peer, long transfer, String image, Manifest m) throws IOException {
         long tRead = System.nanoTime();
         List<ChunkId> ids = new ArrayList<>(m.chunkIds());
-        List<ChunkId> bases = new ArrayList<>(store.withBases(ids));
+        java.util.Set<ChunkId> ordered = store.withBases(ids); // each delta's base before it
+        List<ChunkId> bases = new ArrayList<>(ordered);
         bases.removeAll(new HashSet<>(ids));
         List<ChunkId> all = new ArrayList<>(ids);
         all.addAll(bases);
@@ -128,15 +129,16 @@ final class ImageSender {
             wanted = MoveProtocol.answer(peer.request(part, ctx.times().idle(), progress), ChunksWanted.class, part); // all but the last part's answers are empty
         }
         BitSet bits = ChunkFrames.bitmap(wanted.bitmap());
-        List<ChunkId> send = new ArrayList<>();
-        for (int i = ids.size(); i < all.size(); i++) { // bases first
-            if (bits.get(i)) {
-                send.add(all.get(i));
-            }
+        java.util.Set<ChunkId> want = new HashSet<>();
+        for (int i = bits.nextSetBit(0); i >= 0 && i < all.size(); i = bits.nextSetBit(i + 1)) {
+            want.add(all.get(i));
         }
-        for (int i = 0; i < ids.size(); i++) {
-            if (bits.get(i)) {
-                send.add(all.get(i));
+        // Sent in the order that puts every base before the deltas that need it, also a base that is one of
+        // the image's own chunks further on (the receiver opens each chunk as it files it).
+        List<ChunkId> send = new ArrayList<>();
+        for (ChunkId id : ordered) {
+            if (want.contains(id)) {
+                send.add(id);
             }
         }
         long tOffer = System.nanoTime();
