@@ -133,7 +133,7 @@ class DominateIT {
         JsonNode after = heartbeat("host1", before.path("heartbeatCount").asLong() + 1);
         assertEquals(before.path("heartbeatBoot").asText(), after.path("heartbeatBoot").asText(), "it ran at home throughout");
         assertEquals("running", status("host1").path("state").asText());
-        assertEquals("", cluster.exec("host2", "sh", "-c", "ls /var/lib/zos/animas /var/lib/zos/moves 2>/dev/null || true").strip(),
+        assertEquals("", cluster.exec("host2", "sh", "-c", "find /var/lib/zos/animas /var/lib/zos/moves -mindepth 1 2>/dev/null; true").strip(),
                 "host2 keeps no anima files and no journal");
         assertEquals("", cluster.exec("host2", "virsh", "list", "--all", "--name").strip(), "nor a domain");
         assertEquals("", cluster.exec("host2", "sh", "-c", "ls /var/lib/zos/store/animas/it/key 2>/dev/null || true").strip(),

@@ -218,27 +218,8 @@ public final class Parcel {
             throws IOException {
         ParcelRecord sealer = new ParcelRecord(key, anima);
         Set<String> held = remote.list(anima + "/").keySet();
-        Set<ChunkId> send = new LinkedHashSet<>();
-        Map<Manifest, Set<ChunkId>> needs = new LinkedHashMap<>();
-        for (Manifest m : images) {
-            Set<ChunkId> all = store.withBases(m.chunkIds());
-            needs.put(m, all);
-            for (ChunkId id : all) {
-                if (!held.contains(chunkName(id))) {
-                    send.add(id);
-                }
-            }
-        }
         long[] moved = new long[2];
-        List<Runnable> uploads = new ArrayList<>();
-        for (ChunkId id : send) {
-            uploads.add(io(() -> {
-                SealedChunk c = store.exportChunk(id);
-                remote.put(chunkName(id), c.bytes());
-                count(moved, meter, c.bytes().length);
-            }));
-        }
-        run(uploads);
+        Map<Manifest, Set<ChunkId>> needs = uploadChunks(store, images, held, moved, meter);
         for (Map.Entry<Manifest, Set<ChunkId>> e : needs.entrySet()) {
             Manifest m = e.getKey();
             if (!held.contains(manifestName(m.image(), m.generation()))) {
@@ -258,6 +239,43 @@ public final class Parcel {
         remote.put(restName(), r);
         count(moved, meter, r.length);
         return new Moved(moved[0], moved[1], rest);
+    }
+
+    /**
+     * Uploads the chunks of {@code images} the remote lacks, and nothing else: ahead of a {@link #push} of
+     * later generations that share most of them (the disk while the anima still runs). The parcel does not
+     * change: no manifest or record names them yet.
+     */
+    public Moved pushAhead(AnimaStore store, List<Manifest> images, WorkMeter meter) throws IOException {
+        long[] moved = new long[2];
+        uploadChunks(store, images, remote.list(anima + "/").keySet(), moved, meter);
+        return new Moved(moved[0], moved[1], null);
+    }
+
+    /** Uploads the chunks (and bases) of {@code images} not in {@code held}; returns what each image needs. */
+    private Map<Manifest, Set<ChunkId>> uploadChunks(AnimaStore store, List<Manifest> images, Set<String> held, long[] moved,
+            WorkMeter meter) throws IOException {
+        Set<ChunkId> send = new LinkedHashSet<>();
+        Map<Manifest, Set<ChunkId>> needs = new LinkedHashMap<>();
+        for (Manifest m : images) {
+            Set<ChunkId> all = store.withBases(m.chunkIds());
+            needs.put(m, all);
+            for (ChunkId id : all) {
+                if (!held.contains(chunkName(id))) {
+                    send.add(id);
+                }
+            }
+        }
+        List<Runnable> uploads = new ArrayList<>();
+        for (ChunkId id : send) {
+            uploads.add(io(() -> {
+                SealedChunk c = store.exportChunk(id);
+                remote.put(chunkName(id), c.bytes());
+                count(moved, meter, c.bytes().length);
+            }));
+        }
+        run(uploads);
+        return needs;
     }
 
     /**

@@ -31,7 +31,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 /**
  * A remote over the S3 API, with the AWS SDK for Java v2: its standard retries (backoff with jitter, up to
  * {@link #ATTEMPTS} attempts) and path-style addressing where an endpoint is given (Ceph RGW, MinIO and
- * Garage are reached by address, not by bucket subdomain). The SDK's newer default of a CRC32 trailer on
+ * Garage are reached by address, not by bucket subdomain); objects above {@link #PART} go as multipart uploads. The SDK's newer default of a CRC32 trailer on
  * every upload is asked only where S3 requires it: several S3-compatible stores (Ceph before Reef among
  * them) refuse it, and every object of a parcel is sealed (AES-256-GCM), so a flipped bit is found anyway
  * when it is opened.
@@ -96,9 +96,51 @@ public final class S3Remote implements Remote {
     @Override
     public void put(String key, byte[] bytes) throws IOException {
         try {
+            if (bytes.length > PART) { // a manifest or needs record of a large disk: parts, each retried alone
+                multipart(key, bytes.length, (at, n) -> RequestBody.fromBytes(java.util.Arrays.copyOfRange(bytes, (int) at,
+                        (int) (at + n))));
+                return;
+            }
             s3.putObject(p -> p.bucket(config.bucket()).key(config.prefix() + key), RequestBody.fromBytes(bytes));
         } catch (SdkException e) {
             throw fail("write " + key, e);
+        }
+    }
+
+    /** Objects above this size are uploaded in parts of this size (S3 takes 5 MiB to 5 GiB a part, up to 10,000 parts). */
+    static final int PART = 8 << 20;
+
+    /** The body of one part: {@code length} bytes from offset {@code at}. */
+    private interface Part {
+        RequestBody body(long at, long length) throws IOException;
+    }
+
+    /**
+     * A multipart upload of {@code size} bytes: a failure (after the SDK's retries of that part) aborts the
+     * upload, so no parts are left to be billed for, and nothing of the object is visible until it is
+     * complete.
+     */
+    private void multipart(String key, long size, Part part) throws IOException {
+        String k = config.prefix() + key;
+        String id = s3.createMultipartUpload(c -> c.bucket(config.bucket()).key(k)).uploadId();
+        try {
+            java.util.List<software.amazon.awssdk.services.s3.model.CompletedPart> done = new java.util.ArrayList<>();
+            int number = 1;
+            for (long at = 0; at < size; at += PART, number++) {
+                long n = Math.min(PART, size - at);
+                int no = number;
+                String etag = s3.uploadPart(u -> u.bucket(config.bucket()).key(k).uploadId(id).partNumber(no).contentLength(n),
+                        part.body(at, n)).eTag();
+                done.add(software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(no).eTag(etag).build());
+            }
+            s3.completeMultipartUpload(c -> c.bucket(config.bucket()).key(k).uploadId(id).multipartUpload(m -> m.parts(done)));
+        } catch (IOException | RuntimeException e) {
+            try {
+                s3.abortMultipartUpload(a -> a.bucket(config.bucket()).key(k).uploadId(id));
+            } catch (SdkException f) {
+                e.addSuppressed(f);
+            }
+            throw e;
         }
     }
 
@@ -159,9 +201,31 @@ public final class S3Remote implements Remote {
     /** Uploads a whole file as one object (what a user without zos would do with a saved VM; the baseline of bench parcel). */
     public void putFile(String key, java.nio.file.Path file) throws IOException {
         try {
+            long size = java.nio.file.Files.size(file);
+            if (size > PART) {
+                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+                    multipart(key, size, (at, n) -> {
+                        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate((int) n);
+                        while (b.hasRemaining() && ch.read(b, at + b.position()) >= 0) {
+                            // read the part whole
+                        }
+                        return RequestBody.fromByteBuffer(b.flip());
+                    });
+                }
+                return;
+            }
             s3.putObject(p -> p.bucket(config.bucket()).key(config.prefix() + key), RequestBody.fromFile(file));
         } catch (SdkException e) {
             throw fail("write " + key, e);
+        }
+    }
+
+    /** An object's ETag as the store gives it (quoted; a multipart object's ends with "-" and its number of parts). */
+    String etag(String key) throws IOException {
+        try {
+            return s3.headObject(h -> h.bucket(config.bucket()).key(config.prefix() + key)).eTag();
+        } catch (SdkException e) {
+            throw fail("read " + key, e);
         }
     }
 
@@ -205,7 +269,7 @@ public final class S3Remote implements Remote {
     private ZosException fail(String what, SdkException e) {
         String at = "remote '" + config.name() + "' (" + config.where() + ")";
         if (e instanceof S3Exception s) {
-            String code = s.awsErrorDetails() != null ? s.awsErrorDetails().errorCode() : "";
+            String code = s.awsErrorDetails() != null && s.awsErrorDetails().errorCode() != null ? s.awsErrorDetails().errorCode() : "";
             if ("NoSuchBucket".equals(code)) {
                 return new ZosException(ErrorCode.BAD_PARAMETER, "bucket '" + config.bucket() + "' does not exist at " + at,
                         "create it in the object store, or fix 'bucket' in " + config.name() + ".properties", e);

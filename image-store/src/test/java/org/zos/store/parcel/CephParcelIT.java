@@ -136,6 +136,18 @@ class CephParcelIT {
         }
     }
 
+    /** RGW takes multipart uploads (objects above S3Remote.PART) and gives them back whole. */
+    @Test
+    void anObjectAboveAPartGoesInPartsAndComesBackWhole() throws Exception {
+        byte[] big = new byte[2 * S3Remote.PART + 4321];
+        new Random(11).nextBytes(big);
+        try (Remote r = remote(bucket(), secret)) {
+            r.put("big", big);
+            assertArrayEquals(big, r.get("big").orElseThrow());
+            assertTrue(((S3Remote) r).etag("big").endsWith("-3\""), ((S3Remote) r).etag("big"));
+        }
+    }
+
     @Test
     void wrongCredentialsAndAMissingBucketAreNamed() throws Exception {
         try (Remote r = remote(bucket(), "not-the-secret")) {

@@ -289,6 +289,24 @@ class ParcelTest {
         assertEquals(ErrorCode.INTEGRITY_ERROR, cut.code(), cut.getMessage());
     }
 
+    /** Objects above a part (a manifest of a large disk; the baseline's saved VM) go as multipart uploads and come back whole. */
+    @Test
+    void anObjectAboveAPartIsUploadedInPartsAndReadBackWhole() throws Exception {
+        byte[] big = new byte[2 * S3Remote.PART + 12345];
+        new Random(5).nextBytes(big);
+        remote.put("big", big);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(big, remote.get("big").orElseThrow());
+        Path file = tmp.resolve("big.file");
+        Files.write(file, big);
+        ((S3Remote) remote).putFile("big-file", file);
+        Path back = tmp.resolve("big.back");
+        ((S3Remote) remote).getFile("big-file", back);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(big, Files.readAllBytes(back));
+        assertEquals(big.length, remote.list("big").get("big"));
+        assertTrue(((S3Remote) remote).etag("big").endsWith("-3\""), "a multipart object's ETag ends with its part count: "
+                + ((S3Remote) remote).etag("big"));
+    }
+
     @Test
     void theBucketHoldsNoPlaintextAndNoKey() throws Exception {
         MasterKey key = MasterKey.generate();

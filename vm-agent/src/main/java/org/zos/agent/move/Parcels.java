@@ -116,13 +116,48 @@ public final class Parcels {
         }
     }
 
+    /** Images that do not change while an anima runs: what was stored of them ahead is what goes. */
+    private static final java.util.Set<String> AHEAD_AS_IS = java.util.Set.of("kernel", "initrd");
+
+    /**
+     * While the anima still runs: its kernel, initrd and disk are stored and the chunks the remote lacks
+     * uploaded (not yet named by any record), so that after the suspend only what changed on the disk
+     * and the memory go. Returns the generations stored. A failure leaves the anima running here.
+     */
+    private Map<String, Manifest> sendAhead(AnimaManager.Held held, Parcel parcel, AnimaStore store, String remoteName,
+            Consumer<Progress> progress) throws IOException {
+        String name = held.record().name();
+        long t0 = System.nanoTime();
+        Map<String, Manifest> stored = new java.util.LinkedHashMap<>();
+        try {
+            Map<String, Path> files = ImageWriter.targets(held.paths());
+            for (String image : List.of("kernel", "initrd", "disk")) {
+                try (Meter m = Meter.report("storing " + image + " (it runs on)", progress)) {
+                    stored.put(image, store.ingest(image, files.get(image), ChunkerParams.DEFAULT, m.work()).manifest());
+                }
+            }
+            Parcel.Moved up;
+            try (Meter m = Meter.report("uploading ahead to " + remoteName + " (it runs on)", progress)) {
+                up = parcel.pushAhead(store, List.copyOf(stored.values()), m.work());
+            }
+            LOG.info(String.format(Locale.ROOT, "%s: %.1f MB of kernel, initrd and disk uploaded ahead to %s in %.1f s, while it ran",
+                    name, up.bytes() / 1e6, remoteName, (System.nanoTime() - t0) / 1e9));
+            ctx.faults().at("parcel.ahead");
+            return stored;
+        } catch (ZosException e) {
+            throw new ZosException(e.code(), e.getMessage() + "; anima '" + name + "' runs here as before", e.hint(), e);
+        }
+    }
+
     private String suspendHeld(AnimaManager.Held held, DomainState state, Parcel parcel, AnimaStore store, MasterKey key,
             String remoteName, char[] passphrase, Consumer<Progress> progress, long t0) throws IOException {
         String name = held.record().name();
         Remote remote = parcel.remote();
         parcel.keep(key, passphrase); // DENIED for a wrong passphrase, ANIMA_EXISTS for another anima's parcel
         parcel.take(key, ctx.host()); // BUSY while another host has it checked out
+        Map<String, Manifest> ahead = Map.of();
         if (state.isActive()) {
+            ahead = sendAhead(held, parcel, store, remoteName, progress);
             progress.accept(new Progress("saving memory", 0, 0, 0));
             long ts = System.nanoTime();
             held.suspend();
@@ -133,16 +168,39 @@ public final class Parcels {
         try {
             Map<String, Long> before = parcel.rest(key).map(Parcel.Rest::images).orElse(Map.of());
             List<Manifest> images = new ArrayList<>();
-            Map<String, Path> files = ImageWriter.targets(held.paths());
+            Map<String, Path> files = new java.util.HashMap<>(ImageWriter.targets(held.paths()));
             long read = 0;
-            for (String image : IMAGES) {
-                try (Meter m = Meter.report("storing " + image, progress)) {
-                    // A generation above the parcel's own, so no store that pulled the parcel holds another of that number.
-                    Manifest mf = store.ingest(image, files.get(image), ChunkerParams.DEFAULT, m.work(),
-                            before.getOrDefault(image, 0L) + 1).manifest();
-                    images.add(mf);
-                    read += mf.length();
+            try {
+                // The memory's pages that the disk holds go as references to it, as a move sends them (MemoryImage).
+                progress.accept(new Progress("finding memory pages on the disk", 0, 0, 0));
+                long tSplit = System.nanoTime();
+                Optional<MemoryImage.Split> split = MemoryImage.split(held.paths().state(), held.paths().disk(),
+                        ImageWriter.rest(held.paths()), ImageWriter.refs(held.paths()));
+                List<String> stored = new ArrayList<>(IMAGES);
+                if (split.isPresent()) {
+                    LOG.info(String.format(Locale.ROOT, "%s: %d of %d memory pages are on the disk (split in %d ms)", name,
+                            split.get().refs(), split.get().pages(), (System.nanoTime() - tSplit) / 1_000_000));
+                    files.put("memory", ImageWriter.rest(held.paths()));
+                    stored.add("memory-refs");
                 }
+                for (String image : stored) {
+                    if (AHEAD_AS_IS.contains(image) && ahead.containsKey(image)) { // stored while it ran, and unchanged since
+                        images.add(ahead.get(image));
+                        read += ahead.get(image).length();
+                        continue;
+                    }
+                    try (Meter m = Meter.report("storing " + image, progress)) {
+                        // A generation above the parcel's own, so no store that pulled the parcel holds another of that number.
+                        Manifest mf = store.ingest(image, files.get(image), ChunkerParams.DEFAULT, m.work(),
+                                before.getOrDefault(image, 0L) + 1).manifest();
+                        images.add(mf);
+                        read += mf.length();
+                    }
+                }
+            } finally {
+                AnimaManager.scrub(ImageWriter.rest(held.paths()), null);
+                Files.deleteIfExists(ImageWriter.rest(held.paths()));
+                Files.deleteIfExists(ImageWriter.refs(held.paths()));
             }
             long tUp = System.nanoTime();
             Parcel.Moved up;
@@ -297,13 +355,30 @@ public final class Parcels {
                     null, null, null);
             try (AnimaManager.Held held = ctx.manager().get().adopt(here)) {
                 try {
-                    Map<String, Path> files = ImageWriter.targets(held.paths());
-                    for (String image : IMAGES) {
+                    Map<String, Path> files = new java.util.HashMap<>(ImageWriter.targets(held.paths()));
+                    List<String> images = new ArrayList<>(IMAGES);
+                    boolean split = rest.images().containsKey("memory-refs");
+                    if (split) { // the save image without the pages its disk holds, and where they are on the disk
+                        files.put("memory", ImageWriter.rest(held.paths()));
+                        images.add("memory-refs");
+                    }
+                    for (String image : images) {
                         try (Meter m = Meter.report("writing " + image, progress)) {
-                            store.materialize(store.manifest(image, rest.images().get(image)), files.get(image), m.work(), true);
+                            store.materialize(store.manifest(image, rest.images().get(image)), files.get(image), m.work(),
+                                    !(split && image.startsWith("memory"))); // the parts are joined at once, then deleted
                         }
                     }
-                    String sha = Sha256.file(held.paths().state());
+                    if (split) {
+                        try (Meter m = Meter.report("putting memory back together", progress)) {
+                            MemoryImage.join(ImageWriter.rest(held.paths()), ImageWriter.refs(held.paths()), held.paths().disk(),
+                                    held.paths().state(), saved.stateSha256(), true);
+                        } finally {
+                            AnimaManager.scrub(ImageWriter.rest(held.paths()), null);
+                            Files.deleteIfExists(ImageWriter.rest(held.paths()));
+                            Files.deleteIfExists(ImageWriter.refs(held.paths()));
+                        }
+                    }
+                    String sha = split ? saved.stateSha256() : Sha256.file(held.paths().state()); // a join checks what it writes
                     if (!sha.equals(saved.stateSha256())) {
                         throw new ZosException(ErrorCode.INTEGRITY_ERROR, "the memory image of anima '" + name + "' from remote '"
                                 + remoteName + "' is not the one suspended (SHA-256 " + sha.substring(0, 12) + "…, expected "
