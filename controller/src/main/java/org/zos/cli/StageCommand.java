@@ -22,9 +22,12 @@ import picocli.CommandLine.Parameters;
         "With --from REMOTE (and no HOST), fetch the anima's parcel from that object store to this host ahead of a resume: "
                 + "kept sealed without the key, so 'zos-vm resume NAME --from REMOTE' here later downloads only what changed."})
 final class StageCommand extends HostCommand {
-    @Parameters(paramLabel = "HOST [NAME]", arity = "0..2",
-            description = "the enrolled host the anima may dominate next (none with --from), and the anima (default: anima)")
-    List<String> args = List.of();
+    @Parameters(index = "0", paramLabel = "HOST", arity = "0..1",
+            description = "the enrolled host the anima may dominate next (with --from: left out)")
+    String first;
+
+    @Parameters(index = "1", paramLabel = "NAME", arity = "0..1", description = "the anima (default: anima)")
+    String second;
 
     @Option(names = "--from", paramLabel = "REMOTE", description = "stage the anima's parcel in REMOTE here (see 'zos-vm remote')")
     String from;
@@ -37,6 +40,7 @@ final class StageCommand extends HostCommand {
 
     @Override
     void run(HostOptions.Agent agent, PrintWriter out) throws Exception {
+        List<String> args = java.util.stream.Stream.of(first, second).filter(java.util.Objects::nonNull).toList();
         if (from != null) {
             if (args.size() > 1) {
                 throw new ZosException(ErrorCode.BAD_PARAMETER, "--from stages on this host: no HOST goes with it",

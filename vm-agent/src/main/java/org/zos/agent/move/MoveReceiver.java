@@ -202,6 +202,7 @@ public final class MoveReceiver {
             throw new ZosException(ErrorCode.ANIMA_EXISTS, "anima '" + o.anima() + "' is on " + ctx.host() + " already",
                     "nothing to stage: it visits " + ctx.host() + " or is another anima of the same name");
         }
+        ctx.hypervisor().get().checkCpu(o.domainXml()); // a host that could not run it refuses before anything goes
         DiskSpace.require(ctx.stateDir(), o.bytes() + (256L << 20), "the stage of anima '" + o.anima() + "' from " + from);
         Store s = ctx.store();
         s.retire(o.anima());

@@ -124,7 +124,12 @@ public final class Parcels {
      * uploaded (not yet named by any record), so that after the suspend only what changed on the disk
      * and the memory go. Returns the generations stored. A failure leaves the anima running here.
      */
-    private Map<String, Manifest> sendAhead(AnimaManager.Held held, Parcel parcel, AnimaStore store, String remoteName,
+    /** What went ahead: the generations stored while the anima ran, and what of them was uploaded. */
+    private record Ahead(Map<String, Manifest> images, Parcel.Moved up) {
+        static final Ahead NONE = new Ahead(Map.of(), new Parcel.Moved(0, 0, null));
+    }
+
+    private Ahead sendAhead(AnimaManager.Held held, Parcel parcel, AnimaStore store, String remoteName,
             Consumer<Progress> progress) throws IOException {
         String name = held.record().name();
         long t0 = System.nanoTime();
@@ -143,7 +148,7 @@ public final class Parcels {
             LOG.info(String.format(Locale.ROOT, "%s: %.1f MB of kernel, initrd and disk uploaded ahead to %s in %.1f s, while it ran",
                     name, up.bytes() / 1e6, remoteName, (System.nanoTime() - t0) / 1e9));
             ctx.faults().at("parcel.ahead");
-            return stored;
+            return new Ahead(stored, up);
         } catch (ZosException e) {
             throw new ZosException(e.code(), e.getMessage() + "; anima '" + name + "' runs here as before", e.hint(), e);
         }
@@ -155,7 +160,7 @@ public final class Parcels {
         Remote remote = parcel.remote();
         parcel.keep(key, passphrase); // DENIED for a wrong passphrase, ANIMA_EXISTS for another anima's parcel
         parcel.take(key, ctx.host()); // BUSY while another host has it checked out
-        Map<String, Manifest> ahead = Map.of();
+        Ahead ahead = Ahead.NONE;
         if (state.isActive()) {
             ahead = sendAhead(held, parcel, store, remoteName, progress);
             progress.accept(new Progress("saving memory", 0, 0, 0));
@@ -184,9 +189,9 @@ public final class Parcels {
                     stored.add("memory-refs");
                 }
                 for (String image : stored) {
-                    if (AHEAD_AS_IS.contains(image) && ahead.containsKey(image)) { // stored while it ran, and unchanged since
-                        images.add(ahead.get(image));
-                        read += ahead.get(image).length();
+                    if (AHEAD_AS_IS.contains(image) && ahead.images().containsKey(image)) { // stored while it ran, unchanged since
+                        images.add(ahead.images().get(image));
+                        read += ahead.images().get(image).length();
                         continue;
                     }
                     try (Meter m = Meter.report("storing " + image, progress)) {
@@ -227,8 +232,9 @@ public final class Parcels {
             forgotten = true;
             ctx.faults().at("parcel.forgotten");
             double s = (System.nanoTime() - t0) / 1e9;
-            String note = String.format(Locale.ROOT, "uploaded %.1f MB in %d objects (of %.1f MB of images) in %.1f s (%.1f s uploading)",
-                    up.bytes() / 1e6, up.objects(), read / 1e6, s, (System.nanoTime() - tUp) / 1e9);
+            String note = String.format(Locale.ROOT, "uploaded %.1f MB in %d objects (%.1f MB of them while it ran; of %.1f MB of "
+                    + "images) in %.1f s (%.1f s uploading after the suspend)", (ahead.up().bytes() + up.bytes()) / 1e6,
+                    ahead.up().objects() + up.objects(), ahead.up().bytes() / 1e6, read / 1e6, s, (System.nanoTime() - tUp) / 1e9);
             try {
                 parcel.release(key, ctx.host());
             } catch (ZosException e) { // it rests there; only this host can resume it until the lease goes
