@@ -119,16 +119,16 @@ public final class Parcels {
     /** Images that do not change while an anima runs: what was stored of them ahead is what goes. */
     private static final java.util.Set<String> AHEAD_AS_IS = java.util.Set.of("kernel", "initrd");
 
-    /**
-     * While the anima still runs: its kernel, initrd and disk are stored and the chunks the remote lacks
-     * uploaded (not yet named by any record), so that after the suspend only what changed on the disk
-     * and the memory go. Returns the generations stored. A failure leaves the anima running here.
-     */
     /** What went ahead: the generations stored while the anima ran, and what of them was uploaded. */
     private record Ahead(Map<String, Manifest> images, Parcel.Moved up) {
         static final Ahead NONE = new Ahead(Map.of(), new Parcel.Moved(0, 0, null));
     }
 
+    /**
+     * While the anima still runs: its kernel, initrd and disk are stored and the chunks the remote lacks
+     * uploaded (not yet named by any record), so that after the suspend only what changed on the disk
+     * and the memory go. Returns what was stored and sent. A failure leaves the anima running here.
+     */
     private Ahead sendAhead(AnimaManager.Held held, Parcel parcel, AnimaStore store, String remoteName,
             Consumer<Progress> progress) throws IOException {
         String name = held.record().name();
