@@ -245,7 +245,12 @@ public final class Moves implements AutoCloseable {
                     "wait for it, or end it with 'zos-vm cancel " + name + "'");
         }
         AtomicBoolean flag = new AtomicBoolean();
-        cancels.put(name, flag);
+        if (cancels.putIfAbsent(name, flag) != null) { // a move of it is under way (its cancel stays its own)
+            staging.remove(name);
+            over.countDown();
+            throw new ZosException(ErrorCode.BUSY, "anima '" + name + "' is moving (" + moving(name) + ")",
+                    "stage it once the move is over");
+        }
         try {
             return new StageSender(ctx, name, host, user, tracked(name, "stage", host, progress), bytesPerSecond, flag::get).send();
         } finally {
