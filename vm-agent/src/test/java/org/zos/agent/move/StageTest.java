@@ -122,6 +122,26 @@ class StageTest {
     }
 
     @Test
+    void aStageDuringAMoveIsBusyAndTheMoveCanStillBeCancelled() throws Exception {
+        CompletableFuture<String> moving = CompletableFuture.supplyAsync(() -> {
+            try {
+                return home.moves.dominate(ANIMA, "visited", "alice", 1_000_000, false, p -> { });
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (visited.moves.receiver().phase(ANIMA).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        ZosException e = assertThrows(ZosException.class, () -> stage(ANIMA, 0));
+        assertEquals(ErrorCode.BUSY, e.code(), e.getMessage());
+        home.moves.cancel(ANIMA, "alice");
+        assertEquals(ErrorCode.CANCELLED, stageFailure(moving).code(), "the cancel reached the move");
+        assertEquals(DomainState.RUNNING, home.hypervisor.state(ANIMA));
+    }
+
+    @Test
     void aTargetThatCrashesMidStageKeepsNothingReadable() throws Exception {
         visited.crashAt("receiver.chunk");
         ZosException e = assertThrows(ZosException.class, () -> stage(ANIMA, 0));
