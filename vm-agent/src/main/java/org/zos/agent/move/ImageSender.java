@@ -1,7 +1,6 @@
 package org.zos.agent.move;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -12,7 +11,6 @@ import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
-import org.zos.agent.anima.AnimaManager;
 import org.zos.agent.anima.AnimaPaths;
 import org.zos.protocol.message.ChunksWanted;
 import org.zos.protocol.message.ImageOffer;
@@ -96,9 +94,7 @@ final class ImageSender {
             images.put("memory", sendFile(peer, transfer, "memory", rest, diskGeneration));
             images.put("memory-refs", sendFile(peer, transfer, "memory-refs", refs, diskGeneration));
         } finally {
-            AnimaManager.scrub(rest, null);
-            Files.deleteIfExists(rest);
-            Files.deleteIfExists(refs);
+            ImageWriter.dropSplit(paths);
         }
     }
 

@@ -47,6 +47,13 @@ final class ImageWriter {
         return paths.state().resolveSibling(paths.state().getFileName() + ".rest");
     }
 
+    /** Removes a split memory image's two parts, {@link #rest} overwritten first (it holds guest memory). */
+    static void dropSplit(AnimaPaths paths) throws IOException {
+        AnimaManager.scrub(rest(paths), null);
+        Files.deleteIfExists(rest(paths));
+        Files.deleteIfExists(refs(paths));
+    }
+
     static Path incoming(Path target) {
         return target.resolveSibling(target.getFileName() + ".incoming");
     }

@@ -203,9 +203,7 @@ public final class Parcels {
                     }
                 }
             } finally {
-                AnimaManager.scrub(ImageWriter.rest(held.paths()), null);
-                Files.deleteIfExists(ImageWriter.rest(held.paths()));
-                Files.deleteIfExists(ImageWriter.refs(held.paths()));
+                ImageWriter.dropSplit(held.paths());
             }
             long tUp = System.nanoTime();
             Parcel.Moved up;
@@ -379,9 +377,7 @@ public final class Parcels {
                             MemoryImage.join(ImageWriter.rest(held.paths()), ImageWriter.refs(held.paths()), held.paths().disk(),
                                     held.paths().state(), saved.stateSha256(), true);
                         } finally {
-                            AnimaManager.scrub(ImageWriter.rest(held.paths()), null);
-                            Files.deleteIfExists(ImageWriter.rest(held.paths()));
-                            Files.deleteIfExists(ImageWriter.refs(held.paths()));
+                            ImageWriter.dropSplit(held.paths());
                         }
                     }
                     String sha = split ? saved.stateSha256() : Sha256.file(held.paths().state()); // a join checks what it writes
