@@ -25,6 +25,8 @@ public interface Remote extends Closeable {
     /**
      * Writes the object only if there is none under {@code key}: true if this call created it. Exclusive
      * only where {@link #conditional()} is true; elsewhere the store may have written over another's.
+     * A refusal where the object holds exactly {@code bytes} counts as created: a client's retry of a write
+     * whose answer was lost finds its own object (callers write bytes no one else could, e.g. with a nonce).
      */
     boolean create(String key, byte[] bytes) throws IOException;
 

@@ -151,7 +151,9 @@ public final class S3Remote implements Remote {
             return true;
         } catch (S3Exception e) {
             if (e.statusCode() == 412 || e.statusCode() == 409) { // PreconditionFailed; ConditionalRequestConflict
-                return false;
+                // The SDK retries a PUT whose answer it did not get (a slow or restarting gateway); if the first
+                // try landed, the retry is refused by our own object. Ours holds exactly these bytes.
+                return get(key).map(held -> java.util.Arrays.equals(held, bytes)).orElse(false);
             }
             throw fail("create " + key, e);
         } catch (SdkException e) {
@@ -165,8 +167,10 @@ public final class S3Remote implements Remote {
         if (conditional == null) {
             String probe = "zos-probe/" + Long.toHexString(new java.security.SecureRandom().nextLong());
             try {
-                boolean first = create(probe, new byte[] {1});
-                boolean second = create(probe, new byte[] {2});
+                byte[] one = new byte[16];
+                new java.security.SecureRandom().nextBytes(one);
+                boolean first = create(probe, one);
+                boolean second = create(probe, new byte[] {0});
                 conditional = first && !second;
             } finally {
                 delete(probe);

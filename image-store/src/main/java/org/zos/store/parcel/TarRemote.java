@@ -151,7 +151,7 @@ public final class TarRemote implements Remote {
     @Override
     public synchronized boolean create(String key, byte[] bytes) throws IOException {
         if (key.endsWith(LEASE) ? small.containsKey(key) : sizes.containsKey(key)) {
-            return false;
+            return get(key).map(held -> java.util.Arrays.equals(held, bytes)).orElse(false);
         }
         put(key, bytes);
         return true;

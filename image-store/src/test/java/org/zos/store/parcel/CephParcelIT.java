@@ -102,6 +102,34 @@ class CephParcelIT {
         }
     }
 
+    /**
+     * A conditional PUT that lands but whose answer is lost (RGW slow after a stall, a dropped link) is
+     * retried by the SDK and refused by its own object: that is still this host's create. The probe still
+     * finds RGW honouring conditional writes, and a parcel's key and lease are written once. CI met this after ParcelsIT froze and thawed Ceph:
+     * a host was told the store ignored conditional writes.
+     */
+    @Test
+    void aConditionalWriteWhoseAnswerIsLostIsStillOurs() throws Exception {
+        String bucket = bucket();
+        try (LosingProxy proxy = new LosingProxy(URI.create(endpoint), 3)) {
+            Path creds = tmp.resolve("creds-lossy");
+            Files.writeString(creds, "[default]\naws_access_key_id = " + access + "\naws_secret_access_key = " + secret + "\n");
+            try (Remote r = S3Remote.open(new RemoteConfig("ceph", proxy.endpoint(), bucket, "lab/", null, creds, null))) {
+                assertTrue(r.conditional(), "the probe's retried first create is its own");
+                assertEquals(1, proxy.lost.get(), "the probe's first answer was lost");
+                MasterKey key = MasterKey.generate();
+                Parcel p = new Parcel(r, "work");
+                p.keep(key, PASS);
+                assertEquals(2, proxy.lost.get(), "the wrapped key's answer was lost, and it is kept");
+                assertArrayEquals(key.bytes(), p.key(PASS).bytes());
+                Parcel.Lease mine = p.take(key, "home");
+                assertEquals(3, proxy.lost.get(), "the lease's answer was lost too");
+                assertEquals(mine, p.lease(key).orElseThrow(), "the lease written is the one taken");
+                assertTrue(!r.create("work/lease", new byte[] {1}), "another's create is still refused");
+            }
+        }
+    }
+
     @Test
     void aParcelPushedByOneHostIsPulledByAnotherAndATamperedChunkIsFound() throws Exception {
         String bucket = bucket();

@@ -30,7 +30,8 @@ final class MemoryRemote implements Remote {
 
     @Override
     public boolean create(String key, byte[] bytes) {
-        return objects.putIfAbsent(key, bytes.clone()) == null;
+        byte[] held = objects.putIfAbsent(key, bytes.clone());
+        return held == null || java.util.Arrays.equals(held, bytes);
     }
 
     @Override
