@@ -87,7 +87,8 @@ class HostileMessagesIT {
                 new org.zos.protocol.message.LendOffer("ghost", "h", List.of(1), List.of("docs")),
                 new org.zos.protocol.message.LendEnd("ghost"), new org.zos.protocol.message.LivePrepare(1, "<domain/>"),
                 new org.zos.protocol.message.LivePrepared(1, "<domain/>"), new org.zos.protocol.message.LiveOpen(1, "libvirt"),
-                new org.zos.protocol.message.LiveReady(1, "disks"), new org.zos.protocol.message.LivePatch(1, "ghost", 1, "AAAA"));
+                new org.zos.protocol.message.LiveReady(1, "disks"), new org.zos.protocol.message.LivePatch(1, "ghost", 1, "AAAA"),
+                new org.zos.protocol.message.MemoryKept("ghost", 1, 2, 0, 2, "AAAA"));
     }
 
     static List<Object> hostile(RecordComponent part, Random r) {

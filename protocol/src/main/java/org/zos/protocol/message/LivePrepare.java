@@ -4,13 +4,19 @@ package org.zos.protocol.message;
  * The sender of move {@code transfer} will migrate the anima live (docs/protocol.md, "Live moves"): the
  * receiver puts the images sent ahead where the anima's domain reads them, readies the directory of the
  * migration's sockets and places {@code domainXml} (the domain as the sender's hypervisor would migrate
- * it) on this host. Answered by {@link LivePrepared}.
+ * it) on this host. {@code kept}, if not 0, is the tag of the memory the receiver kept of the anima when it
+ * last sent it away live ({@link MemoryKept}): the sender will refer to its pages if the receiver still
+ * holds it. Answered by {@link LivePrepared}.
  */
-public record LivePrepare(long transfer, String domainXml) implements Message {
+public record LivePrepare(long transfer, String domainXml, long kept) implements Message {
+    /** Without kept memory to refer to. */
+    public LivePrepare(long transfer, String domainXml) {
+        this(transfer, domainXml, 0);
+    }
 
     @Override
     public void check() {
         Bounds.of("live-prepare").range("transfer", transfer, 1, Long.MAX_VALUE).required("domainXml", domainXml)
-                .text("domainXml", domainXml, MoveOffer.MAX_DOMAIN_XML);
+                .text("domainXml", domainXml, MoveOffer.MAX_DOMAIN_XML).range("kept", kept, 0, Long.MAX_VALUE);
     }
 }

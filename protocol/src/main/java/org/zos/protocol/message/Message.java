@@ -47,11 +47,13 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = LiveOpen.class, name = "live-open"),
     @JsonSubTypes.Type(value = LiveReady.class, name = "live-ready"),
     @JsonSubTypes.Type(value = LivePatch.class, name = "live-patch"),
+    @JsonSubTypes.Type(value = MemoryKept.class, name = "memory-kept"),
 })
 public sealed interface Message permits Hello, Ping, Pong, Failure, StatusQuery, StatusReport, AccessQuery, AccessGrant,
         AnimaAction, ActionDone, Progress, MoveOffer, MoveReady, ImageOffer, ChunksWanted, ImageSent, ImageReceived,
         MoveCommit, MoveDone, MoveAbort, ReturnRequest, MoveCancel, MoveGo, MoveQuery, Keepalive, ViewOpen, ViewReady, ControlRequest,
-        FolderOpen, FolderReady, FolderEnd, LendOffer, LendEnd, LivePrepare, LivePrepared, LiveOpen, LiveReady, LivePatch {
+        FolderOpen, FolderReady, FolderEnd, LendOffer, LendEnd, LivePrepare, LivePrepared, LiveOpen, LiveReady, LivePatch,
+        MemoryKept {
 
     /**
      * Checks every field against its bounds (docs/protocol.md, "Bounds"): the one place each message's

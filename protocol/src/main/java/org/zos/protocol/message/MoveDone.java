@@ -2,12 +2,12 @@ package org.zos.protocol.message;
 
 /**
  * What became of a move: "paused" (restored on the receiver, awaiting {@link MoveGo}), "running", "aborted",
- * "staged" (a stage ended: its chunks kept sealed), or for {@link MoveQuery} "committed" or "undecided". {@code note} says what the move cost, for people.
+ * "staged" (a stage ended: its chunks kept sealed), "kept" (a {@link MemoryKept} taken), or for {@link MoveQuery} "committed" or "undecided". {@code note} says what the move cost, for people.
  */
 public record MoveDone(long transfer, String state, String note) implements Message {
     /** What a move can be answered with. */
     public static final java.util.Set<String> STATES = java.util.Set.of("paused", "running", "aborted", "cancelling",
-            "committed", "undecided", "patched", "staged");
+            "committed", "undecided", "patched", "staged", "kept");
 
 
     @Override

@@ -49,7 +49,9 @@ class EnvelopeCodecTest {
                 new FolderReady("work", "docs", "host2", "/var/lib/zos/folders/work/docs"), new FolderEnd("work", "docs"),
                 new LendOffer("work", "host1", List.of(1, 2), List.of("docs")), new LendEnd("work"),
                 new LivePrepare(7, "<domain/>"), new LivePrepared(7, "<domain/>"), new LiveOpen(7, "migration"),
-                new LiveReady(7, "disks"), new LivePatch(7, "work", 1, "AAAA"));
+                new LivePrepare(7, "<domain/>", 99), new LivePrepared(7, "<domain/>", 99),
+                new LiveReady(7, "disks"), new LivePatch(7, "work", 1, "AAAA"), new MemoryKept("work", 99, 3, 1, 2, "AAAA"),
+                new MoveDone(99, "kept", ""));
         long id = 1;
         for (Message m : all) {
             Envelope e = new Envelope(id++, 0, m);

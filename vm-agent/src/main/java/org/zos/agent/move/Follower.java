@@ -111,8 +111,8 @@ abstract class Follower {
     final void send(byte[] block, long offset) throws IOException {
         if (offset >= 0) {
             flushBatch();
-            out.writeByte('D');
-            out.writeLong(offset);
+            out.writeByte((offset & LiveStream.KEPT) != 0 ? 'M' : 'D');
+            out.writeLong(offset & ~LiveStream.KEPT);
             out.writeLong(LiveStream.check(block));
             refs++;
         } else {

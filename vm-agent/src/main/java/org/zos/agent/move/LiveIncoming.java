@@ -39,16 +39,21 @@ final class LiveIncoming implements LibvirtGuard.Expect {
     private final LiveSockets sockets;
     private final String placed;
     private final FileChannel base;
+    /** The memory this host kept of the anima when it last sent it away live, which the sender refers to; null: none. */
+    private final FileChannel kept;
+    private final long keptTag;
 
     private final Thread flusher;
     /** What {@link LibvirtGuard} refused of the sender's libvirt, if it refused something. */
     private volatile ZosException refused;
 
-    private LiveIncoming(Incoming in, LiveSockets sockets, String placed, FileChannel base) {
+    private LiveIncoming(Incoming in, LiveSockets sockets, String placed, FileChannel base, FileChannel kept, long keptTag) {
         this.in = in;
         this.sockets = sockets;
         this.placed = placed;
         this.base = base;
+        this.kept = kept;
+        this.keptTag = keptTag;
         this.flusher = new Thread(this::flushDisk, "zos-live-flush");
         flusher.setDaemon(true);
         flusher.start();
@@ -80,7 +85,8 @@ final class LiveIncoming implements LibvirtGuard.Expect {
      * overlay over its disk ({@code Hypervisor.divertDisk}), and the disk under it is what it sent ahead:
      * that goes where the domain reads it, with an empty overlay over it for the migration's mirror to copy
      * the sender's into. Nothing writes the disk under it until the anima runs here, so the sender's
-     * references resolve against it ({@link #base}).
+     * references resolve against it ({@link #base}). An anima coming home whose sender names memory kept here
+     * ({@link KeptMemory}) that this host still holds may have pages referred to in it too.
      */
     static LiveIncoming prepare(Incoming in, LivePrepare p, Consumer<Progress> progress) throws IOException, InterruptedException {
         if (DomainXml.divertedFrom(p.domainXml()).isEmpty()) {
@@ -92,12 +98,26 @@ final class LiveIncoming implements LibvirtGuard.Expect {
         in.held.overlayDisk();
         String placed = in.held.placed(p.domainXml());
         FileChannel ch = FileChannel.open(disk, StandardOpenOption.READ);
+        FileChannel kept = p.kept() != 0 && in.purpose.equals(org.zos.protocol.message.MoveOffer.HOME)
+                ? KeptMemory.open(in.held.paths().dir(), p.kept()).orElse(null) : null;
+        if (p.kept() != 0) {
+            LOG.info("move " + in.id + " of " + in.anima + ": " + (kept != null ? "the sender refers to the memory kept here"
+                    : "the memory the sender would refer to is not kept here; it sends all of it"));
+        }
         try {
-            return new LiveIncoming(in, LiveSockets.of(in.id).create(), placed, ch);
+            return new LiveIncoming(in, LiveSockets.of(in.id).create(), placed, ch, kept, kept != null ? p.kept() : 0);
         } catch (IOException | RuntimeException e) {
             ch.close();
+            if (kept != null) {
+                kept.close();
+            }
             throw e;
         }
+    }
+
+    /** The tag of the kept memory the sender may refer to (it said so in live-prepare and it is here), or 0. */
+    long keptTag() {
+        return keptTag;
     }
 
     /**
@@ -135,7 +155,7 @@ final class LiveIncoming implements LibvirtGuard.Expect {
         LOG.info("move " + in.id + " of " + in.anima + ": " + o.kind() + " connection open");
         LibvirtGuard guard = kind == LivePipe.Kind.LIBVIRT ? new LibvirtGuard(this) : null;
         return new Responder.Opened(new LiveReady(o.transfer(), o.kind()), () -> LivePipe.receive(kind, stream, local,
-                this::readBase, guard, (figures, failure) -> {
+                this::readBase, kept != null ? this::readKept : null, guard, (figures, failure) -> {
                     if (failure instanceof ZosException z && z.code() == ErrorCode.DENIED) {
                         refused = z;
                     }
@@ -155,6 +175,10 @@ final class LiveIncoming implements LibvirtGuard.Expect {
     }
 
     /** A page of the disk as sent ahead (the disk under the overlay), for a reference: whole, inside the image. */
+    private void readKept(long offset, byte[] page) throws IOException {
+        KeptMemory.read(kept, offset, page);
+    }
+
     private void readBase(long offset, byte[] page) throws IOException {
         if (offset < 0 || offset % LiveStream.PAGE != 0 || offset + LiveStream.PAGE > base.size()) {
             throw new ZosException(ErrorCode.PROTOCOL_ERROR, "a reference to offset " + offset + ", not a block of the disk image", "");
@@ -196,6 +220,9 @@ final class LiveIncoming implements LibvirtGuard.Expect {
         flusher.interrupt();
         try {
             base.close();
+            if (kept != null) {
+                kept.close();
+            }
             sockets.remove();
         } catch (IOException e) {
             LOG.fine("removing " + sockets.dir() + ": " + e);

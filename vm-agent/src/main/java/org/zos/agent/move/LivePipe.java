@@ -71,16 +71,17 @@ final class LivePipe {
     /**
      * The receiver's end of one connection: {@code remote}'s records (the stream from the sender's agent)
      * are put back together for {@code local} (the receiver's libvirtd, QEMU or NBD server), with the
-     * pages the sender referred to read from {@code base}; libvirt's calls pass through {@code guard}
-     * (LIBVIRT only); {@code local}'s bytes go back as they are.
+     * pages the sender referred to read from {@code base} (or {@code kept}, the memory kept here, if not
+     * null); libvirt's calls pass through {@code guard} (LIBVIRT only); {@code local}'s bytes go back as they are.
      */
-    static void receive(Kind kind, Duplex remote, Duplex local, LiveStream.Disk base, LibvirtGuard guard, Done done) {
+    static void receive(Kind kind, Duplex remote, Duplex local, LiveStream.Disk base, LiveStream.Disk kept, LibvirtGuard guard,
+            Done done) {
         both(kind, remote, local, (in, sofar) -> {
             OutputStream out = outputOf(local);
             if (kind == Kind.LIBVIRT) {
                 guard.copy(in, out);
             } else {
-                LiveStream.decode(in, out, base);
+                LiveStream.decode(in, out, base, kept);
             }
             out.flush();
             return null;

@@ -31,7 +31,10 @@ import org.zos.protocol.ZosException;
  * u32 m, m bytes} n verbatim bytes as one zstd frame; {@code 'D' u64 offset, u64 check}: the 4096 bytes of
  * the receiver's disk image as sent ahead at {@code offset}, whose {@link #check} is {@code check} (the
  * receiver verifies it: a reference that does not hold ends the stream, and the migration fails with the
- * anima still running on the sender); {@code 'E'}: the end of the stream.
+ * anima still running on the sender); {@code 'M' u64 offset, u64 check}: the 4096 bytes at {@code offset}
+ * of the memory the receiver kept of the anima when it last sent it away live ({@link KeptMemory}; only if
+ * the receiver said it holds it, in {@code live-prepared}), checked the same way; {@code 'E'}: the end of
+ * the stream.
  */
 final class LiveStream {
     static final int PAGE = 4096;
@@ -52,11 +55,17 @@ final class LiveStream {
     private LiveStream() {
     }
 
-    /** Where the receiver holds a page's content: the offset of an equal 4 KiB block of its disk image, or -1. */
+    /**
+     * Where the receiver holds a page's content: the offset of an equal 4 KiB block of its disk image, that
+     * offset with {@link #KEPT} set for one of the memory it kept, or -1.
+     */
     @FunctionalInterface
     interface Pages {
         long find(byte[] page);
     }
+
+    /** Set in what {@link Pages#find} returns for a page of the receiver's kept memory. */
+    static final long KEPT = 1L << 62;
 
     /**
      * A second 64-bit hash of a page, independent of the sender's index ({@link MemoryImage#hash}): the
@@ -165,6 +174,11 @@ final class LiveStream {
 
     /** Reads records from {@code in} until 'E' and writes the stream they stand for to {@code qemu}. Returns its length. */
     static long decode(InputStream in, OutputStream qemu, Disk disk) throws IOException {
+        return decode(in, qemu, disk, null);
+    }
+
+    /** As {@link #decode(InputStream, OutputStream, Disk)}, with {@code kept} the memory kept here ('M'; null: none). */
+    static long decode(InputStream in, OutputStream qemu, Disk disk, Disk kept) throws IOException {
         DataInputStream r = new DataInputStream(in);
         byte[] page = new byte[PAGE];
         long written = 0;
@@ -188,12 +202,16 @@ final class LiveStream {
                     qemu.write(b);
                     written += n;
                 }
-                case 'D' -> {
+                case 'D', 'M' -> {
                     long offset = r.readLong();
                     long check = r.readLong();
-                    disk.read(offset, page);
+                    String where = type == 'D' ? "the disk" : "the kept memory";
+                    if (type == 'M' && kept == null) {
+                        throw malformed("a reference to kept memory, which this host did not offer");
+                    }
+                    (type == 'D' ? disk : kept).read(offset, page);
                     if (check(page) != check) {
-                        throw malformed("the reference to the disk at " + offset + " does not hold there");
+                        throw malformed("the reference to " + where + " at " + offset + " does not hold there");
                     }
                     qemu.write(page);
                     written += PAGE;

@@ -300,7 +300,7 @@ public final class MoveReceiver {
                     throw e;
                 }
             }
-            return new LivePrepared(in.id, in.live.placed());
+            return new LivePrepared(in.id, in.live.placed(), in.live.keptTag());
         } finally {
             in.busy.decrementAndGet();
             in.heard();
@@ -418,6 +418,9 @@ public final class MoveReceiver {
         incoming.remove(in.id);
         if (in.live != null) {
             in.live.close();
+        }
+        if (in.purpose.equals(MoveOffer.HOME)) { // home again: what was kept of its memory is out of date
+            KeptMemory.drop(in.held.paths().dir());
         }
         try {
             in.held.foldDisk();

@@ -87,6 +87,8 @@ final class MoveSender {
     private long wireBytes;
     /** A live move's pages of memory the receiver's copy has wrong, to be sent before it runs the anima. */
     private List<LivePatch> patches = List.of();
+    /** The memory a live visit left with (the source's, past its QEMU's end), to be kept once the anima runs there. */
+    private java.nio.channels.FileChannel sourceMemory;
 
     MoveSender(MoveContext ctx, Decisions decisions, AnimaManager.Held held, AnimaStore store, MasterKey key, String target,
             String user, Consumer<Progress> progress, long bytesPerSecond, boolean live, java.util.function.BooleanSupplier cancelled) {
@@ -226,10 +228,24 @@ final class MoveSender {
         }
         ctx.faults().at("sender.committed");
         long committed = System.nanoTime();
-        if (!patches.isEmpty()) {
-            patchThere();
+        try {
+            if (!patches.isEmpty()) {
+                patchThere();
+            }
+            runThere();
+            if (sourceMemory != null) {
+                keepMemory(r.name(), sourceMemory, transfer);
+                sourceMemory = null;
+            }
+        } finally {
+            if (sourceMemory != null) {
+                sourceMemory.close();
+                sourceMemory = null;
+            }
         }
-        runThere();
+        if (!journal.visit()) {
+            ctx.kept().forget(r.name()); // gone home: what its home kept is of no use here any more
+        }
         long end = System.nanoTime();
         LOG.info(String.format(java.util.Locale.ROOT, "the end of the move of %s: stopped %d ms before the decision, journaled in %d ms, "
                 + "running on %s %d ms later", r.name(), (decided - down) / 1_000_000, (committed - decided) / 1_000_000, target,
@@ -256,13 +272,19 @@ final class MoveSender {
     /**
      * How a live move's streams are coded: every page of memory and every block the disk's mirror writes
      * that the disk image sent ahead holds (by content, {@code blocks}) goes as a reference to it; the
-     * rest is compressed with zstd level 1 (fast enough not to hold the stream back). What goes is capped
+     * rest is compressed with zstd level 1 (fast enough not to hold the stream back); on a return, a page
+     * of the memory home kept ({@code kept}: its offset by digest; null: none) goes as a reference to it. What goes is capped
      * by {@code rate}, the move's: the cap is on bytes on the wire, as for a move suspended to a file.
      */
-    static LivePipe.Coding liveCoding(DiskBlocks blocks, RateLimit rate, PageLedger ledger) {
+    static LivePipe.Coding liveCoding(DiskBlocks blocks, RateLimit rate, PageLedger ledger, DiskBlocks kept) {
         return new LivePipe.Coding(page -> {
             long h = MemoryImage.hash(page);
-            return h == 0 ? -1 : blocks.get(h);
+            long at = h == 0 ? -1 : blocks.get(h);
+            if (at < 0 && h != 0 && kept != null) {
+                long k = kept.get(PageLedger.digest(page, 0));
+                at = k < 0 ? -1 : k | LiveStream.KEPT;
+            }
+            return at;
         }, 1, rate, ledger);
     }
 
@@ -276,8 +298,15 @@ final class MoveSender {
     private long migrate() throws IOException {
         String name = held.record().name();
         progress.accept(new Progress("preparing the live migration on " + target, 0, 0, 0));
-        LivePrepare prepare = new LivePrepare(transfer, held.migratableXml());
+        // Coming home: the pages of the memory home kept when it sent the anima here may go as references.
+        java.util.Optional<KeptMemory.Index> keptHome = journal.visit() ? java.util.Optional.empty() : ctx.kept().get(name);
+        LivePrepare prepare = new LivePrepare(transfer, held.migratableXml(), keptHome.map(KeptMemory.Index::tag).orElse(0L));
         LivePrepared ready = MoveProtocol.answer(peer.request(prepare, ctx.times().idle(), progress), LivePrepared.class, prepare);
+        DiskBlocks kept = keptHome.filter(i -> i.tag() == ready.kept()).map(KeptMemory.Index::byDigest).orElse(null);
+        if (keptHome.isPresent()) {
+            LOG.info(kept != null ? "the live return of " + name + " refers to the " + kept.size() + " pages " + target + " kept of its memory"
+                    : target + " no longer holds the memory it kept of " + name + ": all of it goes");
+        }
         to(SendPhase.MIGRATING);
         ctx.faults().at("sender.migrating");
         long t0 = System.nanoTime();
@@ -288,10 +317,10 @@ final class MoveSender {
         // Opened now, read once the migration is done (the source's QEMU has ended by then; the memory stays
         // while this channel is open).
         java.util.Optional<java.nio.channels.FileChannel> memory = ctx.hypervisor().get().memory(name, false);
+        boolean memoryKept = false;
         try (LiveOutgoing outgoing = new LiveOutgoing(transfer, () -> ctx.dialer().dial(target, user, ctx.times().dial()),
-                ctx.times().idle(), liveCoding(diskBlocks, wire, ledger));
-                Meter watch = watch(name, t0, convergence, pausedAt, wire);
-                java.io.Closeable memoryHeld = () -> { if (memory.isPresent()) { memory.get().close(); } }) {
+                ctx.times().idle(), liveCoding(diskBlocks, wire, ledger, kept));
+                Meter watch = watch(name, t0, convergence, pausedAt, wire)) {
             LiveSockets s = outgoing.sockets();
             Hypervisor.Migrated m = held.migrateLive(new Hypervisor.LiveMigration(s.peerUri(), s.migrationUri(), s.disksUri(),
                     ready.domainXml(), Convergence.FIRST_PASS_DOWNTIME_MILLIS));
@@ -301,6 +330,10 @@ final class MoveSender {
             LOG.info("migrated " + name + " live to " + target + " in " + (end - t0) / 1_000_000 + " ms (" + converged
                     + "); QEMU's final stop " + m.downtimeMillis() + " ms");
             patches = checkMemory(name, ledger, memory);
+            if (journal.visit() && memory.isPresent()) { // kept for the return, once the anima runs there
+                sourceMemory = memory.get();
+                memoryKept = true;
+            }
             // The guest stopped inside QEMU for its last pages and device state (or when it was paused to
             // end a migration that did not converge), and stays paused on the target until it is told to
             // run: its downtime started then.
@@ -316,6 +349,10 @@ final class MoveSender {
                 checkCancelled();
             }
             throw e;
+        } finally {
+            if (!memoryKept && memory.isPresent()) {
+                memory.get().close();
+            }
         }
     }
 
@@ -349,6 +386,39 @@ final class MoveSender {
             LOG.severe("the memory of " + name + " could not be checked after its live migration: " + e);
             return List.of();
         }
+    }
+
+    /**
+     * On a thread of its own, once the anima runs on the target: keeps {@code memory} here ({@link KeptMemory})
+     * and tells the target each page's digest, so that the anima's live return refers to what it did not
+     * change. It is only an economy: a failure is logged, and the return then sends all of its memory.
+     */
+    private void keepMemory(String name, java.nio.channels.FileChannel memory, long tag) {
+        java.nio.file.Path dir = held.paths().dir();
+        Thread t = new Thread(() -> {
+            long t0 = System.nanoTime();
+            try (memory) {
+                long[] digests = KeptMemory.keep(dir, memory, tag);
+                long written = System.nanoTime();
+                try (MoveLink p = ctx.dial(target, user)) {
+                    for (int first = 0; first < digests.length; first += org.zos.protocol.message.MemoryKept.MAX_COUNT) {
+                        int n = Math.min(org.zos.protocol.message.MemoryKept.MAX_COUNT, digests.length - first);
+                        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(n * 8);
+                        b.asLongBuffer().put(digests, first, n);
+                        org.zos.protocol.message.MemoryKept k = new org.zos.protocol.message.MemoryKept(name, tag, digests.length, first, n,
+                                Base64.getEncoder().encodeToString(com.github.luben.zstd.Zstd.compress(b.array(), 1)));
+                        MoveProtocol.answer(p.request(k, ctx.times().idle()), MoveDone.class, k);
+                    }
+                }
+                LOG.info(String.format(java.util.Locale.ROOT, "kept the memory %s left with (%d pages) in %d ms, its digests on %s in %d ms",
+                        name, digests.length, (written - t0) / 1_000_000, target, (System.nanoTime() - written) / 1_000_000));
+            } catch (IOException | RuntimeException e) {
+                KeptMemory.drop(dir);
+                LOG.warning("the memory " + name + " left with is not kept (its live return sends all of it): " + e);
+            }
+        }, "zos-keep-memory");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** Sends the pages of memory the check found before the target runs the anima; if they cannot go, says so. */

@@ -101,7 +101,46 @@ public final class Moves implements AutoCloseable {
         if (m instanceof ReturnRequest q) {
             return onReturnRequest(caller, q, progress);
         }
+        if (m instanceof org.zos.protocol.message.MemoryKept k) {
+            return onMemoryKept(caller, k);
+        }
         return receiver.answer(caller, m, progress);
+    }
+
+    /**
+     * The digests of the memory an anima's home kept when it sent the anima here live ({@link KeptMemory}):
+     * taken only from that home, for an anima that visits here; kept in memory for its live return.
+     */
+    private MoveDone onMemoryKept(Responder.Caller caller, org.zos.protocol.message.MemoryKept k) {
+        AnimaRecord r = ctx.registry().find(k.anima()).orElseThrow(() -> new ZosException(ErrorCode.ANIMA_NOT_FOUND,
+                "anima '" + k.anima() + "' is not here", ""));
+        if (r.home() == null || !r.home().equals(caller.host().name()) || r.away() != null) {
+            throw new ZosException(ErrorCode.DENIED, "anima '" + k.anima() + "' does not visit here from " + caller.host().name(),
+                    "only the home of a visiting anima tells what it kept of its memory");
+        }
+        int count = Math.toIntExact(k.count());
+        byte[] raw;
+        try {
+            byte[] z = Base64.getDecoder().decode(k.data());
+            if (com.github.luben.zstd.Zstd.decompressedSize(z) != count * 8L) {
+                throw new IllegalArgumentException("not " + count + " digests");
+            }
+            raw = com.github.luben.zstd.Zstd.decompress(z, count * 8);
+        } catch (RuntimeException e) {
+            throw new ZosException(ErrorCode.BAD_PARAMETER, "memory-kept data is not a zstd frame of " + count + " digests ("
+                    + e.getMessage() + ")", "the sender runs an incompatible zos version");
+        }
+        long[] digests = new long[count];
+        java.nio.ByteBuffer.wrap(raw).asLongBuffer().get(digests);
+        if (ctx.kept().add(k.anima(), k.tag(), Math.toIntExact(k.pages()), Math.toIntExact(k.first()), digests)) {
+            LOG.info("the home of " + k.anima() + " kept its memory of " + k.pages() + " pages: its live return refers to them");
+        }
+        return new MoveDone(k.tag(), "kept", "");
+    }
+
+    /** What this host knows of memory kept by the homes of the animas it hosts. */
+    KeptMemory.Indexes kept() {
+        return ctx.kept();
     }
 
     /** Whether {@code m} is a request {@link #answer} takes. */
@@ -109,7 +148,7 @@ public final class Moves implements AutoCloseable {
         return m instanceof MoveOffer || m instanceof ImageOffer || m instanceof ImageSent || m instanceof MoveCommit
                 || m instanceof MoveAbort || m instanceof MoveGo || m instanceof MoveQuery || m instanceof MoveCancel
                 || m instanceof ReturnRequest || m instanceof org.zos.protocol.message.LivePrepare
-                || m instanceof org.zos.protocol.message.LivePatch;
+                || m instanceof org.zos.protocol.message.LivePatch || m instanceof org.zos.protocol.message.MemoryKept;
     }
 
     /** Answers {@code live-open} for a live move received here (its transfer names it; the caller must be its sender). */

@@ -89,7 +89,7 @@ class LivePipeTest {
         CompletableFuture<LiveStream.Figures> sent = new CompletableFuture<>();
         CompletableFuture<Exception> received = new CompletableFuture<>();
         LivePipe.receive(LivePipe.Kind.MIGRATION, agents[1], LivePipe.connect(incoming),
-                (offset, page) -> System.arraycopy(disk, (int) offset, page, 0, LiveStream.PAGE), null, (f, e) -> received.complete(e));
+                (offset, page) -> System.arraycopy(disk, (int) offset, page, 0, LiveStream.PAGE), null, null, (f, e) -> received.complete(e));
         LivePipe.Coding coding = new LivePipe.Coding(streams.pagesOf(disk), 3, new RateLimit(0), null);
         try (LivePipe.Listener l = new LivePipe.Listener(dir.resolve("migration.sock"),
                 local -> LivePipe.send(LivePipe.Kind.MIGRATION, local, agents[0], coding, (f, e) -> sent.complete(f)))) {
@@ -125,7 +125,7 @@ class LivePipeTest {
         }).start();
         Duplex[] agents = link();
         CompletableFuture<Exception> ended = new CompletableFuture<>();
-        LivePipe.receive(LivePipe.Kind.LIBVIRT, agents[1], LivePipe.connect(libvirtd), null, new LibvirtGuardTest().guard,
+        LivePipe.receive(LivePipe.Kind.LIBVIRT, agents[1], LivePipe.connect(libvirtd), null, null, new LibvirtGuardTest().guard,
                 (f, e) -> ended.complete(e));
         try (LivePipe.Listener l = new LivePipe.Listener(dir.resolve("l.sock"),
                 local -> LivePipe.send(LivePipe.Kind.LIBVIRT, local, agents[0], LivePipe.Coding.NONE, (f, e) -> { }));

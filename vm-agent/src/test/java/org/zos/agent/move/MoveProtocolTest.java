@@ -102,6 +102,49 @@ class MoveProtocolTest {
         assertTrue(sentBytes(again) < sentBytes(note), again + " / " + note);
     }
 
+    /**
+     * After a live visit home keeps the memory the anima left with and the visited host learns its pages'
+     * digests; the live return names it, home says it holds it; once the anima is home, both forget it.
+     */
+    @Test
+    void aLiveReturnMayReferToTheMemoryHomeKeptAndBothForgetItOnceTheAnimaIsHome() throws Exception {
+        dominateLive();
+        assertRunsOn(visited);
+        for (int i = 0; i < 200 && visited.moves.kept().get(ANIMA).isEmpty(); i++) {
+            Thread.sleep(25);
+        }
+        KeptMemory.Index index = visited.moves.kept().get(ANIMA).orElseThrow(() -> new AssertionError("the visited host learnt nothing"));
+        assertEquals(memory.length / LiveStream.PAGE, index.digests().length);
+        java.nio.file.Path dir = home.registry.paths(ANIMA).dir();
+        assertArrayEquals(memory, Files.readAllBytes(KeptMemory.file(dir, index.tag())));
+        assertEquals(PageLedger.digest(memory, 5 * LiveStream.PAGE), index.digests()[5]);
+
+        comeHomeLive();
+        assertRunsOn(home);
+        org.zos.protocol.message.LivePrepared prepared = (org.zos.protocol.message.LivePrepared) home.answered.stream()
+                .filter(org.zos.protocol.message.LivePrepared.class::isInstance).reduce((a, b) -> b).orElseThrow();
+        assertEquals(index.tag(), prepared.kept(), "home holds what the return refers to");
+        assertTrue(KeptMemory.open(dir, index.tag()).isEmpty(), "home forgets it once the anima is back");
+        assertTrue(visited.moves.kept().get(ANIMA).isEmpty(), "and so does the host it visited");
+        assertVisitorGone();
+    }
+
+    /** What a host that is not the anima's home tells of kept memory is refused. */
+    @Test
+    void onlyTheHomeOfAVisitingAnimaTellsWhatItKept() throws Exception {
+        dominateLive();
+        org.zos.protocol.message.MemoryKept k = new org.zos.protocol.message.MemoryKept(ANIMA, 9, 1, 0, 1,
+                java.util.Base64.getEncoder().encodeToString(com.github.luben.zstd.Zstd.compress(new byte[8], 1)));
+        try (MoveLink l = net.dial("third", "visited")) {
+            ZosException e = assertThrows(ZosException.class, () -> l.request(k, java.time.Duration.ofSeconds(2)));
+            assertEquals(ErrorCode.DENIED, e.code());
+        }
+        try (MoveLink l = net.dial("visited", "home")) {
+            ZosException e = assertThrows(ZosException.class, () -> l.request(k, java.time.Duration.ofSeconds(2)));
+            assertEquals(ErrorCode.DENIED, e.code(), "home hosts no visitor");
+        }
+    }
+
     @Test
     void aDeniedDominationMovesNothing() throws Exception {
         visited.denies = true;

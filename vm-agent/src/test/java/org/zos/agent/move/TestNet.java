@@ -91,6 +91,8 @@ final class TestNet implements AutoCloseable {
         volatile boolean up;
         volatile int starts;
         volatile boolean denies;
+        /** What this agent answered to requests, in order. */
+        final java.util.List<Message> answered = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         Agent(String name, Path stateDir) {
             this.name = name;
@@ -192,6 +194,11 @@ final class TestNet implements AutoCloseable {
         return b;
     }
 
+    /** A link from {@code from} to agent {@code to}, as {@code from}'s agent would dial it for alice. */
+    MoveLink dial(String from, String to) {
+        return dialer(from).dial(to, "alice", java.time.Duration.ofSeconds(1));
+    }
+
     private MoveLink.Dialer dialer(String from) {
         return (host, user, timeout) -> {
             Agent to = agents.get(host);
@@ -251,7 +258,9 @@ final class TestNet implements AutoCloseable {
                     }
                     return new AccessGrant(q.control());
                 }
-                return to.moves.answer(caller, sent, progress);
+                Message a = to.moves.answer(caller, sent, progress);
+                to.answered.add(a);
+                return a;
             });
             try {
                 return wire(answer.get(idle.toMillis(), TimeUnit.MILLISECONDS));

@@ -1,0 +1,192 @@
+package org.zos.agent.move;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
+
+/**
+ * {@link KeptMemory}: home keeps the memory a live visit left with, the visited host learns its pages'
+ * digests, and the live return refers to every page home holds, which home reads back and checks.
+ */
+class KeptMemoryTest {
+    private static final int PAGE = LiveStream.PAGE;
+    private static final int PAGES = 64;
+    private final Random random = new Random(23);
+
+    @TempDir
+    Path dir;
+
+    private byte[] page() {
+        byte[] p = new byte[PAGE];
+        random.nextBytes(p);
+        return p;
+    }
+
+    /** The memory the anima left home with: random pages, every eighth a zero page. */
+    private byte[] leftWith() {
+        byte[] m = new byte[PAGES * PAGE];
+        for (int i = 0; i < PAGES; i++) {
+            if (i % 8 != 0) {
+                System.arraycopy(page(), 0, m, i * PAGE, PAGE);
+            }
+        }
+        return m;
+    }
+
+    private static byte[] pageOf(byte[] memory, int i) {
+        return Arrays.copyOfRange(memory, i * PAGE, (i + 1) * PAGE);
+    }
+
+    /** A migration stream as QEMU 7.2 writes one, of one pass over {@code memory}'s pages (zero pages as such). */
+    private static byte[] stream(byte[] memory) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        DataOutputStream d = new DataOutputStream(b);
+        d.writeInt(0x5145564d);
+        d.writeInt(3);
+        d.writeByte(0x01); // ram START
+        d.writeInt(2);
+        d.writeByte(3);
+        d.write("ram".getBytes(StandardCharsets.US_ASCII));
+        d.writeInt(0);
+        d.writeInt(4);
+        d.writeLong(memory.length | 0x04);
+        d.writeByte(6);
+        d.write("pc.ram".getBytes(StandardCharsets.US_ASCII));
+        d.writeLong(memory.length);
+        d.writeLong(0x10);
+        d.writeByte(0x7e);
+        d.writeInt(2);
+        d.writeByte(0x03); // END
+        d.writeInt(2);
+        for (int p = 0; p < memory.length / PAGE; p++) {
+            byte[] content = pageOf(memory, p);
+            boolean zero = Arrays.equals(content, new byte[PAGE]);
+            long flags = (zero ? 0x02 : 0x08) | (p == 0 ? 0 : 0x20);
+            d.writeLong((long) p * PAGE | flags);
+            if (p == 0) {
+                d.writeByte(6);
+                d.write("pc.ram".getBytes(StandardCharsets.US_ASCII));
+            }
+            if (zero) {
+                d.writeByte(0);
+            } else {
+                d.write(content);
+            }
+        }
+        d.writeLong(0x10);
+        d.writeByte(0x7e);
+        d.writeInt(2);
+        d.writeByte(0x04); // device state: opaque
+        d.writeInt(7);
+        d.write(new byte[100]);
+        d.writeByte(0x1f);
+        return b.toByteArray();
+    }
+
+    private long[] keep(byte[] memory, long tag) throws IOException {
+        Path source = Files.write(dir.resolve("memfd"), memory);
+        try (FileChannel ch = FileChannel.open(source)) {
+            return KeptMemory.keep(dir, ch, tag);
+        }
+    }
+
+    @Test
+    void homeKeepsTheMemoryWholeAndItsDigestsAreThePages() throws IOException {
+        byte[] memory = leftWith();
+        long[] digests = keep(memory, 0x7a);
+        assertArrayEquals(memory, Files.readAllBytes(KeptMemory.file(dir, 0x7a)));
+        assertEquals(PAGES, digests.length);
+        for (int i = 0; i < PAGES; i++) {
+            assertEquals(PageLedger.digest(pageOf(memory, i), 0), digests[i]);
+        }
+        DiskBlocks byDigest = new KeptMemory.Index(0x7a, digests).byDigest();
+        assertEquals(PAGES - PAGES / 8, byDigest.size(), "zero pages are left out");
+        assertEquals(9L * PAGE, byDigest.get(digests[9]));
+
+        keep(leftWith(), 0x7b); // a later visit: the earlier memory goes
+        assertFalse(Files.exists(KeptMemory.file(dir, 0x7a)));
+        assertTrue(KeptMemory.open(dir, 0x7a).isEmpty());
+        assertTrue(KeptMemory.open(dir, 0x7b).isPresent());
+        KeptMemory.drop(dir);
+        assertTrue(KeptMemory.open(dir, 0x7b).isEmpty());
+        assertFalse(Files.exists(dir.resolve("memfd.part")));
+    }
+
+    /**
+     * The return: the guest moved some pages, changed some and left the rest; every page home holds goes
+     * as a reference (wherever it now lies), and the stream comes back whole on home.
+     */
+    @Test
+    void theLiveReturnRefersToEveryPageHomeKeptWhereverItIsNow() throws IOException {
+        byte[] before = leftWith();
+        KeptMemory.Index index = new KeptMemory.Index(5, keep(before, 5));
+        byte[] now = before.clone();
+        for (int i = 1; i < 6; i++) { // changed
+            System.arraycopy(page(), 0, now, i * PAGE, PAGE);
+        }
+        System.arraycopy(before, 39 * PAGE, now, 20 * PAGE, PAGE); // copied from another page
+        System.arraycopy(before, 41 * PAGE, now, 16 * PAGE, PAGE); // over a zero page
+        byte[] s = stream(now);
+
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        LiveStream.Figures f = LiveStream.encode(new ByteArrayInputStream(s), wire,
+                MoveSender.liveCoding(new DiskBlocks(), new RateLimit(0), null, index.byDigest()).pages(), 1);
+        long full = PAGES - PAGES / 8 + 1; // non-zero pages now: one zero page was written over
+        assertEquals(full, f.blocks());
+        assertEquals(full - 5, f.referenced(), "all but the five changed pages are references");
+        assertTrue(f.sentBytes() < 6 * PAGE + 2048, f.toString());
+
+        try (FileChannel kept = KeptMemory.open(dir, 5).orElseThrow()) {
+            ByteArrayOutputStream back = new ByteArrayOutputStream();
+            LiveStream.decode(new ByteArrayInputStream(wire.toByteArray()), back, (o, p) -> {
+                throw new AssertionError("nothing refers to the disk");
+            }, (o, p) -> KeptMemory.read(kept, o, p));
+            assertArrayEquals(s, back.toByteArray());
+        }
+
+        // A receiver that did not offer kept memory, or whose kept memory is not what the sender knows of it, refuses.
+        ZosException none = assertThrows(ZosException.class, () -> LiveStream.decode(new ByteArrayInputStream(wire.toByteArray()),
+                new ByteArrayOutputStream(), (o, p) -> { }, null));
+        assertEquals(ErrorCode.PROTOCOL_ERROR, none.code());
+        keep(leftWith(), 5); // other memory under the same tag
+        try (FileChannel other = KeptMemory.open(dir, 5).orElseThrow()) {
+            ZosException stale = assertThrows(ZosException.class, () -> LiveStream.decode(new ByteArrayInputStream(wire.toByteArray()),
+                    new ByteArrayOutputStream(), (o, p) -> { }, (o, p) -> KeptMemory.read(other, o, p)));
+            assertEquals(ErrorCode.PROTOCOL_ERROR, stale.code());
+            assertTrue(stale.getMessage().contains("kept memory"), stale.getMessage());
+        }
+    }
+
+    @Test
+    void theVisitedHostTakesTheDigestsInPartsAndOnlyWholeAndOfOneTag() {
+        KeptMemory.Indexes indexes = new KeptMemory.Indexes();
+        long[] digests = new long[10];
+        for (int i = 0; i < 10; i++) {
+            digests[i] = random.nextLong();
+        }
+        assertFalse(indexes.add("work", 3, 10, 0, Arrays.copyOfRange(digests, 0, 6)));
+        assertTrue(indexes.get("work").isEmpty(), "not before all came");
+        assertFalse(indexes.add("work", 4, 10, 6, Arrays.copyOfRange(digests, 6, 10)), "another tag starts anew");
+        assertTrue(indexes.add("work", 4, 10, 0, Arrays.copyOfRange(digests, 0, 6)), "whole once all came");
+        assertEquals(new KeptMemory.Index(4, digests), indexes.get("work").orElseThrow());
+        indexes.forget("work");
+        assertTrue(indexes.get("work").isEmpty());
+    }
+}
