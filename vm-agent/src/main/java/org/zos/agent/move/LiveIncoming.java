@@ -159,6 +159,11 @@ final class LiveIncoming implements LibvirtGuard.Expect {
                     if (failure instanceof ZosException z && z.code() == ErrorCode.DENIED) {
                         refused = z;
                     }
+                    if (failure instanceof LiveStream.KeptDiffers) { // so that the next try sends all of the memory
+                        LOG.warning("move " + in.id + " of " + in.anima + ": the memory kept here is not what " + in.from
+                                + " knows of it; it is dropped");
+                        KeptMemory.drop(in.held.paths().dir());
+                    }
                     ended.run();
                     if (failure != null) {
                         LOG.info("move " + in.id + " of " + in.anima + ": " + o.kind() + " connection ended: " + failure);

@@ -211,7 +211,8 @@ final class LiveStream {
                     }
                     (type == 'D' ? disk : kept).read(offset, page);
                     if (check(page) != check) {
-                        throw malformed("the reference to " + where + " at " + offset + " does not hold there");
+                        String what = "the reference to " + where + " at " + offset + " does not hold there";
+                        throw type == 'D' ? malformed(what) : new KeptDiffers("the live migration stream is malformed: " + what);
                     }
                     qemu.write(page);
                     written += PAGE;
@@ -223,6 +224,13 @@ final class LiveStream {
                 case -1 -> throw new EOFException("the migration stream ended without its end record");
                 default -> throw malformed("unknown record type " + type);
             }
+        }
+    }
+
+    /** A reference to the kept memory that does not hold there: the kept memory is not what the sender knows of it. */
+    static final class KeptDiffers extends ZosException {
+        KeptDiffers(String message) {
+            super(ErrorCode.PROTOCOL_ERROR, message, "");
         }
     }
 

@@ -170,6 +170,7 @@ class KeptMemoryTest {
             ZosException stale = assertThrows(ZosException.class, () -> LiveStream.decode(new ByteArrayInputStream(wire.toByteArray()),
                     new ByteArrayOutputStream(), (o, p) -> { }, (o, p) -> KeptMemory.read(other, o, p)));
             assertEquals(ErrorCode.PROTOCOL_ERROR, stale.code());
+            assertTrue(stale instanceof LiveStream.KeptDiffers, "told apart from other damage: the receiver drops its kept memory");
             assertTrue(stale.getMessage().contains("kept memory"), stale.getMessage());
         }
     }
