@@ -16,6 +16,7 @@ import java.util.Arrays;
  * A subclass follows one kind of stream in {@link #follow}.
  */
 abstract class Follower {
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Follower.class.getName());
     private final java.io.PushbackInputStream source;
     final DataInputStream in;
     private final DataOutputStream out;
@@ -25,6 +26,7 @@ abstract class Follower {
     long read;
     long blocks;
     long refs;
+    boolean followed;
     private boolean teeing = true;
 
     Follower(InputStream stream, DataOutputStream out, int level) {
@@ -70,13 +72,18 @@ abstract class Follower {
     /** Follows the stream as far as it can; true if it followed it to its end (or to where only opaque bytes follow). */
     abstract boolean follow() throws IOException;
 
-    /** Carries the whole stream, ending with 'E'; returns {@link #follow}'s answer (false if the stream surprised it). */
+    /**
+     * Carries the whole stream, ending with 'E'; returns {@link #follow}'s answer (false if the stream
+     * surprised it), which {@link #followed} keeps also if the stream's carriage then fails (a receiver that
+     * closes once its QEMU has all it needs, before the end record).
+     */
     final boolean run() throws IOException {
-        boolean followed;
         try {
             followed = follow();
         } catch (Unfollowed | EOFException e) {
             followed = false; // what was read so far is in the batch: the rest follows it verbatim
+            LOG.info(getClass().getSimpleName() + " stopped following its stream at byte " + read + ": "
+                    + (e.getMessage() != null ? e.getMessage() : "it ended"));
         }
         byte[] b = new byte[1 << 16];
         while (in.read(b) > 0) {
@@ -90,13 +97,23 @@ abstract class Follower {
 
     /** Reads {@code block.length} bytes aside (not into the batch); if the stream ends inside, what came goes verbatim. */
     final void readAside(byte[] block) throws IOException {
+        readAside(block, 0, block.length);
+        blocks++;
+    }
+
+    /**
+     * Reads {@code len} bytes into {@code b} at {@code off} aside, to be sent with {@link #emit}, changed, or
+     * not at all; {@code b}'s bytes before {@code off} are those read aside before them for the same record.
+     * If the stream ends inside, those and what came go verbatim.
+     */
+    final void readAside(byte[] b, int off, int len) throws IOException {
         teeing = false;
         int got = 0;
         try {
-            while (got < block.length) {
-                int n = in.read(block, got, block.length - got);
+            while (got < len) {
+                int n = in.read(b, off + got, len - got);
                 if (n < 0) {
-                    add(block, 0, got);
+                    add(b, 0, off + got);
                     throw new EOFException();
                 }
                 got += n;
@@ -104,7 +121,11 @@ abstract class Follower {
         } finally {
             teeing = true;
         }
-        blocks++;
+    }
+
+    /** Sends bytes as verbatim stream bytes (bytes read aside, or bytes in their place). */
+    final void emit(byte[] b, int off, int len) throws IOException {
+        add(b, off, len);
     }
 
     /** Sends a block read aside: as a reference to the receiver's disk at {@code offset} (if not -1), or verbatim. */

@@ -91,8 +91,12 @@ final class LiveStream {
         void read(long offset, byte[] page) throws IOException;
     }
 
-    /** What an encoder did: stream bytes read, bytes sent, whole 4 KiB blocks (pages) seen, and those sent as references. */
-    record Figures(long streamBytes, long sentBytes, long blocks, long referenced, boolean followed) {
+    /**
+     * What an encoder did: stream bytes read, bytes sent, whole 4 KiB blocks (pages) seen, those sent as
+     * references, zero pages left out (the receiver's are zero already), and whether it followed the stream
+     * to its end (or to where only opaque bytes follow).
+     */
+    record Figures(long streamBytes, long sentBytes, long blocks, long referenced, long elided, boolean followed) {
     }
 
     /**
@@ -122,13 +126,16 @@ final class LiveStream {
     }
 
     private static Figures run(Follower f, Counting counting, Consumer<Figures> sofar) throws IOException {
-        boolean followed = false;
         try {
-            followed = f.run();
+            f.run();
         } finally {
-            sofar.accept(new Figures(f.read, counting.count, f.blocks, f.refs, followed));
+            sofar.accept(figures(f, counting));
         }
-        return new Figures(f.read, counting.count, f.blocks, f.refs, followed);
+        return figures(f, counting);
+    }
+
+    private static Figures figures(Follower f, Counting counting) {
+        return new Figures(f.read, counting.count, f.blocks, f.refs, f instanceof QemuFollower q ? q.elided : 0, f.followed);
     }
 
     /**
@@ -246,7 +253,8 @@ final class LiveStream {
     }
 
     static String describe(Figures f) {
-        return String.format(java.util.Locale.ROOT, "%d of %d blocks referenced; %d stream bytes sent as %d%s", f.referenced(),
-                f.blocks(), f.streamBytes(), f.sentBytes(), f.followed() ? "" : " (stream not followed to its end)");
+        return String.format(java.util.Locale.ROOT, "%d of %d blocks referenced%s; %d stream bytes sent as %d%s", f.referenced(),
+                f.blocks(), f.elided() > 0 ? ", " + f.elided() + " zero pages left out" : "", f.streamBytes(), f.sentBytes(),
+                f.followed() ? "" : " (stream not followed to its end)");
     }
 }

@@ -447,7 +447,9 @@ final class MoveSender {
             }
             switch (convergence.observe(hv.jobStats(name), (System.nanoTime() - t0) / 1_000_000)) {
                 case PACE -> {
-                    long link = wire.cap() > 0 ? wire.cap() : wire.peak();
+                    // The link's rate: the move's cap, or the fastest second seen on it, by the images sent ahead
+                    // or by these streams (not these alone: where their pages go as references, they leave the link idle).
+                    long link = wire.cap() > 0 ? wire.cap() : Math.max(wire.peak(), rate.peak());
                     if (link > 0) {
                         hv.setMaxSpeed(name, Convergence.PACE_FACTOR * link);
                         hv.setMaxDowntime(name, Convergence.PACED_DOWNTIME_MILLIS);

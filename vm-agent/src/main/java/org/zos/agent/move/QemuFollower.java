@@ -12,7 +12,18 @@ final class QemuFollower extends Follower {
     private final LiveStream.Pages pages;
     private final PageLedger ledger;
     private int ramId = -1;
+    /** The block of the record at hand (named by the last record that named one). */
     private String block = "";
+    /** The block the receiver's QEMU was last told of in this section (null: none yet). */
+    private String named;
+    /** A record's header, block name and fill byte, read aside. */
+    private final byte[] head = new byte[8 + 1 + 255 + 1];
+    /** The pages of the main RAM block the receiver has had a record for (the others are zero there). */
+    private final java.util.BitSet written = new java.util.BitSet();
+    /** Zero pages left out. */
+    long elided;
+    private static final java.lang.invoke.VarHandle LONGS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class,
+            java.nio.ByteOrder.BIG_ENDIAN);
 
     QemuFollower(InputStream qemu, DataOutputStream out, LiveStream.Pages pages, int level, PageLedger ledger) {
         super(qemu, out, level);
@@ -50,38 +61,85 @@ final class QemuFollower extends Follower {
         }
     }
 
-    /** Page records up to EOS: each full page either a reference or verbatim. */
+    /**
+     * Page records up to EOS: each full page either a reference or verbatim. A zero page of the main RAM
+     * block that the receiver has had no record for is left out: its QEMU started with that memory zero,
+     * and the zero-page record would make it test the page, which in shared memory allocates it (the
+     * receiver's QEMU spent 2 s of a return's final stop on that: docs/benchmarks.md).
+     */
     private void pageRecords() throws IOException {
         byte[] page = new byte[LiveStream.PAGE];
+        named = null; // the section's first record sent names its block, as QEMU's own first record does
         while (true) {
-            long hdr = in.readLong();
+            readAside(head, 0, 8);
+            long hdr = (long) LONGS.get(head, 0);
             long flags = hdr & 0xfff;
             if (flags == LiveStream.FLAG_EOS) {
+                emit(head, 0, 8);
                 return;
             }
             if ((flags & ~(LiveStream.FLAG_ZERO | LiveStream.FLAG_PAGE | LiveStream.FLAG_CONTINUE)) != 0) {
+                header(head, 8, flags, false, 0); // from here verbatim, so it must name its block if a left-out one did
                 throw new Follower.Unfollowed();
             }
+            int n = 8;
             if ((flags & LiveStream.FLAG_CONTINUE) == 0) {
-                block = new String(in.readNBytes(in.readUnsignedByte()), java.nio.charset.StandardCharsets.US_ASCII);
+                readAside(head, 8, 1);
+                int len = head[8] & 0xff;
+                readAside(head, 9, len);
+                n = 9 + len;
+                block = new String(head, 9, len, java.nio.charset.StandardCharsets.US_ASCII);
             }
-            boolean noted = ledger != null && block.equals(PageLedger.RAM_BLOCK);
+            boolean main = block.equals(PageLedger.RAM_BLOCK);
+            boolean noted = ledger != null && main;
             long offset = hdr & ~0xfffL;
+            int index = (int) (offset / LiveStream.PAGE);
             if ((flags & LiveStream.FLAG_ZERO) != 0) {
-                int fill = in.readUnsignedByte();
+                readAside(head, n, 1);
+                int fill = head[n++] & 0xff;
                 if (noted) {
                     ledger.filled(offset, fill);
                 }
+                if (main && fill == 0 && !written.get(index)) {
+                    elided++;
+                    continue;
+                }
+                header(head, n, flags, main, index);
             } else if ((flags & LiveStream.FLAG_PAGE) != 0) {
+                header(head, n, flags, main, index);
                 readAside(page);
                 if (noted) {
                     ledger.sent(offset, PageLedger.digest(page, 0));
                 }
                 send(page, pages.find(page));
             } else {
+                header(head, n, flags, false, 0);
                 throw new Follower.Unfollowed();
             }
         }
+    }
+
+    /**
+     * Sends a record's {@code n} bytes read aside: as they are, or, where it continues a block the
+     * receiver was not last told of (the record naming it was left out), naming the block.
+     */
+    private void header(byte[] head, int n, long flags, boolean main, int index) throws IOException {
+        if (main) {
+            written.set(index);
+        }
+        if ((flags & LiveStream.FLAG_CONTINUE) == 0 || block.equals(named)) {
+            named = block;
+            emit(head, 0, n);
+            return;
+        }
+        byte[] id = block.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] named = new byte[8 + 1 + id.length + n - 8];
+        LONGS.set(named, 0, (long) LONGS.get(head, 0) & ~LiveStream.FLAG_CONTINUE);
+        named[8] = (byte) id.length;
+        System.arraycopy(id, 0, named, 9, id.length);
+        System.arraycopy(head, 8, named, 9 + id.length, n - 8);
+        emit(named, 0, named.length);
+        this.named = block;
     }
 
     /** Reads through the end of the "ram" section's setup: 01 id 03 "ram" instance version, the block list, EOS. */

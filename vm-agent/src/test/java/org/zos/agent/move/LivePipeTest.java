@@ -96,7 +96,7 @@ class LivePipeTest {
             try (SocketChannel qemu = SocketChannel.open(UnixDomainSocketAddress.of(l.path()))) {
                 qemu.write(ByteBuffer.wrap(stream));
             }
-            assertArrayEquals(stream, got.get(10, TimeUnit.SECONDS));
+            assertArrayEquals(streams.delivered(), got.get(10, TimeUnit.SECONDS));
             LiveStream.Figures f = sent.get(10, TimeUnit.SECONDS);
             assertTrue(f.referenced() > 0 && f.referenced() == f.blocks(), f.toString());
             assertTrue(f.sentBytes() < stream.length / 10, f.toString());

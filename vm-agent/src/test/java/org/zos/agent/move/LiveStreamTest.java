@@ -57,10 +57,25 @@ class LiveStreamTest {
         return stream(iterations, extraFlags, false);
     }
 
+    /**
+     * The stream the receiver's QEMU gets for the last {@link #stream}: the same, less the zero pages it never
+     * had a record for (all of them, here), with each section's first record sent naming its block.
+     */
+    private byte[] delivered;
+
     /** As above; with {@code allOnDisk}, every full page is a block of the disk. */
     private byte[] stream(int iterations, long extraFlags, boolean allOnDisk) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
-        DataOutputStream d = new DataOutputStream(b);
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        DataOutputStream d = new DataOutputStream(new java.io.OutputStream() { // to both
+            @Override
+            public void write(int x) {
+                b.write(x);
+                e.write(x);
+            }
+        });
+        DataOutputStream original = new DataOutputStream(b); // records the receiver does not get, as QEMU wrote them
+        DataOutputStream got = new DataOutputStream(e); // the receiver's form of a record
         d.writeInt(0x5145564d);
         d.writeInt(3);
         d.writeByte(0x07); // configuration: opaque to the encoder
@@ -81,16 +96,36 @@ class LiveStreamTest {
         d.writeLong(0x10);
         d.writeByte(0x7e);
         d.writeInt(RAM_ID);
+        boolean verbatim = false; // once the encoder meets a record it does not follow
         for (int it = 0; it < iterations; it++) {
             d.writeByte(it == iterations - 1 ? 0x03 : 0x02); // PART…, then END
             d.writeInt(RAM_ID);
             for (int p = 0; p < 40; p++) {
                 long flags = p % 5 == 0 ? 0x02 : 0x08 | extraFlags;
                 flags |= p == 0 ? 0 : 0x20;
-                d.writeLong((long) p * LiveStream.PAGE | flags);
-                if (p == 0) {
-                    d.writeByte(6);
-                    d.write("pc.ram".getBytes(StandardCharsets.US_ASCII));
+                long header = (long) p * LiveStream.PAGE | flags;
+                if (p % 5 == 0 && !verbatim) {
+                    // a zero page, never sent: left out
+                    original.writeLong(header);
+                    if (p == 0) {
+                        original.writeByte(6);
+                        original.write("pc.ram".getBytes(StandardCharsets.US_ASCII));
+                    }
+                    original.writeByte(0);
+                    continue;
+                }
+                if (p == 1 && !verbatim) { // the first record sent in the section names the block
+                    original.writeLong(header);
+                    got.writeLong(header & ~0x20);
+                    got.writeByte(6);
+                    got.write("pc.ram".getBytes(StandardCharsets.US_ASCII));
+                    verbatim = extraFlags != 0;
+                } else {
+                    d.writeLong(header);
+                    if (p == 0) {
+                        d.writeByte(6);
+                        d.write("pc.ram".getBytes(StandardCharsets.US_ASCII));
+                    }
                 }
                 if ((flags & 0x02) != 0) {
                     d.writeByte(0);
@@ -112,17 +147,24 @@ class LiveStreamTest {
         d.writeInt(7);
         d.write(bytes(3000));
         d.writeByte(0x1f);
+        d.flush();
+        delivered = e.toByteArray();
         return b.toByteArray();
     }
 
     private LiveStream.Figures roundTrip(byte[] stream, int level) throws IOException {
+        return roundTrip(stream, stream, level);
+    }
+
+    /** Encodes and decodes {@code stream}: the receiver's QEMU gets {@code expected}. */
+    private LiveStream.Figures roundTrip(byte[] stream, byte[] expected, int level) throws IOException {
         ByteArrayOutputStream wire = new ByteArrayOutputStream();
         LiveStream.Figures f = LiveStream.encode(new ByteArrayInputStream(stream), wire, pages(), level);
         assertEquals(wire.size(), f.sentBytes());
         ByteArrayOutputStream back = new ByteArrayOutputStream();
         long n = LiveStream.decode(new ByteArrayInputStream(wire.toByteArray()), back, receiverDisk());
-        assertEquals(stream.length, n);
-        assertArrayEquals(stream, back.toByteArray());
+        assertEquals(expected.length, n);
+        assertArrayEquals(expected, back.toByteArray());
         assertEquals(stream.length, f.streamBytes());
         return f;
     }
@@ -130,18 +172,21 @@ class LiveStreamTest {
     @Test
     void pagesTheReceiverHoldsGoAsReferencesAndTheStreamComesBackWhole() throws IOException {
         byte[] s = stream(3, 0);
-        LiveStream.Figures f = roundTrip(s, 3);
+        LiveStream.Figures f = roundTrip(s, delivered, 3);
         assertTrue(f.followed());
         assertEquals(3 * 32, f.blocks()); // 40 records, 8 of them zero pages
         assertEquals(3 * 16, f.referenced());
+        assertEquals(3 * 8, f.elided());
         assertTrue(f.sentBytes() < s.length - 3 * 16 * LiveStream.PAGE + 4096, f.toString());
     }
 
     @Test
     void aStreamWithPageRecordsItDoesNotFollowIsCarriedVerbatim() throws IOException {
-        LiveStream.Figures f = roundTrip(stream(2, 0x100), 0); // an XBZRLE-like flag
+        byte[] s = stream(2, 0x100); // an XBZRLE-like flag
+        LiveStream.Figures f = roundTrip(s, delivered, 0);
         assertFalse(f.followed());
         assertEquals(0, f.referenced());
+        assertEquals(1, f.elided()); // the zero page before it; its record named the block, so the next one does
     }
 
     @Test
@@ -213,7 +258,65 @@ class LiveStreamTest {
     void anythingThatIsNotAQemuStreamIsCarriedVerbatim() throws IOException {
         roundTrip(bytes(100_000), 1);
         roundTrip(new byte[0], 1);
-        roundTrip(Arrays.copyOf(stream(2, 0), 5000), 1); // cut short: QEMU died
+        byte[] s = stream(2, 0);
+        byte[] cut = Arrays.copyOf(s, 5000); // cut short: QEMU died
+        byte[] expected = Arrays.copyOf(delivered, 5000 - (8 + 1 + 6 + 1) + (1 + 6)); // the first zero page out, its name on the next
+        roundTrip(cut, expected, 1);
+        for (int at = 0; at < 9000; at += 7) { // cut anywhere, what came goes on as far as it can
+            byte[] c = Arrays.copyOf(s, at);
+            ByteArrayOutputStream wire = new ByteArrayOutputStream();
+            LiveStream.encode(new ByteArrayInputStream(c), wire, pages(), 0);
+            ByteArrayOutputStream back = new ByteArrayOutputStream();
+            LiveStream.decode(new ByteArrayInputStream(wire.toByteArray()), back, receiverDisk());
+            byte[] got = back.toByteArray();
+            byte[] asSent = Arrays.copyOf(delivered, got.length);
+            assertTrue(Arrays.equals(got, asSent) || Arrays.equals(got, c), "cut at " + at);
+        }
+    }
+
+    @Test
+    void aZeroPageTheReceiverWasSentGoesAgainWhenItIsZeroAgain() throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        DataOutputStream d = new DataOutputStream(b);
+        d.writeInt(0x5145564d);
+        d.writeInt(3);
+        d.writeByte(0x01);
+        d.writeInt(RAM_ID);
+        d.writeByte(3);
+        d.write("ram".getBytes(StandardCharsets.US_ASCII));
+        d.writeInt(0);
+        d.writeInt(4);
+        d.writeLong(8192 | 0x04);
+        d.writeByte(6);
+        d.write("pc.ram".getBytes(StandardCharsets.US_ASCII));
+        d.writeLong(8192);
+        d.writeLong(0x10);
+        for (int it = 0; it < 2; it++) {
+            d.writeByte(it == 0 ? 0x02 : 0x03);
+            d.writeInt(RAM_ID);
+            d.writeLong(it == 0 ? 0x08 : 0x02); // page 0: whole, then zero
+            d.writeByte(6);
+            d.write("pc.ram".getBytes(StandardCharsets.US_ASCII));
+            if (it == 0) {
+                d.write(bytes(LiveStream.PAGE));
+            } else {
+                d.writeByte(0);
+            }
+            d.writeLong(LiveStream.PAGE | 0x02 | 0x20); // page 1: zero, never sent
+            d.writeByte(0);
+            d.writeLong(0x10);
+        }
+        d.writeByte(0x04);
+        d.writeInt(7);
+        d.write(bytes(300));
+        d.writeByte(0x1f);
+        byte[] s = b.toByteArray();
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        LiveStream.Figures f = LiveStream.encode(new ByteArrayInputStream(s), wire, pages(), 0);
+        assertEquals(2, f.elided());
+        ByteArrayOutputStream back = new ByteArrayOutputStream();
+        LiveStream.decode(new ByteArrayInputStream(wire.toByteArray()), back, receiverDisk());
+        assertEquals(s.length - 2 * 9, back.size(), "both zero records of page 1 out; the whole page 0 and its zero record in");
     }
 
     @Test
@@ -311,6 +414,11 @@ class LiveStreamTest {
     byte[] streamOf(byte[] blocks) throws IOException {
         System.arraycopy(blocks, 0, disk, 0, Math.min(blocks.length, disk.length));
         return stream(2, 0, true);
+    }
+
+    /** The stream the receiver's QEMU gets for the last stream made. */
+    byte[] delivered() {
+        return delivered;
     }
 
     /** The pages of {@code blocks} by content. */
