@@ -15,9 +15,10 @@ import org.zos.protocol.ZosException;
 /**
  * QEMU's live migration stream, carried between two agents with ISR's economy (issue 17): the sender's
  * agent reads the stream QEMU writes, replaces every full guest page the receiver already holds (a 4 KiB
- * block of the disk image it received ahead) by a reference to it, compresses the rest with zstd, and the
- * receiver's agent puts the exact stream back together for its QEMU's incoming side. QEMU and libvirt see
- * an ordinary migration; only the bytes between the agents change.
+ * block of the disk image it received ahead) by a reference to it, leaves out the zero pages the receiver
+ * never had (its memory is zero there), compresses the rest with zstd, and the receiver's agent puts the
+ * stream back together for its QEMU's incoming side. QEMU and libvirt see an ordinary migration; only
+ * the bytes between the agents change, and the records the receiver's QEMU has no use for.
  *
  * <p>The encoder ({@link QemuFollower}; {@link NbdFollower} for the disk's NBD writes, on the same
  * {@link Follower}) follows the stream as {@link org.zos.agent.hypervisor.SaveImage} reads a saved one (QEMU

@@ -61,12 +61,48 @@ final class PageLedger {
             seen = checks.clone();
         }
         long size = ram.size();
+        // In parts, one a core (it runs while the guest is stopped, and the stopped guest's core is free).
+        int parts = (int) Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), size >> 26));
+        long step = (size / parts + (1 << 20) - 1) & -(1L << 20);
+        java.util.List<java.util.concurrent.CompletableFuture<long[]>> found = new java.util.ArrayList<>();
+        for (int i = 1; i < parts; i++) {
+            long from = Math.min(size, i * step);
+            long to = Math.min(size, from + step);
+            found.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return differing(ram, from, to, seen);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }));
+        }
+        long[] out = differing(ram, 0, Math.min(size, step), seen);
+        for (java.util.concurrent.CompletableFuture<long[]> f : found) {
+            long[] more;
+            try {
+                more = f.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                if (e.getCause() instanceof java.io.UncheckedIOException u) {
+                    throw u.getCause();
+                }
+                throw e;
+            }
+            long[] all = Arrays.copyOf(out, out.length + more.length);
+            System.arraycopy(more, 0, all, out.length, more.length);
+            out = all;
+        }
+        return out;
+    }
+
+    /** The offsets in [{@code from}, {@code to}) of the pages whose digest is not {@code seen}'s. */
+    private static long[] differing(FileChannel ram, long from, long to, long[] seen) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(1 << 20);
         byte[] bytes = buf.array();
         long[] out = new long[16];
         int n = 0;
-        for (long pos = 0; pos < size; ) {
+        for (long pos = from; pos < to; ) {
             buf.clear();
+            buf.limit((int) Math.min(buf.capacity(), to - pos));
             int got = ram.read(buf, pos);
             if (got < LiveStream.PAGE) {
                 break;

@@ -228,6 +228,23 @@ class LiveStreamTest {
     }
 
     @Test
+    void aLargeMemoryIsCheckedInPartsAndEveryDifferingPageIsFoundInOrder() throws IOException {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("ledger");
+        java.nio.file.Path ram = dir.resolve("ram");
+        long size = 200L << 20; // sparse: zeros, as the ledger expects of pages never sent
+        long[] written = {0, (64L << 20) + 5 * LiveStream.PAGE, (100L << 20) - LiveStream.PAGE, 100L << 20, size - LiveStream.PAGE};
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(ram, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            for (long at : written) {
+                ch.write(java.nio.ByteBuffer.wrap(bytes(LiveStream.PAGE)), at);
+            }
+            assertArrayEquals(written, new PageLedger().differing(ch));
+        } finally {
+            java.nio.file.Files.delete(ram);
+        }
+    }
+
+    @Test
     void aPatchOfManyPagesGoesInSeveralRequestsAndOneOutsideTheMemoryIsRefused() throws IOException {
         PageLedger ledger = new PageLedger(); // nothing sent: every non-zero page differs
         java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("ledger");
