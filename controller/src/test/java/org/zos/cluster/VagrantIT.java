@@ -44,6 +44,24 @@ class VagrantIT {
         return new Run(p.exitValue(), out);
     }
 
+    /**
+     * A run stopped midway (a killed build, a machine restarted) leaves what its 'vagrant up' made: the docker
+     * provider's containers and its network on the hosts' subnet, the libvirt provider's domain, volume and
+     * networks. 'vagrant up' of a fresh clone, knowing nothing of them, cannot make its own ("the container
+     * name is already in use", "Network is already in use by interface br-...", "Name `vagrant_host1` of domain
+     * about to create is already taken"). Everything here is named for this project's test cluster.
+     */
+    static void removeLeftovers() throws IOException, InterruptedException {
+        String subnet = "172.31.71.0/24";
+        new ProcessBuilder("sh", "-c", "docker ps -aq --filter name=zos-vagrant- | xargs -r docker rm -f;"
+                + " for n in $(docker network ls -q); do [ \"$(docker network inspect -f '{{range .IPAM.Config}}{{.Subnet}}{{end}}' $n)\" = "
+                + subnet + " ] && docker network rm $n; done;"
+                + " virsh -q destroy vagrant_host1; virsh -q undefine vagrant_host1 --nvram --remove-all-storage;"
+                + " virsh -q vol-delete --pool default vagrant_host1.img;"
+                + " for n in zos-vagrant zos-vagrant-mgmt; do virsh -q net-destroy $n; virsh -q net-undefine $n; done; true")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+    }
+
     @BeforeEach
     void takeTheProject() {
         ONE_AT_A_TIME.lock();
@@ -66,6 +84,7 @@ class VagrantIT {
 
     @Test
     void vagrantUpGivesHostsAnAnimaCanDominateAndLeave() throws Exception {
+        removeLeftovers();
         try {
             Run up = vagrant(Map.of(), "up");
             assertEquals(0, up.status(), up.out());

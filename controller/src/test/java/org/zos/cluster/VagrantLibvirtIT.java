@@ -27,21 +27,12 @@ class VagrantLibvirtIT {
         }
     }
 
-    /**
-     * A run stopped midway (a killed build) leaves its VM, which 'vagrant up' of a fresh clone, knowing nothing
-     * of it, refuses to replace ("Name `vagrant_host1` of domain about to create is already taken").
-     */
-    private static void removeLeftovers() throws Exception {
-        new ProcessBuilder("sh", "-c", "virsh -q destroy vagrant_host1; virsh -q undefine vagrant_host1 --nvram --remove-all-storage;"
-                + " virsh -q vol-delete --pool default vagrant_host1.img; true").inheritIO().start().waitFor();
-    }
-
     private static void bootTheBox() throws Exception {
         Map<String, String> one = Map.of("ZOS_HOSTS", "1");
         Process build = new ProcessBuilder("nice", "-n", "10", VagrantIT.DIR.resolve("build-box").toString()).directory(VagrantIT.DIR.toFile()).inheritIO().start();
         assertTrue(build.waitFor(30, TimeUnit.MINUTES), "build-box took over 30 minutes");
         assertEquals(0, build.exitValue(), "build-box failed (see above)");
-        removeLeftovers();
+        VagrantIT.removeLeftovers();
         Thread yielding = yielding();
         try {
             VagrantIT.Run up = VagrantIT.vagrant(one, "up", "--provider", "libvirt");
