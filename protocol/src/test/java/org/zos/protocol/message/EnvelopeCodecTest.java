@@ -50,7 +50,7 @@ class EnvelopeCodecTest {
                 new LendOffer("work", "host1", List.of(1, 2), List.of("docs")), new LendEnd("work"),
                 new LivePrepare(7, "<domain/>"), new LivePrepared(7, "<domain/>"), new LiveOpen(7, "migration"),
                 new LivePrepare(7, "<domain/>", 99), new LivePrepared(7, "<domain/>", 99),
-                new LiveReady(7, "disks"), new LivePatch(7, "work", 1, "AAAA"), new MemoryKept("work", 99, 3, 1, 2, "AAAA"),
+                new LiveReady(7, "disks"), new LiveOpen(7, "migration", 8 << 20), new LiveReady(7, "migration", 8 << 20), new LivePatch(7, "work", 1, "AAAA"), new MemoryKept("work", 99, 3, 1, 2, "AAAA"),
                 new MoveDone(99, "kept", ""));
         long id = 1;
         for (Message m : all) {
@@ -67,6 +67,14 @@ class EnvelopeCodecTest {
         ImageOffer o = (ImageOffer) e.body();
         assertEquals(0, o.partIndex());
         assertEquals(1, o.partCount());
+    }
+
+    @Test
+    void onlyTheMigrationStreamHasAWindowAndItIsBounded() {
+        for (Message m : List.of(new LiveOpen(7, "disks", 1 << 20), new LiveReady(7, "libvirt", 1 << 20),
+                new LiveOpen(7, "migration", LiveOpen.MAX_WINDOW + 1), new LiveReady(7, "migration", -1))) {
+            assertEquals(ErrorCode.BAD_PARAMETER, assertThrows(ZosException.class, m::check, m.toString()).code());
+        }
     }
 
     @Test

@@ -28,8 +28,16 @@ abstract class Follower {
     long refs;
     boolean followed;
     private boolean teeing = true;
+    /** How far the stream may run ahead of the receiver (null: as far as the link takes it). */
+    final LiveStream.Window window;
+    /** The position last marked for the receiver to acknowledge. */
+    private long marked;
 
     Follower(InputStream stream, DataOutputStream out, int level) {
+        this(stream, out, level, null);
+    }
+
+    Follower(InputStream stream, DataOutputStream out, int level, LiveStream.Window window) {
         this.source = new java.io.PushbackInputStream(stream, 1);
         this.in = new DataInputStream(new java.io.FilterInputStream(source) {
             @Override
@@ -67,6 +75,7 @@ abstract class Follower {
         });
         this.out = out;
         this.level = level;
+        this.window = window;
     }
 
     /** Follows the stream as far as it can; true if it followed it to its end (or to where only opaque bytes follow). */
@@ -139,6 +148,24 @@ abstract class Follower {
         } else {
             add(block, 0, block.length);
         }
+    }
+
+    /**
+     * Where every byte read so far is batched or sent (a subclass calls it between records): every
+     * {@link LiveStream.Window#step} bytes, sends what is batched and a mark ({@code 'P'}) of the position,
+     * then waits while the window is full. Nothing is held back while it waits, so the receiver can
+     * acknowledge everything marked.
+     */
+    final void mark() throws IOException {
+        if (window == null || read - marked < window.step()) {
+            return;
+        }
+        flushBatch();
+        out.writeByte('P');
+        out.writeLong(read);
+        out.flush();
+        marked = read;
+        window.await(read);
     }
 
     /** Peeks at the next byte without reading it; -1 at the end. */

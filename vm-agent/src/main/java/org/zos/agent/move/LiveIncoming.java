@@ -154,8 +154,9 @@ final class LiveIncoming implements LibvirtGuard.Expect {
         }
         LOG.info("move " + in.id + " of " + in.anima + ": " + o.kind() + " connection open");
         LibvirtGuard guard = kind == LivePipe.Kind.LIBVIRT ? new LibvirtGuard(this) : null;
-        return new Responder.Opened(new LiveReady(o.transfer(), o.kind()), () -> LivePipe.receive(kind, stream, local,
-                this::readBase, kept != null ? this::readKept : null, guard, (figures, failure) -> {
+        boolean windowed = kind == LivePipe.Kind.MIGRATION && o.window() > 0; // acknowledged as the sender asks
+        return new Responder.Opened(new LiveReady(o.transfer(), o.kind(), windowed ? o.window() : 0), () -> LivePipe.receive(kind, stream,
+                local, this::readBase, kept != null ? this::readKept : null, guard, windowed, (figures, failure) -> {
                     if (failure instanceof ZosException z && z.code() == ErrorCode.DENIED) {
                         refused = z;
                     }

@@ -62,24 +62,27 @@ final class LiveOutgoing implements AutoCloseable {
         return sockets;
     }
 
-    /** One connection of the hypervisor's, to the receiver's agent. */
     /** Bytes a coded stream may queue ahead of the link (with as much in the socket): 0.08 s at 100 Mbit/s. */
     static final int QUEUE = 1 << 20;
 
+    /** One connection of the hypervisor's, to the receiver's agent. */
     private void carry(LivePipe.Kind kind, Duplex local) {
         MoveLink link = null;
         try {
             link = dial.get();
-            LiveOpen open = new LiveOpen(transfer, kind.name().toLowerCase());
+            LiveOpen open = new LiveOpen(transfer, kind.name().toLowerCase(), kind == LivePipe.Kind.MIGRATION ? LiveStream.Window.SIZE : 0);
             Map.Entry<Message, Duplex> opened = link.openStream(open, timeout);
-            MoveProtocol.answer(opened.getKey(), LiveReady.class, open);
+            LiveReady ready = MoveProtocol.answer(opened.getKey(), LiveReady.class, open);
             if (kind != LivePipe.Kind.LIBVIRT) {
                 // QEMU paces itself by how fast its bytes leave: a deep queue between it and the link makes it
                 // stop the guest with more to send than it thinks, and its last pages wait behind the queue.
                 link.shortQueue(QUEUE);
             }
+            // The same for the stream's bytes the link's are worth (a reference stands for 4 KiB): the
+            // receiver acknowledges what its QEMU has taken (LiveStream.Window), if it keeps the window.
+            LiveStream.Window window = open.window() > 0 && ready.window() == open.window() ? new LiveStream.Window(open.window()) : null;
             MoveLink carrying = link;
-            LivePipe.send(kind, local, opened.getValue(), kind == LivePipe.Kind.LIBVIRT ? LivePipe.Coding.NONE : coding, (f, x) -> {
+            LivePipe.send(kind, local, opened.getValue(), kind == LivePipe.Kind.LIBVIRT ? LivePipe.Coding.NONE : coding, window, (f, x) -> {
                 carrying.close();
                 ended(kind, f, x);
             });

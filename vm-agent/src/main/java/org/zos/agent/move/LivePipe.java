@@ -50,13 +50,16 @@ final class LivePipe {
      * The sender's end of one connection: {@code local}'s bytes (libvirt's or QEMU's) go coded to
      * {@code remote} (the stream to the receiver's agent), {@code remote}'s come back as they are. Both
      * ends are closed when either way ends; {@code done} then gets the figures of the coded way (null for
-     * LIBVIRT or if it failed) and the failure (null at a plain end).
+     * LIBVIRT or if it failed) and the failure (null at a plain end). With a {@code window} (MIGRATION
+     * only; null: none), QEMU's stream is read only as the receiver's acknowledgements let it, and what
+     * comes back is {@link Reverse}'s records.
      */
-    static void send(Kind kind, Duplex local, Duplex remote, Coding coding, Done done) {
+    static void send(Kind kind, Duplex local, Duplex remote, Coding coding, LiveStream.Window window, Done done) {
+        Way down = window == null ? plain(remote, local) : () -> Reverse.read(remote.input(), outputOf(local), window);
         both(kind, local, remote, (in, sofar) -> {
             OutputStream out = capped(outputOf(remote), coding.rate());
             LiveStream.Figures f = switch (kind) {
-                case MIGRATION -> LiveStream.encode(in, out, coding.pages(), coding.level(), coding.ledger(), sofar);
+                case MIGRATION -> LiveStream.encode(in, out, coding.pages(), coding.level(), coding.ledger(), window, sofar);
                 case DISKS -> LiveStream.encodeNbd(in, out, coding.pages(), coding.level(), sofar);
                 case LIBVIRT -> {
                     in.transferTo(out);
@@ -65,27 +68,113 @@ final class LivePipe {
             };
             out.flush();
             return f;
-        }, done);
+        }, down, window != null ? window::close : () -> { }, done);
+    }
+
+    /** As {@link #send(Kind, Duplex, Duplex, Coding, LiveStream.Window, Done)} without a window. */
+    static void send(Kind kind, Duplex local, Duplex remote, Coding coding, Done done) {
+        send(kind, local, remote, coding, null, done);
     }
 
     /**
      * The receiver's end of one connection: {@code remote}'s records (the stream from the sender's agent)
      * are put back together for {@code local} (the receiver's libvirtd, QEMU or NBD server), with the
      * pages the sender referred to read from {@code base} (or {@code kept}, the memory kept here, if not
-     * null); libvirt's calls pass through {@code guard} (LIBVIRT only); {@code local}'s bytes go back as they are.
+     * null); libvirt's calls pass through {@code guard} (LIBVIRT only); {@code local}'s bytes go back as
+     * they are, or, {@code windowed} (MIGRATION only), as {@link Reverse}'s records with the acknowledgements.
      */
     static void receive(Kind kind, Duplex remote, Duplex local, LiveStream.Disk base, LiveStream.Disk kept, LibvirtGuard guard,
-            Done done) {
+            boolean windowed, Done done) {
+        Reverse reverse = windowed ? new Reverse(remote) : null;
+        Way down = reverse == null ? plain(local, remote) : () -> local.input().transferTo(reverse);
         both(kind, remote, local, (in, sofar) -> {
             OutputStream out = outputOf(local);
             if (kind == Kind.LIBVIRT) {
                 guard.copy(in, out);
             } else {
-                LiveStream.decode(in, out, base, kept);
+                LiveStream.decode(in, out, base, kept, reverse != null ? reverse::ack : null);
             }
             out.flush();
             return null;
-        }, done);
+        }, down, () -> { }, done);
+    }
+
+    /** As {@link #receive(Kind, Duplex, Duplex, LiveStream.Disk, LiveStream.Disk, LibvirtGuard, boolean, Done)} without a window. */
+    static void receive(Kind kind, Duplex remote, Duplex local, LiveStream.Disk base, LiveStream.Disk kept, LibvirtGuard guard,
+            Done done) {
+        receive(kind, remote, local, base, kept, guard, false, done);
+    }
+
+    /** {@code from}'s bytes as they are to {@code to}. */
+    private static Way plain(Duplex from, Duplex to) {
+        return () -> from.input().transferTo(outputOf(to));
+    }
+
+    /**
+     * The receiver-to-sender direction of a stream with a window (big-endian): {@code 'R' u32 n, n bytes}
+     * of the receiver's QEMU (none before QEMU 9 without a return path, but they would go), {@code 'A' u64
+     * position}: the mark at {@code position} is acknowledged. Writes of both kinds come from two threads,
+     * one record at a time.
+     */
+    static final class Reverse extends OutputStream {
+        private final Duplex to;
+
+        Reverse(Duplex to) {
+            this.to = to;
+        }
+
+        synchronized void ack(long position) throws IOException {
+            byte[] b = new byte[9];
+            b[0] = 'A';
+            java.nio.ByteBuffer.wrap(b, 1, 8).putLong(position);
+            to.write(b, 0, b.length);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) throws IOException {
+            while (len > 0) {
+                int n = Math.min(len, LiveStream.BATCH);
+                byte[] head = new byte[5];
+                head[0] = 'R';
+                java.nio.ByteBuffer.wrap(head, 1, 4).putInt(n);
+                to.write(head, 0, head.length);
+                to.write(b, off, n);
+                off += n;
+                len -= n;
+            }
+        }
+
+        /** Reads {@code in}'s records to their end: the receiver's QEMU's bytes to {@code qemu}, the acknowledgements to {@code window}. */
+        static void read(InputStream in, OutputStream qemu, LiveStream.Window window) throws IOException {
+            java.io.DataInputStream r = new java.io.DataInputStream(in);
+            while (true) {
+                int type = r.read();
+                switch (type) {
+                    case 'R' -> {
+                        int n = r.readInt();
+                        if (n < 0 || n > LiveStream.BATCH) {
+                            throw malformed("a record of " + Integer.toUnsignedString(n) + " bytes");
+                        }
+                        qemu.write(r.readNBytes(n));
+                    }
+                    case 'A' -> window.acked(r.readLong());
+                    case -1 -> {
+                        return;
+                    }
+                    default -> throw malformed("unknown record type " + type);
+                }
+            }
+        }
+
+        private static org.zos.protocol.ZosException malformed(String what) {
+            return new org.zos.protocol.ZosException(org.zos.protocol.ErrorCode.PROTOCOL_ERROR,
+                    "the live migration stream's acknowledgements are malformed: " + what, "");
+        }
     }
 
     /** {@code out}, each write waiting for its turn under {@code rate}. */
@@ -112,17 +201,22 @@ final class LivePipe {
     }
 
     @FunctionalInterface
-    private interface Way {
+    private interface Coded {
         /** Copies {@code in} on; {@code sofar} gets the coded way's figures, also if it fails (a QEMU that closes at its end). */
         LiveStream.Figures copy(InputStream in, Consumer<LiveStream.Figures> sofar) throws IOException;
     }
 
+    @FunctionalInterface
+    private interface Way {
+        void run() throws IOException;
+    }
+
     /**
-     * {@code from}'s input through {@code way} to {@code to}; {@code to}'s input as it is to {@code from}.
-     * The first way to end closes both ends (its failure is the pipe's: the other way's, after the close,
+     * {@code from}'s input through {@code way} to {@code to}; {@code to}'s input by {@code back} to {@code from}.
+     * The first way to end closes both ends and runs {@code closing} (its failure is the pipe's: the other way's, after the close,
      * is only its echo); {@code done} runs once both ways have ended, with the coded way's figures.
      */
-    private static void both(Kind kind, Duplex from, Duplex to, Way way, Done done) {
+    private static void both(Kind kind, Duplex from, Duplex to, Coded way, Way back, Runnable closing, Done done) {
         Object lock = new Object();
         int[] running = {2};
         Exception[] first = new Exception[1];
@@ -140,6 +234,7 @@ final class LivePipe {
             if (firstToEnd) {
                 from.close();
                 to.close();
+                closing.run();
             }
             if (last) {
                 done.ended(figures[0], first[0]);
@@ -148,16 +243,10 @@ final class LivePipe {
         start("zos-live-" + kind.name().toLowerCase() + "-up", () -> {
             way.copy(from.input(), f -> figures[0] = f);
         }, end);
-        start("zos-live-" + kind.name().toLowerCase() + "-down", () -> {
-            to.input().transferTo(outputOf(from));
-        }, end);
+        start("zos-live-" + kind.name().toLowerCase() + "-down", back, end);
     }
 
-    private interface Copy {
-        void run() throws IOException;
-    }
-
-    private static void start(String name, Copy copy, Consumer<Exception> end) {
+    private static void start(String name, Way copy, Consumer<Exception> end) {
         Thread t = new Thread(() -> {
             Exception failure = null;
             try {

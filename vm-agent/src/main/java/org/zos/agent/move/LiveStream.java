@@ -34,8 +34,9 @@ import org.zos.protocol.ZosException;
  * receiver verifies it: a reference that does not hold ends the stream, and the migration fails with the
  * anima still running on the sender); {@code 'M' u64 offset, u64 check}: the 4096 bytes at {@code offset}
  * of the memory the receiver kept of the anima when it last sent it away live ({@link KeptMemory}; only if
- * the receiver said it holds it, in {@code live-prepared}), checked the same way; {@code 'E'}: the end of
- * the stream.
+ * the receiver said it holds it, in {@code live-prepared}), checked the same way; {@code 'P' u64 position}
+ * (only on a stream with a {@link Window}): the receiver has written everything before it to its QEMU
+ * once it acknowledges {@code position}; {@code 'E'}: the end of the stream.
  */
 final class LiveStream {
     static final int PAGE = 4096;
@@ -86,6 +87,12 @@ final class LiveStream {
     private static final java.lang.invoke.VarHandle LONGS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class,
             java.nio.ByteOrder.LITTLE_ENDIAN);
 
+    /** Where the receiver acknowledges the marks of a stream with a {@link Window}. */
+    @FunctionalInterface
+    interface Acks {
+        void ack(long position) throws IOException;
+    }
+
     /** The receiver's disk image as sent ahead, for the pages the sender referred to. */
     @FunctionalInterface
     interface Disk {
@@ -94,10 +101,81 @@ final class LiveStream {
 
     /**
      * What an encoder did: stream bytes read, bytes sent, whole 4 KiB blocks (pages) seen, those sent as
-     * references, zero pages left out (the receiver's are zero already), and whether it followed the stream
-     * to its end (or to where only opaque bytes follow).
+     * references, zero pages left out (the receiver's are zero already), whether it followed the stream
+     * to its end (or to where only opaque bytes follow), and the time it waited for its {@link Window}.
      */
-    record Figures(long streamBytes, long sentBytes, long blocks, long referenced, long elided, boolean followed) {
+    record Figures(long streamBytes, long sentBytes, long blocks, long referenced, long elided, boolean followed, long waitedNanos) {
+    }
+
+    /**
+     * How far a migration stream may run ahead of the receiver's QEMU (docs/protocol.md, "Live moves"). The
+     * encoder marks its position in the stream ({@code 'P'}) every {@link #step} bytes read from QEMU, once
+     * every byte before it has gone to the link; the receiver acknowledges a mark once it has written the
+     * stream up to it to its QEMU; the encoder reads on from QEMU only while it is at most {@link #size}
+     * bytes past the last acknowledged mark. References make a stream hundreds of times smaller on the
+     * wire: bounded in wire bytes only, it ran tens of MB ahead of the receiver's QEMU, which QEMU's last
+     * round then waited behind, and QEMU, judging its rate by how fast its bytes left, chose its stop with
+     * more to send than it could.
+     */
+    static final class Window {
+        /** The window a sender asks for: about 30 ms of a receiving QEMU's loading here. */
+        static final long SIZE = 8 << 20;
+        private final long size;
+        private long acked;
+        private boolean closed;
+        private long waited;
+
+        Window(long size) {
+            if (size < 16 || size > org.zos.protocol.message.LiveOpen.MAX_WINDOW) {
+                throw new IllegalArgumentException("window " + size);
+            }
+            this.size = size;
+        }
+
+        long size() {
+            return size;
+        }
+
+        /** Stream bytes between marks. */
+        long step() {
+            return size / 16;
+        }
+
+        /** The receiver acknowledged the mark at {@code position}. */
+        synchronized void acked(long position) {
+            if (position > acked) {
+                acked = position;
+                notifyAll();
+            }
+        }
+
+        /** The stream ended: nothing waits any longer. */
+        synchronized void close() {
+            closed = true;
+            notifyAll();
+        }
+
+        /** Waits until {@code position} is at most {@link #size} past the last acknowledged mark. */
+        synchronized void await(long position) throws IOException {
+            long start = System.nanoTime();
+            try {
+                while (position - acked > size && !closed) {
+                    wait();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("waiting for the receiver's acknowledgement");
+            } finally {
+                waited += System.nanoTime() - start;
+            }
+            if (position - acked > size) {
+                throw new IOException("the stream ended before the receiver acknowledged position " + (position - size));
+            }
+        }
+
+        synchronized long waitedNanos() {
+            return waited;
+        }
     }
 
     /**
@@ -121,8 +199,18 @@ final class LiveStream {
      */
     static Figures encode(InputStream qemu, OutputStream out, Pages pages, int level, PageLedger ledger, Consumer<Figures> sofar)
             throws IOException {
+        return encode(qemu, out, pages, level, ledger, null, sofar);
+    }
+
+    /**
+     * As {@link #encode(InputStream, OutputStream, Pages, int, PageLedger, Consumer)}, reading from QEMU
+     * only as {@code window} lets it (null: as fast as the link takes it).
+     */
+    static Figures encode(InputStream qemu, OutputStream out, Pages pages, int level, PageLedger ledger, Window window,
+            Consumer<Figures> sofar) throws IOException {
         Counting counting = new Counting(out);
-        QemuFollower f = new QemuFollower(new java.io.BufferedInputStream(qemu, 1 << 16), records(counting), pages, level, ledger);
+        QemuFollower f = new QemuFollower(new java.io.BufferedInputStream(qemu, 1 << 16), records(counting), pages, level, ledger,
+                window);
         return run(f, counting, sofar);
     }
 
@@ -136,7 +224,8 @@ final class LiveStream {
     }
 
     private static Figures figures(Follower f, Counting counting) {
-        return new Figures(f.read, counting.count, f.blocks, f.refs, f instanceof QemuFollower q ? q.elided : 0, f.followed);
+        return new Figures(f.read, counting.count, f.blocks, f.refs, f instanceof QemuFollower q ? q.elided : 0, f.followed,
+                f.window != null ? f.window.waitedNanos() : 0);
     }
 
     /**
@@ -187,6 +276,14 @@ final class LiveStream {
 
     /** As {@link #decode(InputStream, OutputStream, Disk)}, with {@code kept} the memory kept here ('M'; null: none). */
     static long decode(InputStream in, OutputStream qemu, Disk disk, Disk kept) throws IOException {
+        return decode(in, qemu, disk, kept, null);
+    }
+
+    /**
+     * As {@link #decode(InputStream, OutputStream, Disk, Disk)}; {@code acks} gets each mark's position once
+     * the stream before it is written to {@code qemu} (null: the stream has no window, and a mark is malformed).
+     */
+    static long decode(InputStream in, OutputStream qemu, Disk disk, Disk kept, Acks acks) throws IOException {
         DataInputStream r = new DataInputStream(in);
         byte[] page = new byte[PAGE];
         long written = 0;
@@ -225,6 +322,14 @@ final class LiveStream {
                     qemu.write(page);
                     written += PAGE;
                 }
+                case 'P' -> {
+                    long position = r.readLong();
+                    if (acks == null) {
+                        throw malformed("a position mark on a stream without a window");
+                    }
+                    qemu.flush();
+                    acks.ack(position);
+                }
                 case 'E' -> {
                     qemu.flush();
                     return written;
@@ -254,8 +359,9 @@ final class LiveStream {
     }
 
     static String describe(Figures f) {
-        return String.format(java.util.Locale.ROOT, "%d of %d blocks referenced%s; %d stream bytes sent as %d%s", f.referenced(),
+        return String.format(java.util.Locale.ROOT, "%d of %d blocks referenced%s; %d stream bytes sent as %d%s%s", f.referenced(),
                 f.blocks(), f.elided() > 0 ? ", " + f.elided() + " zero pages left out" : "", f.streamBytes(), f.sentBytes(),
+                f.waitedNanos() > 0 ? "; waited " + f.waitedNanos() / 1_000_000 + " ms for the receiver" : "",
                 f.followed() ? "" : " (stream not followed to its end)");
     }
 }

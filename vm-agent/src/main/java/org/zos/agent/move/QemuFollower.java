@@ -25,8 +25,8 @@ final class QemuFollower extends Follower {
     private static final java.lang.invoke.VarHandle LONGS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class,
             java.nio.ByteOrder.BIG_ENDIAN);
 
-    QemuFollower(InputStream qemu, DataOutputStream out, LiveStream.Pages pages, int level, PageLedger ledger) {
-        super(qemu, out, level);
+    QemuFollower(InputStream qemu, DataOutputStream out, LiveStream.Pages pages, int level, PageLedger ledger, LiveStream.Window window) {
+        super(qemu, out, level, window);
         this.pages = pages;
         this.ledger = ledger;
     }
@@ -71,6 +71,7 @@ final class QemuFollower extends Follower {
         byte[] page = new byte[LiveStream.PAGE];
         named = null; // the section's first record sent names its block, as QEMU's own first record does
         while (true) {
+            mark();
             readAside(head, 0, 8);
             long hdr = (long) LONGS.get(head, 0);
             long flags = hdr & 0xfff;

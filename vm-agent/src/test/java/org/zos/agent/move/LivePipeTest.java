@@ -67,6 +67,17 @@ class LivePipeTest {
 
     @Test
     void aMigrationStreamArrivesWholeWithThePagesTheReceiverHoldsSentAsReferences() throws Exception {
+        migrate(null);
+    }
+
+    @Test
+    void aMigrationStreamWithAWindowArrivesWholeAndTheReceiversBytesComeBack() throws Exception {
+        LiveStream.Figures f = migrate(new LiveStream.Window(64 << 10));
+        assertTrue(f.sentBytes() > 0, f.toString());
+    }
+
+    /** A migration stream through both agents' ends, with {@code window} (null: none). */
+    private LiveStream.Figures migrate(LiveStream.Window window) throws Exception {
         byte[] disk = new byte[64 * LiveStream.PAGE];
         new Random(3).nextBytes(disk);
         // A stream whose pages are all blocks of the disk: QEMU's format is LiveStreamTest's business.
@@ -79,6 +90,7 @@ class LivePipeTest {
         qemuIncoming.bind(UnixDomainSocketAddress.of(incoming));
         new Thread(() -> {
             try (SocketChannel c = qemuIncoming.accept()) {
+                c.write(ByteBuffer.wrap("back!".getBytes())); // a return path's bytes, say
                 got.complete(Channels.newInputStream(c).readAllBytes());
             } catch (IOException e) {
                 got.completeExceptionally(e);
@@ -89,20 +101,23 @@ class LivePipeTest {
         CompletableFuture<LiveStream.Figures> sent = new CompletableFuture<>();
         CompletableFuture<Exception> received = new CompletableFuture<>();
         LivePipe.receive(LivePipe.Kind.MIGRATION, agents[1], LivePipe.connect(incoming),
-                (offset, page) -> System.arraycopy(disk, (int) offset, page, 0, LiveStream.PAGE), null, null, (f, e) -> received.complete(e));
+                (offset, page) -> System.arraycopy(disk, (int) offset, page, 0, LiveStream.PAGE), null, null, window != null,
+                (f, e) -> received.complete(e));
         LivePipe.Coding coding = new LivePipe.Coding(streams.pagesOf(disk), 3, new RateLimit(0), null);
         try (LivePipe.Listener l = new LivePipe.Listener(dir.resolve("migration.sock"),
-                local -> LivePipe.send(LivePipe.Kind.MIGRATION, local, agents[0], coding, (f, e) -> sent.complete(f)))) {
+                local -> LivePipe.send(LivePipe.Kind.MIGRATION, local, agents[0], coding, window, (f, e) -> sent.complete(f)))) {
             try (SocketChannel qemu = SocketChannel.open(UnixDomainSocketAddress.of(l.path()))) {
                 qemu.write(ByteBuffer.wrap(stream));
+                assertEquals("back!", new String(Channels.newInputStream(qemu).readNBytes(5)));
             }
             assertArrayEquals(streams.delivered(), got.get(10, TimeUnit.SECONDS));
             LiveStream.Figures f = sent.get(10, TimeUnit.SECONDS);
             assertTrue(f.referenced() > 0 && f.referenced() == f.blocks(), f.toString());
             assertTrue(f.sentBytes() < stream.length / 10, f.toString());
             assertNull(received.get(10, TimeUnit.SECONDS));
+            qemuIncoming.close();
+            return f;
         }
-        qemuIncoming.close();
     }
 
     @Test

@@ -336,6 +336,89 @@ class LiveStreamTest {
         assertEquals(s.length - 2 * 9, back.size(), "both zero records of page 1 out; the whole page 0 and its zero record in");
     }
 
+    /** {@code in}, counting what is read of it. */
+    private static final class Counted extends java.io.FilterInputStream {
+        final java.util.concurrent.atomic.AtomicLong count = new java.util.concurrent.atomic.AtomicLong();
+
+        Counted(byte[] b) {
+            super(new ByteArrayInputStream(b));
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            count.addAndGet(b >= 0 ? 1 : 0);
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            count.addAndGet(Math.max(n, 0));
+            return n;
+        }
+    }
+
+    @Test
+    void aWindowedStreamRunsNoFurtherAheadThanTheReceiverAcknowledgesAndComesBackWhole() throws Exception {
+        byte[] s = stream(40, 0, true); // 40 iterations of 40 records: 5 MiB
+        byte[] expected = delivered;
+        LiveStream.Window window = new LiveStream.Window(256 << 10);
+        Counted qemu = new Counted(s);
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        java.util.concurrent.CompletableFuture<LiveStream.Figures> encoded = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return LiveStream.encode(qemu, wire, pages(), 0, null, window, f -> { });
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        long was = -1;
+        while (qemu.count.get() != was) { // until the encoder waits
+            was = qemu.count.get();
+            Thread.sleep(200);
+        }
+        assertFalse(encoded.isDone());
+        // The window, a step, the encoder's read-ahead of 64 KiB and a record.
+        assertTrue(was <= (256 << 10) + (16 << 10) + (64 << 10) + 2 * LiveStream.PAGE, "read " + was + " of " + s.length);
+        assertTrue(was >= 256 << 10, "read " + was);
+
+        java.util.List<Long> acks = new java.util.ArrayList<>();
+        window.acked(s.length); // the receiver took all it was sent, and will take the rest
+        LiveStream.Figures f = encoded.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertTrue(f.waitedNanos() >= 200_000_000L, f.toString());
+        ByteArrayOutputStream back = new ByteArrayOutputStream();
+        LiveStream.decode(new ByteArrayInputStream(wire.toByteArray()), back, receiverDisk(), null, acks::add);
+        assertArrayEquals(expected, back.toByteArray());
+        assertTrue(acks.size() >= s.length / (16 << 10) - 41 && acks.size() <= s.length / (16 << 10), acks.size() + " marks");
+        for (int i = 1; i < acks.size(); i++) {
+            assertTrue(acks.get(i) - acks.get(i - 1) >= 16 << 10, "a mark a step at least: " + acks);
+        }
+        assertTrue(acks.get(acks.size() - 1) < s.length);
+
+        ZosException e = assertThrows(ZosException.class,
+                () -> LiveStream.decode(new ByteArrayInputStream(wire.toByteArray()), new ByteArrayOutputStream(), receiverDisk()));
+        assertEquals(ErrorCode.PROTOCOL_ERROR, e.code(), "a mark without a window");
+    }
+
+    @Test
+    void anEncoderWaitingForItsWindowEndsWhenTheStreamDoes() throws Exception {
+        LiveStream.Window window = new LiveStream.Window(64 << 10);
+        java.util.concurrent.CompletableFuture<Exception> ended = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                LiveStream.encode(new ByteArrayInputStream(stream(10, 0, true)), new ByteArrayOutputStream(), pages(), 0, null, window, f -> { });
+                return null;
+            } catch (IOException e) {
+                return e;
+            }
+        });
+        Thread.sleep(300);
+        assertFalse(ended.isDone(), "it waits for the receiver");
+        window.close();
+        Exception e = ended.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertTrue(e != null && e.getMessage().contains("before the receiver acknowledged"), String.valueOf(e));
+    }
+
     @Test
     void aDamagedRecordIsAProtocolError() throws IOException {
         ByteArrayOutputStream wire = new ByteArrayOutputStream();
