@@ -20,6 +20,7 @@ import org.zos.agent.hypervisor.DomainSpec;
 import org.zos.agent.hypervisor.DomainState;
 import org.zos.agent.hypervisor.DomainXml;
 import org.zos.agent.hypervisor.Hypervisor;
+import org.zos.agent.hypervisor.SaveImage;
 import org.zos.guest.GuestImage;
 import org.zos.guest.GuestImageBuilder;
 import org.zos.protocol.ErrorCode;
@@ -174,7 +175,33 @@ public final class AnimaManager {
             Files.deleteIfExists(paths.partialState());
             throw e;
         }
+        leaveOutZeroPages(name, paths);
         return commitState(record, paths);
+    }
+
+    /**
+     * Rewrites the state file just saved without the zero pages its restore would only allocate
+     * ({@link SaveImage#withoutZeroPages}), before anything digests it: every copy of it, here or where a
+     * move takes it, is then that image. If that fails (no room for the copy, say), the image stays as
+     * libvirt wrote it, which restores the same, only slower.
+     */
+    private void leaveOutZeroPages(String name, AnimaPaths paths) {
+        long start = System.nanoTime();
+        try {
+            long left = SaveImage.withoutZeroPages(paths.partialState(), paths.leanState());
+            if (left > 0) {
+                Files.move(paths.leanState(), paths.partialState(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                LOG.info("the state file of " + name + " without its " + left + " zero pages, in " + (System.nanoTime() - start) / 1_000_000 + " ms");
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warning("the state file of " + name + " keeps its zero pages: " + e);
+        } finally {
+            try {
+                Files.deleteIfExists(paths.leanState());
+            } catch (IOException e) {
+                LOG.fine("removing " + paths.leanState() + ": " + e);
+            }
+        }
     }
 
     private void requireHere(AnimaRecord record) {
@@ -489,6 +516,7 @@ public final class AnimaManager {
             hypervisor.undefine(name);
             scrub(paths.state(), null);
             scrub(paths.partialState(), null);
+            scrub(paths.leanState(), null);
             scrub(paths.disk(), written);
             Path ahead = paths.disk().resolveSibling(paths.disk().getFileName() + ".incoming");
             scrub(ahead, written);
@@ -683,6 +711,8 @@ public final class AnimaManager {
         if (state.isActive() && Files.exists(paths.partialState())) {
             Files.delete(paths.partialState()); // a save that failed; the anima kept running
         }
+        Files.deleteIfExists(paths.leanState()); // a rewrite of a save cut short: the save itself is whole
+
         if (Files.exists(paths.diskTop()) && state != DomainState.PAUSED) { // paused: a move's, awaiting its go
             LOG.warning("recovering " + record.name() + ": a live move broke off with its disk diverted; folding it back");
             try {

@@ -58,4 +58,9 @@ public record AnimaPaths(Path dir) {
     public Path partialState() {
         return dir.resolve("memory.state.part");
     }
+
+    /** The state file just saved, being rewritten without its zero pages ({@code SaveImage.withoutZeroPages}). */
+    public Path leanState() {
+        return dir.resolve("memory.state.lean");
+    }
 }
