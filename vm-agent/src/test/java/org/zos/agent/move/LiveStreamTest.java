@@ -181,6 +181,17 @@ class LiveStreamTest {
     }
 
     @Test
+    void referencesAndThePageHeadersBetweenThemGoCompressedInFrames() throws IOException {
+        byte[] s = stream(40, 0, true);
+        LiveStream.Figures plain = roundTrip(s, delivered, 0);
+        LiveStream.Figures framed = roundTrip(s, delivered, 3);
+        assertEquals(40 * 32, framed.referenced());
+        // Uncompressed, a reference and the page header before it are 30 bytes: 'R' u32 8, the header; 'D' u64 u64.
+        assertTrue(plain.sentBytes() >= 30 * plain.referenced(), plain.toString());
+        assertTrue(framed.sentBytes() < plain.sentBytes() / 2, framed + " vs " + plain);
+    }
+
+    @Test
     void aStreamWithPageRecordsItDoesNotFollowIsCarriedVerbatim() throws IOException {
         byte[] s = stream(2, 0x100); // an XBZRLE-like flag
         LiveStream.Figures f = roundTrip(s, delivered, 0);
