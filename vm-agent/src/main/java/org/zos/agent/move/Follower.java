@@ -21,8 +21,24 @@ abstract class Follower {
     final DataInputStream in;
     private final DataOutputStream out;
     private final int level;
-    private final byte[] batch = new byte[LiveStream.BATCH];
-    private int batched;
+    /** Verbatim bytes, sent as one record ('Z' or 'R') when {@link LiveStream#BATCH} are gathered or the stream goes quiet. */
+    private final LiveStream.Gathered batch = new LiveStream.Gathered() {
+        @Override
+        void spill(byte[] b, int n) throws IOException {
+            byte[] raw = Arrays.copyOf(b, n);
+            byte[] z = level > 0 ? Zstd.compress(raw, level) : null;
+            if (z != null && z.length < raw.length - 16) {
+                out.writeByte('Z');
+                out.writeInt(raw.length);
+                out.writeInt(z.length);
+                out.write(z);
+            } else {
+                out.writeByte('R');
+                out.writeInt(raw.length);
+                out.write(raw);
+            }
+        }
+    };
     long read;
     long blocks;
     long refs;
@@ -179,23 +195,11 @@ abstract class Follower {
     }
 
     private void add1(int b) throws IOException {
-        if (batched == LiveStream.BATCH) {
-            flushBatch();
-        }
-        batch[batched++] = (byte) b;
+        batch.write(b);
     }
 
     private void add(byte[] b, int off, int len) throws IOException {
-        while (len > 0) {
-            if (batched == LiveStream.BATCH) {
-                flushBatch();
-            }
-            int n = Math.min(len, LiveStream.BATCH - batched);
-            System.arraycopy(b, off, batch, batched, n);
-            batched += n;
-            off += n;
-            len -= n;
-        }
+        batch.write(b, off, len);
     }
 
     /**
@@ -213,22 +217,7 @@ abstract class Follower {
     }
 
     private void flushBatch() throws IOException {
-        if (batched == 0) {
-            return;
-        }
-        byte[] raw = Arrays.copyOf(batch, batched);
-        byte[] z = level > 0 ? Zstd.compress(raw, level) : null;
-        if (z != null && z.length < raw.length - 16) {
-            out.writeByte('Z');
-            out.writeInt(raw.length);
-            out.writeInt(z.length);
-            out.write(z);
-        } else {
-            out.writeByte('R');
-            out.writeInt(raw.length);
-            out.write(raw);
-        }
-        batched = 0;
+        batch.spill();
     }
 
     /** A page record with flags the encoder does not follow (XBZRLE, compression, multifd): the rest goes verbatim. */

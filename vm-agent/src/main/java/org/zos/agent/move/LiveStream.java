@@ -258,12 +258,10 @@ final class LiveStream {
      * 13, and most of those repeat from one page to the next: compressed, a return's 84 000 references
      * and headers went in 1 MB rather than 2.5 MB.
      */
-    static final class Frames extends OutputStream {
+    static final class Frames extends Gathered {
         private final OutputStream out;
         private final boolean compress;
-        private final byte[] buffer = new byte[BATCH];
         private final byte[] z = new byte[(int) Zstd.compressBound(BATCH)];
-        private int buffered;
 
         Frames(OutputStream out, boolean compress) {
             this.out = out;
@@ -271,30 +269,8 @@ final class LiveStream {
         }
 
         @Override
-        public void write(int b) throws IOException {
-            if (buffered == buffer.length) {
-                frame();
-            }
-            buffer[buffered++] = (byte) b;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            while (len > 0) {
-                if (buffered == buffer.length) {
-                    frame();
-                }
-                int n = Math.min(len, buffer.length - buffered);
-                System.arraycopy(b, off, buffer, buffered, n);
-                buffered += n;
-                off += n;
-                len -= n;
-            }
-        }
-
-        @Override
         public void flush() throws IOException {
-            frame();
+            spill();
             out.flush();
         }
 
@@ -304,10 +280,8 @@ final class LiveStream {
             out.close();
         }
 
-        private void frame() throws IOException {
-            if (buffered == 0) {
-                return;
-            }
+        @Override
+        void spill(byte[] buffer, int buffered) throws IOException {
             long m = compress ? Zstd.compressByteArray(z, 0, z.length, buffer, 0, buffered, 1) : -1;
             java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(9);
             if (m >= 0 && !Zstd.isError(m) && m + 4 < buffered) {
@@ -317,8 +291,46 @@ final class LiveStream {
                 out.write(head.put((byte) 'U').putInt(buffered).array(), 0, 5);
                 out.write(buffer, 0, buffered);
             }
-            buffered = 0;
         }
+    }
+
+    /** Bytes gathered up to {@link #BATCH} and handed on together ({@link #spill(byte[], int)}) when that is full, or on {@link #spill()}. */
+    abstract static class Gathered extends OutputStream {
+        private final byte[] buffer = new byte[BATCH];
+        private int buffered;
+
+        @Override
+        public final void write(int b) throws IOException {
+            if (buffered == buffer.length) {
+                spill();
+            }
+            buffer[buffered++] = (byte) b;
+        }
+
+        @Override
+        public final void write(byte[] b, int off, int len) throws IOException {
+            while (len > 0) {
+                if (buffered == buffer.length) {
+                    spill();
+                }
+                int n = Math.min(len, buffer.length - buffered);
+                System.arraycopy(b, off, buffer, buffered, n);
+                buffered += n;
+                off += n;
+                len -= n;
+            }
+        }
+
+        /** Hands on what is gathered, if anything. */
+        final void spill() throws IOException {
+            if (buffered > 0) {
+                spill(buffer, buffered);
+                buffered = 0;
+            }
+        }
+
+        /** Hands on {@code buffered} bytes of {@code buffer} (at least one). */
+        abstract void spill(byte[] buffer, int buffered) throws IOException;
     }
 
     /** The records {@link Frames} carry, as one stream. */
