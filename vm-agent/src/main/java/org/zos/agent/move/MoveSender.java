@@ -317,6 +317,10 @@ final class MoveSender {
         // Opened now, read once the migration is done (the source's QEMU has ended by then; the memory stays
         // while this channel is open).
         java.util.Optional<java.nio.channels.FileChannel> memory = ctx.hypervisor().get().memory(name, false);
+        // Checked as soon as QEMU has sent its last page (the guest stopped, the ledger complete), while the
+        // device state and libvirt's finish go on: off the downtime's critical path.
+        java.util.concurrent.CompletableFuture<List<LivePatch>> checked = ledger.completed().thenApplyAsync(
+                v -> checkMemory(name, ledger, memory), MoveSender::aside);
         boolean memoryKept = false;
         try (LiveOutgoing outgoing = new LiveOutgoing(transfer, () -> ctx.dialer().dial(target, user, ctx.times().dial()),
                 ctx.times().idle(), liveCoding(diskBlocks, wire, ledger, kept));
@@ -329,7 +333,9 @@ final class MoveSender {
             converged = convergence.describe(m.throttlePercent());
             LOG.info("migrated " + name + " live to " + target + " in " + (end - t0) / 1_000_000 + " ms (" + converged
                     + "); QEMU's final stop " + m.downtimeMillis() + " ms");
-            patches = checkMemory(name, ledger, memory);
+            long waited = System.nanoTime();
+            patches = ledger.isComplete() ? checked.join() : checkMemory(name, ledger, memory);
+            LOG.info("the memory check of " + name + " ended " + (System.nanoTime() - waited) / 1_000_000 + " ms after the migration");
             if (journal.visit() && memory.isPresent()) { // kept for the return, once the anima runs there
                 sourceMemory = memory.get();
                 memoryKept = true;
@@ -350,16 +356,27 @@ final class MoveSender {
             }
             throw e;
         } finally {
+            if (ledger.isComplete()) {
+                checked.exceptionally(x -> null).join(); // it reads the memory closed next
+            }
             if (!memoryKept && memory.isPresent()) {
                 memory.get().close();
             }
         }
     }
 
+    /** Runs {@code r} on a thread of its own (not a pool's: the check itself runs its parts in the common pool). */
+    private static void aside(Runnable r) {
+        Thread t = new Thread(r, "zos-memory-check");
+        t.setDaemon(true);
+        t.start();
+    }
+
     /**
-     * After the migration: the pages of the guest's memory whose copy on the target is not the paused
-     * source's (PageLedger), as requests; none if there is nothing to compare (said in the log). Never
-     * fails: the move is decided already, and an unchecked copy is what it was before the check existed.
+     * Once QEMU has sent its last page: the pages of the guest's memory whose copy on the target is not the
+     * paused source's (PageLedger), as requests; none if there is nothing to compare (said in the log).
+     * Never fails: the move is decided by the time they are used, and an unchecked copy is what it was
+     * before the check existed.
      */
     private List<LivePatch> checkMemory(String name, PageLedger ledger, java.util.Optional<java.nio.channels.FileChannel> memory) {
         if (memory.isEmpty()) {

@@ -37,9 +37,23 @@ final class PageLedger {
         sent(offset, fill == 0 ? ZERO : digest(filledPage(fill), 0));
     }
 
-    /** The stream was followed to its end: every page QEMU sent is in the ledger. */
-    synchronized void complete() {
-        complete = true;
+    /** Completed when the stream was followed to the end of its RAM pages. */
+    private final java.util.concurrent.CompletableFuture<Void> completed = new java.util.concurrent.CompletableFuture<>();
+
+    /**
+     * The stream was followed to its end: every page QEMU sent is in the ledger. QEMU sends the RAM
+     * section's end only once it has stopped the guest, so the source's memory is final by then too.
+     */
+    void complete() {
+        synchronized (this) {
+            complete = true;
+        }
+        completed.complete(null);
+    }
+
+    /** Done once {@link #complete}d (never, if the stream was not followed to its end). */
+    java.util.concurrent.CompletableFuture<Void> completed() {
+        return completed;
     }
 
     synchronized boolean isComplete() {
