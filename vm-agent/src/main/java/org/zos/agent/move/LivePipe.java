@@ -112,8 +112,8 @@ final class LivePipe {
 
     /**
      * The receiver-to-sender direction of a stream with a window (big-endian): {@code 'R' u32 n, n bytes}
-     * of the receiver's QEMU (none before QEMU 9 without a return path, but they would go), {@code 'A' u64
-     * position}: the mark at {@code position} is acknowledged. Writes of both kinds come from two threads,
+     * of the receiver's QEMU (it writes to its migration socket only with a return path, which zos does not
+     * ask for; they would go if it did), {@code 'A' u64 position}: the mark at {@code position} is acknowledged. Writes of both kinds come from two threads,
      * one record at a time.
      */
     static final class Reverse extends OutputStream {
@@ -160,7 +160,9 @@ final class LivePipe {
                         if (n < 0 || n > LiveStream.BATCH) {
                             throw malformed("a record of " + Integer.toUnsignedString(n) + " bytes");
                         }
-                        qemu.write(r.readNBytes(n));
+                        byte[] b = new byte[n];
+                        r.readFully(b);
+                        qemu.write(b);
                     }
                     case 'A' -> window.acked(r.readLong());
                     case -1 -> {
