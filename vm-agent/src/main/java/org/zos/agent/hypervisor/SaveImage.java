@@ -132,8 +132,7 @@ public final class SaveImage {
      * @return the records left out, or -1 (and nothing written) if the image is not one this reader understands
      */
     public static long withoutZeroPages(Path file, Path out) throws IOException {
-        long[][] gaps = {new long[1024]};
-        int[] n = {0};
+        java.util.stream.LongStream.Builder gaps = java.util.stream.LongStream.builder(); // where the records left out start
         java.util.BitSet had = new java.util.BitSet();
         boolean understood = read(file, (block, offset, headerAt, dataAt, data, fill) -> {
             if (!MAIN.equals(block)) {
@@ -141,10 +140,7 @@ public final class SaveImage {
             }
             int index = Math.toIntExact(offset / PAGE);
             if (data == null && fill == 0 && headerAt >= 0 && !had.get(index)) {
-                if (n[0] == gaps[0].length) {
-                    gaps[0] = java.util.Arrays.copyOf(gaps[0], n[0] * 2);
-                }
-                gaps[0][n[0]++] = headerAt;
+                gaps.add(headerAt);
             } else {
                 had.set(index);
             }
@@ -152,19 +148,19 @@ public final class SaveImage {
         if (!understood) {
             return -1;
         }
-        long[] at = gaps[0];
+        long[] at = gaps.build().toArray();
         int zero = 9; // u64 header, fill byte
         try (java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(file);
                 java.nio.channels.FileChannel o = java.nio.channels.FileChannel.open(out, java.nio.file.StandardOpenOption.CREATE,
                         java.nio.file.StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.StandardOpenOption.WRITE)) {
             long pos = 0;
-            for (int i = 0; i < n[0]; i++) {
-                copy(in, pos, at[i] - pos, o);
-                pos = at[i] + zero;
+            for (long gap : at) {
+                copy(in, pos, gap - pos, o);
+                pos = gap + zero;
             }
             copy(in, pos, in.size() - pos, o);
         }
-        return n[0];
+        return at.length;
     }
 
     private static void copy(java.nio.channels.FileChannel in, long from, long length, java.nio.channels.FileChannel out) throws IOException {

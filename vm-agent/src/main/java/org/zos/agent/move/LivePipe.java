@@ -71,11 +71,6 @@ final class LivePipe {
         }, down, window != null ? window::close : () -> { }, done);
     }
 
-    /** As {@link #send(Kind, Duplex, Duplex, Coding, LiveStream.Window, Done)} without a window. */
-    static void send(Kind kind, Duplex local, Duplex remote, Coding coding, Done done) {
-        send(kind, local, remote, coding, null, done);
-    }
-
     /**
      * The receiver's end of one connection: {@code remote}'s records (the stream from the sender's agent)
      * are put back together for {@code local} (the receiver's libvirtd, QEMU or NBD server), with the
@@ -97,12 +92,6 @@ final class LivePipe {
             out.flush();
             return null;
         }, down, () -> { }, done);
-    }
-
-    /** As {@link #receive(Kind, Duplex, Duplex, LiveStream.Disk, LiveStream.Disk, LibvirtGuard, boolean, Done)} without a window. */
-    static void receive(Kind kind, Duplex remote, Duplex local, LiveStream.Disk base, LiveStream.Disk kept, LibvirtGuard guard,
-            Done done) {
-        receive(kind, remote, local, base, kept, guard, false, done);
     }
 
     /** {@code from}'s bytes as they are to {@code to}. */

@@ -157,16 +157,18 @@ final class LiveStream {
 
         /** Waits until {@code position} is at most {@link #size} past the last acknowledged mark. */
         synchronized void await(long position) throws IOException {
-            long start = System.nanoTime();
-            try {
-                while (position - acked > size && !closed) {
-                    wait();
+            if (position - acked > size && !closed) { // timed only when it waits: a figure of the move's
+                long start = System.nanoTime();
+                try {
+                    while (position - acked > size && !closed) {
+                        wait();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("waiting for the receiver's acknowledgement");
+                } finally {
+                    waited += System.nanoTime() - start;
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("waiting for the receiver's acknowledgement");
-            } finally {
-                waited += System.nanoTime() - start;
             }
             if (position - acked > size) {
                 throw new IOException("the stream ended before the receiver acknowledged position " + (position - size));

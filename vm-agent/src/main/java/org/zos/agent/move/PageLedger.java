@@ -15,7 +15,7 @@ import java.util.Arrays;
  */
 final class PageLedger {
     /** The RAM block of the guest's memory (libvirt's memory backend {@code pc.ram}). */
-    static final String RAM_BLOCK = "pc.ram";
+    static final String RAM_BLOCK = org.zos.agent.hypervisor.SaveImage.MAIN;
     private static final long UNSEEN = 0;
 
     private long[] checks = new long[1 << 16];

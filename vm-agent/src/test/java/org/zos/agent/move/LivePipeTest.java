@@ -140,10 +140,10 @@ class LivePipeTest {
         }).start();
         Duplex[] agents = link();
         CompletableFuture<Exception> ended = new CompletableFuture<>();
-        LivePipe.receive(LivePipe.Kind.LIBVIRT, agents[1], LivePipe.connect(libvirtd), null, null, new LibvirtGuardTest().guard,
+        LivePipe.receive(LivePipe.Kind.LIBVIRT, agents[1], LivePipe.connect(libvirtd), null, null, new LibvirtGuardTest().guard, false,
                 (f, e) -> ended.complete(e));
         try (LivePipe.Listener l = new LivePipe.Listener(dir.resolve("l.sock"),
-                local -> LivePipe.send(LivePipe.Kind.LIBVIRT, local, agents[0], LivePipe.Coding.NONE, (f, e) -> { }));
+                local -> LivePipe.send(LivePipe.Kind.LIBVIRT, local, agents[0], LivePipe.Coding.NONE, null, (f, e) -> { }));
                 SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(l.path()))) {
             client.write(ByteBuffer.wrap(ping));
             assertEquals("PONG!", new String(Channels.newInputStream(client).readNBytes(5)));
