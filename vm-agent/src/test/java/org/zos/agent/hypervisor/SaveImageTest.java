@@ -39,23 +39,11 @@ class SaveImageTest {
         header[8] = 1; // was running
         d.write(header);
         d.write(xml);
-        d.writeInt(0x5145564d);
-        d.writeInt(3);
-        d.writeByte(0x01); // ram START
-        d.writeInt(2);
-        d.writeByte(3);
-        d.write("ram".getBytes(StandardCharsets.US_ASCII));
-        d.writeInt(0);
-        d.writeInt(4);
-        d.writeLong((2L << 20) | 0x04);
-        for (String block : new String[] {"pc.ram", "vga.vram"}) {
-            d.writeByte(block.length());
-            d.write(block.getBytes(StandardCharsets.US_ASCII));
-            d.writeLong(1 << 20);
-        }
-        d.writeLong(0x10);
-        d.writeByte(0x7e);
-        d.writeInt(2);
+        java.util.Map<String, Long> blocks = new java.util.LinkedHashMap<>();
+        blocks.put("pc.ram", 1L << 20);
+        blocks.put("vga.vram", 1L << 20);
+        QemuStreams.header(d);
+        QemuStreams.ramSetup(d, 2, blocks);
         for (int i = 0; i < parts.size(); i++) {
             d.writeByte(i == parts.size() - 1 ? 0x03 : 0x02);
             d.writeInt(2);

@@ -58,21 +58,8 @@ class KeptMemoryTest {
     private static byte[] stream(byte[] memory) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         DataOutputStream d = new DataOutputStream(b);
-        d.writeInt(0x5145564d);
-        d.writeInt(3);
-        d.writeByte(0x01); // ram START
-        d.writeInt(2);
-        d.writeByte(3);
-        d.write("ram".getBytes(StandardCharsets.US_ASCII));
-        d.writeInt(0);
-        d.writeInt(4);
-        d.writeLong(memory.length | 0x04);
-        d.writeByte(6);
-        d.write("pc.ram".getBytes(StandardCharsets.US_ASCII));
-        d.writeLong(memory.length);
-        d.writeLong(0x10);
-        d.writeByte(0x7e);
-        d.writeInt(2);
+        org.zos.agent.hypervisor.QemuStreams.header(d);
+        org.zos.agent.hypervisor.QemuStreams.ramSetup(d, 2, java.util.Map.of("pc.ram", (long) memory.length));
         d.writeByte(0x03); // END
         d.writeInt(2);
         for (int p = 0; p < memory.length / PAGE; p++) {

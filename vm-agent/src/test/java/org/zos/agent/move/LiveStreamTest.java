@@ -76,26 +76,12 @@ class LiveStreamTest {
         });
         DataOutputStream original = new DataOutputStream(b); // records the receiver does not get, as QEMU wrote them
         DataOutputStream got = new DataOutputStream(e); // the receiver's form of a record
-        d.writeInt(0x5145564d);
-        d.writeInt(3);
+        org.zos.agent.hypervisor.QemuStreams.header(d);
         d.writeByte(0x07); // configuration: opaque to the encoder
         d.writeInt(13);
         d.write("configuration".getBytes(StandardCharsets.US_ASCII));
         d.write(bytes(40));
-        d.writeByte(0x01); // ram START
-        d.writeInt(RAM_ID);
-        d.writeByte(3);
-        d.write("ram".getBytes(StandardCharsets.US_ASCII));
-        d.writeInt(0);
-        d.writeInt(4);
-        long size = 1 << 20;
-        d.writeLong(size | 0x04);
-        d.writeByte(6);
-        d.write("pc.ram".getBytes(StandardCharsets.US_ASCII));
-        d.writeLong(size);
-        d.writeLong(0x10);
-        d.writeByte(0x7e);
-        d.writeInt(RAM_ID);
+        org.zos.agent.hypervisor.QemuStreams.ramSetup(d, RAM_ID, Map.of("pc.ram", 1L << 20));
         boolean verbatim = false; // once the encoder meets a record it does not follow
         for (int it = 0; it < iterations; it++) {
             d.writeByte(it == iterations - 1 ? 0x03 : 0x02); // PART…, then END
