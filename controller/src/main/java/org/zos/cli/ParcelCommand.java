@@ -31,6 +31,11 @@ final class ParcelCommand implements Runnable {
                     long[] size = new org.zos.store.parcel.Parcel(r, a).size();
                     out.printf("%-24s %10d %12s%n", a, size[0], Sizes.bytes(size[1]));
                 }
+                // The chunks: one pool per key, shared by the parcels sealed under it (a user's animas).
+                for (org.zos.store.parcel.Parcel.Pool pool : org.zos.store.parcel.Parcel.pools(r)) {
+                    out.printf("%-24s %10d %12s   chunks of %s%n", "pool " + pool.tag().substring(0, 8), pool.chunks(),
+                            Sizes.bytes(pool.bytes()), pool.animas().isEmpty() ? "no parcel (erase left them)" : String.join(", ", pool.animas()));
+                }
             }
         }
     }
@@ -64,7 +69,8 @@ final class ParcelCommand implements Runnable {
         }
     }
 
-    @Command(name = "gc", description = "Delete the objects of a parcel its rest record does not need (older generations, cut uploads).")
+    @Command(name = "gc", description = "Delete the objects of a parcel its rest record does not need (older generations, cut uploads), "
+            + "and the chunks no parcel sharing them needs.")
     static final class Gc extends ParcelSubcommand {
         @CommandLine.Parameters(paramLabel = "ANIMA")
         String anima;
@@ -80,7 +86,8 @@ final class ParcelCommand implements Runnable {
                 } finally {
                     key.destroy();
                 }
-                out.printf("%s: deleted %d objects, %s.%n", anima, c.objects(), Sizes.bytes(c.bytes()));
+                out.printf("%s: deleted %d objects, %s, of the parcels sharing its chunks (%s).%n", anima, c.objects(),
+                        Sizes.bytes(c.bytes()), String.join(", ", c.animas()));
             }
         }
     }
@@ -100,8 +107,12 @@ final class ParcelCommand implements Runnable {
                         + " deletes its key and every object of it in the remote for good", "add --yes to confirm");
             }
             try (org.zos.store.parcel.Remote r = remote()) {
-                long n = new org.zos.store.parcel.Parcel(r, anima).erase();
-                out.printf("Erased the parcel of %s from remote '%s': key deleted first, %d objects deleted.%n", anima, r.name(), n);
+                org.zos.store.parcel.Parcel.Erased e = new org.zos.store.parcel.Parcel(r, anima).erase();
+                out.printf("Erased the parcel of %s from remote '%s': key deleted first, %d objects deleted.%n", anima, r.name(), e.objects());
+                if (!e.sharedWith().isEmpty()) {
+                    out.printf("The %d chunks of its pool stay, shared with %s; 'zos-vm parcel gc %s --remote %s' deletes those only %s needed.%n",
+                            e.shared(), String.join(", ", e.sharedWith()), e.sharedWith().get(0), r.name(), anima);
+                }
             }
         }
     }

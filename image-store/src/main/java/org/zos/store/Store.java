@@ -152,6 +152,36 @@ public final class Store {
         return KeyFile.unwrap(kek, anima, Files.readAllBytes(layout.key()), layout.key());
     }
 
+    /** A user's name as a key file names it: what a login name may be. */
+    private static final Pattern USER = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,63}");
+    private static final Object USER_KEYS = new Object();
+
+    /**
+     * The key the animas {@code user} creates on this host share, so that their parcels in one remote share
+     * their chunks (docs/parcel-format.md, "Pools"): {@code users/USER.key}, wrapped under {@code kek} with
+     * "user:USER" as associated data (no anima's name has a colon), made on first use.
+     */
+    public MasterKey userKey(String user, byte[] kek) throws IOException {
+        if (user == null || !USER.matcher(user).matches()) {
+            throw new ZosException(ErrorCode.BAD_PARAMETER, "'" + user + "' is not a user name a store keeps a key for",
+                    "use letters, digits, '.', '_' and '-'");
+        }
+        Path file = root.resolve("users").resolve(user + ".key");
+        String id = "user:" + user;
+        synchronized (USER_KEYS) {
+            if (!Files.exists(file)) {
+                Files.createDirectories(file.getParent());
+                MasterKey fresh = MasterKey.generate();
+                try {
+                    Durable.write(file.resolveSibling(user + ".key.tmp"), file, KeyFile.wrap(kek, id, fresh));
+                } finally {
+                    fresh.destroy();
+                }
+            }
+            return KeyFile.unwrap(kek, id, Files.readAllBytes(file), file);
+        }
+    }
+
     /** Opens an anima's store, creating it with a new random key if it does not exist. */
     public AnimaStore openOrCreate(String anima, byte[] kek) throws IOException {
         return holds(anima) ? open(anima, kek) : create(anima, MasterKey.generate(), kek);

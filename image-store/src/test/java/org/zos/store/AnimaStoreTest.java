@@ -54,6 +54,28 @@ class AnimaStoreTest {
     }
 
     @Test
+    void aUsersKeyIsMadeOnceKeptWrappedAndOtherUsersGetTheirOwn() throws Exception {
+        MasterKey alice = store.userKey("alice", kek);
+        assertArrayEquals(alice.bytes(), store.userKey("alice", kek).bytes());
+        assertArrayEquals(alice.bytes(), Store.open(tmp.resolve("store")).userKey("alice", kek).bytes(), "it survives a reopen");
+        assertFalse(java.util.Arrays.equals(alice.bytes(), store.userKey("bob", kek).bytes()));
+        byte[] file = Files.readAllBytes(tmp.resolve("store/users/alice.key"));
+        assertEquals(-1, java.util.Collections.indexOfSubList(toList(file), toList(alice.bytes())), "the key rests wrapped");
+        byte[] otherKek = new byte[32];
+        otherKek[0] = 1;
+        assertEquals(ErrorCode.INTEGRITY_ERROR, assertThrows(ZosException.class, () -> store.userKey("alice", otherKek)).code());
+        assertEquals(ErrorCode.BAD_PARAMETER, assertThrows(ZosException.class, () -> store.userKey("../alice", kek)).code());
+    }
+
+    private static List<Byte> toList(byte[] b) {
+        List<Byte> out = new ArrayList<>(b.length);
+        for (byte x : b) {
+            out.add(x);
+        }
+        return out;
+    }
+
+    @Test
     void sameImageTwiceAddsNothingAndAnInsertionAddsLittle() throws Exception {
         byte[] image = TestImages.mixed(2, 8 << 20);
         byte[] shifted = new byte[image.length + 100];

@@ -3,6 +3,7 @@ package org.zos.store.parcel;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -24,16 +25,20 @@ import org.zos.store.WorkMeter;
 import org.zos.store.chunk.ChunkId;
 import org.zos.store.chunk.ChunkSealer;
 import org.zos.store.chunk.SealedChunk;
+import org.zos.store.crypto.Hkdf;
 import org.zos.store.crypto.MasterKey;
+import org.zos.store.crypto.StoreKeys;
 import org.zos.store.manifest.Manifest;
 import org.zos.store.manifest.ManifestCodec;
 
 /**
- * One anima's parcel in a remote (docs/parcel-format.md): its wrapped key, its sealed chunks, a sealed
- * manifest and a sealed list of needed chunks per image generation, the rest record that names the
- * generations to resume from, and a lease while a host has it checked out. A push uploads only the
- * objects the remote lacks and writes the rest record last (until then the parcel is what it was); a pull
- * downloads only what the local store lacks, and every chunk is opened and checked before it is kept.
+ * One anima's parcel in a remote (docs/parcel-format.md): its wrapped key, a sealed manifest and a sealed
+ * list of needed chunks per image generation, the rest record that names the generations to resume from,
+ * and a lease while a host has it checked out. Its sealed chunks are in the <em>pool</em> of its key, which
+ * every parcel sealed under the same key shares (the animas a user creates on one host share a key), so a
+ * chunk two of them hold is kept and uploaded once. A push uploads only the objects the remote lacks and
+ * writes the rest record last (until then the parcel is what it was); a pull downloads only what the local
+ * store lacks, and every chunk is opened and checked before it is kept.
  */
 public final class Parcel {
     /** Parallel requests: an object store answers each in milliseconds, the link is what should be full. */
@@ -50,6 +55,12 @@ public final class Parcel {
         this.remote = remote;
         this.anima = anima;
     }
+
+    /**
+     * Where the pools are: a name no anima has (anima names start with a letter or digit), so no parcel's
+     * objects are taken for a pool's or the other way round.
+     */
+    static final String POOLS = "_pool/";
 
     /** Where this parcel is. */
     public Remote remote() {
@@ -68,6 +79,10 @@ public final class Parcel {
     public record Moved(long objects, long bytes, Rest rest) {
     }
 
+    /** A pool of chunks: the animas whose parcels use it, and its chunks' count and bytes. */
+    public record Pool(String tag, List<String> animas, long chunks, long bytes) {
+    }
+
     // ---- object names -----------------------------------------------------------------------------------
 
     String keyName() {
@@ -82,8 +97,32 @@ public final class Parcel {
         return anima + "/lease";
     }
 
-    String chunkName(ChunkId id) {
-        return anima + "/c/" + HexFormat.of().formatHex(id.bytes());
+    String poolName() {
+        return anima + "/pool";
+    }
+
+    static String chunks(String pool) {
+        return POOLS + pool + "/c/";
+    }
+
+    static String members(String pool) {
+        return POOLS + pool + "/a/";
+    }
+
+    static String chunkName(String pool, ChunkId id) {
+        return chunks(pool) + HexFormat.of().formatHex(id.bytes());
+    }
+
+    /**
+     * The pool of the parcels sealed under {@code key}: 32 hex digits HKDF derives from it (info
+     * "parcel-pool"). It names the key without revealing it, so a bucket shows which parcels share one.
+     */
+    static String poolOf(MasterKey key) {
+        byte[] k = key.bytes();
+        byte[] tag = Hkdf.derive(k, StoreKeys.SALT.getBytes(StandardCharsets.US_ASCII),
+                "parcel-pool".getBytes(StandardCharsets.US_ASCII), 16);
+        java.util.Arrays.fill(k, (byte) 0);
+        return HexFormat.of().formatHex(tag);
     }
 
     String manifestName(String image, long generation) {
@@ -106,7 +145,33 @@ public final class Parcel {
         return out;
     }
 
-    /** Bytes and objects of this parcel in the remote. */
+    /** The pools of {@code remote}, each with the animas whose parcels use it. */
+    public static List<Pool> pools(Remote remote) throws IOException {
+        Map<String, List<String>> animas = new TreeMap<>();
+        Map<String, long[]> sizes = new TreeMap<>();
+        for (Map.Entry<String, Long> o : remote.list(POOLS).entrySet()) {
+            String[] part = o.getKey().substring(POOLS.length()).split("/", 3);
+            if (part.length != 3) {
+                continue;
+            }
+            animas.computeIfAbsent(part[0], t -> new ArrayList<>());
+            long[] n = sizes.computeIfAbsent(part[0], t -> new long[2]);
+            if (part[1].equals("a")) {
+                animas.get(part[0]).add(part[2]);
+            } else if (part[1].equals("c")) {
+                n[0]++;
+                n[1] += o.getValue();
+            }
+        }
+        List<Pool> out = new ArrayList<>();
+        for (Map.Entry<String, List<String>> e : animas.entrySet()) {
+            long[] n = sizes.get(e.getKey());
+            out.add(new Pool(e.getKey(), e.getValue(), n[0], n[1]));
+        }
+        return out;
+    }
+
+    /** Bytes and objects of this parcel's own objects in the remote (its chunks are in its pool: {@link #pools}). */
     public long[] size() throws IOException {
         long bytes = 0;
         Map<String, Long> all = remote.list(anima + "/");
@@ -138,6 +203,7 @@ public final class Parcel {
     public void keep(MasterKey key, char[] passphrase) throws IOException {
         ParcelKey.requirePassphrase(passphrase);
         if (remote.get(keyName()).isEmpty() && remote.create(keyName(), ParcelKey.wrap(passphrase, anima, key))) {
+            join(key);
             return;
         }
         MasterKey held = key(passphrase);
@@ -147,6 +213,36 @@ public final class Parcel {
             throw new ZosException(ErrorCode.ANIMA_EXISTS, "remote '" + remote.name() + "' holds the parcel of another anima named '"
                     + anima + "'", "erase it there first ('zos-vm parcel erase " + anima + " --remote " + remote.name() + "')");
         }
+        join(key);
+    }
+
+    /** Names the parcel's pool, and the parcel among the pool's members (after its key: a member without a key was erased). */
+    private void join(MasterKey key) throws IOException {
+        String pool = poolOf(key);
+        byte[] tag = pool.getBytes(StandardCharsets.US_ASCII);
+        if (!remote.get(poolName()).map(b -> java.util.Arrays.equals(b, tag)).orElse(false)) {
+            remote.put(members(pool) + anima, new byte[0]);
+            remote.put(poolName(), tag);
+        }
+    }
+
+    /**
+     * The pool the parcel's chunks are in, which must be the pool of {@code key}; VERSION_MISMATCH for a
+     * parcel of format 2, which kept its chunks under its own name.
+     */
+    private String pool(MasterKey key) throws IOException {
+        String pool = poolOf(key);
+        Optional<byte[]> named = remote.get(poolName());
+        if (named.isEmpty()) {
+            throw new ZosException(ErrorCode.VERSION_MISMATCH, "the parcel of anima '" + anima + "' in remote '" + remote.name()
+                    + "' has no pool: it was written by a zos before parcel format 3", "resume it with the zos that suspended it, "
+                    + "then suspend it again with this one");
+        }
+        if (!java.util.Arrays.equals(named.get(), pool.getBytes(StandardCharsets.US_ASCII))) {
+            throw new ZosException(ErrorCode.INTEGRITY_ERROR, "the parcel of anima '" + anima + "' in remote '" + remote.name()
+                    + "' names a pool its key does not", "the object " + poolName() + " was altered; suspend the anima to it again");
+        }
+        return pool;
     }
 
     // ---- rest and lease ---------------------------------------------------------------------------------
@@ -211,23 +307,20 @@ public final class Parcel {
     // ---- push and pull ----------------------------------------------------------------------------------
 
     /**
-     * Uploads what the remote lacks of {@code images} (chunks, bases, needs lists, manifests), then the rest
-     * record naming them: the parcel is the new one only once that last write is done.
+     * Uploads what the remote lacks of {@code images} (needs lists, chunks and bases, manifests), then the
+     * rest record naming them: the parcel is the new one only once that last write is done.
      */
     public Moved push(AnimaStore store, MasterKey key, List<Manifest> images, String from, String record, WorkMeter meter)
             throws IOException {
         ParcelRecord sealer = new ParcelRecord(key, anima);
         Set<String> held = remote.list(anima + "/").keySet();
         long[] moved = new long[2];
-        Map<Manifest, Set<ChunkId>> needs = uploadChunks(store, images, held, moved, meter);
-        for (Map.Entry<Manifest, Set<ChunkId>> e : needs.entrySet()) {
-            Manifest m = e.getKey();
+        Map<Manifest, Set<ChunkId>> needs = uploadChunks(store, key, images, held, moved, meter);
+        for (Manifest m : needs.keySet()) {
             if (!held.contains(manifestName(m.image(), m.generation()))) {
-                byte[] n = sealer.seal(ParcelRecord.NEEDS, ids(e.getValue()));
-                remote.put(needsName(m.image(), m.generation()), n);
                 byte[] file = store.exportManifest(m.image(), m.generation());
-                remote.put(manifestName(m.image(), m.generation()), file); // last: a manifest present means its needs are
-                count(moved, meter, n.length + file.length);
+                remote.put(manifestName(m.image(), m.generation()), file); // after its needs and chunks
+                count(moved, meter, file.length);
             }
         }
         Map<String, Long> gens = new TreeMap<>();
@@ -242,26 +335,38 @@ public final class Parcel {
     }
 
     /**
-     * Uploads the chunks of {@code images} the remote lacks, and nothing else: ahead of a {@link #push} of
-     * later generations that share most of them (the disk while the anima still runs). The parcel does not
-     * change: no manifest or record names them yet.
+     * Uploads the chunks of {@code images} the remote lacks, and their needs lists: ahead of a {@link #push}
+     * of later generations that share most of them (the disk while the anima still runs). The parcel does
+     * not change: no manifest or rest record names them yet.
      */
-    public Moved pushAhead(AnimaStore store, List<Manifest> images, WorkMeter meter) throws IOException {
+    public Moved pushAhead(AnimaStore store, MasterKey key, List<Manifest> images, WorkMeter meter) throws IOException {
         long[] moved = new long[2];
-        uploadChunks(store, images, remote.list(anima + "/").keySet(), moved, meter);
+        uploadChunks(store, key, images, remote.list(anima + "/").keySet(), moved, meter);
         return new Moved(moved[0], moved[1], null);
     }
 
-    /** Uploads the chunks (and bases) of {@code images} not in {@code held}; returns what each image needs. */
-    private Map<Manifest, Set<ChunkId>> uploadChunks(AnimaStore store, List<Manifest> images, Set<String> held, long[] moved,
-            WorkMeter meter) throws IOException {
+    /**
+     * Uploads the needs list of each of {@code images} not in {@code held}, then the chunks (and bases) the
+     * pool lacks: a needs list first, so that while this parcel's lease is held a gc of the pool keeps what
+     * it names (docs/parcel-format.md, "Collecting a pool"). Returns what each image needs.
+     */
+    private Map<Manifest, Set<ChunkId>> uploadChunks(AnimaStore store, MasterKey key, List<Manifest> images, Set<String> held,
+            long[] moved, WorkMeter meter) throws IOException {
+        String pool = pool(key);
+        ParcelRecord sealer = new ParcelRecord(key, anima);
+        Set<String> pooled = remote.list(chunks(pool)).keySet();
         Set<ChunkId> send = new LinkedHashSet<>();
         Map<Manifest, Set<ChunkId>> needs = new LinkedHashMap<>();
         for (Manifest m : images) {
             Set<ChunkId> all = store.withBases(m.chunkIds());
             needs.put(m, all);
+            if (!held.contains(manifestName(m.image(), m.generation()))) {
+                byte[] n = sealer.seal(ParcelRecord.NEEDS, ids(all));
+                remote.put(needsName(m.image(), m.generation()), n);
+                count(moved, meter, n.length);
+            }
             for (ChunkId id : all) {
-                if (!held.contains(chunkName(id))) {
+                if (!pooled.contains(chunkName(pool, id))) {
                     send.add(id);
                 }
             }
@@ -270,7 +375,7 @@ public final class Parcel {
         for (ChunkId id : send) {
             uploads.add(io(() -> {
                 SealedChunk c = store.exportChunk(id);
-                remote.put(chunkName(id), c.bytes());
+                remote.put(chunkName(pool, id), c.bytes());
                 count(moved, meter, c.bytes().length);
             }));
         }
@@ -288,6 +393,7 @@ public final class Parcel {
                 + remote.name() + "' was never suspended there completely", "suspend it there with 'zos-vm suspend " + anima
                 + " --to " + remote.name() + "'"));
         ParcelRecord sealer = new ParcelRecord(key, anima);
+        String pool = pool(key);
         long[] moved = new long[2];
         List<byte[]> manifests = new ArrayList<>();
         for (Map.Entry<String, Long> e : rest.images().entrySet()) {
@@ -307,7 +413,7 @@ public final class Parcel {
                         + anima + "' does not cover its manifest", "the parcel is damaged; suspend the anima to it again");
             }
             count(moved, meter, file.length);
-            fetch(store, new ArrayList<>(store.missing(all)), image, moved, meter);
+            fetch(store, pool, new ArrayList<>(store.missing(all)), image, moved, meter);
             manifests.add(file);
         }
         for (byte[] file : manifests) {
@@ -317,8 +423,9 @@ public final class Parcel {
     }
 
     /** Downloads {@code ids} in order, PARALLEL at a time, and imports them checked, in batches. */
-    private void fetch(AnimaStore store, List<ChunkId> ids, String image, long[] moved, WorkMeter meter) throws IOException {
-        ExecutorService pool = Executors.newFixedThreadPool(PARALLEL, r -> {
+    private void fetch(AnimaStore store, String pool, List<ChunkId> ids, String image, long[] moved, WorkMeter meter)
+            throws IOException {
+        ExecutorService threads = Executors.newFixedThreadPool(PARALLEL, r -> {
             Thread t = new Thread(r, "parcel-fetch");
             t.setDaemon(true);
             return t;
@@ -331,7 +438,7 @@ public final class Parcel {
             for (int i = 0; i < ids.size(); i++) {
                 while (next < ids.size() && next < i + 4 * PARALLEL) {
                     ChunkId id = ids.get(next++);
-                    window.add(pool.submit(() -> need(chunkName(id), "chunk " + id.shortHex() + " of image '" + image + "'")));
+                    window.add(threads.submit(() -> need(chunkName(pool, id), "chunk " + id.shortHex() + " of image '" + image + "'")));
                 }
                 byte[] bytes = await(window.get(i));
                 window.set(i, null);
@@ -345,7 +452,7 @@ public final class Parcel {
                 }
             }
         } finally {
-            pool.shutdownNow();
+            threads.shutdownNow();
         }
     }
 
@@ -388,7 +495,13 @@ public final class Parcel {
         ChunkSealer chunks = new ChunkSealer(keys);
         ManifestCodec codec = new ManifestCodec(anima, keys.manifestKey(), chunks.hasher());
         ParcelRecord sealer = new ParcelRecord(key, anima);
-        Map<String, Long> held = remote.list(anima + "/");
+        String pool;
+        try {
+            pool = pool(key);
+        } catch (ZosException x) {
+            return new Checked(List.of(x.getMessage()), 0, 0);
+        }
+        Map<String, Long> held = remote.list(chunks(pool));
         Set<ChunkId> checked = new java.util.HashSet<>();
         Map<ChunkId, byte[]> opened = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
@@ -416,29 +529,29 @@ public final class Parcel {
                 if (!checked.add(id)) {
                     continue;
                 }
-                if (!held.containsKey(chunkName(id))) {
+                if (!held.containsKey(chunkName(pool, id))) {
                     problems.add("image '" + image + "': chunk " + id.shortHex() + " is missing");
                 } else if (data) {
                     try {
-                        read += open(chunks, id, opened, image);
+                        read += open(chunks, pool, id, opened, image);
                     } catch (ZosException x) {
                         problems.add("image '" + image + "': " + x.getMessage());
                     }
-                    meter.add(held.get(chunkName(id)));
+                    meter.add(held.get(chunkName(pool, id)));
                 }
             }
         }
         return new Checked(problems, checked.size(), read);
     }
 
-    private long open(ChunkSealer chunks, ChunkId id, Map<ChunkId, byte[]> opened, String image) throws IOException {
-        byte[] bytes = need(chunkName(id), "chunk " + id.shortHex() + " of image '" + image + "'");
+    private long open(ChunkSealer chunks, String pool, ChunkId id, Map<ChunkId, byte[]> opened, String image) throws IOException {
+        byte[] bytes = need(chunkName(pool, id), "chunk " + id.shortHex() + " of image '" + image + "'");
         SealedChunk c = new SealedChunk(id, bytes);
         byte[] plain = chunks.open(c, "remote '" + remote.name() + "'", base -> {
             byte[] p = opened.get(base);
             if (p == null) {
                 try {
-                    open(chunks, base, opened, image);
+                    open(chunks, pool, base, opened, image);
                 } catch (IOException x) {
                     throw new java.io.UncheckedIOException(x);
                 }
@@ -450,43 +563,102 @@ public final class Parcel {
         return bytes.length;
     }
 
-    /** What {@link #gc} removed. */
-    public record Collected(long objects, long bytes) {
+    /** What {@link #gc} removed, and the animas whose parcels share the pool it collected. */
+    public record Collected(long objects, long bytes, List<String> animas) {
     }
 
-    /** Deletes every object of the parcel that its rest record does not need (older generations, cut pushes). */
+    /**
+     * Deletes every object of the pool of {@code key} that no parcel of the pool needs, and every object of
+     * those parcels their rest records do not need (older generations, cut pushes). A generation above the
+     * rest record's is a push under way while its parcel's lease is held, and is kept with what it needs;
+     * without a lease it is a cut push, and goes. The pool's chunks are listed before any list of needs is
+     * read, so a chunk uploaded meanwhile is not deleted.
+     */
     public Collected gc(MasterKey key) throws IOException {
-        Rest rest = rest(key).orElseThrow(() -> new ZosException(ErrorCode.INVALID_STATE, "anima '" + anima + "' in remote '"
+        rest(key).orElseThrow(() -> new ZosException(ErrorCode.INVALID_STATE, "anima '" + anima + "' in remote '"
                 + remote.name() + "' has no rest record", "nothing is collected before a complete suspend"));
-        ParcelRecord sealer = new ParcelRecord(key, anima);
-        Set<String> keep = new java.util.HashSet<>(List.of(keyName(), restName(), leaseName()));
-        for (Map.Entry<String, Long> e : rest.images().entrySet()) {
-            keep.add(manifestName(e.getKey(), e.getValue()));
-            keep.add(needsName(e.getKey(), e.getValue()));
-            for (ChunkId id : ids(sealer.open(ParcelRecord.NEEDS, need(needsName(e.getKey(), e.getValue()),
-                    "needed chunks of image '" + e.getKey() + "'"), "list of needed chunks"))) {
-                keep.add(chunkName(id));
+        String pool = pool(key);
+        Map<String, Long> pooled = remote.list(chunks(pool));
+        Set<String> keep = new java.util.HashSet<>();
+        Map<String, Long> drop = new TreeMap<>();
+        List<String> animas = new ArrayList<>();
+        for (String member : remote.list(members(pool)).keySet()) {
+            Parcel p = new Parcel(remote, member.substring(members(pool).length()));
+            if (!p.exists()) { // erased: its key went first
+                drop.put(member, 0L);
+                continue;
+            }
+            animas.add(p.anima);
+            p.collect(key, keep, drop);
+        }
+        for (Map.Entry<String, Long> c : pooled.entrySet()) {
+            if (!keep.contains(c.getKey())) {
+                drop.put(c.getKey(), c.getValue());
             }
         }
-        long objects = 0;
         long bytes = 0;
         List<Runnable> deletes = new ArrayList<>();
-        for (Map.Entry<String, Long> o : remote.list(anima + "/").entrySet()) {
-            if (!keep.contains(o.getKey())) {
-                objects++;
-                bytes += o.getValue();
-                deletes.add(io(() -> remote.delete(o.getKey())));
-            }
+        for (Map.Entry<String, Long> o : drop.entrySet()) {
+            bytes += o.getValue();
+            deletes.add(io(() -> remote.delete(o.getKey())));
         }
         run(deletes);
-        return new Collected(objects, bytes);
+        return new Collected(drop.size(), bytes, animas);
+    }
+
+    /**
+     * Adds to {@code keep} the pool's chunks this parcel needs, and to {@code drop} its own objects it does
+     * not; reads every list of needs it keeps, so a damaged one stops the gc before anything is deleted.
+     */
+    private void collect(MasterKey key, Set<String> keep, Map<String, Long> drop) throws IOException {
+        String pool = pool(key);
+        Map<String, Long> gens = rest(key).map(Rest::images).orElse(Map.of());
+        boolean leased = remote.get(leaseName()).isPresent();
+        ParcelRecord sealer = new ParcelRecord(key, anima);
+        Set<String> own = new java.util.HashSet<>(List.of(keyName(), restName(), leaseName(), poolName()));
+        Map<String, Long> objects = remote.list(anima + "/");
+        for (String o : objects.keySet()) {
+            String[] part = o.substring(anima.length() + 1).split("/");
+            if (part.length != 3 || !(part[0].equals("m") || part[0].equals("n"))) {
+                continue;
+            }
+            long gen;
+            try {
+                gen = Long.parseLong(part[2]);
+            } catch (NumberFormatException e) {
+                continue;
+            }
+            Long resting = gens.get(part[1]);
+            boolean live = resting != null && gen == resting || leased && (resting == null || gen > resting);
+            if (live && part[0].equals("n")) {
+                own.add(o);
+                for (ChunkId id : ids(sealer.open(ParcelRecord.NEEDS, need(o, "needed chunks of image '" + part[1] + "'"),
+                        "list of needed chunks of image '" + part[1] + "'"))) {
+                    keep.add(chunkName(pool, id));
+                }
+            } else if (live) {
+                own.add(o);
+            }
+        }
+        for (Map.Entry<String, Long> o : objects.entrySet()) {
+            if (!own.contains(o.getKey())) {
+                drop.put(o.getKey(), o.getValue());
+            }
+        }
+    }
+
+    /** What {@link #erase} deleted, and the chunks it left to the other parcels of the pool. */
+    public record Erased(long objects, long shared, List<String> sharedWith) {
     }
 
     /**
      * Deletes the whole parcel, its key first: from then on what may be left (a delete that failed) cannot
-     * be opened by anyone.
+     * be opened by anyone without that key. The pool goes with it when no other parcel uses it; otherwise
+     * its chunks stay for those parcels, and a gc of one of them deletes what only this one needed.
      */
-    public long erase() throws IOException {
+    public Erased erase() throws IOException {
+        Optional<String> pool = remote.get(poolName()).map(b -> new String(b, StandardCharsets.US_ASCII))
+                .filter(t -> t.matches("[0-9a-f]{32}"));
         remote.delete(keyName());
         Map<String, Long> all = remote.list(anima + "/");
         List<Runnable> deletes = new ArrayList<>();
@@ -494,7 +666,29 @@ public final class Parcel {
             deletes.add(io(() -> remote.delete(k)));
         }
         run(deletes);
-        return all.size();
+        long objects = all.size();
+        if (pool.isEmpty()) {
+            return new Erased(objects, 0, List.of());
+        }
+        String tag = pool.get();
+        remote.delete(members(tag) + anima);
+        List<String> others = new ArrayList<>();
+        for (String member : remote.list(members(tag)).keySet()) {
+            Parcel p = new Parcel(remote, member.substring(members(tag).length()));
+            if (p.exists()) {
+                others.add(p.anima);
+            }
+        }
+        if (!others.isEmpty()) {
+            return new Erased(objects, remote.list(chunks(tag)).size(), others);
+        }
+        Map<String, Long> left = remote.list(POOLS + tag + "/");
+        deletes.clear();
+        for (String k : left.keySet()) {
+            deletes.add(io(() -> remote.delete(k)));
+        }
+        run(deletes);
+        return new Erased(objects + left.size(), 0, List.of());
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------

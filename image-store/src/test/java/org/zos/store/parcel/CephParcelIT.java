@@ -152,7 +152,7 @@ class CephParcelIT {
                 s.materialize(s.manifest("disk", 1), out, new WorkMeter());
                 assertArrayEquals(disk, Files.readAllBytes(out));
             }
-            String chunk = r.list("work/c/").keySet().iterator().next();
+            String chunk = r.list(Parcel.POOLS).keySet().stream().filter(k -> k.contains("/c/")).findFirst().orElseThrow();
             byte[] b = r.get(chunk).orElseThrow();
             b[b.length - 1] ^= 1;
             admin.putObject(o -> o.bucket(bucket).key("lab/" + chunk), RequestBody.fromBytes(b));

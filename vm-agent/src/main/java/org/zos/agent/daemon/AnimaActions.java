@@ -152,6 +152,7 @@ final class AnimaActions implements AutoCloseable {
                         intOption(a, "disk-mib", desktop ? 8192 : 2048),
                         a.options().containsKey("seed-dir") ? java.nio.file.Path.of(a.option("seed-dir", "")) : null, kind);
                 }
+                moves.startStore(name, user);
             }
             case "start" -> m.start(name, Boolean.parseBoolean(a.option("discard-state", "false")));
             case "suspend" -> {

@@ -41,6 +41,7 @@ import org.zos.protocol.net.Responder;
 import org.zos.protocol.tls.HostIdentity;
 import org.zos.protocol.tls.KnownHosts;
 import org.zos.store.AnimaStore;
+import org.zos.store.Store;
 import org.zos.store.crypto.MasterKey;
 
 /**
@@ -427,6 +428,25 @@ public final class Moves implements AutoCloseable {
             // The visitor went home and runs there: nothing readable of it stays here.
             Visitors.erase(ctx, held, written);
             return f.note();
+        }
+    }
+
+    /**
+     * Starts the store of a new anima {@code name} of {@code user}, sealed under the key every anima the user
+     * creates here shares, so that their parcels share chunks (docs/parcel-format.md, "Pools"). A store
+     * this host holds already, of an earlier anima of that name, is kept with its key.
+     */
+    public void startStore(String name, String user) throws IOException {
+        Store s = ctx.store();
+        if (s.holds(name)) {
+            return;
+        }
+        byte[] kek = ctx.stores().hostKek();
+        MasterKey key = s.userKey(user, kek);
+        try {
+            s.create(name, key, kek).close();
+        } finally {
+            key.destroy();
         }
     }
 

@@ -129,7 +129,7 @@ public final class Parcels {
      * uploaded (not yet named by any record), so that after the suspend only what changed on the disk
      * and the memory go. Returns what was stored and sent. A failure leaves the anima running here.
      */
-    private Ahead sendAhead(AnimaManager.Held held, Parcel parcel, AnimaStore store, String remoteName,
+    private Ahead sendAhead(AnimaManager.Held held, Parcel parcel, AnimaStore store, MasterKey key, String remoteName,
             Consumer<Progress> progress) throws IOException {
         String name = held.record().name();
         long t0 = System.nanoTime();
@@ -143,7 +143,7 @@ public final class Parcels {
             }
             Parcel.Moved up;
             try (Meter m = Meter.report("uploading ahead to " + remoteName + " (it runs on)", progress)) {
-                up = parcel.pushAhead(store, List.copyOf(stored.values()), m.work());
+                up = parcel.pushAhead(store, key, List.copyOf(stored.values()), m.work());
             }
             LOG.info(String.format(Locale.ROOT, "%s: %.1f MB of kernel, initrd and disk uploaded ahead to %s in %.1f s, while it ran",
                     name, up.bytes() / 1e6, remoteName, (System.nanoTime() - t0) / 1e9));
@@ -162,7 +162,7 @@ public final class Parcels {
         parcel.take(key, ctx.host()); // BUSY while another host has it checked out
         Ahead ahead = Ahead.NONE;
         if (state.isActive()) {
-            ahead = sendAhead(held, parcel, store, remoteName, progress);
+            ahead = sendAhead(held, parcel, store, key, remoteName, progress);
             progress.accept(new Progress("saving memory", 0, 0, 0));
             long ts = System.nanoTime();
             held.suspend();
