@@ -59,6 +59,7 @@ public final class ParcelBench {
         Path passFile = Files.writeString(Files.createTempFile("zos-bench-pass", ""), pass + "\n");
         String zos = "bp" + Long.toHexString(System.nanoTime() & 0xffffff);
         String base = zos + "-base";
+        String other = zos + "-2";
         List<Step> z = new ArrayList<>();
         List<Step> b = new ArrayList<>();
         // Under /var/lib, as an agent's state is: QEMU must reach the third host's files (a 0700 temporary directory it cannot).
@@ -76,6 +77,9 @@ public final class ParcelBench {
             z.add(zos("resume on a third host", "downloaded", "resume", zos, "--from", remote, pf, "--config-dir=" + third.resolve("etc"),
                     "--socket=" + third.resolve("etc/zos-sock")));
             zosQuiet("suspend", zos, "--to", remote, pf, "--config-dir=" + third.resolve("etc"), "--socket=" + third.resolve("etc/zos-sock"));
+            // Another anima of the same user, set up alike: its parcel shares the chunks of the first's (one key, one pool).
+            prepare(other);
+            z.add(zos("suspend another anima (same user)", "uploaded", "suspend", other, "--to", remote, pf));
 
             prepare(base);
             try (S3Remote s3 = S3Remote.open(rc)) {
@@ -93,6 +97,8 @@ public final class ParcelBench {
                 agent.waitFor();
             }
             zosQuiet("parcel", "erase", zos, "--remote", remote, "--yes", "--config-dir=" + configDir);
+            zosQuiet("parcel", "erase", other, "--remote", remote, "--yes", "--config-dir=" + configDir);
+            zosQuiet("remove", "--yes", other);
             zosQuiet("remove", "--yes", base);
             Files.deleteIfExists(passFile);
             org.zos.agent.anima.AnimaManager.deleteTree(third);
@@ -203,6 +209,8 @@ public final class ParcelBench {
         }
         out.printf(Locale.ROOT, "first suspend: zos sends %.2fx the bytes of save + upload; second: %.2fx; resume on a third host: %.2fx "
                 + "of download + restore%n", ratio(z.get(0), b.get(0)), ratio(z.get(2), b.get(2)), ratio(z.get(3), b.get(1)));
+        out.printf(Locale.ROOT, "another anima of the same user: its first suspend sends %.2fx the bytes of the first anima's first%n",
+                ratio(z.get(4), z.get(0)));
     }
 
     private static double ratio(Step a, Step b) {

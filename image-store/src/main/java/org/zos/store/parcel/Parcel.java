@@ -113,6 +113,32 @@ public final class Parcel {
         return chunks(pool) + HexFormat.of().formatHex(id.bytes());
     }
 
+    String deltaName(ChunkId id) {
+        return anima + "/d/" + HexFormat.of().formatHex(id.bytes());
+    }
+
+    /**
+     * The chunk objects this parcel may read, with their sizes: its own delta chunks and its pool's. A chunk
+     * that needs others to be opened (a delta, or one with refs) stays in its parcel's {@code d/}: another
+     * anima's store may hold a chunk of the same id sealed otherwise, with other bases, which its needs
+     * lists would not name. The pool holds only chunks that open by themselves.
+     */
+    private Map<String, Long> readable(String pool) throws IOException {
+        Map<String, Long> all = new java.util.HashMap<>(remote.list(chunks(pool)));
+        all.putAll(remote.list(anima + "/d/"));
+        return all;
+    }
+
+    /** The object that holds chunk {@code id} among {@code listed} ({@link #readable}): its own delta first; null if none. */
+    private String where(String pool, ChunkId id, Map<String, Long> listed) {
+        String own = deltaName(id);
+        if (listed.containsKey(own)) {
+            return own;
+        }
+        String pooled = chunkName(pool, id);
+        return listed.containsKey(pooled) ? pooled : null;
+    }
+
     /**
      * The pool of the parcels sealed under {@code key}: 32 hex digits HKDF derives from it (info
      * "parcel-pool"). It names the key without revealing it, so a bucket shows which parcels share one.
@@ -221,7 +247,8 @@ public final class Parcel {
         String pool = poolOf(key);
         byte[] tag = pool.getBytes(StandardCharsets.US_ASCII);
         if (!remote.get(poolName()).map(b -> java.util.Arrays.equals(b, tag)).orElse(false)) {
-            remote.put(members(pool) + anima, new byte[0]);
+            // Not empty: Ceph 16's gateway refuses an empty PUT of the AWS SDK over http (XAmzContentSHA256Mismatch).
+            remote.put(members(pool) + anima, anima.getBytes(StandardCharsets.UTF_8));
             remote.put(poolName(), tag);
         }
     }
@@ -354,7 +381,7 @@ public final class Parcel {
             long[] moved, WorkMeter meter) throws IOException {
         String pool = pool(key);
         ParcelRecord sealer = new ParcelRecord(key, anima);
-        Set<String> pooled = remote.list(chunks(pool)).keySet();
+        Map<String, Long> readable = readable(pool);
         Set<ChunkId> send = new LinkedHashSet<>();
         Map<Manifest, Set<ChunkId>> needs = new LinkedHashMap<>();
         for (Manifest m : images) {
@@ -366,7 +393,7 @@ public final class Parcel {
                 count(moved, meter, n.length);
             }
             for (ChunkId id : all) {
-                if (!pooled.contains(chunkName(pool, id))) {
+                if (where(pool, id, readable) == null) {
                     send.add(id);
                 }
             }
@@ -375,7 +402,7 @@ public final class Parcel {
         for (ChunkId id : send) {
             uploads.add(io(() -> {
                 SealedChunk c = store.exportChunk(id);
-                remote.put(chunkName(pool, id), c.bytes());
+                remote.put(c.bases().isEmpty() ? chunkName(pool, id) : deltaName(id), c.bytes());
                 count(moved, meter, c.bytes().length);
             }));
         }
@@ -394,6 +421,7 @@ public final class Parcel {
                 + " --to " + remote.name() + "'"));
         ParcelRecord sealer = new ParcelRecord(key, anima);
         String pool = pool(key);
+        Map<String, Long> readable = readable(pool);
         long[] moved = new long[2];
         List<byte[]> manifests = new ArrayList<>();
         for (Map.Entry<String, Long> e : rest.images().entrySet()) {
@@ -413,7 +441,7 @@ public final class Parcel {
                         + anima + "' does not cover its manifest", "the parcel is damaged; suspend the anima to it again");
             }
             count(moved, meter, file.length);
-            fetch(store, pool, new ArrayList<>(store.missing(all)), image, moved, meter);
+            fetch(store, pool, readable, new ArrayList<>(store.missing(all)), image, moved, meter);
             manifests.add(file);
         }
         for (byte[] file : manifests) {
@@ -423,7 +451,8 @@ public final class Parcel {
     }
 
     /** Downloads {@code ids} in order, PARALLEL at a time, and imports them checked, in batches. */
-    private void fetch(AnimaStore store, String pool, List<ChunkId> ids, String image, long[] moved, WorkMeter meter)
+    private void fetch(AnimaStore store, String pool, Map<String, Long> readable, List<ChunkId> ids, String image, long[] moved,
+            WorkMeter meter)
             throws IOException {
         ExecutorService threads = Executors.newFixedThreadPool(PARALLEL, r -> {
             Thread t = new Thread(r, "parcel-fetch");
@@ -438,7 +467,8 @@ public final class Parcel {
             for (int i = 0; i < ids.size(); i++) {
                 while (next < ids.size() && next < i + 4 * PARALLEL) {
                     ChunkId id = ids.get(next++);
-                    window.add(threads.submit(() -> need(chunkName(pool, id), "chunk " + id.shortHex() + " of image '" + image + "'")));
+                    String name = java.util.Objects.requireNonNullElse(where(pool, id, readable), chunkName(pool, id));
+                    window.add(threads.submit(() -> need(name, "chunk " + id.shortHex() + " of image '" + image + "'")));
                 }
                 byte[] bytes = await(window.get(i));
                 window.set(i, null);
@@ -501,7 +531,7 @@ public final class Parcel {
         } catch (ZosException x) {
             return new Checked(List.of(x.getMessage()), 0, 0);
         }
-        Map<String, Long> held = remote.list(chunks(pool));
+        Map<String, Long> held = readable(pool);
         Set<ChunkId> checked = new java.util.HashSet<>();
         Map<ChunkId, byte[]> opened = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
@@ -529,29 +559,32 @@ public final class Parcel {
                 if (!checked.add(id)) {
                     continue;
                 }
-                if (!held.containsKey(chunkName(pool, id))) {
+                String at = where(pool, id, held);
+                if (at == null) {
                     problems.add("image '" + image + "': chunk " + id.shortHex() + " is missing");
                 } else if (data) {
                     try {
-                        read += open(chunks, pool, id, opened, image);
+                        read += open(chunks, pool, held, id, opened, image);
                     } catch (ZosException x) {
                         problems.add("image '" + image + "': " + x.getMessage());
                     }
-                    meter.add(held.get(chunkName(pool, id)));
+                    meter.add(held.get(at));
                 }
             }
         }
         return new Checked(problems, checked.size(), read);
     }
 
-    private long open(ChunkSealer chunks, String pool, ChunkId id, Map<ChunkId, byte[]> opened, String image) throws IOException {
-        byte[] bytes = need(chunkName(pool, id), "chunk " + id.shortHex() + " of image '" + image + "'");
+    private long open(ChunkSealer chunks, String pool, Map<String, Long> held, ChunkId id, Map<ChunkId, byte[]> opened, String image)
+            throws IOException {
+        byte[] bytes = need(java.util.Objects.requireNonNullElse(where(pool, id, held), chunkName(pool, id)),
+                "chunk " + id.shortHex() + " of image '" + image + "'");
         SealedChunk c = new SealedChunk(id, bytes);
         byte[] plain = chunks.open(c, "remote '" + remote.name() + "'", base -> {
             byte[] p = opened.get(base);
             if (p == null) {
                 try {
-                    open(chunks, pool, base, opened, image);
+                    open(chunks, pool, held, base, opened, image);
                 } catch (IOException x) {
                     throw new java.io.UncheckedIOException(x);
                 }
@@ -607,8 +640,8 @@ public final class Parcel {
     }
 
     /**
-     * Adds to {@code keep} the pool's chunks this parcel needs, and to {@code drop} its own objects it does
-     * not; reads every list of needs it keeps, so a damaged one stops the gc before anything is deleted.
+     * Adds to {@code keep} the pool's chunks this parcel needs, and to {@code drop} its own objects (records,
+     * manifests, delta chunks) it does not; reads every list of needs it keeps, so a damaged one stops the gc before anything is deleted.
      */
     private void collect(MasterKey key, Set<String> keep, Map<String, Long> drop) throws IOException {
         String pool = pool(key);
@@ -635,6 +668,7 @@ public final class Parcel {
                 for (ChunkId id : ids(sealer.open(ParcelRecord.NEEDS, need(o, "needed chunks of image '" + part[1] + "'"),
                         "list of needed chunks of image '" + part[1] + "'"))) {
                     keep.add(chunkName(pool, id));
+                    own.add(deltaName(id));
                 }
             } else if (live) {
                 own.add(o);

@@ -500,6 +500,52 @@ class ParcelTest {
     }
 
     @Test
+    void aGenerationWhoseBasesWereNeverPushedResumesWhole() throws Exception {
+        MasterKey key = MasterKey.generate();
+        Host home = host("home");
+        Parcel p = new Parcel(remote, "work");
+        byte[] second = changed(image(14));
+        try (AnimaStore s = home.create("work", key)) {
+            ingest(s, "memory", image(14)); // stored here, never pushed: the suspend that made it failed
+            Manifest m = ingest(s, "memory", second);
+            p.keep(key, PASS);
+            p.push(s, key, List.of(m), "home", "{}", new WorkMeter());
+        }
+        try (AnimaStore s = host("lab").create("work", key)) {
+            p.pull(s, key, new WorkMeter());
+            assertArrayEquals(second, materialize(s, s.manifest("memory", 2)));
+        }
+    }
+
+    @Test
+    void aChunkAnotherAnimaSealedAsADeltaIsNotTheOneThisAnimaReads() throws Exception {
+        MasterKey key = MasterKey.generate();
+        Host home = host("home");
+        byte[] first = image(15);
+        byte[] second = changed(first);
+        Parcel work = new Parcel(remote, "work");
+        Parcel play = new Parcel(remote, "play");
+        try (AnimaStore s = home.create("work", key)) { // work's second image: deltas against its first
+            ingest(s, "disk", first);
+            Manifest m = ingest(s, "disk", second);
+            work.keep(key, PASS);
+            work.push(s, key, List.of(m), "home", "{}", new WorkMeter());
+        }
+        try (AnimaStore s = home.create("play", key)) { // play holds the same content, each chunk whole
+            play.keep(key, PASS);
+            play.push(s, key, List.of(ingest(s, "disk", second)), "home", "{}", new WorkMeter());
+        }
+        work.erase();
+        work = null;
+        assertTrue(new Parcel(remote, "play").gc(key).bytes() > 0, "work's deltas and bases go");
+        try (AnimaStore s = host("lab").create("play", key)) {
+            play.pull(s, key, new WorkMeter());
+            assertArrayEquals(second, materialize(s, s.manifest("disk", 1)));
+        }
+        assertTrue(play.check(key, true, new WorkMeter()).problems().isEmpty());
+    }
+
+    @Test
     void theAnimasOfOneKeyShareTheirChunksAndAGcOrAnEraseKeepsWhatTheOthersNeed() throws Exception {
         MasterKey key = MasterKey.generate(); // one user's: the animas a user creates on a host share it
         byte[] base = image(8);
