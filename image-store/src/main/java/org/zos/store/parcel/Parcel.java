@@ -113,6 +113,12 @@ public final class Parcel {
         return chunks(pool) + HexFormat.of().formatHex(id.bytes());
     }
 
+    /** Whether object {@code name} is a sealed chunk (a pool's, or a parcel's own delta), not a record or manifest. */
+    static boolean isChunk(String name) {
+        String[] part = name.split("/");
+        return part.length == 3 && part[1].equals("d") || part.length == 4 && (POOLS.equals(part[0] + "/")) && part[2].equals("c");
+    }
+
     String deltaName(ChunkId id) {
         return anima + "/d/" + HexFormat.of().formatHex(id.bytes());
     }

@@ -143,7 +143,7 @@ public final class TarRemote implements Remote {
         out.write(bytes);
         out.closeArchiveEntry();
         sizes.put(key, (long) bytes.length);
-        if (!key.contains("/c/")) {
+        if (!Parcel.isChunk(key)) { // the chunks are many and large, and a push never reads one back
             small.put(key, bytes.clone());
         }
     }

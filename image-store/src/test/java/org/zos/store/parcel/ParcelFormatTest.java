@@ -41,4 +41,15 @@ class ParcelFormatTest {
         assertEquals(3, ParcelRecord.NEEDS);
         assertArrayEquals(body, r.open(ParcelRecord.LEASE, sealed, "lease"));
     }
+
+    @Test
+    void chunksAreTheObjectsOfAPoolsCAndOfAParcelsD() {
+        String id = "ab".repeat(32);
+        org.junit.jupiter.api.Assertions.assertTrue(Parcel.isChunk("_pool/" + "0f".repeat(16) + "/c/" + id));
+        org.junit.jupiter.api.Assertions.assertTrue(Parcel.isChunk("work/d/" + id));
+        for (String other : new String[] {"work/key", "work/pool", "work/rest", "work/m/d/1", "work/n/c/2", "_pool/" + "0f".repeat(16) + "/a/work",
+                "d/c/x"}) {
+            org.junit.jupiter.api.Assertions.assertFalse(Parcel.isChunk(other), other);
+        }
+    }
 }
