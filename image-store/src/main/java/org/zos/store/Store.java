@@ -156,13 +156,18 @@ public final class Store {
     private static final Pattern USER = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,63}");
     private static final Object USER_KEYS = new Object();
 
+    /** Whether {@link #userKey} keeps a key for {@code user} (a login name; not the empty name of a host's own requests). */
+    public static boolean keepsKeyFor(String user) {
+        return user != null && USER.matcher(user).matches();
+    }
+
     /**
      * The key the animas {@code user} creates on this host share, so that their parcels in one remote share
      * their chunks (docs/parcel-format.md, "Pools"): {@code users/USER.key}, wrapped under {@code kek} with
      * "user:USER" as associated data (no anima's name has a colon), made on first use.
      */
     public MasterKey userKey(String user, byte[] kek) throws IOException {
-        if (user == null || !USER.matcher(user).matches()) {
+        if (!keepsKeyFor(user)) {
             throw new ZosException(ErrorCode.BAD_PARAMETER, "'" + user + "' is not a user name a store keeps a key for",
                     "use letters, digits, '.', '_' and '-'");
         }

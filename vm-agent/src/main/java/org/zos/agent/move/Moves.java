@@ -433,7 +433,8 @@ public final class Moves implements AutoCloseable {
 
     /**
      * Starts the store of a new anima {@code name} of {@code user}, sealed under the key every anima the user
-     * creates here shares, so that their parcels share chunks (docs/parcel-format.md, "Pools"). A store
+     * creates here shares, so that their parcels share chunks (docs/parcel-format.md, "Pools"); a request
+     * that names no user makes a key of the anima's own. A store
      * this host holds already, of an earlier anima of that name, is kept with its key.
      */
     public void startStore(String name, String user) throws IOException {
@@ -442,7 +443,8 @@ public final class Moves implements AutoCloseable {
             return;
         }
         byte[] kek = ctx.stores().hostKek();
-        MasterKey key = s.userKey(user, kek);
+        // A request without a user's name (a host's own) makes an anima with a key of its own.
+        MasterKey key = Store.keepsKeyFor(user) ? s.userKey(user, kek) : MasterKey.generate();
         try {
             s.create(name, key, kek).close();
         } finally {
