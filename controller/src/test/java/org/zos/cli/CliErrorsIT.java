@@ -161,5 +161,9 @@ class CliErrorsIT {
         assertEquals(0, cli.run("start", "--discard-state", n).status());
         assertTrue(cli.run("status", n).out().contains("running"));
         Cli.assertError(cli.run("start", n), ErrorCode.INVALID_STATE, "already running");
+
+        assertTrue(Files.exists(stateDir.resolve("store/animas").resolve(n).resolve("key")), "init started its store");
+        assertEquals(0, cli.run("remove", "--yes", n).status());
+        assertTrue(Files.notExists(stateDir.resolve("store/animas").resolve(n)), "a removed anima leaves no store behind");
     }
 }

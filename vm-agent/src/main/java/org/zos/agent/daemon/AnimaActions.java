@@ -186,6 +186,7 @@ final class AnimaActions implements AutoCloseable {
             case "remove" -> {
                 moves.endStage(name);
                 m.remove(name);
+                moves.dropStore(name);
                 LOG.info("removed anima " + name);
                 return new ActionDone(a.action(), null, "");
             }

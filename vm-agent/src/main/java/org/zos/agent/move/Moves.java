@@ -452,6 +452,19 @@ public final class Moves implements AutoCloseable {
         }
     }
 
+    /**
+     * Erases the store of anima {@code name} here, if this host holds one (key first, then its chunks and
+     * manifests): a removed anima leaves nothing of itself, and no open lock file on the store's disk.
+     */
+    public void dropStore(String name) throws IOException {
+        Store s = ctx.store();
+        if (s.holds(name)) {
+            try (AnimaStore a = s.open(name, ctx.stores().hostKek())) {
+                a.erase();
+            }
+        }
+    }
+
     /** Suspends to and resumes from parcels in the remotes {@code remotes} opens. */
     public Parcels parcels(Parcels.Remotes remotes) {
         return new Parcels(ctx, remotes);
