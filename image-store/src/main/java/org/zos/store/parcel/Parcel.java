@@ -116,7 +116,7 @@ public final class Parcel {
     /** Whether object {@code name} is a sealed chunk (a pool's, or a parcel's own delta), not a record or manifest. */
     static boolean isChunk(String name) {
         String[] part = name.split("/");
-        return part.length == 3 && part[1].equals("d") || part.length == 4 && (POOLS.equals(part[0] + "/")) && part[2].equals("c");
+        return part.length == 3 && part[1].equals("d") || part.length == 4 && POOLS.equals(part[0] + "/") && part[2].equals("c");
     }
 
     String deltaName(ChunkId id) {
@@ -143,6 +143,11 @@ public final class Parcel {
         }
         String pooled = chunkName(pool, id);
         return listed.containsKey(pooled) ? pooled : null;
+    }
+
+    /** The object to read chunk {@code id} from: {@link #where}, or the pool's name where neither lists it (a missing chunk is named so). */
+    private String readFrom(String pool, ChunkId id, Map<String, Long> listed) {
+        return java.util.Objects.requireNonNullElse(where(pool, id, listed), chunkName(pool, id));
     }
 
     /**
@@ -473,7 +478,7 @@ public final class Parcel {
             for (int i = 0; i < ids.size(); i++) {
                 while (next < ids.size() && next < i + 4 * PARALLEL) {
                     ChunkId id = ids.get(next++);
-                    String name = java.util.Objects.requireNonNullElse(where(pool, id, readable), chunkName(pool, id));
+                    String name = readFrom(pool, id, readable);
                     window.add(threads.submit(() -> need(name, "chunk " + id.shortHex() + " of image '" + image + "'")));
                 }
                 byte[] bytes = await(window.get(i));
@@ -583,8 +588,7 @@ public final class Parcel {
 
     private long open(ChunkSealer chunks, String pool, Map<String, Long> held, ChunkId id, Map<ChunkId, byte[]> opened, String image)
             throws IOException {
-        byte[] bytes = need(java.util.Objects.requireNonNullElse(where(pool, id, held), chunkName(pool, id)),
-                "chunk " + id.shortHex() + " of image '" + image + "'");
+        byte[] bytes = need(readFrom(pool, id, held), "chunk " + id.shortHex() + " of image '" + image + "'");
         SealedChunk c = new SealedChunk(id, bytes);
         byte[] plain = chunks.open(c, "remote '" + remote.name() + "'", base -> {
             byte[] p = opened.get(base);
@@ -621,10 +625,9 @@ public final class Parcel {
         Set<String> keep = new java.util.HashSet<>();
         Map<String, Long> drop = new TreeMap<>();
         List<String> animas = new ArrayList<>();
-        for (String member : remote.list(members(pool)).keySet()) {
-            Parcel p = new Parcel(remote, member.substring(members(pool).length()));
+        for (Parcel p : members(remote, pool)) {
             if (!p.exists()) { // erased: its key went first
-                drop.put(member, 0L);
+                drop.put(members(pool) + p.anima, 0L);
                 continue;
             }
             animas.add(p.anima);
@@ -635,14 +638,8 @@ public final class Parcel {
                 drop.put(c.getKey(), c.getValue());
             }
         }
-        long bytes = 0;
-        List<Runnable> deletes = new ArrayList<>();
-        for (Map.Entry<String, Long> o : drop.entrySet()) {
-            bytes += o.getValue();
-            deletes.add(io(() -> remote.delete(o.getKey())));
-        }
-        run(deletes);
-        return new Collected(drop.size(), bytes, animas);
+        deleteAll(drop.keySet());
+        return new Collected(drop.size(), drop.values().stream().mapToLong(Long::longValue).sum(), animas);
     }
 
     /**
@@ -701,11 +698,7 @@ public final class Parcel {
                 .filter(t -> t.matches("[0-9a-f]{32}"));
         remote.delete(keyName());
         Map<String, Long> all = remote.list(anima + "/");
-        List<Runnable> deletes = new ArrayList<>();
-        for (String k : all.keySet()) {
-            deletes.add(io(() -> remote.delete(k)));
-        }
-        run(deletes);
+        deleteAll(all.keySet());
         long objects = all.size();
         if (pool.isEmpty()) {
             return new Erased(objects, 0, List.of());
@@ -713,8 +706,7 @@ public final class Parcel {
         String tag = pool.get();
         remote.delete(members(tag) + anima);
         List<String> others = new ArrayList<>();
-        for (String member : remote.list(members(tag)).keySet()) {
-            Parcel p = new Parcel(remote, member.substring(members(tag).length()));
+        for (Parcel p : members(remote, tag)) {
             if (p.exists()) {
                 others.add(p.anima);
             }
@@ -723,15 +715,29 @@ public final class Parcel {
             return new Erased(objects, remote.list(chunks(tag)).size(), others);
         }
         Map<String, Long> left = remote.list(POOLS + tag + "/");
-        deletes.clear();
-        for (String k : left.keySet()) {
-            deletes.add(io(() -> remote.delete(k)));
-        }
-        run(deletes);
+        deleteAll(left.keySet());
         return new Erased(objects + left.size(), 0, List.of());
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------
+
+    /** The parcels the member objects of {@code pool} name, erased ones included (their key is gone). */
+    private static List<Parcel> members(Remote remote, String pool) throws IOException {
+        List<Parcel> out = new ArrayList<>();
+        for (String member : remote.list(members(pool)).keySet()) {
+            out.add(new Parcel(remote, member.substring(members(pool).length())));
+        }
+        return out;
+    }
+
+    /** Deletes {@code names}, {@link #PARALLEL} at a time. */
+    private void deleteAll(java.util.Collection<String> names) throws IOException {
+        List<Runnable> deletes = new ArrayList<>();
+        for (String k : names) {
+            deletes.add(io(() -> remote.delete(k)));
+        }
+        run(deletes);
+    }
 
     private static byte[] ids(Set<ChunkId> ids) {
         ByteBuffer b = ByteBuffer.allocate(ids.size() * ChunkId.LENGTH);
