@@ -6,17 +6,30 @@ package org.zos.protocol.message;
  * migration's sockets and places {@code domainXml} (the domain as the sender's hypervisor would migrate
  * it) on this host. {@code kept}, if not 0, is the tag of the memory the receiver kept of the anima when it
  * last sent it away live ({@link MemoryKept}): the sender will refer to its pages if the receiver still
- * holds it. Answered by {@link LivePrepared}.
+ * holds it. {@code keptSum} (with {@code kept}; null: none) is the SHA-256 of the page digests the sender
+ * holds of that memory, as {@code memory-kept} gave them: a receiver that fills its domain's memory with
+ * the kept memory (it says so in {@link LivePrepared#fill}) checks what it filled against it. Answered by
+ * {@link LivePrepared}.
  */
-public record LivePrepare(long transfer, String domainXml, long kept) implements Message {
+public record LivePrepare(long transfer, String domainXml, long kept, String keptSum) implements Message {
     /** Without kept memory to refer to. */
     public LivePrepare(long transfer, String domainXml) {
-        this(transfer, domainXml, 0);
+        this(transfer, domainXml, 0, null);
+    }
+
+    /** Kept memory to refer to, not to fill with. */
+    public LivePrepare(long transfer, String domainXml, long kept) {
+        this(transfer, domainXml, kept, null);
     }
 
     @Override
     public void check() {
         Bounds.of("live-prepare").range("transfer", transfer, 1, Long.MAX_VALUE).required("domainXml", domainXml)
-                .text("domainXml", domainXml, MoveOffer.MAX_DOMAIN_XML).range("kept", kept, 0, Long.MAX_VALUE);
+                .text("domainXml", domainXml, MoveOffer.MAX_DOMAIN_XML).range("kept", kept, 0, Long.MAX_VALUE)
+                .optional("keptSum", keptSum, Bounds.SHA256);
+        if (keptSum != null && kept == 0) {
+            throw new org.zos.protocol.ZosException(org.zos.protocol.ErrorCode.BAD_PARAMETER,
+                    "live-prepare: keptSum without kept memory (kept 0)", "send keptSum only with the tag it is of");
+        }
     }
 }

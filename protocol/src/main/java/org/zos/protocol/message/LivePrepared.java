@@ -4,17 +4,33 @@ package org.zos.protocol.message;
  * The receiver of move {@code transfer} is ready for the live migration: {@code domainXml} is the domain as
  * it will run there (its paths, its metadata), which the sender gives its hypervisor as the destination's.
  * {@code kept} is the tag {@link LivePrepare} named if the receiver holds that kept memory (the migration
- * may then refer to its pages), else 0.
+ * may then refer to its pages), else 0. {@code fill} (only with {@code kept}, and only if {@link LivePrepare}
+ * gave its {@code keptSum}): the receiver fills its domain's memory with the kept memory, page for page,
+ * before its QEMU reads the stream, so the sender leaves out every page that is there already (absent: false).
  */
-public record LivePrepared(long transfer, String domainXml, long kept) implements Message {
+public record LivePrepared(long transfer, String domainXml, long kept, Boolean fill) implements Message {
+    /** Absent (a receiver from before the fill): false. */
+    public LivePrepared {
+        fill = Boolean.TRUE.equals(fill);
+    }
+
     /** Without kept memory. */
     public LivePrepared(long transfer, String domainXml) {
-        this(transfer, domainXml, 0);
+        this(transfer, domainXml, 0, false);
+    }
+
+    /** Kept memory to refer to, not filled. */
+    public LivePrepared(long transfer, String domainXml, long kept) {
+        this(transfer, domainXml, kept, false);
     }
 
     @Override
     public void check() {
         Bounds.of("live-prepared").range("transfer", transfer, 1, Long.MAX_VALUE).required("domainXml", domainXml)
                 .text("domainXml", domainXml, MoveOffer.MAX_DOMAIN_XML).range("kept", kept, 0, Long.MAX_VALUE);
+        if (fill && kept == 0) {
+            throw new org.zos.protocol.ZosException(org.zos.protocol.ErrorCode.BAD_PARAMETER,
+                    "live-prepared: fill without kept memory (kept 0)", "fill only with the kept memory named");
+        }
     }
 }

@@ -50,6 +50,7 @@ class EnvelopeCodecTest {
                 new LendOffer("work", "host1", List.of(1, 2), List.of("docs")), new LendEnd("work"),
                 new LivePrepare(7, "<domain/>"), new LivePrepared(7, "<domain/>"), new LiveOpen(7, "migration"),
                 new LivePrepare(7, "<domain/>", 99), new LivePrepared(7, "<domain/>", 99),
+                new LivePrepare(7, "<domain/>", 99, "ab".repeat(32)), new LivePrepared(7, "<domain/>", 99, true),
                 new LiveReady(7, "disks"), new LiveOpen(7, "migration", 8 << 20), new LiveReady(7, "migration", 8 << 20), new LivePatch(7, "work", 1, "AAAA"), new MemoryKept("work", 99, 3, 1, 2, "AAAA"),
                 new MoveDone(99, "kept", ""));
         long id = 1;
@@ -67,6 +68,18 @@ class EnvelopeCodecTest {
         ImageOffer o = (ImageOffer) e.body();
         assertEquals(0, o.partIndex());
         assertEquals(1, o.partCount());
+    }
+
+    @Test
+    void aFillOfKeptMemoryNamesTheKeptMemoryAndTheSumIsASha256() {
+        for (Message m : List.of(new LivePrepare(7, "<domain/>", 0, "ab".repeat(32)), new LivePrepare(7, "<domain/>", 99, "AB".repeat(32)),
+                new LivePrepare(7, "<domain/>", 99, "ab"), new LivePrepared(7, "<domain/>", 0, true))) {
+            assertEquals(ErrorCode.BAD_PARAMETER, assertThrows(ZosException.class, m::check, m.toString()).code());
+        }
+        // A sender or receiver from before the fill: the field is absent, and nothing is filled.
+        Envelope e = EnvelopeCodec.read(frame("{\"id\":1,\"re\":0,\"body\":{\"type\":\"live-prepared\",\"transfer\":7,"
+                + "\"domainXml\":\"<domain/>\",\"kept\":99}}"));
+        assertEquals(new LivePrepared(7, "<domain/>", 99, false), e.body());
     }
 
     @Test

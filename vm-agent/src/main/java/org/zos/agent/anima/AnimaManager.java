@@ -379,6 +379,11 @@ public final class AnimaManager {
             return hypervisor.xml(record.name());
         }
 
+        /** The domain's memory as its QEMU holds it, if shared (see {@link Hypervisor#memory}). */
+        public java.util.Optional<java.nio.channels.FileChannel> memory(boolean write) {
+            return hypervisor.memory(record.name(), write);
+        }
+
         /** The domain another host's hypervisor would migrate here live, as it is to run here (see {@link Hypervisor#placed}). */
         public String placed(String xml) {
             org.zos.agent.hypervisor.DiskConfinement.require(paths().disk());

@@ -132,20 +132,41 @@ abstract class Follower {
      * If the stream ends inside, those and what came go verbatim.
      */
     final void readAside(byte[] b, int off, int len) throws IOException {
+        int got = readFully(b, off, len);
+        if (got < len) {
+            add(b, 0, off + got);
+            throw new EOFException();
+        }
+    }
+
+    /**
+     * Reads a block aside, as {@link #readAside(byte[])}, but if the stream ends inside, returns how much
+     * came and sends none of it: the caller sends the record's bytes before it as it would have, then those.
+     */
+    final int readAsideOrEnd(byte[] block) throws IOException {
+        int got = readFully(block, 0, block.length);
+        if (got == block.length) {
+            blocks++;
+        }
+        return got;
+    }
+
+    /** Reads up to {@code len} bytes aside (not into the batch), fewer only at the end of the stream; returns how many. */
+    private int readFully(byte[] b, int off, int len) throws IOException {
         teeing = false;
         int got = 0;
         try {
             while (got < len) {
                 int n = in.read(b, off + got, len - got);
                 if (n < 0) {
-                    add(b, 0, off + got);
-                    throw new EOFException();
+                    break;
                 }
                 got += n;
             }
         } finally {
             teeing = true;
         }
+        return got;
     }
 
     /** Sends bytes as verbatim stream bytes (bytes read aside, or bytes in their place). */

@@ -99,6 +99,65 @@ final class KeptMemory {
         }
     }
 
+    /**
+     * The SHA-256, lowercase hex, of page digests, each as a u64 big-endian, in order: {@code live-prepare}'s
+     * {@code keptSum}, by which a receiver that fills its memory knows that it holds what the sender thinks.
+     */
+    static String sum(long[] digests) {
+        ByteBuffer b = ByteBuffer.allocate(digests.length * 8);
+        b.asLongBuffer().put(digests);
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b.array()));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Fills {@code memory}, the receiving domain's (its QEMU not yet reading the migration stream), with the
+     * {@code kept} memory, page for page: a live return's sender then leaves out every page whose content is
+     * there already, so neither it nor the receiver's QEMU handles the hundreds of MB of references that
+     * would stand for them. Pages that are zero are not written (the memory starts zero, as the stream's
+     * zero pages left out assume), so what is filled is what the memory holds. In parts, one a core.
+     *
+     * @return the {@link #sum} of the digests of the pages as filled, for the receiver to compare with the sender's
+     * @throws LiveStream.KeptDiffers if the kept memory is larger than the domain's
+     */
+    static String fill(FileChannel kept, FileChannel memory) throws IOException {
+        long size = kept.size();
+        if (size % LiveStream.PAGE != 0 || size > memory.size()) {
+            throw new LiveStream.KeptDiffers("the kept memory (" + size + " bytes) does not fit the domain's (" + memory.size() + " bytes)");
+        }
+        long[] digests = new long[Math.toIntExact(size / LiveStream.PAGE)];
+        MemoryParts.run(size, (from, to) -> {
+            ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+            byte[] bytes = buf.array();
+            for (long pos = from; pos < to; ) {
+                buf.clear();
+                buf.limit((int) Math.min(buf.capacity(), to - pos));
+                int got = 0;
+                while (buf.hasRemaining()) {
+                    int n = kept.read(buf, pos + got);
+                    if (n < 0) {
+                        throw new java.io.EOFException("the kept memory ended at " + (pos + got));
+                    }
+                    got += n;
+                }
+                for (int off = 0; off < got; off += LiveStream.PAGE, pos += LiveStream.PAGE) {
+                    digests[(int) (pos / LiveStream.PAGE)] = PageLedger.digest(bytes, off);
+                    if (!zero(bytes, off)) {
+                        ByteBuffer page = ByteBuffer.wrap(bytes, off, LiveStream.PAGE);
+                        while (page.hasRemaining()) {
+                            memory.write(page, pos + page.position() - off);
+                        }
+                    }
+                }
+            }
+            return null;
+        });
+        return sum(digests);
+    }
+
     /** Removes what is kept of the anima's memory (nothing if nothing is). */
     static void drop(Path animaDir) {
         if (!Files.isDirectory(animaDir)) {
@@ -129,6 +188,11 @@ final class KeptMemory {
 
     /** What a visited host knows of the memory home kept: its tag and each page's digest. */
     record Index(long tag, long[] digests) {
+        /** The {@link KeptMemory#sum} of the digests. */
+        String sum() {
+            return KeptMemory.sum(digests);
+        }
+
         /** Where each digest is (the first page with it), zero pages left out: QEMU sends those as zero pages anyway. */
         DiskBlocks byDigest() {
             long zero = PageLedger.digest(new byte[LiveStream.PAGE], 0);

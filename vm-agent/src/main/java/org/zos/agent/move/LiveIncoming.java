@@ -42,18 +42,21 @@ final class LiveIncoming implements LibvirtGuard.Expect {
     /** The memory this host kept of the anima when it last sent it away live, which the sender refers to; null: none. */
     private final FileChannel kept;
     private final long keptTag;
+    /** The sum of the kept memory's digests the sender holds, if this host fills its domain's memory with it; else null. */
+    private final String fillSum;
 
     private final Thread flusher;
     /** What {@link LibvirtGuard} refused of the sender's libvirt, if it refused something. */
     private volatile ZosException refused;
 
-    private LiveIncoming(Incoming in, LiveSockets sockets, String placed, FileChannel base, FileChannel kept, long keptTag) {
+    private LiveIncoming(Incoming in, LiveSockets sockets, String placed, FileChannel base, FileChannel kept, long keptTag, String fillSum) {
         this.in = in;
         this.sockets = sockets;
         this.placed = placed;
         this.base = base;
         this.kept = kept;
         this.keptTag = keptTag;
+        this.fillSum = fillSum;
         this.flusher = new Thread(this::flushDisk, "zos-live-flush");
         flusher.setDaemon(true);
         flusher.start();
@@ -86,7 +89,9 @@ final class LiveIncoming implements LibvirtGuard.Expect {
      * that goes where the domain reads it, with an empty overlay over it for the migration's mirror to copy
      * the sender's into. Nothing writes the disk under it until the anima runs here, so the sender's
      * references resolve against it ({@link #base}). An anima coming home whose sender names memory kept here
-     * ({@link KeptMemory}) that this host still holds may have pages referred to in it too.
+     * ({@link KeptMemory}) that this host still holds may have pages referred to in it too, and, if the
+     * sender gave the sum of what it knows of it and the domain's memory is shared, that memory is filled
+     * into the domain's before its QEMU reads the stream ({@link #open}).
      */
     static LiveIncoming prepare(Incoming in, LivePrepare p, Consumer<Progress> progress) throws IOException, InterruptedException {
         if (DomainXml.divertedFrom(p.domainXml()).isEmpty()) {
@@ -100,12 +105,14 @@ final class LiveIncoming implements LibvirtGuard.Expect {
         FileChannel ch = FileChannel.open(disk, StandardOpenOption.READ);
         FileChannel kept = p.kept() != 0 && in.purpose.equals(org.zos.protocol.message.MoveOffer.HOME)
                 ? KeptMemory.open(in.held.paths().dir(), p.kept()).orElse(null) : null;
+        String fillSum = kept != null && p.keptSum() != null && sharedMemory(placed) ? p.keptSum() : null;
         if (p.kept() != 0) {
-            LOG.info("move " + in.id + " of " + in.anima + ": " + (kept != null ? "the sender refers to the memory kept here"
-                    : "the memory the sender would refer to is not kept here; it sends all of it"));
+            LOG.info("move " + in.id + " of " + in.anima + ": " + (kept == null ? "the memory the sender would refer to is not kept here; it sends all of it"
+                    : fillSum != null ? "the domain's memory is filled with the memory kept here; the sender leaves out what it holds"
+                    : "the sender refers to the memory kept here"));
         }
         try {
-            return new LiveIncoming(in, LiveSockets.of(in.id).create(), placed, ch, kept, kept != null ? p.kept() : 0);
+            return new LiveIncoming(in, LiveSockets.of(in.id).create(), placed, ch, kept, kept != null ? p.kept() : 0, fillSum);
         } catch (IOException | RuntimeException e) {
             ch.close();
             if (kept != null) {
@@ -118,6 +125,42 @@ final class LiveIncoming implements LibvirtGuard.Expect {
     /** The tag of the kept memory the sender may refer to (it said so in live-prepare and it is here), or 0. */
     long keptTag() {
         return keptTag;
+    }
+
+    /** Whether the domain's memory is filled with the kept memory before its QEMU reads the stream. */
+    boolean fills() {
+        return fillSum != null;
+    }
+
+    /** Whether the domain's memory is shared (a memfd), so that this agent can write it. */
+    private static boolean sharedMemory(String xml) {
+        return "memfd".equals(DomainXml.select(xml, "/domain/memoryBacking/source/@type").orElse(""))
+                && "shared".equals(DomainXml.select(xml, "/domain/memoryBacking/access/@mode").orElse(""));
+    }
+
+    /**
+     * Fills the domain's memory with the memory kept here and checks it against the sender's sum: a sender
+     * told so leaves out every page that is there already. Anything wrong (the memory cannot be opened,
+     * the sums differ) drops the kept memory, so the next try sends all of it, and fails the stream.
+     */
+    private void fill() {
+        long t0 = System.nanoTime();
+        try (FileChannel memory = in.held.memory(true).orElseThrow(() -> new LiveStream.KeptDiffers("the memory of " + in.anima
+                + "'s incoming domain cannot be opened to fill it"))) {
+            String sum = KeptMemory.fill(kept, memory);
+            if (!sum.equals(fillSum)) {
+                throw new LiveStream.KeptDiffers("the memory kept here of " + in.anima + " is not what " + in.from + " knows of it (its"
+                        + " digests' sum is " + sum + ", not " + fillSum + ")");
+            }
+            LOG.info(String.format(java.util.Locale.ROOT, "move %d of %s: filled its domain's memory with the %d MiB kept here in %d ms",
+                    in.id, in.anima, kept.size() >> 20, (System.nanoTime() - t0) / 1_000_000));
+        } catch (IOException | RuntimeException e) {
+            LOG.warning("move " + in.id + " of " + in.anima + ": the memory kept here cannot be used (" + e.getMessage()
+                    + "); it is dropped, so the next try sends all of it");
+            KeptMemory.drop(in.held.paths().dir());
+            throw e instanceof LiveStream.KeptDiffers k ? k : new LiveStream.KeptDiffers("filling the memory of " + in.anima
+                    + " with the memory kept here failed: " + e);
+        }
     }
 
     /**
@@ -140,6 +183,9 @@ final class LiveIncoming implements LibvirtGuard.Expect {
     /** Answers {@code live-open}: joins the stream to the local socket of its kind; {@code ended} runs when it closes. */
     Responder.Opened open(LiveOpen o, Duplex stream, Runnable ended) throws IOException {
         LivePipe.Kind kind = LivePipe.Kind.valueOf(o.kind().toUpperCase());
+        if (kind == LivePipe.Kind.MIGRATION && fillSum != null) { // before QEMU reads a byte; on a worker, not the event loop
+            fill();
+        }
         Path target = switch (kind) {
             case LIBVIRT -> libvirtd();
             case MIGRATION -> sockets.migration();

@@ -40,10 +40,16 @@ final class LivePipe {
 
     /**
      * The sender's coding of its data direction, the cap on the rate it is sent at (shared by a move's
-     * streams), and where the migration stream notes what each page of guest memory went as (null: nowhere).
+     * streams), where the migration stream notes what each page of guest memory went as (null: nowhere),
+     * and the digests of the pages the receiver's memory starts with (null: zero everywhere).
      */
-    record Coding(LiveStream.Pages pages, int level, RateLimit rate, PageLedger ledger) {
+    record Coding(LiveStream.Pages pages, int level, RateLimit rate, PageLedger ledger, long[] initial) {
         static final Coding NONE = new Coding(p -> -1, 0, new RateLimit(0), null);
+
+        /** To a receiver whose memory starts zero. */
+        Coding(LiveStream.Pages pages, int level, RateLimit rate, PageLedger ledger) {
+            this(pages, level, rate, ledger, null);
+        }
     }
 
     /**
@@ -59,7 +65,7 @@ final class LivePipe {
         both(kind, local, remote, (in, sofar) -> {
             OutputStream out = capped(outputOf(remote), coding.rate());
             LiveStream.Figures f = switch (kind) {
-                case MIGRATION -> LiveStream.encode(in, out, coding.pages(), coding.level(), coding.ledger(), window, sofar);
+                case MIGRATION -> LiveStream.encode(in, out, coding.pages(), coding.level(), coding.ledger(), window, coding.initial(), sofar);
                 case DISKS -> LiveStream.encodeNbd(in, out, coding.pages(), coding.level(), sofar);
                 case LIBVIRT -> {
                     in.transferTo(out);

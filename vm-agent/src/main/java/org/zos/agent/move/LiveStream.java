@@ -15,8 +15,8 @@ import org.zos.protocol.ZosException;
 /**
  * QEMU's live migration stream, carried between two agents with ISR's economy (issue 17): the sender's
  * agent reads the stream QEMU writes, replaces every full guest page the receiver already holds (a 4 KiB
- * block of the disk image it received ahead) by a reference to it, leaves out the zero pages the receiver
- * never had (its memory is zero there), compresses the rest with zstd, and the receiver's agent puts the
+ * block of the disk image it received ahead) by a reference to it, leaves out the pages the receiver's
+ * memory holds already (zero, or filled with the memory it kept), compresses the rest with zstd, and the receiver's agent puts the
  * stream back together for its QEMU's incoming side. QEMU and libvirt see an ordinary migration; only
  * the bytes between the agents change, and the records the receiver's QEMU has no use for.
  *
@@ -101,7 +101,7 @@ final class LiveStream {
 
     /**
      * What an encoder did: stream bytes read, bytes sent, whole 4 KiB blocks (pages) seen, those sent as
-     * references, zero pages left out (the receiver's are zero already), whether it followed the stream
+     * references, page records left out (the receiver holds those pages already), whether it followed the stream
      * to its end (or to where only opaque bytes follow), and the time it waited for its {@link Window}.
      */
     record Figures(long streamBytes, long sentBytes, long blocks, long referenced, long elided, boolean followed, long waitedNanos) {
@@ -210,9 +210,20 @@ final class LiveStream {
      */
     static Figures encode(InputStream qemu, OutputStream out, Pages pages, int level, PageLedger ledger, Window window,
             Consumer<Figures> sofar) throws IOException {
+        return encode(qemu, out, pages, level, ledger, window, null, sofar);
+    }
+
+    /**
+     * As {@link #encode(InputStream, OutputStream, Pages, int, PageLedger, Window, Consumer)}, to a receiver
+     * whose memory starts with pages of the digests {@code initial} (the memory it kept, filled into its
+     * domain's: {@link KeptMemory#fill}; null: zero everywhere): page records of the main RAM block that
+     * would give it what it holds already are left out.
+     */
+    static Figures encode(InputStream qemu, OutputStream out, Pages pages, int level, PageLedger ledger, Window window, long[] initial,
+            Consumer<Figures> sofar) throws IOException {
         Counting counting = new Counting(out);
         QemuFollower f = new QemuFollower(new java.io.BufferedInputStream(qemu, 1 << 16), records(counting, level), pages, level, ledger,
-                window);
+                window, initial);
         return run(f, counting, sofar);
     }
 
@@ -511,7 +522,7 @@ final class LiveStream {
 
     static String describe(Figures f) {
         return String.format(java.util.Locale.ROOT, "%d of %d blocks referenced%s; %d stream bytes sent as %d%s%s", f.referenced(),
-                f.blocks(), f.elided() > 0 ? ", " + f.elided() + " zero pages left out" : "", f.streamBytes(), f.sentBytes(),
+                f.blocks(), f.elided() > 0 ? ", " + f.elided() + " page records left out (held there)" : "", f.streamBytes(), f.sentBytes(),
                 f.waitedNanos() > 0 ? "; waited " + f.waitedNanos() / 1_000_000 + " ms for the receiver" : "",
                 f.followed() ? "" : " (stream not followed to its end)");
     }

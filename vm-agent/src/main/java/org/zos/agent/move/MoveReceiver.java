@@ -300,7 +300,7 @@ public final class MoveReceiver {
                     throw e;
                 }
             }
-            return new LivePrepared(in.id, in.live.placed(), in.live.keptTag());
+            return new LivePrepared(in.id, in.live.placed(), in.live.keptTag(), in.live.fills());
         } finally {
             in.busy.decrementAndGet();
             in.heard();

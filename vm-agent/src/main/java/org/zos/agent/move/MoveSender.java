@@ -277,6 +277,11 @@ final class MoveSender {
      * by {@code rate}, the move's: the cap is on bytes on the wire, as for a move suspended to a file.
      */
     static LivePipe.Coding liveCoding(DiskBlocks blocks, RateLimit rate, PageLedger ledger, DiskBlocks kept) {
+        return liveCoding(blocks, rate, ledger, kept, null);
+    }
+
+    /** As above, to a receiver whose memory starts with pages of the digests {@code initial} (null: zero). */
+    static LivePipe.Coding liveCoding(DiskBlocks blocks, RateLimit rate, PageLedger ledger, DiskBlocks kept, long[] initial) {
         return new LivePipe.Coding(page -> {
             long h = MemoryImage.hash(page);
             long at = h == 0 ? -1 : blocks.get(h);
@@ -285,7 +290,7 @@ final class MoveSender {
                 at = k < 0 ? -1 : k | LiveStream.KEPT;
             }
             return at;
-        }, 1, rate, ledger);
+        }, 1, rate, ledger, initial);
     }
 
     /**
@@ -300,19 +305,24 @@ final class MoveSender {
         progress.accept(new Progress("preparing the live migration on " + target, 0, 0, 0));
         // Coming home: the pages of the memory home kept when it sent the anima here may go as references.
         java.util.Optional<KeptMemory.Index> keptHome = journal.visit() ? java.util.Optional.empty() : ctx.kept().get(name);
-        LivePrepare prepare = new LivePrepare(transfer, held.migratableXml(), keptHome.map(KeptMemory.Index::tag).orElse(0L));
+        LivePrepare prepare = new LivePrepare(transfer, held.migratableXml(), keptHome.map(KeptMemory.Index::tag).orElse(0L),
+                keptHome.map(KeptMemory.Index::sum).orElse(null));
         LivePrepared ready = MoveProtocol.answer(peer.request(prepare, ctx.times().idle(), progress), LivePrepared.class, prepare);
-        DiskBlocks kept = keptHome.filter(i -> i.tag() == ready.kept()).map(KeptMemory.Index::byDigest).orElse(null);
+        java.util.Optional<KeptMemory.Index> keptThere = keptHome.filter(i -> i.tag() == ready.kept());
+        DiskBlocks kept = keptThere.map(KeptMemory.Index::byDigest).orElse(null);
+        // Filled with it: the receiver's memory starts as the kept memory, and what is there already is left out.
+        long[] initial = ready.fill() ? keptThere.map(KeptMemory.Index::digests).orElse(null) : null;
         if (keptHome.isPresent()) {
-            LOG.info(kept != null ? "the live return of " + name + " refers to the " + kept.size() + " pages " + target + " kept of its memory"
-                    : target + " no longer holds the memory it kept of " + name + ": all of it goes");
+            LOG.info(kept == null ? target + " no longer holds the memory it kept of " + name + ": all of it goes"
+                    : "the live return of " + name + " refers to the " + kept.size() + " pages " + target + " kept of its memory"
+                    + (initial != null ? ", which fills the domain's memory there: what is unchanged is left out" : ""));
         }
         to(SendPhase.MIGRATING);
         ctx.faults().at("sender.migrating");
         long t0 = System.nanoTime();
         Convergence convergence = new Convergence();
         long[] pausedAt = {0};
-        PageLedger ledger = new PageLedger();
+        PageLedger ledger = new PageLedger(initial);
         RateLimit wire = new RateLimit(bytesPerSecond);
         // Opened now, read once the migration is done (the source's QEMU has ended by then; the memory stays
         // while this channel is open).
@@ -323,7 +333,7 @@ final class MoveSender {
                 v -> checkMemory(name, ledger, memory), MoveSender::aside);
         boolean memoryKept = false;
         try (LiveOutgoing outgoing = new LiveOutgoing(transfer, () -> ctx.dialer().dial(target, user, ctx.times().dial()),
-                ctx.times().idle(), liveCoding(diskBlocks, wire, ledger, kept));
+                ctx.times().idle(), liveCoding(diskBlocks, wire, ledger, kept, initial));
                 Meter watch = watch(name, t0, convergence, pausedAt, wire)) {
             LiveSockets s = outgoing.sockets();
             Hypervisor.Migrated m = held.migrateLive(new Hypervisor.LiveMigration(s.peerUri(), s.migrationUri(), s.disksUri(),

@@ -21,6 +21,18 @@ final class PageLedger {
     private long[] checks = new long[1 << 16];
     private int highest = -1;
     private boolean complete;
+    /** The digest of each page the receiver's memory starts with (null: zero everywhere). */
+    private final long[] initial;
+
+    /** A ledger of a receiver whose memory starts zero. */
+    PageLedger() {
+        this(null);
+    }
+
+    /** A ledger of a receiver whose memory starts with pages of these digests ({@link KeptMemory#fill}; null: zero). */
+    PageLedger(long[] initial) {
+        this.initial = initial;
+    }
 
     /** A page of the RAM block went with content whose {@link #digest} is {@code check}. */
     synchronized void sent(long offset, long check) {
@@ -67,40 +79,17 @@ final class PageLedger {
 
     /**
      * The offsets of the pages of {@code ram} (the RAM block's memory, from offset 0) whose content is not
-     * what was sent for them; a page never sent counts as sent zero (the receiver's memory starts zeroed).
+     * what was sent for them; a page never sent counts as what the receiver's memory started with (zero, or
+     * the kept memory it was filled with).
      */
     long[] differing(FileChannel ram) throws IOException {
         long[] seen;
         synchronized (this) {
             seen = checks.clone();
         }
-        long size = ram.size();
         // In parts, one a core (it runs while the guest is stopped, and the stopped guest's core is free).
-        int parts = (int) Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), size >> 26));
-        long step = (size / parts + (1 << 20) - 1) & -(1L << 20);
-        java.util.List<java.util.concurrent.CompletableFuture<long[]>> found = new java.util.ArrayList<>();
-        for (int i = 1; i < parts; i++) {
-            long from = Math.min(size, i * step);
-            long to = Math.min(size, from + step);
-            found.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                try {
-                    return differing(ram, from, to, seen);
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }));
-        }
-        long[] out = differing(ram, 0, Math.min(size, step), seen);
-        for (java.util.concurrent.CompletableFuture<long[]> f : found) {
-            long[] more;
-            try {
-                more = f.join();
-            } catch (java.util.concurrent.CompletionException e) {
-                if (e.getCause() instanceof java.io.UncheckedIOException u) {
-                    throw u.getCause();
-                }
-                throw e;
-            }
+        long[] out = new long[0];
+        for (long[] more : MemoryParts.run(ram.size(), (from, to) -> differing(ram, from, to, seen, initial))) {
             long[] all = Arrays.copyOf(out, out.length + more.length);
             System.arraycopy(more, 0, all, out.length, more.length);
             out = all;
@@ -109,7 +98,7 @@ final class PageLedger {
     }
 
     /** The offsets in [{@code from}, {@code to}) of the pages whose digest is not {@code seen}'s. */
-    private static long[] differing(FileChannel ram, long from, long to, long[] seen) throws IOException {
+    private static long[] differing(FileChannel ram, long from, long to, long[] seen, long[] initial) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(1 << 20);
         byte[] bytes = buf.array();
         long[] out = new long[16];
@@ -124,7 +113,8 @@ final class PageLedger {
             buf.flip();
             for (int off = 0; off + LiveStream.PAGE <= got; off += LiveStream.PAGE, pos += LiveStream.PAGE) {
                 int index = (int) (pos / LiveStream.PAGE);
-                long expected = index < seen.length && seen[index] != UNSEEN ? seen[index] : ZERO;
+                long expected = index < seen.length && seen[index] != UNSEEN ? seen[index]
+                        : initial != null && index < initial.length ? nonZero(initial[index]) : ZERO;
                 if (nonZero(digest(bytes, off)) != expected) {
                     if (n == out.length) {
                         out = Arrays.copyOf(out, n * 2);

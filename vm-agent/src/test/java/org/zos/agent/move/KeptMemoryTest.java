@@ -54,32 +54,44 @@ class KeptMemoryTest {
         return Arrays.copyOfRange(memory, i * PAGE, (i + 1) * PAGE);
     }
 
-    /** A migration stream as QEMU 7.2 writes one, of one pass over {@code memory}'s pages (zero pages as such). */
-    private static byte[] stream(byte[] memory) throws IOException {
+    /**
+     * A migration stream as QEMU 7.2 writes one, of a pass over each of {@code passes} (the guest's memory
+     * as the pass found it; zero pages as such): the first sends every page, each later one the pages that
+     * changed since the one before.
+     */
+    private static byte[] stream(byte[]... passes) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         DataOutputStream d = new DataOutputStream(b);
         org.zos.agent.hypervisor.QemuStreams.header(d);
-        org.zos.agent.hypervisor.QemuStreams.ramSetup(d, 2, java.util.Map.of("pc.ram", (long) memory.length));
-        d.writeByte(0x03); // END
-        d.writeInt(2);
-        for (int p = 0; p < memory.length / PAGE; p++) {
-            byte[] content = pageOf(memory, p);
-            boolean zero = Arrays.equals(content, new byte[PAGE]);
-            long flags = (zero ? 0x02 : 0x08) | (p == 0 ? 0 : 0x20);
-            d.writeLong((long) p * PAGE | flags);
-            if (p == 0) {
-                d.writeByte(6);
-                d.write("pc.ram".getBytes(StandardCharsets.US_ASCII));
+        org.zos.agent.hypervisor.QemuStreams.ramSetup(d, 2, java.util.Map.of("pc.ram", (long) passes[0].length));
+        for (int pass = 0; pass < passes.length; pass++) {
+            byte[] memory = passes[pass];
+            d.writeByte(pass == passes.length - 1 ? 0x03 : 0x02); // PART…, END
+            d.writeInt(2);
+            boolean first = true;
+            for (int p = 0; p < memory.length / PAGE; p++) {
+                byte[] content = pageOf(memory, p);
+                if (pass > 0 && Arrays.equals(content, pageOf(passes[pass - 1], p))) {
+                    continue; // not dirtied
+                }
+                boolean zero = Arrays.equals(content, new byte[PAGE]);
+                long flags = (zero ? 0x02 : 0x08) | (first ? 0 : 0x20);
+                d.writeLong((long) p * PAGE | flags);
+                if (first) {
+                    d.writeByte(6);
+                    d.write("pc.ram".getBytes(StandardCharsets.US_ASCII));
+                    first = false;
+                }
+                if (zero) {
+                    d.writeByte(0);
+                } else {
+                    d.write(content);
+                }
             }
-            if (zero) {
-                d.writeByte(0);
-            } else {
-                d.write(content);
-            }
+            d.writeLong(0x10);
+            d.writeByte(0x7e);
+            d.writeInt(2);
         }
-        d.writeLong(0x10);
-        d.writeByte(0x7e);
-        d.writeInt(2);
         d.writeByte(0x04); // device state: opaque
         d.writeInt(7);
         d.write(new byte[100]);
@@ -218,6 +230,74 @@ class KeptMemoryTest {
             assertEquals(ErrorCode.PROTOCOL_ERROR, stale.code());
             assertTrue(stale instanceof LiveStream.KeptDiffers, "told apart from other damage: the receiver drops its kept memory");
             assertTrue(stale.getMessage().contains("kept memory"), stale.getMessage());
+        }
+    }
+
+    /**
+     * The return to memory filled with what home kept: home fills its domain's memory with the kept memory
+     * and gets the sender's sum; the sender leaves out every page whose record would give home what it holds
+     * (unchanged, or zero where it was zero) until it has sent that page, and the guest's memory on home
+     * comes out as the source's.
+     */
+    @Test
+    void aReturnToMemoryFilledWithTheKeptMemoryLeavesOutWhatItHoldsAndTheGuestComesOutWhole() throws IOException {
+        byte[] before = leftWith();
+        KeptMemory.Index index = new KeptMemory.Index(5, keep(before, 5));
+        byte[] pass1 = before.clone();
+        for (int i = 1; i < 6; i++) { // changed
+            System.arraycopy(page(), 0, pass1, i * PAGE, PAGE);
+        }
+        System.arraycopy(before, 39 * PAGE, pass1, 20 * PAGE, PAGE); // copied from another page
+        System.arraycopy(before, 41 * PAGE, pass1, 16 * PAGE, PAGE); // over a zero page
+        Arrays.fill(pass1, 9 * PAGE, 10 * PAGE, (byte) 0); // zeroed: its zero-page record must go
+        byte[] pass2 = pass1.clone();
+        System.arraycopy(before, 1 * PAGE, pass2, 1 * PAGE, PAGE); // as it was kept, but sent changed in pass 1: it goes
+        System.arraycopy(page(), 0, pass2, 30 * PAGE, PAGE); // dirtied after pass 1 left it out
+        byte[] s = stream(pass1, pass2);
+
+        Path memfd = dir.resolve("domain-memory");
+        String sum;
+        try (FileChannel kept = KeptMemory.open(dir, 5).orElseThrow(); FileChannel memory = FileChannel.open(memfd,
+                java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            memory.truncate(0);
+            memory.write(java.nio.ByteBuffer.wrap(new byte[1]), (PAGES + 8L) * PAGE - 1); // larger than what was kept, zero
+            sum = KeptMemory.fill(kept, memory);
+        }
+        assertEquals(index.sum(), sum, "the sum of what home filled is the sum of what the sender knows");
+        byte[] filled = Files.readAllBytes(memfd);
+        assertArrayEquals(before, Arrays.copyOf(filled, before.length));
+
+        PageLedger ledger = new PageLedger(index.digests());
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        LiveStream.Figures f = LiveStream.encode(new ByteArrayInputStream(s), wire,
+                MoveSender.liveCoding(new DiskBlocks(), new RateLimit(0), null, index.byDigest()).pages(), 1, ledger, null,
+                index.digests(), x -> { });
+        // Pass 1: every page but the five changed, the two copied and the one zeroed holds on home as it is.
+        assertEquals(PAGES - 8, f.elided(), f.toString());
+        assertTrue(f.sentBytes() < 8 * PAGE, f.toString());
+        ByteArrayOutputStream back = new ByteArrayOutputStream();
+        try (FileChannel kept = KeptMemory.open(dir, 5).orElseThrow()) {
+            LiveStream.decode(new ByteArrayInputStream(wire.toByteArray()), back, (o, p) -> {
+                throw new AssertionError("nothing refers to the disk");
+            }, (o, p) -> KeptMemory.read(kept, o, p));
+        }
+        byte[] home = org.zos.agent.hypervisor.QemuStreams.load(back.toByteArray(), "pc.ram", filled);
+        assertArrayEquals(pass2, Arrays.copyOf(home, pass2.length), "the guest's memory on home is the source's");
+        assertArrayEquals(pass2, org.zos.agent.hypervisor.QemuStreams.load(s, "pc.ram", new byte[pass2.length]), "as QEMU's own stream gives it");
+        try (FileChannel source = FileChannel.open(Files.write(dir.resolve("source"), pass2))) {
+            assertEquals(0, ledger.differing(source).length, "the ledger counts the pages left out as home holds them");
+        }
+
+        // Other memory under the same tag: its sum is not the sender's (home drops it and fails the stream).
+        keep(leftWith(), 5);
+        try (FileChannel other = KeptMemory.open(dir, 5).orElseThrow(); FileChannel memory = FileChannel.open(memfd,
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            assertFalse(index.sum().equals(KeptMemory.fill(other, memory)));
+        }
+        // Kept memory larger than the domain's: not filled.
+        try (FileChannel kept = KeptMemory.open(dir, 5).orElseThrow(); FileChannel small = FileChannel.open(Files.write(dir.resolve("small"),
+                new byte[8 * PAGE]), java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            assertThrows(LiveStream.KeptDiffers.class, () -> KeptMemory.fill(kept, small));
         }
     }
 
