@@ -185,6 +185,17 @@ class KeptMemoryTest {
         assertFalse(Files.exists(dir.resolve("memfd.part")));
     }
 
+    /** The memory after the visit: pages 1 to 5 changed, page 39 copied over page 20, page 41 over zero page 16. */
+    private byte[] visited(byte[] before) {
+        byte[] now = before.clone();
+        for (int i = 1; i < 6; i++) {
+            System.arraycopy(page(), 0, now, i * PAGE, PAGE);
+        }
+        System.arraycopy(before, 39 * PAGE, now, 20 * PAGE, PAGE);
+        System.arraycopy(before, 41 * PAGE, now, 16 * PAGE, PAGE);
+        return now;
+    }
+
     /**
      * The return: the guest moved some pages, changed some and left the rest; every page home holds goes
      * as a reference (wherever it now lies), and the stream comes back whole on home.
@@ -193,12 +204,7 @@ class KeptMemoryTest {
     void theLiveReturnRefersToEveryPageHomeKeptWhereverItIsNow() throws IOException {
         byte[] before = leftWith();
         KeptMemory.Index index = new KeptMemory.Index(5, keep(before, 5));
-        byte[] now = before.clone();
-        for (int i = 1; i < 6; i++) { // changed
-            System.arraycopy(page(), 0, now, i * PAGE, PAGE);
-        }
-        System.arraycopy(before, 39 * PAGE, now, 20 * PAGE, PAGE); // copied from another page
-        System.arraycopy(before, 41 * PAGE, now, 16 * PAGE, PAGE); // over a zero page
+        byte[] now = visited(before);
         byte[] s = stream(now);
 
         ByteArrayOutputStream wire = new ByteArrayOutputStream();
@@ -243,12 +249,7 @@ class KeptMemoryTest {
     void aReturnToMemoryFilledWithTheKeptMemoryLeavesOutWhatItHoldsAndTheGuestComesOutWhole() throws IOException {
         byte[] before = leftWith();
         KeptMemory.Index index = new KeptMemory.Index(5, keep(before, 5));
-        byte[] pass1 = before.clone();
-        for (int i = 1; i < 6; i++) { // changed
-            System.arraycopy(page(), 0, pass1, i * PAGE, PAGE);
-        }
-        System.arraycopy(before, 39 * PAGE, pass1, 20 * PAGE, PAGE); // copied from another page
-        System.arraycopy(before, 41 * PAGE, pass1, 16 * PAGE, PAGE); // over a zero page
+        byte[] pass1 = visited(before);
         Arrays.fill(pass1, 9 * PAGE, 10 * PAGE, (byte) 0); // zeroed: its zero-page record must go
         byte[] pass2 = pass1.clone();
         System.arraycopy(before, 1 * PAGE, pass2, 1 * PAGE, PAGE); // as it was kept, but sent changed in pass 1: it goes
