@@ -44,6 +44,8 @@ final class LiveIncoming implements LibvirtGuard.Expect {
     private final long keptTag;
     /** The sum of the kept memory's digests the sender holds, if this host fills its domain's memory with it; else null. */
     private final String fillSum;
+    /** The fill, once started (by the first of the disks and migration connections); null before. */
+    private java.util.concurrent.CompletableFuture<Void> filling;
 
     private final Thread flusher;
     /** What {@link LibvirtGuard} refused of the sender's libvirt, if it refused something. */
@@ -138,6 +140,18 @@ final class LiveIncoming implements LibvirtGuard.Expect {
                 && "shared".equals(DomainXml.select(xml, "/domain/memoryBacking/access/@mode").orElse(""));
     }
 
+    /** Starts the {@link #fill} on a thread of its own, once; its end. */
+    private synchronized java.util.concurrent.CompletableFuture<Void> startFill() {
+        if (filling == null) {
+            filling = java.util.concurrent.CompletableFuture.runAsync(this::fill, r -> {
+                Thread t = new Thread(r, "zos-live-fill");
+                t.setDaemon(true);
+                t.start();
+            });
+        }
+        return filling;
+    }
+
     /**
      * Fills the domain's memory with the memory kept here and checks it against the sender's sum: a sender
      * told so leaves out every page that is there already. Anything wrong (the memory cannot be opened,
@@ -183,8 +197,19 @@ final class LiveIncoming implements LibvirtGuard.Expect {
     /** Answers {@code live-open}: joins the stream to the local socket of its kind; {@code ended} runs when it closes. */
     Responder.Opened open(LiveOpen o, Duplex stream, Runnable ended) throws IOException {
         LivePipe.Kind kind = LivePipe.Kind.valueOf(o.kind().toUpperCase());
-        if (kind == LivePipe.Kind.MIGRATION && fillSum != null) { // before QEMU reads a byte; on a worker, not the event loop
-            fill();
+        if (fillSum != null && kind != LivePipe.Kind.LIBVIRT) {
+            // The disks connection comes once libvirt has started the domain's QEMU (its NBD server runs in
+            // it), a second or so before the migration's: the fill starts then, and the migration connection
+            // waits for it, so no byte reaches QEMU before the memory is filled. On a worker, not the event loop.
+            java.util.concurrent.CompletableFuture<Void> f = startFill();
+            if (kind == LivePipe.Kind.MIGRATION) {
+                try {
+                    f.join();
+                } catch (java.util.concurrent.CompletionException e) {
+                    throw e.getCause() instanceof ZosException z ? z : new LiveStream.KeptDiffers("filling the memory of " + in.anima
+                            + " failed: " + e.getCause());
+                }
+            }
         }
         Path target = switch (kind) {
             case LIBVIRT -> libvirtd();
@@ -270,6 +295,13 @@ final class LiveIncoming implements LibvirtGuard.Expect {
     /** Removes the sockets' directory (the overlay is the anima's: folded once it runs, or discarded with the move). */
     void close() {
         flusher.interrupt();
+        java.util.concurrent.CompletableFuture<Void> f;
+        synchronized (this) {
+            f = filling;
+        }
+        if (f != null) { // it reads the kept memory closed next
+            f.exceptionally(x -> null).join();
+        }
         try {
             base.close();
             if (kept != null) {
