@@ -1,6 +1,7 @@
 package org.zos.protocol.message;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,6 +53,7 @@ class EnvelopeCodecTest {
                 new LivePrepare(7, "<domain/>", 99), new LivePrepared(7, "<domain/>", 99),
                 new LivePrepare(7, "<domain/>", 99, "ab".repeat(32)), new LivePrepared(7, "<domain/>", 99, true),
                 new LiveReady(7, "disks"), new LiveOpen(7, "migration", 8 << 20), new LiveReady(7, "migration", 8 << 20), new LivePatch(7, "work", 1, "AAAA"), new MemoryKept("work", 99, 3, 1, 2, "AAAA"),
+                new MemoryKept("work", 99, 3, 1, 2, "AAAA", KEY), new LivePrepare(7, "<domain/>", 99, "ab".repeat(32), KEY),
                 new MoveDone(99, "kept", ""));
         long id = 1;
         for (Message m : all) {
@@ -80,6 +82,20 @@ class EnvelopeCodecTest {
         Envelope e = EnvelopeCodec.read(frame("{\"id\":1,\"re\":0,\"body\":{\"type\":\"live-prepared\",\"transfer\":7,"
                 + "\"domainXml\":\"<domain/>\",\"kept\":99}}"));
         assertEquals(new LivePrepared(7, "<domain/>", 99, false), e.body());
+    }
+
+    private static final String KEY = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+
+    @Test
+    void theKeyOfSealedMemoryIs32BytesGoesWithItsSumAndIsNeverShown() {
+        String shortKey = java.util.Base64.getEncoder().encodeToString(new byte[31]);
+        for (Message m : List.of(new LivePrepare(7, "<domain/>", 99, null, KEY), new LivePrepare(7, "<domain/>", 99, "ab".repeat(32), shortKey),
+                new MemoryKept("work", 99, 3, 1, 2, "AAAA", shortKey), new MemoryKept("work", 99, 3, 1, 2, "AAAA", "not base64!"))) {
+            assertEquals(ErrorCode.BAD_PARAMETER, assertThrows(ZosException.class, m::check, m.toString()).code());
+        }
+        String secret = java.util.Base64.getEncoder().encodeToString("0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII));
+        assertFalse(new LivePrepare(7, "<domain/>", 99, "ab".repeat(32), secret).toString().contains(secret));
+        assertFalse(new MemoryKept("work", 99, 3, 1, 2, "AAAA", secret).toString().contains(secret));
     }
 
     @Test

@@ -31,7 +31,7 @@ final class Incoming {
     final AnimaManager.Held held;
     /** The anima's store, open for the move; null for a move taken up after a restart. */
     final AnimaStore store;
-    private final Path stateDir;
+    final Path stateDir;
     private volatile ReceivePhase phase;
     /** When a request or data frame of this move last came (nanoTime), or it last asked the sender. */
     volatile long lastHeard = System.nanoTime();

@@ -49,33 +49,81 @@ final class KeptMemory {
         Path out = file(animaDir, tag);
         Path part = out.resolveSibling(out.getFileName() + ".part");
         long size = memory.size();
-        long[] digests = new long[Math.toIntExact(size / LiveStream.PAGE)];
-        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-        byte[] bytes = buf.array();
+        long[] digests;
         try (RandomAccessFile raf = new RandomAccessFile(part.toFile(), "rw")) {
             raf.setLength(size);
-            FileChannel ch = raf.getChannel();
-            for (long pos = 0; pos < size; ) {
-                buf.clear();
-                int got = memory.read(buf, pos);
-                if (got < LiveStream.PAGE) {
-                    break;
-                }
-                for (int off = 0; off + LiveStream.PAGE <= got; off += LiveStream.PAGE, pos += LiveStream.PAGE) {
-                    digests[(int) (pos / LiveStream.PAGE)] = PageLedger.digest(bytes, off);
-                    if (!zero(bytes, off)) {
-                        ByteBuffer page = ByteBuffer.wrap(bytes, off, LiveStream.PAGE);
-                        while (page.hasRemaining()) {
-                            ch.write(page, pos + page.position() - off);
-                        }
-                    }
-                }
-            }
+            digests = copy(size, from(memory), pagesTo(raf.getChannel()));
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(part);
             throw e;
         }
         Files.move(part, out, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return digests;
+    }
+
+    /** Where {@link #copy} reads memory from: fills {@code buf} (up to its limit) with the bytes at {@code pos}. */
+    @FunctionalInterface
+    interface Source {
+        void read(long pos, ByteBuffer buf) throws IOException;
+    }
+
+    /** Where {@link #copy} puts what it read: {@code len} bytes at {@code pos}, at least one page of them not zero. */
+    @FunctionalInterface
+    interface Sink {
+        void put(long pos, byte[] bytes, int len) throws IOException;
+    }
+
+    /** Reads a file or a domain's memory. */
+    static Source from(FileChannel ch) {
+        return (pos, buf) -> {
+            int start = buf.position();
+            while (buf.hasRemaining()) {
+                if (ch.read(buf, pos + buf.position() - start) < 0) {
+                    throw new java.io.EOFException("the memory ended at " + (pos + buf.position() - start));
+                }
+            }
+        };
+    }
+
+    /** Writes each page that is not zero to {@code ch} at its offset: the zero pages of a sparse file or a fresh memory stay holes. */
+    static Sink pagesTo(FileChannel ch) {
+        return (pos, bytes, len) -> {
+            for (int off = 0; off < len; off += LiveStream.PAGE) {
+                if (!zero(bytes, off)) {
+                    ByteBuffer page = ByteBuffer.wrap(bytes, off, LiveStream.PAGE);
+                    while (page.hasRemaining()) {
+                        ch.write(page, pos + page.position());
+                    }
+                }
+            }
+        };
+    }
+
+    /**
+     * Copies {@code size} bytes of memory from {@code from} to {@code to}, a MiB at a time at whole MiB
+     * (a MiB of zeros is not put), in parts, one a core ({@link MemoryParts}); returns the digest of every page.
+     */
+    static long[] copy(long size, Source from, Sink to) throws IOException {
+        long[] digests = new long[Math.toIntExact(size / LiveStream.PAGE)];
+        MemoryParts.run(size, (lo, hi) -> {
+            ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+            byte[] bytes = buf.array();
+            for (long pos = lo; pos < hi; ) {
+                int len = (int) Math.min(buf.capacity(), hi - pos);
+                buf.clear().limit(len);
+                from.read(pos, buf);
+                boolean any = false;
+                for (int off = 0; off < len; off += LiveStream.PAGE) {
+                    digests[(int) ((pos + off) / LiveStream.PAGE)] = PageLedger.digest(bytes, off);
+                    any = any || !zero(bytes, off);
+                }
+                if (any) {
+                    to.put(pos, bytes, len);
+                }
+                pos += len;
+            }
+            return null;
+        });
         return digests;
     }
 
@@ -115,47 +163,25 @@ final class KeptMemory {
 
     /**
      * Fills {@code memory}, the receiving domain's (its QEMU not yet reading the migration stream), with the
-     * {@code kept} memory, page for page: a live return's sender then leaves out every page whose content is
-     * there already, so neither it nor the receiver's QEMU handles the hundreds of MB of references that
-     * would stand for them. Pages that are zero are not written (the memory starts zero, as the stream's
-     * zero pages left out assume), so what is filled is what the memory holds. In parts, one a core.
+     * {@code size} bytes of kept memory {@code kept} gives, page for page: a live move's sender then leaves out
+     * every page whose content is there already, so neither it nor the receiver's QEMU handles the hundreds
+     * of MB of references that would stand for them. Pages that are zero are not written (the memory starts
+     * zero, as the stream's zero pages left out assume), so what is filled is what the memory holds. In
+     * parts, one a core.
      *
      * @return the {@link #sum} of the digests of the pages as filled, for the receiver to compare with the sender's
      * @throws LiveStream.KeptDiffers if the kept memory is larger than the domain's
      */
     static String fill(FileChannel kept, FileChannel memory) throws IOException {
-        long size = kept.size();
+        return fill(from(kept), kept.size(), memory);
+    }
+
+    /** As above, from a source of {@code size} bytes (a {@link SealedMemory} a visited host keeps). */
+    static String fill(Source kept, long size, FileChannel memory) throws IOException {
         if (size % LiveStream.PAGE != 0 || size > memory.size()) {
             throw new LiveStream.KeptDiffers("the kept memory (" + size + " bytes) does not fit the domain's (" + memory.size() + " bytes)");
         }
-        long[] digests = new long[Math.toIntExact(size / LiveStream.PAGE)];
-        MemoryParts.run(size, (from, to) -> {
-            ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-            byte[] bytes = buf.array();
-            for (long pos = from; pos < to; ) {
-                buf.clear();
-                buf.limit((int) Math.min(buf.capacity(), to - pos));
-                int got = 0;
-                while (buf.hasRemaining()) {
-                    int n = kept.read(buf, pos + got);
-                    if (n < 0) {
-                        throw new java.io.EOFException("the kept memory ended at " + (pos + got));
-                    }
-                    got += n;
-                }
-                for (int off = 0; off < got; off += LiveStream.PAGE, pos += LiveStream.PAGE) {
-                    digests[(int) (pos / LiveStream.PAGE)] = PageLedger.digest(bytes, off);
-                    if (!zero(bytes, off)) {
-                        ByteBuffer page = ByteBuffer.wrap(bytes, off, LiveStream.PAGE);
-                        while (page.hasRemaining()) {
-                            memory.write(page, pos + page.position() - off);
-                        }
-                    }
-                }
-            }
-            return null;
-        });
-        return sum(digests);
+        return sum(copy(size, kept, pagesTo(memory)));
     }
 
     /** Removes what is kept of the anima's memory (nothing if nothing is). */
@@ -222,6 +248,7 @@ final class KeptMemory {
         /** Indexes whose digests are still coming, and how many came. */
         private final Map<String, Index> coming = new HashMap<>();
         private final Map<String, Long> came = new HashMap<>();
+        private final Map<String, String> returnedFrom = new ConcurrentHashMap<>();
 
         void put(String anima, Index index) {
             byAnima.put(anima, index);
@@ -251,6 +278,28 @@ final class KeptMemory {
 
         Optional<Index> get(String anima) {
             return Optional.ofNullable(byAnima.get(anima));
+        }
+
+        /**
+         * At home: as {@link #add}, digests of memory the host the anima came home from sealed ({@link SealedMemory});
+         * once all came, the whole index (kept by the caller on disk, not here).
+         */
+        synchronized Optional<Index> addSealed(String anima, long tag, int pages, int first, long[] digests) {
+            String key = "\0sealed:" + anima;
+            if (!add(key, tag, pages, first, digests)) {
+                return Optional.empty();
+            }
+            return Optional.ofNullable(byAnima.remove(key));
+        }
+
+        /** At home: the anima came home from {@code host}, which may tell what it sealed of its memory ({@code memory-kept} with a key). */
+        void returned(String anima, String host) {
+            returnedFrom.put(anima, host);
+        }
+
+        /** At home: the host the anima last came home from while this agent runs, or null. */
+        String returnedFrom(String anima) {
+            return returnedFrom.get(anima);
         }
 
         synchronized void forget(String anima) {

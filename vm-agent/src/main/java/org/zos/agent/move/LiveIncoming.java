@@ -42,8 +42,8 @@ final class LiveIncoming implements LibvirtGuard.Expect {
     /** The memory this host kept of the anima when it last sent it away live, which the sender refers to; null: none. */
     private final FileChannel kept;
     private final long keptTag;
-    /** The sum of the kept memory's digests the sender holds, if this host fills its domain's memory with it; else null. */
-    private final String fillSum;
+    /** What fills the domain's memory (kept here in the clear, or sealed), if this host fills it; else null. */
+    private final Fill fillWith;
     /** The fill, once started (by the first of the disks and migration connections); null before. */
     private java.util.concurrent.CompletableFuture<Void> filling;
 
@@ -51,14 +51,14 @@ final class LiveIncoming implements LibvirtGuard.Expect {
     /** What {@link LibvirtGuard} refused of the sender's libvirt, if it refused something. */
     private volatile ZosException refused;
 
-    private LiveIncoming(Incoming in, LiveSockets sockets, String placed, FileChannel base, FileChannel kept, long keptTag, String fillSum) {
+    private LiveIncoming(Incoming in, LiveSockets sockets, String placed, FileChannel base, FileChannel kept, long keptTag, Fill fillWith) {
         this.in = in;
         this.sockets = sockets;
         this.placed = placed;
         this.base = base;
         this.kept = kept;
         this.keptTag = keptTag;
-        this.fillSum = fillSum;
+        this.fillWith = fillWith;
         this.flusher = new Thread(this::flushDisk, "zos-live-flush");
         flusher.setDaemon(true);
         flusher.start();
@@ -105,22 +105,68 @@ final class LiveIncoming implements LibvirtGuard.Expect {
         in.held.overlayDisk();
         String placed = in.held.placed(p.domainXml());
         FileChannel ch = FileChannel.open(disk, StandardOpenOption.READ);
-        FileChannel kept = p.kept() != 0 && in.purpose.equals(org.zos.protocol.message.MoveOffer.HOME)
-                ? KeptMemory.open(in.held.paths().dir(), p.kept()).orElse(null) : null;
-        String fillSum = kept != null && p.keptSum() != null && sharedMemory(placed) ? p.keptSum() : null;
+        boolean home = in.purpose.equals(org.zos.protocol.message.MoveOffer.HOME);
+        FileChannel kept = p.kept() != 0 && home ? KeptMemory.open(in.held.paths().dir(), p.kept()).orElse(null) : null;
+        Fill fill = null;
+        if (p.keptSum() != null && sharedMemory(placed)) {
+            fill = kept != null ? new Fill(KeptMemory.from(kept), kept.size(), p.keptSum(), null, "kept here")
+                    : !home && p.key() != null ? Fill.sealed(in, p) : null;
+        }
         if (p.kept() != 0) {
-            LOG.info("move " + in.id + " of " + in.anima + ": " + (kept == null ? "the memory the sender would refer to is not kept here; it sends all of it"
-                    : fillSum != null ? "the domain's memory is filled with the memory kept here; the sender leaves out what it holds"
+            LOG.info("move " + in.id + " of " + in.anima + ": " + (kept == null && fill == null
+                    ? "the memory the sender would refer to is not kept here; it sends all of it"
+                    : fill != null ? "the domain's memory is filled with the memory " + fill.what() + "; the sender leaves out what it holds"
                     : "the sender refers to the memory kept here"));
         }
         try {
-            return new LiveIncoming(in, LiveSockets.of(in.id).create(), placed, ch, kept, kept != null ? p.kept() : 0, fillSum);
+            return new LiveIncoming(in, LiveSockets.of(in.id).create(), placed, ch, kept, kept != null || fill != null ? p.kept() : 0, fill);
         } catch (IOException | RuntimeException e) {
             ch.close();
             if (kept != null) {
                 kept.close();
             }
+            if (fill != null) {
+                fill.close();
+            }
             throw e;
+        }
+    }
+
+    /**
+     * What fills an incoming domain's memory: {@code size} bytes from {@code source}, whose digests' sum the
+     * sender gave ({@code sum}); {@code sealed}, if not null, the file it decrypts, closed (and deleted: it
+     * is used once) with the move.
+     */
+    private record Fill(KeptMemory.Source source, long size, String sum, FileChannel sealed, String what) {
+        /** The memory this visited host sealed when the anima last went home from here, if it is here and the key opens it. */
+        static Fill sealed(Incoming in, LivePrepare p) throws IOException {
+            Path f = SealedMemory.file(in.stateDir, in.anima);
+            if (!java.nio.file.Files.isRegularFile(f)) {
+                return null;
+            }
+            FileChannel ch = FileChannel.open(f);
+            byte[] key = java.util.Base64.getDecoder().decode(p.key());
+            try {
+                java.util.Optional<SealedMemory.Opened> o = SealedMemory.open(ch, p.kept(), key);
+                if (o.isPresent()) {
+                    return new Fill(o.get().source(), o.get().size(), p.keptSum(), ch, "sealed here when it last went home");
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.warning("the sealed memory of " + in.anima + " here does not read (deleted; the sender sends all of it): " + e);
+            }
+            ch.close();
+            SealedMemory.delete(in.stateDir, in.anima);
+            return null;
+        }
+
+        void close() {
+            if (sealed != null) {
+                try {
+                    sealed.close();
+                } catch (IOException e) {
+                    LOG.fine("closing sealed memory: " + e);
+                }
+            }
         }
     }
 
@@ -131,7 +177,7 @@ final class LiveIncoming implements LibvirtGuard.Expect {
 
     /** Whether the domain's memory is filled with the kept memory before its QEMU reads the stream. */
     boolean fills() {
-        return fillSum != null;
+        return fillWith != null;
     }
 
     /** Whether the domain's memory is shared (a memfd), so that this agent can write it. */
@@ -161,19 +207,23 @@ final class LiveIncoming implements LibvirtGuard.Expect {
         long t0 = System.nanoTime();
         try (FileChannel memory = in.held.memory(true).orElseThrow(() -> new LiveStream.KeptDiffers("the memory of " + in.anima
                 + "'s incoming domain cannot be opened to fill it"))) {
-            String sum = KeptMemory.fill(kept, memory);
-            if (!sum.equals(fillSum)) {
-                throw new LiveStream.KeptDiffers("the memory kept here of " + in.anima + " is not what " + in.from + " knows of it (its"
-                        + " digests' sum is " + sum + ", not " + fillSum + ")");
+            String sum = KeptMemory.fill(fillWith.source(), fillWith.size(), memory);
+            if (!sum.equals(fillWith.sum())) {
+                throw new LiveStream.KeptDiffers("the memory " + fillWith.what() + " of " + in.anima + " is not what " + in.from
+                        + " knows of it (its digests' sum is " + sum + ", not " + fillWith.sum() + ")");
             }
-            LOG.info(String.format(java.util.Locale.ROOT, "move %d of %s: filled its domain's memory with the %d MiB kept here in %d ms",
-                    in.id, in.anima, kept.size() >> 20, (System.nanoTime() - t0) / 1_000_000));
+            LOG.info(String.format(java.util.Locale.ROOT, "move %d of %s: filled its domain's memory with the %d MiB %s in %d ms",
+                    in.id, in.anima, fillWith.size() >> 20, fillWith.what(), (System.nanoTime() - t0) / 1_000_000));
         } catch (IOException | RuntimeException e) {
-            LOG.warning("move " + in.id + " of " + in.anima + ": the memory kept here cannot be used (" + e.getMessage()
+            LOG.warning("move " + in.id + " of " + in.anima + ": the memory " + fillWith.what() + " cannot be used (" + e.getMessage()
                     + "); it is dropped, so the next try sends all of it");
-            KeptMemory.drop(in.held.paths().dir());
+            if (fillWith.sealed() == null) {
+                KeptMemory.drop(in.held.paths().dir());
+            } else {
+                SealedMemory.delete(in.stateDir, in.anima);
+            }
             throw e instanceof LiveStream.KeptDiffers k ? k : new LiveStream.KeptDiffers("filling the memory of " + in.anima
-                    + " with the memory kept here failed: " + e);
+                    + " with the memory " + fillWith.what() + " failed: " + e);
         }
     }
 
@@ -197,7 +247,7 @@ final class LiveIncoming implements LibvirtGuard.Expect {
     /** Answers {@code live-open}: joins the stream to the local socket of its kind; {@code ended} runs when it closes. */
     Responder.Opened open(LiveOpen o, Duplex stream, Runnable ended) throws IOException {
         LivePipe.Kind kind = LivePipe.Kind.valueOf(o.kind().toUpperCase());
-        if (fillSum != null && kind != LivePipe.Kind.LIBVIRT) {
+        if (fillWith != null && kind != LivePipe.Kind.LIBVIRT) {
             // The disks connection comes once libvirt has started the domain's QEMU (its NBD server runs in
             // it), a second or so before the migration's: the fill starts then, and the migration connection
             // waits for it, so no byte reaches QEMU before the memory is filled. On a worker, not the event loop.
@@ -306,6 +356,9 @@ final class LiveIncoming implements LibvirtGuard.Expect {
             base.close();
             if (kept != null) {
                 kept.close();
+            }
+            if (fillWith != null) {
+                fillWith.close();
             }
             sockets.remove();
         } catch (IOException e) {

@@ -421,6 +421,10 @@ public final class MoveReceiver {
         }
         if (in.purpose.equals(MoveOffer.HOME)) { // home again: what was kept of its memory is out of date
             KeptMemory.drop(in.held.paths().dir());
+            SealedMemory.Record.drop(in.held.paths().dir()); // the host it came from seals anew what it came with
+            ctx.kept().returned(in.anima, in.from);
+        } else { // visiting: what this host sealed of its memory is out of date (and was filled from, if it could be)
+            SealedMemory.delete(ctx.stateDir(), in.anima);
         }
         try {
             in.held.foldDisk();

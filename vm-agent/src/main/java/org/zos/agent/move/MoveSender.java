@@ -87,7 +87,7 @@ final class MoveSender {
     private long wireBytes;
     /** A live move's pages of memory the receiver's copy has wrong, to be sent before it runs the anima. */
     private List<LivePatch> patches = List.of();
-    /** The memory a live visit left with (the source's, past its QEMU's end), to be kept once the anima runs there. */
+    /** The memory a live move left with (the source's, past its QEMU's end), to be kept once the anima runs there. */
     private java.nio.channels.FileChannel sourceMemory;
 
     MoveSender(MoveContext ctx, Decisions decisions, AnimaManager.Held held, AnimaStore store, MasterKey key, String target,
@@ -305,17 +305,29 @@ final class MoveSender {
         progress.accept(new Progress("preparing the live migration on " + target, 0, 0, 0));
         // Coming home: the pages of the memory home kept when it sent the anima here may go as references.
         java.util.Optional<KeptMemory.Index> keptHome = journal.visit() ? java.util.Optional.empty() : ctx.kept().get(name);
-        LivePrepare prepare = new LivePrepare(transfer, held.migratableXml(), keptHome.map(KeptMemory.Index::tag).orElse(0L),
-                keptHome.map(KeptMemory.Index::sum).orElse(null));
+        // Visiting a host it came home from: that host may hold the memory it came home with, sealed.
+        java.util.Optional<SealedMemory.Record> sealed = journal.visit()
+                ? SealedMemory.Record.read(held.paths().dir()).filter(s -> s.host().equals(target)) : java.util.Optional.empty();
+        LivePrepare prepare = sealed.map(s -> new LivePrepare(transfer, held.migratableXml(), s.tag(), s.sum(),
+                        Base64.getEncoder().encodeToString(s.key())))
+                .orElseGet(() -> new LivePrepare(transfer, held.migratableXml(), keptHome.map(KeptMemory.Index::tag).orElse(0L),
+                        keptHome.map(KeptMemory.Index::sum).orElse(null)));
         LivePrepared ready = MoveProtocol.answer(peer.request(prepare, ctx.times().idle(), progress), LivePrepared.class, prepare);
         java.util.Optional<KeptMemory.Index> keptThere = keptHome.filter(i -> i.tag() == ready.kept());
         DiskBlocks kept = keptThere.map(KeptMemory.Index::byDigest).orElse(null);
         // Filled with it: the receiver's memory starts as the kept memory, and what is there already is left out.
-        long[] initial = ready.fill() ? keptThere.map(KeptMemory.Index::digests).orElse(null) : null;
+        long[] initial = !ready.fill() ? null : sealed.isPresent()
+                ? sealed.filter(s -> s.tag() == ready.kept()).map(SealedMemory.Record::digests).orElse(null)
+                : keptThere.map(KeptMemory.Index::digests).orElse(null);
         if (keptHome.isPresent()) {
             LOG.info(kept == null ? target + " no longer holds the memory it kept of " + name + ": all of it goes"
                     : "the live return of " + name + " refers to the " + kept.size() + " pages " + target + " kept of its memory"
                     + (initial != null ? ", which fills the domain's memory there: what is unchanged is left out" : ""));
+        }
+        if (sealed.isPresent()) {
+            LOG.info(initial == null ? target + " no longer holds the memory " + name + " came home with: all of it goes"
+                    : target + " fills the domain's memory with the memory " + name + " came home with, sealed there: what is"
+                    + " unchanged is left out");
         }
         to(SendPhase.MIGRATING);
         ctx.faults().at("sender.migrating");
@@ -346,7 +358,7 @@ final class MoveSender {
             long waited = System.nanoTime();
             patches = ledger.isComplete() ? checked.join() : checkMemory(name, ledger, memory);
             LOG.info("the memory check of " + name + " ended " + (System.nanoTime() - waited) / 1_000_000 + " ms after the migration");
-            if (journal.visit() && memory.isPresent()) { // kept for the return, once the anima runs there
+            if (memory.isPresent()) { // kept for the return (sealed here for the next visit), once the anima runs there
                 sourceMemory = memory.get();
                 memoryKept = true;
             }
@@ -416,32 +428,47 @@ final class MoveSender {
     }
 
     /**
-     * On a thread of its own, once the anima runs on the target: keeps {@code memory} here ({@link KeptMemory})
-     * and tells the target each page's digest, so that the anima's live return refers to what it did not
-     * change. It is only an economy: a failure is logged, and the return then sends all of its memory.
+     * On a thread of its own, once the anima runs on the target, keeps {@code memory} and tells the target
+     * each page's digest ({@code memory-kept}). At home ({@link KeptMemory}) so that the anima's live return
+     * refers to what it did not change; on a visited host the anima went home from, sealed under a fresh key
+     * that goes home with the digests and is forgotten here ({@link SealedMemory}), so that its next live
+     * visit fills with it. It is only an economy: a failure is logged, and that move then sends all of the memory.
      */
     private void keepMemory(String name, java.nio.channels.FileChannel memory, long tag) {
         java.nio.file.Path dir = held.paths().dir();
+        boolean home = journal.visit();
+        java.nio.file.Path sealedFile = SealedMemory.file(ctx.stateDir(), name);
         Thread t = new Thread(() -> {
             long t0 = System.nanoTime();
+            byte[] sealKey = home ? null : SealedMemory.newKey();
             try (memory) {
-                long[] digests = KeptMemory.keep(dir, memory, tag);
+                long[] digests = home ? KeptMemory.keep(dir, memory, tag) : SealedMemory.seal(memory, sealedFile, tag, sealKey);
                 long written = System.nanoTime();
+                String key = sealKey == null ? null : Base64.getEncoder().encodeToString(sealKey);
                 try (MoveLink p = ctx.dial(target, user)) {
                     for (int first = 0; first < digests.length; first += org.zos.protocol.message.MemoryKept.MAX_COUNT) {
                         int n = Math.min(org.zos.protocol.message.MemoryKept.MAX_COUNT, digests.length - first);
                         java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(n * 8);
                         b.asLongBuffer().put(digests, first, n);
                         org.zos.protocol.message.MemoryKept k = new org.zos.protocol.message.MemoryKept(name, tag, digests.length, first, n,
-                                Base64.getEncoder().encodeToString(com.github.luben.zstd.Zstd.compress(b.array(), 1)));
+                                Base64.getEncoder().encodeToString(com.github.luben.zstd.Zstd.compress(b.array(), 1)), key);
                         MoveProtocol.answer(p.request(k, ctx.times().idle()), MoveDone.class, k);
                     }
                 }
-                LOG.info(String.format(java.util.Locale.ROOT, "kept the memory %s left with (%d pages) in %d ms, its digests on %s in %d ms",
-                        name, digests.length, (written - t0) / 1_000_000, target, (System.nanoTime() - written) / 1_000_000));
+                LOG.info(String.format(java.util.Locale.ROOT, "%s the memory %s %s with (%d pages) in %d ms, its digests%s on %s in %d ms",
+                        home ? "kept" : "sealed", name, home ? "left" : "went home", digests.length, (written - t0) / 1_000_000,
+                        home ? "" : " and key", target, (System.nanoTime() - written) / 1_000_000));
             } catch (IOException | RuntimeException e) {
-                KeptMemory.drop(dir);
-                LOG.warning("the memory " + name + " left with is not kept (its live return sends all of it): " + e);
+                if (home) {
+                    KeptMemory.drop(dir);
+                } else {
+                    SealedMemory.delete(ctx.stateDir(), name);
+                }
+                LOG.warning("the memory " + name + " left with is not kept (its next live move sends all of it): " + e);
+            } finally {
+                if (sealKey != null) {
+                    java.util.Arrays.fill(sealKey, (byte) 0);
+                }
             }
         }, "zos-keep-memory");
         t.setDaemon(true);

@@ -115,7 +115,12 @@ public final class Moves implements AutoCloseable {
     private MoveDone onMemoryKept(Responder.Caller caller, org.zos.protocol.message.MemoryKept k) {
         AnimaRecord r = ctx.registry().find(k.anima()).orElseThrow(() -> new ZosException(ErrorCode.ANIMA_NOT_FOUND,
                 "anima '" + k.anima() + "' is not here", ""));
-        if (r.home() == null || !r.home().equals(caller.host().name()) || r.away() != null) {
+        boolean sealed = k.key() != null;
+        if (sealed && (r.home() != null || r.away() != null || !caller.host().name().equals(ctx.kept().returnedFrom(k.anima())))) {
+            throw new ZosException(ErrorCode.DENIED, "anima '" + k.anima() + "' did not come home here from " + caller.host().name(),
+                    "only the host an anima last came home from tells what it sealed of its memory");
+        }
+        if (!sealed && (r.home() == null || !r.home().equals(caller.host().name()) || r.away() != null)) {
             throw new ZosException(ErrorCode.DENIED, "anima '" + k.anima() + "' does not visit here from " + caller.host().name(),
                     "only the home of a visiting anima tells what it kept of its memory");
         }
@@ -133,7 +138,21 @@ public final class Moves implements AutoCloseable {
         }
         long[] digests = new long[count];
         java.nio.ByteBuffer.wrap(raw).asLongBuffer().get(digests);
-        if (ctx.kept().add(k.anima(), k.tag(), Math.toIntExact(k.pages()), Math.toIntExact(k.first()), digests)) {
+        if (sealed) {
+            java.util.Optional<KeptMemory.Index> whole = ctx.kept().addSealed(k.anima(), k.tag(), Math.toIntExact(k.pages()),
+                    Math.toIntExact(k.first()), digests);
+            if (whole.isPresent()) {
+                try {
+                    new SealedMemory.Record(caller.host().name(), k.tag(), Base64.getDecoder().decode(k.key()), whole.get().digests())
+                            .write(ctx.registry().paths(k.anima()).dir());
+                } catch (java.io.IOException e) {
+                    throw new ZosException(ErrorCode.INTERNAL, "could not keep what " + caller.host().name() + " sealed of the memory of "
+                            + k.anima() + ": " + e.getMessage(), "");
+                }
+                LOG.info(caller.host().name() + " sealed the memory " + k.anima() + " came home with (" + k.pages()
+                        + " pages): its next live visit there fills with it");
+            }
+        } else if (ctx.kept().add(k.anima(), k.tag(), Math.toIntExact(k.pages()), Math.toIntExact(k.first()), digests)) {
             LOG.info("the home of " + k.anima() + " kept its memory of " + k.pages() + " pages: its live return refers to them");
         }
         return new MoveDone(k.tag(), "kept", "");

@@ -127,6 +127,45 @@ class MoveProtocolTest {
         assertTrue(KeptMemory.open(dir, index.tag()).isEmpty(), "home forgets it once the anima is back");
         assertTrue(visited.moves.kept().get(ANIMA).isEmpty(), "and so does the host it visited");
         assertVisitorGone();
+
+        // The host it came home from sealed the memory it came with; home holds the key and the digests.
+        for (int i = 0; i < 200 && SealedMemory.Record.read(dir).isEmpty(); i++) {
+            Thread.sleep(25);
+        }
+        SealedMemory.Record sealed = SealedMemory.Record.read(dir).orElseThrow(() -> new AssertionError("home learnt nothing of the seal"));
+        assertEquals("visited", sealed.host());
+        long[] digests = new long[memory.length / LiveStream.PAGE];
+        for (int i = 0; i < digests.length; i++) {
+            digests[i] = PageLedger.digest(memory, i * LiveStream.PAGE);
+        }
+        assertArrayEquals(digests, sealed.digests(), "the digests of the memory it came home with");
+        java.nio.file.Path file = SealedMemory.file(visited.stateDir, ANIMA);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+            assertTrue(SealedMemory.open(ch, sealed.tag(), sealed.key()).isPresent(), "home's key opens what the visited host sealed");
+            assertTrue(SealedMemory.open(ch, sealed.tag(), SealedMemory.newKey()).isEmpty());
+        }
+        // The next live visit hands the key back; once the anima runs there the sealed file is gone.
+        dominateLive();
+        assertRunsOn(visited);
+        org.zos.protocol.message.LivePrepare prepare = (org.zos.protocol.message.LivePrepare) visited.asked.stream()
+                .filter(org.zos.protocol.message.LivePrepare.class::isInstance).reduce((a, b) -> b).orElseThrow();
+        assertEquals(sealed.tag(), prepare.kept());
+        assertEquals(sealed.sum(), prepare.keptSum());
+        assertEquals(java.util.Base64.getEncoder().encodeToString(sealed.key()), prepare.key());
+        assertFalse(Files.exists(file), "the sealed memory is used once");
+    }
+
+    /** Only the host an anima last came home from tells home what it sealed of its memory. */
+    @Test
+    void onlyTheHostAnAnimaCameHomeFromTellsWhatItSealed() throws Exception {
+        org.zos.protocol.message.MemoryKept k = new org.zos.protocol.message.MemoryKept(ANIMA, 9, 1, 0, 1,
+                java.util.Base64.getEncoder().encodeToString(com.github.luben.zstd.Zstd.compress(new byte[8], 1)),
+                java.util.Base64.getEncoder().encodeToString(new byte[32]));
+        try (MoveLink l = net.dial("visited", "home")) {
+            ZosException e = assertThrows(ZosException.class, () -> l.request(k, java.time.Duration.ofSeconds(2)));
+            assertEquals(ErrorCode.DENIED, e.code(), "it never went there");
+        }
+        assertTrue(SealedMemory.Record.read(home.registry.paths(ANIMA).dir()).isEmpty());
     }
 
     /** What a host that is not the anima's home tells of kept memory is refused. */

@@ -93,6 +93,8 @@ final class TestNet implements AutoCloseable {
         volatile boolean denies;
         /** What this agent answered to requests, in order. */
         final java.util.List<Message> answered = new java.util.concurrent.CopyOnWriteArrayList<>();
+        /** The requests this agent was asked, in order. */
+        final java.util.List<Message> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         Agent(String name, Path stateDir) {
             this.name = name;
@@ -258,6 +260,7 @@ final class TestNet implements AutoCloseable {
                     }
                     return new AccessGrant(q.control());
                 }
+                to.asked.add(sent);
                 Message a = to.moves.answer(caller, sent, progress);
                 to.answered.add(a);
                 return a;
