@@ -119,6 +119,26 @@ class DominateIT {
         ClusterAnima.noFileHolds(cluster, "host2", MARKER);
         String log = cluster.exec("host2", "cat", "/var/log/zos/agent.log");
         assertTrue(!log.contains("libvirt connection asked for"), "host2's guard refused none of libvirt's calls");
+
+        // host2 sealed the memory the anima came home with, and only host1 holds its key: the next live
+        // visit there fills the incoming domain's memory with it and leaves out what did not change.
+        String sealed = "host2 sealed the memory it came home with";
+        for (int i = 0; i < 120 && !cluster.exec("host1", "cat", "/var/log/zos/agent.log").contains(sealed); i++) {
+            Thread.sleep(500);
+        }
+        assertTrue(cluster.exec("host1", "cat", "/var/log/zos/agent.log").contains(sealed), "host1 got the key of what host2 sealed");
+        assertEquals("/var/lib/zos/sealed/it.mem", cluster.exec("host2", "sh", "-c", "ls /var/lib/zos/sealed/*").strip());
+        out = zos("host1", "dominate", "host2", "it", "--live");
+        assertTrue(out.contains("live (converged"), out);
+        heartbeat("host2", home.path("heartbeatCount").asLong() + 1);
+        assertEquals("data " + MARKER, zos("host2", "guest", "it", "read", "marker").strip());
+        assertTrue(cluster.exec("host2", "cat", "/var/log/zos/agent.log").contains("sealed here when it last went home in"),
+                "host2 filled the domain's memory with what it sealed");
+        assertEquals("", cluster.exec("host2", "sh", "-c", "ls /var/lib/zos/sealed/").strip(), "the sealed memory is used once");
+        out = zos("host1", "return", "it", "--live");
+        assertTrue(out.contains("live (converged"), out);
+        assertEquals("data " + MARKER, zos("host1", "guest", "it", "read", "marker").strip());
+        ClusterAnima.noFileHolds(cluster, "host2", MARKER);
     }
 
     @Test
