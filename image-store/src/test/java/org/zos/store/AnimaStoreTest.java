@@ -53,6 +53,32 @@ class AnimaStoreTest {
         }
     }
 
+    /**
+     * A receiver writes what it holds of an offered image before the rest arrives (the lacking chunks as
+     * zeros), then brings the file up to the image writing only those: byte for byte the image.
+     */
+    @Test
+    void anImageWrittenWithoutItsLackingChunksIsBroughtUpToItByWritingOnlyThose() throws Exception {
+        byte[] image = TestImages.mixed(9, 6 << 20);
+        try (AnimaStore s = store.create("work", MasterKey.generate(), kek)) {
+            Manifest m = s.ingest("disk", TestImages.write(tmp, "disk.img", image), P, new WorkMeter()).manifest();
+            List<ChunkId> ids = new ArrayList<>(m.chunkIds());
+            java.util.Set<ChunkId> lacking = new java.util.HashSet<>(ids.subList(0, ids.size() / 3));
+            Manifest held = m.without(lacking);
+            assertEquals(m.length(), held.length());
+            assertEquals(m.chunkIds().size() - lacking.size(), held.chunkIds().size());
+            assertTrue(java.util.Collections.disjoint(held.chunkIds(), lacking));
+            Path out = tmp.resolve("out.img");
+            s.materialize(held, out, new WorkMeter(), false);
+            byte[] early = Files.readAllBytes(out);
+            assertFalse(java.util.Arrays.equals(image, early), "the lacking chunks are not written yet");
+            WorkMeter work = new WorkMeter();
+            s.update(held, m, out, work);
+            assertArrayEquals(image, Files.readAllBytes(out));
+            assertEquals(m.entries(), m.without(java.util.Set.of()).entries());
+        }
+    }
+
     @Test
     void aUsersKeyIsMadeOnceKeptWrappedAndOtherUsersGetTheirOwn() throws Exception {
         MasterKey alice = store.userKey("alice", kek);

@@ -46,6 +46,19 @@ public record Manifest(String image, long generation, Instant created, long leng
         return mac.doFinal();
     }
 
+    /**
+     * This image with the chunks in {@code lacking} as runs of zeros of their lengths: what a receiver can
+     * write out before those chunks arrive, then bring up to this image writing only them. Not an image of
+     * its own: its digest is still this one's, so it is never stored nor sent.
+     */
+    public Manifest without(java.util.Set<ChunkId> lacking) {
+        List<ManifestEntry> out = new java.util.ArrayList<>(entries.size());
+        for (ManifestEntry e : entries) {
+            out.add(!e.isZero() && lacking.contains(e.id()) ? ManifestEntry.zero(e.length()) : e);
+        }
+        return new Manifest(image, generation, created, length, params, digest, List.copyOf(out));
+    }
+
     /** The distinct chunks the image needs, in first-use order. */
     public Set<ChunkId> chunkIds() {
         Set<ChunkId> ids = new LinkedHashSet<>();

@@ -58,25 +58,65 @@ final class ImageWriter {
         return target.resolveSibling(target.getFileName() + ".incoming");
     }
 
-    /** Writes an image filed by {@code in} out ahead, on a thread of its own, so the commit only writes what changes after. */
+    /**
+     * From the offer of {@code m} on, on a thread of its own: writes out all of the image this host holds
+     * already (the chunks in {@code lacking} as zeros, until they arrive), so that once it is filed
+     * ({@link #ahead}) only those are left to write. A move's disk is mostly what the receiver holds: this
+     * overlaps writing it with sending what changed.
+     */
+    static void early(Incoming in, Manifest m, java.util.Set<org.zos.store.chunk.ChunkId> lacking) {
+        Path target = targets(in.held.paths()).get(m.image());
+        if (target == null || m.image().startsWith("memory") || in.ahead.containsKey(m.image()) || in.early.containsKey(m.image())) {
+            return;
+        }
+        Manifest held = m.without(lacking);
+        start(in.early, m.image(), () -> {
+            in.store.materialize(held, incoming(target), new WorkMeter(), false); // synced once it is whole
+            return held;
+        });
+    }
+
+    /**
+     * Writes an image filed by {@code in} out ahead, on a thread of its own, so the commit only writes what
+     * changes after: what {@link #early} wrote of it brought up to it, or all of it.
+     */
     static void ahead(Incoming in, Manifest m) {
         Path target = targets(in.held.paths()).get(m.image());
         if (target == null || m.image().startsWith("memory") || in.ahead.containsKey(m.image())) {
             return;
         }
-        FutureTask<Manifest> task = new FutureTask<>(() -> {
-            in.store.materialize(m, incoming(target), new WorkMeter());
+        Future<Manifest> before = in.early.remove(m.image());
+        start(in.ahead, m.image(), () -> {
+            Manifest held = null;
+            if (before != null) {
+                try {
+                    held = before.get();
+                } catch (ExecutionException e) {
+                    LOG.warning("writing " + m.image() + " from its offer on failed; writing it whole: " + e.getCause());
+                }
+            }
+            if (held != null && held.generation() == m.generation() && held.length() == m.length()) {
+                in.store.update(held, m, incoming(target), new WorkMeter());
+            } else {
+                in.store.materialize(m, incoming(target), new WorkMeter());
+            }
             return m;
         });
-        in.ahead.put(m.image(), task);
-        Thread t = new Thread(task, "zos-ahead-" + m.image());
+    }
+
+    private static void start(Map<String, Future<Manifest>> into, String image, java.util.concurrent.Callable<Manifest> write) {
+        FutureTask<Manifest> task = new FutureTask<>(write);
+        into.put(image, task);
+        Thread t = new Thread(task, "zos-ahead-" + image);
         t.setDaemon(true);
         t.start();
     }
 
     /** Waits for every write ahead of {@code in} to end (a dropped move overwrites what they wrote). */
     static void settle(Incoming in) {
-        for (Future<Manifest> f : in.ahead.values()) {
+        List<Future<Manifest>> all = new java.util.ArrayList<>(in.early.values());
+        all.addAll(in.ahead.values());
+        for (Future<Manifest> f : all) {
             try {
                 f.get();
             } catch (ExecutionException e) {

@@ -234,6 +234,9 @@ public final class MoveReceiver {
         synchronized (in) {
             in.current = ImageImport.start(in.store, file, m, in.anima);
             in.to(ReceivePhase.IMPORTING);
+            if (!in.staging()) {
+                ImageWriter.early(in, m, missing);
+            }
         }
         return new ChunksWanted(in.id, ChunkFrames.bitmap(bits, all.size()), bits.cardinality());
     }
