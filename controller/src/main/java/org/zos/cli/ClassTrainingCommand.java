@@ -32,7 +32,7 @@ final class ClassTrainingCommand implements Callable<Integer> {
                         : new StatusReport(List.of(StatusReport.Anima.brief("anima", "training", "training", "running"))))) {
             for (String[] args : List.of(new String[] {"list", "--all", "--socket", socket.toString()},
                     new String[] {"status", "--socket", socket.toString()}, new String[] {"status", "--json", "--socket", socket.toString()},
-                    new String[] {"--version"}, new String[] {"--help"}, new String[] {"dominate", "--help"})) {
+                    new String[] {"--version"}, new String[] {"--help"}, new String[] {"dominate", "--help"}, new String[] {"return", "--help"})) {
                 ZosVm.run(args, nowhere, nowhere);
             }
         } finally {

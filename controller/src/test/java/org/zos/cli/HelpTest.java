@@ -38,7 +38,7 @@ class HelpTest {
 
     @Test
     void everyCommandAnswersHelp() {
-        List<List<String>> all = commands(new CommandLine(new ZosVm()), List.of(), new ArrayList<>());
+        List<List<String>> all = commands(ZosVm.model(), List.of(), new ArrayList<>());
         assertTrue(all.size() > 40, "commands found: " + all);
         for (List<String> cmd : all) {
             for (String flag : List.of("--help", "-h")) {
@@ -51,6 +51,18 @@ class HelpTest {
                 assertEquals("", r.err(), name + " " + flag);
             }
         }
+    }
+
+    /** Running one command makes only that one; what the user meets is the same as with all of them. */
+    @Test
+    void aCommandRunAloneIsTheCommandOfTheWholeLine() {
+        CommandLine alone = ZosVm.model("return");
+        assertEquals(List.of("return"), new ArrayList<>(alone.getSubcommands().keySet()));
+        assertEquals(ZosVm.model().getSubcommands().get("return").getUsageMessage(), alone.getSubcommands().get("return").getUsageMessage());
+        assertEquals(ZosVm.COMMANDS.size(), ZosVm.model("completion").getSubcommands().values().stream().distinct().count());
+        assertEquals(ZosVm.COMMANDS.size(), ZosVm.model("retrun").getSubcommands().values().stream().distinct().count(),
+                "a name no command has: all of them, for the suggestion");
+        assertTrue(ZosVm.model("cluster").getSubcommands().get("cluster").getSubcommands().get("exec").isStopAtPositional());
     }
 
     @Test
