@@ -254,7 +254,13 @@ final class LiveIncoming implements LibvirtGuard.Expect {
             java.util.concurrent.CompletableFuture<Void> f = startFill();
             if (kind == LivePipe.Kind.MIGRATION) {
                 try {
+                    long t0 = System.nanoTime();
+                    boolean done = f.isDone();
                     f.join();
+                    if (!done) {
+                        LOG.info("move " + in.id + " of " + in.anima + ": the migration connection waited " + (System.nanoTime() - t0) / 1_000_000
+                                + " ms for the fill");
+                    }
                 } catch (java.util.concurrent.CompletionException e) {
                     throw e.getCause() instanceof ZosException z ? z : new LiveStream.KeptDiffers("filling the memory of " + in.anima
                             + " failed: " + e.getCause());
