@@ -122,7 +122,7 @@ final class SealedMemory {
      */
     static Optional<Opened> open(FileChannel ch, long tag, byte[] key) throws IOException {
         ByteBuffer fixed = ByteBuffer.allocate(MAGIC.length + 1 + 8 + 8 + 4 + 4);
-        readFully(ch, fixed, 0);
+        KeptMemory.from(ch).read(0, fixed);
         fixed.flip();
         byte[] magic = new byte[MAGIC.length];
         fixed.get(magic);
@@ -141,7 +141,7 @@ final class SealedMemory {
         }
         int header = headerLength(segments);
         ByteBuffer h = ByteBuffer.allocate(header);
-        readFully(ch, h, 0);
+        KeptMemory.from(ch).read(0, h);
         BitSet present = BitSet.valueOf(Arrays.copyOfRange(h.array(), fixed.capacity(), header - TAG));
         try {
             Cipher c = cipher();
@@ -168,7 +168,7 @@ final class SealedMemory {
             }
             ByteBuffer in = buffers.get();
             in.clear().limit(buf.remaining() + TAG);
-            readFully(ch, in, header + (long) i * (SEGMENT + TAG));
+            KeptMemory.from(ch).read(header + (long) i * (SEGMENT + TAG), in);
             try {
                 Cipher c = ciphers.get();
                 c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG * 8, nonce(i)));
@@ -282,15 +282,6 @@ final class SealedMemory {
         long start = at - b.position();
         while (b.hasRemaining()) {
             ch.write(b, start + b.position());
-        }
-    }
-
-    private static void readFully(FileChannel ch, ByteBuffer b, long at) throws IOException {
-        int start = b.position();
-        while (b.hasRemaining()) {
-            if (ch.read(b, at + b.position() - start) < 0) {
-                throw new java.io.EOFException("the sealed memory ends at " + (at + b.position() - start));
-            }
         }
     }
 }
