@@ -90,13 +90,18 @@ final class KeptMemory {
         return (pos, bytes, len) -> {
             for (int off = 0; off < len; off += LiveStream.PAGE) {
                 if (!zero(bytes, off)) {
-                    ByteBuffer page = ByteBuffer.wrap(bytes, off, LiveStream.PAGE);
-                    while (page.hasRemaining()) {
-                        ch.write(page, pos + page.position());
-                    }
+                    write(ch, ByteBuffer.wrap(bytes, off, LiveStream.PAGE), pos + off);
                 }
             }
         };
+    }
+
+    /** Writes all of {@code b}'s remaining bytes to {@code ch}, the first at {@code at}. */
+    static void write(FileChannel ch, ByteBuffer b, long at) throws IOException {
+        long start = at - b.position();
+        while (b.hasRemaining()) {
+            ch.write(b, start + b.position());
+        }
     }
 
     /**
@@ -204,12 +209,7 @@ final class KeptMemory {
             throw new org.zos.protocol.ZosException(org.zos.protocol.ErrorCode.PROTOCOL_ERROR, "a reference to offset " + offset
                     + ", not a page of the kept memory", "");
         }
-        ByteBuffer b = ByteBuffer.wrap(page);
-        while (b.hasRemaining()) {
-            if (kept.read(b, offset + b.position()) < 0) {
-                throw new java.io.EOFException("the kept memory ended at " + (offset + b.position()));
-            }
-        }
+        from(kept).read(offset, ByteBuffer.wrap(page));
     }
 
     /** What a visited host knows of the memory home kept: its tag and each page's digest. */

@@ -88,7 +88,7 @@ final class SealedMemory {
                 } catch (GeneralSecurityException e) {
                     throw new IOException("sealing memory: " + e, e);
                 }
-                write(out, ByteBuffer.wrap(sealed), header + i * (SEGMENT + TAG));
+                KeptMemory.write(out, ByteBuffer.wrap(sealed), header + i * (SEGMENT + TAG));
                 synchronized (present) {
                     present.set((int) i);
                 }
@@ -102,7 +102,7 @@ final class SealedMemory {
             } catch (GeneralSecurityException e) {
                 throw new IOException("sealing memory: " + e, e);
             }
-            write(out, h.flip(), 0);
+            KeptMemory.write(out, h.flip(), 0);
             out.force(true);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(part);
@@ -275,13 +275,6 @@ final class SealedMemory {
             return Cipher.getInstance("AES/GCM/NoPadding");
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static void write(FileChannel ch, ByteBuffer b, long at) throws IOException {
-        long start = at - b.position();
-        while (b.hasRemaining()) {
-            ch.write(b, start + b.position());
         }
     }
 }
