@@ -289,11 +289,18 @@ class MoveFaultsIT {
         return CompletableFuture.supplyAsync(() -> cluster.run("host1", "zos-vm", "dominate", "--live", "--bandwidth", "1M", "host2", "ft"));
     }
 
-    /** Waits until host1's QEMU is copying the anima's memory to host2 (libvirt's job reports memory processed). */
+    /**
+     * Waits until the anima's memory is being copied to host2 while it runs: by host1's agent (memory by
+     * content: host2's agent says so), or by host1's QEMU (libvirt's job reports memory processed).
+     */
     void awaitPreCopy() throws InterruptedException {
         long deadline = System.nanoTime() + 180_000_000_000L;
+        int before = count(log("host2"), COPYING);
         String info = "";
         while (System.nanoTime() < deadline) {
+            if (count(log("host2"), COPYING) > before) {
+                return;
+            }
             info = cluster.run("host1", "virsh", "domjobinfo", "ft").out();
             java.util.regex.Matcher m = java.util.regex.Pattern.compile("Memory processed:\\s+([0-9.]+)").matcher(info);
             if (m.find() && Double.parseDouble(m.group(1)) > 0) {
@@ -376,6 +383,17 @@ class MoveFaultsIT {
     void fill(String host, long mib) {
         cluster.exec(host, "sh", "-c", "avail=$(df -B1 --output=avail " + STATE + " | tail -1); fallocate -l $((avail - "
                 + mib + " * 1048576)) " + STATE + "/fill");
+    }
+
+    /** What host2's agent logs when host1's begins to copy the memory by content. */
+    static final String COPYING = "of ft: writing its domain's memory as ";
+
+    static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+            n++;
+        }
+        return n;
     }
 
     String log(String host) {

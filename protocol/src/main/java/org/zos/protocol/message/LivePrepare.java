@@ -11,9 +11,21 @@ package org.zos.protocol.message;
  * the kept memory (it says so in {@link LivePrepared#fill}) checks what it filled against it. {@code key}
  * (with {@code keptSum}; null: none), from an anima's home to a host it visited before: the key of the
  * memory that host sealed when the anima came home ({@code memory-kept} with {@code key}), with which it
- * opens it to fill. Answered by {@link LivePrepared}.
+ * opens it to fill. {@code byContent} (absent: false): the sender can carry the guest's memory itself, by
+ * content, with QEMU's stream left without it (docs/protocol.md, "Memory by content"), if the receiver can.
+ * Answered by {@link LivePrepared}.
  */
-public record LivePrepare(long transfer, String domainXml, long kept, String keptSum, String key) implements Message {
+public record LivePrepare(long transfer, String domainXml, long kept, String keptSum, String key, Boolean byContent) implements Message {
+    /** Absent (a sender from before memory by content): false. */
+    public LivePrepare {
+        byContent = Boolean.TRUE.equals(byContent);
+    }
+
+    /** QEMU's stream carries the memory. */
+    public LivePrepare(long transfer, String domainXml, long kept, String keptSum, String key) {
+        this(transfer, domainXml, kept, keptSum, key, false);
+    }
+
     /** Without kept memory to refer to. */
     public LivePrepare(long transfer, String domainXml) {
         this(transfer, domainXml, 0, null, null);
@@ -32,7 +44,7 @@ public record LivePrepare(long transfer, String domainXml, long kept, String kep
     /** The key, as {@code toString} shows it: never. */
     @Override
     public String toString() {
-        return "LivePrepare[transfer=" + transfer + ", kept=" + kept + ", keptSum=" + keptSum + ", key=" + (key == null ? "null" : "(hidden)") + "]";
+        return "LivePrepare[transfer=" + transfer + ", kept=" + kept + ", keptSum=" + keptSum + ", key=" + (key == null ? "null" : "(hidden)") + ", byContent=" + byContent + "]";
     }
 
     @Override

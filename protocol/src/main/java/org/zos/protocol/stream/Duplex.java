@@ -19,6 +19,33 @@ public interface Duplex {
     /** Ends the stream both ways; may be called more than once. */
     void close();
 
+    /** This stream, doing {@code also} each time it is closed (after this stream's own close, or before it if {@code first}). */
+    default Duplex onClose(Runnable also, boolean first) {
+        Duplex self = this;
+        return new Duplex() {
+            @Override
+            public InputStream input() throws IOException {
+                return self.input();
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                self.write(b, off, len);
+            }
+
+            @Override
+            public void close() {
+                if (first) {
+                    also.run();
+                }
+                self.close();
+                if (!first) {
+                    also.run();
+                }
+            }
+        };
+    }
+
     /** A TCP socket as a duplex. */
     static Duplex of(Socket socket) {
         return new Duplex() {

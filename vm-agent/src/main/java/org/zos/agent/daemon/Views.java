@@ -239,28 +239,14 @@ final class Views implements AutoCloseable {
             String holder = holders.get(key);
             filter.viewOnly(!mayType || (holder != null && !holder.equals(host)));
         }
-        return new Duplex() {
-            @Override
-            public java.io.InputStream input() throws IOException {
-                return up.input();
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                up.write(b, off, len);
-            }
-
-            @Override
-            public void close() {
-                synchronized (Views.this) {
-                    List<Open> l = open.get(key);
-                    if (l != null) {
-                        l.remove(o);
-                    }
+        return up.onClose(() -> {
+            synchronized (Views.this) {
+                List<Open> l = open.get(key);
+                if (l != null) {
+                    l.remove(o);
                 }
-                up.close();
             }
-        };
+        }, true);
     }
 
     /**

@@ -207,6 +207,75 @@ public final class DomainXml {
         return serialize(doc);
     }
 
+    /** libvirt's namespace for QEMU's own command-line arguments. */
+    static final String QEMU_NAMESPACE = "http://libvirt.org/schemas/domain/qemu/1.0";
+
+    /**
+     * The domain with a QMP monitor of QEMU's own at {@code socket}, beside libvirt's ({@link QemuMonitor}):
+     * extra QEMU arguments in libvirt's QEMU namespace ({@code -qmp unix:SOCKET,server=on,wait=off}), the
+     * only ones {@link DomainConfinement} lets through, and only as {@link #monitorArgs} writes them.
+     */
+    public static String withMonitor(String xml, Path socket) {
+        Document doc = parse(xml);
+        Element root = doc.getDocumentElement();
+        root.setAttribute("xmlns:qemu", QEMU_NAMESPACE);
+        Element line = doc.createElement("qemu:commandline");
+        for (String a : monitorArgs(socket)) {
+            Element arg = doc.createElement("qemu:arg");
+            arg.setAttribute("value", a);
+            line.appendChild(arg);
+        }
+        root.appendChild(line);
+        return serialize(doc);
+    }
+
+    /**
+     * The domain without the QMP monitor {@link #withMonitor} gave it (any socket path), as it is to be
+     * saved, offered or placed elsewhere; unchanged if it has none. Other extra arguments stay (and are refused).
+     */
+    public static String withoutMonitor(String xml) {
+        if (!xml.contains("qemu:commandline")) {
+            return xml;
+        }
+        Document doc = parse(xml);
+        Element root = doc.getDocumentElement();
+        boolean removed = false;
+        for (Node c = root.getFirstChild(); c != null; ) {
+            Node next = c.getNextSibling();
+            if (c instanceof Element e && e.getTagName().equals("qemu:commandline") && isMonitor(e)) {
+                root.removeChild(e);
+                removed = true;
+            }
+            c = next;
+        }
+        if (!removed) {
+            return xml;
+        }
+        if (root.getElementsByTagName("qemu:commandline").getLength() == 0) {
+            root.removeAttribute("xmlns:qemu");
+        }
+        return serialize(doc);
+    }
+
+    /** Whether a {@code <qemu:commandline>} is exactly a monitor {@link #withMonitor} writes, at some socket. */
+    private static boolean isMonitor(Element line) {
+        java.util.List<String> values = new java.util.ArrayList<>();
+        for (Node c = line.getFirstChild(); c != null; c = c.getNextSibling()) {
+            if (c instanceof Element a) {
+                if (!a.getTagName().equals("qemu:arg")) {
+                    return false;
+                }
+                values.add(a.getAttribute("value"));
+            }
+        }
+        return values.size() == 2 && values.get(0).equals("-qmp") && values.get(1).matches("unix:/[^,]*/qmp\\.sock,server=on,wait=off");
+    }
+
+    /** QEMU's arguments for a QMP monitor at {@code socket}. */
+    static java.util.List<String> monitorArgs(Path socket) {
+        return java.util.List.of("-qmp", "unix:" + socket + ",server=on,wait=off");
+    }
+
     /** The namespace an element's prefix is declared with on the element itself (all zos writes), or null. */
     private static String namespaceOf(Element e) {
         String tag = e.getTagName();

@@ -132,6 +132,15 @@ public interface Hypervisor extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * Turns one of QEMU's migration capabilities of the running domain on or off (QMP's names, e.g.
+     * {@code x-ignore-shared}), one the hypervisor does not manage itself: it keeps its value for the
+     * domain's later migrations and saves until it is changed again.
+     */
+    default void migrationCapability(String name, String capability, boolean on) {
+        throw new UnsupportedOperationException("migration capabilities");
+    }
+
     /** Stops a live migration of the domain that is under way: {@link #migrateLive} then fails, the guest runs on here. */
     void abortMigration(String name);
 
@@ -139,9 +148,14 @@ public interface Hypervisor extends AutoCloseable {
      * Where a live migration goes: the receiving hypervisor ({@code peerUri}), the UNIX socket URIs its
      * QEMU streams take ({@code migrateUri}, {@code disksUri}: unix:///path), the domain's XML as the
      * receiver will run it (its paths, its metadata) and the longest stop the migration may end with. No
-     * bandwidth: a move's cap is the agents', on the bytes they send.
+     * bandwidth: a move's cap is the agents', on the bytes they send. {@code persistentXml}: the domain as
+     * it is defined there once it runs (the same, unless its QEMU starts with more for the migration).
      */
-    record LiveMigration(String peerUri, String migrateUri, String disksUri, String destinationXml, long maxDowntimeMillis) {
+    record LiveMigration(String peerUri, String migrateUri, String disksUri, String destinationXml, long maxDowntimeMillis,
+            String persistentXml) {
+        public LiveMigration(String peerUri, String migrateUri, String disksUri, String destinationXml, long maxDowntimeMillis) {
+            this(peerUri, migrateUri, disksUri, destinationXml, maxDowntimeMillis, destinationXml);
+        }
     }
 
     /**

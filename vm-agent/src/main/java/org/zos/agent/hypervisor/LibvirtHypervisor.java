@@ -304,7 +304,7 @@ public final class LibvirtHypervisor implements Hypervisor {
     /** A running domain's XML in the form a migration carries (VIR_DOMAIN_XML_MIGRATABLE). */
     @Override
     public String migratableXml(String name) {
-        return call(() -> domain(name).getXMLDesc(8), "read " + name);
+        return DomainXml.withoutMonitor(call(() -> domain(name).getXMLDesc(8), "read " + name));
     }
 
     /** The UNIX socket libvirt made for a virtio-serial channel of a running domain. */
@@ -322,9 +322,18 @@ public final class LibvirtHypervisor implements Hypervisor {
     @Override
     public void save(String name, Path stateFile) {
         domain(name); // ANIMA_NOT_FOUND before anything else
+        // QEMU saves through its migration code: with x-ignore-shared on (a move by content that broke off
+        // where it could not turn it off), the guest's RAM would be left out of the file.
+        try {
+            migrationCapability(name, "x-ignore-shared", false);
+        } catch (RuntimeException | LinkageError e) {
+            LOG.warning("could not make sure that QEMU saves the memory of " + name + " (x-ignore-shared off): " + e);
+        }
+        String live = call(() -> domain(name).getXMLDesc(8), "read " + name); // migratable: what a save image may be given
+        String dxml = DomainXml.withoutMonitor(live); // a monitor of a move's is not restored with it
         DomainPointer dp = LibvirtNative.INSTANCE.virDomainLookupByName(conn.pointer(), name);
         try {
-            if (LibvirtNative.INSTANCE.virDomainSaveFlags(dp, stateFile.toString(), null,
+            if (LibvirtNative.INSTANCE.virDomainSaveFlags(dp, stateFile.toString(), dxml.equals(live) ? null : dxml,
                     LibvirtNative.VIR_DOMAIN_SAVE_RUNNING) != 0) {
                 throw new ZosException(ErrorCode.INTERNAL, "saving " + name + " failed: " + lastError(),
                         "the anima is still running");
@@ -353,7 +362,7 @@ public final class LibvirtHypervisor implements Hypervisor {
             }
             TypedParams p = new TypedParams().string("migrate_uri", m.migrateUri()).string("disks_uri", m.disksUri())
                     .string("migrate_disks", "vda").string("destination_xml", m.destinationXml())
-                    .string("persistent_xml", m.destinationXml());
+                    .string("persistent_xml", m.persistentXml());
             // A disk diverted to an overlay (divertDisk) copies only the overlay: the target holds the disk under it.
             int disks = DomainXml.divertedFrom(xml(name)).isPresent() ? LibvirtNative.VIR_MIGRATE_NON_SHARED_INC
                     : LibvirtNative.VIR_MIGRATE_NON_SHARED_DISK;
@@ -580,6 +589,23 @@ public final class LibvirtHypervisor implements Hypervisor {
     }
 
     @Override
+    public void migrationCapability(String name, String capability, boolean on) {
+        domain(name); // ANIMA_NOT_FOUND before anything else
+        String cmd = QemuMonitor.setCapability(capability, on);
+        DomainPointer dp = LibvirtNative.INSTANCE.virDomainLookupByName(conn.pointer(), name);
+        try {
+            com.sun.jna.ptr.PointerByReference result = new com.sun.jna.ptr.PointerByReference();
+            if (LibvirtNative.Qemu.INSTANCE.virDomainQemuMonitorCommand(dp, cmd, result, 0) != 0) {
+                throw new ZosException(ErrorCode.INTERNAL, "setting QEMU's migration capability " + capability + " of " + name
+                        + " failed: " + lastError(), "see libvirtd's log");
+            }
+            QemuMonitor.requireReturn(LibvirtNative.takeString(result.getValue()), cmd);
+        } finally {
+            LibvirtNative.INSTANCE.virDomainFree(dp);
+        }
+    }
+
+    @Override
     public void abortMigration(String name) {
         DomainPointer dp = LibvirtNative.INSTANCE.virDomainLookupByName(conn.pointer(), name);
         if (dp == null) {
@@ -643,6 +669,7 @@ public final class LibvirtHypervisor implements Hypervisor {
      */
     @Override
     public String placed(String xml, Map<String, String> paths, String home) {
+        xml = DomainXml.withoutMonitor(xml); // the QMP monitor a move by content gave it on the host it comes from
         DomainConfinement.require(xml);
         Map<String, String> map = new java.util.HashMap<>(paths);
         DomainXml.select(xml, "/domain/devices/emulator").filter(e -> !e.isBlank()).ifPresent(e -> map.put(e, emulator()));

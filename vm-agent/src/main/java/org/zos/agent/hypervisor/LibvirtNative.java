@@ -110,6 +110,14 @@ interface LibvirtNative extends Library {
         return e == null ? -1 : e.getInt(4);
     }
 
+    /** libvirt-qemu.so: QEMU's own monitor commands, passed through libvirt (it marks the domain "tainted"). */
+    interface Qemu extends Library {
+        Qemu INSTANCE = Native.load("virt-qemu", Qemu.class);
+
+        /** virDomainQemuMonitorCommand: a QMP command (JSON) to the domain's QEMU; its answer in {@code result}, ours to free. */
+        int virDomainQemuMonitorCommand(DomainPointer domain, String cmd, com.sun.jna.ptr.PointerByReference result, int flags);
+    }
+
     /** Reads and frees a string libvirt allocated for us. */
     static String takeString(Pointer p) {
         if (p == null) {

@@ -187,6 +187,15 @@ abstract class Follower {
         }
     }
 
+    /** Sends a page of the guest's memory for the receiver to write into its domain's memory ({@link LiveStream#writePage}). */
+    final void writePage(long at, byte[] page, long found) throws IOException {
+        flushBatch();
+        LiveStream.writePage(out, at, page, found);
+        if (found >= 0) {
+            refs++;
+        }
+    }
+
     /**
      * Where every byte read so far is batched or sent (a subclass calls it between records): every
      * {@link LiveStream.Window#step} bytes, sends what is batched and a mark ({@code 'P'}) of the position,

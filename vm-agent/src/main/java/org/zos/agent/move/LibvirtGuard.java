@@ -20,12 +20,15 @@ import org.zos.protocol.ZosException;
  * the preparation of the incoming domain must carry exactly the migration URIs this host expects and a
  * domain this host accepts ({@link Expect#domain}: confined, its files where this host keeps the anima).
  * Anything else ends the connection with DENIED, naming what was asked. The other direction (the
- * receiver's answers) is not this guard's.
+ * receiver's answers) passes packet by packet too ({@link #answers}): the answer to the preparation is held
+ * until {@link Expect#prepared} returns (memory by content copies the guest's memory meanwhile).
  */
 final class LibvirtGuard {
     static final int REMOTE_PROGRAM = 0x20008086;
     static final int KEEPALIVE_PROGRAM = 0x6b656570;
     static final int TYPE_CALL = 0;
+    static final int TYPE_REPLY = 1;
+    static final int STATUS_OK = 0;
     static final int TYPE_MESSAGE = 2;
     /** libvirt's largest RPC packet (VIR_NET_MESSAGE_MAX, 32 MiB) and its length word. */
     static final int MAX_PACKET = (32 << 20) + 4;
@@ -54,8 +57,19 @@ final class LibvirtGuard {
 
         String disksUri();
 
-        /** Checks the domain the migration would define here; throws (DENIED) if this host does not take it. */
-        void domain(String xml);
+        /**
+         * Checks the domain the migration would define here, as parameter {@code field} gives it
+         * ({@code destination_xml} or {@code persistent_xml}); throws (DENIED) if this host does not take it.
+         */
+        void domain(String field, String xml);
+
+        /**
+         * The preparation succeeded (the incoming domain's QEMU runs here, paused, and listens for the
+         * stream): returns when its answer may go to the sender's libvirtd, which then starts the
+         * migration; throws to fail the migration instead.
+         */
+        default void prepared() throws IOException {
+        }
     }
 
     private final Expect expect;
@@ -68,20 +82,112 @@ final class LibvirtGuard {
     void copy(InputStream in, OutputStream out) throws IOException {
         DataInputStream r = new DataInputStream(in);
         while (true) {
-            int first = r.read();
-            if (first < 0) {
+            byte[] packet = packet(r);
+            if (packet == null) {
                 return;
             }
-            int length = (first << 24) | (r.readUnsignedByte() << 16) | (r.readUnsignedByte() << 8) | r.readUnsignedByte();
-            if (length < HEADER || length > MAX_PACKET) {
-                throw refused("a libvirt packet of " + Integer.toUnsignedString(length) + " bytes");
-            }
-            byte[] packet = new byte[length];
-            ByteBuffer.wrap(packet).putInt(length);
-            r.readFully(packet, 4, length - 4);
             check(ByteBuffer.wrap(packet));
             out.write(packet);
             out.flush();
+        }
+    }
+
+    /**
+     * Passes the receiving libvirtd's packets ({@code in}) to the sender's ({@code out}) as they come,
+     * except that the successful answer to the preparation, and every packet after it but keepalive
+     * messages (so that neither libvirtd gives up on the other meanwhile), are held until
+     * {@link Expect#prepared} returns (on a thread of its own); if it throws, the connection ends instead.
+     */
+    void answers(InputStream in, OutputStream out) throws IOException {
+        DataInputStream r = new DataInputStream(in);
+        Object lock = new Object();
+        java.util.List<byte[]> held = new java.util.ArrayList<>();
+        boolean[] holding = {false};
+        IOException[] failed = {null};
+        try {
+            while (true) {
+                byte[] packet = packet(r);
+                if (packet == null) {
+                    return;
+                }
+                ByteBuffer p = ByteBuffer.wrap(packet);
+                boolean prepared = p.getInt(4) == REMOTE_PROGRAM && p.getInt(12) == PROC_PREPARE3_PARAMS && p.getInt(16) == TYPE_REPLY
+                        && p.getInt(24) == STATUS_OK;
+                synchronized (lock) {
+                    if (failed[0] != null) {
+                        throw failed[0];
+                    }
+                    if (prepared && !holding[0]) {
+                        holding[0] = true;
+                        held.add(packet);
+                        Thread t = new Thread(() -> release(lock, held, holding, failed, in, out), "zos-live-prepared");
+                        t.setDaemon(true);
+                        t.start();
+                    } else if (holding[0] && p.getInt(4) != KEEPALIVE_PROGRAM) {
+                        held.add(packet);
+                    } else {
+                        out.write(packet);
+                        out.flush();
+                    }
+                }
+            }
+        } finally {
+            synchronized (lock) {
+                holding[0] = false; // what is held is not sent once the connection ends
+                held.clear();
+            }
+        }
+    }
+
+    /** The next whole packet (its length word included), or null where {@code r} ends between packets; DENIED if its length is out of bounds. */
+    private static byte[] packet(DataInputStream r) throws IOException {
+        int first = r.read();
+        if (first < 0) {
+            return null;
+        }
+        int length = (first << 24) | (r.readUnsignedByte() << 16) | (r.readUnsignedByte() << 8) | r.readUnsignedByte();
+        if (length < HEADER || length > MAX_PACKET) {
+            throw refused("a libvirt packet of " + Integer.toUnsignedString(length) + " bytes");
+        }
+        byte[] packet = new byte[length];
+        ByteBuffer.wrap(packet).putInt(length);
+        r.readFully(packet, 4, length - 4);
+        return packet;
+    }
+
+    /** Waits for {@link Expect#prepared}, then sends what was held in order, or ends the connection if it failed. */
+    private void release(Object lock, java.util.List<byte[]> held, boolean[] holding, IOException[] failed, InputStream in, OutputStream out) {
+        IOException failure = null;
+        try {
+            expect.prepared();
+        } catch (IOException e) {
+            failure = e;
+        } catch (RuntimeException e) {
+            failure = new IOException(e.getMessage(), e);
+        }
+        synchronized (lock) {
+            if (!holding[0]) {
+                return;
+            }
+            try {
+                if (failure != null) {
+                    throw failure;
+                }
+                for (byte[] packet : held) {
+                    out.write(packet);
+                }
+                out.flush();
+                held.clear();
+                holding[0] = false;
+            } catch (IOException e) {
+                failed[0] = e;
+                try { // both ways: the sender's libvirtd sees the connection end (its migration fails), the reading stops
+                    out.close();
+                    in.close();
+                } catch (IOException closing) {
+                    // ending anyway
+                }
+            }
         }
     }
 
@@ -136,7 +242,7 @@ final class LibvirtGuard {
             }
             switch (field) {
                 case "destination_xml", "persistent_xml" -> {
-                    expect.domain(requireText(field, text));
+                    expect.domain(field, requireText(field, text));
                     xml = field.equals("destination_xml") ? text : xml;
                 }
                 case "migrate_uri" -> migrateUri = expected(field, text, expect.migrateUri());

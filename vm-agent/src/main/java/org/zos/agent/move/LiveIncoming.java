@@ -47,14 +47,35 @@ final class LiveIncoming implements LibvirtGuard.Expect {
     /** The fill, once started (by the first of the disks and migration connections); null before. */
     private java.util.concurrent.CompletableFuture<Void> filling;
 
+    /**
+     * Memory by content (docs/protocol.md, "Memory by content"): the domain as its QEMU is to start for the
+     * migration, with this agent's QMP monitor ({@link LiveSockets#monitor}); null: QEMU's stream carries the memory.
+     */
+    private final String liveXml;
+    /** Counted down once the incoming domain's memory may be written (its QEMU told to leave it to us, the fill done). */
+    private final java.util.concurrent.CountDownLatch writable = new java.util.concurrent.CountDownLatch(1);
+    /** Counted down once the sender's memory stream is answered. */
+    private final java.util.concurrent.CountDownLatch memoryOpened = new java.util.concurrent.CountDownLatch(1);
+    /** Done once the memory stream ended whole (the preparation's answer may go); failed if it broke off or the move ended. */
+    private final java.util.concurrent.CompletableFuture<Void> copied = new java.util.concurrent.CompletableFuture<>();
+    /** The incoming domain's memory, for writing (memory by content), once {@link #writable}. */
+    private volatile FileChannel memory;
+    /**
+     * The longest the preparation's answer is held for the sender's memory stream to open (once open, for as
+     * long as it goes on: a broken link ends it, and libvirt's keepalive messages pass meanwhile).
+     */
+    static final java.time.Duration HOLD = java.time.Duration.ofSeconds(60);
+
     private final Thread flusher;
     /** What {@link LibvirtGuard} refused of the sender's libvirt, if it refused something. */
     private volatile ZosException refused;
 
-    private LiveIncoming(Incoming in, LiveSockets sockets, String placed, FileChannel base, FileChannel kept, long keptTag, Fill fillWith) {
+    private LiveIncoming(Incoming in, LiveSockets sockets, String placed, FileChannel base, FileChannel kept, long keptTag, Fill fillWith,
+            boolean byContent) {
         this.in = in;
         this.sockets = sockets;
         this.placed = placed;
+        this.liveXml = byContent ? DomainXml.withMonitor(placed, sockets.monitor()) : null;
         this.base = base;
         this.kept = kept;
         this.keptTag = keptTag;
@@ -119,7 +140,9 @@ final class LiveIncoming implements LibvirtGuard.Expect {
                     : "the sender refers to the memory kept here"));
         }
         try {
-            return new LiveIncoming(in, LiveSockets.of(in.id).create(), placed, ch, kept, kept != null || fill != null ? p.kept() : 0, fill);
+            boolean byContent = p.byContent() && sharedMemory(placed);
+            return new LiveIncoming(in, LiveSockets.of(in.id).create(), placed, ch, kept, kept != null || fill != null ? p.kept() : 0, fill,
+                    byContent);
         } catch (IOException | RuntimeException e) {
             ch.close();
             if (kept != null) {
@@ -178,6 +201,11 @@ final class LiveIncoming implements LibvirtGuard.Expect {
     /** Whether the domain's memory is filled with the kept memory before its QEMU reads the stream. */
     boolean fills() {
         return fillWith != null;
+    }
+
+    /** The domain as its QEMU starts for a migration by content (with this agent's monitor), or null: QEMU's stream carries the memory. */
+    String liveXml() {
+        return liveXml;
     }
 
     /** Whether the domain's memory is shared (a memfd), so that this agent can write it. */
@@ -244,9 +272,109 @@ final class LiveIncoming implements LibvirtGuard.Expect {
         return placed;
     }
 
+    /**
+     * libvirt prepared the incoming domain (its QEMU runs, paused, listening for the stream): for memory by
+     * content, tells its QEMU to leave the guest's RAM out of the stream (x-ignore-shared, on this agent's
+     * monitor), fills the memory with what this host kept (if it does), opens it for writing, and holds the
+     * preparation's answer (so the sender's QEMU does not start) until the sender's memory stream has ended
+     * whole (it must open within {@link #HOLD}); otherwise the migration fails (the anima runs on at the sender).
+     */
+    @Override
+    public void prepared() throws IOException {
+        if (liveXml == null) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        org.zos.agent.hypervisor.QemuMonitor.setCapability(sockets.monitor(), "x-ignore-shared", true, java.time.Duration.ofSeconds(10));
+        if (fillWith != null) {
+            try {
+                startFill().join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof ZosException z ? z : new LiveStream.KeptDiffers("filling the memory of " + in.anima
+                        + " failed: " + e.getCause());
+            }
+        }
+        memory = in.held.memory(true).orElseThrow(() -> new ZosException(ErrorCode.INTERNAL, "the memory of " + in.anima
+                + "'s incoming domain cannot be opened to write it", "see libvirtd's log on this host"));
+        writable.countDown();
+        long ready = System.nanoTime();
+        try {
+            if (!memoryOpened.await(HOLD.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                throw new ZosException(ErrorCode.HOST_UNREACHABLE, "the memory of " + in.anima + " did not come within "
+                        + HOLD.toSeconds() + " s of the incoming domain's start", "the anima runs on at " + in.from);
+            }
+            copied.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ZosException(ErrorCode.CANCELLED, "interrupted while the memory of " + in.anima + " came", "");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new ZosException(ErrorCode.HOST_UNREACHABLE, "the memory of " + in.anima + " did not come whole: " + e.getCause().getMessage(),
+                    "the anima runs on at " + in.from);
+        }
+        LOG.info(String.format(java.util.Locale.ROOT, "move %d of %s: its domain's memory ready in %d ms, the memory copied in %d ms;"
+                + " the migration goes on", in.id, in.anima, (ready - t0) / 1_000_000, (System.nanoTime() - ready) / 1_000_000));
+    }
+
+    /** Writes a page of the guest's memory into the incoming domain's (memory by content). */
+    private void writeMemory(long at, byte[] page) throws IOException {
+        FileChannel m = memory;
+        if (m == null) {
+            throw new ZosException(ErrorCode.PROTOCOL_ERROR, "a page of memory by content before the incoming domain's memory is ready", "");
+        }
+        if (at < 0 || at % LiveStream.PAGE != 0 || at + LiveStream.PAGE > m.size()) {
+            throw new ZosException(ErrorCode.PROTOCOL_ERROR, "a page of memory at " + at + ", outside the guest's " + m.size() + " bytes", "");
+        }
+        KeptMemory.write(m, java.nio.ByteBuffer.wrap(page), at);
+    }
+
+    /**
+     * The sender's memory stream (memory by content): answered once the domain's memory is writable,
+     * then its 'W' records written into it; once it ended whole the preparation's answer goes.
+     */
+    private Responder.Opened memoryStream(LiveOpen o, Duplex stream, Runnable ended) {
+        if (liveXml == null) {
+            throw new ZosException(ErrorCode.PROTOCOL_ERROR, "a memory stream for a move whose memory goes in QEMU's stream", "");
+        }
+        try {
+            if (!writable.await(HOLD.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                throw new ZosException(ErrorCode.HOST_UNREACHABLE, "the incoming domain of " + in.anima + " did not start", "see libvirtd's log");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ZosException(ErrorCode.CANCELLED, "interrupted", "");
+        }
+        memoryOpened.countDown();
+        LOG.info("move " + in.id + " of " + in.anima + ": writing its domain's memory as " + in.from + " sends it");
+        return new Responder.Opened(new LiveReady(o.transfer(), o.kind(), 0), () -> { // on the event loop: the reading on a thread
+            Thread t = new Thread(() -> readMemory(stream, ended), "zos-live-memory");
+            t.setDaemon(true);
+            t.start();
+        });
+    }
+
+    /** Writes the memory stream's pages into the domain's memory; once it ended whole, the preparation's answer may go. */
+    private void readMemory(Duplex stream, Runnable ended) {
+        long t0 = System.nanoTime();
+        try {
+            LiveStream.decode(stream.input(), java.io.OutputStream.nullOutputStream(), this::readBase, kept != null ? this::readKept : null,
+                    null, this::writeMemory);
+            copied.complete(null);
+            LOG.info("move " + in.id + " of " + in.anima + ": its memory written in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        } catch (IOException | RuntimeException e) {
+            copied.completeExceptionally(e);
+            LOG.warning("move " + in.id + " of " + in.anima + ": its memory stream failed: " + e);
+        } finally {
+            stream.close();
+            ended.run();
+        }
+    }
+
     /** Answers {@code live-open}: joins the stream to the local socket of its kind; {@code ended} runs when it closes. */
     Responder.Opened open(LiveOpen o, Duplex stream, Runnable ended) throws IOException {
         LivePipe.Kind kind = LivePipe.Kind.valueOf(o.kind().toUpperCase());
+        if (kind == LivePipe.Kind.MEMORY) {
+            return memoryStream(o, stream, ended);
+        }
         if (fillWith != null && kind != LivePipe.Kind.LIBVIRT) {
             // The disks connection comes once libvirt has started the domain's QEMU (its NBD server runs in
             // it), a second or so before the migration's: the fill starts then, and the migration connection
@@ -271,6 +399,7 @@ final class LiveIncoming implements LibvirtGuard.Expect {
             case LIBVIRT -> libvirtd();
             case MIGRATION -> sockets.migration();
             case DISKS -> sockets.disks();
+            case MEMORY -> throw new IllegalStateException("no socket");
         };
         Duplex local;
         try {
@@ -283,7 +412,8 @@ final class LiveIncoming implements LibvirtGuard.Expect {
         LibvirtGuard guard = kind == LivePipe.Kind.LIBVIRT ? new LibvirtGuard(this) : null;
         boolean windowed = kind == LivePipe.Kind.MIGRATION && o.window() > 0; // acknowledged as the sender asks
         return new Responder.Opened(new LiveReady(o.transfer(), o.kind(), windowed ? o.window() : 0), () -> LivePipe.receive(kind, stream,
-                local, this::readBase, kept != null ? this::readKept : null, guard, windowed, (figures, failure) -> {
+                local, this::readBase, kept != null ? this::readKept : null, guard, windowed,
+                liveXml != null && kind == LivePipe.Kind.MIGRATION ? this::writeMemory : null, (figures, failure) -> {
                     if (failure instanceof ZosException z && z.code() == ErrorCode.DENIED) {
                         refused = z;
                     }
@@ -334,10 +464,13 @@ final class LiveIncoming implements LibvirtGuard.Expect {
         return sockets.disksUri();
     }
 
-    /** A domain the migration would define here: confined, and everything {@link #PLACED} names as this host placed it. */
+    /**
+     * A domain the migration would define here: confined, and everything {@link #PLACED} names as this host
+     * placed it; its live definition may have this agent's monitor (memory by content), its persistent one not.
+     */
     @Override
-    public void domain(String xml) {
-        org.zos.agent.hypervisor.DomainConfinement.require(xml);
+    public void domain(String field, String xml) {
+        org.zos.agent.hypervisor.DomainConfinement.require(xml, liveXml != null && field.equals("destination_xml") ? sockets.monitor() : null);
         for (String x : PLACED) {
             String want = DomainXml.select(placed, x).orElse("");
             String got = DomainXml.select(xml, x).orElse("");
@@ -348,9 +481,29 @@ final class LiveIncoming implements LibvirtGuard.Expect {
         }
     }
 
-    /** Removes the sockets' directory (the overlay is the anima's: folded once it runs, or discarded with the move). */
+    /**
+     * Removes the sockets' directory (the overlay is the anima's: folded once it runs, or discarded with the
+     * move). A domain that came by content has x-ignore-shared turned off again, so that its later
+     * migrations and saves carry its memory (a save turns it off itself too).
+     */
     void close() {
         flusher.interrupt();
+        copied.completeExceptionally(new ZosException(ErrorCode.CANCELLED, "the move ended", "")); // a held answer is not sent
+        if (liveXml != null && writable.getCount() == 0) {
+            try {
+                org.zos.agent.hypervisor.QemuMonitor.setCapability(sockets.monitor(), "x-ignore-shared", false, java.time.Duration.ofSeconds(5));
+            } catch (IOException | RuntimeException e) {
+                LOG.info("move " + in.id + " of " + in.anima + ": x-ignore-shared not turned off (" + e.getMessage() + ")");
+            }
+        }
+        FileChannel m = memory;
+        if (m != null) {
+            try {
+                m.close();
+            } catch (IOException e) {
+                LOG.fine("closing the memory: " + e);
+            }
+        }
         java.util.concurrent.CompletableFuture<Void> f;
         synchronized (this) {
             f = filling;

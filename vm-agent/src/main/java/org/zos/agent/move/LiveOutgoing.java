@@ -43,11 +43,12 @@ final class LiveOutgoing implements AutoCloseable {
         this.timeout = timeout;
         this.coding = coding;
         try {
-            for (LivePipe.Kind kind : LivePipe.Kind.values()) {
+            for (LivePipe.Kind kind : List.of(LivePipe.Kind.LIBVIRT, LivePipe.Kind.MIGRATION, LivePipe.Kind.DISKS)) {
                 Path at = switch (kind) {
                     case LIBVIRT -> sockets.libvirt();
                     case MIGRATION -> sockets.migration();
                     case DISKS -> sockets.disks();
+                    case MEMORY -> throw new IllegalStateException("no socket");
                 };
                 listeners.add(new LivePipe.Listener(at, local -> carry(kind, local)));
                 Files.setPosixFilePermissions(at, PosixFilePermissions.fromString("rw-rw-rw-")); // QEMU may run as another user
@@ -93,6 +94,25 @@ final class LiveOutgoing implements AutoCloseable {
                 link.close();
             }
             ended(kind, null, e);
+        }
+    }
+
+    /**
+     * Opens the stream of the guest's memory by content to the receiver ({@code live-open} "memory"); it
+     * answers once its domain's QEMU runs and its memory is ready to be written, so this waits up to
+     * {@code wait}. The link closes with the stream.
+     */
+    Duplex memory(Duration wait) {
+        MoveLink link = dial.get();
+        try {
+            LiveOpen open = new LiveOpen(transfer, LivePipe.Kind.MEMORY.name().toLowerCase());
+            Map.Entry<Message, Duplex> opened = link.openStream(open, wait);
+            MoveProtocol.answer(opened.getKey(), LiveReady.class, open);
+            link.shortQueue(QUEUE);
+            return opened.getValue().onClose(link::close, false);
+        } catch (RuntimeException e) {
+            link.close();
+            throw e;
         }
     }
 

@@ -35,7 +35,9 @@ final class LivePipe {
         /** QEMU's migration stream: RAM pages the receiver holds become references. */
         MIGRATION,
         /** QEMU's NBD client writing the disk: blocks the receiver holds at their offset become references. */
-        DISKS
+        DISKS,
+        /** The guest's memory by content, from the sender's agent itself ('W' records): no hypervisor's connection. */
+        MEMORY
     }
 
     /**
@@ -43,12 +45,22 @@ final class LivePipe {
      * streams), where the migration stream notes what each page of guest memory went as (null: nowhere),
      * and the digests of the pages the receiver's memory starts with (null: zero everywhere).
      */
-    record Coding(LiveStream.Pages pages, int level, RateLimit rate, PageLedger ledger, long[] initial) {
+    record Coding(LiveStream.Pages pages, int level, RateLimit rate, PageLedger ledger, long[] initial, QemuFollower.Last last) {
         static final Coding NONE = new Coding(p -> -1, 0, new RateLimit(0), null);
 
         /** To a receiver whose memory starts zero. */
         Coding(LiveStream.Pages pages, int level, RateLimit rate, PageLedger ledger) {
-            this(pages, level, rate, ledger, null);
+            this(pages, level, rate, ledger, null, null);
+        }
+
+        /** QEMU's stream carries the memory. */
+        Coding(LiveStream.Pages pages, int level, RateLimit rate, PageLedger ledger, long[] initial) {
+            this(pages, level, rate, ledger, initial, null);
+        }
+
+        /** The same, with memory by content: {@code last} sends its last pages. */
+        Coding byContent(QemuFollower.Last last) {
+            return new Coding(pages, level, rate, ledger, initial, last);
         }
     }
 
@@ -65,12 +77,14 @@ final class LivePipe {
         both(kind, local, remote, (in, sofar) -> {
             OutputStream out = capped(outputOf(remote), coding.rate());
             LiveStream.Figures f = switch (kind) {
-                case MIGRATION -> LiveStream.encode(in, out, coding.pages(), coding.level(), coding.ledger(), window, coding.initial(), sofar);
+                case MIGRATION -> LiveStream.encode(in, out, coding.pages(), coding.level(), coding.ledger(), window, coding.initial(),
+                        coding.last(), sofar);
                 case DISKS -> LiveStream.encodeNbd(in, out, coding.pages(), coding.level(), sofar);
                 case LIBVIRT -> {
                     in.transferTo(out);
                     yield null;
                 }
+                case MEMORY -> throw new IllegalArgumentException("the memory stream is the agent's own, not a hypervisor's");
             };
             out.flush();
             return f;
@@ -86,14 +100,21 @@ final class LivePipe {
      */
     static void receive(Kind kind, Duplex remote, Duplex local, LiveStream.Disk base, LiveStream.Disk kept, LibvirtGuard guard,
             boolean windowed, Done done) {
+        receive(kind, remote, local, base, kept, guard, windowed, null, done);
+    }
+
+    /** As above; {@code memory} (MIGRATION only; null: none) takes the last pages of a move by content. */
+    static void receive(Kind kind, Duplex remote, Duplex local, LiveStream.Disk base, LiveStream.Disk kept, LibvirtGuard guard,
+            boolean windowed, LiveStream.Memory memory, Done done) {
         Reverse reverse = windowed ? new Reverse(remote) : null;
-        Way down = reverse == null ? plain(local, remote) : () -> local.input().transferTo(reverse);
+        Way down = reverse != null ? () -> local.input().transferTo(reverse)
+                : kind == Kind.LIBVIRT ? () -> guard.answers(local.input(), outputOf(remote)) : plain(local, remote);
         both(kind, remote, local, (in, sofar) -> {
             OutputStream out = outputOf(local);
             if (kind == Kind.LIBVIRT) {
                 guard.copy(in, out);
             } else {
-                LiveStream.decode(in, out, base, kept, reverse != null ? reverse::ack : null);
+                LiveStream.decode(in, out, base, kept, reverse != null ? reverse::ack : null, memory);
             }
             out.flush();
             return null;
@@ -175,7 +196,7 @@ final class LivePipe {
     }
 
     /** {@code out}, each write waiting for its turn under {@code rate}. */
-    private static OutputStream capped(OutputStream out, RateLimit rate) {
+    static OutputStream capped(OutputStream out, RateLimit rate) {
         return new java.io.FilterOutputStream(out) {
             @Override
             public void write(int b) throws IOException {
@@ -258,7 +279,7 @@ final class LivePipe {
         t.start();
     }
 
-    private static OutputStream outputOf(Duplex d) {
+    static OutputStream outputOf(Duplex d) {
         return new OutputStream() {
             @Override
             public void write(int b) throws IOException {

@@ -37,6 +37,11 @@ record LiveSockets(Path dir) {
         return dir.resolve("disks.sock");
     }
 
+    /** The receiving QEMU's QMP monitor of the agent's own (memory by content). */
+    Path monitor() {
+        return dir.resolve("qmp.sock");
+    }
+
     /** The URI the sender's libvirtd dials, peer to peer: the receiver's libvirtd, through the agents. */
     String peerUri() {
         return "qemu+unix:///system?socket=" + libvirt();

@@ -36,7 +36,10 @@ import org.zos.protocol.ZosException;
  * of the memory the receiver kept of the anima when it last sent it away live ({@link KeptMemory}; only if
  * the receiver said it holds it, in {@code live-prepared}), checked the same way; {@code 'P' u64 position}
  * (only on a stream with a {@link Window}): the receiver has written everything before it to its QEMU
- * once it acknowledges {@code position}; {@code 'E'}: the end of the stream.
+ * once it acknowledges {@code position}; {@code 'W' u64 at, u8 how, ...}: a page of the guest's memory the
+ * receiver writes into its domain's memory at {@code at} itself, not into the stream (memory by content:
+ * {@code how} 0, then the 4096 bytes; 1 or 2, then {@code u64 offset, u64 check}: the page is the one a 'D'
+ * or an 'M' record with those would stand for); {@code 'E'}: the end of the stream.
  */
 final class LiveStream {
     static final int PAGE = 4096;
@@ -221,10 +224,21 @@ final class LiveStream {
      */
     static Figures encode(InputStream qemu, OutputStream out, Pages pages, int level, PageLedger ledger, Window window, long[] initial,
             Consumer<Figures> sofar) throws IOException {
+        return encode(qemu, out, pages, level, ledger, window, initial, null, sofar);
+    }
+
+    /** As above, for memory by content: {@code last} (not null) sends the last pages before the device state. */
+    static Figures encode(InputStream qemu, OutputStream out, Pages pages, int level, PageLedger ledger, Window window, long[] initial,
+            QemuFollower.Last last, Consumer<Figures> sofar) throws IOException {
         Counting counting = new Counting(out);
         QemuFollower f = new QemuFollower(new java.io.BufferedInputStream(qemu, 1 << 16), records(counting, level), pages, level, ledger,
-                window, initial);
+                window, initial, last);
         return run(f, counting, sofar);
+    }
+
+    /** The records of a stream the agent writes itself (memory by content), in frames, compressed at {@code level}. */
+    static DataOutputStream recordsTo(OutputStream out, int level) {
+        return records(out, level);
     }
 
     private static Figures run(Follower f, Counting counting, Consumer<Figures> sofar) throws IOException {
@@ -431,6 +445,29 @@ final class LiveStream {
         }
     }
 
+    /** Where the receiver writes the guest's memory by content ('W' records). */
+    @FunctionalInterface
+    interface Memory {
+        void write(long at, byte[] page) throws IOException;
+    }
+
+    /**
+     * Writes a 'W' record: the guest's page at {@code at} of the main RAM block, as a reference if
+     * {@code found} (what {@link Pages#find} said of it) is not -1, else whole.
+     */
+    static void writePage(DataOutputStream out, long at, byte[] page, long found) throws IOException {
+        out.writeByte('W');
+        out.writeLong(at);
+        if (found >= 0) {
+            out.writeByte((found & KEPT) != 0 ? 2 : 1);
+            out.writeLong(found & ~KEPT);
+            out.writeLong(check(page));
+        } else {
+            out.writeByte(0);
+            out.write(page);
+        }
+    }
+
     /** Reads records from {@code in} until 'E' and writes the stream they stand for to {@code qemu}. Returns its length. */
     static long decode(InputStream in, OutputStream qemu, Disk disk) throws IOException {
         return decode(in, qemu, disk, null);
@@ -446,6 +483,11 @@ final class LiveStream {
      * the stream before it is written to {@code qemu} (null: the stream has no window, and a mark is malformed).
      */
     static long decode(InputStream in, OutputStream qemu, Disk disk, Disk kept, Acks acks) throws IOException {
+        return decode(in, qemu, disk, kept, acks, null);
+    }
+
+    /** As above; {@code memory} takes the pages of 'W' records (null: they are malformed here). */
+    static long decode(InputStream in, OutputStream qemu, Disk disk, Disk kept, Acks acks, Memory memory) throws IOException {
         DataInputStream r = new DataInputStream(new Unframed(in));
         byte[] page = new byte[PAGE];
         long written = 0;
@@ -470,19 +512,22 @@ final class LiveStream {
                     written += n;
                 }
                 case 'D', 'M' -> {
-                    long offset = r.readLong();
-                    long check = r.readLong();
-                    String where = type == 'D' ? "the disk" : "the kept memory";
-                    if (type == 'M' && kept == null) {
-                        throw malformed("a reference to kept memory, which this host did not offer");
-                    }
-                    (type == 'D' ? disk : kept).read(offset, page);
-                    if (check(page) != check) {
-                        String what = "the reference to " + where + " at " + offset + " does not hold there";
-                        throw type == 'D' ? malformed(what) : new KeptDiffers("the live migration stream is malformed: " + what);
-                    }
+                    resolve(r, type == 'D', disk, kept, page);
                     qemu.write(page);
                     written += PAGE;
+                }
+                case 'W' -> {
+                    long at = r.readLong();
+                    int how = r.readUnsignedByte();
+                    if (memory == null) {
+                        throw malformed("a page of memory by content, which this stream does not take");
+                    }
+                    switch (how) {
+                        case 0 -> r.readFully(page);
+                        case 1, 2 -> resolve(r, how == 1, disk, kept, page);
+                        default -> throw malformed("a page of memory of kind " + how);
+                    }
+                    memory.write(at, page);
                 }
                 case 'P' -> {
                     long position = r.readLong();
@@ -499,6 +544,21 @@ final class LiveStream {
                 case -1 -> throw new EOFException("the migration stream ended without its end record");
                 default -> throw malformed("unknown record type " + type);
             }
+        }
+    }
+
+    /** Reads a reference's {@code u64 offset, u64 check} and the page it stands for (of the disk, or else the kept memory) into {@code page}. */
+    private static void resolve(DataInputStream r, boolean toDisk, Disk disk, Disk kept, byte[] page) throws IOException {
+        long offset = r.readLong();
+        long check = r.readLong();
+        String where = toDisk ? "the disk" : "the kept memory";
+        if (!toDisk && kept == null) {
+            throw malformed("a reference to kept memory, which this host did not offer");
+        }
+        (toDisk ? disk : kept).read(offset, page);
+        if (check(page) != check) {
+            String what = "the reference to " + where + " at " + offset + " does not hold there";
+            throw toDisk ? malformed(what) : new KeptDiffers("the live migration stream is malformed: " + what);
         }
     }
 

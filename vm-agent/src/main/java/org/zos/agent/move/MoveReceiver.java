@@ -303,7 +303,7 @@ public final class MoveReceiver {
                     throw e;
                 }
             }
-            return new LivePrepared(in.id, in.live.placed(), in.live.keptTag(), in.live.fills());
+            return new LivePrepared(in.id, in.live.placed(), in.live.keptTag(), in.live.fills(), in.live.liveXml());
         } finally {
             in.busy.decrementAndGet();
             in.heard();

@@ -67,6 +67,12 @@ final class MoveSender {
     private final boolean live;
     /** How a live migration converged, once it did; null otherwise. */
     private String converged;
+    /** Memory by content: the pages the last round while the guest ran found changed (-1: none ran yet). */
+    private volatile long copyLeft = -1;
+    /** Memory by content: set when the copy is to stop (the migration ended, or failed). */
+    private final java.util.concurrent.atomic.AtomicBoolean copyStop = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Memory by content: the stream the copy writes, once open (closed to stop a copy that waits on the link). */
+    private volatile org.zos.protocol.stream.Duplex copyStream;
     private final java.util.function.BooleanSupplier cancelled;
     private SendPhase phase = SendPhase.CONNECTING;
     private MoveJournal journal;
@@ -308,11 +314,27 @@ final class MoveSender {
         // Visiting a host it came home from: that host may hold the memory it came home with, sealed.
         java.util.Optional<SealedMemory.Record> sealed = journal.visit()
                 ? SealedMemory.Record.read(held.paths().dir()).filter(s -> s.host().equals(target)) : java.util.Optional.empty();
+        // Opened now, read once the migration is done (the source's QEMU has ended by then; the memory stays
+        // while this channel is open); for memory by content, read all along.
+        java.util.Optional<java.nio.channels.FileChannel> memory = ctx.hypervisor().get().memory(name, false);
+        boolean canByContent = memory.isPresent() && ignoreShared(name, false);
         LivePrepare prepare = sealed.map(s -> new LivePrepare(transfer, held.migratableXml(), s.tag(), s.sum(),
-                        Base64.getEncoder().encodeToString(s.key())))
+                        Base64.getEncoder().encodeToString(s.key()), canByContent))
                 .orElseGet(() -> new LivePrepare(transfer, held.migratableXml(), keptHome.map(KeptMemory.Index::tag).orElse(0L),
-                        keptHome.map(KeptMemory.Index::sum).orElse(null)));
-        LivePrepared ready = MoveProtocol.answer(peer.request(prepare, ctx.times().idle(), progress), LivePrepared.class, prepare);
+                        keptHome.map(KeptMemory.Index::sum).orElse(null), null, canByContent));
+        LivePrepared ready;
+        try {
+            ready = MoveProtocol.answer(peer.request(prepare, ctx.times().idle(), progress), LivePrepared.class, prepare);
+        } catch (RuntimeException e) {
+            memory.ifPresent(MoveSender::closeQuietly);
+            throw e;
+        }
+        boolean byContent = ready.liveXml() != null;
+        if (byContent && !canByContent) {
+            memory.ifPresent(MoveSender::closeQuietly);
+            throw new ZosException(ErrorCode.PROTOCOL_ERROR, target + " answered live-prepare with a domain for memory by content, "
+                    + "which this host did not offer", "");
+        }
         java.util.Optional<KeptMemory.Index> keptThere = keptHome.filter(i -> i.tag() == ready.kept());
         DiskBlocks kept = keptThere.map(KeptMemory.Index::byDigest).orElse(null);
         // Filled with it: the receiver's memory starts as the kept memory, and what is there already is left out.
@@ -336,23 +358,39 @@ final class MoveSender {
         long[] pausedAt = {0};
         PageLedger ledger = new PageLedger(initial);
         RateLimit wire = new RateLimit(bytesPerSecond);
-        // Opened now, read once the migration is done (the source's QEMU has ended by then; the memory stays
-        // while this channel is open).
-        java.util.Optional<java.nio.channels.FileChannel> memory = ctx.hypervisor().get().memory(name, false);
         // Checked as soon as QEMU has sent its last page (the guest stopped, the ledger complete), while the
-        // device state and libvirt's finish go on: off the downtime's critical path.
-        java.util.concurrent.CompletableFuture<List<LivePatch>> checked = ledger.completed().thenApplyAsync(
-                v -> checkMemory(name, ledger, memory), MoveSender::aside);
+        // device state and libvirt's finish go on: off the downtime's critical path. Memory by content needs
+        // no check after: its last pages are that same comparison, made before the device state went.
+        java.util.concurrent.CompletableFuture<List<LivePatch>> checked = byContent
+                ? ledger.completed().thenApply(v -> List.<LivePatch>of())
+                : ledger.completed().thenApplyAsync(v -> checkMemory(name, ledger, memory), MoveSender::aside);
         boolean memoryKept = false;
+        LivePipe.Coding coding = liveCoding(diskBlocks, wire, ledger, kept, initial);
+        if (byContent) {
+            LiveStream.Pages pages = coding.pages();
+            coding = coding.byContent(f -> lastPages(name, f, ledger, memory.get(), pages));
+        }
+        Thread copier = null;
+        boolean migrated = false;
         try (LiveOutgoing outgoing = new LiveOutgoing(transfer, () -> ctx.dialer().dial(target, user, ctx.times().dial()),
-                ctx.times().idle(), liveCoding(diskBlocks, wire, ledger, kept, initial));
+                ctx.times().idle(), coding);
                 Meter watch = watch(name, t0, convergence, pausedAt, wire)) {
             LiveSockets s = outgoing.sockets();
+            if (byContent) {
+                ctx.hypervisor().get().migrationCapability(name, "x-ignore-shared", true);
+                LiveStream.Pages pages = coding.pages();
+                copier = new Thread(() -> copyMemory(name, outgoing, ledger, memory.get(), pages, wire), "zos-memory-copy");
+                copier.setDaemon(true);
+                copier.start();
+            }
             Hypervisor.Migrated m = held.migrateLive(new Hypervisor.LiveMigration(s.peerUri(), s.migrationUri(), s.disksUri(),
-                    ready.domainXml(), Convergence.FIRST_PASS_DOWNTIME_MILLIS));
+                    byContent ? ready.liveXml() : ready.domainXml(), Convergence.FIRST_PASS_DOWNTIME_MILLIS, ready.domainXml()));
+            migrated = true;
             long end = System.nanoTime();
             wireBytes += outgoing.sentBytes();
-            converged = convergence.describe(m.throttlePercent());
+            converged = !byContent ? convergence.describe(m.throttlePercent()) : copyLeft <= COPY_SETTLED
+                    ? "converged: its memory by content, " + copyLeft + " pages changed in the last round while it ran"
+                    : "did not converge: " + copyLeft + " pages changed in each round while it ran; they went with it stopped";
             LOG.info("migrated " + name + " live to " + target + " in " + (end - t0) / 1_000_000 + " ms (" + converged
                     + "); QEMU's final stop " + m.downtimeMillis() + " ms");
             long waited = System.nanoTime();
@@ -378,6 +416,22 @@ final class MoveSender {
             }
             throw e;
         } finally {
+            if (copier != null) { // ended whole before the migration went on, unless the migration failed: then it stops
+                copyStop.set(true);
+                org.zos.protocol.stream.Duplex d = copyStream;
+                if (d != null) {
+                    d.close();
+                }
+                copier.interrupt();
+                try {
+                    copier.join(10_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (byContent && !migrated && held.state().isActive()) { // it runs here as before: its saves carry its memory
+                ignoreShared(name, false);
+            }
             if (ledger.isComplete()) {
                 checked.exceptionally(x -> null).join(); // it reads the memory closed next
             }
@@ -385,6 +439,113 @@ final class MoveSender {
                 memory.get().close();
             }
         }
+    }
+
+    /** Rounds of the copy of memory by content while the guest runs: at most this many. */
+    static final int COPY_ROUNDS = 8;
+    /** A round that finds at most this many pages changed is the last before QEMU stops the guest. */
+    static final int COPY_SETTLED = 256;
+
+    /**
+     * Turns QEMU's x-ignore-shared of the anima's domain on or off; whether it could (a hypervisor without
+     * the capability, or a QEMU that refuses it, cannot move memory by content).
+     */
+    private boolean ignoreShared(String name, boolean on) {
+        try {
+            ctx.hypervisor().get().migrationCapability(name, "x-ignore-shared", on);
+            return true;
+        } catch (RuntimeException | LinkageError e) {
+            LOG.info("x-ignore-shared of " + name + " not turned " + (on ? "on" : "off") + " (" + e + "): QEMU's stream carries its memory");
+            return false;
+        }
+    }
+
+    private static void closeQuietly(java.nio.channels.FileChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException e) {
+            LOG.fine("closing the memory: " + e);
+        }
+    }
+
+    /**
+     * Memory by content (docs/protocol.md): while libvirt prepares the receiving domain and the guest runs,
+     * copies every page of {@code ram} that differs from what the receiver holds ({@code ledger}) to the
+     * receiver's memory stream, in rounds, until a round finds little changed ({@link #COPY_SETTLED}); the
+     * stream's end lets the receiver answer libvirt, whose migration then stops the guest at once. A copy
+     * that fails ends the migration (the anima runs on here): the receiver's memory would not be what the
+     * ledger says.
+     */
+    private void copyMemory(String name, LiveOutgoing outgoing, PageLedger ledger, java.nio.channels.FileChannel ram, LiveStream.Pages pages,
+            RateLimit rate) {
+        long t0 = System.nanoTime();
+        org.zos.protocol.stream.Duplex d = null;
+        LOG.info("copying the memory of " + name + " by content to " + target + " once its domain there runs");
+        try {
+            d = outgoing.memory(LiveIncoming.HOLD.plusSeconds(30));
+            copyStream = d;
+            long opened = System.nanoTime();
+            java.io.DataOutputStream out = LiveStream.recordsTo(LivePipe.capped(LivePipe.outputOf(d), rate), 1);
+            StringBuilder rounds = new StringBuilder();
+            byte[] page = new byte[LiveStream.PAGE];
+            long last = Long.MAX_VALUE;
+            for (int round = 1; round <= COPY_ROUNDS; round++) {
+                long r0 = System.nanoTime();
+                long[] offsets = ledger.differing(ram);
+                long refs = 0;
+                for (long at : offsets) {
+                    if (copyStop.get() || cancelled.getAsBoolean()) {
+                        throw new ZosException(ErrorCode.CANCELLED, "the copy of the memory of " + name + " was stopped", "");
+                    }
+                    KeptMemory.read(ram, at, page);
+                    ledger.sent(at, PageLedger.digest(page, 0));
+                    long found = pages.find(page);
+                    refs += found >= 0 ? 1 : 0;
+                    LiveStream.writePage(out, at, page, found);
+                }
+                out.flush();
+                rounds.append(rounds.length() == 0 ? "" : ", ").append(offsets.length).append(" (").append(refs).append(" as references) in ")
+                        .append((System.nanoTime() - r0) / 1_000_000).append(" ms");
+                copyLeft = offsets.length;
+                if (offsets.length <= COPY_SETTLED || round > 1 && offsets.length * 2 > last) {
+                    break; // settled, or no longer shrinking (a guest that writes its memory faster than the link takes it)
+                }
+                last = offsets.length;
+            }
+            out.writeByte('E');
+            out.flush();
+            int end = d.input().read(); // the receiver closes once it has written it all
+            LOG.info(String.format(java.util.Locale.ROOT, "the memory of %s by content: the receiver ready %d ms after the migration began;"
+                    + " pages copied while it runs %s; written there %d ms after it began%s", name, (opened - t0) / 1_000_000, rounds,
+                    (System.nanoTime() - t0) / 1_000_000, end < 0 ? "" : " (the receiver sent more)"));
+        } catch (IOException | RuntimeException e) {
+            if (!copyStop.get()) {
+                LOG.warning("the memory of " + name + " could not be copied by content (" + e + "); its migration is stopped");
+                ctx.hypervisor().get().abortMigration(name);
+            }
+        } finally {
+            if (d != null) {
+                d.close();
+            }
+        }
+    }
+
+    /**
+     * The last pages of memory by content, in QEMU's stream before the device state (the guest is stopped):
+     * every page of {@code ram} that differs from what the receiver holds.
+     */
+    private static void lastPages(String name, Follower f, PageLedger ledger, java.nio.channels.FileChannel ram, LiveStream.Pages pages)
+            throws IOException {
+        long t0 = System.nanoTime();
+        long[] offsets = ledger.differing(ram);
+        byte[] page = new byte[LiveStream.PAGE];
+        for (long at : offsets) {
+            KeptMemory.read(ram, at, page);
+            ledger.sent(at, PageLedger.digest(page, 0));
+            f.writePage(at, page, pages.find(page));
+        }
+        LOG.info("the memory of " + name + " by content: " + offsets.length + " pages changed since the last round, sent with the guest"
+                + " stopped, before its device state (" + (System.nanoTime() - t0) / 1_000_000 + " ms)");
     }
 
     /** Runs {@code r} on a thread of its own (not a pool's: the check itself runs its parts in the common pool). */

@@ -32,12 +32,32 @@ final class QemuFollower extends Follower {
     private static final java.lang.invoke.VarHandle LONGS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class,
             java.nio.ByteOrder.BIG_ENDIAN);
 
+    /** Memory by content (null: QEMU's stream carries the memory): what sends the last pages before the device state. */
+    private final Last last;
+
+    /**
+     * What sends the last pages of a move by content: QEMU, which has x-ignore-shared on and sends no page
+     * of the guest's memory, has stopped the guest and ended its RAM section; the device state comes next,
+     * and loading it on the receiver reads guest memory (a virtio queue's index), so every page must be
+     * in place before it.
+     */
+    @FunctionalInterface
+    interface Last {
+        void send(Follower f) throws IOException;
+    }
+
     QemuFollower(InputStream qemu, DataOutputStream out, LiveStream.Pages pages, int level, PageLedger ledger, LiveStream.Window window,
             long[] initial) {
+        this(qemu, out, pages, level, ledger, window, initial, null);
+    }
+
+    QemuFollower(InputStream qemu, DataOutputStream out, LiveStream.Pages pages, int level, PageLedger ledger, LiveStream.Window window,
+            long[] initial, Last last) {
         super(qemu, out, level, window);
         this.pages = pages;
         this.ledger = ledger;
         this.initial = initial;
+        this.last = last;
     }
 
     @Override
@@ -65,6 +85,9 @@ final class QemuFollower extends Follower {
                 in.readUnsignedShort();
                 in.skipNBytes(in.readUnsignedShort());
             } else {
+                if (ended && last != null) { // the section's type byte is on its way: QEMU waits for the rest
+                    last.send(this);
+                }
                 return ended; // the device state (or something else): verbatim from here
             }
         }
@@ -196,9 +219,12 @@ final class QemuFollower extends Follower {
                 long blocks = total & ~0xfffL;
                 while (blocks > 0) {
                     in.skipNBytes(in.readUnsignedByte());
-                    // QEMU 7.2 adds a page size and an address per block only for postcopy and
-                    // ignore-shared, which zos does not enable.
+                    // QEMU 7.2 adds a page size per block for postcopy (which zos does not enable) and an
+                    // address per block with x-ignore-shared (memory by content).
                     blocks -= in.readLong();
+                    if (last != null) {
+                        in.readLong();
+                    }
                 }
                 if (blocks != 0 || in.readLong() != LiveStream.FLAG_EOS) {
                     return false;

@@ -70,4 +70,18 @@ class DomainConfinementTest {
         return SAVED.replace("/var/lib/zos/animas/work/data.qcow2'/>", "/var/lib/zos/animas/work/data.qcow2.top' index='2'/>"
                 + "<backingStore type='file' index='1'><format type='qcow2'/><source file='" + under + "'/>" + below + "</backingStore>");
     }
+
+    @Test
+    void aMovesOwnMonitorPassesWhereItIsExpectedAndNowhereElse() {
+        java.nio.file.Path mine = java.nio.file.Path.of("/run/zos/live/7/qmp.sock");
+        String live = DomainXml.withMonitor(SAVED, mine);
+        DomainConfinement.require(live, mine);
+        refused(live, "another namespace"); // not where no monitor is expected
+        assertThrows(ZosException.class, () -> DomainConfinement.require(DomainXml.withMonitor(SAVED, java.nio.file.Path.of("/tmp/x/qmp.sock")), mine));
+        String more = live.replace("<qemu:arg value=\"-qmp\"/>", "<qemu:arg value=\"-qmp\"/><qemu:arg value=\"-s\"/>");
+        assertThrows(ZosException.class, () -> DomainConfinement.require(more, mine), more);
+        assertEquals(DomainXml.undiverted(SAVED), DomainXml.withoutMonitor(live), "the monitor goes, nothing else"); // both parsed and written
+        assertEquals(more, DomainXml.withoutMonitor(more), "other extra arguments stay (and are refused)");
+        DomainConfinement.require(DomainXml.withoutMonitor(live));
+    }
 }

@@ -127,12 +127,13 @@ class LivePipeTest {
         server.bind(UnixDomainSocketAddress.of(libvirtd));
         byte[] ping = LibvirtGuardTest.packet(LibvirtGuard.KEEPALIVE_PROGRAM, 1, 2, d -> { });
         byte[] refused = LibvirtGuardTest.packet(LibvirtGuard.REMOTE_PROGRAM, 10, 0, d -> { });
+        byte[] pong = LibvirtGuardTest.packet(LibvirtGuard.KEEPALIVE_PROGRAM, 2, 2, d -> { });
         CompletableFuture<Integer> heard = new CompletableFuture<>();
         new Thread(() -> { // a stand-in for libvirtd: answers the first packet, then counts what else reaches it
             try (SocketChannel c = server.accept()) {
                 InputStream in = Channels.newInputStream(c);
                 in.readNBytes(ping.length);
-                c.write(ByteBuffer.wrap("PONG!".getBytes()));
+                c.write(ByteBuffer.wrap(pong));
                 heard.complete(in.readAllBytes().length);
             } catch (IOException e) {
                 heard.completeExceptionally(e);
@@ -146,7 +147,7 @@ class LivePipeTest {
                 local -> LivePipe.send(LivePipe.Kind.LIBVIRT, local, agents[0], LivePipe.Coding.NONE, null, (f, e) -> { }));
                 SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(l.path()))) {
             client.write(ByteBuffer.wrap(ping));
-            assertEquals("PONG!", new String(Channels.newInputStream(client).readNBytes(5)));
+            assertArrayEquals(pong, Channels.newInputStream(client).readNBytes(pong.length));
             client.write(ByteBuffer.wrap(refused));
             assertEquals(org.zos.protocol.ErrorCode.DENIED, ((org.zos.protocol.ZosException) ended.get(10, TimeUnit.SECONDS)).code());
             assertEquals(0, heard.get(10, TimeUnit.SECONDS), "the refused call never reached libvirtd");

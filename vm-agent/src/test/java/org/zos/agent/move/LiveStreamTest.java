@@ -523,4 +523,80 @@ class LiveStreamTest {
         System.arraycopy(blocks, 0, disk, 0, Math.min(blocks.length, disk.length));
         return pages();
     }
+
+    /**
+     * Memory by content: QEMU (x-ignore-shared) writes an address after each block in the RAM setup and no
+     * page of the main block; the sender's last pages ('W', a reference and a whole page) reach the
+     * receiver's memory before a byte of the device state reaches its QEMU, and the stream itself is
+     * carried byte for byte.
+     */
+    @Test
+    void memoryByContentPutsTheLastPagesBeforeTheDeviceState() throws Exception {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        DataOutputStream d = new DataOutputStream(b);
+        org.zos.agent.hypervisor.QemuStreams.header(d);
+        d.writeByte(0x01); // ram START, with an address per block
+        d.writeInt(RAM_ID);
+        d.writeByte(3);
+        d.write("ram".getBytes(StandardCharsets.US_ASCII));
+        d.writeInt(0);
+        d.writeInt(4);
+        d.writeLong((1L << 20) | 0x04);
+        d.writeByte(6);
+        d.write("pc.ram".getBytes(StandardCharsets.US_ASCII));
+        d.writeLong(1L << 20);
+        d.writeLong(0); // its address
+        d.writeLong(0x10);
+        d.writeByte(0x7e);
+        d.writeInt(RAM_ID);
+        d.writeByte(0x03); // ram END: no pages
+        d.writeInt(RAM_ID);
+        d.writeLong(0x10);
+        d.writeByte(0x7e);
+        d.writeInt(RAM_ID);
+        int deviceAt = b.size();
+        d.writeByte(0x04); // the device state: opaque
+        d.write(bytes(300));
+        byte[] stream = b.toByteArray();
+        byte[] fresh = bytes(LiveStream.PAGE);
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        int[] lastCalls = {0};
+        LiveStream.encode(new ByteArrayInputStream(stream), wire, pages(), 3, null, null, null, f -> {
+            lastCalls[0]++;
+            f.writePage(0, block(5), 5L * LiveStream.PAGE);
+            f.writePage(LiveStream.PAGE, fresh, -1);
+        }, x -> { });
+        assertEquals(1, lastCalls[0], "the last pages are sent once, at the RAM section's end");
+        java.util.List<String> events = new java.util.ArrayList<>();
+        ByteArrayOutputStream qemu = new ByteArrayOutputStream() {
+            @Override
+            public synchronized void write(byte[] x, int off, int len) {
+                super.write(x, off, len);
+                events.add("stream to " + size());
+            }
+        };
+        byte[][] memory = new byte[2][];
+        LiveStream.decode(new ByteArrayInputStream(wire.toByteArray()), qemu, receiverDisk(), null, null, (at, page) -> {
+            memory[(int) (at / LiveStream.PAGE)] = page.clone();
+            events.add("page " + at + " with the stream at " + qemu.size());
+        });
+        assertArrayEquals(stream, qemu.toByteArray());
+        assertArrayEquals(block(5), memory[0]);
+        assertArrayEquals(fresh, memory[1]);
+        int pagesAt = events.indexOf("page 4096 with the stream at " + (deviceAt + 1));
+        assertTrue(pagesAt > 0, "both pages written once the device state's first byte (and no more) was on its way: " + events);
+        assertTrue(events.stream().skip(pagesAt + 1).allMatch(e -> e.startsWith("stream")), events.toString());
+    }
+
+    @Test
+    void aPageOfMemoryOnAStreamThatDoesNotTakeThemIsMalformed() throws Exception {
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        DataOutputStream out = LiveStream.recordsTo(wire, 0);
+        LiveStream.writePage(out, 0, bytes(LiveStream.PAGE), -1);
+        out.writeByte('E');
+        out.flush();
+        ZosException e = assertThrows(ZosException.class, () -> LiveStream.decode(new ByteArrayInputStream(wire.toByteArray()),
+                new ByteArrayOutputStream(), receiverDisk()));
+        assertEquals(ErrorCode.PROTOCOL_ERROR, e.code());
+    }
 }
