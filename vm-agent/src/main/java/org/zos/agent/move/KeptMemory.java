@@ -205,7 +205,7 @@ final class KeptMemory {
 
     /** The page of a kept file at {@code offset}, as a reference into it may name it. */
     static void read(FileChannel kept, long offset, byte[] page) throws IOException {
-        if (offset < 0 || offset % LiveStream.PAGE != 0 || offset + LiveStream.PAGE > kept.size()) {
+        if (!LiveStream.isPage(offset, kept.size())) {
             throw new org.zos.protocol.ZosException(org.zos.protocol.ErrorCode.PROTOCOL_ERROR, "a reference to offset " + offset
                     + ", not a page of the kept memory", "");
         }

@@ -226,6 +226,16 @@ final class LiveIncoming implements LibvirtGuard.Expect {
         return filling;
     }
 
+    /** Waits for the {@link #fill} {@code f}; its failure as the fill's (KeptDiffers unless it was another ZosException). */
+    private void awaitFill(java.util.concurrent.CompletableFuture<Void> f) {
+        try {
+            f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof ZosException z ? z : new LiveStream.KeptDiffers("filling the memory of " + in.anima
+                    + " failed: " + e.getCause());
+        }
+    }
+
     /**
      * Fills the domain's memory with the memory kept here and checks it against the sender's sum: a sender
      * told so leaves out every page that is there already. Anything wrong (the memory cannot be opened,
@@ -287,12 +297,7 @@ final class LiveIncoming implements LibvirtGuard.Expect {
         long t0 = System.nanoTime();
         org.zos.agent.hypervisor.QemuMonitor.setCapability(sockets.monitor(), "x-ignore-shared", true, java.time.Duration.ofSeconds(10));
         if (fillWith != null) {
-            try {
-                startFill().join();
-            } catch (java.util.concurrent.CompletionException e) {
-                throw e.getCause() instanceof ZosException z ? z : new LiveStream.KeptDiffers("filling the memory of " + in.anima
-                        + " failed: " + e.getCause());
-            }
+            awaitFill(startFill());
         }
         memory = in.held.memory(true).orElseThrow(() -> new ZosException(ErrorCode.INTERNAL, "the memory of " + in.anima
                 + "'s incoming domain cannot be opened to write it", "see libvirtd's log on this host"));
@@ -321,7 +326,7 @@ final class LiveIncoming implements LibvirtGuard.Expect {
         if (m == null) {
             throw new ZosException(ErrorCode.PROTOCOL_ERROR, "a page of memory by content before the incoming domain's memory is ready", "");
         }
-        if (at < 0 || at % LiveStream.PAGE != 0 || at + LiveStream.PAGE > m.size()) {
+        if (!LiveStream.isPage(at, m.size())) {
             throw new ZosException(ErrorCode.PROTOCOL_ERROR, "a page of memory at " + at + ", outside the guest's " + m.size() + " bytes", "");
         }
         KeptMemory.write(m, java.nio.ByteBuffer.wrap(page), at);
@@ -381,17 +386,12 @@ final class LiveIncoming implements LibvirtGuard.Expect {
             // waits for it, so no byte reaches QEMU before the memory is filled. On a worker, not the event loop.
             java.util.concurrent.CompletableFuture<Void> f = startFill();
             if (kind == LivePipe.Kind.MIGRATION) {
-                try {
-                    long t0 = System.nanoTime();
-                    boolean done = f.isDone();
-                    f.join();
-                    if (!done) {
-                        LOG.info("move " + in.id + " of " + in.anima + ": the migration connection waited " + (System.nanoTime() - t0) / 1_000_000
-                                + " ms for the fill");
-                    }
-                } catch (java.util.concurrent.CompletionException e) {
-                    throw e.getCause() instanceof ZosException z ? z : new LiveStream.KeptDiffers("filling the memory of " + in.anima
-                            + " failed: " + e.getCause());
+                long t0 = System.nanoTime();
+                boolean done = f.isDone();
+                awaitFill(f);
+                if (!done) {
+                    LOG.info("move " + in.id + " of " + in.anima + ": the migration connection waited " + (System.nanoTime() - t0) / 1_000_000
+                            + " ms for the fill");
                 }
             }
         }
@@ -443,7 +443,7 @@ final class LiveIncoming implements LibvirtGuard.Expect {
     }
 
     private void readBase(long offset, byte[] page) throws IOException {
-        if (offset < 0 || offset % LiveStream.PAGE != 0 || offset + LiveStream.PAGE > base.size()) {
+        if (!LiveStream.isPage(offset, base.size())) {
             throw new ZosException(ErrorCode.PROTOCOL_ERROR, "a reference to offset " + offset + ", not a block of the disk image", "");
         }
         java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(page);

@@ -445,6 +445,11 @@ final class LiveStream {
         }
     }
 
+    /** Whether {@code offset} is that of a whole page (4 KiB-aligned) inside {@code size} bytes. */
+    static boolean isPage(long offset, long size) {
+        return offset >= 0 && offset % PAGE == 0 && offset + PAGE <= size;
+    }
+
     /** Where the receiver writes the guest's memory by content ('W' records). */
     @FunctionalInterface
     interface Memory {

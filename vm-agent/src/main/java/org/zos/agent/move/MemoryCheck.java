@@ -70,7 +70,7 @@ final class MemoryCheck {
         ByteBuffer b = ByteBuffer.wrap(raw);
         for (int i = 0; i < p.pages(); i++) {
             long offset = b.getLong();
-            if (offset < 0 || offset % LiveStream.PAGE != 0 || offset + LiveStream.PAGE > size) {
+            if (!LiveStream.isPage(offset, size)) {
                 throw bad("names offset " + offset + ", not a page of the " + size + " bytes of memory");
             }
             ByteBuffer page = b.slice(b.position(), LiveStream.PAGE);

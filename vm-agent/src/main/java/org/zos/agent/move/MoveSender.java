@@ -487,22 +487,16 @@ final class MoveSender {
             long opened = System.nanoTime();
             java.io.DataOutputStream out = LiveStream.recordsTo(LivePipe.capped(LivePipe.outputOf(d), rate), 1);
             StringBuilder rounds = new StringBuilder();
-            byte[] page = new byte[LiveStream.PAGE];
             long last = Long.MAX_VALUE;
             for (int round = 1; round <= COPY_ROUNDS; round++) {
                 long r0 = System.nanoTime();
                 long[] offsets = ledger.differing(ram);
-                long refs = 0;
-                for (long at : offsets) {
+                long refs = sendPages(offsets, ram, ledger, pages, (at, p, found) -> {
                     if (copyStop.get() || cancelled.getAsBoolean()) {
                         throw new ZosException(ErrorCode.CANCELLED, "the copy of the memory of " + name + " was stopped", "");
                     }
-                    KeptMemory.read(ram, at, page);
-                    ledger.sent(at, PageLedger.digest(page, 0));
-                    long found = pages.find(page);
-                    refs += found >= 0 ? 1 : 0;
-                    LiveStream.writePage(out, at, page, found);
-                }
+                    LiveStream.writePage(out, at, p, found);
+                });
                 out.flush();
                 rounds.append(rounds.length() == 0 ? "" : ", ").append(offsets.length).append(" (").append(refs).append(" as references) in ")
                         .append((System.nanoTime() - r0) / 1_000_000).append(" ms");
@@ -538,14 +532,33 @@ final class MoveSender {
             throws IOException {
         long t0 = System.nanoTime();
         long[] offsets = ledger.differing(ram);
+        sendPages(offsets, ram, ledger, pages, f::writePage);
+        LOG.info("the memory of " + name + " by content: " + offsets.length + " pages changed since the last round, sent with the guest"
+                + " stopped, before its device state (" + (System.nanoTime() - t0) / 1_000_000 + " ms)");
+    }
+
+    /** Where a page of memory by content goes: its offset, its bytes, and where the receiver holds it ({@link LiveStream.Pages#find}). */
+    @FunctionalInterface
+    private interface PageSink {
+        void send(long at, byte[] page, long found) throws IOException;
+    }
+
+    /**
+     * Reads the pages of {@code ram} at {@code offsets}, notes each in the ledger as sent and gives it to
+     * {@code sink} with where the receiver holds it; returns how many it holds (references).
+     */
+    private static long sendPages(long[] offsets, java.nio.channels.FileChannel ram, PageLedger ledger, LiveStream.Pages pages,
+            PageSink sink) throws IOException {
         byte[] page = new byte[LiveStream.PAGE];
+        long refs = 0;
         for (long at : offsets) {
             KeptMemory.read(ram, at, page);
             ledger.sent(at, PageLedger.digest(page, 0));
-            f.writePage(at, page, pages.find(page));
+            long found = pages.find(page);
+            refs += found >= 0 ? 1 : 0;
+            sink.send(at, page, found);
         }
-        LOG.info("the memory of " + name + " by content: " + offsets.length + " pages changed since the last round, sent with the guest"
-                + " stopped, before its device state (" + (System.nanoTime() - t0) / 1_000_000 + " ms)");
+        return refs;
     }
 
     /** Runs {@code r} on a thread of its own (not a pool's: the check itself runs its parts in the common pool). */
