@@ -188,7 +188,7 @@ final class Views implements AutoCloseable {
             boolean viewOnly = e.viewOnly || partialHere(e.user, at.home()) && !lentHere(e.anima, e.app);
             Peer peer = dial(at.runsOn(), e.user);
             try {
-                return closing(peer.openStream(new ViewOpen(e.anima, e.app, viewOnly), CONNECT).getValue(), peer);
+                return peer.openStream(new ViewOpen(e.anima, e.app, viewOnly), CONNECT).getValue().onClose(peer::close, false);
             } catch (ZosException z) {
                 peer.close();
                 throw z;
@@ -373,25 +373,6 @@ final class Views implements AutoCloseable {
         return Dial.to(me, known, host, user, CONNECT);
     }
 
-    private static Duplex closing(ChannelStream s, Peer peer) {
-        return new Duplex() {
-            @Override
-            public java.io.InputStream input() {
-                return s.input();
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                s.write(b, off, len);
-            }
-
-            @Override
-            public void close() {
-                s.close();
-                peer.close();
-            }
-        };
-    }
 
     @Override
     public synchronized void close() {
