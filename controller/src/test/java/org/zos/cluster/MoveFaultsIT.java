@@ -385,8 +385,8 @@ class MoveFaultsIT {
                 + mib + " * 1048576)) " + STATE + "/fill");
     }
 
-    /** What host2's agent logs when host1's begins to copy the memory by content. */
-    static final String COPYING = "of ft: writing its domain's memory as ";
+    /** What host2's agent logs once its domain's memory takes the pages host1's copies by content (its QEMU runs). */
+    static final String COPYING = "of ft: its domain's memory writable ";
 
     static int count(String text, String what) {
         int n = 0;

@@ -155,6 +155,18 @@ public final class AnimaStore implements AutoCloseable {
     }
 
     /**
+     * Writes the chunks of {@code m} into {@code file}, at their offsets, in place: the file is already as
+     * long as the image and its zero runs are holes. Nothing is synced or renamed: for a file other writers
+     * fill in too (the chunks a receiver still waits for, written as they arrive).
+     */
+    public void materializeInto(Manifest m, java.nio.channels.FileChannel file, WorkMeter meter) throws IOException {
+        try (StoreLock lock = shared()) {
+            refresh();
+            new Materializer(sealer, index, reader, this::basePlain).into(m, file, meter);
+        }
+    }
+
+    /**
      * Turns {@code file}, which holds image {@code from} exactly, into image {@code to} in place, writing
      * only the chunks that differ (see {@link Materializer#update}).
      */
@@ -258,6 +270,15 @@ public final class AnimaStore implements AutoCloseable {
      * @return how many chunks were new
      */
     public int importChunks(Iterable<SealedChunk> chunks, boolean verify) throws IOException {
+        return importChunks(chunks, verify, null);
+    }
+
+    /**
+     * As above; with {@code verify}, {@code opened} (if not null) is also given each chunk's checked
+     * content as it is opened, on this thread: a receiver writes an image out as its chunks arrive.
+     */
+    public int importChunks(Iterable<SealedChunk> chunks, boolean verify,
+            java.util.function.BiConsumer<ChunkId, byte[]> opened) throws IOException {
         int added = 0;
         try (StoreLock lock = shared(); PackWriter writer = new PackWriter(layout.packs(), index)) {
             refresh();
@@ -273,7 +294,10 @@ public final class AnimaStore implements AutoCloseable {
                         if (c.bases().stream().anyMatch(base -> !index.contains(base) && seen.contains(base))) {
                             writer.flush();
                         }
-                        sealer.open(c, "received", this::basePlain);
+                        byte[] plain = sealer.open(c, "received", this::basePlain);
+                        if (opened != null) {
+                            opened.accept(c.id(), plain);
+                        }
                     }
                     if (!index.contains(c.id()) && seen.add(c.id())) {
                         writer.add(c);

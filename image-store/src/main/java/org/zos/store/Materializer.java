@@ -72,6 +72,13 @@ final class Materializer {
         }
     }
 
+    /** Writes the chunks of {@code m} at their offsets into {@code ch}, a file as long as the image whose zero runs are holes. */
+    void into(Manifest m, FileChannel ch, WorkMeter meter) throws IOException {
+        requireChunks(m);
+        meter.total(m.length());
+        writeEntries(ch, m, (at, e) -> !e.isZero(), meter);
+    }
+
     /**
      * Turns {@code file}, which holds image {@code from} exactly, into image {@code to} in place: only the
      * chunks that differ at their offset are written (zero runs as zeros), then the length is set and the

@@ -20,14 +20,14 @@ import java.util.logging.Logger;
  * The agent's log: one line per record, never longer than {@link #MAX_LINE} characters. Under systemd
  * (stderr is the journal: {@code JOURNAL_STREAM} is set) each line starts with its syslog priority
  * ({@code <3>} error, {@code <4>} warning, {@code <6>} info, {@code <7>} debug) and no time, which the
- * journal adds; otherwise with the time and the level's name. To a file ({@code --log-file}), the log
+ * journal adds; otherwise with the time (to the millisecond: a move's phases are read from it) and the level's name. To a file ({@code --log-file}), the log
  * is rotated at {@link #ROTATE_BYTES}: FILE becomes FILE.1, and so on up to FILE.{@link #KEEP}.
  */
 final class AgentLog extends Handler {
     static final int MAX_LINE = 2000;
     static final long ROTATE_BYTES = 10L << 20;
     static final int KEEP = 5;
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss");
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS");
 
     /** Held, so the level set on it is not lost when the logger is collected. */
     private static final Logger NETTY = Logger.getLogger("io.netty");

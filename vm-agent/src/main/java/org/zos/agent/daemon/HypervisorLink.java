@@ -26,6 +26,7 @@ final class HypervisorLink implements AutoCloseable {
         if (current == null) {
             current = LibvirtHypervisor.connect(uri);
             LOG.info("connected to libvirt at " + uri);
+            current.prefetch();
         }
         return current;
     }

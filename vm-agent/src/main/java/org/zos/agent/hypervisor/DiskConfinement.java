@@ -17,12 +17,28 @@ import org.zos.protocol.ZosException;
  */
 public final class DiskConfinement {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * The files found confined, as they were then (inode, size, modification time: a rename keeps them): a receiver checks the disk it writes
+     * ahead as soon as it is written, off the move's path, and the same file, renamed into place, is not run
+     * through {@code qemu-img} again (hundreds of ms while the host writes the image back).
+     */
+    private static final java.util.Map<Object, Boolean> CHECKED = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<Object, Boolean> eldest) {
+                    return size() > 64;
+                }
+            });
 
     private DiskConfinement() {
     }
 
     /** @throws ZosException DENIED naming what the image asks for */
     public static void require(Path disk) {
+        Object was = unchanged(disk);
+        if (was != null && CHECKED.containsKey(was)) {
+            return;
+        }
         JsonNode info;
         try {
             Process p = new ProcessBuilder("qemu-img", "info", "--output=json", "-U", disk.toString()).redirectErrorStream(false).start();
@@ -40,6 +56,20 @@ public final class DiskConfinement {
             throw new ZosException(ErrorCode.CANCELLED, "interrupted while checking " + disk, "");
         }
         require(info, disk);
+        Object now = unchanged(disk);
+        if (now != null && now.equals(was)) {
+            CHECKED.put(now, Boolean.TRUE);
+        }
+    }
+
+    /** What tells that a file is the one checked before, unchanged: its inode, size and modification time (null: unknown). */
+    private static Object unchanged(Path file) {
+        try {
+            java.util.Map<String, Object> a = java.nio.file.Files.readAttributes(file, "unix:dev,ino,size,lastModifiedTime");
+            return java.util.List.of(a.get("dev"), a.get("ino"), a.get("size"), a.get("lastModifiedTime"));
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     static void require(JsonNode info, Path disk) {

@@ -28,6 +28,8 @@ final class ImageImport implements Iterable<SealedChunk> {
     private final AtomicLong received = new AtomicLong();
     private volatile int added;
     private volatile Exception failure;
+    /** Given each chunk's content once it is checked (null: nobody writes the image out as it comes). */
+    private volatile java.util.function.BiConsumer<ChunkId, byte[]> opened;
     private final Thread thread;
 
     private ImageImport(AnimaStore store, byte[] file, Manifest manifest, String anima) {
@@ -36,7 +38,12 @@ final class ImageImport implements Iterable<SealedChunk> {
         this.manifest = manifest;
         this.thread = new Thread(() -> {
             try {
-                added = store.importChunks(this, true);
+                added = store.importChunks(this, true, (id, plain) -> {
+                    java.util.function.BiConsumer<ChunkId, byte[]> o = opened;
+                    if (o != null) {
+                        o.accept(id, plain);
+                    }
+                });
             } catch (Exception e) {
                 failure = e;
                 queue.clear();
@@ -50,6 +57,11 @@ final class ImageImport implements Iterable<SealedChunk> {
         ImageImport i = new ImageImport(store, file, manifest, anima);
         i.thread.start();
         return i;
+    }
+
+    /** Gives {@code to} each chunk's content once it is checked, on the import's thread, from the next chunk on. */
+    void onOpened(java.util.function.BiConsumer<ChunkId, byte[]> to) {
+        opened = to;
     }
 
     /**

@@ -1,8 +1,10 @@
 package org.zos.agent.move;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,21 +61,48 @@ final class ImageWriter {
     }
 
     /**
-     * From the offer of {@code m} on, on a thread of its own: writes out all of the image this host holds
-     * already (the chunks in {@code lacking} as zeros, until they arrive), so that once it is filed
-     * ({@link #ahead}) only those are left to write. A move's disk is mostly what the receiver holds: this
-     * overlaps writing it with sending what changed.
+     * From the offer of {@code m} on: writes out all of the image this host holds already, on a thread of
+     * its own, and each chunk in {@code lacking} as it arrives (the import hands it over once checked),
+     * into the same file; once it is filed ({@link #ahead}) only what did not arrive so is left to write,
+     * and to sync. A move's disk is mostly what the receiver holds, or, on a first visit, what comes: this
+     * overlaps writing it with sending it.
      */
-    static void early(Incoming in, Manifest m, java.util.Set<org.zos.store.chunk.ChunkId> lacking) {
+    static void early(Incoming in, Manifest m, java.util.Set<org.zos.store.chunk.ChunkId> lacking) throws IOException {
         Path target = targets(in.held.paths()).get(m.image());
         if (target == null || m.image().startsWith("memory") || in.ahead.containsKey(m.image()) || in.early.containsKey(m.image())) {
             return;
         }
+        Path file = incoming(target);
+        Files.deleteIfExists(file);
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
+            ch.truncate(0);
+            ch.write(java.nio.ByteBuffer.allocate(1), Math.max(0, m.length() - 1)); // as long as the image; holes until written
+            if (m.length() == 0) {
+                ch.truncate(0);
+            }
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
         Manifest held = m.without(lacking);
-        start(in.early, m.image(), () -> {
-            in.store.materialize(held, incoming(target), new WorkMeter(), false); // synced once it is whole
+        FutureTask<Manifest> task = new FutureTask<>(() -> {
+            in.store.materializeInto(held, ch, new WorkMeter());
+            ch.force(false); // while the rest comes, off the commit's path
             return held;
         });
+        in.early.put(m.image(), new Early(task, ch, m, lacking));
+        Thread t = new Thread(task, "zos-early-" + m.image());
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** The chunks of the image offered as {@code m} go into what {@link #early} writes of it, if it does, as they arrive. */
+    static void arriving(Incoming in, Manifest m, ImageImport imp) {
+        Early e = in.early.get(m.image());
+        if (e != null) {
+            imp.onOpened(e);
+        }
     }
 
     /**
@@ -85,14 +114,16 @@ final class ImageWriter {
         if (target == null || m.image().startsWith("memory") || in.ahead.containsKey(m.image())) {
             return;
         }
-        Future<Manifest> before = in.early.remove(m.image());
+        Early before = in.early.remove(m.image());
         start(in.ahead, m.image(), () -> {
             Manifest held = null;
             if (before != null) {
                 try {
-                    held = before.get();
+                    held = before.holds();
                 } catch (ExecutionException e) {
                     LOG.warning("writing " + m.image() + " from its offer on failed; writing it whole: " + e.getCause());
+                } finally {
+                    before.close();
                 }
             }
             if (held != null && held.generation() == m.generation() && held.length() == m.length()) {
@@ -100,8 +131,105 @@ final class ImageWriter {
             } else {
                 in.store.materialize(m, incoming(target), new WorkMeter());
             }
+            if (m.image().equals("disk")) { // checked now, as written: not again on the move's path (DiskConfinement)
+                org.zos.agent.hypervisor.DiskConfinement.require(incoming(target));
+            }
             return m;
         });
+    }
+
+    /**
+     * An image written out from its offer on ({@link #early}): what this host held, by a thread of its own
+     * ({@code held}), and each chunk still to come, as the import checks it, by the import's thread. They
+     * write at different offsets of the same file.
+     */
+    static final class Early implements java.util.function.BiConsumer<org.zos.store.chunk.ChunkId, byte[]>, AutoCloseable {
+        /** Arrived chunks written between two syncs: the sync at the end is then short. */
+        static final long SYNC_BYTES = 32L << 20;
+
+        final Future<Manifest> held;
+        private final FileChannel file;
+        private final Manifest offered;
+        private final java.util.Set<org.zos.store.chunk.ChunkId> lacking;
+        private final Map<org.zos.store.chunk.ChunkId, long[]> at = new HashMap<>();
+        private final Map<org.zos.store.chunk.ChunkId, Integer> length = new HashMap<>();
+        private final java.util.Set<org.zos.store.chunk.ChunkId> written = new java.util.HashSet<>();
+        private long unsynced;
+        private java.util.concurrent.CompletableFuture<Void> syncing = java.util.concurrent.CompletableFuture.completedFuture(null);
+        private boolean failed;
+
+        Early(Future<Manifest> held, FileChannel file, Manifest offered, java.util.Set<org.zos.store.chunk.ChunkId> lacking) {
+            this.held = held;
+            this.file = file;
+            this.offered = offered;
+            this.lacking = lacking;
+            long offset = 0;
+            for (org.zos.store.manifest.ManifestEntry e : offered.entries()) {
+                if (!e.isZero() && lacking.contains(e.id())) {
+                    long[] was = at.get(e.id());
+                    long[] now = was == null ? new long[1] : java.util.Arrays.copyOf(was, was.length + 1);
+                    now[now.length - 1] = offset;
+                    at.put(e.id(), now);
+                    length.put(e.id(), e.length());
+                }
+                offset += e.length();
+            }
+        }
+
+        /** A chunk arrived and checked: written at each of its offsets (a failed write leaves it to {@link #ahead}). */
+        @Override
+        public synchronized void accept(org.zos.store.chunk.ChunkId id, byte[] plain) {
+            long[] offsets = at.get(id);
+            if (offsets == null || failed || written.contains(id) || plain.length != length.get(id)) {
+                return;
+            }
+            try {
+                for (long o : offsets) {
+                    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(plain);
+                    while (b.hasRemaining()) {
+                        file.write(b, o + b.position());
+                    }
+                    unsynced += plain.length;
+                }
+                written.add(id);
+                if (unsynced >= SYNC_BYTES && syncing.isDone()) { // beside the import, not in its way
+                    unsynced = 0;
+                    syncing = java.util.concurrent.CompletableFuture.runAsync(this::sync, r -> {
+                        Thread t = new Thread(r, "zos-early-sync");
+                        t.setDaemon(true);
+                        t.start();
+                    });
+                }
+            } catch (IOException e) {
+                failed = true; // what it did not write is written when the image is filed
+                LOG.warning("writing the chunks of " + offered.label() + " as they arrive failed: " + e);
+            }
+        }
+
+        private void sync() {
+            try {
+                file.force(false);
+            } catch (IOException e) {
+                LOG.fine("syncing an image written early: " + e); // synced whole when it is filed
+            }
+        }
+
+        /** Once the thread is done: the image as the file holds it, the chunks that did not arrive yet as zeros. */
+        synchronized Manifest holds() throws ExecutionException, InterruptedException {
+            held.get();
+            java.util.Set<org.zos.store.chunk.ChunkId> still = new java.util.HashSet<>(lacking);
+            still.removeAll(written);
+            return offered.without(still);
+        }
+
+        @Override
+        public void close() {
+            try {
+                file.close();
+            } catch (IOException e) {
+                LOG.fine("closing an image written early: " + e);
+            }
+        }
     }
 
     private static void start(Map<String, Future<Manifest>> into, String image, java.util.concurrent.Callable<Manifest> write) {
@@ -114,8 +242,10 @@ final class ImageWriter {
 
     /** Waits for every write ahead of {@code in} to end (a dropped move overwrites what they wrote). */
     static void settle(Incoming in) {
-        List<Future<Manifest>> all = new java.util.ArrayList<>(in.early.values());
-        all.addAll(in.ahead.values());
+        List<Future<Manifest>> all = new java.util.ArrayList<>(in.ahead.values());
+        for (Early e : in.early.values()) {
+            all.add(e.held);
+        }
         for (Future<Manifest> f : all) {
             try {
                 f.get();
@@ -123,9 +253,10 @@ final class ImageWriter {
                 LOG.fine("write ahead: " + e.getCause());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                break;
             }
         }
+        in.early.values().forEach(Early::close);
     }
 
     /**

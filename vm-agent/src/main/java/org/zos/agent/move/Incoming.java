@@ -42,7 +42,7 @@ final class Incoming {
     /** Images written out ahead (to {@code <target>.incoming}) while the move goes on. */
     final Map<String, Future<Manifest>> ahead = new HashMap<>();
     /** Images written out from their offer on, but for the chunks still to come: what each wrote ({@link ImageWriter#early}). */
-    final Map<String, Future<Manifest>> early = new HashMap<>();
+    final Map<String, ImageWriter.Early> early = new HashMap<>();
     /** The image whose chunks come now (phase IMPORTING). */
     volatile ImageImport current;
     /** The parts of an image offer that came so far. */

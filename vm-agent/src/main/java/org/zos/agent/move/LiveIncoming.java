@@ -61,6 +61,27 @@ final class LiveIncoming implements LibvirtGuard.Expect {
     /** The incoming domain's memory, for writing (memory by content), once {@link #writable}. */
     private volatile FileChannel memory;
     /**
+     * Pages of the memory stream that came before the incoming domain's memory could be written (libvirt
+     * still starting its QEMU): kept, in order, and written into it once it can be; then {@link #direct}.
+     * Guarded by itself, as are the fields below.
+     */
+    private final java.util.ArrayDeque<Staged> staged = new java.util.ArrayDeque<>();
+    private long stagedBytes;
+    /** Whether the stream's pages go straight into the domain's memory (what was staged is in it). */
+    private boolean direct;
+    /** The memory stream, once its reading started; told 'R' once {@link #direct}. */
+    private Duplex memoryStream;
+    private boolean toldReady;
+    /**
+     * The most of the memory stream kept while the domain's QEMU starts (about a second: a tenth of this
+     * at 100 Mbit/s, less than half at 1 Gbit/s); beyond it the stream is not read, and its sender waits.
+     */
+    static final long STAGE_BYTES = 128L << 20;
+
+    /** A page that came before the domain's memory could be written. */
+    private record Staged(long at, byte[] page) {
+    }
+    /**
      * The longest the preparation's answer is held for the sender's memory stream to open (once open, for as
      * long as it goes on: a broken link ends it, and libvirt's keepalive messages pass meanwhile).
      */
@@ -302,7 +323,10 @@ final class LiveIncoming implements LibvirtGuard.Expect {
         memory = in.held.memory(true).orElseThrow(() -> new ZosException(ErrorCode.INTERNAL, "the memory of " + in.anima
                 + "'s incoming domain cannot be opened to write it", "see libvirtd's log on this host"));
         writable.countDown();
+        int early = goDirect();
         long ready = System.nanoTime();
+        LOG.info("move " + in.id + " of " + in.anima + ": its domain's memory writable " + (ready - t0) / 1_000_000 + " ms after its QEMU"
+                + " started (" + early + " pages that came before written into it); the rest of the memory stream goes straight in");
         try {
             if (!memoryOpened.await(HOLD.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
                 throw new ZosException(ErrorCode.HOST_UNREACHABLE, "the memory of " + in.anima + " did not come within "
@@ -333,22 +357,91 @@ final class LiveIncoming implements LibvirtGuard.Expect {
     }
 
     /**
-     * The sender's memory stream (memory by content): answered once the domain's memory is writable,
-     * then its 'W' records written into it; once it ended whole the preparation's answer goes.
+     * A page of the memory stream: into the domain's memory, or, while that cannot be written yet, kept
+     * for it (up to {@link #STAGE_BYTES}; then it waits, and the stream with it).
+     */
+    private void streamPage(long at, byte[] page) throws IOException {
+        synchronized (staged) {
+            while (!direct && stagedBytes >= STAGE_BYTES) {
+                awaitDirect();
+            }
+            if (!direct) {
+                staged.add(new Staged(at, page.clone()));
+                stagedBytes += page.length;
+                return;
+            }
+        }
+        writeMemory(at, page);
+    }
+
+    /** Waits (a while, holding {@link #staged}'s monitor) for {@link #direct}; the move's end ends the wait. */
+    private void awaitDirect() throws IOException {
+        if (copied.isDone()) {
+            throw new ZosException(ErrorCode.CANCELLED, "the move of " + in.anima + " ended", "");
+        }
+        if (writable.getCount() > 0 && System.nanoTime() - memoryStarted > HOLD.toNanos()) {
+            throw new ZosException(ErrorCode.HOST_UNREACHABLE, "the incoming domain of " + in.anima + " did not start within "
+                    + HOLD.toSeconds() + " s", "see libvirtd's log on this host");
+        }
+        try {
+            staged.wait(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ZosException(ErrorCode.CANCELLED, "interrupted while the incoming domain of " + in.anima + " started", "");
+        }
+    }
+
+    private volatile long memoryStarted;
+
+    /**
+     * The domain's memory can be written: what was kept of the stream goes into it, in order, and from now
+     * on the stream's pages go straight in; the sender is told (once its stream reads). Returns how many
+     * pages were kept.
+     */
+    private int goDirect() throws IOException {
+        int pages;
+        synchronized (staged) {
+            pages = staged.size();
+            for (Staged p : staged) {
+                writeMemory(p.at(), p.page());
+            }
+            staged.clear();
+            stagedBytes = 0;
+            direct = true;
+            staged.notifyAll();
+        }
+        tellReady();
+        return pages;
+    }
+
+    /** Writes 'R' to the sender once its stream reads and the pages go straight in: it ends its rounds after that only. */
+    private void tellReady() {
+        Duplex d;
+        synchronized (staged) {
+            if (!direct || memoryStream == null || toldReady) {
+                return;
+            }
+            toldReady = true;
+            d = memoryStream;
+        }
+        try {
+            d.write(new byte[] {'R'}, 0, 1);
+        } catch (IOException e) {
+            LOG.fine("telling the sender that the memory is ready: " + e); // the stream's own reading fails too
+        }
+    }
+
+    /**
+     * The sender's memory stream (memory by content): answered at once; its 'W' records go into the
+     * domain's memory as soon as it can be written, kept until then; once it ended whole the preparation's
+     * answer goes.
      */
     private Responder.Opened memoryStream(LiveOpen o, Duplex stream, Runnable ended) {
         if (liveXml == null) {
             throw new ZosException(ErrorCode.PROTOCOL_ERROR, "a memory stream for a move whose memory goes in QEMU's stream", "");
         }
-        try {
-            if (!writable.await(HOLD.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                throw new ZosException(ErrorCode.HOST_UNREACHABLE, "the incoming domain of " + in.anima + " did not start", "see libvirtd's log");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ZosException(ErrorCode.CANCELLED, "interrupted", "");
-        }
         memoryOpened.countDown();
+        memoryStarted = System.nanoTime();
         LOG.info("move " + in.id + " of " + in.anima + ": writing its domain's memory as " + in.from + " sends it");
         return new Responder.Opened(new LiveReady(o.transfer(), o.kind(), 0), () -> { // on the event loop: the reading on a thread
             Thread t = new Thread(() -> readMemory(stream, ended), "zos-live-memory");
@@ -360,9 +453,18 @@ final class LiveIncoming implements LibvirtGuard.Expect {
     /** Writes the memory stream's pages into the domain's memory; once it ended whole, the preparation's answer may go. */
     private void readMemory(Duplex stream, Runnable ended) {
         long t0 = System.nanoTime();
+        synchronized (staged) {
+            memoryStream = stream;
+        }
+        tellReady(); // if the domain's memory was ready first
         try {
             LiveStream.decode(stream.input(), java.io.OutputStream.nullOutputStream(), this::readBase, kept != null ? this::readKept : null,
-                    null, this::writeMemory);
+                    null, this::streamPage);
+            synchronized (staged) { // a sender ends only after 'R'; one that did not would wait here for the domain's memory
+                while (!direct) {
+                    awaitDirect();
+                }
+            }
             copied.complete(null);
             LOG.info("move " + in.id + " of " + in.anima + ": its memory written in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         } catch (IOException | RuntimeException e) {

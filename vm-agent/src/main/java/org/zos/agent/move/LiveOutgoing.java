@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
+import org.zos.protocol.ZosException;
 import org.zos.protocol.message.LiveOpen;
 import org.zos.protocol.message.LiveReady;
 import org.zos.protocol.message.Message;
@@ -34,6 +35,14 @@ final class LiveOutgoing implements AutoCloseable {
     private final List<LivePipe.Listener> listeners = new ArrayList<>();
     private final Map<LivePipe.Kind, LiveStream.Figures> figures = new EnumMap<>(LivePipe.Kind.class);
     private Exception failure;
+    /**
+     * Links dialed as the migration begins, for the two connections the hypervisor makes last (the disks'
+     * and the migration's, once the memory is copied): their dial and TLS handshake, 0.1 to 0.2 s each,
+     * are then not on the way to the guest's stop.
+     */
+    private final java.util.concurrent.ConcurrentLinkedQueue<java.util.concurrent.CompletableFuture<MoveLink>> spare =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    static final int SPARES = 2;
 
     /** Listens for move {@code transfer}'s connections; each is carried over a link {@code dial} makes. */
     LiveOutgoing(long transfer, Supplier<MoveLink> dial, Duration timeout, LivePipe.Coding coding) throws IOException {
@@ -53,6 +62,13 @@ final class LiveOutgoing implements AutoCloseable {
                 listeners.add(new LivePipe.Listener(at, local -> carry(kind, local)));
                 Files.setPosixFilePermissions(at, PosixFilePermissions.fromString("rw-rw-rw-")); // QEMU may run as another user
             }
+            for (int i = 0; i < SPARES; i++) {
+                spare.add(java.util.concurrent.CompletableFuture.supplyAsync(dial, r -> {
+                    Thread t = new Thread(r, "zos-live-dial");
+                    t.setDaemon(true);
+                    t.start();
+                }));
+            }
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
@@ -70,9 +86,24 @@ final class LiveOutgoing implements AutoCloseable {
     private void carry(LivePipe.Kind kind, Duplex local) {
         MoveLink link = null;
         try {
-            link = dial.get();
             LiveOpen open = new LiveOpen(transfer, kind.name().toLowerCase(), kind == LivePipe.Kind.MIGRATION ? LiveStream.Window.SIZE : 0);
-            Map.Entry<Message, Duplex> opened = link.openStream(open, timeout);
+            link = kind == LivePipe.Kind.LIBVIRT ? null : spare();
+            Map.Entry<Message, Duplex> opened = null;
+            if (link != null) {
+                try {
+                    opened = link.openStream(open, timeout);
+                } catch (ZosException e) { // a link dialed ahead that broke meanwhile: dialed again
+                    if (e.code() != org.zos.protocol.ErrorCode.HOST_UNREACHABLE) {
+                        throw e;
+                    }
+                    link.close();
+                    link = null;
+                }
+            }
+            if (opened == null) {
+                link = dial.get();
+                opened = link.openStream(open, timeout);
+            }
             LiveReady ready = MoveProtocol.answer(opened.getKey(), LiveReady.class, open);
             if (kind != LivePipe.Kind.LIBVIRT) {
                 // QEMU paces itself by how fast its bytes leave: a deep queue between it and the link makes it
@@ -116,6 +147,19 @@ final class LiveOutgoing implements AutoCloseable {
         }
     }
 
+    /** A link dialed ahead ({@link #spare}), waiting for its dial if it is still under way; null if there is none left or it failed. */
+    private MoveLink spare() {
+        java.util.concurrent.CompletableFuture<MoveLink> f = spare.poll();
+        if (f == null) {
+            return null;
+        }
+        try {
+            return f.join();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     private synchronized void ended(LivePipe.Kind kind, LiveStream.Figures f, Exception x) {
         if (f != null) {
             figures.put(kind, f);
@@ -141,6 +185,9 @@ final class LiveOutgoing implements AutoCloseable {
     public void close() {
         for (LivePipe.Listener l : listeners) {
             l.close();
+        }
+        for (java.util.concurrent.CompletableFuture<MoveLink> f; (f = spare.poll()) != null; ) {
+            f.thenAccept(MoveLink::close);
         }
         try {
             sockets.remove();

@@ -236,6 +236,7 @@ public final class MoveReceiver {
             in.to(ReceivePhase.IMPORTING);
             if (!in.staging()) {
                 ImageWriter.early(in, m, missing);
+                ImageWriter.arriving(in, m, in.current);
             }
         }
         return new ChunksWanted(in.id, ChunkFrames.bitmap(bits, all.size()), bits.cardinality());

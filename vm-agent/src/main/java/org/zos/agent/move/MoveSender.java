@@ -486,9 +486,24 @@ final class MoveSender {
             copyStream = d;
             long opened = System.nanoTime();
             java.io.DataOutputStream out = LiveStream.recordsTo(LivePipe.capped(LivePipe.outputOf(d), rate), 1);
+            // The receiver says 'R' once its domain's memory can be written (it keeps what comes before):
+            // the rounds go on from the start, and end only after it, so that what the guest wrote while the
+            // receiver's QEMU started is not left for the stop.
+            java.io.InputStream answers = d.input();
+            long[] readyAt = {0};
+            java.util.concurrent.CompletableFuture<Integer> ready = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return answers.read();
+                } catch (IOException e) {
+                    return -1;
+                } finally {
+                    readyAt[0] = System.nanoTime();
+                }
+            }, MoveSender::aside);
             StringBuilder rounds = new StringBuilder();
             long last = Long.MAX_VALUE;
-            for (int round = 1; round <= COPY_ROUNDS; round++) {
+            for (int round = 1; ; round++) {
+                boolean readyBefore = ready.isDone();
                 long r0 = System.nanoTime();
                 long[] offsets = ledger.differing(ram);
                 long refs = sendPages(offsets, ram, ledger, pages, (at, p, found) -> {
@@ -501,17 +516,25 @@ final class MoveSender {
                 rounds.append(rounds.length() == 0 ? "" : ", ").append(offsets.length).append(" (").append(refs).append(" as references) in ")
                         .append((System.nanoTime() - r0) / 1_000_000).append(" ms");
                 copyLeft = offsets.length;
-                if (offsets.length <= COPY_SETTLED || round > 1 && offsets.length * 2 > last) {
-                    break; // settled, or no longer shrinking (a guest that writes its memory faster than the link takes it)
+                // Settled, or no longer shrinking (a guest that writes its memory faster than the link takes it),
+                // or enough rounds: the end, once the receiver was ready before the round began.
+                if (offsets.length <= COPY_SETTLED || round > 1 && offsets.length * 2 > last || round >= COPY_ROUNDS) {
+                    if (readyBefore) {
+                        break;
+                    }
+                    awaitReady(ready, name);
+                    last = Long.MAX_VALUE; // the next round has what the guest wrote while waiting: judged on its own
+                    continue;
                 }
                 last = offsets.length;
             }
             out.writeByte('E');
             out.flush();
             int end = d.input().read(); // the receiver closes once it has written it all
-            LOG.info(String.format(java.util.Locale.ROOT, "the memory of %s by content: the receiver ready %d ms after the migration began;"
-                    + " pages copied while it runs %s; written there %d ms after it began%s", name, (opened - t0) / 1_000_000, rounds,
-                    (System.nanoTime() - t0) / 1_000_000, end < 0 ? "" : " (the receiver sent more)"));
+            LOG.info(String.format(java.util.Locale.ROOT, "the memory of %s by content: the stream open %d ms after the migration began;"
+                    + " pages copied while it runs %s; the receiver's domain ready after %d ms; written there %d ms after it began%s",
+                    name, (opened - t0) / 1_000_000, rounds, (readyAt[0] - t0) / 1_000_000, (System.nanoTime() - t0) / 1_000_000,
+                    end < 0 ? "" : " (the receiver sent more)"));
         } catch (IOException | RuntimeException e) {
             if (!copyStop.get()) {
                 LOG.warning("the memory of " + name + " could not be copied by content (" + e + "); its migration is stopped");
@@ -521,6 +544,29 @@ final class MoveSender {
             if (d != null) {
                 d.close();
             }
+        }
+    }
+
+    /** Waits for the receiver's 'R' (its domain's memory can be written). */
+    private void awaitReady(java.util.concurrent.CompletableFuture<Integer> ready, String name) {
+        int r;
+        try {
+            r = ready.get(LiveIncoming.HOLD.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new ZosException(ErrorCode.HOST_UNREACHABLE, "the domain of " + name + " on " + target + " did not start within "
+                    + LiveIncoming.HOLD.toSeconds() + " s", "see libvirtd's log on " + target);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new ZosException(ErrorCode.HOST_UNREACHABLE, "the memory stream to " + target + " broke off: " + e.getCause(), "");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ZosException(ErrorCode.CANCELLED, "interrupted while the domain of " + name + " started on " + target, "");
+        }
+        if (r < 0) {
+            throw new ZosException(ErrorCode.HOST_UNREACHABLE, "the memory stream to " + target + " ended before the domain of " + name
+                    + " there was ready", "");
+        }
+        if (r != 'R') {
+            throw new ZosException(ErrorCode.PROTOCOL_ERROR, target + " answered the memory stream with byte " + r + ", not 'R'", "");
         }
     }
 

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The agent's log lines: priorities the journal understands, one short line each, and a rotated file. */
 class AgentLogTest {
-    static final LocalDateTime NOW = LocalDateTime.of(2026, 12, 2, 10, 11, 12);
+    static final LocalDateTime NOW = LocalDateTime.of(2026, 12, 2, 10, 11, 12, 345_000_000);
 
     @TempDir
     Path tmp;
@@ -27,8 +27,8 @@ class AgentLogTest {
         assertEquals("<4>slow", AgentLog.line(new LogRecord(Level.WARNING, "slow"), true, NOW));
         assertEquals("<6>moved", AgentLog.line(new LogRecord(Level.INFO, "moved"), true, NOW));
         assertEquals("<7>detail", AgentLog.line(new LogRecord(Level.FINE, "detail"), true, NOW));
-        assertEquals("2026-12-02T10:11:12 ERROR lost", AgentLog.line(new LogRecord(Level.SEVERE, "lost"), false, NOW));
-        assertEquals("2026-12-02T10:11:12 INFO moved", AgentLog.line(new LogRecord(Level.INFO, "moved"), false, NOW));
+        assertEquals("2026-12-02T10:11:12.345 ERROR lost", AgentLog.line(new LogRecord(Level.SEVERE, "lost"), false, NOW));
+        assertEquals("2026-12-02T10:11:12.345 INFO moved", AgentLog.line(new LogRecord(Level.INFO, "moved"), false, NOW));
     }
 
     @Test

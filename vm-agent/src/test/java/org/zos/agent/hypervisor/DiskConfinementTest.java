@@ -31,6 +31,19 @@ class DiskConfinementTest {
     }
 
     @Test
+    void anImageCheckedOnceIsCheckedAgainOnceChanged() throws Exception {
+        Path disk = tmp.resolve("disk.qcow2");
+        qemuImg("create", "-q", "-f", "qcow2", disk.toString(), "1M");
+        DiskConfinement.require(disk);
+        DiskConfinement.require(disk); // as it was: not read again
+        qemuImg("create", "-q", "-f", "raw", tmp.resolve("host-secret").toString(), "1M");
+        Thread.sleep(20); // a later modification time, whatever the file system's clock step
+        qemuImg("rebase", "-u", "-F", "raw", "-b", tmp.resolve("host-secret").toString(), disk.toString()); // in place
+        ZosException e = assertThrows(ZosException.class, () -> DiskConfinement.require(disk));
+        assertEquals(ErrorCode.DENIED, e.code());
+    }
+
+    @Test
     void aBackingFileIsRefused() throws Exception {
         qemuImg("create", "-q", "-f", "raw", tmp.resolve("host-secret").toString(), "1M");
         qemuImg("create", "-q", "-f", "qcow2", "-F", "raw", "-b", tmp.resolve("host-secret").toString(),
