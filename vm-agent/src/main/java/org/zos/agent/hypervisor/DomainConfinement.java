@@ -41,7 +41,7 @@ public final class DomainConfinement {
         for (Element e : children(domain)) {
             if (e.getNamespaceURI() != null || e.getTagName().contains(":")) {
                 if (monitor == null || !e.getTagName().equals("qemu:commandline") || !DomainXml.QEMU_NAMESPACE.equals(
-                        domain.getAttribute("xmlns:qemu")) || !args(e).equals(DomainXml.monitorArgs(monitor))) {
+                        domain.getAttribute("xmlns:qemu")) || !DomainXml.commandlineArgs(e).equals(DomainXml.monitorArgs(monitor))) {
                     refuse("an element of another namespace (" + e.getTagName() + "), such as extra QEMU arguments");
                 }
                 monitor = null; // once
@@ -134,15 +134,6 @@ public final class DomainConfinement {
     private static void refuse(String what) {
         throw new ZosException(ErrorCode.DENIED, "the anima's saved domain asks this host for " + what
                 + ", which zos never gives a guest", "the state file did not come from a zos host as it should; it is not restored");
-    }
-
-    /** The values of a {@code <qemu:commandline>}'s arguments; anything else in it makes the list longer than any allowed. */
-    private static java.util.List<String> args(Element line) {
-        java.util.List<String> out = new java.util.ArrayList<>();
-        for (Element a : children(line)) {
-            out.add(a.getTagName().equals("qemu:arg") && a.getAttributes().getLength() == 1 ? a.getAttribute("value") : "\0" + a.getTagName());
-        }
-        return out;
     }
 
     private static java.util.List<Element> children(Element e) {

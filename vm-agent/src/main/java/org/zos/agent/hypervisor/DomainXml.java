@@ -259,16 +259,22 @@ public final class DomainXml {
 
     /** Whether a {@code <qemu:commandline>} is exactly a monitor {@link #withMonitor} writes, at some socket. */
     private static boolean isMonitor(Element line) {
-        java.util.List<String> values = new java.util.ArrayList<>();
+        java.util.List<String> values = commandlineArgs(line);
+        return values.size() == 2 && values.get(0).equals("-qmp") && values.get(1).matches("unix:/[^,]*/qmp\\.sock,server=on,wait=off");
+    }
+
+    /**
+     * The values of a {@code <qemu:commandline>}'s arguments, in order; anything else in it (another element,
+     * an argument with more than its value) stands as an entry no argument can be ("\0" and its tag).
+     */
+    static java.util.List<String> commandlineArgs(Element line) {
+        java.util.List<String> out = new java.util.ArrayList<>();
         for (Node c = line.getFirstChild(); c != null; c = c.getNextSibling()) {
             if (c instanceof Element a) {
-                if (!a.getTagName().equals("qemu:arg")) {
-                    return false;
-                }
-                values.add(a.getAttribute("value"));
+                out.add(a.getTagName().equals("qemu:arg") && a.getAttributes().getLength() == 1 ? a.getAttribute("value") : "\0" + a.getTagName());
             }
         }
-        return values.size() == 2 && values.get(0).equals("-qmp") && values.get(1).matches("unix:/[^,]*/qmp\\.sock,server=on,wait=off");
+        return out;
     }
 
     /** QEMU's arguments for a QMP monitor at {@code socket}. */

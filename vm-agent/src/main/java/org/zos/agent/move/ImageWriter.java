@@ -76,10 +76,8 @@ final class ImageWriter {
         Files.deleteIfExists(file);
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
-            ch.truncate(0);
-            ch.write(java.nio.ByteBuffer.allocate(1), Math.max(0, m.length() - 1)); // as long as the image; holes until written
-            if (m.length() == 0) {
-                ch.truncate(0);
+            if (m.length() > 0) {
+                ch.write(java.nio.ByteBuffer.allocate(1), m.length() - 1); // as long as the image; holes until written
             }
         } catch (IOException | RuntimeException e) {
             ch.close();

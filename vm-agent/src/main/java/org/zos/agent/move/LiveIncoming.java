@@ -52,13 +52,11 @@ final class LiveIncoming implements LibvirtGuard.Expect {
      * migration, with this agent's QMP monitor ({@link LiveSockets#monitor}); null: QEMU's stream carries the memory.
      */
     private final String liveXml;
-    /** Counted down once the incoming domain's memory may be written (its QEMU told to leave it to us, the fill done). */
-    private final java.util.concurrent.CountDownLatch writable = new java.util.concurrent.CountDownLatch(1);
     /** Counted down once the sender's memory stream is answered. */
     private final java.util.concurrent.CountDownLatch memoryOpened = new java.util.concurrent.CountDownLatch(1);
     /** Done once the memory stream ended whole (the preparation's answer may go); failed if it broke off or the move ended. */
     private final java.util.concurrent.CompletableFuture<Void> copied = new java.util.concurrent.CompletableFuture<>();
-    /** The incoming domain's memory, for writing (memory by content), once {@link #writable}. */
+    /** The incoming domain's memory, for writing (memory by content), once its QEMU was told to leave it to us and the fill is done; null before. */
     private volatile FileChannel memory;
     /**
      * Pages of the memory stream that came before the incoming domain's memory could be written (libvirt
@@ -323,7 +321,6 @@ final class LiveIncoming implements LibvirtGuard.Expect {
         }
         memory = in.held.memory(true).orElseThrow(() -> new ZosException(ErrorCode.INTERNAL, "the memory of " + in.anima
                 + "'s incoming domain cannot be opened to write it", "see libvirtd's log on this host"));
-        writable.countDown();
         int early = goDirect();
         long ready = System.nanoTime();
         LOG.info("move " + in.id + " of " + in.anima + ": its domain's memory writable " + (ready - t0) / 1_000_000 + " ms after its QEMU"
@@ -380,7 +377,7 @@ final class LiveIncoming implements LibvirtGuard.Expect {
         if (copied.isDone()) {
             throw new ZosException(ErrorCode.CANCELLED, "the move of " + in.anima + " ended", "");
         }
-        if (writable.getCount() > 0 && System.nanoTime() - memoryStarted > HOLD.toNanos()) {
+        if (System.nanoTime() - memoryStarted > HOLD.toNanos()) { // waiting: not direct yet
             throw new ZosException(ErrorCode.HOST_UNREACHABLE, "the incoming domain of " + in.anima + " did not start within "
                     + HOLD.toSeconds() + " s", "see libvirtd's log on this host");
         }
@@ -592,7 +589,7 @@ final class LiveIncoming implements LibvirtGuard.Expect {
     void close() {
         flusher.interrupt();
         copied.completeExceptionally(new ZosException(ErrorCode.CANCELLED, "the move ended", "")); // a held answer is not sent
-        if (liveXml != null && writable.getCount() == 0) {
+        if (liveXml != null && memory != null) { // x-ignore-shared was turned on
             try {
                 org.zos.agent.hypervisor.QemuMonitor.setCapability(sockets.monitor(), "x-ignore-shared", false, java.time.Duration.ofSeconds(5));
             } catch (IOException | RuntimeException e) {

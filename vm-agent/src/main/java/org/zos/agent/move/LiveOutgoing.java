@@ -130,8 +130,8 @@ final class LiveOutgoing implements AutoCloseable {
 
     /**
      * Opens the stream of the guest's memory by content to the receiver ({@code live-open} "memory"); it
-     * answers once its domain's QEMU runs and its memory is ready to be written, so this waits up to
-     * {@code wait}. The link closes with the stream.
+     * answers at once (a receiver of the first version of memory by content only once its domain's memory
+     * could be written), waited for up to {@code wait}. The link closes with the stream.
      */
     Duplex memory(Duration wait) {
         MoveLink link = dial.get();

@@ -480,7 +480,7 @@ final class MoveSender {
             RateLimit rate) {
         long t0 = System.nanoTime();
         org.zos.protocol.stream.Duplex d = null;
-        LOG.info("copying the memory of " + name + " by content to " + target + " once its domain there runs");
+        LOG.info("copying the memory of " + name + " by content to " + target + " while its domain there starts");
         try {
             d = outgoing.memory(LiveIncoming.HOLD.plusSeconds(30));
             copyStream = d;
@@ -499,7 +499,11 @@ final class MoveSender {
                 } finally {
                     readyAt[0] = System.nanoTime();
                 }
-            }, MoveSender::aside);
+            }, r -> {
+                Thread t = new Thread(r, "zos-memory-ready");
+                t.setDaemon(true);
+                t.start();
+            });
             StringBuilder rounds = new StringBuilder();
             long last = Long.MAX_VALUE;
             for (int round = 1; ; round++) {
