@@ -158,7 +158,9 @@ final class AnimaActions implements AutoCloseable {
             case "suspend" -> {
                 requireRootForFiles(a.option("to", ""), user);
                 if (a.options().containsKey("to")) {
-                    note = withPassphrase(a, pass -> moves.parcels(remotes).suspendTo(name, a.option("to", ""), pass, progress));
+                    try (Meter.Beat beat = Meter.beat(REMOTE_QUIET, progress)) {
+                        note = withPassphrase(a, pass -> moves.parcels(remotes).suspendTo(name, a.option("to", ""), pass, beat));
+                    }
                     LOG.info("suspend " + name + " to remote " + a.option("to", "") + ": done in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
                     return new ActionDone(a.action(), null, note); // it rests in the parcel, no longer here
                 }
@@ -170,7 +172,9 @@ final class AnimaActions implements AutoCloseable {
                 requireRootForFiles(a.option("from", ""), user);
                 Parcels parcels = moves.parcels(remotes);
                 if (a.options().containsKey("from")) {
-                    note = withPassphrase(a, pass -> parcels.resumeFrom(name, a.option("from", ""), pass, progress));
+                    try (Meter.Beat beat = Meter.beat(REMOTE_QUIET, progress)) {
+                        note = withPassphrase(a, pass -> parcels.resumeFrom(name, a.option("from", ""), pass, beat));
+                    }
                     break;
                 }
                 if (registry.find(name).isEmpty() && parcels.restsIn(name).isPresent()) {
@@ -201,7 +205,9 @@ final class AnimaActions implements AutoCloseable {
             case "stage" -> {
                 if (a.options().containsKey("from")) { // here, from a parcel, ahead of a resume
                     requireRootForFiles(a.option("from", ""), user);
-                    note = withPassphrase(a, pass -> moves.parcels(remotes).stageFrom(name, a.option("from", ""), pass, progress));
+                    try (Meter.Beat beat = Meter.beat(REMOTE_QUIET, progress)) {
+                        note = withPassphrase(a, pass -> moves.parcels(remotes).stageFrom(name, a.option("from", ""), pass, beat));
+                    }
                     return new ActionDone(a.action(), null, note);
                 }
                 note = moves.stage(name, a.option("host", ""), user, Moves.rate(a.option("bandwidth", null)), progress);
@@ -248,6 +254,13 @@ final class AnimaActions implements AutoCloseable {
     }
 
     /** Runs {@code body} with the action's passphrase, overwritten in memory afterwards. */
+    /**
+     * A parcel's work says its last progress again after this much silence: a remote that does not answer
+     * holds it for up to its timeout (a minute by default) times the client's attempts, longer than a
+     * command waits for a silent agent; the remote's own timeouts bound it.
+     */
+    private static final Duration REMOTE_QUIET = Duration.ofSeconds(20);
+
     private static String withPassphrase(AnimaAction a, WithPassphrase body) throws java.io.IOException {
         char[] pass = a.option(AnimaAction.PASSPHRASE, "").toCharArray();
         try {

@@ -41,6 +41,69 @@ public final class Meter implements AutoCloseable {
         return new Meter(phase, source, progress);
     }
 
+    /**
+     * Passes progress on and, whenever the work has said nothing for {@code quiet}, says its last progress
+     * again (with its time brought up to date). For work whose waits are bounded by timeouts of its own but
+     * may be silent longer than a client waits for a silent agent: a remote's requests, each retried by its
+     * client after a timeout of up to a minute, while the remote does not answer.
+     */
+    public static Beat beat(java.time.Duration quiet, Consumer<Progress> progress) {
+        return new Beat(quiet, progress);
+    }
+
+    /** See {@link #beat}. */
+    public static final class Beat implements Consumer<Progress>, AutoCloseable {
+        private final Consumer<Progress> progress;
+        private final Thread thread;
+        private Progress last = new Progress("working", 0, 0, 0);
+        private long lastAt = System.nanoTime();
+
+        private Beat(java.time.Duration quiet, Consumer<Progress> progress) {
+            this.progress = progress;
+            thread = new Thread(() -> {
+                long said = Long.MIN_VALUE;
+                while (!Thread.currentThread().isInterrupted()) {
+                    try {
+                        Thread.sleep(Math.max(1, quiet.toMillis() / 4));
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    Progress again;
+                    synchronized (this) {
+                        long now = System.nanoTime();
+                        if (now - Math.max(lastAt, said) < quiet.toNanos()) {
+                            continue;
+                        }
+                        said = now;
+                        again = new Progress(last.phase(), last.done(), last.total(), last.elapsedMillis() + (now - lastAt) / 1_000_000);
+                    }
+                    progress.accept(again);
+                }
+            }, "progress-beat");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        @Override
+        public void accept(Progress p) {
+            synchronized (this) {
+                last = p;
+                lastAt = System.nanoTime();
+            }
+            progress.accept(p);
+        }
+
+        @Override
+        public void close() {
+            thread.interrupt();
+            try {
+                thread.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     WorkMeter work() {
         return work;
     }
