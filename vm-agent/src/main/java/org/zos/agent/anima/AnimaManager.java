@@ -46,6 +46,10 @@ public final class AnimaManager {
     private final GuestImageBuilder guests;
     /** The animas held for moves now (see {@link #releaseAll}). */
     private final java.util.Set<Held> holding = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Animas still held for what follows their move's answer ({@link Held#closeAfter}): who asks for one waits for it. */
+    private final Map<String, java.util.concurrent.CompletableFuture<Void>> settling = new java.util.concurrent.ConcurrentHashMap<>();
+    /** How long a command waits for an anima's move to settle before it is told BUSY. */
+    static final Duration SETTLE_PATIENCE = Duration.ofSeconds(30);
 
     public AnimaManager(Hypervisor hypervisor, AnimaRegistry registry, GuestImageBuilder guests) {
         this.hypervisor = hypervisor;
@@ -80,7 +84,7 @@ public final class AnimaManager {
         } catch (IOException e) {
             throw new UncheckedIOException("creating " + paths.dir(), e);
         }
-        try (AnimaLock lock = AnimaLock.acquire(paths, name)) {
+        try (AnimaLock lock = lock(paths, name)) {
             if (seed != null && kind != GuestImage.Kind.MINI) {
                 throw new ZosException(ErrorCode.BAD_PARAMETER, "only the mini guest's data disk can start from a directory",
                         "leave out --disk-from, or use --guest mini");
@@ -120,7 +124,7 @@ public final class AnimaManager {
     public void start(String name, boolean discardState) {
         AnimaPaths paths = registry.paths(name);
         AnimaRecord record = registry.get(name);
-        try (AnimaLock lock = AnimaLock.acquire(paths, name)) {
+        try (AnimaLock lock = lock(paths, name)) {
             record = recover(record);
             requireHere(record);
             DomainState state = hypervisor.state(name);
@@ -151,7 +155,7 @@ public final class AnimaManager {
     public Saved suspend(String name) {
         AnimaPaths paths = registry.paths(name);
         AnimaRecord record = registry.get(name);
-        try (AnimaLock lock = AnimaLock.acquire(paths, name)) {
+        try (AnimaLock lock = lock(paths, name)) {
             return suspendHeld(recover(record));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -229,7 +233,7 @@ public final class AnimaManager {
     public void resume(String name) {
         AnimaPaths paths = registry.paths(name);
         AnimaRecord record = registry.get(name);
-        try (AnimaLock lock = AnimaLock.acquire(paths, name)) {
+        try (AnimaLock lock = lock(paths, name)) {
             resumeHeld(recover(record));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -310,10 +314,25 @@ public final class AnimaManager {
      * Takes an anima of this host for a move: its lock is held until {@link Held#close}, so no other
      * command touches it meanwhile, and every step of the move goes through the handle.
      */
+    /** The anima's lock, once what follows its last move's answer is done (if that takes less than {@link #SETTLE_PATIENCE}). */
+    private AnimaLock lock(AnimaPaths paths, String name) {
+        java.util.concurrent.CompletableFuture<Void> s = settling.get(name);
+        if (s != null) {
+            try {
+                s.get(SETTLE_PATIENCE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                // still held: the lock says BUSY
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return AnimaLock.acquire(paths, name);
+    }
+
     public Held hold(String name) {
         AnimaPaths paths = registry.paths(name);
         AnimaRecord record = registry.get(name);
-        AnimaLock lock = AnimaLock.acquire(paths, name);
+        AnimaLock lock = lock(paths, name);
         try {
             return new Held(lock, recover(record));
         } catch (IOException | RuntimeException e) {
@@ -346,7 +365,7 @@ public final class AnimaManager {
         } catch (IOException e) {
             throw new UncheckedIOException("creating " + paths.dir(), e);
         }
-        AnimaLock lock = AnimaLock.acquire(paths, name);
+        AnimaLock lock = lock(paths, name);
         registry.save(visiting);
         return new Held(lock, visiting);
     }
@@ -535,6 +554,27 @@ public final class AnimaManager {
             holding.remove(this);
             lock.close();
         }
+
+        /**
+         * Does {@code work} on a thread of its own, then lets the anima go: for what a move does once the
+         * anima runs (folding its disk's overlay), after the move's answer. A command that asks for the
+         * anima meanwhile waits for it (up to {@link #SETTLE_PATIENCE}) rather than being told BUSY.
+         */
+        public void closeAfter(Runnable work) {
+            String name = record.name();
+            java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+            settling.put(name, done);
+            Thread t = new Thread(() -> {
+                try {
+                    work.run();
+                } finally {
+                    close();
+                    settling.remove(name, done);
+                    done.complete(null);
+                }
+            }, "zos-settle-" + name);
+            t.start();
+        }
     }
 
     /**
@@ -589,7 +629,7 @@ public final class AnimaManager {
     public boolean shutdown(String name, Duration timeout) {
         AnimaPaths paths = registry.paths(name);
         AnimaRecord record = registry.get(name);
-        try (AnimaLock lock = AnimaLock.acquire(paths, name)) {
+        try (AnimaLock lock = lock(paths, name)) {
             record = recover(record);
             requireHere(record);
             DomainState state = hypervisor.state(name);
@@ -619,7 +659,7 @@ public final class AnimaManager {
     public void remove(String name) {
         AnimaPaths paths = registry.paths(name);
         registry.get(name);
-        try (AnimaLock lock = AnimaLock.acquire(paths, name)) {
+        try (AnimaLock lock = lock(paths, name)) {
             hypervisor.undefine(name);
             deleteTree(paths.dir());
         }

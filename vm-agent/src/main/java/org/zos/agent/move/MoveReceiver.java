@@ -417,32 +417,42 @@ public final class MoveReceiver {
         return new MoveDone(in.id, "running", "");
     }
 
-    /** The anima runs here: its move is done. A live move's overlay is folded into the disk (the guest runs meanwhile). */
+    /**
+     * The anima runs here: its move is done. What the answer need not wait for is done after it, the guest
+     * running and the anima held meanwhile: the live move's streams closed, its overlay folded into the
+     * disk, memory kept for a move that is over deleted.
+     */
     private void release(Incoming in) {
         incoming.remove(in.id);
-        if (in.live != null) {
-            in.live.close();
-        }
-        if (in.purpose.equals(MoveOffer.HOME)) { // home again: what was kept of its memory is out of date
-            KeptMemory.drop(in.held.paths().dir());
-            SealedMemory.Record.drop(in.held.paths().dir()); // the host it came from seals anew what it came with
+        boolean home = in.purpose.equals(MoveOffer.HOME);
+        if (home) { // what the host it came from seals anew of what it came with is told here next
+            SealedMemory.Record.drop(in.held.paths().dir());
             ctx.kept().returned(in.anima, in.from);
-        } else { // visiting: what this host sealed of its memory is out of date (and was filled from, if it could be)
-            SealedMemory.delete(ctx.stateDir(), in.anima);
         }
-        try {
-            in.held.foldDisk();
-        } catch (IOException | RuntimeException e) {
-            LOG.warning("the disk of " + in.anima + " stays on its overlay for now (folded when it is next taken up): " + e.getMessage());
-        }
-        in.held.close();
-        if (in.store != null) {
-            try {
-                in.store.close();
-            } catch (IOException e) {
-                LOG.fine("closing store: " + e);
+        in.held.closeAfter(() -> {
+            long t0 = System.nanoTime();
+            if (in.live != null) {
+                in.live.close();
             }
-        }
+            if (home) { // home again: what was kept of its memory is out of date
+                KeptMemory.drop(in.held.paths().dir());
+            } else { // visiting: what this host sealed of its memory is out of date (and was filled from, if it could be)
+                SealedMemory.delete(ctx.stateDir(), in.anima);
+            }
+            try {
+                in.held.foldDisk();
+            } catch (IOException | RuntimeException e) {
+                LOG.warning("the disk of " + in.anima + " stays on its overlay for now (folded when it is next taken up): " + e.getMessage());
+            }
+            if (in.store != null) {
+                try {
+                    in.store.close();
+                } catch (IOException e) {
+                    LOG.fine("closing store: " + e);
+                }
+            }
+            LOG.info("the move of " + in.anima + " settled here " + (System.nanoTime() - t0) / 1_000_000 + " ms after it ran");
+        });
     }
 
     /**
