@@ -95,12 +95,7 @@ public final class Meter implements AutoCloseable {
 
         @Override
         public void close() {
-            thread.interrupt();
-            try {
-                thread.join(1000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            stop(thread);
         }
     }
 
@@ -110,6 +105,11 @@ public final class Meter implements AutoCloseable {
 
     @Override
     public void close() {
+        stop(thread);
+    }
+
+    /** Stops a reporting thread and waits (a second at most) for it to end. */
+    private static void stop(Thread thread) {
         thread.interrupt();
         try {
             thread.join(1000);
