@@ -310,10 +310,6 @@ public final class AnimaManager {
         Files.deleteIfExists(paths.state());
     }
 
-    /**
-     * Takes an anima of this host for a move: its lock is held until {@link Held#close}, so no other
-     * command touches it meanwhile, and every step of the move goes through the handle.
-     */
     /** The anima's lock, once what follows its last move's answer is done (if that takes less than {@link #SETTLE_PATIENCE}). */
     private AnimaLock lock(AnimaPaths paths, String name) {
         java.util.concurrent.CompletableFuture<Void> s = settling.get(name);
@@ -329,6 +325,10 @@ public final class AnimaManager {
         return AnimaLock.acquire(paths, name);
     }
 
+    /**
+     * Takes an anima of this host for a move: its lock is held until {@link Held#close}, so no other
+     * command touches it meanwhile, and every step of the move goes through the handle.
+     */
     public Held hold(String name) {
         AnimaPaths paths = registry.paths(name);
         AnimaRecord record = registry.get(name);

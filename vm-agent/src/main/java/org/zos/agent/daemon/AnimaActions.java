@@ -253,7 +253,6 @@ final class AnimaActions implements AutoCloseable {
         String run(char[] passphrase) throws java.io.IOException;
     }
 
-    /** Runs {@code body} with the action's passphrase, overwritten in memory afterwards. */
     /**
      * A parcel's work says its last progress again after this much silence: a remote that does not answer
      * holds it for up to its timeout (a minute by default) times the client's attempts, longer than a
@@ -261,6 +260,7 @@ final class AnimaActions implements AutoCloseable {
      */
     private static final Duration REMOTE_QUIET = Duration.ofSeconds(20);
 
+    /** Runs {@code body} with the action's passphrase, overwritten in memory afterwards. */
     private static String withPassphrase(AnimaAction a, WithPassphrase body) throws java.io.IOException {
         char[] pass = a.option(AnimaAction.PASSPHRASE, "").toCharArray();
         try {
