@@ -466,6 +466,7 @@ class MoveProtocolTest {
     }
 
     private void assertRunsOn(TestNet.Agent on) {
+        on.manager.hold(ANIMA).close(); // waits for what the receiver does after its answer (the overlay's fold)
         assertEquals(DomainState.RUNNING, on.hypervisor.state(ANIMA), ANIMA + " on " + on.name);
         // a live move's overlay is folded into the disk wherever the anima ended, and gone everywhere
         assertFalse(on.hypervisor.diverted(ANIMA), "the disk of " + ANIMA + " on " + on.name + " stays diverted to its overlay");
