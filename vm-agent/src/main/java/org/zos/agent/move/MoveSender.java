@@ -182,7 +182,9 @@ final class MoveSender {
                 images.put("initrd", out.sendFile(peer, transfer, "initrd", held.paths().initrd(), 1));
                 if (held.state().isActive()) {
                     to(SendPhase.SENDING_AHEAD);
-                    out.offer(peer, transfer, "disk", ahead.manifest()); // ahead, while the anima runs: most of it will not change
+                    // Ahead, while the anima runs (most of it will not change): sent as it is read, then offered whole.
+                    out.sendAhead(peer, transfer, ahead);
+                    out.offer(peer, transfer, "disk", ahead.manifest());
                     diskBlocks = ahead.blocks();
                     ctx.faults().at("sender.disk-ahead");
                     checkCancelled();
