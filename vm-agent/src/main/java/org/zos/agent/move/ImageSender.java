@@ -188,7 +188,7 @@ final class ImageSender {
      * read; then the closing {@code chunks-ahead} with their number, once the read ended. The disk's offer,
      * which follows, sends what is still lacking. A chunk is sent only after its delta bases (or none, if
      * a base the peer lacks could not be sent). A peer that does not take {@code chunks-ahead}
-     * (PROTOCOL_ERROR or BAD_PARAMETER on the first) gets nothing ahead.
+     * (PROTOCOL_ERROR on the first) gets nothing ahead.
      */
     void sendAhead(MoveLink peer, long transfer, DiskIngest disk) throws IOException {
         long t0 = System.nanoTime();
@@ -233,8 +233,7 @@ final class ImageSender {
                     try {
                         wanted = MoveProtocol.answer(peer.request(ask, ctx.times().idle(), progress), ChunksWanted.class, ask);
                     } catch (org.zos.protocol.ZosException e) {
-                        if (first && (e.code() == org.zos.protocol.ErrorCode.PROTOCOL_ERROR
-                                || e.code() == org.zos.protocol.ErrorCode.BAD_PARAMETER)) { // an agent that does not know it
+                        if (first && e.code() == org.zos.protocol.ErrorCode.PROTOCOL_ERROR) {
                             LOG.info(target + " does not take chunks ahead (" + e.getMessage() + "); the disk's offer sends them");
                             return;
                         }
