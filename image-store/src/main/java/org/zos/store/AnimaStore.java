@@ -95,39 +95,17 @@ public final class AnimaStore implements AutoCloseable {
      * one's generations, as a move numbers its memory after its disk).
      */
     public Ingested ingest(String image, InputStream in, ChunkerParams params, WorkMeter meter, long atLeast) throws IOException {
-        return ingest(image, in, Holes.NONE, params, meter, atLeast, null);
-    }
-
-    /**
-     * As {@link #ingest(String, InputStream, ChunkerParams, WorkMeter)}, telling {@code taken} of each
-     * distinct chunk as it is taken, on this thread: a move offers them while the rest is read.
-     */
-    public Ingested ingest(String image, InputStream in, ChunkerParams params, WorkMeter meter, Taken taken) throws IOException {
-        return ingest(image, in, Holes.NONE, params, meter, 1, taken);
-    }
-
-    /** Told of each distinct chunk of an image as {@link #ingest} takes it, in the image's order. */
-    public interface Taken {
-        /** A chunk the store held already: it can be exported now. */
-        void held(ChunkId id);
-
-        /** A chunk the ingest added, sealed; its delta bases are chunks the store held already. */
-        void sealed(SealedChunk chunk);
+        return ingest(image, in, Holes.NONE, params, meter, atLeast);
     }
 
     private Ingested ingest(String image, InputStream in, Holes holes, ChunkerParams params, WorkMeter meter, long atLeast)
             throws IOException {
-        return ingest(image, in, holes, params, meter, atLeast, null);
-    }
-
-    private Ingested ingest(String image, InputStream in, Holes holes, ChunkerParams params, WorkMeter meter, long atLeast,
-            Taken taken) throws IOException {
         Manifest.checkImageName(image);
         try (StoreLock lock = shared(); PackWriter writer = new PackWriter(layout.packs(), index)) {
             refresh();
             Ingester.Result r;
             try {
-                r = new Ingester(sealer, index, writer, previousOf(image), this::basePlain, taken).run(in, holes, params, meter);
+                r = new Ingester(sealer, index, writer, previousOf(image), this::basePlain).run(in, holes, params, meter);
             } catch (IOException | RuntimeException e) {
                 writer.abort();
                 throw e;

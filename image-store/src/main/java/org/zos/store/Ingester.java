@@ -47,8 +47,6 @@ final class Ingester {
     private final PackWriter writer;
     private final Function<ChunkId, byte[]> bases;
     private final PageFinder finder;
-    /** Told of each chunk as it is taken (null: nobody). */
-    private final AnimaStore.Taken taken;
     private final java.util.Map<ChunkId, byte[]> recent = new java.util.LinkedHashMap<>(64, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(java.util.Map.Entry<ChunkId, byte[]> eldest) {
@@ -69,12 +67,6 @@ final class Ingester {
     private long sealedBytes;
 
     Ingester(ChunkSealer sealer, Index index, PackWriter writer, Manifest previous, Function<ChunkId, byte[]> bases) {
-        this(sealer, index, writer, previous, bases, null);
-    }
-
-    Ingester(ChunkSealer sealer, Index index, PackWriter writer, Manifest previous, Function<ChunkId, byte[]> bases,
-            AnimaStore.Taken taken) {
-        this.taken = taken;
         this.sealer = sealer;
         this.index = index;
         this.writer = writer;
@@ -116,11 +108,7 @@ final class Ingester {
                 anchorNew = c.offset() + c.length();
                 anchorOld = previousStarts[old] + c.length();
             }
-            boolean held = index.contains(id);
-            if (held && taken != null && claimed.add(id)) {
-                taken.held(id);
-            }
-            if (!held && claimed.add(id)) {
+            if (!index.contains(id) && claimed.add(id)) {
                 ChunkId base = baseFor(anchorOld + (c.offset() - anchorNew) + c.length() / 2);
                 sealing.add(StoreThreads.POOL.submit(() -> seal(id, c.data(), base)));
                 newChunks++;
@@ -232,9 +220,6 @@ final class Ingester {
     private void store(Future<SealedChunk> f) throws IOException {
         SealedChunk s = StoreThreads.await(f);
         writer.add(s);
-        if (taken != null) {
-            taken.sealed(s);
-        }
         sealedBytes += s.bytes().length;
     }
 

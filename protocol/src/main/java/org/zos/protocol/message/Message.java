@@ -24,7 +24,6 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = MoveReady.class, name = "move-ready"),
     @JsonSubTypes.Type(value = ImageOffer.class, name = "image-offer"),
     @JsonSubTypes.Type(value = ChunksWanted.class, name = "chunks-wanted"),
-    @JsonSubTypes.Type(value = ChunksAhead.class, name = "chunks-ahead"),
     @JsonSubTypes.Type(value = ImageSent.class, name = "image-sent"),
     @JsonSubTypes.Type(value = ImageReceived.class, name = "image-received"),
     @JsonSubTypes.Type(value = MoveCommit.class, name = "move-commit"),
@@ -51,7 +50,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = MemoryKept.class, name = "memory-kept"),
 })
 public sealed interface Message permits Hello, Ping, Pong, Failure, StatusQuery, StatusReport, AccessQuery, AccessGrant,
-        AnimaAction, ActionDone, Progress, MoveOffer, MoveReady, ImageOffer, ChunksWanted, ChunksAhead, ImageSent, ImageReceived,
+        AnimaAction, ActionDone, Progress, MoveOffer, MoveReady, ImageOffer, ChunksWanted, ImageSent, ImageReceived,
         MoveCommit, MoveDone, MoveAbort, ReturnRequest, MoveCancel, MoveGo, MoveQuery, Keepalive, ViewOpen, ViewReady, ControlRequest,
         FolderOpen, FolderReady, FolderEnd, LendOffer, LendEnd, LivePrepare, LivePrepared, LiveOpen, LiveReady, LivePatch,
         MemoryKept {

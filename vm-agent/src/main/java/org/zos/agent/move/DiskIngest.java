@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -32,12 +31,9 @@ final class DiskIngest {
     private final CompletableFuture<Manifest> result = new CompletableFuture<>();
     private volatile DiskBlocks blocks;
     private volatile boolean cancelled;
-    /** The chunks taken so far, for a move that offers them ahead (null: none is kept). */
-    private final Taken taken;
 
     DiskIngest(AnimaStore store, Path disk, boolean indexBlocks, Consumer<Progress> progress) {
         this.progress = progress;
-        this.taken = indexBlocks ? new Taken() : null;
         Thread t = new Thread(() -> {
             DiskBlocks index = indexBlocks ? new DiskBlocks() : null;
             try (InputStream in = new FilterInputStream(Files.newInputStream(disk)) {
@@ -77,18 +73,13 @@ final class DiskIngest {
             }) {
                 long t0 = System.nanoTime();
                 work.total(Files.size(disk));
-                Manifest m = (taken != null ? store.ingest("disk", in, ChunkerParams.DEFAULT, work, taken)
-                        : store.ingest("disk", in, ChunkerParams.DEFAULT, work)).manifest();
+                Manifest m = store.ingest("disk", in, ChunkerParams.DEFAULT, work).manifest();
                 blocks = index;
                 LOG.info(String.format(java.util.Locale.ROOT, "%s: read %d MiB in %d ms%s", m.label(), m.length() >> 20,
                         (System.nanoTime() - t0) / 1_000_000, index != null ? ", " + index.size() + " distinct blocks indexed" : ""));
                 result.complete(m);
             } catch (Throwable e) {
                 result.completeExceptionally(e);
-            } finally {
-                if (taken != null) {
-                    taken.end();
-                }
             }
         }, "zos-ingest-disk");
         t.setDaemon(true);
@@ -110,78 +101,6 @@ final class DiskIngest {
                 throw r;
             }
             throw new IOException("reading the disk failed", e.getCause());
-        }
-    }
-
-    /**
-     * The chunks taken since the last call, in the image's order, waiting up to {@code waitMillis} for
-     * one: each a {@link org.zos.store.chunk.ChunkId} the store held already or a
-     * {@link org.zos.store.chunk.SealedChunk} the read added. Empty once the read ended and all were taken.
-     */
-    List<Object> taken(int most, long waitMillis) throws InterruptedException {
-        return taken.next(most, waitMillis);
-    }
-
-    /** Whether the read ended (well or not) and every chunk it took was handed out by {@link #taken}. */
-    boolean takenAll() {
-        return taken.drained();
-    }
-
-    /**
-     * The chunks an ingest takes, for a move to offer ahead. A new chunk's sealed bytes are kept until
-     * handed out, up to {@link #KEEP_BYTES} in all; past that only its id is (the move leaves it to the
-     * disk's offer unless the store has it by then), so a slow link does not make the read hold the disk.
-     */
-    static final class Taken implements AnimaStore.Taken {
-        static final long KEEP_BYTES = 64L << 20;
-        private final java.util.ArrayDeque<Object> queue = new java.util.ArrayDeque<>();
-        private long keptBytes;
-        private boolean ended;
-
-        @Override
-        public synchronized void held(org.zos.store.chunk.ChunkId id) {
-            queue.add(id);
-            notifyAll();
-        }
-
-        @Override
-        public synchronized void sealed(org.zos.store.chunk.SealedChunk chunk) {
-            if (keptBytes + chunk.bytes().length > KEEP_BYTES) {
-                queue.add(chunk.id());
-            } else {
-                keptBytes += chunk.bytes().length;
-                queue.add(chunk);
-            }
-            notifyAll();
-        }
-
-        synchronized void end() {
-            ended = true;
-            notifyAll();
-        }
-
-        synchronized List<Object> next(int most, long waitMillis) throws InterruptedException {
-            long deadline = System.nanoTime() + waitMillis * 1_000_000L;
-            while (queue.isEmpty() && !ended) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return List.of();
-                }
-                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
-            }
-            List<Object> out = new java.util.ArrayList<>(Math.min(most, queue.size()));
-            while (out.size() < most && !queue.isEmpty()) {
-                Object o = queue.poll();
-                if (o instanceof org.zos.store.chunk.SealedChunk c) {
-                    keptBytes -= c.bytes().length;
-                }
-                out.add(o);
-            }
-            return out;
-        }
-
-        synchronized boolean drained() {
-            return ended && queue.isEmpty();
         }
     }
 

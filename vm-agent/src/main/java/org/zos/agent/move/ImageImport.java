@@ -52,7 +52,7 @@ final class ImageImport implements Iterable<SealedChunk> {
         thread.setDaemon(true);
     }
 
-    /** Starts importing the chunks of the image whose sealed manifest is {@code file} (both null: chunks offered ahead of one). */
+    /** Starts importing the chunks of the image whose sealed manifest is {@code file}. */
     static ImageImport start(AnimaStore store, byte[] file, Manifest manifest, String anima) {
         ImageImport i = new ImageImport(store, file, manifest, anima);
         i.thread.start();
@@ -99,9 +99,6 @@ final class ImageImport implements Iterable<SealedChunk> {
         if (failure != null) {
             throw failure instanceof ZosException z ? z : new ZosException(ErrorCode.INTEGRITY_ERROR,
                     "storing the chunks of " + image + " failed: " + failure, "");
-        }
-        if (manifest == null) { // chunks offered ahead of an image
-            return added;
         }
         Set<ChunkId> still = store.missing(manifest);
         if (!still.isEmpty()) {

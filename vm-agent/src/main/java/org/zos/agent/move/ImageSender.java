@@ -12,7 +12,6 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 import org.zos.agent.anima.AnimaPaths;
-import org.zos.protocol.message.ChunksAhead;
 import org.zos.protocol.message.ChunksWanted;
 import org.zos.protocol.message.ImageOffer;
 import org.zos.protocol.message.ImageReceived;
@@ -144,7 +143,17 @@ final class ImageSender {
         int total = send.size();
         int n = 0;
         for (ChunkId id : send) {
-            sent += sendChunk(peer, transfer, store.exportChunk(id));
+            checkCancelled.run();
+            SealedChunk c = store.exportChunk(id);
+            if (ctx.faults().at("sender.chunk")) {
+                byte[] spoiled = c.bytes().clone();
+                spoiled[spoiled.length / 2] ^= 1;
+                c = new SealedChunk(c.id(), spoiled);
+            }
+            rate.acquire(ChunkFrames.HEADER + c.bytes().length, cancelled);
+            checkCancelled.run();
+            peer.sendData(ChunkFrames.encode(transfer, c), ctx.times().frameWait());
+            sent += ChunkFrames.HEADER + c.bytes().length;
             n++;
             if (System.nanoTime() - lastReport > 250_000_000L || n == send.size()) {
                 lastReport = System.nanoTime();
@@ -156,129 +165,12 @@ final class ImageSender {
         ImageSent done = new ImageSent(transfer, image, m.generation(), send.size());
         MoveProtocol.answer(peer.request(done, ctx.times().idle(), progress), ImageReceived.class, done);
         long tDone = System.nanoTime();
+        wireBytes += sent;
+        chunks += send.size();
         LOG.info(String.format(java.util.Locale.ROOT, "%s to %s: offered in %d ms (%d part%s), %d chunks (%d bytes) sent in "
                 + "%d ms, filed there in %d ms", m.label(), target, (tOffer - tRead) / 1_000_000, parts.size(),
                 parts.size() == 1 ? "" : "s", send.size(), sent,
                 (tSent - tOffer) / 1_000_000, (tDone - tSent) / 1_000_000));
         return m.generation();
-    }
-
-    /** Sends one chunk as a data frame under the rate cap; returns the bytes it took on the wire. */
-    private long sendChunk(MoveLink peer, long transfer, SealedChunk c) {
-        checkCancelled.run();
-        if (ctx.faults().at("sender.chunk")) {
-            byte[] spoiled = c.bytes().clone();
-            spoiled[spoiled.length / 2] ^= 1;
-            c = new SealedChunk(c.id(), spoiled);
-        }
-        rate.acquire(ChunkFrames.HEADER + c.bytes().length, cancelled);
-        checkCancelled.run();
-        peer.sendData(ChunkFrames.encode(transfer, c), ctx.times().frameWait());
-        wireBytes += ChunkFrames.HEADER + c.bytes().length;
-        chunks++;
-        return ChunkFrames.HEADER + c.bytes().length;
-    }
-
-    /** Ids in one {@code chunks-ahead}: a batch of chunks and their bases. */
-    static final int AHEAD_IDS = 2048;
-
-    /**
-     * Offers the chunks of the disk being read ({@code disk}) as the read takes them ({@code chunks-ahead},
-     * a batch at a time) and sends those the peer lacks, so the link carries the disk while the rest is
-     * read; then the closing {@code chunks-ahead} with their number, once the read ended. The disk's offer,
-     * which follows, sends what is still lacking. A chunk is sent only after its delta bases (or none, if
-     * a base the peer lacks could not be sent). A peer that does not take {@code chunks-ahead}
-     * (PROTOCOL_ERROR on the first) gets nothing ahead.
-     */
-    void sendAhead(MoveLink peer, long transfer, DiskIngest disk) throws IOException {
-        long t0 = System.nanoTime();
-        java.util.Set<ChunkId> offered = new HashSet<>();
-        java.util.Set<ChunkId> unsent = new HashSet<>();
-        long sent = 0;
-        long bytes = 0;
-        long lastReport = 0;
-        boolean first = true;
-        try {
-            while (true) {
-                checkCancelled.run();
-                List<Object> batch = disk.taken(AHEAD_IDS / 4, 100);
-                if (batch.isEmpty()) {
-                    if (disk.takenAll()) {
-                        break;
-                    }
-                    continue;
-                }
-                List<ChunkId> ids = new ArrayList<>();
-                Map<ChunkId, SealedChunk> sealed = new java.util.HashMap<>();
-                for (Object o : batch) {
-                    if (o instanceof SealedChunk c) {
-                        for (ChunkId b : c.bases()) {
-                            if (offered.add(b)) {
-                                ids.add(b);
-                            }
-                        }
-                        if (offered.add(c.id())) {
-                            ids.add(c.id());
-                            sealed.put(c.id(), c);
-                        }
-                    } else if (offered.add((ChunkId) o)) {
-                        ids.add((ChunkId) o);
-                    }
-                }
-                for (int from = 0; from < ids.size(); from += ChunksAhead.MAX_IDS) {
-                    List<ChunkId> part = ids.subList(from, Math.min(ids.size(), from + ChunksAhead.MAX_IDS));
-                    ChunksAhead ask = new ChunksAhead(transfer, java.util.Base64.getEncoder().encodeToString(ChunkFrames.ids(part)),
-                            sent, false);
-                    ChunksWanted wanted;
-                    try {
-                        wanted = MoveProtocol.answer(peer.request(ask, ctx.times().idle(), progress), ChunksWanted.class, ask);
-                    } catch (org.zos.protocol.ZosException e) {
-                        if (first && e.code() == org.zos.protocol.ErrorCode.PROTOCOL_ERROR) {
-                            LOG.info(target + " does not take chunks ahead (" + e.getMessage() + "); the disk's offer sends them");
-                            return;
-                        }
-                        throw e;
-                    }
-                    first = false;
-                    BitSet bits = ChunkFrames.bitmap(wanted.bitmap());
-                    for (int i = bits.nextSetBit(0); i >= 0 && i < part.size(); i = bits.nextSetBit(i + 1)) {
-                        ChunkId id = part.get(i);
-                        SealedChunk c = sealed.containsKey(id) ? sealed.get(id) : exportable(id);
-                        if (c == null || c.bases().stream().anyMatch(unsent::contains)) {
-                            unsent.add(id);
-                            continue;
-                        }
-                        bytes += sendChunk(peer, transfer, c);
-                        sent++;
-                        if (System.nanoTime() - lastReport > 250_000_000L) {
-                            lastReport = System.nanoTime();
-                            progress.accept(new Progress("sending disk while reading it (" + sent + " chunks)", bytes, 0,
-                                    (System.nanoTime() - t0) / 1_000_000));
-                        }
-                    }
-                }
-            }
-            if (first) {
-                return; // nothing was offered ahead
-            }
-            ChunksAhead last = new ChunksAhead(transfer, "", sent, true);
-            long tLast = System.nanoTime();
-            MoveProtocol.answer(peer.request(last, ctx.times().idle(), progress), ChunksWanted.class, last);
-            LOG.info(String.format(java.util.Locale.ROOT, "disk to %s ahead of its offer: %d chunks offered as it was read, %d (%d bytes) "
-                    + "sent in %d ms, %d left to the offer, filed there in %d ms", target, offered.size(), sent, bytes,
-                    (tLast - t0) / 1_000_000, unsent.size(), (System.nanoTime() - tLast) / 1_000_000));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new org.zos.protocol.ZosException(org.zos.protocol.ErrorCode.CANCELLED, "interrupted while sending the disk", "");
-        }
-    }
-
-    /** A chunk the store holds, or null if it cannot give it now (one an ingest is still committing). */
-    private SealedChunk exportable(ChunkId id) {
-        try {
-            return store.exportChunk(id);
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
     }
 }

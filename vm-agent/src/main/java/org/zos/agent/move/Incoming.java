@@ -45,8 +45,6 @@ final class Incoming {
     final Map<String, ImageWriter.Early> early = new HashMap<>();
     /** The image whose chunks come now (phase IMPORTING). */
     volatile ImageImport current;
-    /** The chunks offered ahead that this host asked for (phase PUSHING): each is asked for once. */
-    final java.util.Set<org.zos.store.chunk.ChunkId> wantedAhead = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** The parts of an image offer that came so far. */
     final OfferParts.Assembly offer = new OfferParts.Assembly();
     /** A live move's side here, from {@code live-prepare} on (phase MIGRATING). */

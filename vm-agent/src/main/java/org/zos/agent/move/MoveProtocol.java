@@ -55,17 +55,12 @@ final class MoveProtocol {
     /** Where the receiving side of a move stands; each phase names the requests it takes. */
     enum ReceivePhase {
         /** Offered and journaled "receiving": images are offered, then the commit. */
-        RECEIVING("image-offer", "chunks-ahead", "move-commit", "live-prepare", "move-abort"),
+        RECEIVING("image-offer", "move-commit", "live-prepare", "move-abort"),
         /**
          * A stage, ahead of a visit: only images are offered, and move-abort ends it (nothing of the anima
          * runs here; its sealed chunks stay, without the key, for the visit).
          */
         STAGING("image-offer", "move-abort"),
-        /**
-         * Chunks of the disk are offered ahead while the sender reads it: those this host lacks come as data
-         * frames, then the last chunks-ahead, with their number.
-         */
-        PUSHING(DATA, "chunks-ahead", "move-abort"),
         /** An image was offered: its chunks come as data frames, then image-sent. */
         IMPORTING(DATA, "image-sent", "move-abort"),
         /** The commit came: the images are written out and the anima restored paused. */
@@ -105,9 +100,7 @@ final class MoveProtocol {
             SendPhase.TAKEN_BACK, EnumSet.noneOf(SendPhase.class)));
 
     static final Map<ReceivePhase, Set<ReceivePhase>> RECEIVE_NEXT = new EnumMap<>(Map.of(
-            ReceivePhase.RECEIVING, EnumSet.of(ReceivePhase.PUSHING, ReceivePhase.IMPORTING, ReceivePhase.RESTORING, ReceivePhase.MIGRATING,
-                    ReceivePhase.DROPPED),
-            ReceivePhase.PUSHING, EnumSet.of(ReceivePhase.RECEIVING, ReceivePhase.DROPPED),
+            ReceivePhase.RECEIVING, EnumSet.of(ReceivePhase.IMPORTING, ReceivePhase.RESTORING, ReceivePhase.MIGRATING, ReceivePhase.DROPPED),
             ReceivePhase.MIGRATING, EnumSet.of(ReceivePhase.RUNNING, ReceivePhase.DROPPED),
             ReceivePhase.STAGING, EnumSet.of(ReceivePhase.IMPORTING, ReceivePhase.DROPPED),
             ReceivePhase.IMPORTING, EnumSet.of(ReceivePhase.RECEIVING, ReceivePhase.STAGING, ReceivePhase.DROPPED),

@@ -21,7 +21,6 @@ import org.zos.agent.hypervisor.DomainState;
 import org.zos.agent.move.MoveProtocol.ReceivePhase;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
-import org.zos.protocol.message.ChunksAhead;
 import org.zos.protocol.message.ChunksWanted;
 import org.zos.protocol.message.ImageOffer;
 import org.zos.protocol.message.ImageReceived;
@@ -83,9 +82,6 @@ public final class MoveReceiver {
         if (m instanceof ImageOffer o) {
             return image(get(caller, o.transfer(), "image-offer"), o);
         }
-        if (m instanceof ChunksAhead a) {
-            return ahead(get(caller, a.transfer(), "chunks-ahead"), a);
-        }
         if (m instanceof ImageSent s) {
             return sent(get(caller, s.transfer(), "image-sent"), s);
         }
@@ -112,7 +108,7 @@ public final class MoveReceiver {
         Incoming in = get(caller, ChunkFrames.transfer(payload), MoveProtocol.DATA);
         ImageImport imp = in.current;
         ctx.faults().at("receiver.chunk");
-        imp.accept(ChunkFrames.decode(payload), () -> in.phase() != ReceivePhase.IMPORTING && in.phase() != ReceivePhase.PUSHING);
+        imp.accept(ChunkFrames.decode(payload), () -> in.phase() != ReceivePhase.IMPORTING);
     }
 
     /** The move {@code transfer} of {@code caller}, if request {@code kind} is legal in its phase. */
@@ -244,39 +240,6 @@ public final class MoveReceiver {
             }
         }
         return new ChunksWanted(in.id, ChunkFrames.bitmap(bits, all.size()), bits.cardinality());
-    }
-
-    /**
-     * Chunks of the disk offered ahead of its offer: the first starts their import (PUSHING), each is
-     * answered with the chunks of it this host lacks and was not sent already, and the last waits for
-     * every chunk sent, files them and goes back to RECEIVING for the disk's offer.
-     */
-    private ChunksWanted ahead(Incoming in, ChunksAhead a) throws Exception {
-        synchronized (in) {
-            if (in.phase() == ReceivePhase.RECEIVING) {
-                in.current = ImageImport.start(in.store, null, null, in.anima);
-                in.wantedAhead.clear();
-                in.to(ReceivePhase.PUSHING);
-            }
-        }
-        if (a.last()) {
-            in.current.finish(a.sent(), ctx.times().imageWait().toMillis(), "the disk ahead");
-            synchronized (in) {
-                in.current = null;
-                in.wantedAhead.clear();
-                in.to(ReceivePhase.RECEIVING);
-            }
-            return new ChunksWanted(in.id, "", 0);
-        }
-        List<ChunkId> ids = ChunkFrames.ids(Base64.getDecoder().decode(a.ids()));
-        Set<ChunkId> missing = in.store.missing(ids);
-        BitSet bits = new BitSet(ids.size());
-        for (int i = 0; i < ids.size(); i++) {
-            if (missing.contains(ids.get(i)) && in.wantedAhead.add(ids.get(i))) {
-                bits.set(i);
-            }
-        }
-        return new ChunksWanted(in.id, ChunkFrames.bitmap(bits, ids.size()), bits.cardinality());
     }
 
     private ImageReceived sent(Incoming in, ImageSent s) throws Exception {

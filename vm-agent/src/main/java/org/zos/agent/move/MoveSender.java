@@ -182,9 +182,7 @@ final class MoveSender {
                 images.put("initrd", out.sendFile(peer, transfer, "initrd", held.paths().initrd(), 1));
                 if (held.state().isActive()) {
                     to(SendPhase.SENDING_AHEAD);
-                    // Ahead, while the anima runs (most of it will not change): sent as it is read, then offered whole.
-                    out.sendAhead(peer, transfer, ahead);
-                    out.offer(peer, transfer, "disk", ahead.manifest());
+                    out.offer(peer, transfer, "disk", ahead.manifest()); // ahead, while the anima runs: most of it will not change
                     diskBlocks = ahead.blocks();
                     ctx.faults().at("sender.disk-ahead");
                     checkCancelled();

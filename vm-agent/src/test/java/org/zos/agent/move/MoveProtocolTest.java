@@ -25,8 +25,6 @@ import org.zos.agent.hypervisor.DomainState;
 import org.zos.agent.move.MoveProtocol.ReceivePhase;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
-import org.zos.protocol.message.ChunksAhead;
-import org.zos.protocol.message.ChunksWanted;
 import org.zos.protocol.message.ImageSent;
 import org.zos.protocol.message.Message;
 import org.zos.protocol.message.MoveAbort;
@@ -398,7 +396,6 @@ class MoveProtocolTest {
         long transfer = MoveJournal.read(visited.stateDir, ANIMA).orElseThrow().transfer();
         try (MoveLink link = new TestNet.Link("home", visited, "alice", dir)) {
             for (Message m : List.of(new ImageSent(transfer, "disk", 1, 0), new MoveCommit(transfer, java.util.Map.of(), null),
-                    new org.zos.protocol.message.ChunksAhead(transfer, "", 0, true),
                     new org.zos.protocol.message.LivePatch(transfer, ANIMA, 1, "AAAA"))) {
                 ZosException e = assertThrows(ZosException.class, () -> link.request(m, TestNet.TIMES.idle()));
                 assertEquals(ErrorCode.PROTOCOL_ERROR, e.code(), e.getMessage());
@@ -424,19 +421,6 @@ class MoveProtocolTest {
             assertEquals(ErrorCode.PROTOCOL_ERROR, e.code(), e.getMessage());
             e = assertThrows(ZosException.class, () -> link.request(new ImageSent(transfer + 1, "disk", 1, 0), TestNet.TIMES.idle()));
             assertEquals(ErrorCode.BAD_PARAMETER, e.code(), "an unknown transfer: " + e.getMessage());
-            // chunks offered ahead: PUSHING takes only more of them (and their data frames) until the last
-            ChunksWanted none = (ChunksWanted) link.request(new ChunksAhead(transfer, java.util.Base64.getEncoder().encodeToString(
-                    new byte[32]), 0, false), TestNet.TIMES.idle());
-            assertEquals(1, none.count(), "an id the receiver lacks is wanted");
-            ChunksWanted again = (ChunksWanted) link.request(new ChunksAhead(transfer, java.util.Base64.getEncoder().encodeToString(
-                    new byte[32]), 0, false), TestNet.TIMES.idle());
-            assertEquals(0, again.count(), "an id asked for already is not asked for again");
-            assertEquals(ReceivePhase.PUSHING, visited.moves.receiver().phase(ANIMA).orElseThrow());
-            e = assertThrows(ZosException.class, () -> link.request(new ImageSent(transfer, "disk", 1, 0), TestNet.TIMES.idle()));
-            assertEquals(ErrorCode.PROTOCOL_ERROR, e.code(), e.getMessage());
-            assertTrue(e.getMessage().contains("pushing"), e.getMessage());
-            link.request(new ChunksAhead(transfer, "", 0, true), TestNet.TIMES.idle());
-            assertEquals(ReceivePhase.RECEIVING, visited.moves.receiver().phase(ANIMA).orElseThrow());
             MoveDone d = (MoveDone) link.request(new MoveAbort(transfer, "test"), TestNet.TIMES.idle());
             assertEquals("aborted", d.state());
         }
