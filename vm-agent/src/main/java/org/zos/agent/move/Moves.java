@@ -165,11 +165,14 @@ public final class Moves implements AutoCloseable {
 
     /** Whether {@code m} is a request {@link #answer} takes. */
     public static boolean takes(Message m) {
-        return m instanceof MoveOffer || m instanceof ImageOffer || m instanceof ImageSent || m instanceof MoveCommit
-                || m instanceof MoveAbort || m instanceof MoveGo || m instanceof MoveQuery || m instanceof MoveCancel
-                || m instanceof ReturnRequest || m instanceof org.zos.protocol.message.LivePrepare
-                || m instanceof org.zos.protocol.message.LivePatch || m instanceof org.zos.protocol.message.MemoryKept;
+        return TAKES.contains(m.getClass());
     }
+
+    /** The requests of {@link #takes}: those of the receiver's table (MoveProtocol) but live-open, and the home's. */
+    static final java.util.Set<Class<? extends Message>> TAKES = java.util.Set.of(MoveOffer.class, ImageOffer.class,
+            ImageSent.class, MoveCommit.class, MoveAbort.class, MoveGo.class, MoveQuery.class, MoveCancel.class, ReturnRequest.class,
+            org.zos.protocol.message.LivePrepare.class, org.zos.protocol.message.LivePatch.class,
+            org.zos.protocol.message.MemoryKept.class);
 
     /** Answers {@code live-open} for a live move received here (its transfer names it; the caller must be its sender). */
     public Responder.Opened openLive(Responder.Caller caller, org.zos.protocol.message.LiveOpen o,

@@ -87,6 +87,21 @@ class MoveProtocolTableTest {
     }
 
     @Test
+    void theAgentHandsEveryRequestOfTheTableToTheMoves() {
+        Set<String> handed = new TreeSet<>();
+        for (com.fasterxml.jackson.annotation.JsonSubTypes.Type t
+                : org.zos.protocol.message.Message.class.getAnnotation(com.fasterxml.jackson.annotation.JsonSubTypes.class).value()) {
+            if (Moves.TAKES.contains(t.value())) {
+                handed.add(t.name());
+            }
+        }
+        Set<String> table = new TreeSet<>(MoveProtocol.receiverKinds());
+        table.removeAll(Set.of(MoveProtocol.DATA, "live-open")); // a data frame, and a stream's request (openLive)
+        assertTrue(handed.containsAll(table), "requests of the receiver's table the agent does not hand to the moves: "
+                + table.stream().filter(k -> !handed.contains(k)).toList());
+    }
+
+    @Test
     void anAnswerOfTheWrongTypeIsAProtocolError() {
         ZosException e = assertThrows(ZosException.class,
                 () -> MoveProtocol.answer(new MoveReady(1), MoveDone.class, new MoveGo(1, "ana")));
