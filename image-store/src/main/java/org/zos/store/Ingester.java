@@ -46,7 +46,16 @@ final class Ingester {
     private final Index index;
     private final PackWriter writer;
     private final Function<ChunkId, byte[]> bases;
-    private final PageFinder finder;
+    /**
+     * The blocks of the previous generation by content, for the deltas of new chunks: made on a thread of
+     * its own while the stream is read (opening every chunk of a disk takes longer than reading the disk
+     * again), and awaited only when the first new chunk is sealed. An image that barely changed, or whose
+     * changes come last (a qcow2 image puts newly written clusters at its end), is read meanwhile.
+     */
+    private final java.util.concurrent.CompletableFuture<PageFinder> finding;
+    private PageFinder finder;
+    /** Set once the stream is read: a finder still being made stops. */
+    private volatile boolean read;
     private final java.util.Map<ChunkId, byte[]> recent = new java.util.LinkedHashMap<>(64, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(java.util.Map.Entry<ChunkId, byte[]> eldest) {
@@ -72,7 +81,20 @@ final class Ingester {
         this.writer = writer;
         this.bases = bases;
         this.previousEntries = previous == null ? List.of() : previous.entries();
-        this.finder = previous == null ? new PageFinder() : finder(previousEntries, index, bases);
+        if (previous == null) {
+            this.finding = java.util.concurrent.CompletableFuture.completedFuture(new PageFinder());
+        } else {
+            this.finding = new java.util.concurrent.CompletableFuture<>();
+            Thread t = new Thread(() -> {
+                try {
+                    finding.complete(finder(previousEntries, index, bases, () -> read));
+                } catch (Throwable e) {
+                    finding.completeExceptionally(e);
+                }
+            }, "zos-store-finder");
+            t.setDaemon(true);
+            t.start();
+        }
         this.previousStarts = new long[previousEntries.size()];
         long at = 0;
         for (int i = 0; i < previousStarts.length; i++) {
@@ -96,6 +118,12 @@ final class Ingester {
             writer.flush();
         } finally {
             sealing.forEach(f -> f.cancel(true));
+            read = true;
+            try {
+                finding.join(); // it reads the store, which the caller closes after this
+            } catch (RuntimeException e) {
+                // only the deltas of new chunks needed it
+            }
         }
         return new Result(List.copyOf(entries), length, newChunks, newBytes, sealedBytes);
     }
@@ -110,7 +138,8 @@ final class Ingester {
             }
             if (!index.contains(id) && claimed.add(id)) {
                 ChunkId base = baseFor(anchorOld + (c.offset() - anchorNew) + c.length() / 2);
-                sealing.add(StoreThreads.POOL.submit(() -> seal(id, c.data(), base)));
+                PageFinder f = finder();
+                sealing.add(StoreThreads.POOL.submit(() -> seal(id, c.data(), base, f)));
                 newChunks++;
                 newBytes += c.length();
                 while (sealing.size() >= StoreThreads.IN_FLIGHT || (!sealing.isEmpty() && sealing.peek().isDone())) {
@@ -133,7 +162,7 @@ final class Ingester {
      * Seals a new chunk: against its earlier version ({@code base}, may be null) and, when pages of it are
      * found elsewhere in the previous generation, against those too (codec 3, base last in the dictionary).
      */
-    private SealedChunk seal(ChunkId id, byte[] plain, ChunkId base) {
+    private SealedChunk seal(ChunkId id, byte[] plain, ChunkId base, PageFinder finder) {
         byte[] basePlain = base == null ? null : plainOf(base);
         if (finder.isEmpty()) {
             return sealer.seal(id, plain, base, basePlain);
@@ -156,6 +185,14 @@ final class Ingester {
         return sealer.seal(id, plain, null, null, refs, dictionary);
     }
 
+    /** The finder, once made (on this thread: the workers that make it are free until it is). */
+    private PageFinder finder() throws IOException {
+        if (finder == null) {
+            finder = StoreThreads.await(finding);
+        }
+        return finder;
+    }
+
     /** A chunk's plaintext; the last few are kept, as neighbouring chunks often name the same ones. */
     private byte[] plainOf(ChunkId id) {
         synchronized (recent) {
@@ -173,15 +210,19 @@ final class Ingester {
 
     /**
      * The blocks of every chunk of the previous generation that refs may name (those that are not deltas),
-     * opened on the store's workers.
+     * opened on the store's workers; fewer if {@code stop} says so (nobody will use it).
      */
-    private static PageFinder finder(List<ManifestEntry> previous, Index index, Function<ChunkId, byte[]> bases) {
+    private static PageFinder finder(List<ManifestEntry> previous, Index index, Function<ChunkId, byte[]> bases,
+            java.util.function.BooleanSupplier stop) {
         PageFinder f = new PageFinder();
         ArrayDeque<Future<long[]>> opening = new ArrayDeque<>();
         ArrayDeque<ChunkId> ids = new ArrayDeque<>();
         Set<ChunkId> seen = new java.util.HashSet<>();
         try {
             for (ManifestEntry e : previous) {
+                if (stop.getAsBoolean()) {
+                    break;
+                }
                 ChunkLocation at = e.isZero() ? null : index.get(e.id());
                 if (at == null || at.isDelta() || !seen.add(e.id())) {
                     continue;

@@ -31,6 +31,8 @@ final class ImageImport implements Iterable<SealedChunk> {
     /** Given each chunk's content once it is checked (null: nobody writes the image out as it comes). */
     private volatile java.util.function.BiConsumer<ChunkId, byte[]> opened;
     private final Thread thread;
+    /** How long {@link #finish} waited for the last chunks to arrive. */
+    private volatile long arrivedMillis;
 
     private ImageImport(AnimaStore store, byte[] file, Manifest manifest, String anima) {
         this.store = store;
@@ -86,6 +88,7 @@ final class ImageImport implements Iterable<SealedChunk> {
      * checks that the image is whole. Returns how many chunks were new here.
      */
     int finish(long chunks, long waitMillis, String image) throws InterruptedException, java.io.IOException {
+        long t0 = System.nanoTime();
         long deadline = System.currentTimeMillis() + waitMillis;
         while (received.get() < chunks && failure == null) {
             if (System.currentTimeMillis() > deadline) {
@@ -94,6 +97,7 @@ final class ImageImport implements Iterable<SealedChunk> {
             }
             Thread.sleep(5);
         }
+        arrivedMillis = (System.nanoTime() - t0) / 1_000_000;
         queue.put(END);
         thread.join();
         if (failure != null) {
@@ -106,6 +110,11 @@ final class ImageImport implements Iterable<SealedChunk> {
                     "send the image again");
         }
         return added;
+    }
+
+    /** How long {@link #finish} waited for the chunks the sender said it sent to arrive (the rest of it: storing them). */
+    long arrivedMillis() {
+        return arrivedMillis;
     }
 
     /** Ends the import at once (the move is dropped): it holds the store's lock until it ends. */

@@ -243,9 +243,14 @@ public final class MoveReceiver {
     }
 
     private ImageReceived sent(Incoming in, ImageSent s) throws Exception {
+        long t0 = System.nanoTime();
         ImageImport imp = in.current;
         int added = imp.finish(s.chunks(), ctx.times().imageWait().toMillis(), s.image());
+        long tImported = System.nanoTime();
         Manifest m = in.store.importManifest(imp.file);
+        LOG.info(String.format(java.util.Locale.ROOT, "move %d: %s filed here in %d ms (the last chunks in %d ms, stored durably "
+                + "%d ms later; the manifest in %d ms)", in.id, m.label(), (System.nanoTime() - t0) / 1_000_000,
+                imp.arrivedMillis(), (tImported - t0) / 1_000_000 - imp.arrivedMillis(), (System.nanoTime() - tImported) / 1_000_000));
         synchronized (in) {
             in.current = null;
             in.filed.put(m.image(), m);
