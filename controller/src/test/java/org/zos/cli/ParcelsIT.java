@@ -207,23 +207,6 @@ class ParcelsIT {
         assertEquals(0, p.waitFor(), String.join(" ", cmd) + ": " + out);
     }
 
-    /** Whether {@code ceph pg stat} says every placement group is active and clean (laggy or not). */
-    static boolean whole(String pgStat) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?s)\\s*(\\d+) pgs: ([^;]*);.*").matcher(pgStat);
-        if (!m.matches()) {
-            return false;
-        }
-        long clean = 0;
-        for (String part : m.group(2).split(",")) {
-            String[] f = part.strip().split(" ", 2);
-            if (f.length != 2 || !f[1].matches("active\\+clean(\\+laggy)?")) {
-                return false;
-            }
-            clean += Long.parseLong(f[0]);
-        }
-        return clean == Long.parseLong(m.group(1));
-    }
-
     @Test
     void anObjectStoreLostWhileSuspendingLeavesTheAnimaSuspendedHereAndTheNextSuspendFinishes() throws Exception {
         String n = "lost-" + UUID.randomUUID().toString().substring(0, 6);
@@ -248,7 +231,11 @@ class ParcelsIT {
             }
             assertTrue(Files.exists(state.resolve("faults.hit")) && Files.readString(state.resolve("faults.hit")).contains("parcel.suspended"),
                     "the suspend reached its fault point" + (suspend.isDone() ? "; it ended: " + suspend.join() : ""));
-            docker("pause", "zos-ceph");
+            // The gateway stops answering (connections are still taken, as a hung server's are); Ceph's own
+            // daemons stay up. Freezing the whole container instead made its OSD go down and its groups peer
+            // again, after which the gateway timed out every retry for minutes now and then (CI saw it thrice):
+            // what Ceph needs to heal is not what this test is about.
+            docker("exec", "zos-ceph", "pkill", "-STOP", "-x", "radosgw");
             paused = true;
             Files.delete(state.resolve("faults"));
             Cli.Result lost = suspend.get(5, java.util.concurrent.TimeUnit.MINUTES);
@@ -257,31 +244,13 @@ class ParcelsIT {
             Files.deleteIfExists(state.resolve("faults"));
             Files.writeString(remote, asAdded);
             if (paused) { // else the failure above is the one to see
-                docker("unpause", "zos-ceph");
+                docker("exec", "zos-ceph", "pkill", "-CONT", "-x", "radosgw");
             }
         }
         assertEquals("suspended", status(atHome, n).path("state").asText());
-        // Ceph's daemons, frozen a while, take some seconds to serve again: its OSD is marked down and up, and
-        // its placement groups peer again (a listing may be served while an object's group is not yet). Groups
-        // "laggy" (their read lease not yet renewed) serve once it is; the remote's retries cover that. Its gateway
-        // may take over 5 s for a request for a while after (CI saw five such in a row): the default minute covers it.
-        String pgs = "";
-        for (int i = 0; i < 90 && !whole(pgs); i++) {
-            Thread.sleep(2000);
-            Process p = new ProcessBuilder("docker", "exec", "zos-ceph", "ceph", "pg", "stat").redirectErrorStream(true).start();
-            pgs = new String(p.getInputStream().readAllBytes());
-            p.waitFor();
-        }
-        assertTrue(whole(pgs), "Ceph is whole again: " + pgs);
         // Its lease is home's while home holds the anima: no other host resumes an older or partial parcel.
         Cli.assertError(atLab.run("resume", n, "--from", "ceph", pass), ErrorCode.BUSY, "checked out by home");
         Cli.Result again = atHome.run("suspend", n, "--to", "ceph", pass);
-        if (again.status() != 0 && again.err().contains("cannot be reached")) {
-            // its gateway, frozen a while, can still time out every retry of one request (CI saw it once):
-            // the error says to try again, and a user would
-            Thread.sleep(10_000);
-            again = atHome.run("suspend", n, "--to", "ceph", pass);
-        }
         assertEquals(0, again.status(), again.toString());
         Cli.Result lab = atLab.run("resume", n, "--from", "ceph", pass);
         assertEquals(0, lab.status(), lab.toString());
