@@ -41,6 +41,20 @@ public final class QemuMonitor {
         execute(socket, setCapability(capability, on), timeout);
     }
 
+    /**
+     * Whether the QEMU whose monitor listens at {@code socket} runs its main loop: the monitor answers a
+     * command within {@code timeout}. QMP dispatches commands there only (not in the polls QEMU makes while
+     * it starts), so an answer means its machine was made and reset.
+     */
+    public static boolean answers(Path socket, Duration timeout) {
+        try {
+            execute(socket, "{\"execute\":\"query-status\"}", timeout);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Runs one QMP command on the monitor at {@code socket}; its answer's {@code return}. */
     static JsonNode execute(Path socket, String command, Duration timeout) throws IOException {
         try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {

@@ -88,9 +88,16 @@ final class KeptMemory {
     /** Writes each page that is not zero to {@code ch} at its offset: the zero pages of a sparse file or a fresh memory stay holes. */
     static Sink pagesTo(FileChannel ch) {
         return (pos, bytes, len) -> {
-            for (int off = 0; off < len; off += LiveStream.PAGE) {
-                if (!zero(bytes, off)) {
-                    write(ch, ByteBuffer.wrap(bytes, off, LiveStream.PAGE), pos + off);
+            // a run of pages that are not zero goes in one write: a write a page made the fill of a 512 MiB
+            // domain 131,072 system calls
+            int run = -1;
+            for (int off = 0; off <= len; off += LiveStream.PAGE) {
+                boolean data = off < len && !zero(bytes, off);
+                if (data && run < 0) {
+                    run = off;
+                } else if (!data && run >= 0) {
+                    write(ch, ByteBuffer.wrap(bytes, run, off - run), pos + run);
+                    run = -1;
                 }
             }
         };

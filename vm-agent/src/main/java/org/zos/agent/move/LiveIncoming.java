@@ -44,8 +44,13 @@ final class LiveIncoming implements LibvirtGuard.Expect {
     private final long keptTag;
     /** What fills the domain's memory (kept here in the clear, or sealed), if this host fills it; else null. */
     private final Fill fillWith;
-    /** The fill, once started (by the first of the disks and migration connections); null before. */
+    /**
+     * The fill, once started (memory by content: as soon as the domain's QEMU runs, {@link #fillOnceStarted};
+     * else by the first of the disks and migration connections); null before. Guarded by this, as is {@link #closed}.
+     */
     private java.util.concurrent.CompletableFuture<Void> filling;
+    /** Whether the move ended here ({@link #close}): no fill starts after. */
+    private boolean closed;
 
     /**
      * Memory by content (docs/protocol.md, "Memory by content"): the domain as its QEMU is to start for the
@@ -141,10 +146,15 @@ final class LiveIncoming implements LibvirtGuard.Expect {
             throw new ZosException(ErrorCode.PROTOCOL_ERROR, "the live migration of " + in.anima + " does not copy its disk"
                     + " as an overlay over the disk sent ahead", "");
         }
+        long t0 = System.nanoTime();
         ImageWriter.placeAhead(in, progress);
         Path disk = in.held.paths().disk();
+        long t1 = System.nanoTime();
         in.held.overlayDisk();
+        long t2 = System.nanoTime();
         String placed = in.held.placed(p.domainXml());
+        LOG.info(String.format(java.util.Locale.ROOT, "move %d of %s: its images placed in %d ms, the overlay over its disk made in %d ms,"
+                + " its domain placed in %d ms", in.id, in.anima, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (System.nanoTime() - t2) / 1_000_000));
         FileChannel ch = FileChannel.open(disk, StandardOpenOption.READ);
         boolean home = in.purpose.equals(org.zos.protocol.message.MoveOffer.HOME);
         FileChannel kept = p.kept() != 0 && home ? KeptMemory.open(in.held.paths().dir(), p.kept()).orElse(null) : null;
@@ -161,8 +171,12 @@ final class LiveIncoming implements LibvirtGuard.Expect {
         }
         try {
             boolean byContent = p.byContent() && sharedMemory(placed);
-            return new LiveIncoming(in, LiveSockets.of(in.id).create(), placed, ch, kept, kept != null || fill != null ? p.kept() : 0, fill,
-                    byContent);
+            LiveIncoming live = new LiveIncoming(in, LiveSockets.of(in.id).create(), placed, ch, kept, kept != null || fill != null ? p.kept() : 0,
+                    fill, byContent);
+            if (fill != null && byContent) {
+                live.fillOnceStarted();
+            }
+            return live;
         } catch (IOException | RuntimeException e) {
             ch.close();
             if (kept != null) {
@@ -237,6 +251,9 @@ final class LiveIncoming implements LibvirtGuard.Expect {
     /** Starts the {@link #fill} on a thread of its own, once; its end. */
     private synchronized java.util.concurrent.CompletableFuture<Void> startFill() {
         if (filling == null) {
+            if (closed) {
+                return java.util.concurrent.CompletableFuture.failedFuture(new ZosException(ErrorCode.CANCELLED, "the move ended", ""));
+            }
             filling = java.util.concurrent.CompletableFuture.runAsync(this::fill, r -> {
                 Thread t = new Thread(r, "zos-live-fill");
                 t.setDaemon(true);
@@ -244,6 +261,50 @@ final class LiveIncoming implements LibvirtGuard.Expect {
             });
         }
         return filling;
+    }
+
+    /**
+     * Memory by content: starts the {@link #fill} as soon as the incoming domain's QEMU runs, on a thread of
+     * its own, while libvirt still prepares the domain (0.3-0.4 s of its own commands and checks), instead
+     * of once libvirt has answered ({@link #prepared}, which then waits only for what is left of it). QEMU
+     * runs once its monitor (this agent's, {@link LiveSockets#monitor}) answers a command: QMP dispatches
+     * commands in QEMU's main loop only, after its machine was made and reset, and nothing of QEMU writes the
+     * guest's memory after that but the migration, which does not start before {@link #prepared} lets it.
+     * It looks every 20 ms for at most {@link #HOLD}, and gives up once the move ended or the fill started.
+     */
+    private void fillOnceStarted() {
+        long t0 = System.nanoTime();
+        Thread t = new Thread(() -> {
+            java.nio.file.Path monitor = sockets.monitor();
+            while (System.nanoTime() - t0 < HOLD.toNanos()) {
+                synchronized (this) {
+                    if (filling != null || closed) {
+                        return;
+                    }
+                }
+                if (java.nio.file.Files.exists(monitor) && org.zos.agent.hypervisor.QemuMonitor.answers(monitor, java.time.Duration.ofSeconds(2))) {
+                    java.util.Optional<FileChannel> m = in.held.memory(false);
+                    if (m.isPresent()) {
+                        try {
+                            m.get().close();
+                        } catch (IOException e) {
+                            LOG.fine("closing the memory: " + e);
+                        }
+                        LOG.info("move " + in.id + " of " + in.anima + ": its domain's QEMU runs " + (System.nanoTime() - t0) / 1_000_000
+                                + " ms after the preparation; its memory is filled while libvirt prepares it");
+                        startFill();
+                        return;
+                    }
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "zos-live-fill-watch");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** Waits for the {@link #fill} {@code f}; its failure as the fill's (KeptDiffers unless it was another ZosException). */
@@ -606,6 +667,7 @@ final class LiveIncoming implements LibvirtGuard.Expect {
         }
         java.util.concurrent.CompletableFuture<Void> f;
         synchronized (this) {
+            closed = true;
             f = filling;
         }
         if (f != null) { // it reads the kept memory closed next

@@ -185,6 +185,39 @@ class KeptMemoryTest {
         assertFalse(Files.exists(dir.resolve("memfd.part")));
     }
 
+    /**
+     * Runs of pages that are not zero go in one write each, zero pages stay holes: a memory of 3 MiB whose
+     * first page and a page in the middle are zero, and whose runs cross the MiB the copy reads at a time.
+     */
+    @Test
+    void theFillWritesRunsOfPagesAndLeavesZeroPagesHoles() throws IOException, InterruptedException {
+        int pages = 3 * 256;
+        byte[] memory = new byte[pages * PAGE];
+        Random r = new Random(5);
+        for (int i = 1; i < pages; i++) {
+            if (i != 300 && (i < 500 || i > 520)) {
+                byte[] p = new byte[PAGE];
+                r.nextBytes(p);
+                System.arraycopy(p, 0, memory, i * PAGE, PAGE);
+            }
+        }
+        Path source = Files.write(dir.resolve("memory"), memory);
+        Path target = dir.resolve("filled");
+        try (FileChannel from = FileChannel.open(source); FileChannel to = FileChannel.open(target, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            to.truncate(0);
+            to.write(java.nio.ByteBuffer.allocate(1), memory.length - 1);
+            KeptMemory.fill(from, to);
+        }
+        assertArrayEquals(memory, Files.readAllBytes(target));
+        Process stat = new ProcessBuilder("stat", "-c", "%b %B", target.toString()).start();
+        String[] blocks = new String(stat.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip().split(" ");
+        assertEquals(0, stat.waitFor());
+        // (the byte that made the file as long is in its last page, which is written anyway)
+        assertEquals((long) (pages - 1 - 1 - 21) * PAGE, Long.parseLong(blocks[0]) * Long.parseLong(blocks[1]),
+                "only the pages that are not zero are written");
+    }
+
     /** The memory after the visit: pages 1 to 5 changed, page 39 copied over page 20, page 41 over zero page 16. */
     private byte[] visited(byte[] before) {
         byte[] now = before.clone();
