@@ -105,7 +105,9 @@ public final class AnimaStore implements AutoCloseable {
             refresh();
             Ingester.Result r;
             try {
-                r = new Ingester(sealer, index, writer, previousOf(image), this::basePlain).run(in, holes, params, meter);
+                Manifest previous = previousOf(image);
+                r = new Ingester(sealer, index, writer, previous, this::basePlain,
+                        previous == null ? null : FinderCache.get(layout.dir(), image, previous.entries())).run(in, holes, params, meter);
             } catch (IOException | RuntimeException e) {
                 writer.abort();
                 throw e;
@@ -119,6 +121,37 @@ public final class AnimaStore implements AutoCloseable {
                 if (attempt > 100) {
                     throw new ZosException(ErrorCode.BUSY, "could not claim a generation of image " + image,
                             "another process keeps adding generations; try again");
+                }
+            }
+        }
+    }
+
+    /**
+     * Makes what the next ingest of {@code image} needs of its newest generation, the blocks of its chunks
+     * by content (the delta bases of new chunks), on this thread, so that the ingest need not open every
+     * chunk of it while it reads ({@link FinderCache}). Nothing if the image has no generation here or it
+     * is made already. Stopped (the next ingest makes its own) when the anima is retired.
+     */
+    public void prepareIngest(String image) throws IOException {
+        Manifest.checkImageName(image);
+        try (StoreLock lock = shared()) {
+            refresh();
+            Manifest m = previousOf(image);
+            FinderCache.Entry e = m == null ? null : FinderCache.start(layout.dir(), image, m.entries());
+            if (e == null) {
+                return;
+            }
+            try {
+                PageFinder f = Ingester.finder(m.entries(), index, this::basePlain, e.stop()::get);
+                if (e.stop().get()) {
+                    throw new java.util.concurrent.CancellationException("the anima was retired");
+                }
+                e.finder().complete(f);
+            } catch (RuntimeException x) {
+                FinderCache.remove(layout.dir(), image, e);
+                e.finder().completeExceptionally(x);
+                if (!(x instanceof java.util.concurrent.CancellationException)) {
+                    throw x;
                 }
             }
         }

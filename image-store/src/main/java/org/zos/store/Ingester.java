@@ -54,6 +54,8 @@ final class Ingester {
      */
     private final java.util.concurrent.CompletableFuture<PageFinder> finding;
     private PageFinder finder;
+    /** Whether {@link #finding} was made ahead, by another store of the anima: nothing to wait for at the end. */
+    private final boolean madeAhead;
     /** Set once the stream is read: a finder still being made stops. */
     private volatile boolean read;
     private final java.util.Map<ChunkId, byte[]> recent = new java.util.LinkedHashMap<>(64, 0.75f, true) {
@@ -75,14 +77,23 @@ final class Ingester {
     private long newBytes;
     private long sealedBytes;
 
-    Ingester(ChunkSealer sealer, Index index, PackWriter writer, Manifest previous, Function<ChunkId, byte[]> bases) {
+    /**
+     * An ingest against generation {@code previous} (null: none); {@code known}, if not null, the finder of
+     * {@code previous} made ahead ({@link FinderCache}): taken instead of one made while the stream is read
+     * (one is made anyway if it fails).
+     */
+    Ingester(ChunkSealer sealer, Index index, PackWriter writer, Manifest previous, Function<ChunkId, byte[]> bases,
+            java.util.concurrent.CompletableFuture<PageFinder> known) {
         this.sealer = sealer;
         this.index = index;
         this.writer = writer;
         this.bases = bases;
         this.previousEntries = previous == null ? List.of() : previous.entries();
+        this.madeAhead = previous != null && known != null;
         if (previous == null) {
             this.finding = java.util.concurrent.CompletableFuture.completedFuture(new PageFinder());
+        } else if (known != null) {
+            this.finding = known;
         } else {
             this.finding = new java.util.concurrent.CompletableFuture<>();
             Thread t = new Thread(() -> {
@@ -120,7 +131,9 @@ final class Ingester {
             sealing.forEach(f -> f.cancel(true));
             read = true;
             try {
-                finding.join(); // it reads the store, which the caller closes after this
+                if (!madeAhead) {
+                    finding.join(); // it reads the store, which the caller closes after this
+                }
             } catch (RuntimeException e) {
                 // only the deltas of new chunks needed it
             }
@@ -188,7 +201,16 @@ final class Ingester {
     /** The finder, once made (on this thread: the workers that make it are free until it is). */
     private PageFinder finder() throws IOException {
         if (finder == null) {
-            finder = StoreThreads.await(finding);
+            try {
+                finder = StoreThreads.await(finding);
+            } catch (java.io.InterruptedIOException e) {
+                throw e;
+            } catch (IOException | RuntimeException e) {
+                if (!madeAhead) {
+                    throw e;
+                }
+                finder = finder(previousEntries, index, bases, () -> false); // stopped before it was made: made here
+            }
         }
         return finder;
     }
@@ -208,12 +230,16 @@ final class Ingester {
         return p;
     }
 
+    /** How many finders were begun (for tests). */
+    static final java.util.concurrent.atomic.AtomicLong FINDERS_MADE = new java.util.concurrent.atomic.AtomicLong();
+
     /**
      * The blocks of every chunk of the previous generation that refs may name (those that are not deltas),
      * opened on the store's workers; fewer if {@code stop} says so (nobody will use it).
      */
-    private static PageFinder finder(List<ManifestEntry> previous, Index index, Function<ChunkId, byte[]> bases,
+    static PageFinder finder(List<ManifestEntry> previous, Index index, Function<ChunkId, byte[]> bases,
             java.util.function.BooleanSupplier stop) {
+        FINDERS_MADE.incrementAndGet();
         PageFinder f = new PageFinder();
         ArrayDeque<Future<long[]>> opening = new ArrayDeque<>();
         ArrayDeque<ChunkId> ids = new ArrayDeque<>();

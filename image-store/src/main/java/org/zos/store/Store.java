@@ -88,6 +88,7 @@ public final class Store {
      */
     public boolean retire(String anima) throws IOException {
         AnimaLayout layout = layout(anima);
+        FinderCache.forget(layout.dir()); // and what is made of it ahead stops, letting go of the lock
         if (!Files.exists(layout.key())) {
             return false;
         }

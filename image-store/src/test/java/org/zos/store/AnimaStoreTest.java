@@ -234,6 +234,50 @@ class AnimaStoreTest {
      * become refs (codec 3), the image comes back byte for byte, here and in another store, and the chunks
      * the refs name outlive the generation they came from.
      */
+    /**
+     * The blocks of the newest generation made ahead of the next ingest (as a host does once an anima
+     * arrived) are what that ingest takes: it opens no chunk of the generation before for them, and seals
+     * as one that made them itself. Only for that generation; a retired anima's are forgotten.
+     */
+    @Test
+    void blocksMadeAheadOfAnIngestAreTakenByItAndForgottenWhenTheAnimaIsRetired() throws Exception {
+        byte[] v1 = TestImages.mixed(5, 4 << 20);
+        byte[] v2 = v1.clone();
+        System.arraycopy(v1, 1 << 20, v2, 3 << 20, 256 << 10); // pages copied from elsewhere: sealed with refs
+        MasterKey key = MasterKey.generate();
+        Store other = Store.open(tmp.resolve("other"));
+        try (AnimaStore s = store.create("work", key, kek); AnimaStore plain = other.create("work", key, kek)) {
+            Manifest first = s.ingest("memory", new ByteArrayInputStream(v1), P, new WorkMeter()).manifest();
+            plain.ingest("memory", new ByteArrayInputStream(v1), P, new WorkMeter());
+            Path dir = tmp.resolve("store").resolve("animas").resolve("work");
+            assertEquals(null, FinderCache.get(dir, "memory", first.entries()));
+            long made = Ingester.FINDERS_MADE.get();
+            s.prepareIngest("memory");
+            s.prepareIngest("memory"); // made already
+            assertEquals(made + 1, Ingester.FINDERS_MADE.get());
+            assertTrue(FinderCache.get(dir, "memory", first.entries()).isDone());
+
+            AnimaStore.Ingested second = s.ingest("memory", new ByteArrayInputStream(v2), P, new WorkMeter());
+            assertEquals(made + 1, Ingester.FINDERS_MADE.get(), "the ingest took the blocks made ahead");
+            AnimaStore.Ingested alone = plain.ingest("memory", new ByteArrayInputStream(v2), P, new WorkMeter());
+            assertEquals(made + 2, Ingester.FINDERS_MADE.get());
+            assertEquals(alone.sealedBytes(), second.sealedBytes(), "sealed as with blocks made while reading");
+            assertEquals(alone.manifest().entries(), second.manifest().entries());
+            s.materialize(second.manifest(), tmp.resolve("v2"), new WorkMeter());
+            assertArrayEquals(v2, Files.readAllBytes(tmp.resolve("v2")));
+            assertEquals(null, FinderCache.get(dir, "memory", second.manifest().entries()), "made for the generation before only");
+
+            s.prepareIngest("memory");
+            assertTrue(FinderCache.get(dir, "memory", second.manifest().entries()) != null);
+            assertEquals(null, FinderCache.get(dir, "memory", first.entries()), "one an image");
+        }
+        Path dir = tmp.resolve("store").resolve("animas").resolve("work");
+        int before = FinderCache.size();
+        assertTrue(store.retire("work"));
+        assertEquals(before - 1, FinderCache.size());
+        assertTrue(FinderCache.get(dir, "memory", List.of()) == null);
+    }
+
     @Test
     void pagesCopiedFromElsewhereCostReferencesAndStayReadable() throws Exception {
         // pages as in memory: 2 KiB of random bytes, then zeros (not text of a few words: zstd's fast match
