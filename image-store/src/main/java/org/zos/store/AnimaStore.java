@@ -116,7 +116,7 @@ public final class AnimaStore implements AutoCloseable {
                 long generation = Math.max(atLeast, layout.manifests().latest(image) + 1);
                 Manifest m = Ingester.manifest(sealer, image, generation, params, r);
                 if (commitManifest(m)) {
-                    return new Ingested(m, r.newChunks(), r.newBytes(), r.sealedBytes());
+                    return new Ingested(m, r.newChunks(), r.newBytes(), r.sealedBytes(), r.madeAhead());
                 }
                 if (attempt > 100) {
                     throw new ZosException(ErrorCode.BUSY, "could not claim a generation of image " + image,
@@ -171,7 +171,7 @@ public final class AnimaStore implements AutoCloseable {
     }
 
     /** What one ingest made: the manifest, and what it added to the store (plaintext and sealed bytes). */
-    public record Ingested(Manifest manifest, long newChunks, long newBytes, long sealedBytes) {
+    public record Ingested(Manifest manifest, long newChunks, long newBytes, long sealedBytes, boolean blocksMadeAhead) {
     }
 
     /** Writes an image out to {@code out}, replacing it only once the whole image is written and verified. */

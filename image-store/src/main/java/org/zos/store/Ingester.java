@@ -38,7 +38,7 @@ import org.zos.store.pack.PackWriter;
  */
 final class Ingester {
     /** What ingesting one stream gave. */
-    record Result(List<ManifestEntry> entries, long length, long newChunks, long newBytes, long sealedBytes) {
+    record Result(List<ManifestEntry> entries, long length, long newChunks, long newBytes, long sealedBytes, boolean madeAhead) {
     }
 
 
@@ -138,7 +138,7 @@ final class Ingester {
                 // only the deltas of new chunks needed it
             }
         }
-        return new Result(List.copyOf(entries), length, newChunks, newBytes, sealedBytes);
+        return new Result(List.copyOf(entries), length, newChunks, newBytes, sealedBytes, madeAhead);
     }
 
     /** In stream order: records the chunk in the manifest and, if it is new, has a worker seal it. */

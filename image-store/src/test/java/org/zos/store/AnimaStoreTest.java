@@ -259,8 +259,10 @@ class AnimaStoreTest {
 
             AnimaStore.Ingested second = s.ingest("memory", new ByteArrayInputStream(v2), P, new WorkMeter());
             assertEquals(made + 1, Ingester.FINDERS_MADE.get(), "the ingest took the blocks made ahead");
+            assertTrue(second.blocksMadeAhead());
             AnimaStore.Ingested alone = plain.ingest("memory", new ByteArrayInputStream(v2), P, new WorkMeter());
             assertEquals(made + 2, Ingester.FINDERS_MADE.get());
+            assertFalse(alone.blocksMadeAhead());
             assertEquals(alone.sealedBytes(), second.sealedBytes(), "sealed as with blocks made while reading");
             assertEquals(alone.manifest().entries(), second.manifest().entries());
             s.materialize(second.manifest(), tmp.resolve("v2"), new WorkMeter());

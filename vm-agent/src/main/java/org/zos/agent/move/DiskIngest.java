@@ -73,10 +73,12 @@ final class DiskIngest {
             }) {
                 long t0 = System.nanoTime();
                 work.total(Files.size(disk));
-                Manifest m = store.ingest("disk", in, ChunkerParams.DEFAULT, work).manifest();
+                AnimaStore.Ingested ingested = store.ingest("disk", in, ChunkerParams.DEFAULT, work);
+                Manifest m = ingested.manifest();
                 blocks = index;
-                LOG.info(String.format(java.util.Locale.ROOT, "%s: read %d MiB in %d ms%s", m.label(), m.length() >> 20,
-                        (System.nanoTime() - t0) / 1_000_000, index != null ? ", " + index.size() + " distinct blocks indexed" : ""));
+                LOG.info(String.format(java.util.Locale.ROOT, "%s: read %d MiB in %d ms%s%s", m.label(), m.length() >> 20,
+                        (System.nanoTime() - t0) / 1_000_000, ingested.blocksMadeAhead() ? " (the blocks of the generation before made ahead)" : "",
+                        index != null ? ", " + index.size() + " distinct blocks indexed" : ""));
                 result.complete(m);
             } catch (Throwable e) {
                 result.completeExceptionally(e);
