@@ -25,6 +25,10 @@ final class FinderCache {
 
     /** A finder made, or being made, of {@code entries}; {@code stop} ends the making (then it fails). */
     record Entry(List<ManifestEntry> entries, CompletableFuture<PageFinder> finder, AtomicBoolean stop) {
+        /** Whether it is the finder of {@code of}, made or being made (not stopped or failed). */
+        boolean serves(List<ManifestEntry> of) {
+            return entries.equals(of) && !finder.isCompletedExceptionally();
+        }
     }
 
     private static final Map<Key, Entry> ENTRIES = new LinkedHashMap<>(8, 0.75f, true) {
@@ -40,14 +44,14 @@ final class FinderCache {
     /** The finder of {@code entries} of the image in store directory {@code dir}, made or being made; null if none. */
     static synchronized CompletableFuture<PageFinder> get(Path dir, String image, List<ManifestEntry> entries) {
         Entry e = ENTRIES.get(new Key(dir, image));
-        return e != null && e.entries().equals(entries) && !e.finder().isCompletedExceptionally() ? e.finder() : null;
+        return e != null && e.serves(entries) ? e.finder() : null;
     }
 
     /** A new entry for the caller to make, in place of any of the image before; null if one of the same entries is there. */
     static synchronized Entry start(Path dir, String image, List<ManifestEntry> entries) {
         Key k = new Key(dir, image);
         Entry was = ENTRIES.get(k);
-        if (was != null && was.entries().equals(entries) && !was.finder().isCompletedExceptionally()) {
+        if (was != null && was.serves(entries)) {
             return null;
         }
         Entry e = new Entry(List.copyOf(entries), new CompletableFuture<>(), new AtomicBoolean());
