@@ -15,18 +15,19 @@ import org.zos.store.Store;
 /**
  * What the parts of a move need of this host, in one narrow record: its name and state directory, how it
  * reaches other agents, its hypervisor and animas, its store and visit keys, what it knows of memory
- * kept by the homes of animas it hosts, the fault points and the deadlines. A real agent and a unit test each make one.
+ * kept by the homes of animas it hosts, what waits for the moves under way to end, the fault points and
+ * the deadlines. A real agent and a unit test each make one.
  */
 record MoveContext(String host, Path stateDir, MoveLink.Dialer dialer, Supplier<? extends Hypervisor> hypervisor,
         Supplier<AnimaManager> manager, AnimaRegistry registry, FaultPoints faults, MoveTimes times, Stores stores,
-        VisitKeys visits, KeptMemory.Indexes kept) {
+        VisitKeys visits, KeptMemory.Indexes kept, Afterwards afterwards) {
 
     private static final Logger LOG = Logger.getLogger(MoveContext.class.getName());
 
     MoveContext(String host, Path stateDir, MoveLink.Dialer dialer, Supplier<? extends Hypervisor> hypervisor,
             Supplier<AnimaManager> manager, AnimaRegistry registry, FaultPoints faults, MoveTimes times) {
         this(host, stateDir, dialer, hypervisor, manager, registry, faults, times, new Stores(stateDir), new VisitKeys(stateDir),
-                new KeptMemory.Indexes());
+                new KeptMemory.Indexes(), new Afterwards());
     }
 
     MoveLink dial(String peer, String user) {

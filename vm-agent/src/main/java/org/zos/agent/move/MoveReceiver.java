@@ -460,10 +460,11 @@ public final class MoveReceiver {
      * Makes, on a thread of its own, what the store needs to read the anima's disk when it next leaves
      * (the blocks of the disk it came with, by content, for the deltas of what changes: opening each of
      * its chunks for them took more of a return's or a second domination's reading of the disk than the
-     * reading itself), then closes {@code store}. Stopped if the anima is retired meanwhile.
+     * reading itself), then closes {@code store}; once a command moving the anima here is over (a return
+     * waits for the visited host's erasure: {@link Afterwards}). Stopped if the anima is retired meanwhile.
      */
-    private static void prepareNextMove(String anima, org.zos.store.AnimaStore store) {
-        Thread t = new Thread(() -> {
+    private void prepareNextMove(String anima, org.zos.store.AnimaStore store) {
+        ctx.afterwards().run(anima, "zos-store-ahead", () -> {
             long t0 = System.nanoTime();
             try {
                 store.prepareIngest("disk");
@@ -477,9 +478,7 @@ public final class MoveReceiver {
                     LOG.fine("closing store: " + e);
                 }
             }
-        }, "zos-store-ahead");
-        t.setDaemon(true);
-        t.start();
+        });
     }
 
     /**

@@ -657,12 +657,13 @@ final class MoveSender {
      * refers to what it did not change; on a visited host the anima went home from, sealed under a fresh key
      * that goes home with the digests and is forgotten here ({@link SealedMemory}), so that its next live
      * visit fills with it. It is only an economy: a failure is logged, and that move then sends all of the memory.
+     * It waits for the command moving the anima here to be over ({@link Afterwards}: a return's erasure).
      */
     private void keepMemory(String name, java.nio.channels.FileChannel memory, long tag) {
         java.nio.file.Path dir = held.paths().dir();
         boolean home = journal.visit();
         java.nio.file.Path sealedFile = SealedMemory.file(ctx.stateDir(), name);
-        Thread t = new Thread(() -> {
+        ctx.afterwards().run(name, "zos-keep-memory", () -> {
             long t0 = System.nanoTime();
             byte[] sealKey = home ? null : SealedMemory.newKey();
             try (memory) {
@@ -694,9 +695,7 @@ final class MoveSender {
                     java.util.Arrays.fill(sealKey, (byte) 0);
                 }
             }
-        }, "zos-keep-memory");
-        t.setDaemon(true);
-        t.start();
+        });
     }
 
     /** Sends the pages of memory the check found before the target runs the anima; if they cannot go, says so. */

@@ -261,7 +261,7 @@ public final class Moves implements AutoCloseable {
         long t0 = System.nanoTime();
         requireNoMove(name);
         endStage(name);
-        try (AnimaManager.Held held = ctx.manager().get().hold(name)) {
+        try (Afterwards.Command c = ctx.afterwards().command(name); AnimaManager.Held held = ctx.manager().get().hold(name)) {
             AnimaRecord r = held.record();
             if (r.home() != null) {
                 throw new ZosException(ErrorCode.INVALID_STATE, "anima '" + name + "' only visits this host (its home is "
@@ -386,7 +386,8 @@ public final class Moves implements AutoCloseable {
         }
         byte[] kek = ctx.visits().read(name);
         ReturnRequest ask = new ReturnRequest(name, Base64.getEncoder().encodeToString(kek), bytesPerSecond, live);
-        try (MoveLink peer = ctx.dial(r.away(), user)) {
+        // what the move leaves here to do (the store made ready for its next read) waits for the visited host's erasure
+        try (Afterwards.Command c = ctx.afterwards().command(name); MoveLink peer = ctx.dial(r.away(), user)) {
             MoveDone d = MoveProtocol.answer(peer.request(ask, ctx.times().idle(), progress), MoveDone.class, ask);
             ctx.visits().delete(name);
             return d.note();
@@ -431,7 +432,8 @@ public final class Moves implements AutoCloseable {
 
     private String sendHome(String name, byte[] kek, String user, long bytesPerSecond, boolean live, Consumer<Progress> progress)
             throws IOException {
-        try (AnimaManager.Held held = ctx.manager().get().hold(name)) {
+        // the memory sealed for the next visit waits until the erasure below is over
+        try (Afterwards.Command c = ctx.afterwards().command(name); AnimaManager.Held held = ctx.manager().get().hold(name)) {
             String home = held.record().home();
             MoveSender.Figures f;
             long[] written;
