@@ -118,10 +118,11 @@ final class Ingester {
     }
 
     Result run(InputStream in, Holes holes, ChunkerParams params, WorkMeter meter) throws IOException {
-        Chunker chunker = new Chunker(in, params, holes);
+        Earlier earlier = previousEntries.isEmpty() ? null : new Earlier();
+        Chunker chunker = new Chunker(in, params, holes, earlier);
         try {
             for (Chunk c; (c = chunker.next()) != null; ) {
-                take(c, c.zero() ? null : sealer.id(c.data()), meter);
+                take(c, c.zero() ? null : earlier != null && earlier.matchedAt == c.offset() ? earlier.matchedId : sealer.id(c.data()), meter);
             }
             while (!sealing.isEmpty()) {
                 store(sealing.poll());
@@ -139,6 +140,40 @@ final class Ingester {
             }
         }
         return new Result(List.copyOf(entries), length, newChunks, newBytes, sealedBytes, madeAhead);
+    }
+
+    /**
+     * The previous generation's chunks, for the chunker to try where they stood: one whose bytes are there
+     * again (the same id under the anima's key) is taken without the rolling hash over it. An image read
+     * again, of which a visit changed a few MiB, is then named chunk by chunk at the hash's speed.
+     */
+    private final class Earlier implements Chunker.Earlier {
+        /** Where the last chunk found again starts, and its id. */
+        long matchedAt = -1;
+        ChunkId matchedId;
+
+        @Override
+        public int lengthAt(long offset) {
+            int i = Arrays.binarySearch(previousStarts, offset);
+            if (i < 0 || i >= previousStarts.length - 1) { // the last one may have been cut by the end of the image
+                return 0;
+            }
+            ManifestEntry e = previousEntries.get(i);
+            return e.isZero() ? 0 : e.length();
+        }
+
+        @Override
+        public boolean same(long offset, byte[] buf, int off, int len) {
+            int i = Arrays.binarySearch(previousStarts, offset);
+            ChunkId id = ChunkId.wrap(sealer.hasher().hash(buf, off, len));
+            if (!id.equals(previousEntries.get(i).id())) {
+                return false;
+            }
+            matchedAt = offset;
+            matchedId = id;
+            FOUND_AGAIN.incrementAndGet();
+            return true;
+        }
     }
 
     /** In stream order: records the chunk in the manifest and, if it is new, has a worker seal it. */
@@ -229,6 +264,9 @@ final class Ingester {
         }
         return p;
     }
+
+    /** Chunks found again where they stood ({@link Earlier}), by every ingest of this process (for tests). */
+    static final java.util.concurrent.atomic.AtomicLong FOUND_AGAIN = new java.util.concurrent.atomic.AtomicLong();
 
     /** How many finders were begun (for tests). */
     static final java.util.concurrent.atomic.AtomicLong FINDERS_MADE = new java.util.concurrent.atomic.AtomicLong();

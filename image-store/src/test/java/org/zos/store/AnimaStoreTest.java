@@ -239,6 +239,31 @@ class AnimaStoreTest {
      * arrived) are what that ingest takes: it opens no chunk of the generation before for them, and seals
      * as one that made them itself. Only for that generation; a retired anima's are forgotten.
      */
+    /**
+     * A generation read again tries the chunks of the one before where they stood (a visit changes a few
+     * MiB of a disk in place and adds clusters at its end): the same manifest as reading it afresh.
+     */
+    @Test
+    void aGenerationReadAgainFindsTheChunksOfTheOneBeforeAndIsCutAsIfReadAfresh() throws Exception {
+        byte[] v1 = TestImages.mixed(7, 6 << 20);
+        byte[] v2 = java.util.Arrays.copyOf(v1, (6 << 20) + (512 << 10));
+        System.arraycopy(TestImages.mixed(8, 512 << 10), 0, v2, 6 << 20, 512 << 10); // grown at the end
+        java.util.Arrays.fill(v2, 2 << 20, (2 << 20) + 40_000, (byte) 'x'); // rewritten in place
+        try (AnimaStore s = store.create("work", MasterKey.generate(), kek)) {
+            Manifest first = s.ingest("disk", new ByteArrayInputStream(v1), P, new WorkMeter()).manifest();
+            long found = Ingester.FOUND_AGAIN.get();
+            Manifest second = s.ingest("disk", new ByteArrayInputStream(v2), P, new WorkMeter()).manifest();
+            long foundNow = Ingester.FOUND_AGAIN.get() - found;
+            Manifest afresh = s.ingest("copy", new ByteArrayInputStream(v2), P, new WorkMeter()).manifest();
+            assertEquals(afresh.entries(), second.entries());
+            assertEquals(found + foundNow, Ingester.FOUND_AGAIN.get(), "an image without a generation before tries none");
+            long unchanged = first.entries().stream().filter(e -> !e.isZero()).count() - 4;
+            assertTrue(foundNow >= unchanged - 2, foundNow + " chunks found again of about " + unchanged);
+            s.materialize(second, tmp.resolve("v2"), new WorkMeter());
+            assertArrayEquals(v2, Files.readAllBytes(tmp.resolve("v2")));
+        }
+    }
+
     @Test
     void blocksMadeAheadOfAnIngestAreTakenByItAndForgottenWhenTheAnimaIsRetired() throws Exception {
         byte[] v1 = TestImages.mixed(5, 4 << 20);

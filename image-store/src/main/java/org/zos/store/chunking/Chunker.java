@@ -16,6 +16,7 @@ import java.util.Arrays;
 public final class Chunker {
     private final InputStream in;
     private final Holes holes;
+    private final Earlier earlier;
     private final FastCdc cdc;
     private final byte[] buf;
     private int start;
@@ -32,8 +33,18 @@ public final class Chunker {
      * {@code in}). The chunks are exactly those of reading every byte.
      */
     public Chunker(InputStream in, ChunkerParams params, Holes holes) {
+        this(in, params, holes, null);
+    }
+
+    /**
+     * As {@link #Chunker(InputStream, ChunkerParams, Holes)}, trying first, where the stream's earlier
+     * version had a chunk, whether that chunk is there again ({@code earlier}; null: never): the chunks
+     * are the same, found without the rolling hash over the bytes that did not change.
+     */
+    public Chunker(InputStream in, ChunkerParams params, Holes holes, Earlier earlier) {
         this.in = in;
         this.holes = holes;
+        this.earlier = earlier;
         this.cdc = new FastCdc(params);
         this.buf = new byte[Math.max(2 * params.max(), 1 << 20)];
     }
@@ -52,12 +63,37 @@ public final class Chunker {
         if (start == end) {
             return null;
         }
+        if (earlier != null) {
+            int was = earlier.lengthAt(offset);
+            if (was > 0 && was <= end - start && earlier.same(offset, buf, start, was)) {
+                Chunk c = new Chunk(offset, was, Arrays.copyOfRange(buf, start, start + was));
+                start += was;
+                offset += was;
+                return c;
+            }
+        }
         int len = cdc.cut(buf, start, end - start);
         Chunk c = cdc.lastWasZero() ? Chunk.zeros(offset, len)
                 : new Chunk(offset, len, Arrays.copyOfRange(buf, start, start + len));
         start += len;
         offset += len;
         return c;
+    }
+
+    /**
+     * The chunks of an earlier version of the stream. A cut depends only on the bytes of the chunk it ends
+     * ({@link FastCdc}), so where the earlier version had a chunk that the content did not end (any but its
+     * last) and the same bytes stand at the same offset, the cut falls where it fell then.
+     */
+    public interface Earlier {
+        /**
+         * The length of the chunk that began at {@code offset} in the earlier version, if it had one there
+         * that was not all zeros and not its last; else 0.
+         */
+        int lengthAt(long offset);
+
+        /** Whether {@code buf[off, off + len)} holds the bytes of that chunk again (by a digest that cannot be forged). */
+        boolean same(long offset, byte[] buf, int off, int len);
     }
 
     /** Reads until at least max bytes are buffered after start, or the stream ends. */

@@ -219,4 +219,53 @@ class ChunkerTest {
         assertEquals(Holes.NONE, Holes.of(dir.resolve("missing")));
         assertEquals(Holes.NONE, Holes.of(dir));
     }
+
+    @Test
+    void theEarlierVersionsChunksTriedFirstGiveTheSameChunks() throws Exception {
+        byte[] before = random(21, 3 << 20);
+        java.util.Arrays.fill(before, 1 << 20, (1 << 20) + 200_000, (byte) 0); // a zero run
+        byte[] after = java.util.Arrays.copyOf(before, (3 << 20) + 300_000); // grown at its end, as qcow2 grows
+        System.arraycopy(random(22, 300_000), 0, after, 3 << 20, 300_000);
+        after[500_000] ^= 1; // changed in place
+        after[(1 << 20) + 100_000] = 7; // written into the zero run
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        java.util.Map<Long, byte[]> was = new java.util.HashMap<>();
+        java.util.Map<Long, Integer> lengths = new java.util.HashMap<>();
+        List<Chunk> earlier = chunks(before);
+        for (Chunk c : earlier.subList(0, earlier.size() - 1)) {
+            if (!c.zero()) {
+                was.put(c.offset(), sha.digest(c.data()));
+                lengths.put(c.offset(), c.length());
+            }
+        }
+        int[] found = new int[2];
+        Chunker.Earlier hint = new Chunker.Earlier() {
+            @Override
+            public int lengthAt(long offset) {
+                return lengths.getOrDefault(offset, 0);
+            }
+
+            @Override
+            public boolean same(long offset, byte[] buf, int off, int len) {
+                sha.update(buf, off, len);
+                boolean same = java.util.Arrays.equals(sha.digest(), was.get(offset));
+                found[same ? 0 : 1]++;
+                return same;
+            }
+        };
+        Chunker hinted = new Chunker(new ByteArrayInputStream(after), P, Holes.NONE, hint);
+        List<Chunk> got = new ArrayList<>();
+        for (Chunk k; (k = hinted.next()) != null; ) {
+            got.add(k);
+        }
+        List<Chunk> cut = chunks(after);
+        assertEquals(cut.size(), got.size());
+        for (int i = 0; i < cut.size(); i++) {
+            assertEquals(cut.get(i).offset(), got.get(i).offset(), "chunk " + i);
+            assertEquals(cut.get(i).zero(), got.get(i).zero(), "chunk " + i);
+            assertArrayEquals(cut.get(i).data(), got.get(i).data(), "chunk " + i);
+        }
+        assertTrue(found[0] >= lengths.size() - 3, found[0] + " of " + lengths.size() + " earlier chunks found again");
+        assertTrue(found[1] >= 1, "the changed chunk was tried and cut anew");
+    }
 }
