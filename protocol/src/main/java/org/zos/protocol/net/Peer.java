@@ -102,8 +102,10 @@ public final class Peer implements AutoCloseable {
      */
     public static Peer connectSocket(java.nio.file.Path socket, String user, String software, Duration timeout) {
         Session s = new Session(null, new Hello(LocalProof.LOCALHOST, user, software), "the local zos-agent");
-        Peer p = dial(new io.netty.channel.epoll.EpollEventLoopGroup(1), io.netty.channel.epoll.EpollDomainSocketChannel.class,
-                new io.netty.channel.unix.DomainSocketAddress(socket.toFile()), null, s, timeout, s.target, socket.toString());
+        // The JDK's own UNIX sockets (NIO): the native epoll transport the agent serves with costs a command
+        // the extraction and loading of its library, for one connection.
+        Peer p = dial(new NioEventLoopGroup(1), io.netty.channel.socket.nio.NioDomainSocketChannel.class,
+                java.net.UnixDomainSocketAddress.of(socket), null, s, timeout, s.target, socket.toString());
         p.await(s.hello, timeout, "hello");
         return p;
     }
