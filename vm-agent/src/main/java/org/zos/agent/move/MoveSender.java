@@ -853,7 +853,7 @@ final class MoveSender {
 
     /** Starts storing the disk on a thread of its own (see {@link DiskIngest}). */
     private DiskIngest ingesting(java.nio.file.Path disk, boolean indexBlocks) {
-        DiskIngest i = new DiskIngest(store, disk, indexBlocks, progress);
+        DiskIngest i = new DiskIngest(store, disk, indexBlocks, diverted, progress);
         ingesting.add(i);
         return i;
     }

@@ -93,7 +93,7 @@ final class StageSender {
                 MasterKey key = ctx.store().key(name, kek);
                 byte[] stageKek = new byte[32]; // wraps the key there until the stage ends, then the key goes: kept nowhere
                 new SecureRandom().nextBytes(stageKek);
-                DiskIngest disk = new DiskIngest(store, paths.disk(), suspended, progress);
+                DiskIngest disk = new DiskIngest(store, paths.disk(), suspended, false, progress);
                 try {
                     long bytes = (r.diskSizeMiB() << 20) + ((long) r.memoryMiB() << 20);
                     MoveOffer o = new MoveOffer(name, ctx.host(), MoveOffer.STAGE, r.uuid().toString(), r.memoryMiB(), r.vcpus(),

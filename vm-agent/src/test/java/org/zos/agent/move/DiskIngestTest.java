@@ -23,8 +23,9 @@ class DiskIngestTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void storesTheDiskOnItsOwnThreadAndIndexesItsBlocks() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest(name = "frozen {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void storesTheDiskOnItsOwnThreadAndIndexesItsBlocks(boolean frozen) throws Exception {
         byte[] bytes = new byte[8 << 20];
         new Random(11).nextBytes(bytes);
         System.arraycopy(bytes, 4096, bytes, 100 * 4096, 4096); // a block twice: indexed at its first offset
@@ -32,7 +33,7 @@ class DiskIngestTest {
         Path disk = Files.write(tmp.resolve("disk"), bytes);
         List<Progress> seen = new ArrayList<>();
         try (AnimaStore store = Store.open(tmp.resolve("store")).create("a", MasterKey.generate(), new byte[32])) {
-            DiskIngest ingest = new DiskIngest(store, disk, true, seen::add);
+            DiskIngest ingest = new DiskIngest(store, disk, true, frozen, seen::add); // frozen: indexed once read
             Manifest m = ingest.manifest();
             assertEquals("disk", m.image());
             assertEquals(bytes.length, m.length());
@@ -59,7 +60,7 @@ class DiskIngestTest {
             }
         }
         try (AnimaStore store = Store.open(tmp.resolve("store")).create("a", MasterKey.generate(), new byte[32])) {
-            DiskIngest ingest = new DiskIngest(store, disk, false, p -> { });
+            DiskIngest ingest = new DiskIngest(store, disk, false, false, p -> { });
             ingest.settle();
             java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, ingest::manifest);
             assertTrue(e.getMessage().contains("ended before"), e.getMessage());
