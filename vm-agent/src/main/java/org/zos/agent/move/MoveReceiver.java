@@ -450,7 +450,7 @@ public final class MoveReceiver {
                 LOG.warning("the disk of " + in.anima + " stays on its overlay for now (folded when it is next taken up): " + e.getMessage());
             }
             if (in.store != null) {
-                prepareNextMove(in.anima, in.store);
+                prepareNextMove(in.anima, in.store, in.held.paths().disk());
             }
             LOG.info("the move of " + in.anima + " settled here " + (System.nanoTime() - t0) / 1_000_000 + " ms after it ran");
         });
@@ -462,13 +462,18 @@ public final class MoveReceiver {
      * its chunks for them took more of a return's or a second domination's reading of the disk than the
      * reading itself), then closes {@code store}; once a command moving the anima here is over (a return
      * waits for the visited host's erasure: {@link Afterwards}). Stopped if the anima is retired meanwhile.
+     * First it reads the disk back into the page cache ({@link #warm}).
      */
-    private void prepareNextMove(String anima, org.zos.store.AnimaStore store) {
+    private void prepareNextMove(String anima, org.zos.store.AnimaStore store, java.nio.file.Path disk) {
         ctx.afterwards().run(anima, "zos-store-ahead", () -> {
             long t0 = System.nanoTime();
+            long warmed = warm(disk);
+            long t1 = System.nanoTime();
             try {
                 store.prepareIngest("disk");
-                LOG.info("the store made ready to read the disk of " + anima + " when it next leaves, in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+                LOG.info(String.format(java.util.Locale.ROOT, "the disk of %s read back into the page cache (%d MiB) in %d ms, the store "
+                        + "made ready to read it when it next leaves in %d ms", anima, warmed >> 20, (t1 - t0) / 1_000_000,
+                        (System.nanoTime() - t1) / 1_000_000));
             } catch (IOException | RuntimeException e) {
                 LOG.info("the store did not make ready to read the disk of " + anima + " (it does when it reads it): " + e.getMessage());
             } finally {
@@ -479,6 +484,27 @@ public final class MoveReceiver {
                 }
             }
         });
+    }
+
+    /**
+     * Reads {@code disk} once, so that it is in the page cache when the next move reads it: the receiving
+     * QEMU emptied the cache of its images as the migration ended (QEMU's file driver drops an image's
+     * cached pages when it takes it over, for storage the sender wrote to), and the next move's read of
+     * the disk, which a return and a second domination wait for, then came from the device: 0.3-0.6 s
+     * longer for 250 MiB. Returns the bytes read (0 if it could not).
+     */
+    static long warm(java.nio.file.Path disk) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(disk, java.nio.file.StandardOpenOption.READ)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(1 << 20);
+            long pos = 0;
+            for (int n; (n = ch.read(b.clear(), pos)) > 0; ) {
+                pos += n;
+            }
+            return pos;
+        } catch (IOException e) {
+            LOG.fine("reading " + disk + " into the page cache: " + e);
+            return 0;
+        }
     }
 
     /**

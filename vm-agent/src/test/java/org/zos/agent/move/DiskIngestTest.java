@@ -67,4 +67,14 @@ class DiskIngestTest {
             assertTrue(store.manifests().isEmpty());
         }
     }
+
+    /** After a move the disk is read once more, into the page cache the receiving QEMU emptied; a missing one is not an error. */
+    @Test
+    void theDiskIsReadBackWholeForTheNextMove() throws Exception {
+        byte[] bytes = new byte[(3 << 20) + 1234];
+        new Random(5).nextBytes(bytes);
+        Path disk = Files.write(tmp.resolve("disk"), bytes);
+        assertEquals(bytes.length, MoveReceiver.warm(disk));
+        assertEquals(0, MoveReceiver.warm(tmp.resolve("missing")));
+    }
 }
