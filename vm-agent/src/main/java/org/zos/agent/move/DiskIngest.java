@@ -131,10 +131,22 @@ final class DiskIngest {
     Manifest manifest() throws IOException {
         try (Meter meter = Meter.poll("reading disk", () -> Optional.of(new Progress("reading disk", work.done(),
                 work.total(), work.elapsedMillis())), progress)) {
-            return result.get();
+            return await(result, "reading the disk");
+        }
+    }
+
+    /** The disk's blocks by content, if asked for (null if not); once {@link #manifest} returned, waiting for them. */
+    DiskBlocks blocks() throws IOException {
+        return await(blocks, "indexing the disk");
+    }
+
+    /** What {@code f} gives; its failure as thrown ({@code what} names the work in a failure that was not an exception of its own). */
+    private static <T> T await(CompletableFuture<T> f, String what) throws IOException {
+        try {
+            return f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ZosException(ErrorCode.CANCELLED, "interrupted while reading the disk", "");
+            throw new ZosException(ErrorCode.CANCELLED, "interrupted while " + what, "");
         } catch (ExecutionException e) {
             if (e.getCause() instanceof IOException io) {
                 throw io;
@@ -142,19 +154,7 @@ final class DiskIngest {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
             }
-            throw new IOException("reading the disk failed", e.getCause());
-        }
-    }
-
-    /** The disk's blocks by content, if asked for (null if not); once {@link #manifest} returned, waiting for them. */
-    DiskBlocks blocks() throws IOException {
-        try {
-            return blocks.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ZosException(ErrorCode.CANCELLED, "interrupted while indexing the disk", "");
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException("indexing the disk failed", e.getCause());
+            throw new IOException(what + " failed", e.getCause());
         }
     }
 
