@@ -14,7 +14,7 @@ record HostFacts(int cpus, long memory, long freeStore, String hypervisor, Strin
     }
 
     private static long memTotal() {
-        return procField("/proc/meminfo", "MemTotal:") * 1024;
+        return org.zos.agent.anima.HostMemory.bytes("MemTotal:");
     }
 
     private static long free(Path store) {
@@ -62,18 +62,5 @@ record HostFacts(int cpus, long memory, long freeStore, String hypervisor, Strin
         } catch (IOException | RuntimeException e) {
             return -1;
         }
-    }
-
-    private static long procField(String file, String key) {
-        try {
-            for (String line : Files.readAllLines(Path.of(file))) {
-                if (line.startsWith(key)) {
-                    return Long.parseLong(line.substring(key.length()).strip().split("\\s+")[0]);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // unknown
-        }
-        return 0;
     }
 }

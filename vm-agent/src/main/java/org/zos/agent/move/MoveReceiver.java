@@ -491,10 +491,22 @@ public final class MoveReceiver {
      * QEMU emptied the cache of its images as the migration ended (QEMU's file driver drops an image's
      * cached pages when it takes it over, for storage the sender wrote to), and the next move's read of
      * the disk, which a return and a second domination wait for, then came from the device: 0.3-0.6 s
-     * longer for 250 MiB. Returns the bytes read (0 if it could not).
+     * longer for 250 MiB. Not a disk larger than a quarter of the memory the host has available: the cache
+     * would not keep it until the next move, and would lose what the host needs it for. Returns the bytes
+     * read (0 if it did not read it).
      */
     static long warm(java.nio.file.Path disk) {
+        return warm(disk, org.zos.agent.anima.HostMemory.available());
+    }
+
+    /** As {@link #warm(java.nio.file.Path)}, with {@code available} bytes of memory available. */
+    static long warm(java.nio.file.Path disk, long available) {
         try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(disk, java.nio.file.StandardOpenOption.READ)) {
+            if (ch.size() > available / 4) {
+                LOG.info("the disk " + disk + " (" + (ch.size() >> 20) + " MiB) is not read back into the page cache: more than a "
+                        + "quarter of the " + (available >> 20) + " MiB of memory this host has available");
+                return 0;
+            }
             java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(1 << 20);
             long pos = 0;
             for (int n; (n = ch.read(b.clear(), pos)) > 0; ) {
