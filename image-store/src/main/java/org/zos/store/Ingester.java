@@ -151,6 +151,8 @@ final class Ingester {
         /** Where the last chunk found again starts, and its id. */
         long matchedAt = -1;
         ChunkId matchedId;
+        /** The entry {@link #lengthAt} found last, which {@link #same} is asked of. */
+        private ManifestEntry candidate;
 
         @Override
         public int lengthAt(long offset) {
@@ -158,15 +160,14 @@ final class Ingester {
             if (i < 0 || i >= previousStarts.length - 1) { // the last one may have been cut by the end of the image
                 return 0;
             }
-            ManifestEntry e = previousEntries.get(i);
-            return e.isZero() ? 0 : e.length();
+            candidate = previousEntries.get(i);
+            return candidate.isZero() ? 0 : candidate.length();
         }
 
         @Override
         public boolean same(long offset, byte[] buf, int off, int len) {
-            int i = Arrays.binarySearch(previousStarts, offset);
             ChunkId id = ChunkId.wrap(sealer.hasher().hash(buf, off, len));
-            if (!id.equals(previousEntries.get(i).id())) {
+            if (!id.equals(candidate.id())) {
                 return false;
             }
             matchedAt = offset;

@@ -92,7 +92,10 @@ public final class Chunker {
          */
         int lengthAt(long offset);
 
-        /** Whether {@code buf[off, off + len)} holds the bytes of that chunk again (by a digest that cannot be forged). */
+        /**
+         * Whether {@code buf[off, off + len)} holds the bytes of that chunk again (by a digest that cannot be
+         * forged); asked right after {@link #lengthAt} of the same offset gave {@code len}.
+         */
         boolean same(long offset, byte[] buf, int off, int len);
     }
 

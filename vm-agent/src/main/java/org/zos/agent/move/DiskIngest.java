@@ -41,8 +41,7 @@ final class DiskIngest {
     DiskIngest(AnimaStore store, Path disk, boolean indexBlocks, boolean frozen, Consumer<Progress> progress) {
         this.progress = progress;
         Thread t = new Thread(() -> {
-            boolean inline = indexBlocks && !frozen;
-            DiskBlocks index = inline ? new DiskBlocks() : null;
+            DiskBlocks index = indexBlocks && !frozen ? new DiskBlocks() : null; // indexed as it is read
             try (InputStream in = new FilterInputStream(Files.newInputStream(disk)) {
                 private final Indexer indexer = index == null ? null : new Indexer(index);
 
@@ -66,11 +65,7 @@ final class DiskIngest {
                         (System.nanoTime() - t0) / 1_000_000, ingested.blocksMadeAhead() ? " (the blocks of the generation before made ahead)" : "",
                         index != null ? ", " + index.size() + " distinct blocks indexed" : ""));
                 result.complete(m);
-                if (indexBlocks && !inline) {
-                    blocks.complete(indexFrozen(disk));
-                } else {
-                    blocks.complete(index);
-                }
+                blocks.complete(indexBlocks && frozen ? indexFrozen(disk) : index);
             } catch (Throwable e) {
                 result.completeExceptionally(e);
                 blocks.completeExceptionally(e);
