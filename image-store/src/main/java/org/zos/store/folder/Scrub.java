@@ -20,11 +20,17 @@ public final class Scrub {
     private Scrub() {
     }
 
-    /** Overwrites a file (all of it, or the given ranges: offset, length, …) with zeros and syncs it. */
-    public static void file(Path file, long[] ranges) throws IOException {
+    /**
+     * Overwrites a file (all of it, or the given ranges: offset, length, …) with zeros and syncs it. Where
+     * the filesystem cannot take a write (a sparse file's hole on a full disk: there is nothing there to
+     * overwrite), it goes on block by block and skips the blocks it cannot write, so a full disk cannot keep
+     * a file from being overwritten where it holds data; returns how many bytes it skipped.
+     */
+    public static long file(Path file, long[] ranges) throws IOException {
         if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-            return;
+            return 0;
         }
+        long skipped = 0;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
             long[] r = ranges != null ? ranges : new long[] {0, ch.size()};
             ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
@@ -32,16 +38,44 @@ public final class Scrub {
                 long pos = r[i];
                 long end = Math.min(ch.size(), r[i] + r[i + 1]);
                 while (pos < end) {
-                    zeros.clear().limit((int) Math.min(zeros.capacity(), end - pos));
-                    pos += ch.write(zeros, pos);
+                    long stop = Math.min(end, pos + zeros.capacity());
+                    zeros.clear().limit((int) (stop - pos));
+                    try {
+                        pos += ch.write(zeros, pos);
+                    } catch (IOException full) {
+                        for (; pos < stop; pos += BLOCK) {
+                            zeros.clear().limit((int) Math.min(BLOCK, stop - pos));
+                            try {
+                                ch.write(zeros, pos);
+                            } catch (IOException hole) {
+                                skipped += zeros.limit();
+                            }
+                        }
+                    }
                 }
             }
             ch.force(true);
         }
+        return skipped;
     }
+
+    /** The filesystem's block, the unit in which a write into a hole either finds space or not. */
+    private static final int BLOCK = 4096;
 
     /** Overwrites every file under {@code root} and removes the whole tree (symbolic links are removed, not followed). */
     public static void tree(Path root) throws IOException {
+        walk(root, true);
+    }
+
+    /**
+     * Removes the whole tree under {@code root} without overwriting it; a file or directory that another
+     * thread removes meanwhile is no error (a file set aside to be overwritten on a thread of its own).
+     */
+    public static void remove(Path root) throws IOException {
+        walk(root, false);
+    }
+
+    private static void walk(Path root, boolean overwrite) throws IOException {
         if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
@@ -49,7 +83,7 @@ public final class Scrub {
             @Override
             public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
                 try {
-                    if (attrs.isRegularFile()) {
+                    if (overwrite && attrs.isRegularFile()) {
                         file(f, null);
                     }
                     Files.deleteIfExists(f);

@@ -546,6 +546,8 @@ public final class AnimaManager {
             scrub(ahead, written);
             scrub(paths.diskTop(), null); // a live move's overlay
             scrub(ahead.resolveSibling(ahead.getFileName() + ".part"), null);
+            scrub(paths.consoleLog(), null);
+            scrubSetAside(paths.dir());
             deleteTree(paths.dir());
         }
 
@@ -603,9 +605,34 @@ public final class AnimaManager {
         t.start();
     }
 
+    /**
+     * Overwrites the files set aside in {@code dir} for {@link #scrubLater} whose thread may not have
+     * reached them yet (a commit's memory image split in two, dropped before its thread ran), so deleting
+     * the directory cannot remove them unwritten. That thread may remove one meanwhile: no error.
+     */
+    private static void scrubSetAside(Path dir) throws IOException {
+        List<Path> aside;
+        try (var files = Files.list(dir)) {
+            aside = files.filter(f -> f.getFileName().toString().endsWith(".scrub")).toList();
+        } catch (java.nio.file.NoSuchFileException gone) {
+            return;
+        }
+        for (Path f : aside) {
+            try {
+                scrub(f, null);
+            } catch (java.nio.file.NoSuchFileException gone) {
+                // its own thread overwrote and removed it
+            }
+        }
+    }
+
     /** Overwrites a file (all of it, or the given ranges) with zeros and syncs it, so deleting it leaves no data behind. */
     public static void scrub(Path file, long[] ranges) throws IOException {
-        org.zos.store.folder.Scrub.file(file, ranges);
+        long skipped = org.zos.store.folder.Scrub.file(file, ranges);
+        if (skipped > 0) {
+            LOG.warning("overwriting " + file + ": " + skipped + " bytes the filesystem could not take (holes on a full disk) "
+                    + "left as they were");
+        }
     }
 
     /** Maps the paths a state file recorded to where this host keeps the anima's files. */
@@ -801,15 +828,10 @@ public final class AnimaManager {
         return new ZosException(ErrorCode.INVALID_STATE, "anima '" + name + "' " + what, hint);
     }
 
-    /** Deletes a directory tree, if it exists. */
+    /** Deletes a directory tree, if it exists (a file another thread removes meanwhile is no error). */
     public static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var files = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            org.zos.store.folder.Scrub.remove(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("removing " + dir, e);
         }

@@ -22,9 +22,15 @@ final class Visitors {
     /** Erases the visitor {@code held}; {@code written} are the disk's data ranges (null: overwrite all of it). */
     static void erase(MoveContext ctx, AnimaManager.Held held, long[] written) throws IOException {
         String name = held.record().name();
-        held.forget(written);
-        ctx.store().retire(name);
-        ctx.visits().forget(name);
+        try {
+            held.forget(written);
+        } finally { // its key goes even if a file could not be overwritten: what the store sealed stays unreadable
+            try {
+                ctx.store().retire(name);
+            } finally {
+                ctx.visits().forget(name);
+            }
+        }
         LOG.info("visitor " + name + " erased here: its files overwritten and deleted, its key destroyed");
     }
 

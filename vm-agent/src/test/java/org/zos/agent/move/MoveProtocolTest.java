@@ -103,6 +103,24 @@ class MoveProtocolTest {
     }
 
     /**
+     * A file the visited host set aside to overwrite on a thread of its own (a commit's memory image split in
+     * two) is overwritten when the visitor is erased too, even if that thread has not reached it: seen through
+     * a second name the erasure does not know of.
+     */
+    @Test
+    void aVisitorsFileSetAsideToBeOverwrittenIsOverwrittenWhenItIsErased() throws Exception {
+        dominate();
+        Path aside = visited.registry.paths(ANIMA).dir().resolve("memory.state.rest.scrub");
+        Files.write(aside, memory);
+        Path seen = dir.resolve("seen");
+        Files.createLink(seen, aside);
+        comeHome();
+        assertRunsOn(home);
+        assertVisitorGone();
+        assertArrayEquals(new byte[memory.length], Files.readAllBytes(seen), "the file set aside was deleted unwritten");
+    }
+
+    /**
      * After a live visit home keeps the memory the anima left with and the visited host learns its pages'
      * digests; the live return names it, home says it holds it; once the anima is home, both forget it.
      */
