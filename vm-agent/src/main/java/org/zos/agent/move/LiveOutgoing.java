@@ -43,10 +43,23 @@ final class LiveOutgoing implements AutoCloseable {
     private final java.util.concurrent.ConcurrentLinkedQueue<java.util.concurrent.CompletableFuture<MoveLink>> spare =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
     static final int SPARES = 2;
+    /**
+     * The link for the stream of memory by content, dialed while the receiver prepared its domain
+     * ({@link #dialAhead}): the stream opens as the migration begins, not a dial and handshake later; null
+     * if none was dialed ahead, or once it is taken.
+     */
+    private java.util.concurrent.CompletableFuture<MoveLink> memoryLink;
 
     /** Listens for move {@code transfer}'s connections; each is carried over a link {@code dial} makes. */
     LiveOutgoing(long transfer, Supplier<MoveLink> dial, Duration timeout, LivePipe.Coding coding) throws IOException {
+        this(transfer, dial, timeout, coding, null);
+    }
+
+    /** As above, with the link for the memory stream dialed ahead ({@link #dialAhead}; null: dialed when it opens). */
+    LiveOutgoing(long transfer, Supplier<MoveLink> dial, Duration timeout, LivePipe.Coding coding,
+            java.util.concurrent.CompletableFuture<MoveLink> memoryLink) throws IOException {
         this.transfer = transfer;
+        this.memoryLink = memoryLink;
         this.sockets = LiveSockets.of(transfer).create();
         this.dial = dial;
         this.timeout = timeout;
@@ -63,11 +76,7 @@ final class LiveOutgoing implements AutoCloseable {
                 Files.setPosixFilePermissions(at, PosixFilePermissions.fromString("rw-rw-rw-")); // QEMU may run as another user
             }
             for (int i = 0; i < SPARES; i++) {
-                spare.add(java.util.concurrent.CompletableFuture.supplyAsync(dial, r -> {
-                    Thread t = new Thread(r, "zos-live-dial");
-                    t.setDaemon(true);
-                    t.start();
-                }));
+                spare.add(dialAhead(dial));
             }
         } catch (IOException | RuntimeException e) {
             close();
@@ -87,19 +96,8 @@ final class LiveOutgoing implements AutoCloseable {
         MoveLink link = null;
         try {
             LiveOpen open = new LiveOpen(transfer, kind.name().toLowerCase(), kind == LivePipe.Kind.MIGRATION ? LiveStream.Window.SIZE : 0);
-            link = kind == LivePipe.Kind.LIBVIRT ? null : spare();
-            Map.Entry<Message, Duplex> opened = null;
-            if (link != null) {
-                try {
-                    opened = link.openStream(open, timeout);
-                } catch (ZosException e) { // a link dialed ahead that broke meanwhile: dialed again
-                    if (e.code() != org.zos.protocol.ErrorCode.HOST_UNREACHABLE) {
-                        throw e;
-                    }
-                    link.close();
-                    link = null;
-                }
-            }
+            link = kind == LivePipe.Kind.LIBVIRT ? null : take(spare.poll());
+            Map.Entry<Message, Duplex> opened = link == null ? null : openAhead(link, open, timeout);
             if (opened == null) {
                 link = dial.get();
                 opened = link.openStream(open, timeout);
@@ -134,28 +132,69 @@ final class LiveOutgoing implements AutoCloseable {
      * could be written), waited for up to {@code wait}. The link closes with the stream.
      */
     Duplex memory(Duration wait) {
-        MoveLink link = dial.get();
+        LiveOpen open = new LiveOpen(transfer, LivePipe.Kind.MEMORY.name().toLowerCase());
+        MoveLink link = take(takeMemoryLink());
         try {
-            LiveOpen open = new LiveOpen(transfer, LivePipe.Kind.MEMORY.name().toLowerCase());
-            Map.Entry<Message, Duplex> opened = link.openStream(open, wait);
+            Map.Entry<Message, Duplex> opened = link == null ? null : openAhead(link, open, wait);
+            if (opened == null) {
+                link = null; // none dialed ahead, or it broke (and openAhead closed it)
+                link = dial.get();
+                opened = link.openStream(open, wait);
+            }
             MoveProtocol.answer(opened.getKey(), LiveReady.class, open);
             link.shortQueue(QUEUE);
             return opened.getValue().onClose(link::close, false);
         } catch (RuntimeException e) {
-            link.close();
+            if (link != null) {
+                link.close();
+            }
             throw e;
         }
     }
 
-    /** A link dialed ahead ({@link #spare}), waiting for its dial if it is still under way; null if there is none left or it failed. */
-    private MoveLink spare() {
-        java.util.concurrent.CompletableFuture<MoveLink> f = spare.poll();
+    /** Dials a link on a thread of its own, for a stream that opens later. */
+    static java.util.concurrent.CompletableFuture<MoveLink> dialAhead(Supplier<MoveLink> dial) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(dial, r -> {
+            Thread t = new Thread(r, "zos-live-dial");
+            t.setDaemon(true);
+            t.start();
+        });
+    }
+
+    /** Closes a link dialed ahead that no stream took (once its dial is over). */
+    static void discard(java.util.concurrent.CompletableFuture<MoveLink> ahead) {
+        if (ahead != null) {
+            ahead.thenAccept(MoveLink::close);
+        }
+    }
+
+    private synchronized java.util.concurrent.CompletableFuture<MoveLink> takeMemoryLink() {
+        java.util.concurrent.CompletableFuture<MoveLink> f = memoryLink;
+        memoryLink = null;
+        return f;
+    }
+
+    /** A link dialed ahead, waiting for its dial if it is still under way; null if there is none or it failed. */
+    private static MoveLink take(java.util.concurrent.CompletableFuture<MoveLink> f) {
         if (f == null) {
             return null;
         }
         try {
             return f.join();
         } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Opens a stream on a link dialed ahead; null (the link closed) if it broke meanwhile: the caller dials again. */
+    private static Map.Entry<Message, Duplex> openAhead(MoveLink link, LiveOpen open, Duration wait) {
+        try {
+            return link.openStream(open, wait);
+        } catch (ZosException e) {
+            if (e.code() != org.zos.protocol.ErrorCode.HOST_UNREACHABLE) {
+                throw e; // the caller closes the link
+            }
+            link.close();
             return null;
         }
     }
@@ -187,8 +226,9 @@ final class LiveOutgoing implements AutoCloseable {
             l.close();
         }
         for (java.util.concurrent.CompletableFuture<MoveLink> f; (f = spare.poll()) != null; ) {
-            f.thenAccept(MoveLink::close);
+            discard(f);
         }
+        discard(takeMemoryLink());
         try {
             sockets.remove();
         } catch (IOException e) {

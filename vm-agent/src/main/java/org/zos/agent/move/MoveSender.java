@@ -322,14 +322,22 @@ final class MoveSender {
                         Base64.getEncoder().encodeToString(s.key()), canByContent))
                 .orElseGet(() -> new LivePrepare(transfer, held.migratableXml(), keptHome.map(KeptMemory.Index::tag).orElse(0L),
                         keptHome.map(KeptMemory.Index::sum).orElse(null), null, canByContent));
+        // The memory stream's link is dialed while the receiver prepares its domain: it opens as the migration begins.
+        java.util.function.Supplier<MoveLink> dial = () -> ctx.dialer().dial(target, user, ctx.times().dial());
+        java.util.concurrent.CompletableFuture<MoveLink> memoryLink = canByContent ? LiveOutgoing.dialAhead(dial) : null;
         LivePrepared ready;
         try {
             ready = MoveProtocol.answer(peer.request(prepare, ctx.times().idle(), progress), LivePrepared.class, prepare);
         } catch (RuntimeException e) {
             memory.ifPresent(MoveSender::closeQuietly);
+            LiveOutgoing.discard(memoryLink);
             throw e;
         }
         boolean byContent = ready.liveXml() != null;
+        if (!byContent) {
+            LiveOutgoing.discard(memoryLink);
+            memoryLink = null;
+        }
         if (byContent && !canByContent) {
             memory.ifPresent(MoveSender::closeQuietly);
             throw new ZosException(ErrorCode.PROTOCOL_ERROR, target + " answered live-prepare with a domain for memory by content, "
@@ -372,8 +380,7 @@ final class MoveSender {
         }
         Thread copier = null;
         boolean migrated = false;
-        try (LiveOutgoing outgoing = new LiveOutgoing(transfer, () -> ctx.dialer().dial(target, user, ctx.times().dial()),
-                ctx.times().idle(), coding);
+        try (LiveOutgoing outgoing = new LiveOutgoing(transfer, dial, ctx.times().idle(), coding, memoryLink);
                 Meter watch = watch(name, t0, convergence, pausedAt, wire)) {
             LiveSockets s = outgoing.sockets();
             if (byContent) {
