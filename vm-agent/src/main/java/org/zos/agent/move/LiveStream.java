@@ -425,7 +425,8 @@ final class LiveStream {
     }
 
     /** Counts the bytes written through it. */
-    private static final class Counting extends java.io.FilterOutputStream {
+    /** Counts the bytes written through it. */
+    static final class Counting extends java.io.FilterOutputStream {
         long count;
 
         Counting(OutputStream out) {

@@ -398,6 +398,7 @@ public final class MoveReceiver {
 
     /** Runs the anima restored paused: the move ends here (once; a second go is answered the same). */
     private MoveDone run(Incoming in) throws IOException {
+        long t0 = System.nanoTime();
         synchronized (in) {
             if (in.phase() == ReceivePhase.RUNNING) {
                 return new MoveDone(in.id, "running", "");
@@ -418,7 +419,8 @@ public final class MoveReceiver {
             in.to(ReceivePhase.RUNNING);
             release(in);
         }
-        LOG.info("anima " + in.anima + " runs here now (from " + in.from + ")");
+        LOG.info("anima " + in.anima + " runs here now (from " + in.from + "), " + (System.nanoTime() - t0) / 1_000_000
+                + " ms after its sender's go");
         return new MoveDone(in.id, "running", "");
     }
 

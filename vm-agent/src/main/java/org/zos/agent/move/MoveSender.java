@@ -82,6 +82,8 @@ final class MoveSender {
     private boolean suspendedHere;
     /** The disk's blocks by content, made while the anima still runs (see {@link MemoryImage}). */
     private DiskBlocks diskBlocks;
+    /** When the target answered that the anima runs there (nanoTime): the downtime's end. */
+    private long runsThere;
     /** Whether this move diverted the running anima's disk to an overlay (a live one: {@link #send}). */
     private boolean diverted;
     /** Images being stored on threads of their own. */
@@ -253,10 +255,12 @@ final class MoveSender {
             ctx.kept().forget(r.name()); // gone home: what its home kept is of no use here any more
         }
         long end = System.nanoTime();
+        // The downtime ends when the target answers that the anima runs there: what this host does after
+        // (its journal, its record, letting go of its copy) does not keep the guest stopped.
         LOG.info(String.format(java.util.Locale.ROOT, "the end of the move of %s: stopped %d ms before the decision, journaled in %d ms, "
-                + "running on %s %d ms later", r.name(), (decided - down) / 1_000_000, (committed - decided) / 1_000_000, target,
-                (end - committed) / 1_000_000));
-        Figures f = new Figures(wireBytes + out.wireBytes(), out.chunks(), (end - down) / 1_000_000, (end - t0) / 1_000_000, converged);
+                + "running on %s %d ms later; this host's part done %d ms after", r.name(), (decided - down) / 1_000_000,
+                (committed - decided) / 1_000_000, target, (runsThere - committed) / 1_000_000, (end - runsThere) / 1_000_000));
+        Figures f = new Figures(wireBytes + out.wireBytes(), out.chunks(), (runsThere - down) / 1_000_000, (end - t0) / 1_000_000, converged);
         LOG.info("anima " + r.name() + " moved to " + target + ": " + f.note());
         return f;
     }
@@ -492,7 +496,8 @@ final class MoveSender {
             d = outgoing.memory(LiveIncoming.HOLD.plusSeconds(30));
             copyStream = d;
             long opened = System.nanoTime();
-            java.io.DataOutputStream out = LiveStream.recordsTo(LivePipe.capped(LivePipe.outputOf(d), rate), 1);
+            LiveStream.Counting onWire = new LiveStream.Counting(LivePipe.capped(LivePipe.outputOf(d), rate));
+            java.io.DataOutputStream out = LiveStream.recordsTo(onWire, 1);
             // The receiver says 'R' once its domain's memory can be written (it keeps what comes before):
             // the rounds go on from the start, and end only after it, so that what the guest wrote while the
             // receiver's QEMU started is not left for the stop.
@@ -516,6 +521,7 @@ final class MoveSender {
             for (int round = 1; ; round++) {
                 boolean readyBefore = ready.isDone();
                 long r0 = System.nanoTime();
+                long w0 = onWire.count;
                 long[] offsets = ledger.differing(ram);
                 long refs = sendPages(offsets, ram, ledger, pages, (at, p, found) -> {
                     if (copyStop.get() || cancelled.getAsBoolean()) {
@@ -525,7 +531,7 @@ final class MoveSender {
                 });
                 out.flush();
                 rounds.append(rounds.length() == 0 ? "" : ", ").append(offsets.length).append(" (").append(refs).append(" as references) in ")
-                        .append((System.nanoTime() - r0) / 1_000_000).append(" ms");
+                        .append((System.nanoTime() - r0) / 1_000_000).append(" ms (").append(onWire.count - w0).append(" bytes)");
                 copyLeft = offsets.length;
                 // Settled, or no longer shrinking (a guest that writes its memory faster than the link takes it),
                 // or enough rounds: the end, once the receiver was ready before the round began.
@@ -793,6 +799,7 @@ final class MoveSender {
         progress.accept(new Progress("running on " + target, 0, 0, 0));
         try {
             decisions.go(journal, ctx.times().goPatience(), peer);
+            runsThere = System.nanoTime();
         } catch (ZosException e) {
             closePeer();
             if (e.code() != ErrorCode.HOST_UNREACHABLE && live) { // nothing to take back: the hypervisor let it go
