@@ -100,12 +100,52 @@ final class ImageSender {
 
     /** Stores a file as generation {@code atLeast} or later of an image and sends the chunks the peer lacks; returns the generation. */
     long sendFile(MoveLink peer, long transfer, String image, Path file, long atLeast) throws IOException {
-        long t0 = System.nanoTime();
         try (Meter meter = Meter.report("reading " + image, progress)) {
-            Manifest m = store.ingest(image, file, ChunkerParams.DEFAULT, meter.work(), atLeast).manifest();
-            LOG.info(String.format(java.util.Locale.ROOT, "%s: read %d MiB in %d ms", m.label(), m.length() >> 20,
-                    (System.nanoTime() - t0) / 1_000_000));
-            return offer(peer, transfer, image, m);
+            return offer(peer, transfer, image, read(image, file, atLeast, meter.work()));
+        }
+    }
+
+    /** Stores a file as generation {@code atLeast} or later of an image. */
+    private Manifest read(String image, Path file, long atLeast, org.zos.store.WorkMeter work) throws IOException {
+        long t0 = System.nanoTime();
+        Manifest m = store.ingest(image, file, ChunkerParams.DEFAULT, work, atLeast).manifest();
+        LOG.info(String.format(java.util.Locale.ROOT, "%s: read %d MiB in %d ms", m.label(), m.length() >> 20,
+                (System.nanoTime() - t0) / 1_000_000));
+        return m;
+    }
+
+    /**
+     * Stores files (image name to file, in order) as generation {@code atLeast} or later of their images, on
+     * a thread of their own, while the move connects and is offered, as the disk is: their read then does
+     * not stand between the offer's answer and the first byte on the link. {@link #readFiles} waits for it.
+     */
+    java.util.concurrent.CompletableFuture<Map<String, Manifest>> readAhead(Map<String, Path> files, long atLeast) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            Map<String, Manifest> out = new java.util.LinkedHashMap<>();
+            try {
+                for (Map.Entry<String, Path> f : files.entrySet()) {
+                    out.put(f.getKey(), read(f.getKey(), f.getValue(), atLeast, new org.zos.store.WorkMeter()));
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return out;
+        }, r -> {
+            Thread t = new Thread(r, "zos-read-ahead");
+            t.setDaemon(true);
+            t.start();
+        });
+    }
+
+    /** What {@link #readAhead} stored, once it is done (its failure as it failed). */
+    static Map<String, Manifest> readFiles(java.util.concurrent.CompletableFuture<Map<String, Manifest>> ahead) throws IOException {
+        try {
+            return ahead.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof java.io.UncheckedIOException u) {
+                throw u.getCause();
+            }
+            throw e.getCause() instanceof RuntimeException r ? r : e;
         }
     }
 

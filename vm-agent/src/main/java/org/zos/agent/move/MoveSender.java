@@ -88,6 +88,8 @@ final class MoveSender {
     private boolean diverted;
     /** Images being stored on threads of their own. */
     private final List<DiskIngest> ingesting = new ArrayList<>();
+    /** The kernel and initrd, stored while the move connects ({@link ImageSender#readAhead}). */
+    private java.util.concurrent.CompletableFuture<Map<String, org.zos.store.manifest.Manifest>> bootFiles;
     private final Map<String, Long> images = new LinkedHashMap<>();
     /** Offers the images and sends the chunks the target lacks. */
     private final ImageSender out;
@@ -170,6 +172,11 @@ final class MoveSender {
         }
         // A running anima's disk is read into the store while the move connects and sends the kernel.
         DiskIngest ahead = wasRunning ? ingesting(held.paths().disk(), true) : null;
+        // The kernel and initrd too, beside the connection and the offer.
+        Map<String, java.nio.file.Path> boot = new LinkedHashMap<>();
+        boot.put("kernel", held.paths().kernel());
+        boot.put("initrd", held.paths().initrd());
+        bootFiles = out.readAhead(boot, 1);
         long down = System.nanoTime();
         long lostSince = 0;
         int attempts = 0;
@@ -180,8 +187,9 @@ final class MoveSender {
                 connected = null;
                 offer(home, visitKek, wasRunning, t0);
                 lostSince = 0;
-                images.put("kernel", out.sendFile(peer, transfer, "kernel", held.paths().kernel(), 1));
-                images.put("initrd", out.sendFile(peer, transfer, "initrd", held.paths().initrd(), 1));
+                Map<String, org.zos.store.manifest.Manifest> stored = ImageSender.readFiles(bootFiles);
+                images.put("kernel", out.offer(peer, transfer, "kernel", stored.get("kernel")));
+                images.put("initrd", out.offer(peer, transfer, "initrd", stored.get("initrd")));
                 if (held.state().isActive()) {
                     to(SendPhase.SENDING_AHEAD);
                     out.offer(peer, transfer, "disk", ahead.manifest()); // ahead, while the anima runs: most of it will not change
@@ -837,6 +845,9 @@ final class MoveSender {
     private void giveUp(Exception why) throws IOException {
         for (DiskIngest i : ingesting) {
             i.settle();
+        }
+        if (bootFiles != null) { // short: done before the store is let go
+            bootFiles.exceptionally(x -> null).join();
         }
         if (suspendedHere) {
             held.resume();
