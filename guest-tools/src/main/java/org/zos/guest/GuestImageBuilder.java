@@ -107,6 +107,39 @@ public final class GuestImageBuilder {
         }
     }
 
+    /**
+     * A guest built here already whose key is {@code key}, without building anything (the guests given to a
+     * prebuilt builder, or those in the cache); empty if there is none.
+     */
+    public java.util.Optional<GuestImage> find(String key) {
+        List<Path> dirs = new java.util.ArrayList<>();
+        if (cacheRoot == null) {
+            if (prebuilt != null) {
+                dirs.add(prebuilt);
+            }
+            if (prebuiltDesktop != null) {
+                dirs.add(prebuiltDesktop);
+            }
+        } else if (Files.isDirectory(cacheRoot)) {
+            try (var found = Files.find(cacheRoot, 2, (p, a) -> p.getFileName().toString().equals("guest.properties"))) {
+                found.forEach(p -> dirs.add(p.getParent()));
+            } catch (IOException | UncheckedIOException e) {
+                return java.util.Optional.empty();
+            }
+        }
+        for (Path dir : dirs) {
+            try {
+                GuestImage g = load(dir);
+                if (key != null && key.equals(g.key()) && Files.isRegularFile(g.kernel()) && Files.isRegularFile(g.initrd())) {
+                    return java.util.Optional.of(g);
+                }
+            } catch (IOException e) {
+                // not a built guest after all
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     /** Reads a built guest from its directory (the one holding guest.properties). */
     public static GuestImage load(Path dir) throws IOException {
         Properties props = new Properties();

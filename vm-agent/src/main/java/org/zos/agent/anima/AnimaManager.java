@@ -828,6 +828,11 @@ public final class AnimaManager {
         return new ZosException(ErrorCode.INVALID_STATE, "anima '" + name + "' " + what, hint);
     }
 
+    /** A guest this host has built already whose key is {@code key} (nothing is built); empty if none. */
+    public Optional<GuestImage> builtGuest(String key) {
+        return guests == null ? Optional.empty() : guests.find(key);
+    }
+
     /** Deletes a directory tree, if it exists (a file another thread removes meanwhile is no error). */
     public static void deleteTree(Path dir) {
         try {

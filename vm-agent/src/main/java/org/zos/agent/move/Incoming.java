@@ -49,6 +49,8 @@ final class Incoming {
     final OfferParts.Assembly offer = new OfferParts.Assembly();
     /** A live move's side here, from {@code live-prepare} on (phase MIGRATING). */
     volatile LiveIncoming live;
+    /** A first visit's kernel and initrd from this host's own guest, being stored ({@link StockFiles}); null if not. */
+    volatile java.util.concurrent.CompletableFuture<Void> stock;
 
     Incoming(long id, String from, String user, String anima, String purpose, AnimaManager.Held held, AnimaStore store,
             Path stateDir, ReceivePhase phase) {

@@ -186,6 +186,9 @@ public final class MoveReceiver {
             drop(in);
             throw e;
         }
+        if (visit && store.stats().chunks() == 0) { // a first visit: this host's own kernel and initrd may be the visitor's
+            ctx.manager().get().builtGuest(o.guestKey()).ifPresent(g -> in.stock = StockFiles.store(in.store, g, o.anima()));
+        }
         incoming.put(id, in);
         LOG.info("receiving anima " + o.anima() + " from " + from + " (" + o.purpose() + "), transfer " + id + "; checked and "
                 + "made ready in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
@@ -222,6 +225,9 @@ public final class MoveReceiver {
         ctx.faults().at("receiver.image");
         byte[] file = whole.manifest();
         Manifest m = in.store.readManifest(file);
+        if (m.image().equals("kernel") || m.image().equals("initrd")) {
+            StockFiles.await(in.stock);
+        }
         List<ChunkId> all = new ArrayList<>(m.chunkIds());
         all.addAll(ChunkFrames.ids(whole.bases()));
         Set<ChunkId> missing = in.store.missing(all);
@@ -537,6 +543,7 @@ public final class MoveReceiver {
             incoming.remove(in.id);
             in.current = null;
             ImageWriter.settle(in); // what the writes ahead wrote is overwritten below
+            StockFiles.await(in.stock); // it writes into the store
             try {
                 if (in.store != null) {
                     in.store.close();

@@ -103,6 +103,29 @@ class MoveProtocolTest {
     }
 
     /**
+     * A first visit finds the kernel and initrd in the visited host's own guest of the same key: none of
+     * their chunks is asked for; the visitor boots the files it brought all the same.
+     */
+    @Test
+    void aFirstVisitTakesTheKernelAndInitrdFromTheVisitedHostsOwnGuest() throws Exception {
+        Path guest = Files.createDirectories(dir.resolve("visited-guest"));
+        Files.writeString(guest.resolve("guest.properties"), "kind=mini\nkey=test\nkernel.package=test\n");
+        Files.copy(home.registry.paths(ANIMA).kernel(), guest.resolve("vmlinuz"));
+        Files.copy(home.registry.paths(ANIMA).initrd(), guest.resolve("initrd.img"));
+        visited.guests = org.zos.guest.GuestImageBuilder.prebuilt(guest, null);
+        visited.stop();
+        visited.start();
+        dominate();
+        assertRunsOn(visited);
+        List<Integer> wanted = visited.answered.stream().filter(m -> m instanceof org.zos.protocol.message.ChunksWanted)
+                .map(m -> ((org.zos.protocol.message.ChunksWanted) m).count()).toList();
+        assertEquals(List.of(0, 0), wanted.subList(0, 2), "chunks of the kernel and initrd asked for: " + wanted);
+        assertTrue(wanted.get(2) > 0, "the disk's chunks are asked for: " + wanted);
+        assertArrayEquals(Files.readAllBytes(home.registry.paths(ANIMA).kernel()),
+                Files.readAllBytes(visited.registry.paths(ANIMA).kernel()), "the kernel the visitor boots");
+    }
+
+    /**
      * A file the visited host set aside to overwrite on a thread of its own (a commit's memory image split in
      * two) is overwritten when the visitor is erased too, even if that thread has not reached it: seen through
      * a second name the erasure does not know of.

@@ -91,6 +91,8 @@ final class TestNet implements AutoCloseable {
         volatile boolean up;
         volatile int starts;
         volatile boolean denies;
+        /** The guests this host has built (null: none), from the next start on. */
+        volatile org.zos.guest.GuestImageBuilder guests;
         /** What this agent answered to requests, in order. */
         final java.util.List<Message> answered = new java.util.concurrent.CopyOnWriteArrayList<>();
         /** The requests this agent was asked, in order. */
@@ -103,7 +105,7 @@ final class TestNet implements AutoCloseable {
         }
 
         synchronized void start() {
-            manager = new AnimaManager(hypervisor, registry, null);
+            manager = new AnimaManager(hypervisor, registry, guests);
             AnimaManager m = manager;
             moves = new Moves(new MoveContext(name, stateDir, dialer(name), () -> hypervisor, () -> m, registry, this::at, TIMES));
             moves.start();
