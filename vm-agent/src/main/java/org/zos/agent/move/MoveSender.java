@@ -170,7 +170,7 @@ final class MoveSender {
             held.divertDisk();
             diverted = true;
         }
-        // A running anima's disk is read into the store while the move connects and sends the kernel.
+        // A running anima's disk is read into the store while the move connects and offers the kernel.
         DiskIngest ahead = wasRunning ? ingesting(held.paths().disk(), true) : null;
         // The kernel and initrd too, beside the connection and the offer.
         Map<String, java.nio.file.Path> boot = new LinkedHashMap<>();
@@ -371,8 +371,13 @@ final class MoveSender {
                     : target + " fills the domain's memory with the memory " + name + " came home with, sealed there: what is"
                     + " unchanged is left out");
         }
-        to(SendPhase.MIGRATING);
-        ctx.faults().at("sender.migrating");
+        try {
+            to(SendPhase.MIGRATING);
+            ctx.faults().at("sender.migrating");
+        } catch (RuntimeException e) {
+            LiveOutgoing.discard(memoryLink); // the migration's own connections close with LiveOutgoing
+            throw e;
+        }
         long t0 = System.nanoTime();
         Convergence convergence = new Convergence();
         long[] pausedAt = {0};
