@@ -592,7 +592,7 @@ public final class AnimaManager {
         if (!Files.exists(file)) {
             return;
         }
-        Path aside = file.resolveSibling(file.getFileName() + ".scrub");
+        Path aside = file.resolveSibling(file.getFileName() + SET_ASIDE);
         Files.move(file, aside, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Thread t = new Thread(() -> {
             try {
@@ -605,6 +605,9 @@ public final class AnimaManager {
         t.start();
     }
 
+    /** What a file set aside to be overwritten on a thread of its own ({@link #scrubLater}) is named with. */
+    private static final String SET_ASIDE = ".scrub";
+
     /**
      * Overwrites the files set aside in {@code dir} for {@link #scrubLater} whose thread may not have
      * reached them yet (a commit's memory image split in two, dropped before its thread ran), so deleting
@@ -613,7 +616,7 @@ public final class AnimaManager {
     private static void scrubSetAside(Path dir) throws IOException {
         List<Path> aside;
         try (var files = Files.list(dir)) {
-            aside = files.filter(f -> f.getFileName().toString().endsWith(".scrub")).toList();
+            aside = files.filter(f -> f.getFileName().toString().endsWith(SET_ASIDE)).toList();
         } catch (java.nio.file.NoSuchFileException gone) {
             return;
         }

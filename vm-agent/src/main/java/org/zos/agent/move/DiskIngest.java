@@ -136,7 +136,7 @@ final class DiskIngest {
     }
 
     /** What {@code f} gives; its failure as thrown ({@code what} names the work in a failure that was not an exception of its own). */
-    private static <T> T await(CompletableFuture<T> f, String what) throws IOException {
+    static <T> T await(CompletableFuture<T> f, String what) throws IOException {
         try {
             return f.get();
         } catch (InterruptedException e) {

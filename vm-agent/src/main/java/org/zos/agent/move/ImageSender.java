@@ -120,33 +120,26 @@ final class ImageSender {
      * not stand between the offer's answer and the first byte on the link. {@link #readFiles} waits for it.
      */
     java.util.concurrent.CompletableFuture<Map<String, Manifest>> readAhead(Map<String, Path> files, long atLeast) {
-        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            Map<String, Manifest> out = new java.util.LinkedHashMap<>();
+        java.util.concurrent.CompletableFuture<Map<String, Manifest>> stored = new java.util.concurrent.CompletableFuture<>();
+        Thread t = new Thread(() -> {
             try {
+                Map<String, Manifest> out = new java.util.LinkedHashMap<>();
                 for (Map.Entry<String, Path> f : files.entrySet()) {
                     out.put(f.getKey(), read(f.getKey(), f.getValue(), atLeast, new org.zos.store.WorkMeter()));
                 }
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                stored.complete(out);
+            } catch (Throwable e) {
+                stored.completeExceptionally(e);
             }
-            return out;
-        }, r -> {
-            Thread t = new Thread(r, "zos-read-ahead");
-            t.setDaemon(true);
-            t.start();
-        });
+        }, "zos-read-ahead");
+        t.setDaemon(true);
+        t.start();
+        return stored;
     }
 
-    /** What {@link #readAhead} stored, once it is done (its failure as it failed). */
+    /** What {@link #readAhead} stored, once it is done (its failure as thrown). */
     static Map<String, Manifest> readFiles(java.util.concurrent.CompletableFuture<Map<String, Manifest>> ahead) throws IOException {
-        try {
-            return ahead.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            if (e.getCause() instanceof java.io.UncheckedIOException u) {
-                throw u.getCause();
-            }
-            throw e.getCause() instanceof RuntimeException r ? r : e;
-        }
+        return DiskIngest.await(ahead, "reading the kernel and initrd");
     }
 
     /** Offers a stored generation of an image and sends the chunks the peer lacks; returns the generation. */

@@ -96,13 +96,9 @@ final class LiveOutgoing implements AutoCloseable {
         MoveLink link = null;
         try {
             LiveOpen open = new LiveOpen(transfer, kind.name().toLowerCase(), kind == LivePipe.Kind.MIGRATION ? LiveStream.Window.SIZE : 0);
-            link = kind == LivePipe.Kind.LIBVIRT ? null : take(spare.poll());
-            Map.Entry<Message, Duplex> opened = link == null ? null : openAhead(link, open, timeout);
-            if (opened == null) {
-                link = dial.get();
-                opened = link.openStream(open, timeout);
-            }
-            LiveReady ready = MoveProtocol.answer(opened.getKey(), LiveReady.class, open);
+            Opened opened = streamOn(kind == LivePipe.Kind.LIBVIRT ? null : spare.poll(), open, timeout);
+            link = opened.link();
+            LiveReady ready = MoveProtocol.answer(opened.answer(), LiveReady.class, open);
             if (kind != LivePipe.Kind.LIBVIRT) {
                 // QEMU paces itself by how fast its bytes leave: a deep queue between it and the link makes it
                 // stop the guest with more to send than it thinks, and its last pages wait behind the queue.
@@ -112,7 +108,7 @@ final class LiveOutgoing implements AutoCloseable {
             // receiver acknowledges what its QEMU has taken (LiveStream.Window), if it keeps the window.
             LiveStream.Window window = open.window() > 0 && ready.window() == open.window() ? new LiveStream.Window(open.window()) : null;
             MoveLink carrying = link;
-            LivePipe.send(kind, local, opened.getValue(), kind == LivePipe.Kind.LIBVIRT ? LivePipe.Coding.NONE : coding, window, (f, x) -> {
+            LivePipe.send(kind, local, opened.stream(), kind == LivePipe.Kind.LIBVIRT ? LivePipe.Coding.NONE : coding, window, (f, x) -> {
                 carrying.close();
                 ended(kind, f, x);
             });
@@ -133,21 +129,44 @@ final class LiveOutgoing implements AutoCloseable {
      */
     Duplex memory(Duration wait) {
         LiveOpen open = new LiveOpen(transfer, LivePipe.Kind.MEMORY.name().toLowerCase());
-        MoveLink link = take(takeMemoryLink());
+        Opened opened = streamOn(takeMemoryLink(), open, wait);
         try {
-            Map.Entry<Message, Duplex> opened = link == null ? null : openAhead(link, open, wait);
-            if (opened == null) {
-                link = null; // none dialed ahead, or it broke (and openAhead closed it)
-                link = dial.get();
-                opened = link.openStream(open, wait);
-            }
-            MoveProtocol.answer(opened.getKey(), LiveReady.class, open);
-            link.shortQueue(QUEUE);
-            return opened.getValue().onClose(link::close, false);
+            MoveProtocol.answer(opened.answer(), LiveReady.class, open);
+            opened.link().shortQueue(QUEUE);
+            return opened.stream().onClose(opened.link()::close, false);
         } catch (RuntimeException e) {
-            if (link != null) {
+            opened.link().close();
+            throw e;
+        }
+    }
+
+    /** A stream opened to the receiver: the link it is on, the receiver's answer, the stream. */
+    private record Opened(MoveLink link, Message answer, Duplex stream) {
+    }
+
+    /**
+     * Opens {@code open} on the link dialed ahead ({@code ahead}; null: none), or on a new one if there is
+     * none or it broke meanwhile. A failure closes the link it was tried on.
+     */
+    private Opened streamOn(java.util.concurrent.CompletableFuture<MoveLink> ahead, LiveOpen open, Duration wait) {
+        MoveLink link = take(ahead);
+        if (link != null) {
+            try {
+                Map.Entry<Message, Duplex> e = link.openStream(open, wait);
+                return new Opened(link, e.getKey(), e.getValue());
+            } catch (RuntimeException e) {
                 link.close();
+                if (!(e instanceof ZosException z && z.code() == org.zos.protocol.ErrorCode.HOST_UNREACHABLE)) {
+                    throw e;
+                } // it broke meanwhile: dialed again
             }
+        }
+        link = dial.get();
+        try {
+            Map.Entry<Message, Duplex> e = link.openStream(open, wait);
+            return new Opened(link, e.getKey(), e.getValue());
+        } catch (RuntimeException e) {
+            link.close();
             throw e;
         }
     }
@@ -182,19 +201,6 @@ final class LiveOutgoing implements AutoCloseable {
         try {
             return f.join();
         } catch (RuntimeException e) {
-            return null;
-        }
-    }
-
-    /** Opens a stream on a link dialed ahead; null (the link closed) if it broke meanwhile: the caller dials again. */
-    private static Map.Entry<Message, Duplex> openAhead(MoveLink link, LiveOpen open, Duration wait) {
-        try {
-            return link.openStream(open, wait);
-        } catch (ZosException e) {
-            if (e.code() != org.zos.protocol.ErrorCode.HOST_UNREACHABLE) {
-                throw e; // the caller closes the link
-            }
-            link.close();
             return null;
         }
     }
