@@ -23,6 +23,7 @@ import org.zos.store.crypto.MasterKey;
 import org.zos.store.crypto.StoreKeys;
 import org.zos.store.manifest.Manifest;
 import org.zos.store.manifest.ManifestCodec;
+import org.zos.store.manifest.ManifestEntry;
 import org.zos.store.manifest.ManifestFiles;
 import org.zos.store.pack.ChunkLocation;
 import org.zos.store.pack.Index;
@@ -106,8 +107,9 @@ public final class AnimaStore implements AutoCloseable {
             Ingester.Result r;
             try {
                 Manifest previous = previousOf(image);
-                r = new Ingester(sealer, index, writer, previous, this::basePlain,
-                        previous == null ? null : FinderCache.get(layout.dir(), image, previous.entries())).run(in, holes, params, meter);
+                List<ManifestEntry> find = findIn(image, previous);
+                r = new Ingester(sealer, index, writer, previous, alsoOf(image), this::basePlain,
+                        find.isEmpty() ? null : FinderCache.get(layout.dir(), image, find)).run(in, holes, params, meter);
             } catch (IOException | RuntimeException e) {
                 writer.abort();
                 throw e;
@@ -136,13 +138,13 @@ public final class AnimaStore implements AutoCloseable {
         Manifest.checkImageName(image);
         try (StoreLock lock = shared()) {
             refresh();
-            Manifest m = previousOf(image);
-            FinderCache.Entry e = m == null ? null : FinderCache.start(layout.dir(), image, m.entries());
+            List<ManifestEntry> find = findIn(image, previousOf(image));
+            FinderCache.Entry e = find.isEmpty() ? null : FinderCache.start(layout.dir(), image, find);
             if (e == null) {
                 return;
             }
             try {
-                PageFinder f = Ingester.finder(m.entries(), index, this::basePlain, e.stop()::get);
+                PageFinder f = Ingester.finder(find, index, this::basePlain, e.stop()::get);
                 if (e.stop().get()) {
                     throw new java.util.concurrent.CancellationException("the anima was retired");
                 }
@@ -155,6 +157,35 @@ public final class AnimaStore implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * The image whose newest generation an ingest of {@code image} also finds pages in: {@code image}
+     * followed by {@link #WRITES} ("disk.writes": what a visit wrote to the disk, stored by both ends of a
+     * live return over the disk home kept, so that the next domination's new chunks of the disk refer to
+     * them, which the visited host holds; docs/store-format.md).
+     */
+    public static String writesOf(String image) {
+        return image + WRITES;
+    }
+
+    /** See {@link #writesOf}. */
+    public static final String WRITES = ".writes";
+
+    /** The entries of the newest generation of {@link #writesOf} {@code image}, if it has one (none for such an image itself). */
+    private List<ManifestEntry> alsoOf(String image) throws IOException {
+        if (image.endsWith(WRITES)) {
+            return List.of();
+        }
+        Manifest w = previousOf(writesOf(image));
+        return w == null ? List.of() : w.entries();
+    }
+
+    /** What the finder of an ingest of {@code image} after {@code previous} (null: none) is made of. */
+    private List<ManifestEntry> findIn(String image, Manifest previous) throws IOException {
+        List<ManifestEntry> find = new ArrayList<>(previous == null ? List.of() : previous.entries());
+        find.addAll(alsoOf(image));
+        return find;
     }
 
     /** The newest generation of an image, to find delta bases in; null if none can be read. */

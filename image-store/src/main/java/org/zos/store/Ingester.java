@@ -66,6 +66,8 @@ final class Ingester {
     };
     private final long[] previousStarts;
     private final List<ManifestEntry> previousEntries;
+    /** The chunks the finder takes its blocks from: the previous generation's, and those of {@code also}. */
+    private final List<ManifestEntry> findIn;
     private final java.util.Map<ChunkId, Integer> previousAt = new java.util.HashMap<>();
     private final Set<ChunkId> claimed = new java.util.HashSet<>();
     private final ArrayDeque<Future<SealedChunk>> sealing = new ArrayDeque<>();
@@ -84,13 +86,25 @@ final class Ingester {
      */
     Ingester(ChunkSealer sealer, Index index, PackWriter writer, Manifest previous, Function<ChunkId, byte[]> bases,
             java.util.concurrent.CompletableFuture<PageFinder> known) {
+        this(sealer, index, writer, previous, List.of(), bases, known);
+    }
+
+    /**
+     * As above; the finder also takes the blocks of the chunks of {@code also} (the entries of another
+     * image's generation: {@link AnimaStore#findIn}), and {@code known} is the finder of both.
+     */
+    Ingester(ChunkSealer sealer, Index index, PackWriter writer, Manifest previous, List<ManifestEntry> also,
+            Function<ChunkId, byte[]> bases, java.util.concurrent.CompletableFuture<PageFinder> known) {
         this.sealer = sealer;
         this.index = index;
         this.writer = writer;
         this.bases = bases;
         this.previousEntries = previous == null ? List.of() : previous.entries();
-        this.madeAhead = previous != null && known != null;
-        if (previous == null) {
+        List<ManifestEntry> find = new ArrayList<>(previousEntries);
+        find.addAll(also);
+        this.findIn = List.copyOf(find);
+        this.madeAhead = !findIn.isEmpty() && known != null;
+        if (findIn.isEmpty()) {
             this.finding = java.util.concurrent.CompletableFuture.completedFuture(new PageFinder());
         } else if (known != null) {
             this.finding = known;
@@ -98,7 +112,7 @@ final class Ingester {
             this.finding = new java.util.concurrent.CompletableFuture<>();
             Thread t = new Thread(() -> {
                 try {
-                    finding.complete(finder(previousEntries, index, bases, () -> read));
+                    finding.complete(finder(findIn, index, bases, () -> read));
                 } catch (Throwable e) {
                     finding.completeExceptionally(e);
                 }
@@ -245,7 +259,7 @@ final class Ingester {
                 if (!madeAhead) {
                     throw e;
                 }
-                finder = finder(previousEntries, index, bases, () -> false); // stopped before it was made: made here
+                finder = finder(findIn, index, bases, () -> false); // stopped before it was made: made here
             }
         }
         return finder;

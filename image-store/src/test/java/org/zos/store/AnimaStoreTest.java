@@ -305,6 +305,46 @@ class AnimaStoreTest {
         assertTrue(FinderCache.get(dir, "memory", List.of()) == null);
     }
 
+    /**
+     * What a visit wrote, stored as "disk.writes" by a host that did not have it as chunks of the disk: the
+     * next generation of the disk, which holds the same clusters in another order (as a fold appends them),
+     * refers to them, however they are cut; and reads back whole.
+     */
+    @Test
+    void anImageFindsItsPagesInItsWritesToo() throws Exception {
+        java.util.Random r = new java.util.Random(5);
+        int cluster = 64 << 10;
+        byte[] v1 = new byte[4 << 20];
+        r.nextBytes(v1);
+        byte[][] written = new byte[24][cluster];
+        java.io.ByteArrayOutputStream writes = new java.io.ByteArrayOutputStream();
+        for (byte[] c : written) {
+            r.nextBytes(c);
+            writes.write(c);
+        }
+        java.io.ByteArrayOutputStream v2 = new java.io.ByteArrayOutputStream();
+        v2.write(v1);
+        for (int i : new int[] {3, 0, 1, 2, 7, 5, 4, 6, 8, 9, 11, 10, 12, 13, 14, 15, 17, 16, 18, 19, 20, 23, 21, 22}) {
+            v2.write(written[i]); // appended as a fold would, mostly but not wholly in order
+        }
+        try (AnimaStore s = store.create("work", MasterKey.generate(), kek)) {
+            s.ingest("disk", new ByteArrayInputStream(v1), P, new WorkMeter());
+            AnimaStore.Ingested w = s.ingest(AnimaStore.writesOf("disk"), new ByteArrayInputStream(writes.toByteArray()), P, new WorkMeter());
+            assertEquals("disk.writes@1", w.manifest().label());
+            AnimaStore.Ingested second = s.ingest("disk", new ByteArrayInputStream(v2.toByteArray()), P, new WorkMeter());
+            assertTrue(second.sealedBytes() < writes.size() / 8, "the visit's writes sealed into " + second.sealedBytes()
+                    + " bytes of " + writes.size() + "; each page should cost a reference");
+            java.util.Set<ChunkId> bases = new java.util.HashSet<>();
+            for (ChunkId id : second.manifest().chunkIds()) {
+                bases.addAll(s.exportChunk(id).bases());
+            }
+            assertTrue(bases.stream().anyMatch(w.manifest().chunkIds()::contains), "no chunk refers to the writes");
+            Path out = tmp.resolve("v2");
+            s.materialize(second.manifest(), out, new WorkMeter());
+            assertArrayEquals(v2.toByteArray(), Files.readAllBytes(out));
+        }
+    }
+
     @Test
     void pagesCopiedFromElsewhereCostReferencesAndStayReadable() throws Exception {
         // pages as in memory: 2 KiB of random bytes, then zeros (not text of a few words: zstd's fast match

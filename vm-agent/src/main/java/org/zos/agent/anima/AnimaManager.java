@@ -173,6 +173,9 @@ public final class AnimaManager {
         DiskSpace.require(paths.dir(), ((long) record.memoryMiB() << 20) + STATE_MARGIN,
                 "the state file of anima '" + name + "' (up to its " + record.memoryMiB() + " MiB of memory)");
         Files.deleteIfExists(paths.partialState());
+        if (diverted(name, paths)) { // a suspended anima's disk is one file: what a move of it reads and sends
+            foldDisk(record);
+        }
         try {
             hypervisor.save(name, paths.partialState());
         } catch (RuntimeException e) {
@@ -430,6 +433,22 @@ public final class AnimaManager {
         public void divertDisk() throws IOException {
             foldDisk(); // one a broken-off move left
             hypervisor.divertDisk(record.name(), paths().diskTop());
+        }
+
+        /**
+         * The base a live return may send the visitor's overlay over (see {@link DiskBase}): at home, the disk
+         * as the anima left; on the visited host, the disk it received, if it still runs on the overlay over it.
+         */
+        public java.util.Optional<DiskBase> diskBase() {
+            if (record.home() != null && !onBase(record, paths())) {
+                return java.util.Optional.empty();
+            }
+            return DiskBase.read(paths());
+        }
+
+        /** Records that the disk file is generation {@code m} of the disk image, until something writes it. */
+        public void recordBase(org.zos.store.manifest.Manifest m) throws IOException {
+            DiskBase.of(m, paths().disk()).save(paths());
         }
 
         /** Makes an empty {@link AnimaPaths#diskTop} over the disk: where an incoming live migration copies a diverted disk's overlay. */
@@ -788,7 +807,9 @@ public final class AnimaManager {
         }
         Files.deleteIfExists(paths.leanState()); // a rewrite of a save cut short: the save itself is whole
 
-        if (Files.exists(paths.diskTop()) && state != DomainState.PAUSED) { // paused: a move's, awaiting its go
+        if (Files.exists(paths.diskTop()) && state.isActive() && state != DomainState.PAUSED && onBase(record, paths)) {
+            LOG.fine(record.name() + " visits on the overlay its live move made over the disk it received: kept for its return");
+        } else if (Files.exists(paths.diskTop()) && state != DomainState.PAUSED) { // paused: a move's, awaiting its go
             LOG.warning("recovering " + record.name() + ": a live move broke off with its disk diverted; folding it back");
             try {
                 foldDisk(record);
@@ -799,8 +820,26 @@ public final class AnimaManager {
         return record;
     }
 
+    /**
+     * Whether visitor {@code record} runs on an overlay over the disk it received, kept so: its domain's disk
+     * is diverted from its disk file, and that file is still the {@link DiskBase} recorded.
+     */
+    private boolean onBase(AnimaRecord record, AnimaPaths paths) {
+        return record.home() != null && diverted(record.name(), paths) && DiskBase.read(paths).isPresent();
+    }
+
+    /** Whether the domain of {@code name} reads and writes an overlay over its disk file. */
+    private boolean diverted(String name, AnimaPaths paths) {
+        return hypervisor.state(name) != DomainState.UNDEFINED
+                && DomainXml.divertedFrom(hypervisor.xml(name)).filter(p -> Path.of(p).equals(paths.disk())).isPresent();
+    }
+
     /** See {@link Held#foldDisk}. */
     private void foldDisk(AnimaRecord record) throws IOException {
+        AnimaPaths paths = registry.paths(record.name());
+        if (diverted(record.name(), paths)) {
+            DiskBase.drop(paths); // the disk is written from here on
+        }
         hypervisor.foldDisk(record.name());
         dropOverlay(record); // one no domain reads: a move's that broke off
     }

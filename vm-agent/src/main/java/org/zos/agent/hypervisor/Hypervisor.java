@@ -169,6 +169,16 @@ public interface Hypervisor extends AutoCloseable {
     void overlay(Path top, Path under);
 
     /**
+     * Where the bytes of the disk a guest sees through overlay {@code top} over raw {@code under} are, in
+     * order and whole: read while the guest may write (what it reads is of some moment, not a snapshot).
+     */
+    java.util.List<Extent> diskMap(Path top, Path under);
+
+    /** {@code length} bytes of a disk from {@code start} on: at {@code offset} of {@code file}, or zeros ({@code file} null). */
+    record Extent(long start, long length, Path file, long offset) {
+    }
+
+    /**
      * Writes a diverted disk's overlay back into the disk under it and has the domain (running, paused or
      * shut off) use that disk again; the overlay file is then deleted. Nothing if its disk is not diverted.
      */

@@ -408,6 +408,41 @@ public final class LibvirtHypervisor implements Hypervisor {
     }
 
     @Override
+    public java.util.List<Extent> diskMap(Path top, Path under) {
+        return map(top, under);
+    }
+
+    /** See {@link Hypervisor#diskMap}: as {@code qemu-img map} gives it (without a lock: the guest may be writing it). */
+    public static java.util.List<Extent> map(Path top, Path under) {
+        String out;
+        try {
+            out = Commands.run(java.util.List.of("qemu-img", "map", "-U", "--output=json", top.toString()), java.time.Duration.ofMinutes(1));
+        } catch (java.io.IOException e) { // interrupted
+            throw new ZosException(ErrorCode.CANCELLED, "interrupted while mapping " + top, "");
+        }
+        java.util.List<Extent> map = new java.util.ArrayList<>();
+        try {
+            for (com.fasterxml.jackson.databind.JsonNode e : new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                    out.substring(Math.max(0, out.indexOf('['))))) {
+                long start = e.path("start").asLong();
+                long length = e.path("length").asLong();
+                int depth = e.path("depth").asInt();
+                if (!e.path("data").asBoolean()) {
+                    map.add(new Extent(start, length, null, 0));
+                } else if (depth > 1 || !e.has("offset")) {
+                    throw new ZosException(ErrorCode.INTERNAL, "the disk " + top + " is not an overlay over one raw image"
+                            + " with its data in place (" + e + ")", "");
+                } else {
+                    map.add(new Extent(start, length, depth == 0 ? top : under, e.path("offset").asLong()));
+                }
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ZosException(ErrorCode.INTERNAL, "qemu-img map " + top + " said: " + out, "");
+        }
+        return map;
+    }
+
+    @Override
     public void foldDisk(String name) {
         DomainState s = state(name);
         if (s == DomainState.UNDEFINED) {

@@ -39,10 +39,23 @@ final class DiskIngest {
      * a second domination wait for before anything but the kernel goes on the link.
      */
     DiskIngest(AnimaStore store, Path disk, boolean indexBlocks, boolean frozen, Consumer<Progress> progress) {
+        this(store, "disk", () -> Files.newInputStream(disk), disk, indexBlocks, frozen, progress);
+    }
+
+    /** What a disk is read from. */
+    interface Source {
+        InputStream open() throws IOException;
+    }
+
+    /**
+     * Stores what {@code source} reads as the next generation of {@code image}; {@code disk} is the file
+     * whose size the progress shows and that is indexed if it is {@code frozen} (the same bytes).
+     */
+    DiskIngest(AnimaStore store, String image, Source source, Path disk, boolean indexBlocks, boolean frozen, Consumer<Progress> progress) {
         this.progress = progress;
         Thread t = new Thread(() -> {
             DiskBlocks index = indexBlocks && !frozen ? new DiskBlocks() : null; // indexed as it is read
-            try (InputStream in = new FilterInputStream(Files.newInputStream(disk)) {
+            try (InputStream in = new FilterInputStream(source.open()) {
                 private final Indexer indexer = index == null ? null : new Indexer(index);
 
                 @Override
@@ -59,7 +72,7 @@ final class DiskIngest {
             }) {
                 long t0 = System.nanoTime();
                 work.total(Files.size(disk));
-                AnimaStore.Ingested ingested = store.ingest("disk", in, ChunkerParams.DEFAULT, work);
+                AnimaStore.Ingested ingested = store.ingest(image, in, ChunkerParams.DEFAULT, work);
                 Manifest m = ingested.manifest();
                 LOG.info(String.format(java.util.Locale.ROOT, "%s: read %d MiB in %d ms%s%s", m.label(), m.length() >> 20,
                         (System.nanoTime() - t0) / 1_000_000, ingested.blocksMadeAhead() ? " (the blocks of the generation before made ahead)" : "",
@@ -77,19 +90,24 @@ final class DiskIngest {
 
     /** The blocks of a disk nothing writes to, by content: read again (from the page cache, as it was just read). */
     private DiskBlocks indexFrozen(Path disk) throws IOException {
+        return index(disk, () -> cancelled);
+    }
+
+    /** The blocks of {@code disk} (nothing writes to it) by content; stops with an IOException once {@code stop} says so. */
+    static DiskBlocks index(Path disk, java.util.function.BooleanSupplier stop) throws IOException {
         long t0 = System.nanoTime();
         DiskBlocks index = new DiskBlocks();
         Indexer indexer = new Indexer(index);
         byte[] buf = new byte[1 << 20];
         try (InputStream in = Files.newInputStream(disk)) {
             for (int n; (n = in.read(buf)) > 0; ) {
-                if (cancelled) {
+                if (stop.getAsBoolean()) {
                     throw new IOException("the move ended before the disk's blocks were indexed");
                 }
                 indexer.add(buf, 0, n);
             }
         }
-        LOG.info(String.format(java.util.Locale.ROOT, "disk: %d distinct blocks indexed in %d ms, while it is offered", index.size(),
+        LOG.info(String.format(java.util.Locale.ROOT, "%s: %d distinct blocks indexed in %d ms", disk.getFileName(), index.size(),
                 (System.nanoTime() - t0) / 1_000_000));
         return index;
     }
@@ -128,6 +146,11 @@ final class DiskIngest {
                 work.total(), work.elapsedMillis())), progress)) {
             return await(result, "reading the disk");
         }
+    }
+
+    /** As {@link #manifest}, without showing progress. */
+    Manifest quietly() throws IOException {
+        return await(result, "storing the disk");
     }
 
     /** The disk's blocks by content, if asked for (null if not); once {@link #manifest} returned, waiting for them. */

@@ -187,6 +187,13 @@ abstract class Follower {
         }
     }
 
+    /** Sends a block read aside whole, as a 'B' record: the receiver keeps it to be referred to ({@link WholeBlocks}). */
+    final void sendKept(byte[] block) throws IOException {
+        flushBatch();
+        out.writeByte('B');
+        out.write(block);
+    }
+
     /** Sends a page of the guest's memory for the receiver to write into its domain's memory ({@link LiveStream#writePage}). */
     final void writePage(long at, byte[] page, long found) throws IOException {
         flushBatch();

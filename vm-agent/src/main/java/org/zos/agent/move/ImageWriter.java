@@ -317,6 +317,13 @@ final class ImageWriter {
     static void placeAhead(Incoming in, Consumer<Progress> progress) throws IOException, InterruptedException {
         Map<String, Path> targets = targets(in.held.paths());
         for (String image : List.of("kernel", "initrd", "disk")) {
+            if (image.equals("disk") && in.keptDisk) { // the disk this host kept: the overlay comes over it
+                if (in.held.diskBase().isEmpty()) {
+                    throw new ZosException(ErrorCode.INTEGRITY_ERROR, "the disk of " + in.anima + " was written since the "
+                            + "move's offer", "move it again: its disk then goes ahead");
+                }
+                continue;
+            }
             Manifest m = in.filed.get(image);
             if (m == null) {
                 throw new ZosException(ErrorCode.PROTOCOL_ERROR, "live-prepare came before the " + image + " was sent", "");

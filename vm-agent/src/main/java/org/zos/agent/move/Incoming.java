@@ -51,6 +51,11 @@ final class Incoming {
     volatile LiveIncoming live;
     /** A first visit's kernel and initrd from this host's own guest, being stored ({@link StockFiles}); null if not. */
     volatile java.util.concurrent.CompletableFuture<Void> stock;
+    /**
+     * A live return over the disk this host kept (the sender's offer named it, and it is this host's disk
+     * file): no disk is sent ahead; the migration copies the visitor's overlay over it.
+     */
+    volatile boolean keptDisk;
 
     Incoming(long id, String from, String user, String anima, String purpose, AnimaManager.Held held, AnimaStore store,
             Path stateDir, ReceivePhase phase) {

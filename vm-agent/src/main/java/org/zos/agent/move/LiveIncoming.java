@@ -517,8 +517,18 @@ final class LiveIncoming implements LibvirtGuard.Expect {
         }
         tellReady(); // if the domain's memory was ready first
         try {
-            LiveStream.decode(stream.input(), java.io.OutputStream.nullOutputStream(), this::readBase, kept != null ? this::readKept : null,
-                    null, this::streamPage);
+            LiveStream.decode(stream.input(), java.io.OutputStream.nullOutputStream(), disk, kept != null ? this::readKept : null,
+                    null, new LiveStream.Memory() {
+                        @Override
+                        public void write(long at, byte[] page) throws IOException {
+                            streamPage(at, page);
+                        }
+
+                        @Override
+                        public void whole(byte[] page) {
+                            copiedPages.add(page);
+                        }
+                    });
             synchronized (staged) { // a sender ends only after 'R'; one that did not would wait here for the domain's memory
                 while (!direct) {
                     awaitDirect();
@@ -573,7 +583,7 @@ final class LiveIncoming implements LibvirtGuard.Expect {
         LibvirtGuard guard = kind == LivePipe.Kind.LIBVIRT ? new LibvirtGuard(this) : null;
         boolean windowed = kind == LivePipe.Kind.MIGRATION && o.window() > 0; // acknowledged as the sender asks
         return new Responder.Opened(new LiveReady(o.transfer(), o.kind(), windowed ? o.window() : 0), () -> LivePipe.receive(kind, stream,
-                local, this::readBase, kept != null ? this::readKept : null, guard, windowed,
+                local, disk, kept != null ? this::readKept : null, guard, windowed,
                 liveXml != null && kind == LivePipe.Kind.MIGRATION ? this::writeMemory : null, (figures, failure) -> {
                     if (failure instanceof ZosException z && z.code() == ErrorCode.DENIED) {
                         refused = z;
@@ -603,7 +613,34 @@ final class LiveIncoming implements LibvirtGuard.Expect {
         KeptMemory.read(kept, offset, page);
     }
 
+    /** The blocks the disk's mirror sent whole, and the pages the memory stream did, kept for the references to them. */
+    private final WholeBlocks.Kept mirrored = new WholeBlocks.Kept("the disk's mirror");
+    private final WholeBlocks.Kept copiedPages = new WholeBlocks.Kept("the memory by content");
+    /** What the sender's references to the disk resolve against: the disk sent ahead (or kept), and the mirror's blocks. */
+    private final LiveStream.Disk disk = new LiveStream.Disk() {
+        @Override
+        public void read(long offset, byte[] page) throws IOException {
+            readBase(offset, page);
+        }
+
+        @Override
+        public void keep(byte[] block) {
+            if (!mirrored.add(block)) {
+                throw new ZosException(ErrorCode.PROTOCOL_ERROR, "the live migration stream is malformed: more than "
+                        + WholeBlocks.MAX + " blocks of the disk's mirror to keep", "");
+            }
+        }
+    };
+
     private void readBase(long offset, byte[] page) throws IOException {
+        if ((offset & LiveStream.MIRRORED) != 0) {
+            mirrored.read(offset & ~LiveStream.MIRRORED, page, HOLD);
+            return;
+        }
+        if ((offset & LiveStream.COPIED) != 0) {
+            copiedPages.read(offset & ~LiveStream.COPIED, page, HOLD);
+            return;
+        }
         if (!LiveStream.isPage(offset, base.size())) {
             throw new ZosException(ErrorCode.PROTOCOL_ERROR, "a reference to offset " + offset + ", not a block of the disk image", "");
         }
@@ -649,6 +686,8 @@ final class LiveIncoming implements LibvirtGuard.Expect {
      */
     void close() {
         flusher.interrupt();
+        mirrored.end();
+        copiedPages.end();
         copied.completeExceptionally(new ZosException(ErrorCode.CANCELLED, "the move ended", "")); // a held answer is not sent
         if (liveXml != null && memory != null) { // x-ignore-shared was turned on
             try {

@@ -45,22 +45,27 @@ final class LivePipe {
      * streams), where the migration stream notes what each page of guest memory went as (null: nowhere),
      * and the digests of the pages the receiver's memory starts with (null: zero everywhere).
      */
-    record Coding(LiveStream.Pages pages, int level, RateLimit rate, PageLedger ledger, long[] initial, QemuFollower.Last last) {
+    record Coding(LiveStream.Pages pages, int level, RateLimit rate, PageLedger ledger, long[] initial, QemuFollower.Last last,
+            WholeBlocks.Sent mirror, WholeBlocks.Sent copied) {
         static final Coding NONE = new Coding(p -> -1, 0, new RateLimit(0), null);
 
         /** To a receiver whose memory starts zero. */
         Coding(LiveStream.Pages pages, int level, RateLimit rate, PageLedger ledger) {
-            this(pages, level, rate, ledger, null, null);
+            this(pages, level, rate, ledger, null, null, null, null);
         }
 
-        /** QEMU's stream carries the memory. */
-        Coding(LiveStream.Pages pages, int level, RateLimit rate, PageLedger ledger, long[] initial) {
-            this(pages, level, rate, ledger, initial, null);
+        /**
+         * QEMU's stream carries the memory; the disk's mirror sends whole blocks as 'B' records numbered in
+         * {@code mirror}, the memory by content numbers the pages it sends whole in {@code copied} (null: neither).
+         */
+        Coding(LiveStream.Pages pages, int level, RateLimit rate, PageLedger ledger, long[] initial, WholeBlocks.Sent mirror,
+                WholeBlocks.Sent copied) {
+            this(pages, level, rate, ledger, initial, null, mirror, copied);
         }
 
         /** The same, with memory by content: {@code last} sends its last pages. */
         Coding byContent(QemuFollower.Last last) {
-            return new Coding(pages, level, rate, ledger, initial, last);
+            return new Coding(pages, level, rate, ledger, initial, last, mirror, copied);
         }
     }
 
@@ -79,7 +84,7 @@ final class LivePipe {
             LiveStream.Figures f = switch (kind) {
                 case MIGRATION -> LiveStream.encode(in, out, coding.pages(), coding.level(), coding.ledger(), window, coding.initial(),
                         coding.last(), sofar);
-                case DISKS -> LiveStream.encodeNbd(in, out, coding.pages(), coding.level(), sofar);
+                case DISKS -> LiveStream.encodeNbd(in, out, coding.pages(), coding.level(), coding.mirror(), sofar);
                 case LIBVIRT -> {
                     in.transferTo(out);
                     yield null;

@@ -71,6 +71,13 @@ final class LiveStream {
 
     /** Set in what {@link Pages#find} returns for a page of the receiver's kept memory. */
     static final long KEPT = 1L << 62;
+    /**
+     * Set in a disk reference ('D', or a 'W' record's of kind 1) to a block the disk's mirror sent whole
+     * ('B'): the rest is its number ({@link WholeBlocks}).
+     */
+    static final long MIRRORED = 1L << 61;
+    /** The same, to a page the memory by content sent whole (a 'W' record of kind 0 on the memory stream). */
+    static final long COPIED = 1L << 60;
 
     /**
      * A second 64-bit hash of a page, independent of the sender's index ({@link MemoryImage#hash}): the
@@ -100,6 +107,21 @@ final class LiveStream {
     @FunctionalInterface
     interface Disk {
         void read(long offset, byte[] page) throws IOException;
+
+        /** Keeps a block the disk's mirror sent whole ('B'), to be referred to by its number. */
+        default void keep(byte[] block) throws IOException {
+            throw malformed("a block of the disk's mirror to keep, which this stream does not take");
+        }
+    }
+
+    /** The pages of the guest's memory by content ('W' records) go to {@link #write}; those that came whole, to {@link #whole} too. */
+    @FunctionalInterface
+    interface Memory {
+        void write(long at, byte[] page) throws IOException;
+
+        /** A page that came whole (after {@link #write}): the memory stream's are kept, to be referred to by their number. */
+        default void whole(byte[] page) {
+        }
     }
 
     /**
@@ -260,13 +282,17 @@ final class LiveStream {
      * {@code out}; the blocks of the figures are the WRITEs' whole 4 KiB blocks.
      */
     static Figures encodeNbd(InputStream client, OutputStream out, Pages pages, int level) throws IOException {
-        return encodeNbd(client, out, pages, level, f -> { });
+        return encodeNbd(client, out, pages, level, null, f -> { });
     }
 
-    /** As {@link #encodeNbd(InputStream, OutputStream, Pages, int)}; {@code sofar} gets the figures also if it fails. */
-    static Figures encodeNbd(InputStream client, OutputStream out, Pages pages, int level, Consumer<Figures> sofar) throws IOException {
+    /**
+     * As {@link #encodeNbd(InputStream, OutputStream, Pages, int)}; the blocks that go whole go as 'B' records,
+     * numbered in {@code mirror} (null: as verbatim bytes); {@code sofar} gets the figures also if it fails.
+     */
+    static Figures encodeNbd(InputStream client, OutputStream out, Pages pages, int level, WholeBlocks.Sent mirror,
+            Consumer<Figures> sofar) throws IOException {
         Counting counting = new Counting(out);
-        NbdFollower f = new NbdFollower(new java.io.BufferedInputStream(client, 1 << 16), records(counting, level), pages, level);
+        NbdFollower f = new NbdFollower(new java.io.BufferedInputStream(client, 1 << 16), records(counting, level), pages, level, mirror);
         return run(f, counting, sofar);
     }
 
@@ -452,11 +478,6 @@ final class LiveStream {
     }
 
     /** Where the receiver writes the guest's memory by content ('W' records). */
-    @FunctionalInterface
-    interface Memory {
-        void write(long at, byte[] page) throws IOException;
-    }
-
     /**
      * Writes a 'W' record: the guest's page at {@code at} of the main RAM block, as a reference if
      * {@code found} (what {@link Pages#find} said of it) is not -1, else whole.
@@ -522,6 +543,12 @@ final class LiveStream {
                     qemu.write(page);
                     written += PAGE;
                 }
+                case 'B' -> {
+                    r.readFully(page);
+                    qemu.write(page);
+                    written += PAGE;
+                    disk.keep(page);
+                }
                 case 'W' -> {
                     long at = r.readLong();
                     int how = r.readUnsignedByte();
@@ -534,6 +561,9 @@ final class LiveStream {
                         default -> throw malformed("a page of memory of kind " + how);
                     }
                     memory.write(at, page);
+                    if (how == 0) {
+                        memory.whole(page);
+                    }
                 }
                 case 'P' -> {
                     long position = r.readLong();

@@ -189,10 +189,17 @@ public final class MoveReceiver {
         if (visit && store.stats().chunks() == 0) { // a first visit: this host's own kernel and initrd may be the visitor's
             ctx.manager().get().builtGuest(o.guestKey()).ifPresent(g -> in.stock = StockFiles.store(in.store, g, o.anima()));
         }
+        if (o.diskBase() != null) { // a live return over the disk this host kept, if it is still that disk
+            java.util.Optional<org.zos.agent.anima.DiskBase> kept = held.diskBase();
+            in.keptDisk = kept.filter(b -> b.claim().equals(o.diskBase())).isPresent();
+            LOG.info("the return of " + o.anima() + " lies over disk " + o.diskBase() + "; " + (in.keptDisk ? "this host's disk is it"
+                    : kept.map(b -> "this host's disk is " + b.claim()).orElse("this host's disk is no longer one it sent")
+                    + ": the disk goes ahead"));
+        }
         incoming.put(id, in);
         LOG.info("receiving anima " + o.anima() + " from " + from + " (" + o.purpose() + "), transfer " + id + "; checked and "
                 + "made ready in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
-        return new MoveReady(id);
+        return new MoveReady(id, in.keptDisk ? o.diskBase() : null);
     }
 
     /**
@@ -452,16 +459,55 @@ public final class MoveReceiver {
             } else { // visiting: what this host sealed of its memory is out of date (and was filled from, if it could be)
                 SealedMemory.delete(ctx.stateDir(), in.anima);
             }
-            try {
-                in.held.foldDisk();
-            } catch (IOException | RuntimeException e) {
-                LOG.warning("the disk of " + in.anima + " stays on its overlay for now (folded when it is next taken up): " + e.getMessage());
+            if (home && in.keptDisk && in.live != null) {
+                storeWrites(in); // before the fold: what the visit wrote, as the visited host stored it
+            }
+            Manifest disk = in.filed.get("disk");
+            if (!home && in.live != null && disk != null && keepOverlay(in, disk)) {
+                LOG.info("visiting: " + in.anima + " goes on writing the overlay its migration made over " + disk.label()
+                        + ", which its live return does not send again");
+            } else {
+                try {
+                    in.held.foldDisk();
+                } catch (IOException | RuntimeException e) {
+                    LOG.warning("the disk of " + in.anima + " stays on its overlay for now (folded when it is next taken up): "
+                            + e.getMessage());
+                }
             }
             if (in.store != null) {
                 prepareNextMove(in.anima, in.store, in.held.paths().disk());
             }
             LOG.info("the move of " + in.anima + " settled here " + (System.nanoTime() - t0) / 1_000_000 + " ms after it ran");
         });
+    }
+
+    /**
+     * Stores what the visit wrote (the overlay the return's migration copied over the disk this host kept)
+     * as the visited host stored it when the return began ({@link FlatDisk#writes}): the next domination's
+     * new chunks of the disk then refer to those, which that host still holds sealed.
+     */
+    private void storeWrites(Incoming in) {
+        long t0 = System.nanoTime();
+        java.nio.file.Path top = in.held.paths().diskTop();
+        try (java.io.InputStream s = FlatDisk.writes(ctx.hypervisor().get().diskMap(top, in.held.paths().disk()), top)) {
+            AnimaStore.Ingested i = in.store.ingest(AnimaStore.writesOf("disk"), s, org.zos.store.chunking.ChunkerParams.DEFAULT,
+                    new org.zos.store.WorkMeter());
+            LOG.info(String.format(java.util.Locale.ROOT, "what the visit of %s wrote to its disk stored as %s (%d MiB, %d new chunks) in %d ms",
+                    in.anima, i.manifest().label(), i.manifest().length() >> 20, i.newChunks(), (System.nanoTime() - t0) / 1_000_000));
+        } catch (IOException | RuntimeException e) {
+            LOG.warning("what the visit of " + in.anima + " wrote is not stored (its next domination sends it again): " + e.getMessage());
+        }
+    }
+
+    /** Records the disk a visitor's overlay lies over as {@code disk} ({@link org.zos.agent.anima.DiskBase}); false if it cannot. */
+    private static boolean keepOverlay(Incoming in, Manifest disk) {
+        try {
+            in.held.recordBase(disk);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            LOG.warning("the disk of " + in.anima + " is not recorded as " + disk.label() + " (its overlay is folded): " + e.getMessage());
+            return false;
+        }
     }
 
     /**

@@ -99,6 +99,19 @@ final class MoveSender {
     private List<LivePatch> patches = List.of();
     /** The memory a live move left with (the source's, past its QEMU's end), to be kept once the anima runs there. */
     private java.nio.channels.FileChannel sourceMemory;
+    /**
+     * A live return whose visit ran on the overlay its live domination made: the disk under it, which home
+     * kept ({@link org.zos.agent.anima.DiskBase}); null for any other move, or once home said it does not hold it.
+     */
+    private org.zos.agent.anima.DiskBase base;
+    /** Whether the target holds {@link #base} (its move-ready said so): no disk goes ahead. */
+    private boolean baseHeld;
+    /** The blocks of {@link #base} by content, for the migration's references, indexed as the move begins. */
+    private java.util.concurrent.CompletableFuture<DiskBlocks> baseBlocks;
+    /** Stores what the visit wrote (its overlay's data) for the next visit here: sealed chunks only stay ({@link FlatDisk#writes}). */
+    private DiskIngest visitKept;
+    /** The disk a live domination sent ahead, recorded at home as the base of its return once the anima is away. */
+    private org.zos.store.manifest.Manifest sentDisk;
 
     MoveSender(MoveContext ctx, Decisions decisions, AnimaManager.Held held, AnimaStore store, MasterKey key, String target,
             String user, Consumer<Progress> progress, long bytesPerSecond, boolean live, java.util.function.BooleanSupplier cancelled) {
@@ -164,14 +177,20 @@ final class MoveSender {
         if (wasRunning && ctx.manager().get().trim(r.name())) {
             LOG.info("trimmed the file systems of " + r.name() + " in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         }
+        // A live return whose visit ran on the overlay its domination made offers the disk under it as a base:
+        // if home still holds that disk, nothing of the disk goes ahead and the migration copies the overlay.
+        base = live && wasRunning && visitKek == null ? held.diskBase().orElse(null) : null;
+        if (base != null) {
+            onBase();
+        }
         // A live move diverts the guest's writes to an overlay first: the disk under it, unchanged from now
         // on, is what goes ahead, and the migration copies only the overlay.
-        if (live && wasRunning) {
+        if (live && wasRunning && base == null) {
             held.divertDisk();
             diverted = true;
         }
         // A running anima's disk is read into the store while the move connects and offers the kernel.
-        DiskIngest ahead = wasRunning ? ingesting(held.paths().disk(), true) : null;
+        DiskIngest ahead = wasRunning && base == null ? ingesting(held.paths().disk(), true) : null;
         // The kernel and initrd too, beside the connection and the offer.
         Map<String, java.nio.file.Path> boot = new LinkedHashMap<>();
         boot.put("kernel", held.paths().kernel());
@@ -187,13 +206,26 @@ final class MoveSender {
                 connected = null;
                 offer(home, visitKek, wasRunning, t0);
                 lostSince = 0;
+                if (base != null && !baseHeld) { // the disk goes ahead after all, diverted from here on
+                    LOG.info(target + " does not hold the disk " + r.name() + "'s overlay lies over (" + base.claim()
+                            + "): it is folded, and the disk goes ahead");
+                    offBase();
+                    held.divertDisk();
+                    diverted = true;
+                    ahead = ingesting(held.paths().disk(), true);
+                }
                 Map<String, org.zos.store.manifest.Manifest> stored = ImageSender.readFiles(bootFiles);
                 images.put("kernel", out.offer(peer, transfer, "kernel", stored.get("kernel")));
                 images.put("initrd", out.offer(peer, transfer, "initrd", stored.get("initrd")));
                 if (held.state().isActive()) {
                     to(SendPhase.SENDING_AHEAD);
-                    out.offer(peer, transfer, "disk", ahead.manifest()); // ahead, while the anima runs: most of it will not change
-                    diskBlocks = ahead.blocks();
+                    if (base != null) { // the migration copies the overlay over the disk the target holds
+                        diskBlocks = DiskIngest.await(baseBlocks, "indexing the disk");
+                    } else {
+                        sentDisk = ahead.manifest();
+                        out.offer(peer, transfer, "disk", sentDisk); // ahead, while the anima runs: most of it will not change
+                        diskBlocks = ahead.blocks();
+                    }
                     ctx.faults().at("sender.disk-ahead");
                     checkCancelled();
                     if (live) {
@@ -241,6 +273,14 @@ final class MoveSender {
             // The overlay of the live migration's last writes, here at home: they are the target's now.
             // (A visitor's goes when it forgets the anima.)
             held.dropOverlay();
+            if (diverted && sentDisk != null) { // the disk under it is what went: the base of a live return
+                try {
+                    held.recordBase(sentDisk);
+                } catch (IOException | RuntimeException e) {
+                    LOG.warning("the disk of " + r.name() + " is not recorded as " + sentDisk.label() + " (its return sends"
+                            + " its disk): " + e.getMessage());
+                }
+            }
         }
         ctx.faults().at("sender.committed");
         long committed = System.nanoTime();
@@ -262,6 +302,7 @@ final class MoveSender {
         if (!journal.visit()) {
             ctx.kept().forget(r.name()); // gone home: what its home kept is of no use here any more
         }
+        keptVisit();
         long end = System.nanoTime();
         // The downtime ends when the target answers that the anima runs there: what this host does after
         // (its journal, its record, letting go of its copy) does not keep the guest stopped.
@@ -273,6 +314,14 @@ final class MoveSender {
         return f;
     }
 
+    /**
+     * The generation of the disk image this host's disk file holds after the move (0: the newest stored): the
+     * base a return over it left unread, whatever it stored of the visit since.
+     */
+    long diskFileGeneration() {
+        return base != null ? base.generation() : 0;
+    }
+
     /** Offers the move (again, after a lost connection) and journals it: this host's copy is the anima. */
     private void offer(String home, byte[] visitKek, boolean wasRunning, long t0) {
         AnimaRecord r = held.record();
@@ -280,8 +329,11 @@ final class MoveSender {
         long bytes = (r.diskSizeMiB() << 20) * 2 + ((long) r.memoryMiB() << 20) * 2;
         MoveOffer o = new MoveOffer(r.name(), home, purpose, r.uuid().toString(), r.memoryMiB(), r.vcpus(), r.diskSizeMiB(),
                 r.guestKey(), r.kernelPackage(), r.accelerator(), held.domainXml(), bytes,
-                Base64.getEncoder().encodeToString(key.bytes()), visitKek != null ? Base64.getEncoder().encodeToString(visitKek) : null);
-        transfer = MoveProtocol.answer(peer.request(o, ctx.times().idle(), progress), MoveReady.class, o).transfer();
+                Base64.getEncoder().encodeToString(key.bytes()), visitKek != null ? Base64.getEncoder().encodeToString(visitKek) : null,
+                base != null ? base.claim() : null);
+        MoveReady ready = MoveProtocol.answer(peer.request(o, ctx.times().idle(), progress), MoveReady.class, o);
+        transfer = ready.transfer();
+        baseHeld = base != null && base.claim().equals(ready.diskBase());
         LOG.info("move of " + r.name() + " to " + target + " accepted " + (System.nanoTime() - t0) / 1_000_000 + " ms after it began");
         journal = (journal == null ? MoveJournal.sending(r.name(), target, user, transfer, wasRunning, purpose)
                 : journal.transfer(transfer)).save(ctx.stateDir());
@@ -298,8 +350,13 @@ final class MoveSender {
         return liveCoding(blocks, rate, ledger, kept, null);
     }
 
-    /** As above, to a receiver whose memory starts with pages of the digests {@code initial} (null: zero). */
+    /**
+     * As above, to a receiver whose memory starts with pages of the digests {@code initial} (null: zero); a
+     * block or page of the content of one the disk's mirror sent whole goes as a reference to it.
+     */
     static LivePipe.Coding liveCoding(DiskBlocks blocks, RateLimit rate, PageLedger ledger, DiskBlocks kept, long[] initial) {
+        WholeBlocks.Sent mirror = new WholeBlocks.Sent(LiveStream.MIRRORED);
+        WholeBlocks.Sent copied = new WholeBlocks.Sent(LiveStream.COPIED);
         return new LivePipe.Coding(page -> {
             long h = MemoryImage.hash(page);
             long at = h == 0 ? -1 : blocks.get(h);
@@ -307,8 +364,11 @@ final class MoveSender {
                 long k = kept.get(PageLedger.digest(page, 0));
                 at = k < 0 ? -1 : k | LiveStream.KEPT;
             }
-            return at;
-        }, 1, rate, ledger, initial);
+            if (at < 0) {
+                at = copied.find(h);
+            }
+            return at < 0 ? mirror.find(h) : at;
+        }, 1, rate, ledger, initial, mirror, copied);
     }
 
     /**
@@ -403,7 +463,8 @@ final class MoveSender {
             if (byContent) {
                 ctx.hypervisor().get().migrationCapability(name, "x-ignore-shared", true);
                 LiveStream.Pages pages = coding.pages();
-                copier = new Thread(() -> copyMemory(name, outgoing, ledger, memory.get(), pages, wire), "zos-memory-copy");
+                WholeBlocks.Sent copied = coding.copied();
+                copier = new Thread(() -> copyMemory(name, outgoing, ledger, memory.get(), pages, copied, wire), "zos-memory-copy");
                 copier.setDaemon(true);
                 copier.start();
             }
@@ -495,13 +556,13 @@ final class MoveSender {
     /**
      * Memory by content (docs/protocol.md): while libvirt prepares the receiving domain and the guest runs,
      * copies every page of {@code ram} that differs from what the receiver holds ({@code ledger}) to the
-     * receiver's memory stream, in rounds, until a round finds little changed ({@link #COPY_SETTLED}); the
+     * receiver's memory stream (those it sends whole numbered in {@code copied}), in rounds, until a round finds little changed ({@link #COPY_SETTLED}); the
      * stream's end lets the receiver answer libvirt, whose migration then stops the guest at once. A copy
      * that fails ends the migration (the anima runs on here): the receiver's memory would not be what the
      * ledger says.
      */
     private void copyMemory(String name, LiveOutgoing outgoing, PageLedger ledger, java.nio.channels.FileChannel ram, LiveStream.Pages pages,
-            RateLimit rate) {
+            WholeBlocks.Sent copied, RateLimit rate) {
         long t0 = System.nanoTime();
         org.zos.protocol.stream.Duplex d = null;
         LOG.info("copying the memory of " + name + " by content to " + target + " while its domain there starts");
@@ -539,6 +600,9 @@ final class MoveSender {
                 long refs = sendPages(offsets, ram, ledger, pages, (at, p, found) -> {
                     if (copyStop.get() || cancelled.getAsBoolean()) {
                         throw new ZosException(ErrorCode.CANCELLED, "the copy of the memory of " + name + " was stopped", "");
+                    }
+                    if (found < 0) { // whole: the receiver keeps it, and a block of the disk's mirror like it refers to it
+                        copied.add(p);
                     }
                     LiveStream.writePage(out, at, p, found);
                 });
@@ -851,6 +915,7 @@ final class MoveSender {
         for (DiskIngest i : ingesting) {
             i.settle();
         }
+        offBase();
         if (bootFiles != null) { // short: done before the store is let go
             bootFiles.exceptionally(x -> null).join();
         }
@@ -879,6 +944,69 @@ final class MoveSender {
         while (System.nanoTime() < end && !cancelled.getAsBoolean()) {
             Interrupts.sleep(Duration.ofMillis(20));
         }
+    }
+
+    /**
+     * A return over {@link #base}: its blocks are indexed for the migration's references, and the disk as the
+     * visit leaves it is stored, while the move goes on (both read the page cache the visit's start filled).
+     */
+    private void onBase() {
+        java.nio.file.Path disk = held.paths().disk();
+        java.nio.file.Path top = held.paths().diskTop();
+        baseBlocks = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread t = new Thread(() -> {
+            try {
+                baseBlocks.complete(DiskIngest.index(disk, stop::get));
+            } catch (Throwable e) {
+                baseBlocks.completeExceptionally(e);
+            }
+        }, "zos-index-base");
+        t.setDaemon(true);
+        t.start();
+        baseBlocks.whenComplete((b, e) -> stop.set(true)); // cancelled with the future (offBase)
+        // What the visit wrote stays here sealed, as a return that sent the disk left it: home stores the same
+        // once the anima runs there, and the next domination's new chunks of the disk refer to them.
+        visitKept = ingesting(() -> FlatDisk.writes(ctx.hypervisor().get().diskMap(top, disk), top), top);
+        LOG.info("the return of " + held.record().name() + " offers the disk its overlay lies over (" + base.claim() + ")");
+    }
+
+    /** No return over {@link #base} (home does not hold it, or the move failed): what it started stops. */
+    private void offBase() {
+        if (baseBlocks != null) {
+            baseBlocks.cancel(false);
+            baseBlocks = null;
+        }
+        if (visitKept != null) {
+            visitKept.settle();
+            visitKept = null;
+        }
+        base = null;
+        baseHeld = false;
+    }
+
+    /** Waits for the store of the disk as the visit left it (the store closes after the move); a failure is only logged. */
+    private void keptVisit() {
+        if (visitKept == null) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        try {
+            visitKept.quietly();
+            LOG.info("what the visit of " + held.record().name() + " wrote to its disk is stored here sealed (waited "
+                    + (System.nanoTime() - t0) / 1_000_000 + " ms for it)");
+        } catch (IOException | RuntimeException e) {
+            LOG.warning("what the visit of " + held.record().name() + " wrote to its disk is not stored here (its next visit"
+                    + " sends it again): " + e.getMessage());
+        }
+        visitKept = null;
+    }
+
+    /** Starts storing what {@code source} reads (as large as {@code file}) as what a visit wrote, on a thread of its own. */
+    private DiskIngest ingesting(DiskIngest.Source source, java.nio.file.Path file) {
+        DiskIngest i = new DiskIngest(store, AnimaStore.writesOf("disk"), source, file, false, false, p -> { });
+        ingesting.add(i);
+        return i;
     }
 
     /** Starts storing the disk on a thread of its own (see {@link DiskIngest}). */

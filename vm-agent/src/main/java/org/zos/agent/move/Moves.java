@@ -439,15 +439,16 @@ public final class Moves implements AutoCloseable {
             long[] written;
             try (AnimaStore s = ctx.store().open(name, kek)) {
                 MasterKey key = ctx.store().key(name, kek);
+                MoveSender sender = new MoveSender(ctx, decisions, held, s, key, home, user, tracked(name, "return", home, progress),
+                        bytesPerSecond, live, cancellable(name));
                 try {
-                    f = new MoveSender(ctx, decisions, held, s, key, home, user, tracked(name, "return", home, progress),
-                            bytesPerSecond, live, cancellable(name)).send(home, null, null);
+                    f = sender.send(home, null, null);
                 } finally {
                     key.destroy();
                     moving.remove(name);
                     cancels.remove(name);
                 }
-                written = Visitors.written(s.manifest("disk", 0));
+                written = Visitors.written(s.manifest("disk", sender.diskFileGeneration()));
             }
             // The visitor went home and runs there: nothing readable of it stays here.
             Visitors.erase(ctx, held, written);

@@ -16,10 +16,13 @@ final class NbdFollower extends Follower {
     private static final int OPTION = 0x49484156; // "IHAV" of "IHAVEOPT"
     private static final int WRITE = 1;
     private final LiveStream.Pages pages;
+    /** Where the blocks that go whole are numbered, to be kept by the receiver (null: they go as verbatim bytes). */
+    private final WholeBlocks.Sent mirror;
 
-    NbdFollower(InputStream client, DataOutputStream out, LiveStream.Pages pages, int level) {
+    NbdFollower(InputStream client, DataOutputStream out, LiveStream.Pages pages, int level, WholeBlocks.Sent mirror) {
         super(client, out, level);
         this.pages = pages;
+        this.mirror = mirror;
     }
 
     @Override
@@ -50,7 +53,10 @@ final class NbdFollower extends Follower {
         }
     }
 
-    /** A WRITE's data: aligned whole blocks the receiver holds become references. */
+    /**
+     * A WRITE's data: aligned whole blocks the receiver holds become references; the others go whole, kept
+     * by the receiver (up to {@link WholeBlocks#MAX}) for the memory's pages of the same content to refer to.
+     */
     private void write(long offset, long length, byte[] block) throws IOException {
         long at = offset;
         long end = offset + length;
@@ -60,7 +66,12 @@ final class NbdFollower extends Follower {
         }
         while (end - at >= LiveStream.PAGE) {
             readAside(block);
-            send(block, pages.find(block));
+            long found = pages.find(block);
+            if (found < 0 && mirror != null && mirror.add(block)) {
+                sendKept(block);
+            } else {
+                send(block, found);
+            }
             at += LiveStream.PAGE;
         }
         in.skipNBytes(end - at); // the tail

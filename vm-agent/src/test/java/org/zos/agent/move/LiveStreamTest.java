@@ -495,6 +495,70 @@ class LiveStreamTest {
         assertTrue(wire.size() < 8 * LiveStream.PAGE, "sent " + wire.size() + " bytes for a " + disk.length + "-byte disk");
     }
 
+    /**
+     * The mirror's blocks the receiver does not hold go whole as 'B' records, numbered, which the receiver
+     * keeps: a later block of the same content, or a page of memory, goes as a reference to one. And the
+     * pages the memory stream sent whole serve the mirror's blocks the same way.
+     */
+    @Test
+    void blocksSentWholeOnOneStreamAreReferredToOnTheOther() throws IOException {
+        byte[] current = disk.clone();
+        for (int i : new int[] {3, 9, 10}) {
+            System.arraycopy(bytes(LiveStream.PAGE), 0, current, i * LiveStream.PAGE, LiveStream.PAGE);
+        }
+        System.arraycopy(current, 3 * LiveStream.PAGE, current, 40 * LiveStream.PAGE, LiveStream.PAGE); // as block 3, sent before
+        byte[] memoryPage = bytes(LiveStream.PAGE); // a page the memory stream sent whole, which the disk then writes
+        System.arraycopy(memoryPage, 0, current, 50 * LiveStream.PAGE, LiveStream.PAGE);
+        WholeBlocks.Sent mirror = new WholeBlocks.Sent(LiveStream.MIRRORED);
+        WholeBlocks.Sent copied = new WholeBlocks.Sent(LiveStream.COPIED);
+        assertTrue(copied.add(memoryPage));
+        LiveStream.Pages base = pages();
+        LiveStream.Pages find = p -> {
+            long at = base.find(p);
+            at = at >= 0 ? at : copied.find(MemoryImage.hash(p));
+            return at >= 0 ? at : mirror.find(MemoryImage.hash(p));
+        };
+        byte[] client = nbdClient(disk, current);
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        LiveStream.Figures f = LiveStream.encodeNbd(new ByteArrayInputStream(client), wire, find, 1, mirror, x -> { });
+        assertEquals(64 + 1, f.blocks());
+        assertEquals(64 + 1 - 3, f.referenced()); // blocks 3, 9 and 10 went whole; 40 and 50 as references
+        assertEquals(1 | LiveStream.MIRRORED, find.find(Arrays.copyOfRange(current, 9 * LiveStream.PAGE, 10 * LiveStream.PAGE)));
+
+        WholeBlocks.Kept mirrored = new WholeBlocks.Kept("the disk's mirror");
+        WholeBlocks.Kept pages = new WholeBlocks.Kept("the memory by content");
+        pages.add(memoryPage);
+        LiveStream.Disk receiver = new LiveStream.Disk() {
+            @Override
+            public void read(long offset, byte[] page) throws IOException {
+                if ((offset & LiveStream.MIRRORED) != 0) {
+                    mirrored.read(offset & ~LiveStream.MIRRORED, page, java.time.Duration.ofSeconds(1));
+                } else if ((offset & LiveStream.COPIED) != 0) {
+                    pages.read(offset & ~LiveStream.COPIED, page, java.time.Duration.ofSeconds(1));
+                } else {
+                    receiverDisk().read(offset, page);
+                }
+            }
+
+            @Override
+            public void keep(byte[] block) {
+                assertTrue(mirrored.add(block));
+            }
+        };
+        ByteArrayOutputStream back = new ByteArrayOutputStream();
+        LiveStream.decode(new ByteArrayInputStream(wire.toByteArray()), back, receiver);
+        assertArrayEquals(client, back.toByteArray());
+        byte[] got = new byte[LiveStream.PAGE];
+        mirrored.read(2, got, java.time.Duration.ofSeconds(1));
+        assertArrayEquals(Arrays.copyOfRange(current, 10 * LiveStream.PAGE, 11 * LiveStream.PAGE), got);
+        // a reference to a block that never comes fails once its patience is over, rather than waiting for ever
+        ZosException e = assertThrows(ZosException.class, () -> mirrored.read(3, got, java.time.Duration.ofMillis(50)));
+        assertEquals(ErrorCode.PROTOCOL_ERROR, e.code());
+        // a stream that sends 'B' to a receiver that keeps none is malformed
+        assertThrows(ZosException.class, () -> LiveStream.decode(new ByteArrayInputStream(wire.toByteArray()),
+                new ByteArrayOutputStream(), receiverDisk()));
+    }
+
     @Test
     void anNbdStreamItCannotFollowIsCarriedVerbatim() throws IOException {
         byte[] client = nbdClient(disk, disk);

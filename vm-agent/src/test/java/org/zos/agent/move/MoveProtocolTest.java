@@ -21,10 +21,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.zos.agent.anima.DiskBase;
 import org.zos.agent.hypervisor.DomainState;
 import org.zos.agent.move.MoveProtocol.ReceivePhase;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
+import org.zos.protocol.message.ImageReceived;
 import org.zos.protocol.message.ImageSent;
 import org.zos.protocol.message.Message;
 import org.zos.protocol.message.MoveAbort;
@@ -309,6 +311,64 @@ class MoveProtocolTest {
         assertEquals(List.of(), List.of(dir.resolve("live").toFile().list()), "a live move's sockets stay");
     }
 
+    /**
+     * A live return whose visit ran on the overlay its domination made sends no disk: home's disk is the
+     * one the overlay lies over (both ends recorded the same base), and the migration copies the overlay
+     * over it; home folds it once the anima runs, and its disk is no longer that base.
+     */
+    @Test
+    void aLiveReturnOverTheDiskHomeKeptSendsNoDisk() throws Exception {
+        dominateLive();
+        settle(visited);
+        assertTrue(visited.hypervisor.diverted(ANIMA), "the visitor's overlay was folded");
+        java.util.Optional<String> base = DiskBase.read(home.registry.paths(ANIMA)).map(DiskBase::claim);
+        assertTrue(base.isPresent(), "home did not record the disk it sent");
+        assertEquals(base, DiskBase.read(visited.registry.paths(ANIMA)).map(DiskBase::claim));
+        home.answered.clear();
+        comeHomeLive();
+        settle(home);
+        assertEquals(List.of(base.get()), answered(home, MoveReady.class).stream().map(MoveReady::diskBase).toList());
+        assertEquals(List.of("kernel", "initrd"), answered(home, ImageReceived.class).stream().map(ImageReceived::image).toList());
+        assertTrue(DiskBase.read(home.registry.paths(ANIMA)).isEmpty(), "home's disk, written since, still claims to be the one it sent");
+
+        String again = dominateLive(); // and a second visit finds what the first wrote sealed there
+        settle(visited);
+        assertTrue(again.startsWith("live (converged)"), again);
+    }
+
+    /** A home whose disk was written since the anima left does not hold the base: the disk goes ahead after all. */
+    @Test
+    void aLiveReturnToAHomeWhoseDiskWasWrittenSendsTheDisk() throws Exception {
+        dominateLive();
+        settle(visited);
+        Path disk = home.registry.paths(ANIMA).disk();
+        Files.setLastModifiedTime(disk, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5_000));
+        home.answered.clear();
+        comeHomeLive();
+        settle(home);
+        assertEquals(java.util.Collections.singletonList(null), answered(home, MoveReady.class).stream().map(MoveReady::diskBase).toList());
+        assertEquals(List.of("kernel", "initrd", "disk"), answered(home, ImageReceived.class).stream().map(ImageReceived::image).toList());
+    }
+
+    /** A visitor suspended on its overlay is folded first: a suspended anima's disk is one file, the one a move of it sends. */
+    @Test
+    void aVisitorSuspendedOnItsOverlayIsFoldedFirst() throws Exception {
+        dominateLive();
+        settle(visited);
+        visited.manager.suspend(ANIMA);
+        assertFalse(visited.hypervisor.diverted(ANIMA), "suspended on its overlay");
+        assertFalse(Files.exists(visited.registry.paths(ANIMA).diskTop()), "the overlay stays");
+        assertTrue(DiskBase.read(visited.registry.paths(ANIMA)).isEmpty(), "the folded disk still claims its base");
+        home.answered.clear();
+        comeHome();
+        settle(home);
+        assertTrue(answered(home, ImageReceived.class).stream().anyMatch(r -> r.image().equals("disk")), "no disk went home");
+    }
+
+    private static <T> List<T> answered(TestNet.Agent a, Class<T> type) {
+        return a.answered.stream().filter(type::isInstance).map(type::cast).toList();
+    }
+
     @Test
     void aLiveMigrationThatLosesItsLinkIsDialledAgainAndCompletes() throws Exception {
         int[] tries = {0};
@@ -509,10 +569,16 @@ class MoveProtocolTest {
     private void assertRunsOn(TestNet.Agent on) {
         on.manager.hold(ANIMA).close(); // waits for what the receiver does after its answer (the overlay's fold)
         assertEquals(DomainState.RUNNING, on.hypervisor.state(ANIMA), ANIMA + " on " + on.name);
-        // a live move's overlay is folded into the disk wherever the anima ended, and gone everywhere
-        assertFalse(on.hypervisor.diverted(ANIMA), "the disk of " + ANIMA + " on " + on.name + " stays diverted to its overlay");
+        // a live move's overlay is folded into the disk wherever the anima ended, and gone everywhere, but
+        // for a visitor's over the disk it received (recorded as its base): its live return sends only that
+        boolean onOverlay = on == visited && on.hypervisor.diverted(ANIMA);
+        if (onOverlay) {
+            assertTrue(DiskBase.read(visited.registry.paths(ANIMA)).isPresent(), "the visitor runs on an overlay over a disk it did not record");
+        } else {
+            assertFalse(on.hypervisor.diverted(ANIMA), "the disk of " + ANIMA + " on " + on.name + " stays diverted to its overlay");
+        }
         for (TestNet.Agent a : List.of(home, visited)) {
-            assertFalse(Files.exists(a.registry.paths(ANIMA).diskTop()), "an overlay stays on " + a.name);
+            assertEquals(a == on && onOverlay, Files.exists(a.registry.paths(ANIMA).diskTop()), "the overlay on " + a.name);
         }
         assertArrayEquals(memory, on.hypervisor.memory(ANIMA), "the memory of " + ANIMA + " on " + on.name);
         assertFalse(other(on).hypervisor.state(ANIMA).isActive(), ANIMA + " is also active on " + other(on).name);
