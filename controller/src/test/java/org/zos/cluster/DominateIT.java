@@ -23,6 +23,8 @@ import org.zos.protocol.ErrorCode;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DominateIT {
     static final String MARKER = "zosmarker" + UUID.randomUUID().toString().replace("-", "");
+    /** Written while the anima visits host2 live: on the overlay its domination made, which its return copies home. */
+    static final String VISIT = "zosvisit" + UUID.randomUUID().toString().replace("-", "");
     static Cluster cluster;
     static ClusterAnima anima;
     /** What the first domination sent, host2 holding nothing of the anima before. */
@@ -107,12 +109,19 @@ class DominateIT {
         assertEquals("data " + MARKER, zos("host2", "guest", "it", "read", "marker").strip());
         assertEquals("away", status("host1").path("state").asText());
         assertEquals("", cluster.exec("host1", "virsh", "list", "--all", "--name").strip(), "host1 let its domain go");
+        assertEquals("ok", zos("host2", "guest", "it", "write", "visit", VISIT).strip());
 
         out = zos("host1", "return", "it", "--live");
         assertTrue(out.contains("live (converged"), out);
         JsonNode home = heartbeat("host1", there.path("heartbeatCount").asLong() + 1);
         assertEquals(before.path("heartbeatBoot").asText(), home.path("heartbeatBoot").asText());
         assertEquals("data " + MARKER, zos("host1", "guest", "it", "read", "marker").strip());
+        assertEquals("data " + VISIT, zos("host1", "guest", "it", "read", "visit").strip());
+        // the visit ran on the overlay its domination made, over the disk host1 kept: the return sent no disk
+        assertTrue(cluster.exec("host1", "cat", "/var/log/zos/agent.log").contains("the return of it lies over disk"),
+                "the return offered no disk base");
+        assertTrue(cluster.exec("host2", "cat", "/var/log/zos/agent.log").contains("the return of it offers the disk its overlay lies over"),
+                "host2 did not run the anima on its overlay");
         assertEquals("", cluster.exec("host2", "sh", "-c", "find /var/lib/zos/animas /run/zos/live -mindepth 1 2>/dev/null; true").strip(),
                 "host2 keeps no anima files, nor sockets");
         assertEquals("", cluster.exec("host2", "virsh", "list", "--all", "--name").strip(), "nor a domain");
@@ -139,6 +148,18 @@ class DominateIT {
         assertTrue(out.contains("live (converged"), out);
         assertEquals("data " + MARKER, zos("host1", "guest", "it", "read", "marker").strip());
         ClusterAnima.noFileHolds(cluster, "host2", MARKER);
+        ClusterAnima.noFileHolds(cluster, "host2", VISIT);
+
+        // What the guest wrote there is on the disk itself at home, not only in its page cache: a boot reads it.
+        zos("host1", "shutdown", "it");
+        zos("host1", "start", "it");
+        long deadline = System.nanoTime() + 180_000_000_000L;
+        while (heartbeat("host1", 1).path("heartbeatBoot").asText().equals(before.path("heartbeatBoot").asText())) {
+            assertTrue(System.nanoTime() < deadline, "the anima never booted again");
+            Thread.sleep(500);
+        }
+        assertEquals("data " + MARKER, zos("host1", "guest", "it", "read", "marker").strip());
+        assertEquals("data " + VISIT, zos("host1", "guest", "it", "read", "visit").strip());
     }
 
     @Test

@@ -284,6 +284,44 @@ class MoveFaultsIT {
         anima.goesOn("host2", before, NOTE);
     }
 
+    /**
+     * A live return over the disk home kept (the visit ran on the overlay its live domination made, which
+     * home's disk lies under): the visited host's agent killed while the memory goes home. Its connections
+     * break the migration, the anima runs on there on its overlay, and its successor takes it up: one
+     * anima, whose next live return goes the same way, the visit's writes with it.
+     */
+    @Test
+    @Order(19)
+    void liveAReturnOverTheDiskHomeKeptOutlivesItsSendersAgentKilledDuringPreCopy() throws Exception {
+        HostRuntime.Result d = cluster.run("host1", "zos-vm", "dominate", "--live", "host2", "ft");
+        assertEquals(0, d.status(), d.toString());
+        assertEquals("ok", anima.zos("host2", "guest", "ft", "write", "visit", NOTE).strip());
+        before = anima.heartbeat("host2", 1);
+        int copying = count(log("host1"), COPYING);
+        CompletableFuture<HostRuntime.Result> back = CompletableFuture.supplyAsync(
+                () -> cluster.run("host1", "zos-vm", "return", "--live", "--bandwidth", "1M", "ft"));
+        long deadline = System.nanoTime() + 180_000_000_000L;
+        while (count(log("host1"), COPYING) == copying) {
+            assertTrue(System.nanoTime() < deadline, "host1's domain never took the memory:\n" + log("host2"));
+            Thread.sleep(200);
+        }
+        cluster.exec("host2", "pkill", "-9", "-f", "org.zos.agent.daemon.ZosAgent");
+        HostRuntime.Result r = back.get();
+        if (r.status() == 0) {
+            anima.goesOn("host1", before, NOTE);
+            anima.noTrace("host2");
+        } else {
+            anima.goesOn("host2", before, NOTE);
+            assertEquals("", cluster.exec("host1", "virsh", "list", "--name").strip(), "host1 runs no domain");
+            awaitState("host1", "away");
+            anima.zos("host1", "return", "ft", "--live");
+            anima.goesOn("host1", before, NOTE);
+            anima.noTrace("host2");
+        }
+        assertEquals("data " + NOTE, anima.zos("host1", "guest", "ft", "read", "visit").strip());
+        assertTrue(log("host1").contains("; this host's disk is it"), "no return went over the disk home kept:\n" + log("host1"));
+    }
+
     /** A live domination with a slow link, in the background. */
     CompletableFuture<HostRuntime.Result> dominateLiveLater() {
         return CompletableFuture.supplyAsync(() -> cluster.run("host1", "zos-vm", "dominate", "--live", "--bandwidth", "1M", "host2", "ft"));

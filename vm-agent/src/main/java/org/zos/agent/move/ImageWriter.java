@@ -316,13 +316,13 @@ final class ImageWriter {
      */
     static void placeAhead(Incoming in, Consumer<Progress> progress) throws IOException, InterruptedException {
         Map<String, Path> targets = targets(in.held.paths());
+        if (in.keptDisk && in.held.diskBase().isEmpty()) {
+            throw new ZosException(ErrorCode.INTEGRITY_ERROR, "the disk of " + in.anima + " was written since the move's offer",
+                    "move it again: its disk then goes ahead");
+        }
         for (String image : List.of("kernel", "initrd", "disk")) {
-            if (image.equals("disk") && in.keptDisk) { // the disk this host kept: the overlay comes over it
-                if (in.held.diskBase().isEmpty()) {
-                    throw new ZosException(ErrorCode.INTEGRITY_ERROR, "the disk of " + in.anima + " was written since the "
-                            + "move's offer", "move it again: its disk then goes ahead");
-                }
-                continue;
+            if (in.keptDisk && (image.equals("disk") || !in.filed.containsKey(image))) {
+                continue; // a return over the disk this host kept: it, and the kernel and initrd it sent, stay as they are
             }
             Manifest m = in.filed.get(image);
             if (m == null) {

@@ -191,11 +191,10 @@ final class MoveSender {
         }
         // A running anima's disk is read into the store while the move connects and offers the kernel.
         DiskIngest ahead = wasRunning && base == null ? ingesting(held.paths().disk(), true) : null;
-        // The kernel and initrd too, beside the connection and the offer.
-        Map<String, java.nio.file.Path> boot = new LinkedHashMap<>();
-        boot.put("kernel", held.paths().kernel());
-        boot.put("initrd", held.paths().initrd());
-        bootFiles = out.readAhead(boot, 1);
+        // The kernel and initrd too, beside the connection and the offer (not over a base: home has the ones it sent).
+        if (base == null) {
+            readBootFiles();
+        }
         long down = System.nanoTime();
         long lostSince = 0;
         int attempts = 0;
@@ -213,14 +212,19 @@ final class MoveSender {
                     held.divertDisk();
                     diverted = true;
                     ahead = ingesting(held.paths().disk(), true);
+                    readBootFiles();
                 }
-                Map<String, org.zos.store.manifest.Manifest> stored = ImageSender.readFiles(bootFiles);
-                images.put("kernel", out.offer(peer, transfer, "kernel", stored.get("kernel")));
-                images.put("initrd", out.offer(peer, transfer, "initrd", stored.get("initrd")));
+                if (base == null) {
+                    Map<String, org.zos.store.manifest.Manifest> stored = ImageSender.readFiles(bootFiles);
+                    images.put("kernel", out.offer(peer, transfer, "kernel", stored.get("kernel")));
+                    images.put("initrd", out.offer(peer, transfer, "initrd", stored.get("initrd")));
+                }
                 if (held.state().isActive()) {
                     to(SendPhase.SENDING_AHEAD);
-                    if (base != null) { // the migration copies the overlay over the disk the target holds
-                        diskBlocks = DiskIngest.await(baseBlocks, "indexing the disk");
+                    if (base != null) {
+                        // Nothing goes ahead: the migration copies the overlay over the disk the target holds
+                        // (the base's blocks, indexed meanwhile, are awaited once the target prepared).
+                        LOG.info("the return of " + r.name() + " sends nothing ahead: " + target + " holds its disk, kernel and initrd");
                     } else {
                         sentDisk = ahead.manifest();
                         out.offer(peer, transfer, "disk", sentDisk); // ahead, while the anima runs: most of it will not change
@@ -414,6 +418,9 @@ final class MoveSender {
             memory.ifPresent(MoveSender::closeQuietly);
             throw new ZosException(ErrorCode.PROTOCOL_ERROR, target + " answered live-prepare with a domain for memory by content, "
                     + "which this host did not offer", "");
+        }
+        if (base != null) { // indexed while the target prepared
+            diskBlocks = DiskIngest.await(baseBlocks, "indexing the disk");
         }
         java.util.Optional<KeptMemory.Index> keptThere = keptHome.filter(i -> i.tag() == ready.kept());
         DiskBlocks kept = keptThere.map(KeptMemory.Index::byDigest).orElse(null);
@@ -944,6 +951,14 @@ final class MoveSender {
         while (System.nanoTime() < end && !cancelled.getAsBoolean()) {
             Interrupts.sleep(Duration.ofMillis(20));
         }
+    }
+
+    /** Starts reading the kernel and initrd into the store, beside the connection and the offer. */
+    private void readBootFiles() {
+        Map<String, java.nio.file.Path> boot = new LinkedHashMap<>();
+        boot.put("kernel", held.paths().kernel());
+        boot.put("initrd", held.paths().initrd());
+        bootFiles = out.readAhead(boot, 1);
     }
 
     /**
