@@ -463,9 +463,11 @@ public final class MoveReceiver {
                 storeWrites(in); // before the fold: what the visit wrote, as the visited host stored it
             }
             Manifest disk = in.filed.get("disk");
+            String base = null;
             if (!home && in.live != null && disk != null && keepOverlay(in, disk)) {
                 LOG.info("visiting: " + in.anima + " goes on writing the overlay its migration made over " + disk.label()
                         + ", which its live return does not send again");
+                base = in.held.diskBase().map(org.zos.agent.anima.DiskBase::claim).orElse(null);
             } else {
                 try {
                     in.held.foldDisk();
@@ -475,7 +477,7 @@ public final class MoveReceiver {
                 }
             }
             if (in.store != null) {
-                prepareNextMove(in.anima, in.store, in.held.paths().disk());
+                prepareNextMove(in.anima, in.store, in.held.paths().disk(), base);
             }
             LOG.info("the move of " + in.anima + " settled here " + (System.nanoTime() - t0) / 1_000_000 + " ms after it ran");
         });
@@ -518,10 +520,19 @@ public final class MoveReceiver {
      * waits for the visited host's erasure: {@link Afterwards}). Stopped if the anima is retired meanwhile.
      * First it reads the disk back into the page cache ({@link #warm}).
      */
-    private void prepareNextMove(String anima, org.zos.store.AnimaStore store, java.nio.file.Path disk) {
+    private void prepareNextMove(String anima, org.zos.store.AnimaStore store, java.nio.file.Path disk, String base) {
         ctx.afterwards().run(anima, "zos-store-ahead", () -> {
             long t0 = System.nanoTime();
             long warmed = warm(disk);
+            if (base != null) { // visiting on an overlay over it: the blocks its live return refers to
+                try {
+                    long ti = System.nanoTime();
+                    BaseBlocks.put(disk, base, DiskIngest.index(disk, () -> Thread.currentThread().isInterrupted()));
+                    LOG.info("the blocks of the disk " + anima + " visits over indexed for its return in " + (System.nanoTime() - ti) / 1_000_000 + " ms");
+                } catch (IOException e) {
+                    LOG.info("the blocks of the disk " + anima + " visits over are not indexed ahead (its return does): " + e.getMessage());
+                }
+            }
             long t1 = System.nanoTime();
             try {
                 store.prepareIngest("disk");

@@ -22,6 +22,7 @@ final class Visitors {
     /** Erases the visitor {@code held}; {@code written} are the disk's data ranges (null: overwrite all of it). */
     static void erase(MoveContext ctx, AnimaManager.Held held, long[] written) throws IOException {
         String name = held.record().name();
+        BaseBlocks.forget(held.paths().disk());
         try {
             held.forget(written);
         } finally { // its key goes even if a file could not be overwritten: what the store sealed stays unreadable
