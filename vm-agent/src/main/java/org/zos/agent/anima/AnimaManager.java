@@ -437,7 +437,7 @@ public final class AnimaManager {
 
         /**
          * The base a live return may send the visitor's overlay over (see {@link DiskBase}): at home, the disk
-         * as the anima left; on the visited host, the disk it received, if it still runs on the overlay over it.
+         * as the anima left it; on the visited host, the disk it received, if it still runs on the overlay over it.
          */
         public java.util.Optional<DiskBase> diskBase() {
             if (record.home() != null && !onBase(record, paths())) {
@@ -462,6 +462,20 @@ public final class AnimaManager {
          */
         public void foldDisk() throws IOException {
             AnimaManager.this.foldDisk(record);
+        }
+
+        /**
+         * As {@link #foldDisk}, the overlay's clusters written into the disk in the disk's order (see
+         * {@code Hypervisor.foldDiskInOrder}): after a return over the disk home kept, so that the disk's next
+         * store cuts the visit's writes as its {@code disk.writes} was cut.
+         */
+        public void foldDiskInOrder() throws IOException {
+            AnimaPaths paths = paths();
+            if (diverted(record.name(), paths)) {
+                DiskBase.drop(paths);
+            }
+            hypervisor.foldDiskInOrder(record.name(), paths.diskNext());
+            AnimaManager.this.dropOverlay(record);
         }
 
         /**
@@ -564,6 +578,7 @@ public final class AnimaManager {
             Path ahead = paths.disk().resolveSibling(paths.disk().getFileName() + ".incoming");
             scrub(ahead, written);
             scrub(paths.diskTop(), null); // a live move's overlay
+            scrub(paths.diskNext(), null);
             scrub(ahead.resolveSibling(ahead.getFileName() + ".part"), null);
             scrub(paths.consoleLog(), null);
             scrubSetAside(paths.dir());
@@ -809,7 +824,7 @@ public final class AnimaManager {
 
         if (Files.exists(paths.diskTop()) && state.isActive() && state != DomainState.PAUSED && onBase(record, paths)) {
             LOG.fine(record.name() + " visits on the overlay its live move made over the disk it received: kept for its return");
-        } else if (Files.exists(paths.diskTop()) && state != DomainState.PAUSED) { // paused: a move's, awaiting its go
+        } else if ((Files.exists(paths.diskTop()) || Files.exists(paths.diskNext())) && state != DomainState.PAUSED) { // paused: a move's, awaiting its go
             LOG.warning("recovering " + record.name() + ": a live move broke off with its disk diverted; folding it back");
             try {
                 foldDisk(record);
@@ -846,11 +861,13 @@ public final class AnimaManager {
 
     /** See {@link Held#dropOverlay}. */
     private void dropOverlay(AnimaRecord record) throws IOException {
-        Path top = registry.paths(record.name()).diskTop();
-        if (record.home() != null) {
-            scrub(top, null);
+        AnimaPaths paths = registry.paths(record.name());
+        for (Path top : List.of(paths.diskTop(), paths.diskNext())) {
+            if (record.home() != null) {
+                scrub(top, null);
+            }
+            Files.deleteIfExists(top);
         }
-        Files.deleteIfExists(top);
     }
 
     private static String describe(AnimaRecord record, DomainState state) {

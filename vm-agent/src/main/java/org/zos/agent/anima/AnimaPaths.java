@@ -39,6 +39,11 @@ public record AnimaPaths(Path dir) {
         return dir.resolve("data.qcow2.top");
     }
 
+    /** The fresh overlay the guest writes while the overlay under it is folded in order ({@code Hypervisor.foldDiskInOrder}). */
+    public Path diskNext() {
+        return dir.resolve("data.qcow2.next");
+    }
+
     public Path kernel() {
         return dir.resolve("boot").resolve("vmlinuz");
     }

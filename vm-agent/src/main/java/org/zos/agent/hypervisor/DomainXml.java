@@ -159,6 +159,26 @@ public final class DomainXml {
         return serialize(doc);
     }
 
+    /** The domain with its data disk reading {@code file} itself, with no backing store. */
+    public static String onDisk(String xml, String file) {
+        Document doc = parse(xml);
+        NodeList disks = doc.getElementsByTagName("disk");
+        for (int i = 0; i < disks.getLength(); i++) {
+            Element d = (Element) disks.item(i);
+            Element target = first(d, "target");
+            Element source = first(d, "source");
+            if (target == null || !target.getAttribute("dev").equals("vda") || source == null) {
+                continue;
+            }
+            source.setAttribute("file", file);
+            source.removeAttribute("index");
+            for (Element backing = first(d, "backingStore"); backing != null; backing = first(d, "backingStore")) {
+                d.removeChild(backing);
+            }
+        }
+        return serialize(doc);
+    }
+
     private static Element first(Element parent, String tag) {
         for (Node c = parent.getFirstChild(); c != null; c = c.getNextSibling()) {
             if (c instanceof Element e && e.getTagName().equals(tag)) {

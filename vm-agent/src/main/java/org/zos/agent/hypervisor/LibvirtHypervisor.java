@@ -443,6 +443,50 @@ public final class LibvirtHypervisor implements Hypervisor {
     }
 
     @Override
+    public void foldDiskInOrder(String name, Path next) {
+        DomainState s = state(name);
+        String xml = s.isActive() ? xml(name) : null;
+        Optional<String> under = xml == null ? Optional.empty() : DomainXml.divertedFrom(xml);
+        if (under.isEmpty()) {
+            foldDisk(name);
+            return;
+        }
+        Path top = Path.of(DomainXml.select(xml, "/domain/devices/disk[target/@dev='vda']/source/@file").orElseThrow());
+        Domain d = domain(name);
+        long t0 = System.nanoTime();
+        divertDisk(name, next);
+        call(() -> { d.blockCommit("vda", under.get(), top.toString(), 0, 0); return null; }, "commit the overlay of " + name);
+        long deadline = System.nanoTime() + 600_000_000_000L;
+        while (true) {
+            org.libvirt.DomainBlockJobInfo j = call(() -> d.getBlockJobInfo("vda", 0), "follow the commit of " + name);
+            if (j == null || j.type == 0) {
+                break;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new ZosException(ErrorCode.INTERNAL, "the overlay " + top + " of " + name + " could not be committed in 10 minutes",
+                        "see libvirtd's log; the anima runs on its overlays meanwhile");
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ZosException(ErrorCode.CANCELLED, "interrupted while committing the overlay of " + name, "");
+            }
+        }
+        if (DomainXml.divertedFrom(xml(name)).filter(p -> !p.equals(under.get())).isPresent()) {
+            throw new ZosException(ErrorCode.INTERNAL, "the commit of " + top + " into the disk of " + name + " ended before it was done",
+                    "see libvirtd's log; the anima runs on its overlays meanwhile");
+        }
+        try {
+            java.nio.file.Files.deleteIfExists(top);
+        } catch (java.io.IOException e) {
+            LOG.warning("removing " + top + ": " + e);
+        }
+        LOG.info("committed the overlay of " + name + " into its disk in order in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        foldDisk(name);
+    }
+
+    @Override
     public void foldDisk(String name) {
         DomainState s = state(name);
         if (s == DomainState.UNDEFINED) {
@@ -492,10 +536,15 @@ public final class LibvirtHypervisor implements Hypervisor {
         } else {
             qemuImg("commit", "-f", "qcow2", top.toString());
         }
-        // The definition the domain has when it next starts reads the disk itself too.
+        // The definition the domain has when it next starts reads the disk itself too: the one the guest
+        // reads now (the bottom of the chain, however many layers its definition still names).
         String inactive = call(() -> d.getXMLDesc(XML_INACTIVE), "read " + name);
-        if (DomainXml.divertedFrom(inactive).isPresent()) {
-            call(() -> conn.domainDefineXML(DomainXml.undiverted(inactive)), "define " + name + " on its folded disk");
+        String bottom = s.isActive() ? DomainXml.select(xml(name), "/domain/devices/disk[target/@dev='vda']/source/@file").orElse(null)
+                : under.get();
+        if (DomainXml.divertedFrom(inactive).isPresent() || bottom != null
+                && !bottom.equals(DomainXml.select(inactive, "/domain/devices/disk[target/@dev='vda']/source/@file").orElse(bottom))) {
+            call(() -> conn.domainDefineXML(bottom != null ? DomainXml.onDisk(inactive, bottom) : DomainXml.undiverted(inactive)),
+                    "define " + name + " on its folded disk");
         }
         try {
             java.nio.file.Files.deleteIfExists(top);

@@ -470,7 +470,11 @@ public final class MoveReceiver {
                 base = in.held.diskBase().map(org.zos.agent.anima.DiskBase::claim).orElse(null);
             } else {
                 try {
-                    in.held.foldDisk();
+                    if (home && in.keptDisk && in.live != null) {
+                        in.held.foldDiskInOrder(); // the visit's writes into the disk as disk.writes holds them
+                    } else {
+                        in.held.foldDisk();
+                    }
                 } catch (IOException | RuntimeException e) {
                     LOG.warning("the disk of " + in.anima + " stays on its overlay for now (folded when it is next taken up): "
                             + e.getMessage());
@@ -518,7 +522,9 @@ public final class MoveReceiver {
      * its chunks for them took more of a return's or a second domination's reading of the disk than the
      * reading itself), then closes {@code store}; once a command moving the anima here is over (a return
      * waits for the visited host's erasure: {@link Afterwards}). Stopped if the anima is retired meanwhile.
-     * First it reads the disk back into the page cache ({@link #warm}).
+     * First it reads the disk back into the page cache ({@link #warm}); for a visitor that runs on its
+     * overlay over the disk base {@code base} (a claim; null: none), it indexes that disk's blocks for its
+     * return ({@link BaseBlocks}).
      */
     private void prepareNextMove(String anima, org.zos.store.AnimaStore store, java.nio.file.Path disk, String base) {
         ctx.afterwards().run(anima, "zos-store-ahead", () -> {

@@ -68,4 +68,36 @@ class AnimaLifecycleIT extends GuestTestBase {
         assertTrue(seen.contains("STARTED/RESTORED"), "lifecycle events: " + seen);
         assertNotEquals(0, seen.indexOf("STARTED/RESTORED"));
     }
+    /**
+     * A disk diverted to an overlay (as a live move does) and folded back in order (as home does after a
+     * return over the disk it kept): a fresh overlay under the running guest, the one under it committed,
+     * then the fresh one folded. What the guest wrote before, on and after the overlay is on the disk
+     * itself: a cold boot reads it, and no overlay file or definition is left.
+     */
+    @Test
+    void aDiskFoldedInOrderKeepsWhatTheGuestWroteOnEveryLayer() throws Exception {
+        String name = TestHost.uniqueName("fold");
+        AnimaManager m = host.manager;
+        m.init(name, 128, 1, 64);
+        m.start(name, false);
+        Heartbeat booted = m.awaitHeartbeat(name, b -> b.count() >= 2, BOOT);
+        assertEquals("ok", m.askGuest(name, "write before " + name).orElseThrow());
+        AnimaPaths paths = host.registry.paths(name);
+        try (AnimaManager.Held held = m.hold(name)) { // held throughout: a new hold at home folds a stray overlay
+            held.divertDisk();
+            assertTrue(Files.exists(paths.diskTop()), "no overlay");
+            assertEquals("ok", m.askGuest(name, "write during " + name).orElseThrow());
+            held.foldDiskInOrder();
+        }
+        assertFalse(Files.exists(paths.diskTop()) || Files.exists(paths.diskNext()), "an overlay file stays");
+        assertTrue(org.zos.agent.hypervisor.DomainXml.divertedFrom(host.hypervisor.xml(name)).isEmpty(), "the domain stays diverted");
+        assertEquals("ok", m.askGuest(name, "write after " + name).orElseThrow());
+        assertTrue(m.shutdown(name, Duration.ofSeconds(30)), "the guest powers off when asked");
+        m.start(name, false);
+        m.awaitHeartbeat(name, b -> !b.boot().equals(booted.boot()), BOOT);
+        for (String f : List.of("before", "during", "after")) {
+            assertEquals("data " + name, m.askGuest(name, "read " + f).orElseThrow(), f);
+        }
+        m.remove(name);
+    }
 }

@@ -89,6 +89,14 @@ class DomainXmlTest {
         assertFalse(folded.contains("backingStore"), folded);
         assertTrue(DomainXml.divertedFrom(xml).isEmpty());
         DomainConfinement.require(diverted);
+        // two overlays deep (an in-order fold's fresh one over the one it commits): put on the disk itself
+        String twice = xml.replace(disk + "'/>", disk + ".next' index='3'/><backingStore type='file' index='2'><format type='qcow2'/>"
+                + "<source file='" + disk + ".top'/><backingStore type='file' index='1'><format type='qcow2'/><source file='" + disk
+                + "'/><backingStore/></backingStore></backingStore>");
+        assertEquals(disk + ".top", DomainXml.divertedFrom(twice).orElseThrow());
+        String onDisk = DomainXml.onDisk(twice, disk);
+        assertEquals(disk, at(onDisk, "/domain/devices/disk[target/@dev='vda']/source/@file"));
+        assertFalse(onDisk.contains("backingStore"), onDisk);
     }
 
     @Test
