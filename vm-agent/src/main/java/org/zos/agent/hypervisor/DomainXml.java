@@ -139,7 +139,24 @@ public final class DomainXml {
 
     /** The domain with its data disk's overlay gone: the disk reads from the file under it again, with no backing store. */
     public static String undiverted(String xml) {
-        return divertedFrom(xml).map(under -> onDisk(xml, under)).orElse(xml);
+        Document doc = parse(xml);
+        NodeList disks = doc.getElementsByTagName("disk");
+        for (int i = 0; i < disks.getLength(); i++) {
+            Element d = (Element) disks.item(i);
+            Element target = first(d, "target");
+            Element backing = first(d, "backingStore");
+            Element source = first(d, "source");
+            if (target == null || !target.getAttribute("dev").equals("vda") || backing == null || source == null) {
+                continue;
+            }
+            Element under = first(backing, "source");
+            if (under != null) {
+                source.setAttribute("file", under.getAttribute("file"));
+                source.removeAttribute("index");
+            }
+            d.removeChild(backing);
+        }
+        return serialize(doc);
     }
 
     /** The domain with its data disk reading {@code file} itself, with no backing store. */
