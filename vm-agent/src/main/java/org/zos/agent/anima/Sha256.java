@@ -38,7 +38,7 @@ public final class Sha256 {
      */
     public static CompletableFuture<String> of(Path file) throws IOException {
         InputStream in = Files.newInputStream(file);
-        return onThread(() -> {
+        return Background.supply("zos-sha256", () -> {
             try (in) {
                 return hash(in);
             }
@@ -52,21 +52,6 @@ public final class Sha256 {
             md.update(buf, 0, n);
         }
         return HexFormat.of().formatHex(md.digest());
-    }
-
-    /** Runs {@code work} on a daemon thread of its own. */
-    private static CompletableFuture<String> onThread(java.util.concurrent.Callable<String> work) {
-        CompletableFuture<String> result = new CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try {
-                result.complete(work.call());
-            } catch (Throwable e) {
-                result.completeExceptionally(e);
-            }
-        }, "zos-sha256");
-        t.setDaemon(true);
-        t.start();
-        return result;
     }
 
     /** The value of a digest started by {@link #of}. */
@@ -104,7 +89,7 @@ public final class Sha256 {
 
         public Tee(OutputStream out) {
             super(out);
-            result = onThread(() -> {
+            result = Background.supply("zos-sha256", () -> {
                 MessageDigest md = digest();
                 for (byte[] b; (b = queue.take()) != END; ) {
                     md.update(b);

@@ -120,21 +120,13 @@ final class ImageSender {
      * not stand between the offer's answer and the first byte on the link. {@link #readFiles} waits for it.
      */
     java.util.concurrent.CompletableFuture<Map<String, Manifest>> readAhead(Map<String, Path> files, long atLeast) {
-        java.util.concurrent.CompletableFuture<Map<String, Manifest>> stored = new java.util.concurrent.CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try {
-                Map<String, Manifest> out = new java.util.LinkedHashMap<>();
-                for (Map.Entry<String, Path> f : files.entrySet()) {
-                    out.put(f.getKey(), read(f.getKey(), f.getValue(), atLeast, new org.zos.store.WorkMeter()));
-                }
-                stored.complete(out);
-            } catch (Throwable e) {
-                stored.completeExceptionally(e);
+        return org.zos.agent.anima.Background.supply("zos-read-ahead", () -> {
+            Map<String, Manifest> out = new java.util.LinkedHashMap<>();
+            for (Map.Entry<String, Path> f : files.entrySet()) {
+                out.put(f.getKey(), read(f.getKey(), f.getValue(), atLeast, new org.zos.store.WorkMeter()));
             }
-        }, "zos-read-ahead");
-        t.setDaemon(true);
-        t.start();
-        return stored;
+            return out;
+        });
     }
 
     /** What {@link #readAhead} stored, once it is done (its failure as thrown). */

@@ -968,23 +968,10 @@ final class MoveSender {
     private void onBase() {
         java.nio.file.Path disk = held.paths().disk();
         java.nio.file.Path top = held.paths().diskTop();
-        baseBlocks = new java.util.concurrent.CompletableFuture<>();
         DiskBlocks made = BaseBlocks.get(disk, base.claim()); // while it visited
-        if (made != null) {
-            baseBlocks.complete(made);
-        }
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-        Thread t = made != null ? null : new Thread(() -> {
-            try {
-                baseBlocks.complete(DiskIngest.index(disk, stop::get));
-            } catch (Throwable e) {
-                baseBlocks.completeExceptionally(e);
-            }
-        }, "zos-index-base");
-        if (t != null) {
-            t.setDaemon(true);
-            t.start();
-        }
+        baseBlocks = made != null ? java.util.concurrent.CompletableFuture.completedFuture(made)
+                : org.zos.agent.anima.Background.supply("zos-index-base", () -> DiskIngest.index(disk, stop::get));
         baseBlocks.whenComplete((b, e) -> stop.set(true)); // cancelled with the future (offBase)
         // What the visit wrote stays here sealed, as a return that sent the disk left it: home stores the same
         // once the anima runs there, and the next domination's new chunks of the disk refer to them.
