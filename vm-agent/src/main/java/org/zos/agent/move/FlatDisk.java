@@ -35,12 +35,16 @@ final class FlatDisk extends InputStream {
     }
 
     /**
-     * The clusters overlay {@code top} holds data for (of {@code map}, the disk's through it), one after the
-     * other in the order of the disk: what a visit wrote, as a fold of the overlay appends it to the disk
+     * The clusters the anima's overlay ({@code paths.diskTop()}) holds data for, one after the other in the
+     * order of the disk: what a visit wrote, as a fold of the overlay appends it to the disk
      * under it (docs/store-format.md, "disk.writes"). Both ends of a live return over the disk home kept
      * store it, so that the next domination's new chunks of the disk refer to what the visited host holds.
      */
-    static FlatDisk writes(List<Extent> map, Path top) {
+    static FlatDisk writes(org.zos.agent.hypervisor.Hypervisor hypervisor, org.zos.agent.anima.AnimaPaths paths) {
+        return writes(hypervisor.diskMap(paths.diskTop(), paths.disk()), paths.diskTop());
+    }
+
+    private static FlatDisk writes(List<Extent> map, Path top) {
         List<Extent> out = new java.util.ArrayList<>();
         long at = 0;
         for (Extent e : map) {

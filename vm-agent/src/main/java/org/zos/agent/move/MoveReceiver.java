@@ -459,18 +459,19 @@ public final class MoveReceiver {
             } else { // visiting: what this host sealed of its memory is out of date (and was filled from, if it could be)
                 SealedMemory.delete(ctx.stateDir(), in.anima);
             }
-            if (home && in.keptDisk && in.live != null) {
-                storeWrites(in); // before the fold: what the visit wrote, as the visited host stored it
-            }
             Manifest disk = in.filed.get("disk");
             String base = null;
+            boolean overBase = home && in.keptDisk && in.live != null; // a return over the disk this host kept
+            if (overBase) {
+                storeWrites(in); // before the fold: what the visit wrote, as the visited host stored it
+            }
             if (!home && in.live != null && disk != null && keepOverlay(in, disk)) {
                 LOG.info("visiting: " + in.anima + " goes on writing the overlay its migration made over " + disk.label()
                         + ", which its live return does not send again");
                 base = in.held.diskBase().map(org.zos.agent.anima.DiskBase::claim).orElse(null);
             } else {
                 try {
-                    if (home && in.keptDisk && in.live != null) {
+                    if (overBase) {
                         in.held.foldDiskInOrder(); // the visit's writes into the disk as disk.writes holds them
                     } else {
                         in.held.foldDisk();
@@ -494,8 +495,7 @@ public final class MoveReceiver {
      */
     private void storeWrites(Incoming in) {
         long t0 = System.nanoTime();
-        java.nio.file.Path top = in.held.paths().diskTop();
-        try (java.io.InputStream s = FlatDisk.writes(ctx.hypervisor().get().diskMap(top, in.held.paths().disk()), top)) {
+        try (java.io.InputStream s = FlatDisk.writes(ctx.hypervisor().get(), in.held.paths())) {
             AnimaStore.Ingested i = in.store.ingest(AnimaStore.writesOf("disk"), s, org.zos.store.chunking.ChunkerParams.DEFAULT,
                     new org.zos.store.WorkMeter());
             LOG.info(String.format(java.util.Locale.ROOT, "what the visit of %s wrote to its disk stored as %s (%d MiB, %d new chunks) in %d ms",
@@ -523,21 +523,17 @@ public final class MoveReceiver {
      * reading itself), then closes {@code store}; once a command moving the anima here is over (a return
      * waits for the visited host's erasure: {@link Afterwards}). Stopped if the anima is retired meanwhile.
      * First it reads the disk back into the page cache ({@link #warm}); for a visitor that runs on its
-     * overlay over the disk base {@code base} (a claim; null: none), it indexes that disk's blocks for its
-     * return ({@link BaseBlocks}).
+     * overlay over the disk base {@code base} (a claim; null: none), that read indexes the disk's blocks for
+     * its return ({@link BaseBlocks}).
      */
     private void prepareNextMove(String anima, org.zos.store.AnimaStore store, java.nio.file.Path disk, String base) {
         ctx.afterwards().run(anima, "zos-store-ahead", () -> {
             long t0 = System.nanoTime();
-            long warmed = warm(disk);
-            if (base != null) { // visiting on an overlay over it: the blocks its live return refers to
-                try {
-                    long ti = System.nanoTime();
-                    BaseBlocks.put(disk, base, DiskIngest.index(disk, () -> Thread.currentThread().isInterrupted()));
-                    LOG.info("the blocks of the disk " + anima + " visits over indexed for its return in " + (System.nanoTime() - ti) / 1_000_000 + " ms");
-                } catch (IOException e) {
-                    LOG.info("the blocks of the disk " + anima + " visits over are not indexed ahead (its return does): " + e.getMessage());
-                }
+            // Visiting on an overlay over it: the blocks its live return refers to, indexed by a read that
+            // also brings the disk back into the page cache.
+            long warmed = base != null ? indexBase(anima, disk, base) : -1;
+            if (warmed < 0) {
+                warmed = warm(disk);
             }
             long t1 = System.nanoTime();
             try {
@@ -555,6 +551,19 @@ public final class MoveReceiver {
                 }
             }
         });
+    }
+
+    /** Indexes the blocks of {@code disk}, base {@code base} of a visitor ({@link BaseBlocks}); the bytes read, or -1 if it could not. */
+    private static long indexBase(String anima, java.nio.file.Path disk, String base) {
+        try {
+            long t0 = System.nanoTime();
+            BaseBlocks.put(disk, base, DiskIngest.index(disk, () -> Thread.currentThread().isInterrupted()));
+            LOG.info("the blocks of the disk " + anima + " visits over indexed for its return in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+            return java.nio.file.Files.size(disk);
+        } catch (IOException e) {
+            LOG.info("the blocks of the disk " + anima + " visits over are not indexed ahead (its return does): " + e.getMessage());
+            return -1;
+        }
     }
 
     /**

@@ -967,7 +967,6 @@ final class MoveSender {
      */
     private void onBase() {
         java.nio.file.Path disk = held.paths().disk();
-        java.nio.file.Path top = held.paths().diskTop();
         DiskBlocks made = BaseBlocks.get(disk, base.claim()); // while it visited
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
         baseBlocks = made != null ? java.util.concurrent.CompletableFuture.completedFuture(made)
@@ -975,7 +974,7 @@ final class MoveSender {
         baseBlocks.whenComplete((b, e) -> stop.set(true)); // cancelled with the future (offBase)
         // What the visit wrote stays here sealed, as a return that sent the disk left it: home stores the same
         // once the anima runs there, and the next domination's new chunks of the disk refer to them.
-        visitKept = ingesting(() -> FlatDisk.writes(ctx.hypervisor().get().diskMap(top, disk), top), top);
+        visitKept = ingesting(() -> FlatDisk.writes(ctx.hypervisor().get(), held.paths()), held.paths().diskTop());
         LOG.info("the return of " + held.record().name() + " offers the disk its overlay lies over (" + base.claim() + ")");
     }
 
