@@ -470,12 +470,7 @@ public final class AnimaManager {
          * store cuts the visit's writes as its {@code disk.writes} was cut.
          */
         public void foldDiskInOrder() throws IOException {
-            AnimaPaths paths = paths();
-            if (diverted(record.name(), paths)) {
-                DiskBase.drop(paths);
-            }
-            hypervisor.foldDiskInOrder(record.name(), paths.diskNext());
-            AnimaManager.this.dropOverlay(record);
+            AnimaManager.this.foldDisk(record, true);
         }
 
         /**
@@ -851,11 +846,20 @@ public final class AnimaManager {
 
     /** See {@link Held#foldDisk}. */
     private void foldDisk(AnimaRecord record) throws IOException {
+        foldDisk(record, false);
+    }
+
+    /** See {@link Held#foldDisk}, and {@link Held#foldDiskInOrder} if {@code inOrder}. */
+    private void foldDisk(AnimaRecord record, boolean inOrder) throws IOException {
         AnimaPaths paths = registry.paths(record.name());
         if (diverted(record.name(), paths)) {
             DiskBase.drop(paths); // the disk is written from here on
         }
-        hypervisor.foldDisk(record.name());
+        if (inOrder) {
+            hypervisor.foldDiskInOrder(record.name(), paths.diskNext());
+        } else {
+            hypervisor.foldDisk(record.name());
+        }
         dropOverlay(record); // one no domain reads: a move's that broke off
     }
 
