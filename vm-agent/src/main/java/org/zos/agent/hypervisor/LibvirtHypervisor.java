@@ -456,23 +456,9 @@ public final class LibvirtHypervisor implements Hypervisor {
         long t0 = System.nanoTime();
         divertDisk(name, next);
         call(() -> { d.blockCommit("vda", under.get(), top.toString(), 0, 0); return null; }, "commit the overlay of " + name);
-        long deadline = System.nanoTime() + 600_000_000_000L;
-        while (true) {
-            org.libvirt.DomainBlockJobInfo j = call(() -> d.getBlockJobInfo("vda", 0), "follow the commit of " + name);
-            if (j == null || j.type == 0) {
-                break;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new ZosException(ErrorCode.INTERNAL, "the overlay " + top + " of " + name + " could not be committed in 10 minutes",
-                        "see libvirtd's log; the anima runs on its overlays meanwhile");
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ZosException(ErrorCode.CANCELLED, "interrupted while committing the overlay of " + name, "");
-            }
-        }
+        followBlockJob(d, "follow the commit of " + name, "committing the overlay of " + name,
+                "the overlay " + top + " of " + name + " could not be committed in 10 minutes",
+                "see libvirtd's log; the anima runs on its overlays meanwhile", j -> j == null || j.type == 0);
         if (DomainXml.divertedFrom(xml(name)).filter(p -> !p.equals(under.get())).isPresent()) {
             throw new ZosException(ErrorCode.INTERNAL, "the commit of " + top + " into the disk of " + name + " ended before it was done",
                     "see libvirtd's log; the anima runs on its overlays meanwhile");
@@ -504,35 +490,26 @@ public final class LibvirtHypervisor implements Hypervisor {
             // An active commit copies the overlay into the disk under it while the guest runs, then waits,
             // mirroring new writes, until it is told to pivot: from then on the guest writes the disk itself.
             call(() -> { d.blockCommit("vda", null, null, 0, COMMIT_ACTIVE); return null; }, "fold the disk of " + name);
-            long deadline = System.nanoTime() + 600_000_000_000L;
-            while (true) {
-                org.libvirt.DomainBlockJobInfo j = call(() -> d.getBlockJobInfo("vda", 0), "follow the fold of " + name);
-                if (j == null || j.type == 0) { // no job (any more)
-                    if (DomainXml.divertedFrom(xml(name)).isEmpty()) {
-                        break;
-                    }
-                    throw new ZosException(ErrorCode.INTERNAL, "the fold of " + name + "'s disk from " + top + " ended before it"
-                            + " was done", "see libvirtd's log; the anima runs on the overlay meanwhile");
-                }
-                if (j.cur == j.end) {
-                    try {
-                        d.blockJobAbort("vda", PIVOT);
-                        break;
-                    } catch (LibvirtException e) {
-                        LOG.fine("the fold of " + name + " is not ready to pivot yet: " + e.getMessage());
-                    }
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new ZosException(ErrorCode.INTERNAL, "the disk of " + name + " could not be folded back from "
-                            + top + " in 10 minutes", "see libvirtd's log; the anima runs on the overlay meanwhile");
-                }
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new ZosException(ErrorCode.CANCELLED, "interrupted while folding the disk of " + name, "");
-                }
-            }
+            followBlockJob(d, "follow the fold of " + name, "folding the disk of " + name, "the disk of " + name
+                    + " could not be folded back from " + top + " in 10 minutes", "see libvirtd's log; the anima runs on the overlay meanwhile",
+                    j -> {
+                        if (j == null || j.type == 0) { // no job (any more)
+                            if (DomainXml.divertedFrom(xml(name)).isEmpty()) {
+                                return true;
+                            }
+                            throw new ZosException(ErrorCode.INTERNAL, "the fold of " + name + "'s disk from " + top + " ended before it"
+                                    + " was done", "see libvirtd's log; the anima runs on the overlay meanwhile");
+                        }
+                        if (j.cur == j.end) {
+                            try {
+                                d.blockJobAbort("vda", PIVOT);
+                                return true;
+                            } catch (LibvirtException e) {
+                                LOG.fine("the fold of " + name + " is not ready to pivot yet: " + e.getMessage());
+                            }
+                        }
+                        return false;
+                    });
         } else {
             qemuImg("commit", "-f", "qcow2", top.toString());
         }
@@ -552,6 +529,27 @@ public final class LibvirtHypervisor implements Hypervisor {
             LOG.warning("removing " + top + ": " + e);
         }
         LOG.info("folded the disk of " + name + " back from " + top.getFileName() + " in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+    }
+
+    /**
+     * Polls the block job on the disk of {@code d} every 20 ms until {@code over} says it is (given the job,
+     * null or of type 0 once there is none), for up to 10 minutes; then INTERNAL with {@code late} and
+     * {@code hint}. {@code following} names the poll in a libvirt error, {@code doing} the work in an interrupt's.
+     */
+    private void followBlockJob(Domain d, String following, String doing, String late, String hint,
+            java.util.function.Predicate<org.libvirt.DomainBlockJobInfo> over) {
+        long deadline = System.nanoTime() + 600_000_000_000L;
+        while (!over.test(call(() -> d.getBlockJobInfo("vda", 0), following))) {
+            if (System.nanoTime() > deadline) {
+                throw new ZosException(ErrorCode.INTERNAL, late, hint);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ZosException(ErrorCode.CANCELLED, "interrupted while " + doing, "");
+            }
+        }
     }
 
     /** Runs qemu-img with {@code args} (up to 10 minutes); an error names what it said. */
