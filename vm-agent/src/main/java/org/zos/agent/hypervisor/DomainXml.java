@@ -139,15 +139,10 @@ public final class DomainXml {
 
     /** The domain with its data disk's overlay gone: the disk reads from the file under it again, with no backing store. */
     public static String undiverted(String xml) {
-        Document doc = parse(xml);
-        NodeList disks = doc.getElementsByTagName("disk");
-        for (int i = 0; i < disks.getLength(); i++) {
-            Element d = (Element) disks.item(i);
-            Element target = first(d, "target");
+        return withDataDisk(xml, (d, source) -> {
             Element backing = first(d, "backingStore");
-            Element source = first(d, "source");
-            if (target == null || !target.getAttribute("dev").equals("vda") || backing == null || source == null) {
-                continue;
+            if (backing == null) {
+                return;
             }
             Element under = first(backing, "source");
             if (under != null) {
@@ -155,25 +150,30 @@ public final class DomainXml {
                 source.removeAttribute("index");
             }
             d.removeChild(backing);
-        }
-        return serialize(doc);
+        });
     }
 
     /** The domain with its data disk reading {@code file} itself, with no backing store. */
     public static String onDisk(String xml, String file) {
+        return withDataDisk(xml, (d, source) -> {
+            source.setAttribute("file", file);
+            source.removeAttribute("index");
+            for (Element backing = first(d, "backingStore"); backing != null; backing = first(d, "backingStore")) {
+                d.removeChild(backing);
+            }
+        });
+    }
+
+    /** The domain parsed, {@code change} made to its data disk (the disk element of target vda, and its source), written again. */
+    private static String withDataDisk(String xml, java.util.function.BiConsumer<Element, Element> change) {
         Document doc = parse(xml);
         NodeList disks = doc.getElementsByTagName("disk");
         for (int i = 0; i < disks.getLength(); i++) {
             Element d = (Element) disks.item(i);
             Element target = first(d, "target");
             Element source = first(d, "source");
-            if (target == null || !target.getAttribute("dev").equals("vda") || source == null) {
-                continue;
-            }
-            source.setAttribute("file", file);
-            source.removeAttribute("index");
-            for (Element backing = first(d, "backingStore"); backing != null; backing = first(d, "backingStore")) {
-                d.removeChild(backing);
+            if (target != null && target.getAttribute("dev").equals("vda") && source != null) {
+                change.accept(d, source);
             }
         }
         return serialize(doc);
