@@ -81,7 +81,7 @@ public final class AnimaStore implements AutoCloseable {
         meter.total(Files.size(file));
         Holes holes = Holes.of(file);
         try (InputStream in = Files.newInputStream(file)) {
-            return ingest(image, in, holes, params, meter, atLeast);
+            return ingest(image, image, in, holes, params, meter, atLeast);
         }
     }
 
@@ -96,12 +96,46 @@ public final class AnimaStore implements AutoCloseable {
      * one's generations, as a move numbers its memory after its disk).
      */
     public Ingested ingest(String image, InputStream in, ChunkerParams params, WorkMeter meter, long atLeast) throws IOException {
-        return ingest(image, in, Holes.NONE, params, meter, atLeast);
+        return ingest(image, image, in, Holes.NONE, params, meter, atLeast);
     }
 
-    private Ingested ingest(String image, InputStream in, Holes holes, ChunkerParams params, WorkMeter meter, long atLeast)
+    /**
+     * Stores what an ingest of {@code image} would store of {@code in} now, each chunk sealed as that
+     * ingest would seal it (against the same generation before, and the same {@link #writesOf}), but as
+     * the next generation of {@link #aheadOf} {@code image}, whose older generations it deletes: the next
+     * ingest of {@code image} finds the chunks of what did not change since stored, and makes nothing of
+     * them again (docs/store-format.md, "Stored ahead"). A disk read while its guest writes it is torn,
+     * and so is such a generation: it is never materialized, only its chunks are found.
+     */
+    public Ingested ingestAhead(String image, InputStream in, ChunkerParams params, WorkMeter meter) throws IOException {
+        if (image.endsWith(AHEAD) || image.endsWith(WRITES)) {
+            throw new IllegalArgumentException("no image is stored ahead of " + image);
+        }
+        String ahead = aheadOf(image);
+        Ingested i = ingest(image, ahead, in, Holes.NONE, params, meter, 1);
+        try (StoreLock lock = shared()) {
+            for (long g : layout.manifests().generations(ahead)) {
+                if (g < i.manifest().generation()) {
+                    layout.manifests().delete(ahead, g);
+                }
+            }
+        }
+        return i;
+    }
+
+    /** See {@link #ingestAhead}. */
+    public static String aheadOf(String image) {
+        return image + AHEAD;
+    }
+
+    /** See {@link #aheadOf}. */
+    public static final String AHEAD = ".ahead";
+
+    /** Ingests {@code in} as an ingest of {@code image} would, committed as the next generation of {@code commitAs}. */
+    private Ingested ingest(String image, String commitAs, InputStream in, Holes holes, ChunkerParams params, WorkMeter meter, long atLeast)
             throws IOException {
         Manifest.checkImageName(image);
+        Manifest.checkImageName(commitAs);
         try (StoreLock lock = shared(); PackWriter writer = new PackWriter(layout.packs(), index)) {
             refresh();
             Ingester.Result r;
@@ -115,13 +149,13 @@ public final class AnimaStore implements AutoCloseable {
                 throw e;
             }
             for (int attempt = 0; ; attempt++) {
-                long generation = Math.max(atLeast, layout.manifests().latest(image) + 1);
-                Manifest m = Ingester.manifest(sealer, image, generation, params, r);
+                long generation = Math.max(atLeast, layout.manifests().latest(commitAs) + 1);
+                Manifest m = Ingester.manifest(sealer, commitAs, generation, params, r);
                 if (commitManifest(m)) {
                     return new Ingested(m, r.newChunks(), r.newBytes(), r.sealedBytes(), r.madeAhead());
                 }
                 if (attempt > 100) {
-                    throw new ZosException(ErrorCode.BUSY, "could not claim a generation of image " + image,
+                    throw new ZosException(ErrorCode.BUSY, "could not claim a generation of image " + commitAs,
                             "another process keeps adding generations; try again");
                 }
             }

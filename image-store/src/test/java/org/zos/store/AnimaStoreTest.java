@@ -345,6 +345,52 @@ class AnimaStoreTest {
         }
     }
 
+    /**
+     * A disk stored ahead while its guest runs: the next ingest of the disk seals only the chunks of what
+     * changed since, each as it would have without it (its bases are in the disk's own generations, none
+     * in the one stored ahead, which a receiver never gets); the ahead image keeps its newest generation
+     * only, and leaves the disk's numbering alone.
+     */
+    @Test
+    void aDiskStoredAheadLeavesItsNextIngestOnlyWhatChanged() throws Exception {
+        java.util.Random r = new java.util.Random(9);
+        byte[] v1 = new byte[8 << 20];
+        r.nextBytes(v1);
+        byte[] v2 = v1.clone();
+        byte[] fresh = new byte[1 << 20];
+        r.nextBytes(fresh);
+        System.arraycopy(fresh, 0, v2, 2 << 20, fresh.length);
+        byte[] v3 = v2.clone();
+        byte[] late = new byte[64 << 10];
+        r.nextBytes(late);
+        System.arraycopy(late, 0, v3, 6 << 20, late.length);
+        try (AnimaStore s = store.create("work", MasterKey.generate(), kek)) {
+            Manifest first = s.ingest("disk", new ByteArrayInputStream(v1), P, new WorkMeter()).manifest();
+            AnimaStore.Ingested a1 = s.ingestAhead("disk", new ByteArrayInputStream(v1), P, new WorkMeter());
+            assertEquals("disk.ahead@1", a1.manifest().label());
+            assertEquals(0, a1.newChunks(), "nothing changed");
+            AnimaStore.Ingested a2 = s.ingestAhead("disk", new ByteArrayInputStream(v2), P, new WorkMeter());
+            assertEquals("disk.ahead@2", a2.manifest().label());
+            assertTrue(a2.newChunks() > 0);
+            assertEquals(List.of(2L), s.manifests().stream().filter(m -> m.image().equals("disk.ahead")).map(Manifest::generation).toList(),
+                    "older generations of an ahead image go");
+            AnimaStore.Ingested next = s.ingest("disk", new ByteArrayInputStream(v3), P, new WorkMeter());
+            assertEquals("disk@2", next.manifest().label());
+            assertTrue(next.newChunks() <= 3, next.newChunks() + " chunks sealed anew; only those around the 64 KiB written late should be");
+            java.util.Set<ChunkId> own = new java.util.HashSet<>(first.chunkIds());
+            own.addAll(next.manifest().chunkIds());
+            for (ChunkId id : next.manifest().chunkIds()) {
+                for (ChunkId base : s.exportChunk(id).bases()) {
+                    assertTrue(own.contains(base), "a chunk of disk@2 is sealed against one only the ahead image holds");
+                }
+            }
+            Path out = tmp.resolve("v3");
+            s.materialize(next.manifest(), out, new WorkMeter());
+            assertArrayEquals(v3, Files.readAllBytes(out));
+            assertThrows(IllegalArgumentException.class, () -> s.ingestAhead("disk.ahead", new ByteArrayInputStream(v1), P, new WorkMeter()));
+        }
+    }
+
     @Test
     void pagesCopiedFromElsewhereCostReferencesAndStayReadable() throws Exception {
         // pages as in memory: 2 KiB of random bytes, then zeros (not text of a few words: zstd's fast match

@@ -50,6 +50,10 @@ public final class AnimaManager {
     private final Map<String, java.util.concurrent.CompletableFuture<Void>> settling = new java.util.concurrent.ConcurrentHashMap<>();
     /** How long a command waits for an anima's move to settle before it is told BUSY. */
     static final Duration SETTLE_PATIENCE = Duration.ofSeconds(30);
+    /** Work under way that only readies a later command ({@link #yielding}), by anima. */
+    private final Map<String, Yielding> yielding = new java.util.concurrent.ConcurrentHashMap<>();
+    /** How long a command waits for such work to stop (it stops within one read). */
+    static final Duration YIELD_PATIENCE = Duration.ofSeconds(5);
 
     public AnimaManager(Hypervisor hypervisor, AnimaRegistry registry, GuestImageBuilder guests) {
         this.hypervisor = hypervisor;
@@ -315,6 +319,7 @@ public final class AnimaManager {
 
     /** The anima's lock, once what follows its last move's answer is done (if that takes less than {@link #SETTLE_PATIENCE}). */
     private AnimaLock lock(AnimaPaths paths, String name) {
+        yieldTo(name);
         java.util.concurrent.CompletableFuture<Void> s = settling.get(name);
         if (s != null) {
             try {
@@ -326,6 +331,54 @@ public final class AnimaManager {
             }
         }
         return AnimaLock.acquire(paths, name);
+    }
+
+    /**
+     * Registers work on anima {@code name} that only makes a later command faster and holds nothing of
+     * it (storing its disk ahead of its next move while it runs): every command that takes the anima, and
+     * {@link #yieldTo}, stops it first and waits for it to end. Empty if such work is under way already.
+     */
+    public java.util.Optional<Yielding> yielding(String name) {
+        Yielding y = new Yielding(name);
+        return yielding.putIfAbsent(name, y) == null ? java.util.Optional.of(y) : java.util.Optional.empty();
+    }
+
+    /** Stops the {@link #yielding} work on anima {@code name}, if any, and waits (a while) for its end. */
+    public void yieldTo(String name) {
+        Yielding y = yielding.get(name);
+        if (y == null) {
+            return;
+        }
+        y.stop = true;
+        try {
+            y.over.get(YIELD_PATIENCE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            LOG.warning(name + ": work that readies its next move did not stop within " + YIELD_PATIENCE.toSeconds() + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Work that yields to every command on its anima ({@link #yielding}); closed once it ended, stopped or not. */
+    public final class Yielding implements AutoCloseable {
+        private final String name;
+        private final java.util.concurrent.CompletableFuture<Void> over = new java.util.concurrent.CompletableFuture<>();
+        private volatile boolean stop;
+
+        private Yielding(String name) {
+            this.name = name;
+        }
+
+        /** Whether a command asked for the anima: the work is to end now. */
+        public boolean stopped() {
+            return stop;
+        }
+
+        @Override
+        public void close() {
+            yielding.remove(name, this);
+            over.complete(null);
+        }
     }
 
     /**

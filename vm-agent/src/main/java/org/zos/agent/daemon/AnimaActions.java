@@ -154,7 +154,10 @@ final class AnimaActions implements AutoCloseable {
                 }
                 moves.startStore(name, user);
             }
-            case "start" -> m.start(name, Boolean.parseBoolean(a.option("discard-state", "false")));
+            case "start" -> {
+                m.start(name, Boolean.parseBoolean(a.option("discard-state", "false")));
+                moves.storeAhead(name);
+            }
             case "suspend" -> {
                 requireRootForFiles(a.option("to", ""), user);
                 if (a.options().containsKey("to")) {
@@ -185,6 +188,7 @@ final class AnimaActions implements AutoCloseable {
                 try (Meter w = watch(hypervisor, name, "restoring", progress)) {
                     m.resume(name);
                 }
+                moves.storeAhead(name);
             }
             case "shutdown" -> note = m.shutdown(name, Duration.ofSeconds(intOption(a, "timeout-s", 30))) ? "clean" : "forced";
             case "remove" -> {

@@ -44,6 +44,11 @@ final class Afterwards {
         started.run();
     }
 
+    /** Whether a command that moves {@code anima} is under way here. */
+    synchronized boolean busy(String anima) {
+        return busy.containsKey(anima);
+    }
+
     /** Whether work for {@code anima} waits for a command to end (for tests). */
     synchronized boolean holds(String anima) {
         return waiting.containsKey(anima);

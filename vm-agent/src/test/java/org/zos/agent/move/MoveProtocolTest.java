@@ -196,6 +196,47 @@ class MoveProtocolTest {
         assertEquals(sealed.sum(), prepare.keptSum());
         assertEquals(java.util.Base64.getEncoder().encodeToString(sealed.key()), prepare.key());
         assertFalse(Files.exists(file), "the sealed memory is used once");
+        // Home keeps the memory this visit left with on a thread of its own: over before the test's files go.
+        for (int i = 0; i < 200 && visited.moves.kept().get(ANIMA).isEmpty(); i++) {
+            Thread.sleep(25);
+        }
+        assertTrue(visited.moves.kept().get(ANIMA).isPresent(), "home kept the memory of the second visit too");
+    }
+
+    /**
+     * The disk stored ahead while the anima runs at home ({@link Moves#storeAhead}): one such work per
+     * anima at a time, a command that takes the anima (here a domination) stops it and waits for its end,
+     * and the domination's disk is made of the chunks it stored (the disk did not change since).
+     */
+    @Test
+    void aDiskStoredAheadYieldsToACommandAndTheDominationFindsItsChunks() throws Exception {
+        home.moves.startStore(ANIMA, "alice");
+        assertTrue(home.moves.storeAheadNow(ANIMA));
+        org.zos.agent.anima.AnimaManager.Yielding y = home.manager.yielding(ANIMA).orElseThrow();
+        assertTrue(home.manager.yielding(ANIMA).isEmpty());
+        assertFalse(home.moves.storeAheadNow(ANIMA), "one at a time");
+        java.util.concurrent.CompletableFuture<String> dominated = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return dominateLive();
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        for (int i = 0; i < 200 && !y.stopped(); i++) {
+            Thread.sleep(10);
+        }
+        assertTrue(y.stopped(), "the domination asked the work to stop");
+        Thread.sleep(100);
+        assertFalse(dominated.isDone(), "and waits for its end");
+        y.close();
+        dominated.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertRunsOn(visited);
+        MoveContext.Stores stores = new MoveContext.Stores(home.stateDir);
+        try (org.zos.store.AnimaStore s = stores.store().open(ANIMA, stores.hostKek())) {
+            org.zos.store.manifest.Manifest ahead = s.manifest(org.zos.store.AnimaStore.aheadOf("disk"), 1);
+            org.zos.store.manifest.Manifest disk = s.manifest("disk", 1);
+            assertEquals(ahead.chunkIds(), disk.chunkIds(), "the domination's disk is the chunks stored ahead");
+        }
     }
 
     /** Only the host an anima last came home from tells home what it sealed of its memory. */
