@@ -59,7 +59,7 @@ final class LiveIncoming implements LibvirtGuard.Expect {
     private final String liveXml;
     /** Counted down once the sender's memory stream is answered. */
     private final java.util.concurrent.CountDownLatch memoryOpened = new java.util.concurrent.CountDownLatch(1);
-    /** Done once the memory stream ended whole (the preparation's answer may go); failed if it broke off or the move ended. */
+    /** Done once the memory stream ended whole (the migration's stream may go); failed if it broke off or the move ended. */
     private final java.util.concurrent.CompletableFuture<Void> copied = new java.util.concurrent.CompletableFuture<>();
     /** The incoming domain's memory, for writing (memory by content), once its QEMU was told to leave it to us and the fill is done; null before. */
     private volatile FileChannel memory;
@@ -86,8 +86,9 @@ final class LiveIncoming implements LibvirtGuard.Expect {
     private record Staged(long at, byte[] page) {
     }
     /**
-     * The longest the preparation's answer is held for the sender's memory stream to open (once open, for as
-     * long as it goes on: a broken link ends it, and libvirt's keepalive messages pass meanwhile).
+     * The longest the migration's stream waits for the sender's memory stream to open (once open, for as
+     * long as it goes on: a broken link ends it), and the preparation's answer for the domain's memory to be
+     * writable.
      */
     static final java.time.Duration HOLD = java.time.Duration.ofSeconds(60);
 
@@ -366,9 +367,10 @@ final class LiveIncoming implements LibvirtGuard.Expect {
     /**
      * libvirt prepared the incoming domain (its QEMU runs, paused, listening for the stream): for memory by
      * content, tells its QEMU to leave the guest's RAM out of the stream (x-ignore-shared, on this agent's
-     * monitor), fills the memory with what this host kept (if it does), opens it for writing, and holds the
-     * preparation's answer (so the sender's QEMU does not start) until the sender's memory stream has ended
-     * whole (it must open within {@link #HOLD}); otherwise the migration fails (the anima runs on at the sender).
+     * monitor), fills the memory with what this host kept (if it does) and opens it for writing, holding the
+     * preparation's answer until then; libvirt then goes on with the disk's mirror while the memory stream
+     * goes on. The migration's own stream, which stops the guest, waits for the memory stream's end
+     * ({@link #awaitMemory}); otherwise the migration fails (the anima runs on at the sender).
      */
     @Override
     public void prepared() throws IOException {
@@ -383,9 +385,19 @@ final class LiveIncoming implements LibvirtGuard.Expect {
         memory = in.held.memory(true).orElseThrow(() -> new ZosException(ErrorCode.INTERNAL, "the memory of " + in.anima
                 + "'s incoming domain cannot be opened to write it", "see libvirtd's log on this host"));
         int early = goDirect();
-        long ready = System.nanoTime();
-        LOG.info("move " + in.id + " of " + in.anima + ": its domain's memory writable " + (ready - t0) / 1_000_000 + " ms after its QEMU"
-                + " started (" + early + " pages that came before written into it); the rest of the memory stream goes straight in");
+        LOG.info("move " + in.id + " of " + in.anima + ": its domain's memory writable " + (System.nanoTime() - t0) / 1_000_000 + " ms after"
+                + " its QEMU started (" + early + " pages that came before written into it); the rest of the memory stream goes straight"
+                + " in, and libvirt goes on (the disk's mirror)");
+    }
+
+    /**
+     * Memory by content: waits (up to {@link #HOLD} for it to open, then as long as it goes on) for the
+     * sender's memory stream to have ended whole; the migration's stream, which stops the guest, waits for
+     * it. The sender's QEMU connects its migration only then ({@link LivePipe.Listener}'s gate): this is
+     * the receiver's own check of it.
+     */
+    private void awaitMemory() {
+        long t0 = System.nanoTime();
         try {
             if (!memoryOpened.await(HOLD.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
                 throw new ZosException(ErrorCode.HOST_UNREACHABLE, "the memory of " + in.anima + " did not come within "
@@ -399,8 +411,10 @@ final class LiveIncoming implements LibvirtGuard.Expect {
             throw new ZosException(ErrorCode.HOST_UNREACHABLE, "the memory of " + in.anima + " did not come whole: " + e.getCause().getMessage(),
                     "the anima runs on at " + in.from);
         }
-        LOG.info(String.format(java.util.Locale.ROOT, "move %d of %s: its domain's memory ready in %d ms, the memory copied in %d ms;"
-                + " the migration goes on", in.id, in.anima, (ready - t0) / 1_000_000, (System.nanoTime() - ready) / 1_000_000));
+        long waited = (System.nanoTime() - t0) / 1_000_000;
+        if (waited > 0) {
+            LOG.info("move " + in.id + " of " + in.anima + ": the migration connection waited " + waited + " ms for the memory stream's end");
+        }
     }
 
     /** Writes a page of the guest's memory into the incoming domain's (memory by content). */
@@ -509,7 +523,7 @@ final class LiveIncoming implements LibvirtGuard.Expect {
         });
     }
 
-    /** Writes the memory stream's pages into the domain's memory; once it ended whole, the preparation's answer may go. */
+    /** Writes the memory stream's pages into the domain's memory; once it ended whole, the migration's stream may go. */
     private void readMemory(Duplex stream, Runnable ended) {
         long t0 = System.nanoTime();
         synchronized (staged) {
@@ -565,6 +579,9 @@ final class LiveIncoming implements LibvirtGuard.Expect {
                             + " ms for the fill");
                 }
             }
+        }
+        if (kind == LivePipe.Kind.MIGRATION && liveXml != null) {
+            awaitMemory();
         }
         Path target = switch (kind) {
             case LIBVIRT -> libvirtd();

@@ -58,6 +58,15 @@ final class LiveOutgoing implements AutoCloseable {
     /** As above, with the link for the memory stream dialed ahead ({@link #dialAhead}; null: dialed when it opens). */
     LiveOutgoing(long transfer, Supplier<MoveLink> dial, Duration timeout, LivePipe.Coding coding,
             java.util.concurrent.CompletableFuture<MoveLink> memoryLink) throws IOException {
+        this(transfer, dial, timeout, coding, memoryLink, false);
+    }
+
+    /**
+     * As above; if {@code gated} (memory by content), QEMU's migration connection waits in its connect(2)
+     * until {@link #letMigrationGo}, and fails once {@link #refuseMigration} (a {@link LivePipe.Listener} gate).
+     */
+    LiveOutgoing(long transfer, Supplier<MoveLink> dial, Duration timeout, LivePipe.Coding coding,
+            java.util.concurrent.CompletableFuture<MoveLink> memoryLink, boolean gated) throws IOException {
         this.transfer = transfer;
         this.memoryLink = memoryLink;
         this.sockets = LiveSockets.of(transfer).create();
@@ -72,7 +81,11 @@ final class LiveOutgoing implements AutoCloseable {
                     case DISKS -> sockets.disks();
                     case MEMORY -> throw new IllegalStateException("no socket");
                 };
-                listeners.add(new LivePipe.Listener(at, local -> carry(kind, local)));
+                LivePipe.Listener l = new LivePipe.Listener(at, local -> carry(kind, local), gated && kind == LivePipe.Kind.MIGRATION);
+                listeners.add(l);
+                if (kind == LivePipe.Kind.MIGRATION) {
+                    migration = l;
+                }
                 Files.setPosixFilePermissions(at, PosixFilePermissions.fromString("rw-rw-rw-")); // QEMU may run as another user
             }
             for (int i = 0; i < SPARES; i++) {
@@ -86,6 +99,19 @@ final class LiveOutgoing implements AutoCloseable {
 
     LiveSockets sockets() {
         return sockets;
+    }
+
+    /** QEMU's migration connection, gated until the memory by content ended whole. */
+    private LivePipe.Listener migration;
+
+    /** Lets QEMU's migration connection through (the memory by content ended whole). */
+    void letMigrationGo() {
+        migration.open();
+    }
+
+    /** Refuses QEMU's migration connection: its migration fails, and the anima runs on here. */
+    void refuseMigration() {
+        migration.close();
     }
 
     /** Bytes a coded stream may queue ahead of the link (with as much in the socket): 0.08 s at 100 Mbit/s. */

@@ -9,6 +9,8 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 import org.zos.protocol.stream.Duplex;
@@ -357,14 +359,48 @@ final class LivePipe {
     static final class Listener implements AutoCloseable {
         private final Path path;
         private final ServerSocketChannel server;
+        /** A gated listener's two connections of its own that fill its queue until {@link #open}; empty otherwise. */
+        private final List<SocketChannel> plugs = new ArrayList<>();
+        private final java.util.concurrent.CountDownLatch gate;
 
         Listener(Path path, Consumer<Duplex> accepted) throws IOException {
+            this(path, accepted, false);
+        }
+
+        /**
+         * Listens at {@code path}; each connection goes to {@code accepted}. A {@code gated} listener takes
+         * none until {@link #open}: its queue holds one connection (the least listen(2) takes) and two of
+         * its own are in it, so a client's blocking connect(2) waits in the kernel until the gate opens, or
+         * fails once the listener closes. QEMU connects its outgoing migration so, on a thread of its own,
+         * with the guest running: the live migration's stop waits for the gate (docs/protocol.md, "Memory
+         * by content").
+         */
+        Listener(Path path, Consumer<Duplex> accepted, boolean gated) throws IOException {
             this.path = path;
             Files.createDirectories(path.getParent());
             Files.deleteIfExists(path);
             server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            server.bind(UnixDomainSocketAddress.of(path));
+            server.bind(UnixDomainSocketAddress.of(path), gated ? 1 : 0);
+            gate = new java.util.concurrent.CountDownLatch(gated ? 1 : 0);
+            if (gated) {
+                try {
+                    for (int i = 0; i < 2; i++) {
+                        plugs.add(SocketChannel.open(UnixDomainSocketAddress.of(path)));
+                    }
+                } catch (IOException e) {
+                    close();
+                    throw e;
+                }
+            }
             Thread t = new Thread(() -> {
+                try {
+                    gate.await();
+                    for (int i = 0; i < plugs.size() && server.isOpen(); i++) {
+                        server.accept().close(); // the plugs, first in the queue
+                    }
+                } catch (IOException | InterruptedException e) {
+                    return;
+                }
                 while (server.isOpen()) {
                     try {
                         SocketChannel c = server.accept();
@@ -385,10 +421,19 @@ final class LivePipe {
             return path;
         }
 
+        /** Lets a gated listener take its connections (nothing for another). */
+        void open() {
+            gate.countDown();
+        }
+
         @Override
         public void close() {
             try {
-                server.close();
+                server.close(); // a connect(2) that waits on a gate fails now
+                gate.countDown();
+                for (SocketChannel p : plugs) {
+                    p.close();
+                }
                 Files.deleteIfExists(path);
             } catch (IOException e) {
                 LOG.fine("closing " + path + ": " + e);

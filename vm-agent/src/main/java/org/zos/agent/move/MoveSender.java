@@ -464,7 +464,7 @@ final class MoveSender {
         }
         Thread copier = null;
         boolean migrated = false;
-        try (LiveOutgoing outgoing = new LiveOutgoing(transfer, dial, ctx.times().idle(), coding, memoryLink);
+        try (LiveOutgoing outgoing = new LiveOutgoing(transfer, dial, ctx.times().idle(), coding, memoryLink, byContent);
                 Meter watch = watch(name, t0, convergence, pausedAt, wire)) {
             LiveSockets s = outgoing.sockets();
             if (byContent) {
@@ -564,9 +564,9 @@ final class MoveSender {
      * Memory by content (docs/protocol.md): while libvirt prepares the receiving domain and the guest runs,
      * copies every page of {@code ram} that differs from what the receiver holds ({@code ledger}) to the
      * receiver's memory stream (those it sends whole numbered in {@code copied}), in rounds, until a round finds little changed ({@link #COPY_SETTLED}); the
-     * stream's end lets the receiver answer libvirt, whose migration then stops the guest at once. A copy
-     * that fails ends the migration (the anima runs on here): the receiver's memory would not be what the
-     * ledger says.
+     * stream's end lets QEMU's migration connect ({@link LiveOutgoing#letMigrationGo}), which then stops the
+     * guest at once; libvirt copies the disk's overlay meanwhile. A copy that fails ends the migration (the
+     * anima runs on here): the receiver's memory would not be what the ledger says.
      */
     private void copyMemory(String name, LiveOutgoing outgoing, PageLedger ledger, java.nio.channels.FileChannel ram, LiveStream.Pages pages,
             WholeBlocks.Sent copied, RateLimit rate) {
@@ -632,11 +632,13 @@ final class MoveSender {
             out.writeByte('E');
             out.flush();
             int end = d.input().read(); // the receiver closes once it has written it all
+            outgoing.letMigrationGo(); // QEMU's connect(2) waited for this: its migration goes on, and stops the guest
             LOG.info(String.format(java.util.Locale.ROOT, "the memory of %s by content: the stream open %d ms after the migration began;"
                     + " pages copied while it runs %s; the receiver's domain ready after %d ms; written there %d ms after it began%s",
                     name, (opened - t0) / 1_000_000, rounds, (readyAt[0] - t0) / 1_000_000, (System.nanoTime() - t0) / 1_000_000,
                     end < 0 ? "" : " (the receiver sent more)"));
         } catch (IOException | RuntimeException e) {
+            outgoing.refuseMigration(); // a QEMU waiting at the gate fails its migration (a cancel alone would leave it waiting)
             if (!copyStop.get()) {
                 LOG.warning("the memory of " + name + " could not be copied by content (" + e + "); its migration is stopped");
                 ctx.hypervisor().get().abortMigration(name);

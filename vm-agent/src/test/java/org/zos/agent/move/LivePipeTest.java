@@ -33,6 +33,50 @@ class LivePipeTest {
     @TempDir
     Path dir;
 
+
+    /**
+     * A gated listener (QEMU's migration socket under memory by content): a blocking connect(2), as QEMU
+     * makes, waits in the kernel until the gate opens, and is then accepted as any other; once the
+     * listener closes instead, a waiting connect fails.
+     */
+    @Test
+    void aGatedListenerHoldsABlockingConnectUntilItOpensAndFailsItOnceClosed() throws Exception {
+        Path at = dir.resolve("gated.sock");
+        CompletableFuture<Duplex> accepted = new CompletableFuture<>();
+        LivePipe.Listener l = new LivePipe.Listener(at, accepted::complete, true);
+        try {
+            CompletableFuture<SocketChannel> connect = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return SocketChannel.open(UnixDomainSocketAddress.of(at));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            Thread.sleep(300);
+            assertTrue(!connect.isDone() && !accepted.isDone(), "the connect waits at the gate");
+            l.open();
+            try (SocketChannel c = connect.get(5, TimeUnit.SECONDS)) {
+                c.write(ByteBuffer.wrap(new byte[] {42}));
+                assertEquals(42, accepted.get(5, TimeUnit.SECONDS).input().read(), "QEMU's connection, not a plug");
+            }
+        } finally {
+            l.close();
+        }
+        LivePipe.Listener refused = new LivePipe.Listener(dir.resolve("refused.sock"), d -> { }, true);
+        CompletableFuture<SocketChannel> waiting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return SocketChannel.open(UnixDomainSocketAddress.of(dir.resolve("refused.sock")));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        Thread.sleep(200);
+        refused.close();
+        java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.ExecutionException.class, () -> waiting.get(5, TimeUnit.SECONDS));
+        assertTrue(e.getCause() instanceof java.io.UncheckedIOException, "refused: " + e.getCause());
+    }
+
     /** Two connected duplexes, as a zos connection's stream between two agents. */
     private static Duplex[] link() throws IOException {
         PipedInputStream aIn = new PipedInputStream(1 << 20);
