@@ -467,7 +467,7 @@ public final class Moves implements AutoCloseable {
     /**
      * Stores the disk of anima {@code name}, which was started (or resumed) at home here, while it runs
      * ({@link AnimaStore#ingestAhead}, {@link #STORE_AHEAD_AFTER} later, read at most at
-     * {@link #STORE_AHEAD_RATE}): a first domination otherwise reads its whole disk into the store before
+     * {@link #STORE_AHEAD_RATE}, on a thread of the least CPU priority): a first domination otherwise reads its whole disk into the store before
      * anything but the kernel goes on the link (1.1-1.7 s for the bench's 227 MiB, its chunks compressed and
      * sealed); after this one, its read finds the chunks of all the guest did not write since, and seals
      * only those. Any command on the anima stops it first ({@link AnimaManager#yielding}); a failure only
@@ -475,6 +475,7 @@ public final class Moves implements AutoCloseable {
      */
     public void storeAhead(String name) {
         background.schedule(() -> org.zos.agent.anima.Background.supply("zos-store-ahead", () -> {
+            org.zos.agent.anima.Background.idle(); // the guests first: it takes what they leave of the cores
             storeAheadNow(name);
             return null;
         }), STORE_AHEAD_AFTER.toMillis(), TimeUnit.MILLISECONDS);
