@@ -284,8 +284,7 @@ final class FakeHypervisor implements Hypervisor {
         target.domains.put(name, new Domain(migration.destinationXml(), DomainState.PAUSED, d.memory.clone()));
         d.state = DomainState.SHUT_OFF;
         d.memory = null;
-        d.migrated = true;
-        domains.remove(name);
+        d.migrated = true; // as libvirt keeps it: defined, shut off because it migrated
         return new Migrated(5, 0);
     }
 
@@ -335,6 +334,9 @@ final class FakeHypervisor implements Hypervisor {
         String top = org.zos.agent.hypervisor.DomainXml.select(d.xml, "/domain/devices/disk[target/@dev='vda']/source/@file").orElseThrow();
         if (org.zos.agent.hypervisor.DomainXml.divertedFrom(d.xml).isPresent()) {
             d.xml = org.zos.agent.hypervisor.DomainXml.undiverted(d.xml);
+            if (d.state == DomainState.SHUT_OFF) {
+                d.migrated = false; // libvirt defines it anew, which forgets why it was shut off
+            }
             try {
                 Files.deleteIfExists(Path.of(top));
             } catch (IOException e) {
