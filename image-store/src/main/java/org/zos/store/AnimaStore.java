@@ -123,6 +123,36 @@ public final class AnimaStore implements AutoCloseable {
         return i;
     }
 
+    /**
+     * Commits generation {@code generation} of {@link #aheadOf} {@code image}, if its digest is still
+     * {@code digest}, as the next generation of {@code image}: the same chunks, length and digest, all stored
+     * already. For a caller that knows the file it was read from was not written while it was read, nor
+     * since (docs/store-format.md, "Stored ahead"): its ingest would make the same generation, reading it.
+     *
+     * @throws ZosException ANIMA_NOT_FOUND if that generation is gone (a newer one was stored ahead since),
+     *     INTEGRITY_ERROR if its digest is not {@code digest}
+     */
+    public Manifest adoptAhead(String image, long generation, byte[] digest) throws IOException {
+        Manifest a = manifest(aheadOf(image), generation);
+        if (!java.util.Arrays.equals(a.digest(), digest)) {
+            throw new ZosException(ErrorCode.INTEGRITY_ERROR, a.label() + " is not the image stored ahead", "read the image instead");
+        }
+        try (StoreLock lock = shared()) {
+            refresh();
+            for (int attempt = 0; ; attempt++) {
+                Manifest m = new Manifest(image, layout.manifests().latest(image) + 1, java.time.Instant.now(), a.length(), a.params(),
+                        a.digest(), a.entries());
+                if (commitManifest(m)) {
+                    return m;
+                }
+                if (attempt > 100) {
+                    throw new ZosException(ErrorCode.BUSY, "could not claim a generation of image " + image,
+                            "another process keeps adding generations; try again");
+                }
+            }
+        }
+    }
+
     /** See {@link #ingestAhead}. */
     public static String aheadOf(String image) {
         return image + AHEAD;

@@ -388,6 +388,17 @@ class AnimaStoreTest {
             s.materialize(next.manifest(), out, new WorkMeter());
             assertArrayEquals(v3, Files.readAllBytes(out));
             assertThrows(IllegalArgumentException.class, () -> s.ingestAhead("disk.ahead", new ByteArrayInputStream(v1), P, new WorkMeter()));
+            // A file unwritten since it was stored ahead: its generation becomes the disk's, the same bytes.
+            ZosException wrong = assertThrows(ZosException.class, () -> s.adoptAhead("disk", 2, first.digest()));
+            assertEquals(ErrorCode.INTEGRITY_ERROR, wrong.code());
+            assertEquals(ErrorCode.ANIMA_NOT_FOUND, assertThrows(ZosException.class, () -> s.adoptAhead("disk", 1, a1.manifest().digest())).code(),
+                    "an older generation stored ahead is gone");
+            Manifest adopted = s.adoptAhead("disk", 2, a2.manifest().digest());
+            assertEquals("disk@3", adopted.label());
+            assertArrayEquals(a2.manifest().digest(), adopted.digest());
+            Path v2out = tmp.resolve("v2");
+            s.materialize(adopted, v2out, new WorkMeter());
+            assertArrayEquals(v2, Files.readAllBytes(v2out));
         }
     }
 

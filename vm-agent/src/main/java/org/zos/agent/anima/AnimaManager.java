@@ -872,17 +872,20 @@ public final class AnimaManager {
 
         if (Files.exists(paths.diskTop()) && state.isActive() && state != DomainState.PAUSED && onBase(record, paths)) {
             LOG.fine(record.name() + " visits on the overlay its live move made over the disk it received: kept for its return");
-        } else if (state == DomainState.SHUT_OFF && hypervisor.migratedAway(record.name())) {
-            // Its live migration completed before the agent stopped: the receiver holds it, paused, and the
-            // move's own recovery decides (a fold would define the domain anew, and libvirt would forget
-            // why it was shut off: the move would take it for one that stayed here, and drop the receiver's).
-            LOG.info("recovering " + record.name() + ": its live migration completed; its files stay as they are for the move's end");
         } else if ((Files.exists(paths.diskTop()) || Files.exists(paths.diskNext())) && state != DomainState.PAUSED) { // paused: a move's, awaiting its go
-            LOG.warning("recovering " + record.name() + ": a live move broke off with its disk diverted; folding it back");
-            try {
-                foldDisk(record);
-            } catch (RuntimeException e) {
-                LOG.warning("the disk of " + record.name() + " stays on its overlay for now: " + e.getMessage());
+            if (state == DomainState.SHUT_OFF && hypervisor.migratedAway(record.name())) {
+                // Its live migration completed before the agent stopped: the receiver holds it, paused, and
+                // the move's own recovery decides (a fold would define the domain anew, and libvirt would
+                // forget why it was shut off: the move would take it for one that stayed here, and drop the
+                // receiver's).
+                LOG.info("recovering " + record.name() + ": its live migration completed; its overlay stays for the move's end");
+            } else {
+                LOG.warning("recovering " + record.name() + ": a live move broke off with its disk diverted; folding it back");
+                try {
+                    foldDisk(record);
+                } catch (RuntimeException e) {
+                    LOG.warning("the disk of " + record.name() + " stays on its overlay for now: " + e.getMessage());
+                }
             }
         }
         return record;

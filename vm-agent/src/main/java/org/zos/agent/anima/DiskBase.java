@@ -28,6 +28,12 @@ public record DiskBase(long generation, String digest, String file, long size, l
     private static final Logger LOG = Logger.getLogger(DiskBase.class.getName());
     /** The file in the anima's directory. */
     static final String NAME = "disk.base";
+    /**
+     * The file of the same record for the disk stored ahead while the anima ran at home (its generation and
+     * digest are of the store's {@code disk.ahead} image; written only if nothing wrote the disk while it
+     * was read): a move that finds it still holding takes that generation as the disk's, reading nothing.
+     */
+    public static final String AHEAD = "disk.ahead";
     private static final String HEADER = "zos-disk-base 1";
 
     /** The base {@code disk} is now, as generation {@code m} of the disk image. */
@@ -47,8 +53,13 @@ public record DiskBase(long generation, String digest, String file, long size, l
 
     /** Records it for the anima of {@code paths} (durably: it outlives a restart of the agent). */
     public void save(AnimaPaths paths) throws IOException {
-        Path f = paths.dir().resolve(NAME);
-        Path tmp = f.resolveSibling(NAME + ".tmp");
+        save(paths, NAME);
+    }
+
+    /** As {@link #save(AnimaPaths)}, as the record {@code name} ({@link #NAME} or {@link #AHEAD}). */
+    public void save(AnimaPaths paths, String name) throws IOException {
+        Path f = paths.dir().resolve(name);
+        Path tmp = f.resolveSibling(name + ".tmp");
         Files.writeString(tmp, String.join("\n", HEADER, "generation " + generation, "digest " + digest, "file " + file,
                 "size " + size, "modified " + modifiedNanos, ""), StandardCharsets.US_ASCII);
         Durable.commit(tmp, f);
@@ -56,7 +67,12 @@ public record DiskBase(long generation, String digest, String file, long size, l
 
     /** The base recorded for the anima of {@code paths}, if there is one and its disk is still that file, unwritten. */
     public static Optional<DiskBase> read(AnimaPaths paths) {
-        Path f = paths.dir().resolve(NAME);
+        return read(paths, NAME);
+    }
+
+    /** As {@link #read(AnimaPaths)}, the record {@code name} ({@link #NAME} or {@link #AHEAD}). */
+    public static Optional<DiskBase> read(AnimaPaths paths, String name) {
+        Path f = paths.dir().resolve(name);
         if (!Files.exists(f)) {
             return Optional.empty();
         }
@@ -79,8 +95,7 @@ public record DiskBase(long generation, String digest, String file, long size, l
                 return Optional.empty();
             }
             BasicFileAttributes a = Files.readAttributes(disk, BasicFileAttributes.class);
-            if (!String.valueOf(a.fileKey()).equals(recorded.file) || a.size() != recorded.size
-                    || a.lastModifiedTime().to(TimeUnit.NANOSECONDS) != recorded.modifiedNanos) {
+            if (!recorded.sameFile(a)) {
                 LOG.info("the disk of " + paths.dir().getFileName() + " was written since it was generation " + recorded.generation
                         + ": its base record no longer holds");
                 return Optional.empty();
@@ -94,6 +109,16 @@ public record DiskBase(long generation, String digest, String file, long size, l
 
     /** Forgets the base of the anima of {@code paths}: its disk is about to be written. */
     public static void drop(AnimaPaths paths) throws IOException {
-        Files.deleteIfExists(paths.dir().resolve(NAME));
+        drop(paths, NAME);
+    }
+
+    /** As {@link #drop(AnimaPaths)}, the record {@code name}. */
+    public static void drop(AnimaPaths paths, String name) throws IOException {
+        Files.deleteIfExists(paths.dir().resolve(name));
+    }
+
+    /** Whether the file of attributes {@code a} is the one this record is of, as it was (same file, size, modification time). */
+    public boolean sameFile(BasicFileAttributes a) {
+        return String.valueOf(a.fileKey()).equals(file) && a.size() == size && a.lastModifiedTime().to(TimeUnit.NANOSECONDS) == modifiedNanos;
     }
 }

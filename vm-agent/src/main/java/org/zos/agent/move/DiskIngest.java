@@ -88,6 +88,34 @@ final class DiskIngest {
         t.start();
     }
 
+    private DiskIngest(Consumer<Progress> progress) {
+        this.progress = progress;
+    }
+
+    /**
+     * The disk as generation {@code m}, which its caller adopted from what was stored ahead while the anima
+     * ran ({@link AnimaStore#adoptAhead}: the file is unwritten since): nothing is read to store it; its
+     * blocks, if asked for, are indexed by a read on a thread of its own.
+     */
+    static DiskIngest adopted(Manifest m, Path disk, boolean indexBlocks, Consumer<Progress> progress) {
+        DiskIngest i = new DiskIngest(progress);
+        i.result.complete(m);
+        if (!indexBlocks) {
+            i.blocks.complete(null);
+            return i;
+        }
+        Thread t = new Thread(() -> {
+            try {
+                i.blocks.complete(index(disk, () -> i.cancelled));
+            } catch (Throwable e) {
+                i.blocks.completeExceptionally(e);
+            }
+        }, "zos-index-disk");
+        t.setDaemon(true);
+        t.start();
+        return i;
+    }
+
     /** The blocks of a disk nothing writes to, by content: read again (from the page cache, as it was just read). */
     private DiskBlocks indexFrozen(Path disk) throws IOException {
         return index(disk, () -> cancelled);

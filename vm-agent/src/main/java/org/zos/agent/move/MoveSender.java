@@ -1018,9 +1018,30 @@ final class MoveSender {
         return i;
     }
 
-    /** Starts storing the disk on a thread of its own (see {@link DiskIngest}). */
+    /**
+     * Starts storing the disk on a thread of its own (see {@link DiskIngest}); if it was stored ahead while
+     * the anima ran here and nothing wrote it since ({@link org.zos.agent.anima.DiskBase#AHEAD}), takes that
+     * generation as the disk's instead, reading nothing.
+     */
     private DiskIngest ingesting(java.nio.file.Path disk, boolean indexBlocks) {
-        DiskIngest i = new DiskIngest(store, disk, indexBlocks, diverted, progress);
+        DiskIngest i = null;
+        if (disk.equals(held.paths().disk())) {
+            i = org.zos.agent.anima.DiskBase.read(held.paths(), org.zos.agent.anima.DiskBase.AHEAD).map(a -> {
+                try {
+                    long t0 = System.nanoTime();
+                    org.zos.store.manifest.Manifest m = store.adoptAhead("disk", a.generation(), java.util.HexFormat.of().parseHex(a.digest()));
+                    LOG.info(String.format(java.util.Locale.ROOT, "%s: the disk as stored ahead while it ran here, unwritten since"
+                            + " (%d MiB, nothing read) in %d ms", m.label(), m.length() >> 20, (System.nanoTime() - t0) / 1_000_000));
+                    return DiskIngest.adopted(m, disk, indexBlocks, progress);
+                } catch (IOException | RuntimeException e) {
+                    LOG.info("the disk stored ahead of " + held.record().name() + " is not taken (" + e.getMessage() + "): it is read");
+                    return null;
+                }
+            }).orElse(null);
+        }
+        if (i == null) {
+            i = new DiskIngest(store, disk, indexBlocks, diverted, progress);
+        }
         ingesting.add(i);
         return i;
     }

@@ -461,6 +461,8 @@ public final class Moves implements AutoCloseable {
     static final Duration STORE_AHEAD_AFTER = Duration.ofSeconds(3);
     /** How fast a disk is read to be stored ahead: at most this many bytes per second, to leave the guest its share. */
     static final long STORE_AHEAD_RATE = 128L << 20;
+    /** How long a disk must have been unwritten before it is stored ahead for its record to be taken ({@link org.zos.agent.anima.DiskBase#AHEAD}). */
+    static final Duration STORE_AHEAD_SETTLED = Duration.ofSeconds(1);
     /** One disk stored ahead at a time on this host. */
     private final java.util.concurrent.Semaphore storingAhead = new java.util.concurrent.Semaphore(1);
 
@@ -470,8 +472,10 @@ public final class Moves implements AutoCloseable {
      * {@link #STORE_AHEAD_RATE}, on a thread of the least CPU priority): a first domination otherwise reads its whole disk into the store before
      * anything but the kernel goes on the link (1.1-1.7 s for the bench's 227 MiB, its chunks compressed and
      * sealed); after this one, its read finds the chunks of all the guest did not write since, and seals
-     * only those. Any command on the anima stops it first ({@link AnimaManager#yielding}); a failure only
-     * leaves the next move to read it all.
+     * only those; and if nothing wrote the disk while it was read, nor since, the move takes the generation
+     * stored ahead as the disk's and reads nothing ({@link org.zos.agent.anima.DiskBase#AHEAD}). Any command
+     * on the anima stops it first ({@link AnimaManager#yielding}); a failure only leaves the next move to
+     * read it all.
      */
     public void storeAhead(String name) {
         background.schedule(() -> org.zos.agent.anima.Background.supply("zos-store-ahead", () -> {
@@ -496,8 +500,16 @@ public final class Moves implements AutoCloseable {
                     || !ctx.store().holds(name)) {
                 return false;
             }
-            Path disk = ctx.registry().paths(name).disk();
+            org.zos.agent.anima.AnimaPaths paths = ctx.registry().paths(name);
+            Path disk = paths.disk();
             long t0 = System.nanoTime();
+            // Unwritten for a while before the read (a write in the same tick of the file system's clock as
+            // the last one would not move its modification time), and not written while it was read: then
+            // the generation is the file, and a move that finds the file still so reads nothing.
+            java.nio.file.attribute.BasicFileAttributes before = java.nio.file.Files.readAttributes(disk,
+                    java.nio.file.attribute.BasicFileAttributes.class);
+            boolean settled = System.currentTimeMillis() - before.lastModifiedTime().toMillis() > STORE_AHEAD_SETTLED.toMillis();
+            org.zos.agent.anima.DiskBase.drop(paths, org.zos.agent.anima.DiskBase.AHEAD);
             RateLimit rate = new RateLimit(STORE_AHEAD_RATE);
             try (AnimaStore s = ctx.store().open(name, ctx.stores().hostKek());
                     java.io.InputStream in = new java.io.FilterInputStream(java.nio.file.Files.newInputStream(disk)) {
@@ -514,8 +526,14 @@ public final class Moves implements AutoCloseable {
                         }
                     }) {
                 AnimaStore.Ingested i = s.ingestAhead("disk", in, org.zos.store.chunking.ChunkerParams.DEFAULT, new org.zos.store.WorkMeter());
-                LOG.info(String.format(java.util.Locale.ROOT, "the disk of %s stored ahead of its next move as %s (%d MiB, %d new chunks) in %d ms",
-                        name, i.manifest().label(), i.manifest().length() >> 20, i.newChunks(), (System.nanoTime() - t0) / 1_000_000));
+                org.zos.agent.anima.DiskBase whole = org.zos.agent.anima.DiskBase.of(i.manifest(), disk);
+                boolean unwritten = settled && whole.sameFile(before);
+                if (unwritten) {
+                    whole.save(paths, org.zos.agent.anima.DiskBase.AHEAD);
+                }
+                LOG.info(String.format(java.util.Locale.ROOT, "the disk of %s stored ahead of its next move as %s (%d MiB, %d new chunks) in %d ms%s",
+                        name, i.manifest().label(), i.manifest().length() >> 20, i.newChunks(), (System.nanoTime() - t0) / 1_000_000,
+                        unwritten ? "; nothing wrote it meanwhile: a move that finds it so reads nothing" : ""));
                 return true;
             }
         } catch (IOException | RuntimeException e) {

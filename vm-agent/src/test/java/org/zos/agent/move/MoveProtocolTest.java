@@ -211,7 +211,26 @@ class MoveProtocolTest {
     @Test
     void aDiskStoredAheadYieldsToACommandAndTheDominationFindsItsChunks() throws Exception {
         home.moves.startStore(ANIMA, "alice");
+        java.nio.file.Path disk = home.registry.paths(ANIMA).disk();
+        Files.setLastModifiedTime(disk, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 10_000));
         assertTrue(home.moves.storeAheadNow(ANIMA));
+        assertTrue(DiskBase.read(home.registry.paths(ANIMA), DiskBase.AHEAD).isPresent(), "unwritten while it was read: recorded");
+        java.util.List<String> said = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                said.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger.getLogger(MoveSender.class.getName()).addHandler(h);
         org.zos.agent.anima.AnimaManager.Yielding y = home.manager.yielding(ANIMA).orElseThrow();
         assertTrue(home.manager.yielding(ANIMA).isEmpty());
         assertFalse(home.moves.storeAheadNow(ANIMA), "one at a time");
@@ -234,8 +253,33 @@ class MoveProtocolTest {
         MoveContext.Stores stores = new MoveContext.Stores(home.stateDir);
         try (org.zos.store.AnimaStore s = stores.store().open(ANIMA, stores.hostKek())) {
             org.zos.store.manifest.Manifest ahead = s.manifest(org.zos.store.AnimaStore.aheadOf("disk"), 1);
-            org.zos.store.manifest.Manifest disk = s.manifest("disk", 1);
-            assertEquals(ahead.chunkIds(), disk.chunkIds(), "the domination's disk is the chunks stored ahead");
+            org.zos.store.manifest.Manifest sent = s.manifest("disk", 1);
+            assertEquals(ahead.chunkIds(), sent.chunkIds(), "the domination's disk is the chunks stored ahead");
+        } finally {
+            java.util.logging.Logger.getLogger(MoveSender.class.getName()).removeHandler(h);
+        }
+        assertTrue(said.stream().anyMatch(m -> m.contains("unwritten since") && m.contains("nothing read")),
+                "the domination took the generation stored ahead, reading nothing: " + said);
+    }
+
+    /** A disk written after it was stored ahead is read by the move, whatever was recorded. */
+    @Test
+    void aDiskWrittenAfterItWasStoredAheadIsReadAgain() throws Exception {
+        home.moves.startStore(ANIMA, "alice");
+        java.nio.file.Path disk = home.registry.paths(ANIMA).disk();
+        Files.setLastModifiedTime(disk, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 10_000));
+        assertTrue(home.moves.storeAheadNow(ANIMA));
+        byte[] bytes = Files.readAllBytes(disk);
+        bytes[12345] ^= 1;
+        Files.write(disk, bytes);
+        assertTrue(DiskBase.read(home.registry.paths(ANIMA), DiskBase.AHEAD).isEmpty(), "written since: the record no longer holds");
+        dominateLive();
+        assertRunsOn(visited);
+        MoveContext.Stores stores = new MoveContext.Stores(home.stateDir);
+        try (org.zos.store.AnimaStore s = stores.store().open(ANIMA, stores.hostKek())) {
+            java.nio.file.Path out = dir.resolve("sent.img");
+            s.materialize(s.manifest("disk", 1), out, new org.zos.store.WorkMeter());
+            assertArrayEquals(bytes, Files.readAllBytes(out), "the disk as it is, not as it was stored ahead");
         }
     }
 
