@@ -469,8 +469,8 @@ public final class Moves implements AutoCloseable {
     /**
      * Stores the disk of anima {@code name}, which was started (or resumed) at home here, while it runs
      * ({@link AnimaStore#ingestAhead}, {@link #STORE_AHEAD_AFTER} later, read at most at
-     * {@link #STORE_AHEAD_RATE}, on a thread of the least CPU priority): a first domination otherwise reads its whole disk into the store before
-     * anything but the kernel goes on the link (1.1-1.7 s for the bench's 227 MiB, its chunks compressed and
+     * {@link #STORE_AHEAD_RATE}, on a thread of the least CPU priority): a first domination otherwise reads
+     * its whole disk into the store before anything but the kernel goes on the link (1.1-1.7 s for the bench's 227 MiB, its chunks compressed and
      * sealed); after this one, its read finds the chunks of all the guest did not write since, and seals
      * only those; and if nothing wrote the disk while it was read, nor since, the move takes the generation
      * stored ahead as the disk's and reads nothing ({@link org.zos.agent.anima.DiskBase#AHEAD}). Any command
@@ -496,8 +496,8 @@ public final class Moves implements AutoCloseable {
             // Registered first: a command that takes the anima from now on stops it; one under way is asked about.
             Optional<AnimaRecord> r = ctx.registry().find(name);
             if (r.isEmpty() || r.get().home() != null || r.get().away() != null || ctx.afterwards().busy(name)
-                    || cancels.containsKey(name) || staging.containsKey(name) || MoveJournal.read(ctx.stateDir(), name).isPresent() || !ctx.hypervisor().get().state(name).isActive()
-                    || !ctx.store().holds(name)) {
+                    || cancels.containsKey(name) || staging.containsKey(name) || MoveJournal.read(ctx.stateDir(), name).isPresent()
+                    || !ctx.hypervisor().get().state(name).isActive() || !ctx.store().holds(name)) {
                 return false;
             }
             org.zos.agent.anima.AnimaPaths paths = ctx.registry().paths(name);
@@ -526,10 +526,17 @@ public final class Moves implements AutoCloseable {
                         }
                     }) {
                 AnimaStore.Ingested i = s.ingestAhead("disk", in, org.zos.store.chunking.ChunkerParams.DEFAULT, new org.zos.store.WorkMeter());
-                org.zos.agent.anima.DiskBase whole = org.zos.agent.anima.DiskBase.of(i.manifest(), disk);
-                boolean unwritten = settled && whole.sameFile(before);
-                if (unwritten) {
-                    whole.save(paths, org.zos.agent.anima.DiskBase.AHEAD);
+                boolean unwritten = false;
+                if (settled) {
+                    try {
+                        org.zos.agent.anima.DiskBase now = org.zos.agent.anima.DiskBase.of(i.manifest(), disk);
+                        unwritten = now.sameFile(before);
+                        if (unwritten) {
+                            now.save(paths, org.zos.agent.anima.DiskBase.AHEAD);
+                        }
+                    } catch (IOException grew) {
+                        LOG.fine("the disk of " + name + " changed while it was stored ahead: " + grew.getMessage());
+                    }
                 }
                 LOG.info(String.format(java.util.Locale.ROOT, "the disk of %s stored ahead of its next move as %s (%d MiB, %d new chunks) in %d ms%s",
                         name, i.manifest().label(), i.manifest().length() >> 20, i.newChunks(), (System.nanoTime() - t0) / 1_000_000,
