@@ -203,6 +203,15 @@ class MoveProtocolTest {
         assertTrue(visited.moves.kept().get(ANIMA).isPresent(), "home kept the memory of the second visit too");
     }
 
+    /** The anima's disk, unwritten for 10 s, stored ahead as it runs at home; its path. */
+    private java.nio.file.Path storedAheadUnwritten() throws Exception {
+        home.moves.startStore(ANIMA, "alice");
+        java.nio.file.Path disk = home.registry.paths(ANIMA).disk();
+        Files.setLastModifiedTime(disk, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 10_000));
+        assertTrue(home.moves.storeAheadNow(ANIMA));
+        return disk;
+    }
+
     /**
      * The disk stored ahead while the anima runs at home ({@link Moves#storeAhead}): one such work per
      * anima at a time, a command that takes the anima (here a domination) stops it and waits for its end,
@@ -210,10 +219,7 @@ class MoveProtocolTest {
      */
     @Test
     void aDiskStoredAheadYieldsToACommandAndTheDominationFindsItsChunks() throws Exception {
-        home.moves.startStore(ANIMA, "alice");
-        java.nio.file.Path disk = home.registry.paths(ANIMA).disk();
-        Files.setLastModifiedTime(disk, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 10_000));
-        assertTrue(home.moves.storeAheadNow(ANIMA));
+        storedAheadUnwritten();
         assertTrue(DiskBase.read(home.registry.paths(ANIMA), DiskBase.AHEAD).isPresent(), "unwritten while it was read: recorded");
         java.util.List<String> said = new java.util.concurrent.CopyOnWriteArrayList<>();
         java.util.logging.Handler h = new java.util.logging.Handler() {
@@ -265,10 +271,7 @@ class MoveProtocolTest {
     /** A disk written after it was stored ahead is read by the move, whatever was recorded. */
     @Test
     void aDiskWrittenAfterItWasStoredAheadIsReadAgain() throws Exception {
-        home.moves.startStore(ANIMA, "alice");
-        java.nio.file.Path disk = home.registry.paths(ANIMA).disk();
-        Files.setLastModifiedTime(disk, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 10_000));
-        assertTrue(home.moves.storeAheadNow(ANIMA));
+        java.nio.file.Path disk = storedAheadUnwritten();
         byte[] bytes = Files.readAllBytes(disk);
         bytes[12345] ^= 1;
         Files.write(disk, bytes);
