@@ -139,16 +139,23 @@ public final class AnimaStore implements AutoCloseable {
         }
         try (StoreLock lock = shared()) {
             refresh();
-            for (int attempt = 0; ; attempt++) {
-                Manifest m = new Manifest(image, layout.manifests().latest(image) + 1, java.time.Instant.now(), a.length(), a.params(),
-                        a.digest(), a.entries());
-                if (commitManifest(m)) {
-                    return m;
-                }
-                if (attempt > 100) {
-                    throw new ZosException(ErrorCode.BUSY, "could not claim a generation of image " + image,
-                            "another process keeps adding generations; try again");
-                }
+            return commitNext(image, 1, g -> new Manifest(image, g, java.time.Instant.now(), a.length(), a.params(), a.digest(), a.entries()));
+        }
+    }
+
+    /**
+     * Commits the manifest {@code make} gives for the next generation of {@code image} (but no lower than
+     * {@code atLeast}), again with the one after if another writer claimed it first (link(2), "Locking").
+     */
+    private Manifest commitNext(String image, long atLeast, java.util.function.LongFunction<Manifest> make) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Manifest m = make.apply(Math.max(atLeast, layout.manifests().latest(image) + 1));
+            if (commitManifest(m)) {
+                return m;
+            }
+            if (attempt > 100) {
+                throw new ZosException(ErrorCode.BUSY, "could not claim a generation of image " + image,
+                        "another process keeps adding generations; try again");
             }
         }
     }
@@ -178,17 +185,9 @@ public final class AnimaStore implements AutoCloseable {
                 writer.abort();
                 throw e;
             }
-            for (int attempt = 0; ; attempt++) {
-                long generation = Math.max(atLeast, layout.manifests().latest(commitAs) + 1);
-                Manifest m = Ingester.manifest(sealer, commitAs, generation, params, r);
-                if (commitManifest(m)) {
-                    return new Ingested(m, r.newChunks(), r.newBytes(), r.sealedBytes(), r.madeAhead());
-                }
-                if (attempt > 100) {
-                    throw new ZosException(ErrorCode.BUSY, "could not claim a generation of image " + commitAs,
-                            "another process keeps adding generations; try again");
-                }
-            }
+            Ingester.Result made = r;
+            Manifest m = commitNext(commitAs, atLeast, g -> Ingester.manifest(sealer, commitAs, g, params, made));
+            return new Ingested(m, made.newChunks(), made.newBytes(), made.sealedBytes(), made.madeAhead());
         }
     }
 

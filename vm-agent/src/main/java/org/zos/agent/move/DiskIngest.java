@@ -104,15 +104,13 @@ final class DiskIngest {
             i.blocks.complete(null);
             return i;
         }
-        Thread t = new Thread(() -> {
-            try {
-                i.blocks.complete(index(disk, () -> i.cancelled));
-            } catch (Throwable e) {
+        org.zos.agent.anima.Background.supply("zos-index-disk", () -> index(disk, () -> i.cancelled)).whenComplete((b, e) -> {
+            if (e != null) {
                 i.blocks.completeExceptionally(e);
+            } else {
+                i.blocks.complete(b);
             }
-        }, "zos-index-disk");
-        t.setDaemon(true);
-        t.start();
+        });
         return i;
     }
 
