@@ -1024,26 +1024,28 @@ final class MoveSender {
      * generation as the disk's instead, reading nothing.
      */
     private DiskIngest ingesting(java.nio.file.Path disk, boolean indexBlocks) {
-        DiskIngest i = null;
-        if (disk.equals(held.paths().disk())) {
-            i = org.zos.agent.anima.DiskBase.read(held.paths(), org.zos.agent.anima.DiskBase.AHEAD).map(a -> {
-                try {
-                    long t0 = System.nanoTime();
-                    org.zos.store.manifest.Manifest m = store.adoptAhead("disk", a.generation(), java.util.HexFormat.of().parseHex(a.digest()));
-                    LOG.info(String.format(java.util.Locale.ROOT, "%s: the disk as stored ahead while it ran here, unwritten since"
-                            + " (%d MiB, nothing read) in %d ms", m.label(), m.length() >> 20, (System.nanoTime() - t0) / 1_000_000));
-                    return DiskIngest.adopted(m, disk, indexBlocks, progress);
-                } catch (IOException | RuntimeException e) {
-                    LOG.info("the disk stored ahead of " + held.record().name() + " is not taken (" + e.getMessage() + "): it is read");
-                    return null;
-                }
-            }).orElse(null);
-        }
+        java.util.Optional<org.zos.agent.anima.DiskBase> ahead = disk.equals(held.paths().disk())
+                ? org.zos.agent.anima.DiskBase.read(held.paths(), org.zos.agent.anima.DiskBase.AHEAD) : java.util.Optional.empty();
+        DiskIngest i = ahead.isPresent() ? adoptAhead(ahead.get(), disk, indexBlocks) : null;
         if (i == null) {
             i = new DiskIngest(store, disk, indexBlocks, diverted, progress);
         }
         ingesting.add(i);
         return i;
+    }
+
+    /** The disk as stored ahead ({@code ahead}, still the file), committed as its next generation; null if it cannot be. */
+    private DiskIngest adoptAhead(org.zos.agent.anima.DiskBase ahead, java.nio.file.Path disk, boolean indexBlocks) {
+        try {
+            long t0 = System.nanoTime();
+            org.zos.store.manifest.Manifest m = store.adoptAhead("disk", ahead.generation(), java.util.HexFormat.of().parseHex(ahead.digest()));
+            LOG.info(String.format(java.util.Locale.ROOT, "%s: the disk as stored ahead while it ran here, unwritten since"
+                    + " (%d MiB, nothing read) in %d ms", m.label(), m.length() >> 20, (System.nanoTime() - t0) / 1_000_000));
+            return DiskIngest.adopted(m, disk, indexBlocks, progress);
+        } catch (IOException | RuntimeException e) {
+            LOG.info("the disk stored ahead of " + held.record().name() + " is not taken (" + e.getMessage() + "): it is read");
+            return null;
+        }
     }
 
     private void checkCancelled() {
