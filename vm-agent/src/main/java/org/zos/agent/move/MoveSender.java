@@ -688,7 +688,7 @@ final class MoveSender {
 
     /** Where a page of memory by content goes: its offset, its bytes, and where the receiver holds it ({@link LiveStream.Pages#find}). */
     @FunctionalInterface
-    private interface PageSink {
+    interface PageSink {
         void send(long at, byte[] page, long found) throws IOException;
     }
 
@@ -696,7 +696,7 @@ final class MoveSender {
      * Reads the pages of {@code ram} at {@code offsets}, notes each in the ledger as sent and gives it to
      * {@code sink} with where the receiver holds it; returns how many it holds (references).
      */
-    private static long sendPages(long[] offsets, java.nio.channels.FileChannel ram, PageLedger ledger, LiveStream.Pages pages,
+    static long sendPages(long[] offsets, java.nio.channels.FileChannel ram, PageLedger ledger, LiveStream.Pages pages,
             PageSink sink) throws IOException {
         byte[] page = new byte[LiveStream.PAGE];
         long refs = 0;

@@ -21,7 +21,7 @@ import org.zos.store.manifest.Manifest;
 /**
  * Runs a move's data path once on made-up data when the agent starts: a disk stored three times as it
  * changes, its chunks handed to a second store, checked, put back together and hashed, its blocks
- * indexed. A daemon's first move would otherwise run that code cold, in the interpreter, while the
+ * indexed; then a live move's ({@link LiveWarmUp}). A daemon's first move would otherwise run that code cold, in the interpreter, while the
  * anima waits; the JIT makes it several times faster within a few runs (see docs/benchmarks.md). Takes a
  * few CPU-seconds at start, in a scratch directory that is removed afterwards; nothing of any anima is
  * touched.
@@ -36,16 +36,20 @@ public final class WarmUp {
 
     /** Runs it in {@code dir} (made, then removed); a failure is logged, never thrown: it is only an optimization. */
     public static void run(Path dir) {
-        run(dir, DISK_BYTES, ROUNDS);
+        run(dir, DISK_BYTES, LiveWarmUp.MEMORY, ROUNDS);
     }
 
-    static void run(Path dir, int diskBytes, int rounds) {
+    static void run(Path dir, int diskBytes, int memoryBytes, int rounds) {
         long t0 = System.nanoTime();
         try {
             AnimaManager.deleteTree(dir);
             Files.createDirectories(dir);
             exercise(dir, diskBytes, rounds);
-            LOG.info("warmed up the move path in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+            long t1 = System.nanoTime();
+            Path live = Files.createDirectories(dir.resolve("live"));
+            LiveWarmUp.run(live, memoryBytes);
+            LOG.info("warmed up the move path in " + (System.nanoTime() - t0) / 1_000_000 + " ms (the live path "
+                    + (System.nanoTime() - t1) / 1_000_000 + " ms of it)");
         } catch (IOException | RuntimeException e) {
             LOG.warning("warming up the move path failed (moves work, only slower at first): " + e);
         } finally {
@@ -62,7 +66,7 @@ public final class WarmUp {
         new SecureRandom().nextBytes(kek);
         MasterKey key = MasterKey.generate();
         Path disk = dir.resolve("disk");
-        byte[] bytes = madeUpDisk(diskBytes);
+        byte[] bytes = madeUp(diskBytes);
         Random r = new Random(1);
         try (AnimaStore from = Store.open(dir.resolve("from")).create("warm-up", key, kek);
                 AnimaStore to = Store.open(dir.resolve("to")).create("warm-up", key, kek)) {
@@ -90,8 +94,8 @@ public final class WarmUp {
         }
     }
 
-    /** Like a guest's disk: text, random (compressed) data and zeros, in blocks. */
-    private static byte[] madeUpDisk(int size) {
+    /** Like a guest's disk or memory: text, random (compressed) data and zeros, in blocks. */
+    static byte[] madeUp(int size) {
         byte[] b = new byte[size];
         Random r = new Random(7);
         byte[] text = ("zos warm-up: a line of ordinary text, as config files and logs hold, number ")

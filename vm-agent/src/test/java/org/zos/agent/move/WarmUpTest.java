@@ -32,7 +32,7 @@ class WarmUpTest {
         };
         log.addHandler(h);
         try {
-            WarmUp.run(dir, 2 << 20, 2);
+            WarmUp.run(dir, 2 << 20, 4 << 20, 2);
         } finally {
             log.removeHandler(h);
         }
