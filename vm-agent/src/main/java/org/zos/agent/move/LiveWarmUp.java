@@ -122,19 +122,21 @@ final class LiveWarmUp {
                 DataOutputStream out = LiveStream.recordsTo(new LiveStream.Counting(LivePipe.outputOf(d)), 1);
                 Random r = new Random(5);
                 byte[] written1 = new byte[LiveStream.PAGE];
-                for (int round = 0; round <= ROUNDS; round++) {
-                    MoveSender.sendPages(ledger.differing(ram), ram, ledger, coding.pages(), (at, p, found) -> {
-                        if (found < 0) {
-                            coding.copied().add(p);
-                        }
-                        LiveStream.writePage(out, at, p, found);
-                    });
+                MoveSender.PageSink sink = (at, p, found) -> {
+                    if (found < 0) {
+                        coding.copied().add(p);
+                    }
+                    LiveStream.writePage(out, at, p, found);
+                };
+                for (int round = 0; round < ROUNDS; round++) { // rounds while the guest runs, and writes some pages
+                    MoveSender.sendDiffering(ram, ledger, coding.pages(), sink);
                     out.flush();
-                    for (int i = 0; round < ROUNDS && i < 512; i++) { // what the guest writes during a round
+                    for (int i = 0; i < 512; i++) {
                         r.nextBytes(written1);
                         KeptMemory.write(ram, ByteBuffer.wrap(written1), (long) r.nextInt((int) (ram.size() / LiveStream.PAGE)) * LiveStream.PAGE);
                     }
                 }
+                MoveSender.sendPages(ledger.differing(ram), ram, ledger, coding.pages(), sink); // the last, with the guest stopped
                 out.writeByte('E');
                 out.flush();
                 written.get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);

@@ -603,23 +603,25 @@ final class MoveSender {
                 boolean readyBefore = ready.isDone();
                 long r0 = System.nanoTime();
                 long w0 = onWire.count;
-                long[] offsets = ledger.differing(ram);
-                long refs = sendPages(offsets, ram, ledger, pages, (at, p, found) -> {
+                long[] refs = {0};
+                int changed = Math.toIntExact(sendDiffering(ram, ledger, pages, (at, p, found) -> {
                     if (copyStop.get() || cancelled.getAsBoolean()) {
                         throw new ZosException(ErrorCode.CANCELLED, "the copy of the memory of " + name + " was stopped", "");
                     }
                     if (found < 0) { // whole: the receiver keeps it, and a block of the disk's mirror like it refers to it
                         copied.add(p);
+                    } else {
+                        refs[0]++;
                     }
                     LiveStream.writePage(out, at, p, found);
-                });
+                }));
                 out.flush();
-                rounds.append(rounds.length() == 0 ? "" : ", ").append(offsets.length).append(" (").append(refs).append(" as references) in ")
+                rounds.append(rounds.length() == 0 ? "" : ", ").append(changed).append(" (").append(refs[0]).append(" as references) in ")
                         .append((System.nanoTime() - r0) / 1_000_000).append(" ms (").append(onWire.count - w0).append(" bytes)");
-                copyLeft = offsets.length;
+                copyLeft = changed;
                 // Settled, or no longer shrinking (a guest that writes its memory faster than the link takes it),
                 // or enough rounds: the end, once the receiver was ready before the round began.
-                if (offsets.length <= COPY_SETTLED || round > 1 && offsets.length * 2 > last || round >= COPY_ROUNDS) {
+                if (changed <= COPY_SETTLED || round > 1 && changed * 2L > last || round >= COPY_ROUNDS) {
                     if (readyBefore) {
                         break;
                     }
@@ -627,7 +629,7 @@ final class MoveSender {
                     last = Long.MAX_VALUE; // the next round has what the guest wrote while waiting: judged on its own
                     continue;
                 }
-                last = offsets.length;
+                last = changed;
             }
             out.writeByte('E');
             out.flush();
@@ -708,6 +710,20 @@ final class MoveSender {
             sink.send(at, page, found);
         }
         return refs;
+    }
+
+    /**
+     * One round of the memory by content while the guest runs: every page of {@code ram} that differs from
+     * what the receiver holds, noted in the ledger as sent and given to {@code sink} with where the receiver
+     * holds it, as it is read ({@link PageLedger#eachDiffering}); returns how many.
+     */
+    static long sendDiffering(java.nio.channels.FileChannel ram, PageLedger ledger, LiveStream.Pages pages, PageSink sink) throws IOException {
+        byte[] page = new byte[LiveStream.PAGE];
+        return ledger.eachDiffering(ram, (at, bytes, off, digest) -> {
+            System.arraycopy(bytes, off, page, 0, LiveStream.PAGE);
+            ledger.sent(at, digest);
+            sink.send(at, page, pages.find(page));
+        });
     }
 
     /** Runs {@code r} on a thread of its own (not a pool's: the check itself runs its parts in the common pool). */

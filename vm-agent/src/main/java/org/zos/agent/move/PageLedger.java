@@ -126,6 +126,47 @@ final class PageLedger {
         return Arrays.copyOf(out, n);
     }
 
+    /** A page found by {@link #eachDiffering}: its offset, its 4096 bytes at {@code off} of {@code bytes}, and their {@link #digest}. */
+    @FunctionalInterface
+    interface Differing {
+        void page(long at, byte[] bytes, int off, long digest) throws IOException;
+    }
+
+    /**
+     * As {@link #differing(FileChannel)}, but on this thread, in order, handing each page on as it is found,
+     * with the bytes it read and their digest: a round of the memory by content that sends as it reads puts
+     * its first page on the link at once, not after reading all of the memory, and reads each page once.
+     * Returns how many it found.
+     */
+    long eachDiffering(FileChannel ram, Differing to) throws IOException {
+        long[] seen;
+        synchronized (this) {
+            seen = checks.clone();
+        }
+        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+        byte[] bytes = buf.array();
+        long found = 0;
+        for (long pos = 0, size = ram.size(); pos < size; ) {
+            buf.clear();
+            buf.limit((int) Math.min(buf.capacity(), size - pos));
+            int got = ram.read(buf, pos);
+            if (got < LiveStream.PAGE) {
+                break;
+            }
+            for (int off = 0; off + LiveStream.PAGE <= got; off += LiveStream.PAGE, pos += LiveStream.PAGE) {
+                int index = (int) (pos / LiveStream.PAGE);
+                long expected = index < seen.length && seen[index] != UNSEEN ? seen[index]
+                        : initial != null && index < initial.length ? nonZero(initial[index]) : ZERO;
+                long digest = digest(bytes, off);
+                if (nonZero(digest) != expected) {
+                    to.page(pos, bytes, off, digest);
+                    found++;
+                }
+            }
+        }
+        return found;
+    }
+
     private static byte[] filledPage(int fill) {
         byte[] p = new byte[LiveStream.PAGE];
         Arrays.fill(p, (byte) fill);
