@@ -312,9 +312,23 @@ public final class DomainXml {
 
     /** The value an XPath expression selects in a domain XML, if any (e.g. the channel's socket path). */
     public static Optional<String> select(String xml, String xpath) {
+        return select(parse(xml), xpath);
+    }
+
+    /** What each of {@code xpaths} selects in a domain XML ("" for nothing), in order, the XML parsed once. */
+    public static java.util.List<String> selectAll(String xml, java.util.List<String> xpaths) {
+        Document doc = parse(xml);
+        return xpaths.stream().map(x -> select(doc, x).orElse("")).toList();
+    }
+
+    /** An XPath evaluator a thread: the factory's lookup of its implementation is a service-loader scan each time. */
+    private static final ThreadLocal<javax.xml.xpath.XPath> XPATH = ThreadLocal.withInitial(() -> XPathFactory.newInstance().newXPath());
+
+    private static Optional<String> select(Document doc, String xpath) {
         try {
-            String v = (String) XPathFactory.newInstance().newXPath()
-                    .evaluate(xpath, parse(xml), XPathConstants.STRING);
+            javax.xml.xpath.XPath x = XPATH.get();
+            x.reset();
+            String v = (String) x.evaluate(xpath, doc, XPathConstants.STRING);
             return v == null || v.isEmpty() ? Optional.empty() : Optional.of(v);
         } catch (javax.xml.xpath.XPathExpressionException e) {
             throw new IllegalArgumentException("bad XPath " + xpath, e);
@@ -333,12 +347,23 @@ public final class DomainXml {
         return Optional.of(serialize(cpu));
     }
 
-    static Document parse(String xml) {
+    /** A parser a thread, made as {@link #parse} needs it (the factory's lookup is a service-loader scan each time). */
+    private static final ThreadLocal<javax.xml.parsers.DocumentBuilder> PARSER = ThreadLocal.withInitial(() -> {
         try {
             DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
             f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
             f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            return f.newDocumentBuilder().parse(new InputSource(new StringReader(xml)));
+            return f.newDocumentBuilder();
+        } catch (javax.xml.parsers.ParserConfigurationException e) {
+            throw new IllegalStateException(e);
+        }
+    });
+
+    static Document parse(String xml) {
+        try {
+            javax.xml.parsers.DocumentBuilder b = PARSER.get();
+            b.reset();
+            return b.parse(new InputSource(new StringReader(xml)));
         } catch (Exception e) {
             throw new ZosException(ErrorCode.INTEGRITY_ERROR, "domain XML cannot be parsed: " + e.getMessage(),
                     "the saved state or definition is damaged", e);

@@ -31,7 +31,7 @@ final class LiveIncoming implements LibvirtGuard.Expect {
         return Path.of(System.getProperty("zos.libvirtd.socket", "/run/libvirt/libvirt-sock"));
     }
     /** What of an incoming domain must be exactly as this host placed it. */
-    private static final List<String> PLACED = List.of("/domain/name", "/domain/uuid", "/domain/devices/emulator",
+    static final List<String> PLACED = List.of("/domain/name", "/domain/uuid", "/domain/devices/emulator",
             "/domain/os/kernel", "/domain/os/initrd", "/domain/devices/disk[target/@dev='vda']/source/@file",
             "/domain/devices/disk[target/@dev='vda']/backingStore/source/@file", "/domain/devices/serial/log/@file");
 
@@ -686,12 +686,12 @@ final class LiveIncoming implements LibvirtGuard.Expect {
     @Override
     public void domain(String field, String xml) {
         org.zos.agent.hypervisor.DomainConfinement.require(xml, liveXml != null && field.equals("destination_xml") ? sockets.monitor() : null);
-        for (String x : PLACED) {
-            String want = DomainXml.select(placed, x).orElse("");
-            String got = DomainXml.select(xml, x).orElse("");
-            if (!want.equals(got)) {
-                throw new ZosException(ErrorCode.DENIED, "the live migration of " + in.anima + " names " + x + " '" + got
-                        + "', not '" + want + "' as this host placed it", "");
+        List<String> wants = DomainXml.selectAll(placed, PLACED);
+        List<String> gots = DomainXml.selectAll(xml, PLACED);
+        for (int i = 0; i < PLACED.size(); i++) {
+            if (!wants.get(i).equals(gots.get(i))) {
+                throw new ZosException(ErrorCode.DENIED, "the live migration of " + in.anima + " names " + PLACED.get(i) + " '" + gots.get(i)
+                        + "', not '" + wants.get(i) + "' as this host placed it", "");
             }
         }
     }
