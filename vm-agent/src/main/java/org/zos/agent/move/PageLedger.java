@@ -83,47 +83,19 @@ final class PageLedger {
      * the kept memory it was filled with).
      */
     long[] differing(FileChannel ram) throws IOException {
-        long[] seen;
-        synchronized (this) {
-            seen = checks.clone();
-        }
+        long[] seen = seen();
         // In parts, one a core (it runs while the guest is stopped, and the stopped guest's core is free).
         long[] out = new long[0];
-        for (long[] more : MemoryParts.run(ram.size(), (from, to) -> differing(ram, from, to, seen, initial))) {
+        for (long[] more : MemoryParts.run(ram.size(), (from, to) -> {
+            java.util.stream.LongStream.Builder found = java.util.stream.LongStream.builder();
+            scan(ram, from, to, seen, initial, (at, bytes, off, digest) -> found.add(at));
+            return found.build().toArray();
+        })) {
             long[] all = Arrays.copyOf(out, out.length + more.length);
             System.arraycopy(more, 0, all, out.length, more.length);
             out = all;
         }
         return out;
-    }
-
-    /** The offsets in [{@code from}, {@code to}) of the pages whose digest is not {@code seen}'s. */
-    private static long[] differing(FileChannel ram, long from, long to, long[] seen, long[] initial) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-        byte[] bytes = buf.array();
-        long[] out = new long[16];
-        int n = 0;
-        for (long pos = from; pos < to; ) {
-            buf.clear();
-            buf.limit((int) Math.min(buf.capacity(), to - pos));
-            int got = ram.read(buf, pos);
-            if (got < LiveStream.PAGE) {
-                break;
-            }
-            buf.flip();
-            for (int off = 0; off + LiveStream.PAGE <= got; off += LiveStream.PAGE, pos += LiveStream.PAGE) {
-                int index = (int) (pos / LiveStream.PAGE);
-                long expected = index < seen.length && seen[index] != UNSEEN ? seen[index]
-                        : initial != null && index < initial.length ? nonZero(initial[index]) : ZERO;
-                if (nonZero(digest(bytes, off)) != expected) {
-                    if (n == out.length) {
-                        out = Arrays.copyOf(out, n * 2);
-                    }
-                    out[n++] = pos;
-                }
-            }
-        }
-        return Arrays.copyOf(out, n);
     }
 
     /** A page found by {@link #eachDiffering}: its offset, its 4096 bytes at {@code off} of {@code bytes}, and their {@link #digest}. */
@@ -139,16 +111,25 @@ final class PageLedger {
      * Returns how many it found.
      */
     long eachDiffering(FileChannel ram, Differing to) throws IOException {
-        long[] seen;
-        synchronized (this) {
-            seen = checks.clone();
-        }
+        return scan(ram, 0, ram.size(), seen(), initial, to);
+    }
+
+    /** What was sent of each page so far (a copy: the ledger goes on taking pages sent meanwhile). */
+    private synchronized long[] seen() {
+        return checks.clone();
+    }
+
+    /**
+     * Reads [{@code from}, {@code to}) of {@code ram} a MiB at a time and gives {@code found} each page whose
+     * digest is not {@code seen}'s (a page never sent: the receiver's {@code initial}, or zero); returns how many.
+     */
+    private static long scan(FileChannel ram, long from, long to, long[] seen, long[] initial, Differing found) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(1 << 20);
         byte[] bytes = buf.array();
-        long found = 0;
-        for (long pos = 0, size = ram.size(); pos < size; ) {
+        long n = 0;
+        for (long pos = from; pos < to; ) {
             buf.clear();
-            buf.limit((int) Math.min(buf.capacity(), size - pos));
+            buf.limit((int) Math.min(buf.capacity(), to - pos));
             int got = ram.read(buf, pos);
             if (got < LiveStream.PAGE) {
                 break;
@@ -159,12 +140,12 @@ final class PageLedger {
                         : initial != null && index < initial.length ? nonZero(initial[index]) : ZERO;
                 long digest = digest(bytes, off);
                 if (nonZero(digest) != expected) {
-                    to.page(pos, bytes, off, digest);
-                    found++;
+                    found.page(pos, bytes, off, digest);
+                    n++;
                 }
             }
         }
-        return found;
+        return n;
     }
 
     private static byte[] filledPage(int fill) {
