@@ -120,11 +120,11 @@ final class PageLedger {
     }
 
     /**
-     * Reads [{@code from}, {@code to}) of {@code ram} a MiB at a time and gives {@code found} each page whose
+     * Reads [{@code from}, {@code to}) of {@code ram} {@link #SCAN_READ} bytes at a time and gives {@code found} each page whose
      * digest is not {@code seen}'s (a page never sent: the receiver's {@code initial}, or zero); returns how many.
      */
     private static long scan(FileChannel ram, long from, long to, long[] seen, long[] initial, Differing found) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+        ByteBuffer buf = ByteBuffer.allocate(SCAN_READ);
         byte[] bytes = buf.array();
         long n = 0;
         for (long pos = from; pos < to; ) {
@@ -147,6 +147,13 @@ final class PageLedger {
         }
         return n;
     }
+
+    /**
+     * The bytes a scan reads at a time: a read into the heap goes through a buffer of the JDK's own, and
+     * both stay in the core's cache at this size. A scan of 512 MiB, warm, on this project's machine:
+     * 148 ms at 256 KiB, 178 ms at 1 MiB (the same read with no digests: 108 against 131 ms).
+     */
+    static final int SCAN_READ = 256 << 10;
 
     private static byte[] filledPage(int fill) {
         byte[] p = new byte[LiveStream.PAGE];
