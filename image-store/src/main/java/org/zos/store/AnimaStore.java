@@ -304,6 +304,20 @@ public final class AnimaStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Turns the file open as {@code file}, which holds image {@code from} exactly (null: not known), into
+     * image {@code to} in place, writing only the chunks that differ at their offset, except those in
+     * {@code skip}, which another writer puts in as they arrive (see {@link Materializer#updateInto}).
+     * Nothing is synced, nor the file's length set.
+     */
+    public void updateInto(Manifest from, Manifest to, java.util.Set<ChunkId> skip, java.nio.channels.FileChannel file, WorkMeter meter)
+            throws IOException {
+        try (StoreLock lock = shared()) {
+            refresh();
+            new Materializer(sealer, index, reader, this::basePlain).updateInto(from, to, skip, file, meter);
+        }
+    }
+
     /** The manifest of a generation; {@code generation} 0 means the latest. */
     public Manifest manifest(String image, long generation) throws IOException {
         Manifest.checkImageName(image);

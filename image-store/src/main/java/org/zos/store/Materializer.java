@@ -85,22 +85,34 @@ final class Materializer {
      * file synced. Not atomic: on failure the file is neither image.
      */
     void update(Manifest from, Manifest to, Path file, WorkMeter meter) throws IOException {
-        requireChunks(to);
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            updateInto(from, to, java.util.Set.of(), raf.getChannel(), meter);
+            raf.setLength(to.length());
+            raf.getChannel().force(true);
+        }
+    }
+
+    /**
+     * As {@link #update}, into {@code ch}, which holds image {@code from} exactly (null: not known, so all
+     * of {@code to} is written), leaving out the chunks in {@code skip}, which another writer puts at their
+     * offsets as they arrive: nothing is synced, nor the length set.
+     */
+    void updateInto(Manifest from, Manifest to, java.util.Set<ChunkId> skip, FileChannel ch, WorkMeter meter) throws IOException {
+        requireChunks(to.without(skip));
         java.util.Map<Long, ManifestEntry> old = new java.util.HashMap<>();
         long offset = 0;
-        for (ManifestEntry e : from.entries()) {
+        for (ManifestEntry e : from == null ? java.util.List.<ManifestEntry>of() : from.entries()) {
             old.put(offset, e);
             offset += e.length();
         }
         meter.total(to.length());
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-            writeEntries(raf.getChannel(), to, (at, e) -> {
-                ManifestEntry was = old.get(at);
-                return was == null || was.length() != e.length() || (e.isZero() ? !was.isZero() : !e.id().equals(was.id()));
-            }, meter);
-            raf.setLength(to.length());
-            raf.getChannel().force(true);
-        }
+        writeEntries(ch, to, (at, e) -> {
+            if (!e.isZero() && skip.contains(e.id())) {
+                return false;
+            }
+            ManifestEntry was = old.get(at);
+            return was == null || was.length() != e.length() || (e.isZero() ? !was.isZero() : !e.id().equals(was.id()));
+        }, meter);
     }
 
     private void requireChunks(Manifest m) {

@@ -79,6 +79,42 @@ class AnimaStoreTest {
         }
     }
 
+    /**
+     * A file that holds one generation is turned into the next in place, leaving out the chunks another
+     * writer puts in as they arrive: with those written, it is the next generation byte for byte; and a
+     * file whose content is not known is written whole, but for those.
+     */
+    @Test
+    void aFileHoldingOneGenerationIsBroughtUpToTheNextButTheChunksStillToCome() throws Exception {
+        byte[] first = TestImages.mixed(5, 4 << 20);
+        byte[] second = java.util.Arrays.copyOf(first, first.length + 300_000);
+        for (int i = 0; i < 4096; i++) {
+            second[(1 << 20) + i] ^= (byte) (i | 1); // a chunk changed
+            second[(3 << 20) + i] = 0; // another
+        }
+        second[second.length - 1] = 1;
+        try (AnimaStore s = store.create("work", MasterKey.generate(), kek)) {
+            Manifest a = s.ingest("disk.ahead", TestImages.write(tmp, "a.img", first), P, new WorkMeter()).manifest();
+            Manifest b = s.ingest("disk", TestImages.write(tmp, "b.img", second), P, new WorkMeter()).manifest();
+            java.util.Set<ChunkId> coming = new java.util.HashSet<>(b.chunkIds());
+            coming.removeAll(a.chunkIds());
+            assertFalse(coming.isEmpty());
+            for (Manifest from : java.util.Arrays.asList(a, null)) {
+                Path out = tmp.resolve("out.img");
+                Files.write(out, from == null ? new byte[first.length] : first);
+                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(out, java.nio.file.StandardOpenOption.READ,
+                        java.nio.file.StandardOpenOption.WRITE)) {
+                    ch.write(java.nio.ByteBuffer.allocate(1), b.length() - 1);
+                    s.updateInto(from, b, coming, ch, new WorkMeter());
+                }
+                byte[] got = Files.readAllBytes(out);
+                assertFalse(java.util.Arrays.equals(second, got), "the chunks still to come are not written");
+                s.update(b.without(coming), b, out, new WorkMeter()); // as if they did not come: written now
+                assertArrayEquals(second, Files.readAllBytes(out));
+            }
+        }
+    }
+
     @Test
     void aUsersKeyIsMadeOnceKeptWrappedAndOtherUsersGetTheirOwn() throws Exception {
         MasterKey alice = store.userKey("alice", kek);

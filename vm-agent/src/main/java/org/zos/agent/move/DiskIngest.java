@@ -31,6 +31,8 @@ final class DiskIngest {
     private final CompletableFuture<Manifest> result = new CompletableFuture<>();
     private final CompletableFuture<DiskBlocks> blocks = new CompletableFuture<>();
     private volatile boolean cancelled;
+    /** Taken as stored ahead ({@link #adopted}): nothing is read. */
+    private boolean adopted;
 
     /**
      * Stores {@code disk}; {@code indexBlocks}: and indexes its blocks, as they are read, or, if the disk
@@ -99,6 +101,7 @@ final class DiskIngest {
      */
     static DiskIngest adopted(Manifest m, Path disk, boolean indexBlocks, Consumer<Progress> progress) {
         DiskIngest i = new DiskIngest(progress);
+        i.adopted = true;
         i.result.complete(m);
         if (!indexBlocks) {
             i.blocks.complete(null);
@@ -165,6 +168,16 @@ final class DiskIngest {
                 }
             }
         }
+    }
+
+    /** Whether the disk is stored (or its read failed). */
+    boolean done() {
+        return result.isDone();
+    }
+
+    /** Whether the disk was taken as stored ahead, reading nothing ({@link #adopted}). */
+    boolean adopted() {
+        return adopted;
     }
 
     Manifest manifest() throws IOException {

@@ -33,6 +33,7 @@ final class ImageImport implements Iterable<SealedChunk> {
     private final Thread thread;
     /** How long {@link #finish} waited for the last chunks to arrive. */
     private volatile long arrivedMillis;
+    private volatile boolean whole;
 
     private ImageImport(AnimaStore store, byte[] file, Manifest manifest, String anima) {
         this.store = store;
@@ -88,6 +89,15 @@ final class ImageImport implements Iterable<SealedChunk> {
      * checks that the image is whole. Returns how many chunks were new here.
      */
     int finish(long chunks, long waitMillis, String image) throws InterruptedException, java.io.IOException {
+        return finish(chunks, waitMillis, image, false);
+    }
+
+    /**
+     * As above; {@code inPart}: the sender may have sent only part of what was asked (the disk stored
+     * ahead, docs/protocol.md): then an image not whole is no error, its chunks are kept and it is not
+     * filed ({@link #whole}).
+     */
+    int finish(long chunks, long waitMillis, String image, boolean inPart) throws InterruptedException, java.io.IOException {
         long t0 = System.nanoTime();
         long deadline = System.currentTimeMillis() + waitMillis;
         while (received.get() < chunks && failure == null) {
@@ -105,11 +115,17 @@ final class ImageImport implements Iterable<SealedChunk> {
                     "storing the chunks of " + image + " failed: " + failure, "");
         }
         Set<ChunkId> still = store.missing(manifest);
-        if (!still.isEmpty()) {
+        whole = still.isEmpty();
+        if (!whole && !inPart) {
             throw new ZosException(ErrorCode.INTEGRITY_ERROR, still.size() + " chunks of " + manifest.label() + " did not arrive",
                     "send the image again");
         }
         return added;
+    }
+
+    /** Whether every chunk of the image is here, once {@link #finish}ed. */
+    boolean whole() {
+        return whole;
     }
 
     /** How long {@link #finish} waited for the chunks the sender said it sent to arrive (the rest of it: storing them). */

@@ -136,6 +136,15 @@ final class ImageSender {
 
     /** Offers a stored generation of an image and sends the chunks the peer lacks; returns the generation. */
     long offer(MoveLink peer, long transfer, String image, Manifest m) throws IOException {
+        return offer(peer, transfer, image, m, () -> false);
+    }
+
+    /**
+     * As above, but stops sending chunks once {@code enough} says so, and then says how many it sent: for
+     * the disk stored ahead, sent only while the disk is read (the receiver keeps what came, and files it
+     * only whole; docs/protocol.md, "Moving an anima", step 2).
+     */
+    long offer(MoveLink peer, long transfer, String image, Manifest m, java.util.function.BooleanSupplier enough) throws IOException {
         long tRead = System.nanoTime();
         List<ChunkId> ids = new ArrayList<>(m.chunkIds());
         java.util.Set<ChunkId> ordered = store.withBases(ids); // each delta's base before it
@@ -168,6 +177,9 @@ final class ImageSender {
         int total = send.size();
         int n = 0;
         for (ChunkId id : send) {
+            if (enough.getAsBoolean()) {
+                break;
+            }
             checkCancelled.run();
             SealedChunk c = store.exportChunk(id);
             if (ctx.faults().at("sender.chunk")) {
@@ -187,15 +199,15 @@ final class ImageSender {
             }
         }
         long tSent = System.nanoTime();
-        ImageSent done = new ImageSent(transfer, image, m.generation(), send.size());
+        ImageSent done = new ImageSent(transfer, image, m.generation(), n);
         MoveProtocol.answer(peer.request(done, ctx.times().idle(), progress), ImageReceived.class, done);
         long tDone = System.nanoTime();
         wireBytes += sent;
-        chunks += send.size();
+        chunks += n;
         LOG.info(String.format(java.util.Locale.ROOT, "%s to %s: offered in %d ms (%d part%s), %d chunks (%d bytes) sent in "
-                + "%d ms, filed there in %d ms", m.label(), target, (tOffer - tRead) / 1_000_000, parts.size(),
-                parts.size() == 1 ? "" : "s", send.size(), sent,
-                (tSent - tOffer) / 1_000_000, (tDone - tSent) / 1_000_000));
+                + "%d ms%s, %s there in %d ms", m.label(), target, (tOffer - tRead) / 1_000_000, parts.size(),
+                parts.size() == 1 ? "" : "s", n, sent, (tSent - tOffer) / 1_000_000,
+                n < total ? " (of " + total + ": stopped there)" : "", n < total ? "kept" : "filed", (tDone - tSent) / 1_000_000));
         return m.generation();
     }
 }

@@ -41,6 +41,18 @@ final class ImageWriter {
                 "memory-refs", refs(paths));
     }
 
+    /**
+     * The image a visit may offer before its disk, while the disk is still read: the disk as its home
+     * stored it ahead while the anima ran there (docs/protocol.md, "Moving an anima", step 2).
+     * It is written where the disk goes, and the disk's offer brings that up to the disk.
+     */
+    static final String DISK_AHEAD = org.zos.store.AnimaStore.aheadOf("disk");
+
+    /** Where {@link #early} writes an offered image: the disk stored ahead where the disk goes; null: not written ahead. */
+    private static Path writtenTo(Incoming in, String image) {
+        return image.startsWith("memory") ? null : targets(in.held.paths()).get(image.equals(DISK_AHEAD) ? "disk" : image);
+    }
+
     static Path refs(AnimaPaths paths) {
         return paths.state().resolveSibling(paths.state().getFileName() + ".refs");
     }
@@ -68,8 +80,14 @@ final class ImageWriter {
      * overlaps writing it with sending it.
      */
     static void early(Incoming in, Manifest m, java.util.Set<org.zos.store.chunk.ChunkId> lacking) throws IOException {
-        Path target = targets(in.held.paths()).get(m.image());
-        if (target == null || m.image().startsWith("memory") || in.ahead.containsKey(m.image()) || in.early.containsKey(m.image())) {
+        Path target = writtenTo(in, m.image());
+        if (target == null || in.ahead.containsKey(m.image()) || in.early.containsKey(m.image())
+                || m.image().equals(DISK_AHEAD) && (in.early.containsKey("disk") || in.ahead.containsKey("disk"))) {
+            return; // (the disk stored ahead, offered again after the disk: its file is the disk's by now)
+        }
+        Early stored = m.image().equals("disk") ? in.early.remove(DISK_AHEAD) : null;
+        if (stored != null) {
+            over(in, m, lacking, stored);
             return;
         }
         Path file = incoming(target);
@@ -95,6 +113,37 @@ final class ImageWriter {
         t.start();
     }
 
+    /**
+     * The disk offered as {@code m} after the disk stored ahead, which {@code stored} wrote into the same
+     * file: on a thread of its own, once {@code stored} is done, writes only the chunks of {@code m} that
+     * differ from what the file holds (the guest's writes since it was stored ahead), and those in
+     * {@code lacking} as they arrive.
+     */
+    private static void over(Incoming in, Manifest m, java.util.Set<org.zos.store.chunk.ChunkId> lacking, Early stored) {
+        FileChannel ch = stored.file;
+        FutureTask<Manifest> task = new FutureTask<>(() -> {
+            Manifest holds = null;
+            try {
+                holds = stored.holds();
+            } catch (ExecutionException e) { // what it wrote is not known: all of the disk is written
+                LOG.warning("writing " + stored.offered.label() + " from its offer on failed; the disk is written whole: " + e.getCause());
+            }
+            if (ch.size() < m.length()) {
+                ch.write(java.nio.ByteBuffer.allocate(1), m.length() - 1);
+            }
+            long t0 = System.nanoTime();
+            in.store.updateInto(holds, m, lacking, ch, new WorkMeter());
+            ch.force(false);
+            LOG.info(String.format(java.util.Locale.ROOT, "move %d: %s written over %s in %d ms", in.id, m.label(),
+                    stored.offered.label(), (System.nanoTime() - t0) / 1_000_000));
+            return m;
+        });
+        in.early.put(m.image(), new Early(task, ch, m, lacking));
+        Thread t = new Thread(task, "zos-early-" + m.image());
+        t.setDaemon(true);
+        t.start();
+    }
+
     /** The chunks of the image offered as {@code m} go into what {@link #early} writes of it, if it does, as they arrive. */
     static void arriving(Incoming in, Manifest m, ImageImport imp) {
         Early e = in.early.get(m.image());
@@ -110,7 +159,7 @@ final class ImageWriter {
     static void ahead(Incoming in, Manifest m) {
         Path target = targets(in.held.paths()).get(m.image());
         if (target == null || m.image().startsWith("memory") || in.ahead.containsKey(m.image())) {
-            return;
+            return; // the disk stored ahead too: what it wrote stays open for the disk's offer (early)
         }
         Early before = in.early.remove(m.image());
         start(in.ahead, m.image(), () -> {
@@ -147,7 +196,7 @@ final class ImageWriter {
 
         final Future<Manifest> held;
         private final FileChannel file;
-        private final Manifest offered;
+        final Manifest offered;
         private final java.util.Set<org.zos.store.chunk.ChunkId> lacking;
         private final Map<org.zos.store.chunk.ChunkId, long[]> at = new HashMap<>();
         private final Map<org.zos.store.chunk.ChunkId, Integer> length = new HashMap<>();

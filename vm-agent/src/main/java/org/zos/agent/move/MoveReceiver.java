@@ -258,7 +258,17 @@ public final class MoveReceiver {
     private ImageReceived sent(Incoming in, ImageSent s) throws Exception {
         long t0 = System.nanoTime();
         ImageImport imp = in.current;
-        int added = imp.finish(s.chunks(), ctx.times().imageWait().toMillis(), s.image());
+        boolean inPart = imp.manifest.image().equals(ImageWriter.DISK_AHEAD); // the sender stops it once it read the disk
+        int added = imp.finish(s.chunks(), ctx.times().imageWait().toMillis(), s.image(), inPart);
+        if (inPart && !imp.whole()) {
+            LOG.info(String.format(java.util.Locale.ROOT, "move %d: %s sent in part (%d chunks): they are kept, the image is not filed",
+                    in.id, imp.manifest.label(), s.chunks()));
+            synchronized (in) {
+                in.current = null;
+                in.to(in.staging() ? ReceivePhase.STAGING : ReceivePhase.RECEIVING);
+            }
+            return new ImageReceived(in.id, s.image(), s.generation(), added);
+        }
         long tImported = System.nanoTime();
         Manifest m = in.store.importManifest(imp.file);
         LOG.info(String.format(java.util.Locale.ROOT, "move %d: %s filed here in %d ms (the last chunks in %d ms, stored durably "

@@ -215,6 +215,9 @@ final class MoveSender {
                     readBootFiles();
                 }
                 if (base == null) {
+                    if (ahead != null && journal.visit() && sentDisk == null) {
+                        offerStoredAhead(ahead); // first: the link starts at once, the kernel and initrd are small
+                    }
                     Map<String, org.zos.store.manifest.Manifest> stored = ImageSender.readFiles(bootFiles);
                     images.put("kernel", out.offer(peer, transfer, "kernel", stored.get("kernel")));
                     images.put("initrd", out.offer(peer, transfer, "initrd", stored.get("initrd")));
@@ -468,7 +471,10 @@ final class MoveSender {
                 Meter watch = watch(name, t0, convergence, pausedAt, wire)) {
             LiveSockets s = outgoing.sockets();
             if (byContent) {
+                long tc = System.nanoTime();
                 ctx.hypervisor().get().migrationCapability(name, "x-ignore-shared", true);
+                LOG.info(String.format(java.util.Locale.ROOT, "the migration of %s set up %d ms after the preparation's answer"
+                        + " (QEMU's x-ignore-shared on in %d ms)", name, (System.nanoTime() - t0) / 1_000_000, (System.nanoTime() - tc) / 1_000_000));
                 LiveStream.Pages pages = coding.pages();
                 WholeBlocks.Sent copied = coding.copied();
                 copier = new Thread(() -> copyMemory(name, outgoing, ledger, memory.get(), pages, copied, wire), "zos-memory-copy");
@@ -1072,6 +1078,31 @@ final class MoveSender {
         }
         ingesting.add(i);
         return i;
+    }
+
+    /**
+     * A visit whose disk is still being read (the guest wrote it since it was stored ahead) first offers
+     * what this host stored of it ahead while the anima ran ({@link AnimaStore#aheadOf}), if it did: its
+     * chunks, most of the disk's on a first visit, go on the link until the read ends, and the disk's own
+     * offer then sends the rest. The receiver writes them where the disk goes and brings that up to the
+     * disk at its offer (docs/protocol.md, "Moving an anima", step 2).
+     */
+    private void offerStoredAhead(DiskIngest reading) throws IOException {
+        if (reading.adopted()) {
+            return;
+        }
+        org.zos.store.manifest.Manifest stored;
+        try {
+            stored = store.manifest(AnimaStore.aheadOf("disk"), 0);
+        } catch (ZosException e) {
+            if (e.code() == ErrorCode.ANIMA_NOT_FOUND) {
+                return; // never stored ahead
+            }
+            throw e;
+        }
+        // Only while the disk is read: what the guest wrote since it was stored ahead goes with the disk,
+        // not as it was then (a stale chunk sent is a chunk sent in vain).
+        out.offer(peer, transfer, stored.image(), stored, reading::done);
     }
 
     /** The disk as stored ahead ({@code ahead}, still the file), committed as its next generation; null if it cannot be. */

@@ -268,16 +268,26 @@ class MoveProtocolTest {
                 "the domination took the generation stored ahead, reading nothing: " + said);
     }
 
-    /** A disk written after it was stored ahead is read by the move, whatever was recorded. */
+    /**
+     * A disk written after it was stored ahead is read by the move, whatever was recorded; what was stored
+     * ahead is offered first, while the disk is read, and the visited host writes it where the disk goes,
+     * then brings that up to the disk: it runs on the disk as written, not as it was stored ahead.
+     */
     @Test
     void aDiskWrittenAfterItWasStoredAheadIsReadAgain() throws Exception {
         java.nio.file.Path disk = storedAheadUnwritten();
         byte[] bytes = Files.readAllBytes(disk);
         bytes[12345] ^= 1;
+        bytes = java.util.Arrays.copyOf(bytes, bytes.length + 70_000); // and longer (its length not a whole number of blocks)
+        bytes[bytes.length - 1] = 9;
         Files.write(disk, bytes);
         assertTrue(DiskBase.read(home.registry.paths(ANIMA), DiskBase.AHEAD).isEmpty(), "written since: the record no longer holds");
         dominateLive();
         assertRunsOn(visited);
+        assertEquals(List.of(ImageWriter.DISK_AHEAD, "kernel", "initrd", "disk"), visited.asked.stream()
+                .filter(m -> m instanceof org.zos.protocol.message.ImageSent).map(m -> ((org.zos.protocol.message.ImageSent) m).image())
+                .toList(), "the disk stored ahead went first");
+        assertArrayEquals(bytes, Files.readAllBytes(visited.registry.paths(ANIMA).disk()), "the visitor's disk is the disk as written");
         MoveContext.Stores stores = new MoveContext.Stores(home.stateDir);
         try (org.zos.store.AnimaStore s = stores.store().open(ANIMA, stores.hostKek())) {
             java.nio.file.Path out = dir.resolve("sent.img");
