@@ -90,6 +90,11 @@ final class ImageWriter {
             over(in, m, lacking, stored);
             return;
         }
+        if (m.image().equals(DISK_AHEAD)) {
+            // Only what arrives is written, not what this host held: a second visit holds all of it, and
+            // writing that now would take the cores from the sender's read; the disk's offer writes it.
+            lacking = m.chunkIds();
+        }
         Path file = incoming(target);
         Files.deleteIfExists(file);
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);

@@ -215,7 +215,7 @@ final class MoveSender {
                     readBootFiles();
                 }
                 if (base == null) {
-                    if (ahead != null && journal.visit() && sentDisk == null) {
+                    if (live && ahead != null && journal.visit() && sentDisk == null) {
                         offerStoredAhead(ahead); // first: the link starts at once, the kernel and initrd are small
                     }
                     Map<String, org.zos.store.manifest.Manifest> stored = ImageSender.readFiles(bootFiles);
@@ -1081,7 +1081,7 @@ final class MoveSender {
     }
 
     /**
-     * A visit whose disk is still being read (the guest wrote it since it was stored ahead) first offers
+     * A live visit whose disk is still being read (the guest wrote it since it was stored ahead) first offers
      * what this host stored of it ahead while the anima ran ({@link AnimaStore#aheadOf}), if it did: its
      * chunks, most of the disk's on a first visit, go on the link until the read ends, and the disk's own
      * offer then sends the rest. The receiver writes them where the disk goes and brings that up to the

@@ -22,17 +22,30 @@ final class Visitors {
     /** Erases the visitor {@code held}; {@code written} are the disk's data ranges (null: overwrite all of it). */
     static void erase(MoveContext ctx, AnimaManager.Held held, long[] written) throws IOException {
         String name = held.record().name();
+        long t0 = System.nanoTime();
         BaseBlocks.forget(held.paths().disk());
+        long files;
         try {
             held.forget(written);
         } finally { // its key goes even if a file could not be overwritten: what the store sealed stays unreadable
+            files = System.nanoTime();
             try {
                 ctx.store().retire(name);
             } finally {
                 ctx.visits().forget(name);
             }
         }
-        LOG.info("visitor " + name + " erased here: its files overwritten and deleted, its key destroyed");
+        LOG.info(String.format(java.util.Locale.ROOT, "visitor %s erased here: its files overwritten and deleted (%d MiB of the disk's data"
+                + " overwritten), its key destroyed, in %d ms (the files %d ms)", name, written == null ? -1 : bytes(written) >> 20,
+                (System.nanoTime() - t0) / 1_000_000, (files - t0) / 1_000_000));
+    }
+
+    private static long bytes(long[] ranges) {
+        long n = 0;
+        for (int i = 1; i < ranges.length; i += 2) {
+            n += ranges[i];
+        }
+        return n;
     }
 
     /** The byte ranges of a disk image that hold data (offset, length pairs), from its manifest; null if none. */
