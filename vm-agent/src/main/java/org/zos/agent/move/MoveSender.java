@@ -545,23 +545,16 @@ final class MoveSender {
     static final int COPY_SETTLED = 256;
 
     /**
-     * Whether round {@code round} of the memory by content, which found {@code changed} pages in
-     * {@code took} ns, is the last while the guest runs; {@code last} pages were found by the round before,
-     * which took {@code lastNanos} (0 and {@link Long#MAX_VALUE}: none to judge by). It is when it found at
-     * most {@link #COPY_SETTLED}; or when the guest, writing as fast as this round's pages say it wrote during
-     * the round before (a page a round, however often written), would have written at most that many
-     * during this one, which another round would only find again, at the cost of a scan of all of the memory;
-     * or when it did not find fewer than half of the round before (a guest that writes faster than the
-     * link takes it); or after {@link #COPY_ROUNDS}.
+     * Whether round {@code round} of the memory by content, which found {@code changed} pages, is the last
+     * while the guest runs; {@code last} pages were found by the round before ({@link Long#MAX_VALUE}: none
+     * to judge by). It is when it found at most {@link #COPY_SETTLED}, or not fewer than half of the round
+     * before (a guest that writes faster than the link takes it), or after {@link #COPY_ROUNDS}. (A rule that
+     * also ended the rounds when the guest, writing as fast as the round before showed, would write few
+     * pages during another, saved a round of a return now and then, but twice left a stop of more than
+     * 0.5 s: docs/benchmarks.md, "Tried and taken back: rounds ended by the guest's rate".)
      */
-    static boolean lastRound(int round, long changed, long last, long lastNanos, long took) {
-        if (changed <= COPY_SETTLED || round >= COPY_ROUNDS) {
-            return true;
-        }
-        if (round == 1 || last == Long.MAX_VALUE) { // the first round (or the first after a wait) finds what the receiver lacks, not a rate
-            return false;
-        }
-        return changed * 2L > last || lastNanos > 0 && (double) changed * took / lastNanos <= COPY_SETTLED;
+    static boolean lastRound(int round, long changed, long last) {
+        return changed <= COPY_SETTLED || round > 1 && changed * 2L > last || round >= COPY_ROUNDS;
     }
 
     /**
@@ -625,7 +618,6 @@ final class MoveSender {
             });
             StringBuilder rounds = new StringBuilder();
             long last = Long.MAX_VALUE;
-            long lastNanos = 0;
             for (int round = 1; ; round++) {
                 boolean readyBefore = ready.isDone();
                 long r0 = System.nanoTime();
@@ -646,20 +638,17 @@ final class MoveSender {
                 rounds.append(rounds.length() == 0 ? "" : ", ").append(changed).append(" (").append(refs[0]).append(" as references) in ")
                         .append((System.nanoTime() - r0) / 1_000_000).append(" ms (").append(onWire.count - w0).append(" bytes)");
                 copyLeft = changed;
-                long took = System.nanoTime() - r0;
                 // Settled, or no longer shrinking (a guest that writes its memory faster than the link takes it),
                 // or enough rounds: the end, once the receiver was ready before the round began.
-                if (lastRound(round, changed, last, lastNanos, took)) {
+                if (lastRound(round, changed, last)) {
                     if (readyBefore) {
                         break;
                     }
                     awaitReady(ready, name);
                     last = Long.MAX_VALUE; // the next round has what the guest wrote while waiting: judged on its own
-                    lastNanos = 0;
                     continue;
                 }
                 last = changed;
-                lastNanos = took;
             }
             out.writeByte('E');
             out.flush();
