@@ -32,7 +32,7 @@ final class DiskIngest {
     private final CompletableFuture<DiskBlocks> blocks = new CompletableFuture<>();
     private volatile boolean cancelled;
     /** Taken as stored ahead ({@link #adopted}): nothing is read. */
-    private boolean adopted;
+    private final boolean adopted;
 
     /**
      * Stores {@code disk}; {@code indexBlocks}: and indexes its blocks, as they are read, or, if the disk
@@ -55,6 +55,7 @@ final class DiskIngest {
      */
     DiskIngest(AnimaStore store, String image, Source source, Path disk, boolean indexBlocks, boolean frozen, Consumer<Progress> progress) {
         this.progress = progress;
+        this.adopted = false;
         Thread t = new Thread(() -> {
             DiskBlocks index = indexBlocks && !frozen ? new DiskBlocks() : null; // indexed as it is read
             try (InputStream in = new FilterInputStream(source.open()) {
@@ -90,8 +91,10 @@ final class DiskIngest {
         t.start();
     }
 
+    /** One {@link #adopted}. */
     private DiskIngest(Consumer<Progress> progress) {
         this.progress = progress;
+        this.adopted = true;
     }
 
     /**
@@ -101,7 +104,6 @@ final class DiskIngest {
      */
     static DiskIngest adopted(Manifest m, Path disk, boolean indexBlocks, Consumer<Progress> progress) {
         DiskIngest i = new DiskIngest(progress);
-        i.adopted = true;
         i.result.complete(m);
         if (!indexBlocks) {
             i.blocks.complete(null);

@@ -107,15 +107,11 @@ final class ImageWriter {
             throw e;
         }
         Manifest held = m.without(lacking);
-        FutureTask<Manifest> task = new FutureTask<>(() -> {
+        startEarly(in, m, lacking, ch, () -> {
             in.store.materializeInto(held, ch, new WorkMeter());
             ch.force(false); // while the rest comes, off the commit's path
             return held;
         });
-        in.early.put(m.image(), new Early(task, ch, m, lacking));
-        Thread t = new Thread(task, "zos-early-" + m.image());
-        t.setDaemon(true);
-        t.start();
     }
 
     /**
@@ -126,7 +122,7 @@ final class ImageWriter {
      */
     private static void over(Incoming in, Manifest m, java.util.Set<org.zos.store.chunk.ChunkId> lacking, Early stored) {
         FileChannel ch = stored.file;
-        FutureTask<Manifest> task = new FutureTask<>(() -> {
+        startEarly(in, m, lacking, ch, () -> {
             Manifest holds = null;
             try {
                 holds = stored.holds();
@@ -141,12 +137,19 @@ final class ImageWriter {
             ch.force(false);
             LOG.info(String.format(java.util.Locale.ROOT, "move %d: %s written over %s in %d ms", in.id, m.label(),
                     stored.offered.label(), (System.nanoTime() - t0) / 1_000_000));
-            return m;
+            return m.without(lacking);
         });
+    }
+
+    /**
+     * Writes image {@code m} into {@code ch} from its offer on: {@code write} on a thread of its own (what
+     * this host holds; it returns what it wrote), each chunk in {@code lacking} as it arrives ({@link Early}).
+     */
+    private static void startEarly(Incoming in, Manifest m, java.util.Set<org.zos.store.chunk.ChunkId> lacking, FileChannel ch,
+            java.util.concurrent.Callable<Manifest> write) {
+        FutureTask<Manifest> task = new FutureTask<>(write);
         in.early.put(m.image(), new Early(task, ch, m, lacking));
-        Thread t = new Thread(task, "zos-early-" + m.image());
-        t.setDaemon(true);
-        t.start();
+        run(task, "zos-early-" + m.image());
     }
 
     /** The chunks of the image offered as {@code m} go into what {@link #early} writes of it, if it does, as they arrive. */
@@ -287,7 +290,12 @@ final class ImageWriter {
     private static void start(Map<String, Future<Manifest>> into, String image, java.util.concurrent.Callable<Manifest> write) {
         FutureTask<Manifest> task = new FutureTask<>(write);
         into.put(image, task);
-        Thread t = new Thread(task, "zos-ahead-" + image);
+        run(task, "zos-ahead-" + image);
+    }
+
+    /** Runs {@code task}, once it is where it is looked for, on a daemon thread of its own called {@code thread}. */
+    private static void run(FutureTask<Manifest> task, String thread) {
+        Thread t = new Thread(task, thread);
         t.setDaemon(true);
         t.start();
     }

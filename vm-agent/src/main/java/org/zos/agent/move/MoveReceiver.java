@@ -260,31 +260,28 @@ public final class MoveReceiver {
         ImageImport imp = in.current;
         boolean inPart = imp.manifest.image().equals(ImageWriter.DISK_AHEAD); // the sender stops it once it read the disk
         int added = imp.finish(s.chunks(), ctx.times().imageWait().toMillis(), s.image(), inPart);
-        if (inPart && !imp.whole()) {
+        Manifest m = null; // filed: every chunk of it is here
+        if (imp.whole()) {
+            long tImported = System.nanoTime();
+            m = in.store.importManifest(imp.file);
+            LOG.info(String.format(java.util.Locale.ROOT, "move %d: %s filed here in %d ms (the last chunks in %d ms, stored durably "
+                    + "%d ms later; the manifest in %d ms)", in.id, m.label(), (System.nanoTime() - t0) / 1_000_000,
+                    imp.arrivedMillis(), (tImported - t0) / 1_000_000 - imp.arrivedMillis(), (System.nanoTime() - tImported) / 1_000_000));
+        } else {
             LOG.info(String.format(java.util.Locale.ROOT, "move %d: %s sent in part (%d chunks): they are kept, the image is not filed",
                     in.id, imp.manifest.label(), s.chunks()));
-            synchronized (in) {
-                in.current = null;
-                in.to(in.staging() ? ReceivePhase.STAGING : ReceivePhase.RECEIVING);
-            }
-            return new ImageReceived(in.id, s.image(), s.generation(), added);
         }
-        long tImported = System.nanoTime();
-        Manifest m = in.store.importManifest(imp.file);
-        LOG.info(String.format(java.util.Locale.ROOT, "move %d: %s filed here in %d ms (the last chunks in %d ms, stored durably "
-                + "%d ms later; the manifest in %d ms)", in.id, m.label(), (System.nanoTime() - t0) / 1_000_000,
-                imp.arrivedMillis(), (tImported - t0) / 1_000_000 - imp.arrivedMillis(), (System.nanoTime() - tImported) / 1_000_000));
         synchronized (in) {
             in.current = null;
-            in.filed.put(m.image(), m);
-            if (in.staging()) {
-                in.to(ReceivePhase.STAGING);
-            } else {
-                in.to(ReceivePhase.RECEIVING);
+            if (m != null) {
+                in.filed.put(m.image(), m);
+            }
+            in.to(in.staging() ? ReceivePhase.STAGING : ReceivePhase.RECEIVING);
+            if (m != null && !in.staging()) {
                 ImageWriter.ahead(in, m);
             }
         }
-        return new ImageReceived(in.id, m.image(), m.generation(), added);
+        return m != null ? new ImageReceived(in.id, m.image(), m.generation(), added) : new ImageReceived(in.id, s.image(), s.generation(), added);
     }
 
     /** The sender commits: the images are written out and the anima restored paused (under the move's monitor). */

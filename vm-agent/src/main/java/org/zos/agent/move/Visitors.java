@@ -35,8 +35,8 @@ final class Visitors {
                 ctx.visits().forget(name);
             }
         }
-        LOG.info(String.format(java.util.Locale.ROOT, "visitor %s erased here: its files overwritten and deleted (%d MiB of the disk's data"
-                + " overwritten), its key destroyed, in %d ms (the files %d ms)", name, written == null ? -1 : bytes(written) >> 20,
+        LOG.info(String.format(java.util.Locale.ROOT, "visitor %s erased here: its files overwritten and deleted (of its disk %s), its key"
+                + " destroyed, in %d ms (the files %d ms)", name, written == null ? "all of it" : (bytes(written) >> 20) + " MiB of data",
                 (System.nanoTime() - t0) / 1_000_000, (files - t0) / 1_000_000));
     }
 
