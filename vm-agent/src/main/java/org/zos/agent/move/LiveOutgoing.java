@@ -36,39 +36,26 @@ final class LiveOutgoing implements AutoCloseable {
     private final Map<LivePipe.Kind, LiveStream.Figures> figures = new EnumMap<>(LivePipe.Kind.class);
     private Exception failure;
     /**
-     * Links dialed as the migration begins, for the two connections the hypervisor makes last (the disks'
-     * and the migration's, once the memory is copied): their dial and TLS handshake, 0.1 to 0.2 s each,
-     * are then not on the way to the guest's stop.
+     * The links dialed ahead ({@link Links}): libvirt's, the spares for the two connections the hypervisor
+     * makes last (the disks' and the migration's, once the memory is copied) and the memory stream's.
      */
-    private final java.util.concurrent.ConcurrentLinkedQueue<java.util.concurrent.CompletableFuture<MoveLink>> spare =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
-    static final int SPARES = 2;
-    /**
-     * The link for the stream of memory by content, dialed while the receiver prepared its domain
-     * ({@link #dialAhead}): the stream opens as the migration begins, not a dial and handshake later; null
-     * if none was dialed ahead, or once it is taken.
-     */
-    private java.util.concurrent.CompletableFuture<MoveLink> memoryLink;
+    private final Links ahead;
 
     /** Listens for move {@code transfer}'s connections; each is carried over a link {@code dial} makes. */
     LiveOutgoing(long transfer, Supplier<MoveLink> dial, Duration timeout, LivePipe.Coding coding) throws IOException {
-        this(transfer, dial, timeout, coding, null);
-    }
-
-    /** As above, with the link for the memory stream dialed ahead ({@link #dialAhead}; null: dialed when it opens). */
-    LiveOutgoing(long transfer, Supplier<MoveLink> dial, Duration timeout, LivePipe.Coding coding,
-            java.util.concurrent.CompletableFuture<MoveLink> memoryLink) throws IOException {
-        this(transfer, dial, timeout, coding, memoryLink, false);
+        this(transfer, dial, timeout, coding, Links.none(), false);
     }
 
     /**
-     * As above; if {@code gated} (memory by content), QEMU's migration connection waits in its connect(2)
-     * until {@link #letMigrationGo}, and fails once {@link #refuseMigration} (a {@link LivePipe.Listener} gate).
+     * As above, on the links dialed {@code ahead} (those it lacks are dialed as their connections come); if
+     * {@code gated} (memory by content), QEMU's migration connection waits in its connect(2) until
+     * {@link #letMigrationGo}, and fails once {@link #refuseMigration} (a {@link LivePipe.Listener} gate).
+     * The links are its own from here on: it closes those no connection took.
      */
-    LiveOutgoing(long transfer, Supplier<MoveLink> dial, Duration timeout, LivePipe.Coding coding,
-            java.util.concurrent.CompletableFuture<MoveLink> memoryLink, boolean gated) throws IOException {
+    LiveOutgoing(long transfer, Supplier<MoveLink> dial, Duration timeout, LivePipe.Coding coding, Links ahead, boolean gated)
+            throws IOException {
         this.transfer = transfer;
-        this.memoryLink = memoryLink;
+        this.ahead = ahead;
         this.sockets = LiveSockets.of(transfer).create();
         this.dial = dial;
         this.timeout = timeout;
@@ -87,9 +74,6 @@ final class LiveOutgoing implements AutoCloseable {
                     migration = l;
                 }
                 Files.setPosixFilePermissions(at, PosixFilePermissions.fromString("rw-rw-rw-")); // QEMU may run as another user
-            }
-            for (int i = 0; i < SPARES; i++) {
-                spare.add(dialAhead(dial));
             }
         } catch (IOException | RuntimeException e) {
             close();
@@ -122,7 +106,7 @@ final class LiveOutgoing implements AutoCloseable {
         MoveLink link = null;
         try {
             LiveOpen open = new LiveOpen(transfer, kind.name().toLowerCase(), kind == LivePipe.Kind.MIGRATION ? LiveStream.Window.SIZE : 0);
-            Opened opened = streamOn(kind == LivePipe.Kind.LIBVIRT ? null : spare.poll(), open, timeout);
+            Opened opened = streamOn(kind == LivePipe.Kind.LIBVIRT ? ahead.takeLibvirt() : ahead.takeSpare(), open, timeout);
             link = opened.link();
             LiveReady ready = MoveProtocol.answer(opened.answer(), LiveReady.class, open);
             if (kind != LivePipe.Kind.LIBVIRT) {
@@ -155,7 +139,7 @@ final class LiveOutgoing implements AutoCloseable {
      */
     Duplex memory(Duration wait) {
         LiveOpen open = new LiveOpen(transfer, LivePipe.Kind.MEMORY.name().toLowerCase());
-        Opened opened = streamOn(takeMemoryLink(), open, wait);
+        Opened opened = streamOn(ahead.takeMemory(), open, wait);
         try {
             MoveProtocol.answer(opened.answer(), LiveReady.class, open);
             opened.link().shortQueue(QUEUE);
@@ -206,17 +190,77 @@ final class LiveOutgoing implements AutoCloseable {
         });
     }
 
+    /**
+     * The links of a live migration, dialed as the receiver prepares its domain: each TLS handshake takes
+     * 0.1 to 0.2 s on a busy host, and none of them is then on the way. libvirt's is the first its migration
+     * opens (the receiver's QEMU starts over it: a second domination waits for that QEMU); the two spares
+     * are for the disks' and the migration's connections; the memory stream's, if the memory goes by content.
+     */
+    static final class Links {
+        static final int SPARES = 2;
+        private java.util.concurrent.CompletableFuture<MoveLink> libvirt;
+        private java.util.concurrent.CompletableFuture<MoveLink> memory;
+        private final java.util.concurrent.ConcurrentLinkedQueue<java.util.concurrent.CompletableFuture<MoveLink>> spare =
+                new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+        private Links() {
+        }
+
+        /** None: each connection dials its own. */
+        static Links none() {
+            return new Links();
+        }
+
+        /** Dials libvirt's link, the spares and, if {@code byContent}, the memory stream's, each on a thread of its own. */
+        static Links dial(Supplier<MoveLink> dial, boolean byContent) {
+            Links l = new Links();
+            l.libvirt = dialAhead(dial);
+            for (int i = 0; i < SPARES; i++) {
+                l.spare.add(dialAhead(dial));
+            }
+            l.memory = byContent ? dialAhead(dial) : null;
+            return l;
+        }
+
+        /** The memory stream's link is not needed (the receiver takes the memory in QEMU's stream): closed. */
+        void noMemory() {
+            LiveOutgoing.discard(takeMemory());
+        }
+
+        /** libvirt's link, which no one else takes then; null if it was taken or not dialed. */
+        synchronized java.util.concurrent.CompletableFuture<MoveLink> takeLibvirt() {
+            java.util.concurrent.CompletableFuture<MoveLink> f = libvirt;
+            libvirt = null;
+            return f;
+        }
+
+        /** A spare link; null if none is left. */
+        java.util.concurrent.CompletableFuture<MoveLink> takeSpare() {
+            return spare.poll();
+        }
+
+        /** The memory stream's link, which no one else takes then; null if it was taken or not dialed. */
+        synchronized java.util.concurrent.CompletableFuture<MoveLink> takeMemory() {
+            java.util.concurrent.CompletableFuture<MoveLink> f = memory;
+            memory = null;
+            return f;
+        }
+
+        /** Closes every link no connection took (once its dial is over). */
+        void discard() {
+            LiveOutgoing.discard(takeLibvirt());
+            LiveOutgoing.discard(takeMemory());
+            for (java.util.concurrent.CompletableFuture<MoveLink> f; (f = spare.poll()) != null; ) {
+                LiveOutgoing.discard(f);
+            }
+        }
+    }
+
     /** Closes a link dialed ahead that no stream took (once its dial is over). */
     static void discard(java.util.concurrent.CompletableFuture<MoveLink> ahead) {
         if (ahead != null) {
             ahead.thenAccept(MoveLink::close);
         }
-    }
-
-    private synchronized java.util.concurrent.CompletableFuture<MoveLink> takeMemoryLink() {
-        java.util.concurrent.CompletableFuture<MoveLink> f = memoryLink;
-        memoryLink = null;
-        return f;
     }
 
     /** A link dialed ahead, waiting for its dial if it is still under way; null if there is none or it failed. */
@@ -257,10 +301,7 @@ final class LiveOutgoing implements AutoCloseable {
         for (LivePipe.Listener l : listeners) {
             l.close();
         }
-        for (java.util.concurrent.CompletableFuture<MoveLink> f; (f = spare.poll()) != null; ) {
-            discard(f);
-        }
-        discard(takeMemoryLink());
+        ahead.discard();
         try {
             sockets.remove();
         } catch (IOException e) {

@@ -341,9 +341,11 @@ final class MoveSender {
         MoveReady ready = MoveProtocol.answer(peer.request(o, ctx.times().idle(), progress), MoveReady.class, o);
         transfer = ready.transfer();
         baseHeld = base != null && base.claim().equals(ready.diskBase());
-        LOG.info("move of " + r.name() + " to " + target + " accepted " + (System.nanoTime() - t0) / 1_000_000 + " ms after it began");
+        long accepted = System.nanoTime();
         journal = (journal == null ? MoveJournal.sending(r.name(), target, user, transfer, wasRunning, purpose)
                 : journal.transfer(transfer)).save(ctx.stateDir());
+        LOG.info("move of " + r.name() + " to " + target + " accepted " + (accepted - t0) / 1_000_000 + " ms after it began (journaled in "
+                + (System.nanoTime() - accepted) / 1_000_000 + " ms)");
     }
 
     /**
@@ -401,29 +403,27 @@ final class MoveSender {
                         Base64.getEncoder().encodeToString(s.key()), canByContent))
                 .orElseGet(() -> new LivePrepare(transfer, held.migratableXml(), keptHome.map(KeptMemory.Index::tag).orElse(0L),
                         keptHome.map(KeptMemory.Index::sum).orElse(null), null, canByContent));
-        // The memory stream's link is dialed while the receiver prepares its domain: it opens as the migration begins.
+        // The migration's links are dialed while the receiver prepares its domain: its streams open at once.
         java.util.function.Supplier<MoveLink> dial = () -> ctx.dialer().dial(target, user, ctx.times().dial());
-        java.util.concurrent.CompletableFuture<MoveLink> memoryLink = canByContent ? LiveOutgoing.dialAhead(dial) : null;
+        LiveOutgoing.Links links = LiveOutgoing.Links.dial(dial, canByContent);
         LivePrepared ready;
         try {
             ready = MoveProtocol.answer(peer.request(prepare, ctx.times().idle(), progress), LivePrepared.class, prepare);
-        } catch (RuntimeException e) {
+            if (ready.liveXml() != null && !canByContent) {
+                throw new ZosException(ErrorCode.PROTOCOL_ERROR, target + " answered live-prepare with a domain for memory by content, "
+                        + "which this host did not offer", "");
+            }
+            if (base != null) { // indexed while the target prepared
+                diskBlocks = DiskIngest.await(baseBlocks, "indexing the disk");
+            }
+        } catch (IOException | RuntimeException e) {
             memory.ifPresent(MoveSender::closeQuietly);
-            LiveOutgoing.discard(memoryLink);
+            links.discard();
             throw e;
         }
         boolean byContent = ready.liveXml() != null;
         if (!byContent) {
-            LiveOutgoing.discard(memoryLink);
-            memoryLink = null;
-        }
-        if (byContent && !canByContent) {
-            memory.ifPresent(MoveSender::closeQuietly);
-            throw new ZosException(ErrorCode.PROTOCOL_ERROR, target + " answered live-prepare with a domain for memory by content, "
-                    + "which this host did not offer", "");
-        }
-        if (base != null) { // indexed while the target prepared
-            diskBlocks = DiskIngest.await(baseBlocks, "indexing the disk");
+            links.noMemory();
         }
         java.util.Optional<KeptMemory.Index> keptThere = keptHome.filter(i -> i.tag() == ready.kept());
         DiskBlocks kept = keptThere.map(KeptMemory.Index::byDigest).orElse(null);
@@ -440,13 +440,6 @@ final class MoveSender {
             LOG.info(initial == null ? target + " no longer holds the memory " + name + " came home with: all of it goes"
                     : target + " fills the domain's memory with the memory " + name + " came home with, sealed there: what is"
                     + " unchanged is left out");
-        }
-        try {
-            to(SendPhase.MIGRATING);
-            ctx.faults().at("sender.migrating");
-        } catch (RuntimeException e) {
-            LiveOutgoing.discard(memoryLink); // the migration's own connections close with LiveOutgoing
-            throw e;
         }
         long t0 = System.nanoTime();
         Convergence convergence = new Convergence();
@@ -467,22 +460,33 @@ final class MoveSender {
         }
         Thread copier = null;
         boolean migrated = false;
-        try (LiveOutgoing outgoing = new LiveOutgoing(transfer, dial, ctx.times().idle(), coding, memoryLink, byContent);
-                Meter watch = watch(name, t0, convergence, pausedAt, wire)) {
+        LiveOutgoing outgoing = null;
+        try {
+            outgoing = new LiveOutgoing(transfer, dial, ctx.times().idle(), coding, links, byContent);
             LiveSockets s = outgoing.sockets();
+            if (byContent) {
+                // The copy begins at once: it only reads the guest's memory, and the receiver keeps what comes
+                // until its domain can take it. The migration is journaled before libvirt begins it.
+                LiveStream.Pages pages = coding.pages();
+                WholeBlocks.Sent copied = coding.copied();
+                LiveOutgoing carrying = outgoing;
+                copier = new Thread(() -> copyMemory(name, carrying, ledger, memory.get(), pages, copied, wire), "zos-memory-copy");
+                copier.setDaemon(true);
+                copier.start();
+            }
+            to(SendPhase.MIGRATING);
+            ctx.faults().at("sender.migrating");
             if (byContent) {
                 long tc = System.nanoTime();
                 ctx.hypervisor().get().migrationCapability(name, "x-ignore-shared", true);
                 LOG.info(String.format(java.util.Locale.ROOT, "the migration of %s set up %d ms after the preparation's answer"
                         + " (QEMU's x-ignore-shared on in %d ms)", name, (System.nanoTime() - t0) / 1_000_000, (System.nanoTime() - tc) / 1_000_000));
-                LiveStream.Pages pages = coding.pages();
-                WholeBlocks.Sent copied = coding.copied();
-                copier = new Thread(() -> copyMemory(name, outgoing, ledger, memory.get(), pages, copied, wire), "zos-memory-copy");
-                copier.setDaemon(true);
-                copier.start();
             }
-            Hypervisor.Migrated m = held.migrateLive(new Hypervisor.LiveMigration(s.peerUri(), s.migrationUri(), s.disksUri(),
-                    byContent ? ready.liveXml() : ready.domainXml(), Convergence.FIRST_PASS_DOWNTIME_MILLIS, ready.domainXml()));
+            Hypervisor.Migrated m;
+            try (Meter watch = watch(name, t0, convergence, pausedAt, wire)) {
+                m = held.migrateLive(new Hypervisor.LiveMigration(s.peerUri(), s.migrationUri(), s.disksUri(),
+                        byContent ? ready.liveXml() : ready.domainXml(), Convergence.FIRST_PASS_DOWNTIME_MILLIS, ready.domainXml()));
+            }
             migrated = true;
             long end = System.nanoTime();
             wireBytes += outgoing.sentBytes();
@@ -514,6 +518,9 @@ final class MoveSender {
             }
             throw e;
         } finally {
+            if (outgoing != null) { // its sockets go; the streams end with the hypervisor's own connections
+                outgoing.close();
+            }
             if (copier != null) { // ended whole before the migration went on, unless the migration failed: then it stops
                 copyStop.set(true);
                 org.zos.protocol.stream.Duplex d = copyStream;
