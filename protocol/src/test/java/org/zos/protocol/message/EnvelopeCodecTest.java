@@ -40,7 +40,7 @@ class EnvelopeCodecTest {
                 new ActionDone("suspend", StatusReport.Anima.brief("work", "host1", "host1", "suspended"), ""),
                 new ActionDone("remove", null, null),
                 new Progress("saving", 1 << 20, 128 << 20, 250),
-                new MoveReady(7), new ImageOffer(7, "bWFuaWZlc3Q=", ""),
+                new MoveReady(7), new MoveReady(7, null, true), new ImageOffer(7, "bWFuaWZlc3Q=", ""),
                 new ImageOffer(7, "bWFu", "", 1, 3), new ChunksWanted(7, "Aw==", 2),
                 new ImageSent(7, "disk", 3, 2), new ImageReceived(7, "disk", 3, 1),
                 new MoveCommit(7, java.util.Map.of("disk", 3L, "memory", 1L), "ab12"), new MoveDone(7, "paused", ""),

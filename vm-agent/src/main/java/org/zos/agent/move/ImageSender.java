@@ -145,6 +145,12 @@ final class ImageSender {
      * only whole; docs/protocol.md, "Moving an anima", step 2).
      */
     long offer(MoveLink peer, long transfer, String image, Manifest m, java.util.function.BooleanSupplier enough) throws IOException {
+        return offer(peer, transfer, image, m, enough, () -> { });
+    }
+
+    /** As above; {@code answered} runs once the receiver said which chunks it lacks, before they go. */
+    long offer(MoveLink peer, long transfer, String image, Manifest m, java.util.function.BooleanSupplier enough, Runnable answered)
+            throws IOException {
         long tRead = System.nanoTime();
         List<ChunkId> ids = new ArrayList<>(m.chunkIds());
         java.util.Set<ChunkId> ordered = store.withBases(ids); // each delta's base before it
@@ -172,6 +178,7 @@ final class ImageSender {
             }
         }
         long tOffer = System.nanoTime();
+        answered.run();
         long sent = 0;
         long lastReport = 0;
         int total = send.size();

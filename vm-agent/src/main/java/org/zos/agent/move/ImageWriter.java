@@ -247,6 +247,7 @@ final class ImageWriter {
                     unsynced += plain.length;
                 }
                 written.add(id);
+                notifyAll(); // a domain prepared early waits for the chunks of the disk's metadata
                 if (unsynced >= SYNC_BYTES && syncing.isDone()) { // beside the import, not in its way
                     unsynced = 0;
                     syncing = java.util.concurrent.CompletableFuture.runAsync(this::sync, r -> {
@@ -257,8 +258,29 @@ final class ImageWriter {
                 }
             } catch (IOException e) {
                 failed = true; // what it did not write is written when the image is filed
+                notifyAll();
                 LOG.warning("writing the chunks of " + offered.label() + " as they arrive failed: " + e);
             }
+        }
+
+        /** Whether chunk {@code id} is one this host lacked: it is written here as it arrives. */
+        boolean comes(org.zos.store.chunk.ChunkId id) {
+            return lacking.contains(id);
+        }
+
+        /**
+         * Waits until every chunk of {@code ids} (which this host lacked) arrived and was written; false if
+         * one was not by {@code deadline} (nanoTime), or writing failed.
+         */
+        synchronized boolean awaitWritten(java.util.Set<org.zos.store.chunk.ChunkId> ids, long deadline) throws InterruptedException {
+            while (!failed && !written.containsAll(ids)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                wait(Math.max(1, left / 1_000_000));
+            }
+            return !failed;
         }
 
         private void sync() {
@@ -387,11 +409,114 @@ final class ImageWriter {
                 continue; // a return over the disk this host kept: it, and the kernel and initrd it sent, stay as they are
             }
             Manifest m = in.filed.get(image);
+            if (m == null && image.equals("disk") && in.diskEarly != null) {
+                continue; // placed early, still coming (placeEarly); written when it is filed (finishEarly)
+            }
             if (m == null) {
                 throw new ZosException(ErrorCode.PROTOCOL_ERROR, "live-prepare came before the " + image + " was sent", "");
             }
             write(in, image, m, targets.get(image), progress);
         }
+    }
+
+    /**
+     * A live visit's {@code live-prepare} while its disk's chunks still come: makes the disk's file hold its
+     * qcow2 metadata as the offer has it (the header, the L1 and refcount tables: all that QEMU reads when
+     * it opens the disk; the rest only once the guest runs or the migration writes over it, which waits
+     * until the disk is written), checks it, and gives it the disk's name beside its own (a second link),
+     * so the domain's QEMU starts while the rest comes. False, having changed nothing the move relies on,
+     * if it cannot (the disk is not such a qcow2 image, its chunks did not come by {@code deadline}, there
+     * is a file at the disk's name): the disk is then placed once filed, as ever.
+     */
+    static boolean placeEarly(Incoming in, Manifest m, long deadline) throws IOException, InterruptedException {
+        Early e;
+        synchronized (in) {
+            e = in.early.get("disk");
+        }
+        Path target = in.held.paths().disk();
+        if (e == null || !e.offered.label().equals(m.label()) || Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        long t0 = System.nanoTime();
+        if (!writeFinal(in, e, Qcow2Metadata.HEADER_READ, deadline)) {
+            return false;
+        }
+        java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(Qcow2Metadata.HEADER_READ);
+        e.file.read(header, 0);
+        long clusters = Qcow2Metadata.clusterSize(header.array());
+        if (clusters < 0 || !writeFinal(in, e, clusters, deadline)) {
+            return false;
+        }
+        java.nio.ByteBuffer first = java.nio.ByteBuffer.allocate(Math.toIntExact(clusters));
+        e.file.read(first, 0);
+        long end = Qcow2Metadata.end(first.array(), m.length());
+        if (end < 0 || !writeFinal(in, e, end, deadline)) {
+            return false;
+        }
+        Path file = incoming(target);
+        org.zos.agent.hypervisor.DiskConfinement.require(file);
+        Files.createLink(target, file);
+        in.diskEarly = new java.util.concurrent.CompletableFuture<>();
+        LOG.info(String.format(java.util.Locale.ROOT, "move %d: %s placed while its chunks still come, its metadata (%d KiB) written"
+                + " in %d ms", in.id, m.label(), end >> 10, (System.nanoTime() - t0) / 1_000_000));
+        return true;
+    }
+
+    /**
+     * Makes the bytes of {@code e}'s image before {@code upTo} final in its file: writes the chunks there
+     * this host held (those another writer may be writing too: the same bytes), and waits for the ones it
+     * lacked to have arrived and been written; false if they did not by {@code deadline}.
+     */
+    private static boolean writeFinal(Incoming in, Early e, long upTo, long deadline) throws IOException, InterruptedException {
+        java.util.Set<org.zos.store.chunk.ChunkId> held = new java.util.HashSet<>();
+        java.util.Set<org.zos.store.chunk.ChunkId> coming = new java.util.HashSet<>();
+        long offset = 0;
+        for (org.zos.store.manifest.ManifestEntry entry : e.offered.entries()) {
+            if (offset >= upTo) {
+                break;
+            }
+            if (!entry.isZero()) {
+                (e.comes(entry.id()) ? coming : held).add(entry.id());
+            }
+            offset += entry.length();
+        }
+        java.util.Set<org.zos.store.chunk.ChunkId> others = new java.util.HashSet<>(e.offered.chunkIds());
+        others.removeAll(held);
+        in.store.materializeInto(e.offered.without(others), e.file, new WorkMeter());
+        return e.awaitWritten(coming, deadline);
+    }
+
+    /**
+     * A disk placed early ({@link #placeEarly}) was filed: waits for the write of what is left of it
+     * ({@link #ahead}, which syncs it), or writes all of it into the file if that failed, and drops the
+     * file's other name. Then the domain's QEMU may read any of it.
+     */
+    static void finishEarly(Incoming in, Manifest m) throws IOException, InterruptedException {
+        Path target = in.held.paths().disk();
+        Future<Manifest> ahead;
+        synchronized (in) {
+            ahead = in.ahead.remove("disk");
+        }
+        Manifest written = null;
+        long t0 = System.nanoTime();
+        if (ahead != null) {
+            try {
+                written = ahead.get();
+            } catch (ExecutionException e) {
+                LOG.warning("writing " + m.label() + " ahead failed; writing it whole: " + e.getCause());
+            }
+        }
+        if (written == null || written.generation() != m.generation()) {
+            try (FileChannel ch = FileChannel.open(target, StandardOpenOption.WRITE)) {
+                in.store.materializeInto(m, ch, new WorkMeter());
+                ch.truncate(m.length());
+                ch.force(true);
+            }
+            org.zos.agent.hypervisor.DiskConfinement.require(target);
+        }
+        Files.deleteIfExists(incoming(target));
+        LOG.info(String.format(java.util.Locale.ROOT, "move %d: %s, placed early, written whole %d ms after it was filed", in.id,
+                m.label(), (System.nanoTime() - t0) / 1_000_000));
     }
 
     /** Writes one image to {@code target}: what was written ahead, brought up to {@code m}, or all of it. */
@@ -415,7 +540,11 @@ final class ImageWriter {
                 if (written.generation() != m.generation()) {
                     in.store.update(written, m, incoming(target), meter.work());
                 }
-                Durable.commit(incoming(target), target);
+                if (Files.exists(target) && Files.isSameFile(target, incoming(target))) {
+                    Files.delete(incoming(target)); // placed early (placeEarly): synced as written ahead, the name is the target's
+                } else {
+                    Durable.commit(incoming(target), target);
+                }
             }
         }
     }

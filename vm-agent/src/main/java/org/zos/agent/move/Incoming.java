@@ -56,6 +56,11 @@ final class Incoming {
      * file): no disk is sent ahead; the migration copies the visitor's overlay over it.
      */
     volatile boolean keptDisk;
+    /**
+     * A live visit whose domain was prepared while its disk still came (IMPORTING_LIVE): the disk's file
+     * was put where the domain reads it with its metadata final; done once all of it is written and synced.
+     */
+    volatile java.util.concurrent.CompletableFuture<Void> diskEarly;
 
     Incoming(long id, String from, String user, String anima, String purpose, AnimaManager.Held held, AnimaStore store,
             Path stateDir, ReceivePhase phase) {
@@ -94,7 +99,7 @@ final class Incoming {
     }
 
     /**
-     * Moves to phase {@code next}: journals MIGRATING and RESTORED (synced, before anything acts on them), deletes the
+     * Moves to phase {@code next}: journals MIGRATING (IMPORTING_LIVE as it) and RESTORED (synced, before anything acts on them), deletes the
      * journal once the move ended, logs the change.
      *
      * @throws IllegalStateException if the table does not allow it: a bug, not a peer's fault
@@ -104,14 +109,14 @@ final class Incoming {
         if (!MoveProtocol.legal(was, next)) {
             throw new IllegalStateException("move " + id + " of " + anima + ": " + was + " → " + next + " is not a legal change");
         }
-        if (next == ReceivePhase.RESTORED || next == ReceivePhase.MIGRATING) {
+        if (next == ReceivePhase.RESTORED || next == ReceivePhase.MIGRATING || next == ReceivePhase.IMPORTING_LIVE) {
             MoveJournal.Phase journaled = next == ReceivePhase.RESTORED ? MoveJournal.Phase.RESTORED : MoveJournal.Phase.MIGRATING;
             MoveJournal.receiving(anima, from, user, id, purpose).in(journaled).save(stateDir);
         } else if (next.ended()) {
             MoveJournal.delete(stateDir, anima);
         }
         phase = next;
-        if (next != ReceivePhase.IMPORTING && was != ReceivePhase.IMPORTING) { // one line per image would drown the log
+        if (next != ReceivePhase.IMPORTING && (was != ReceivePhase.IMPORTING || next == ReceivePhase.IMPORTING_LIVE)) { // one line per image would drown the log
             LOG.info("move " + id + " of " + anima + " from " + from + ": " + was + " → " + next);
         }
     }

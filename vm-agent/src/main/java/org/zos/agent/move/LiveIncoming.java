@@ -417,6 +417,38 @@ final class LiveIncoming implements LibvirtGuard.Expect {
         }
     }
 
+    /**
+     * A domain prepared while its disk came (IMPORTING_LIVE): waits until the disk is written whole, before
+     * anything that reads it goes on (blocks the disk holds, referred to by a stream; the mirror's writes,
+     * which may read the disk under the overlay). libvirt's connection does not wait: QEMU starts meanwhile.
+     */
+    private void awaitDisk(String kind) {
+        java.util.concurrent.CompletableFuture<Void> early = in.diskEarly;
+        if (early == null || early.isDone() && !early.isCompletedExceptionally()) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        while (true) { // as long as its chunks come (a first visit's disk may take minutes)
+            try {
+                early.get(1, java.util.concurrent.TimeUnit.SECONDS);
+                break;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ZosException(ErrorCode.CANCELLED, "interrupted while the disk of " + in.anima + " came", "");
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new ZosException(ErrorCode.HOST_UNREACHABLE, "the disk of " + in.anima + " was not written: "
+                        + e.getCause().getMessage(), "the anima runs on at " + in.from);
+            } catch (java.util.concurrent.TimeoutException e) {
+                if (in.phase().ended() || System.nanoTime() - in.lastHeard > HOLD.toNanos()) {
+                    throw new ZosException(ErrorCode.HOST_UNREACHABLE, "the disk of " + in.anima + " stopped coming", "the anima runs on at "
+                            + in.from);
+                }
+            }
+        }
+        LOG.info("move " + in.id + " of " + in.anima + ": the " + kind + " connection waited " + (System.nanoTime() - t0) / 1_000_000
+                + " ms for the disk to be written");
+    }
+
     /** Writes a page of the guest's memory into the incoming domain's (memory by content). */
     private void writeMemory(long at, byte[] page) throws IOException {
         FileChannel m = memory;
@@ -563,6 +595,7 @@ final class LiveIncoming implements LibvirtGuard.Expect {
     Responder.Opened open(LiveOpen o, Duplex stream, Runnable ended) throws IOException {
         LivePipe.Kind kind = LivePipe.Kind.valueOf(o.kind().toUpperCase());
         if (kind == LivePipe.Kind.MEMORY) {
+            awaitDisk(o.kind());
             return memoryStream(o, stream, ended);
         }
         if (fillWith != null && kind != LivePipe.Kind.LIBVIRT) {
@@ -582,6 +615,9 @@ final class LiveIncoming implements LibvirtGuard.Expect {
         }
         if (kind == LivePipe.Kind.MIGRATION && liveXml != null) {
             awaitMemory();
+        }
+        if (kind != LivePipe.Kind.LIBVIRT) {
+            awaitDisk(o.kind());
         }
         Path target = switch (kind) {
             case LIBVIRT -> libvirtd();

@@ -61,8 +61,18 @@ final class MoveProtocol {
          * runs here; its sealed chunks stay, without the key, for the visit).
          */
         STAGING("image-offer", "move-abort"),
-        /** An image was offered: its chunks come as data frames, then image-sent. */
-        IMPORTING(DATA, "image-sent", "move-abort"),
+        /**
+         * An image was offered: its chunks come as data frames, then image-sent. A live visit's
+         * live-prepare may come while the disk's chunks do (the receiver said it prepares early).
+         */
+        IMPORTING(DATA, "image-sent", "live-prepare", "move-abort"),
+        /**
+         * A live visit's domain prepared while its disk's chunks still come (journaled "migrating"): its
+         * QEMU starts over the disk's file, whose metadata is final, while the rest is written; the
+         * hypervisors' connections that read the disk wait until it is written and synced, which
+         * image-sent's answer says.
+         */
+        IMPORTING_LIVE(DATA, "image-sent", "live-open", "move-abort"),
         /** The commit came: the images are written out and the anima restored paused. */
         RESTORING("move-abort"),
         /**
@@ -86,6 +96,11 @@ final class MoveProtocol {
         boolean ended() {
             return this == RUNNING || this == DROPPED;
         }
+
+        /** Whether an image's chunks come now. */
+        boolean importing() {
+            return this == IMPORTING || this == IMPORTING_LIVE;
+        }
     }
 
     static final Map<SendPhase, Set<SendPhase>> SEND_NEXT = new EnumMap<>(Map.of(
@@ -103,7 +118,8 @@ final class MoveProtocol {
             ReceivePhase.RECEIVING, EnumSet.of(ReceivePhase.IMPORTING, ReceivePhase.RESTORING, ReceivePhase.MIGRATING, ReceivePhase.DROPPED),
             ReceivePhase.MIGRATING, EnumSet.of(ReceivePhase.RUNNING, ReceivePhase.DROPPED),
             ReceivePhase.STAGING, EnumSet.of(ReceivePhase.IMPORTING, ReceivePhase.DROPPED),
-            ReceivePhase.IMPORTING, EnumSet.of(ReceivePhase.RECEIVING, ReceivePhase.STAGING, ReceivePhase.DROPPED),
+            ReceivePhase.IMPORTING, EnumSet.of(ReceivePhase.RECEIVING, ReceivePhase.STAGING, ReceivePhase.IMPORTING_LIVE, ReceivePhase.DROPPED),
+            ReceivePhase.IMPORTING_LIVE, EnumSet.of(ReceivePhase.MIGRATING, ReceivePhase.DROPPED),
             ReceivePhase.RESTORING, EnumSet.of(ReceivePhase.RESTORED, ReceivePhase.DROPPED),
             ReceivePhase.RESTORED, EnumSet.of(ReceivePhase.RUNNING, ReceivePhase.DROPPED),
             ReceivePhase.RUNNING, EnumSet.noneOf(ReceivePhase.class),

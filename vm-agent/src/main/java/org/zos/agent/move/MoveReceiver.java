@@ -108,7 +108,7 @@ public final class MoveReceiver {
         Incoming in = get(caller, ChunkFrames.transfer(payload), MoveProtocol.DATA);
         ImageImport imp = in.current;
         ctx.faults().at("receiver.chunk");
-        imp.accept(ChunkFrames.decode(payload), () -> in.phase() != ReceivePhase.IMPORTING);
+        imp.accept(ChunkFrames.decode(payload), () -> !in.phase().importing());
     }
 
     /** The move {@code transfer} of {@code caller}, if request {@code kind} is legal in its phase. */
@@ -199,7 +199,7 @@ public final class MoveReceiver {
         incoming.put(id, in);
         LOG.info("receiving anima " + o.anima() + " from " + from + " (" + o.purpose() + "), transfer " + id + "; checked and "
                 + "made ready in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
-        return new MoveReady(id, in.keptDisk ? o.diskBase() : null);
+        return new MoveReady(id, in.keptDisk ? o.diskBase() : null, visit ? Boolean.TRUE : null);
     }
 
     /**
@@ -271,17 +271,44 @@ public final class MoveReceiver {
             LOG.info(String.format(java.util.Locale.ROOT, "move %d: %s sent in part (%d chunks): they are kept, the image is not filed",
                     in.id, imp.manifest.label(), s.chunks()));
         }
+        boolean early;
         synchronized (in) {
             in.current = null;
             if (m != null) {
                 in.filed.put(m.image(), m);
             }
-            in.to(in.staging() ? ReceivePhase.STAGING : ReceivePhase.RECEIVING);
+            early = in.phase() == ReceivePhase.IMPORTING_LIVE;
+            if (early && m == null) {
+                throw new ZosException(ErrorCode.PROTOCOL_ERROR, "the disk of " + in.anima + ", whose domain was prepared while it came, "
+                        + "was sent in part", "");
+            }
+            if (!early) {
+                in.to(in.staging() ? ReceivePhase.STAGING : ReceivePhase.RECEIVING);
+            }
             if (m != null && !in.staging()) {
                 ImageWriter.ahead(in, m);
             }
         }
+        if (early) { // answered once all of the disk is written and synced: the sender's migration goes on then
+            finishEarly(in, m);
+        }
         return m != null ? new ImageReceived(in.id, m.image(), m.generation(), added) : new ImageReceived(in.id, s.image(), s.generation(), added);
+    }
+
+    /** The disk of a domain prepared while it came is filed: written whole, then the migration may read it (MIGRATING). */
+    private void finishEarly(Incoming in, Manifest m) throws Exception {
+        try {
+            ImageWriter.finishEarly(in, m);
+            synchronized (in) {
+                in.to(ReceivePhase.MIGRATING);
+            }
+            in.diskEarly.complete(null);
+        } catch (Exception e) {
+            LOG.warning("move " + in.id + " of " + in.anima + ": its disk, placed early, could not be written: " + e.getMessage());
+            in.diskEarly.completeExceptionally(e);
+            drop(in);
+            throw e;
+        }
     }
 
     /** The sender commits: the images are written out and the anima restored paused (under the move's monitor). */
@@ -318,10 +345,18 @@ public final class MoveReceiver {
     private LivePrepared prepareLive(Incoming in, LivePrepare p, Consumer<Progress> progress) throws Exception {
         in.busy.incrementAndGet();
         try {
+            if (in.phase() == ReceivePhase.IMPORTING) {
+                prepareEarly(in);
+            }
             synchronized (in) {
-                in.to(ReceivePhase.MIGRATING);
+                MoveProtocol.require(in.phase(), "live-prepare", in.id); // dropped meanwhile?
+                // The disk still coming (placed early), or filed (meanwhile, or the receiver could not place it early).
+                in.to(in.phase() == ReceivePhase.IMPORTING ? ReceivePhase.IMPORTING_LIVE : ReceivePhase.MIGRATING);
                 try {
                     in.live = LiveIncoming.prepare(in, p, progress);
+                    if (in.phase() == ReceivePhase.MIGRATING && in.diskEarly != null) {
+                        in.diskEarly.complete(null); // placed early, but filed before this: written by now
+                    }
                     ctx.faults().at("receiver.migrating");
                 } catch (Exception e) {
                     LOG.warning("move " + in.id + " of " + in.anima + " cannot be received live: " + e.getMessage());
@@ -333,6 +368,32 @@ public final class MoveReceiver {
         } finally {
             in.busy.decrementAndGet();
             in.heard();
+        }
+    }
+
+    /**
+     * A live visit's live-prepare while its disk's chunks still come (this host said in move-ready that it
+     * takes it so): the disk's file is placed with its metadata final ({@link ImageWriter#placeEarly}), so
+     * its domain's QEMU starts while the rest comes; if it cannot be, waits (outside the move's monitor,
+     * which image-sent takes) until the disk is filed, and the move goes on as one that sent it first.
+     */
+    private void prepareEarly(Incoming in) throws Exception {
+        ImageImport imp = in.current;
+        if (!in.visitor() || imp == null || !imp.manifest.image().equals("disk") || !in.filed.containsKey("kernel")
+                || !in.filed.containsKey("initrd")) {
+            throw new ZosException(ErrorCode.PROTOCOL_ERROR, "live-prepare came while " + (imp == null ? "an image" : imp.manifest.label())
+                    + " was sent, which only a live visit's disk may be, after its kernel and initrd", "");
+        }
+        long deadline = System.nanoTime() + ctx.times().imageWait().toNanos();
+        if (ImageWriter.placeEarly(in, imp.manifest, deadline)) {
+            return;
+        }
+        LOG.info("move " + in.id + ": " + imp.manifest.label() + " is not placed while it comes; the domain is prepared once it is filed");
+        while (in.phase() == ReceivePhase.IMPORTING) { // as long as its chunks come
+            if (System.nanoTime() - in.lastHeard > ctx.times().dropSilent().toNanos()) {
+                throw new ZosException(ErrorCode.HOST_UNREACHABLE, "the disk of " + in.anima + " stopped coming", "");
+            }
+            Interrupts.sleep(java.time.Duration.ofMillis(10));
         }
     }
 

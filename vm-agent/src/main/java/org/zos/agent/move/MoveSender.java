@@ -82,6 +82,17 @@ final class MoveSender {
     private boolean suspendedHere;
     /** The disk's blocks by content, made while the anima still runs (see {@link MemoryImage}). */
     private DiskBlocks diskBlocks;
+    /** Whether the receiver takes a live visit's live-prepare while the disk's chunks still come ({@code move-ready}). */
+    private boolean receiverPreparesEarly;
+    /**
+     * A live visit's disk, sent beside the migration's start (the receiver prepares its domain meanwhile):
+     * done once the receiver has it written and synced; null if the disk was sent before.
+     */
+    private volatile java.util.concurrent.CompletableFuture<Long> diskFiled;
+    /** The thread that sends it ({@link #offerAside}). */
+    private Thread diskSending;
+    /** The disk sent beside the migration's start, whose blocks ({@link #diskBlocks}) are still being indexed; null once taken. */
+    private DiskIngest indexing;
     /** When the target answered that the anima runs there (nanoTime): the downtime's end. */
     private long runsThere;
     /** Whether this move diverted the running anima's disk to an overlay (a live one: {@link #send}). */
@@ -230,8 +241,15 @@ final class MoveSender {
                         LOG.info("the return of " + r.name() + " sends nothing ahead: " + target + " holds its disk, kernel and initrd");
                     } else {
                         sentDisk = ahead.manifest();
-                        out.offer(peer, transfer, "disk", sentDisk); // ahead, while the anima runs: most of it will not change
-                        diskBlocks = ahead.blocks();
+                        if (live && journal.visit() && receiverPreparesEarly) {
+                            // Its chunks go while the receiver's domain starts (its QEMU, the memory's fill); its
+                            // blocks, indexed meanwhile, are awaited once the receiver prepared.
+                            diskFiled = offerAside(sentDisk);
+                            indexing = ahead;
+                        } else {
+                            out.offer(peer, transfer, "disk", sentDisk); // ahead, while the anima runs: most of it will not change
+                            diskBlocks = ahead.blocks();
+                        }
                     }
                     ctx.faults().at("sender.disk-ahead");
                     checkCancelled();
@@ -341,6 +359,7 @@ final class MoveSender {
         MoveReady ready = MoveProtocol.answer(peer.request(o, ctx.times().idle(), progress), MoveReady.class, o);
         transfer = ready.transfer();
         baseHeld = base != null && base.claim().equals(ready.diskBase());
+        receiverPreparesEarly = ready.prepares();
         long accepted = System.nanoTime();
         journal = (journal == null ? MoveJournal.sending(r.name(), target, user, transfer, wasRunning, purpose)
                 : journal.transfer(transfer)).save(ctx.stateDir());
@@ -389,9 +408,13 @@ final class MoveSender {
      */
     private long migrate() throws IOException {
         String name = held.record().name();
+        long tp = System.nanoTime();
         progress.accept(new Progress("preparing the live migration on " + target, 0, 0, 0));
         // Coming home: the pages of the memory home kept when it sent the anima here may go as references.
         java.util.Optional<KeptMemory.Index> keptHome = journal.visit() ? java.util.Optional.empty() : ctx.kept().get(name);
+        // Their index by content is made while the receiver prepares (75,000 pages: tens of ms on a busy host).
+        java.util.concurrent.CompletableFuture<DiskBlocks> keptIndex = keptHome.map(i -> java.util.concurrent.CompletableFuture
+                .supplyAsync(i::byDigest, MoveSender::aside)).orElse(null);
         // Visiting a host it came home from: that host may hold the memory it came home with, sealed.
         java.util.Optional<SealedMemory.Record> sealed = journal.visit()
                 ? SealedMemory.Record.read(held.paths().dir()).filter(s -> s.host().equals(target)) : java.util.Optional.empty();
@@ -408,13 +431,19 @@ final class MoveSender {
         LiveOutgoing.Links links = LiveOutgoing.Links.dial(dial, canByContent);
         LivePrepared ready;
         try {
+            long ta = System.nanoTime();
             ready = MoveProtocol.answer(peer.request(prepare, ctx.times().idle(), progress), LivePrepared.class, prepare);
+            LOG.info(String.format(java.util.Locale.ROOT, "the live preparation of %s asked after %d ms (the domain's XML, its memory), answered %d ms later",
+                    name, (ta - tp) / 1_000_000, (System.nanoTime() - ta) / 1_000_000));
             if (ready.liveXml() != null && !canByContent) {
                 throw new ZosException(ErrorCode.PROTOCOL_ERROR, target + " answered live-prepare with a domain for memory by content, "
                         + "which this host did not offer", "");
             }
             if (base != null) { // indexed while the target prepared
                 diskBlocks = DiskIngest.await(baseBlocks, "indexing the disk");
+            } else if (indexing != null) {
+                diskBlocks = indexing.blocks();
+                indexing = null;
             }
         } catch (IOException | RuntimeException e) {
             memory.ifPresent(MoveSender::closeQuietly);
@@ -426,7 +455,7 @@ final class MoveSender {
             links.noMemory();
         }
         java.util.Optional<KeptMemory.Index> keptThere = keptHome.filter(i -> i.tag() == ready.kept());
-        DiskBlocks kept = keptThere.map(KeptMemory.Index::byDigest).orElse(null);
+        DiskBlocks kept = keptThere.isPresent() ? keptIndex.join() : null;
         // Filled with it: the receiver's memory starts as the kept memory, and what is there already is left out.
         long[] initial = !ready.fill() ? null : sealed.isPresent()
                 ? sealed.filter(s -> s.tag() == ready.kept()).map(SealedMemory.Record::digests).orElse(null)
@@ -482,6 +511,9 @@ final class MoveSender {
                 LOG.info(String.format(java.util.Locale.ROOT, "the migration of %s set up %d ms after the preparation's answer"
                         + " (QEMU's x-ignore-shared on in %d ms)", name, (System.nanoTime() - t0) / 1_000_000, (System.nanoTime() - tc) / 1_000_000));
             }
+            if (!byContent) {
+                awaitDisk(); // QEMU's stream refers to the disk's blocks: the receiver's disk must be whole before it goes
+            }
             Hypervisor.Migrated m;
             try (Meter watch = watch(name, t0, convergence, pausedAt, wire)) {
                 m = held.migrateLive(new Hypervisor.LiveMigration(s.peerUri(), s.migrationUri(), s.disksUri(),
@@ -489,6 +521,7 @@ final class MoveSender {
             }
             migrated = true;
             long end = System.nanoTime();
+            awaitDisk(); // (written before the memory by content began)
             wireBytes += outgoing.sentBytes();
             converged = !byContent ? convergence.describe(m.throttlePercent()) : copyLeft <= COPY_SETTLED
                     ? "converged: its memory by content, " + copyLeft + " pages changed in the last round while it ran"
@@ -515,6 +548,10 @@ final class MoveSender {
             }
             if (e instanceof ZosException) {
                 checkCancelled();
+            }
+            java.util.concurrent.CompletableFuture<Long> disk = diskFiled;
+            if (disk != null && disk.isCompletedExceptionally()) { // what failed first: the migration waited for the disk
+                awaitDisk();
             }
             throw e;
         } finally {
@@ -600,6 +637,12 @@ final class MoveSender {
         org.zos.protocol.stream.Duplex d = null;
         LOG.info("copying the memory of " + name + " by content to " + target + " while its domain there starts");
         try {
+            if (diskFiled != null && !diskFiled.isDone()) { // its pages refer to the disk's blocks: the receiver's must be whole
+                long tw = System.nanoTime();
+                awaitDisk();
+                LOG.info("the disk of " + name + " written on " + target + " " + (System.nanoTime() - tw) / 1_000_000
+                        + " ms after the copy of its memory was to begin");
+            }
             d = outgoing.memory(LiveIncoming.HOLD.plusSeconds(30));
             copyStream = d;
             long opened = System.nanoTime();
@@ -986,6 +1029,49 @@ final class MoveSender {
         if (peer != null) {
             peer.close();
             peer = null;
+        }
+        Thread t = diskSending;
+        if (t != null) { // its link is closed: it ends at once
+            try {
+                t.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            diskSending = null;
+        }
+        diskFiled = null; // a next try sends the disk again, as its receiver then says
+        indexing = null;
+    }
+
+    /**
+     * A live visit to a receiver that prepares its domain while the disk comes: offers the disk and, once
+     * the receiver answered which chunks it lacks, returns, while a thread of its own sends them; the
+     * future is done once the receiver has the disk written and synced (image-sent's answer).
+     */
+    private java.util.concurrent.CompletableFuture<Long> offerAside(org.zos.store.manifest.Manifest disk) throws IOException {
+        java.util.concurrent.CompletableFuture<Void> answered = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<Long> filed = new java.util.concurrent.CompletableFuture<>();
+        MoveLink on = peer;
+        Thread t = new Thread(() -> {
+            try {
+                filed.complete(out.offer(on, transfer, "disk", disk, () -> false, () -> answered.complete(null)));
+            } catch (Throwable e) {
+                answered.completeExceptionally(e);
+                filed.completeExceptionally(e);
+            }
+        }, "zos-disk-send");
+        t.setDaemon(true);
+        diskSending = t;
+        t.start();
+        DiskIngest.await(answered, "offering the disk");
+        return filed;
+    }
+
+    /** Waits until the disk sent beside the migration's start is written on the receiver (nothing if it was sent before). */
+    private void awaitDisk() throws IOException {
+        java.util.concurrent.CompletableFuture<Long> f = diskFiled;
+        if (f != null) {
+            DiskIngest.await(f, "sending the disk");
         }
     }
 

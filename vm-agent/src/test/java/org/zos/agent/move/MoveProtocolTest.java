@@ -296,6 +296,49 @@ class MoveProtocolTest {
         }
     }
 
+    /**
+     * A visited host that says it prepares early takes a live visit's live-prepare while the disk's chunks
+     * still come: a qcow2 disk is placed once its metadata is written, and runs, once the move is over, as
+     * it was sent; a disk that is not such an image is placed once it is filed (the move as before).
+     */
+    @Test
+    void aLiveVisitPreparesTheDomainWhileAQcow2DiskComes() throws Exception {
+        java.nio.file.Path disk = home.registry.paths(ANIMA).disk();
+        byte[] bytes = qcow2Disk();
+        home.moves.dominate(ANIMA, "visited", "alice", 1 << 20, true, p2 -> { }); // the disk's chunks take a second or two
+        assertRunsOn(visited);
+        List<String> order = visited.asked.stream().filter(m -> m instanceof org.zos.protocol.message.LivePrepare
+                || m instanceof org.zos.protocol.message.ImageSent s && s.image().equals("disk")).map(MoveProtocol::kind).toList();
+        assertEquals(List.of("live-prepare", "image-sent"), order, "prepared while the disk came");
+        assertArrayEquals(bytes, Files.readAllBytes(visited.registry.paths(ANIMA).disk()), "the visitor's disk is the disk as sent");
+        assertFalse(Files.exists(ImageWriter.incoming(visited.registry.paths(ANIMA).disk())), "its other name is gone");
+        assertNoJournals();
+
+        comeHomeLive();
+        assertRunsOn(home);
+        assertVisitorGone();
+        Files.write(disk, TestNet.bytes(new Random(4), 3 << 20)); // not a qcow2 image: placed once filed
+        dominateLive();
+        assertRunsOn(visited);
+        assertArrayEquals(Files.readAllBytes(disk), Files.readAllBytes(visited.registry.paths(ANIMA).disk()));
+    }
+
+    /**
+     * The anima's disk made a qcow2 image (qemu-img's, 64 MiB) with 2 MiB of clusters past its metadata, as a
+     * guest's writes leave it: a visited host that prepares early places it while they come. Its bytes.
+     */
+    private byte[] qcow2Disk() throws Exception {
+        java.nio.file.Path disk = home.registry.paths(ANIMA).disk();
+        Files.delete(disk);
+        Process p = new ProcessBuilder("qemu-img", "create", "-q", "-f", "qcow2", disk.toString(), "64M").inheritIO().start();
+        assertEquals(0, p.waitFor());
+        byte[] bytes = Files.readAllBytes(disk);
+        bytes = java.util.Arrays.copyOf(bytes, bytes.length + (2 << 20));
+        System.arraycopy(TestNet.bytes(new Random(3), 2 << 20), 0, bytes, bytes.length - (2 << 20), 2 << 20);
+        Files.write(disk, bytes);
+        return bytes;
+    }
+
     /** Only the host an anima last came home from tells home what it sealed of its memory. */
     @Test
     void onlyTheHostAnAnimaCameHomeFromTellsWhatItSealed() throws Exception {
@@ -355,11 +398,20 @@ class MoveProtocolTest {
         "home, sender.migrated, visited, ' live'",
         "visited, receiver.migrating, visited, ' live'",
         "visited, receiver.go, visited, ' live'",
+        "home, sender.disk-ahead, home, ' live, prepared early'",
+        "home, sender.migrating, home, ' live, prepared early'",
+        "home, sender.migrated, visited, ' live, prepared early'",
+        "visited, receiver.migrating, visited, ' live, prepared early'",
+        "visited, receiver.go, visited, ' live, prepared early'",
     })
     void aCrashWhileDominatingLeavesExactlyOneAnima(String side, String point, String endsOn, String live) throws Exception {
+        boolean early = live.contains("early");
+        if (early) {
+            qcow2Disk();
+        }
         agent(side).crashAt(point);
         try {
-            home.moves.dominate(ANIMA, "visited", "alice", 0, !live.isEmpty(), p -> { });
+            home.moves.dominate(ANIMA, "visited", "alice", early ? 1 << 20 : 0, !live.isEmpty(), p -> { });
         } catch (Exception | TestNet.Crash e) {
             // the move may fail (how depends on timing); where the anima ends up is what counts
         }
