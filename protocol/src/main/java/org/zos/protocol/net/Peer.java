@@ -173,6 +173,14 @@ public final class Peer implements AutoCloseable {
      * request: every progress message starts it again.
      */
     public Message request(Message m, Duration idle, Consumer<Progress> progress) {
+        return request(m, idle, progress, () -> { });
+    }
+
+    /**
+     * As above; {@code written} runs once the request is handed to the connection, before the answer is
+     * awaited: whatever another thread writes after it goes after the request.
+     */
+    public Message request(Message m, Duration idle, Consumer<Progress> progress, Runnable written) {
         long id = session.next.incrementAndGet();
         Waiting w = new Waiting(progress);
         session.pending.put(id, w);
@@ -186,6 +194,7 @@ public final class Peer implements AutoCloseable {
         if (!channel.isActive()) {
             w.answer.completeExceptionally(session.closed(null));
         }
+        written.run();
         String what = m.getClass().getSimpleName();
         Message reply;
         while (true) {

@@ -438,19 +438,24 @@ final class ImageWriter {
             return false;
         }
         long t0 = System.nanoTime();
-        if (!writeFinal(in, e, Qcow2Metadata.HEADER_READ, deadline)) {
-            return false;
-        }
-        java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(Qcow2Metadata.HEADER_READ);
-        e.file.read(header, 0);
-        long clusters = Qcow2Metadata.clusterSize(header.array());
-        if (clusters < 0 || !writeFinal(in, e, clusters, deadline)) {
-            return false;
-        }
-        java.nio.ByteBuffer first = java.nio.ByteBuffer.allocate(Math.toIntExact(clusters));
-        e.file.read(first, 0);
-        long end = Qcow2Metadata.end(first.array(), m.length());
-        if (end < 0 || !writeFinal(in, e, end, deadline)) {
+        long end;
+        try {
+            if (!writeFinal(in, e, Qcow2Metadata.HEADER_READ, deadline)) {
+                return false;
+            }
+            java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(Qcow2Metadata.HEADER_READ);
+            e.file.read(header, 0);
+            long clusters = Qcow2Metadata.clusterSize(header.array());
+            if (clusters < 0 || !writeFinal(in, e, clusters, deadline)) {
+                return false;
+            }
+            java.nio.ByteBuffer first = java.nio.ByteBuffer.allocate(Math.toIntExact(clusters));
+            e.file.read(first, 0);
+            end = Qcow2Metadata.end(first.array(), m.length());
+            if (end < 0 || !writeFinal(in, e, end, deadline)) {
+                return false;
+            }
+        } catch (java.nio.channels.ClosedChannelException filed) { // the disk came whole meanwhile: its filing took the file
             return false;
         }
         Path file = incoming(target);

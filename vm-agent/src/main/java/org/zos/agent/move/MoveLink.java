@@ -23,6 +23,15 @@ interface MoveLink extends AutoCloseable {
         return request(m, timeout, p -> { });
     }
 
+    /**
+     * As {@link #request(Message, Duration, Consumer)}; {@code written} runs once the request is on its way,
+     * so that what another thread sends after it goes after the request.
+     */
+    default Message request(Message m, Duration idle, Consumer<Progress> progress, Runnable written) {
+        written.run();
+        return request(m, idle, progress);
+    }
+
     /** Sends one data frame (taking ownership of {@code payload}), waiting while the link is full. */
     void sendData(ByteBuf payload, Duration timeout);
 
@@ -44,6 +53,11 @@ interface MoveLink extends AutoCloseable {
             @Override
             public Message request(Message m, Duration idle, Consumer<Progress> progress) {
                 return peer.request(m, idle, progress);
+            }
+
+            @Override
+            public Message request(Message m, Duration idle, Consumer<Progress> progress, Runnable written) {
+                return peer.request(m, idle, progress, written);
             }
 
             @Override

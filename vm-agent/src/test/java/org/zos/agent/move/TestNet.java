@@ -248,11 +248,64 @@ final class TestNet implements AutoCloseable {
 
         @Override
         public Message request(Message m, Duration idle, Consumer<Progress> progress) {
+            return request(m, idle, progress, worker);
+        }
+
+        /**
+         * A request the sender sends beside the data frames that follow it (live-prepare before a disk's
+         * chunks): answered on a thread of its own, as an agent answers every request, so that the data
+         * frames it waits for are taken meanwhile; {@code written} runs once it is on its way.
+         */
+        @Override
+        public Message request(Message m, Duration idle, Consumer<Progress> progress, Runnable written) {
+            ExecutorService aside = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "link-request");
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                return request(m, idle, progress, new java.util.concurrent.AbstractExecutorService() {
+                    @Override
+                    public void execute(Runnable command) {
+                        aside.execute(command);
+                        written.run();
+                    }
+
+                    @Override
+                    public void shutdown() {
+                    }
+
+                    @Override
+                    public java.util.List<Runnable> shutdownNow() {
+                        return java.util.List.of();
+                    }
+
+                    @Override
+                    public boolean isShutdown() {
+                        return false;
+                    }
+
+                    @Override
+                    public boolean isTerminated() {
+                        return false;
+                    }
+
+                    @Override
+                    public boolean awaitTermination(long timeout, TimeUnit unit) {
+                        return false;
+                    }
+                });
+            } finally {
+                aside.shutdown();
+            }
+        }
+
+        private Message request(Message m, Duration idle, Consumer<Progress> progress, ExecutorService on) {
             if (!alive()) {
                 throw lost();
             }
             Message sent = wire(m);
-            Future<Message> answer = worker.submit(() -> {
+            Future<Message> answer = on.submit(() -> {
                 if (!alive()) { // a data frame before it broke the connection
                     throw lost();
                 }
