@@ -513,7 +513,7 @@ final class ImageWriter {
         }
         if (written == null || written.generation() != m.generation()) {
             try (FileChannel ch = FileChannel.open(target, StandardOpenOption.WRITE)) {
-                in.store.materializeInto(m, ch, new WorkMeter());
+                in.store.updateInto(null, m, java.util.Set.of(), ch, new WorkMeter()); // all of it, its zero runs as zeros
                 ch.truncate(m.length());
                 ch.force(true);
             }
