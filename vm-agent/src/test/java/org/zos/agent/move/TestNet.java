@@ -248,7 +248,7 @@ final class TestNet implements AutoCloseable {
 
         @Override
         public Message request(Message m, Duration idle, Consumer<Progress> progress) {
-            return request(m, idle, progress, worker);
+            return request(m, idle, progress, worker, () -> { });
         }
 
         /**
@@ -264,43 +264,13 @@ final class TestNet implements AutoCloseable {
                 return t;
             });
             try {
-                return request(m, idle, progress, new java.util.concurrent.AbstractExecutorService() {
-                    @Override
-                    public void execute(Runnable command) {
-                        aside.execute(command);
-                        written.run();
-                    }
-
-                    @Override
-                    public void shutdown() {
-                    }
-
-                    @Override
-                    public java.util.List<Runnable> shutdownNow() {
-                        return java.util.List.of();
-                    }
-
-                    @Override
-                    public boolean isShutdown() {
-                        return false;
-                    }
-
-                    @Override
-                    public boolean isTerminated() {
-                        return false;
-                    }
-
-                    @Override
-                    public boolean awaitTermination(long timeout, TimeUnit unit) {
-                        return false;
-                    }
-                });
+                return request(m, idle, progress, aside, written);
             } finally {
                 aside.shutdown();
             }
         }
 
-        private Message request(Message m, Duration idle, Consumer<Progress> progress, ExecutorService on) {
+        private Message request(Message m, Duration idle, Consumer<Progress> progress, ExecutorService on, Runnable written) {
             if (!alive()) {
                 throw lost();
             }
@@ -320,6 +290,7 @@ final class TestNet implements AutoCloseable {
                 to.answered.add(a);
                 return a;
             });
+            written.run();
             try {
                 return wire(answer.get(idle.toMillis(), TimeUnit.MILLISECONDS));
             } catch (TimeoutException e) {
