@@ -6,6 +6,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import org.zos.agent.anima.AnimaManager;
+import org.zos.agent.hypervisor.DomainState;
 import org.zos.protocol.ErrorCode;
 import org.zos.protocol.ZosException;
 import org.zos.protocol.message.MoveDone;
@@ -161,6 +162,11 @@ final class Decisions {
             if (j.wasRunning() && held.record().suspended() && !held.state().isActive()) {
                 held.resume();
                 LOG.warning("resumed " + j.anima() + ", which the broken-off move had suspended");
+            } else if (j.wasRunning() && j.phase() == MoveJournal.Phase.MIGRATING && held.state() == DomainState.PAUSED) {
+                // Paused by the migration's fallback (or left paused by a hypervisor that could not run it
+                // again after the migration failed): the receiver never runs it undecided, so it runs here.
+                held.resume();
+                LOG.warning("resumed " + j.anima() + ", which the broken-off live move had left paused");
             }
         }
         ctx.abort(j.peer(), j.user(), j.transfer(), "the sender's agent restarted", ctx.times().dial());

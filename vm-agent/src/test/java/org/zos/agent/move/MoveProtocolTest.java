@@ -587,6 +587,25 @@ class MoveProtocolTest {
         }
     }
 
+    /**
+     * The sender's agent dies while the guest is paused for its migration (the fallback of one that does not
+     * converge, or a hypervisor that could not run it again when the migration failed): the receiver never
+     * runs an undecided anima, so the successor runs it again at home.
+     */
+    @Test
+    void aSenderThatDiesWithTheGuestPausedForItsMigrationRunsItAgainWhenItStarts() throws Exception {
+        home.hypervisor.duringMigration = () -> {
+            home.hypervisor.pause(ANIMA);
+            home.crashHere("the migration's pause");
+        };
+        try {
+            dominateLive();
+        } catch (Exception | TestNet.Crash e) {
+            // the move fails; where the anima runs is what counts
+        }
+        settle(home);
+    }
+
     /** The master's QEMU dies while its memory goes: the anima's memory is lost, its disk stays home, nothing of it on the visited host. */
     @Test
     void theSendersQemuDyingWhileMigratingLeavesTheAnimaShutOffAtHome() throws Exception {

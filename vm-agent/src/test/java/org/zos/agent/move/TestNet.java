@@ -136,19 +136,24 @@ final class TestNet implements AutoCloseable {
         void crashAt(String point) {
             faults.put(point, () -> {
                 faults.remove(point);
-                crash();
-                Thread t = new Thread(() -> {
-                    try {
-                        Thread.sleep(200);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                    start();
-                }, "restart-" + name);
-                t.setDaemon(true);
-                t.start();
-                throw new Crash(point);
+                crashHere(point);
             });
+        }
+
+        /** This agent crashes now, on the calling thread, and starts again 200 ms later. */
+        void crashHere(String point) {
+            crash();
+            Thread t = new Thread(() -> {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                start();
+            }, "restart-" + name);
+            t.setDaemon(true);
+            t.start();
+            throw new Crash(point);
         }
 
         /** At {@code point}, this agent runs {@code action} (once). */
