@@ -322,6 +322,67 @@ class MoveFaultsIT {
         assertTrue(log("host1").contains("; this host's disk is it"), "no return went over the disk home kept:\n" + log("host1"));
     }
 
+    /**
+     * A live return whose sender's agent dies once its QEMU let the anima go (paused at home), before that
+     * agent journaled the decision: its successor finds the domain migrated away, decides, and lets home
+     * run it; nothing of the visit stays on the visited host.
+     */
+    @Test
+    @Order(20)
+    void liveAReturnWhoseSendersAgentDiesAfterTheMigrationEndedEndsAtHome() throws Exception {
+        HostRuntime.Result d = cluster.run("host1", "zos-vm", "dominate", "--live", "host2", "ft");
+        assertEquals(0, d.status(), d.toString());
+        assertEquals("ok", anima.zos("host2", "guest", "ft", "write", "visit", NOTE).strip());
+        before = anima.heartbeat("host2", 1);
+        fault("host2", "sender.migrated halt");
+        HostRuntime.Result r = cluster.run("host1", "zos-vm", "return", "--live", "ft");
+        anima.goesOn("host1", before, NOTE);
+        anima.noTrace("host2");
+        assertEquals("data " + NOTE, anima.zos("host1", "guest", "ft", "read", "visit").strip());
+        assertTrue(log("host2").contains("ended before this agent restarted"), r + "\n" + log("host2"));
+    }
+
+    /**
+     * A live return whose sender's agent is killed in the migration's last stop (the guest paused there for
+     * its last pages and device state): wherever the migration had got to, one anima goes on, as the same
+     * boot, and the next return brings it home.
+     */
+    @Test
+    @Order(21)
+    void liveAReturnWhoseSendersAgentIsKilledInTheLastStopLeavesOneAnima() throws Exception {
+        HostRuntime.Result d = cluster.run("host1", "zos-vm", "dominate", "--live", "host2", "ft");
+        assertEquals(0, d.status(), d.toString());
+        assertEquals("ok", anima.zos("host2", "guest", "ft", "write", "visit", NOTE).strip());
+        before = anima.heartbeat("host2", 1);
+        // (the pattern is written so that it does not match the watcher's own command line)
+        cluster.exec("host2", "sh", "-c", "rm -f /tmp/killed; nohup timeout 120 sh -c 'until virsh domstate ft --reason | grep -q \"paused (migrat\";"
+                + " do sleep 0.01; done; pkill -9 -f \"org[.]zos[.]agent[.]daemon[.]ZosAgent\" && date +%T.%N > /tmp/killed' >/dev/null 2>&1 &");
+        HostRuntime.Result r = cluster.run("host1", "zos-vm", "return", "--live", "ft");
+        cluster.exec("host2", "sh", "-c", "pkill -f 'until virs[h] domstate' || true");
+        assertTrue(cluster.exec("host2", "sh", "-c", "cat /tmp/killed 2>/dev/null || true").strip().length() > 0,
+                "host2's agent was not killed in the migration's stop: " + r + "\n" + log("host2"));
+        // Where the anima runs once the agent that starts again took the move up (it may have been decided).
+        String where = null;
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (where == null && System.nanoTime() < deadline) {
+            if (anima.status("host1").path("state").asText().equals("running")) {
+                where = "host1";
+            } else if (cluster.run("host2", "zos-vm", "status", "--json", "ft").out().contains("\"running\"")) {
+                where = "host2";
+            } else {
+                Thread.sleep(250);
+            }
+        }
+        assertTrue(where != null, "the anima runs nowhere after " + r + "\n" + anima.whyNoHeartbeat("host2"));
+        anima.goesOn(where, before, NOTE);
+        if (where.equals("host2")) {
+            anima.zos("host1", "return", "ft", "--live");
+            anima.goesOn("host1", before, NOTE);
+        }
+        anima.noTrace("host2");
+        assertEquals("data " + NOTE, anima.zos("host1", "guest", "ft", "read", "visit").strip());
+    }
+
     /** A live domination with a slow link, in the background. */
     CompletableFuture<HostRuntime.Result> dominateLiveLater() {
         return CompletableFuture.supplyAsync(() -> cluster.run("host1", "zos-vm", "dominate", "--live", "--bandwidth", "1M", "host2", "ft"));

@@ -472,11 +472,24 @@ public final class AnimaManager {
 
         /**
          * Migrates the running anima live (see {@link Hypervisor#migrateLive}): once this returns, it is paused
-         * on the other host and its domain is gone here; if this fails, it runs here as before. Returns the
-         * guest's final stop in ms (-1: unknown).
+         * on the other host and its domain here is shut off as migrated, until {@link #forgetMigrated}; if this
+         * fails, it runs here as before. Returns the guest's final stop in ms (-1: unknown).
          */
         public Hypervisor.Migrated migrateLive(Hypervisor.LiveMigration m) {
             return hypervisor.migrateLive(record.name(), m);
+        }
+
+        /**
+         * Undefines the domain that migrated away (its definition is the other host's now). A failure is
+         * logged, not thrown: the migration is done, and nothing after it may make it look undone (an agent
+         * that starts again reads the same from libvirt's reason, {@link Hypervisor#migratedAway}).
+         */
+        public void forgetMigrated() {
+            try {
+                hypervisor.undefine(record.name());
+            } catch (RuntimeException e) {
+                LOG.severe("the shut-off domain of " + record.name() + ", which migrated away, could not be undefined: " + e.getMessage());
+            }
         }
 
         /**

@@ -88,8 +88,9 @@ public interface Hypervisor extends AutoCloseable {
     /**
      * Migrates a running domain live (memory copied while the guest runs, then a short stop; its disks
      * copied too) to the hypervisor at {@link LiveMigration#peerUri}, where it ends paused and persistent;
-     * here it is then gone. Blocks until it is done; returns what it cost. If it fails the guest runs here
-     * as before (the hypervisor's own rollback), and the failure says why.
+     * here it is then shut off as migrated ({@link #migratedAway}), until its caller undefines it. Blocks
+     * until it is done; returns what it cost. If it fails the guest runs here as before (the hypervisor's
+     * own rollback), and the failure says why.
      */
     Migrated migrateLive(String name, LiveMigration migration);
 

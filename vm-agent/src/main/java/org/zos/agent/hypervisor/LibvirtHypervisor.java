@@ -380,11 +380,6 @@ public final class LibvirtHypervisor implements Hypervisor {
         } finally {
             LibvirtNative.INSTANCE.virDomainFree(dp);
         }
-        try { // the migration is done: whatever fails now must not make it look undone
-            undefine(name);
-        } catch (RuntimeException e) {
-            LOG.severe("the shut-off domain of " + name + ", which migrated away, could not be undefined: " + e.getMessage());
-        }
         return done;
     }
 

@@ -75,9 +75,12 @@ interface LibvirtNative extends Library {
     /** The domain's state and why it is in it (virDomainState, and the reason enum of that state). */
     int virDomainGetState(DomainPointer domain, com.sun.jna.ptr.IntByReference state, com.sun.jna.ptr.IntByReference reason, int flags);
 
-    /** virDomainState VIR_DOMAIN_SHUTOFF, and its reason VIR_DOMAIN_SHUTOFF_MIGRATED. */
+    /**
+     * virDomainState VIR_DOMAIN_SHUTOFF, and its reason VIR_DOMAIN_SHUTOFF_MIGRATED (virDomainShutoffReason:
+     * UNKNOWN 0, SHUTDOWN 1, DESTROYED 2, CRASHED 3, MIGRATED 4, SAVED 5, FAILED 6, FROM_SNAPSHOT 7, DAEMON 8).
+     */
     int VIR_DOMAIN_SHUTOFF = 5;
-    int VIR_DOMAIN_SHUTOFF_MIGRATED = 5;
+    int VIR_DOMAIN_SHUTOFF_MIGRATED = 4;
 
     /** Stops the domain's running migration job (the guest goes on running where it ran). */
     int virDomainAbortJob(DomainPointer domain);

@@ -264,6 +264,7 @@ final class MoveSender {
                     if (live) {
                         down = migrate();
                         ctx.faults().at("sender.migrated");
+                        held.forgetMigrated();
                         break; // decided: the hypervisor let it go, it is paused on the target
                     }
                     down = suspend();

@@ -38,6 +38,9 @@ class AnimaLifecycleIT extends GuestTestBase {
             AnimaManager.Saved saved = m.suspend(name);
             assertTrue(saved.bytes() > 1 << 20, "the state file holds the guest's memory: " + saved.bytes());
             assertEquals(DomainState.SHUT_OFF, host.hypervisor.state(name));
+            // libvirt's reason is "saved", which an agent that starts again must not take for a migration that
+            // completed (the reasons' numbers once were mixed up: a completed migration was taken for a QEMU that died)
+            assertFalse(host.hypervisor.migratedAway(name), "a saved domain is taken for one that migrated away");
             assertEquals("suspended", m.status(name).state());
             assertTrue(Files.exists(host.registry.paths(name).state()));
             Heartbeat lastBeforeResume = Heartbeat.last(host.registry.paths(name).consoleLog()).orElseThrow();
@@ -53,6 +56,7 @@ class AnimaLifecycleIT extends GuestTestBase {
 
             assertTrue(m.shutdown(name, Duration.ofSeconds(30)), "the guest powers off when asked");
             assertEquals(DomainState.SHUT_OFF, host.hypervisor.state(name));
+            assertFalse(host.hypervisor.migratedAway(name), "a domain shut down is taken for one that migrated away");
 
             // A cold boot is a new boot, but the data disk kept the counter and the marker.
             m.start(name, false);

@@ -259,8 +259,8 @@ final class FakeHypervisor implements Hypervisor {
     /**
      * As libvirt does it, without the bytes (LivePipeTest and the cluster tests carry those): the domain
      * runs on here while {@link #duringMigration} runs (if that throws, the migration fails and the guest
-     * runs on here); then it is paused and persistent on the target with this memory, and undefined here
-     * (as {@code LibvirtHypervisor} undefines it after libvirt shut it off as migrated).
+     * runs on here); then it is paused and persistent on the target with this memory, and shut off here as
+     * migrated (the sender undefines it once it is past its fault point "sender.migrated").
      */
     @Override
     public Migrated migrateLive(String name, LiveMigration migration) {
