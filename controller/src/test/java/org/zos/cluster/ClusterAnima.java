@@ -150,7 +150,20 @@ final class ClusterAnima {
                 + " echo '-- the guest:'; timeout 20 zos-vm guest " + name + " ping 2>&1; sleep 3; timeout 20 zos-vm guest " + name + " ping 2>&1;"
                 + " size=$(stat -c %s " + dir + "/console.log);" + sysrq + "KEY_9;" + sysrq + "KEY_W;" + sysrq + "KEY_T; sleep 5;"
                 + " echo '-- the console after SysRq w, t (user tasks):'; tail -c +$((size+1)) " + dir + "/console.log"
-                + " | awk '/ task:/ { keep = ($0 !~ /ppid:2 /) } /sysrq:/ { keep = 1 } /Sched Debug/ { exit } keep' | tail -c 30000; true").out();
+                + " | awk '/ task:/ { keep = ($0 !~ /ppid:2 /) } /sysrq:/ { keep = 1 } /Sched Debug/ { exit } keep' | tail -c 30000;"
+                // why a domain is no longer running (libvirt's reason; QEMU's own last words), and what each agent did
+                + " echo '-- the domain:'; virsh domstate --reason " + name + "; echo '-- its QEMU log, last lines:';"
+                + " grep -v '^[A-Z_]*=\\|^-\\|^/usr' /var/log/libvirt/qemu/" + name + ".log | tail -n 15; true").out()
+                + agentLogs();
+    }
+
+    /** The last lines of every running host's agent log, for a failure's message (CI keeps no files). */
+    String agentLogs() {
+        StringBuilder b = new StringBuilder();
+        for (String h : cluster.running()) {
+            b.append("\n-- ").append(h).append("'s agent log, last 60 lines:\n").append(cluster.run(h, "tail", "-n", "60", "/var/log/zos/agent.log").out());
+        }
+        return b.toString();
     }
 
     /**
