@@ -307,18 +307,7 @@ class MoveFaultsIT {
         }
         cluster.exec("host2", "pkill", "-9", "-f", "org.zos.agent.daemon.ZosAgent");
         HostRuntime.Result r = back.get();
-        if (r.status() == 0) {
-            anima.goesOn("host1", before, NOTE);
-            anima.noTrace("host2");
-        } else {
-            anima.goesOn("host2", before, NOTE);
-            assertEquals("", cluster.exec("host1", "virsh", "list", "--name").strip(), "host1 runs no domain");
-            awaitState("host1", "away");
-            anima.zos("host1", "return", "ft", "--live");
-            anima.goesOn("host1", before, NOTE);
-            anima.noTrace("host2");
-        }
-        assertEquals("data " + NOTE, anima.zos("host1", "guest", "ft", "read", "visit").strip());
+        oneAnimaAfterABrokenOffReturn(r);
         assertTrue(log("host1").contains("; this host's disk is it"), "no return went over the disk home kept:\n" + log("host1"));
     }
 
@@ -361,21 +350,58 @@ class MoveFaultsIT {
         cluster.exec("host2", "sh", "-c", "pkill -f 'until virs[h] domstate' || true");
         assertTrue(cluster.exec("host2", "sh", "-c", "cat /tmp/killed 2>/dev/null || true").strip().length() > 0,
                 "host2's agent was not killed in the migration's stop: " + r + "\n" + log("host2"));
-        // Where the anima runs once the agent that starts again took the move up (it may have been decided).
+        oneAnimaAfterABrokenOffReturn(r);
+    }
+
+    /**
+     * After a live return whose sender's agent was killed ({@code r}, what the return said): once the agent
+     * that starts again took the move up, the anima runs in exactly one place as the same boot, and a
+     * return that failed leaves it on the visited host, from where the next return brings it home, with
+     * what the visit wrote.
+     *
+     * <p>One outcome is QEMU's, not zos's: QEMU 7.2 aborts when a migration that failed in its last stop
+     * (its disk images already handed over, "inactive") lets the guest run and the guest writes its disk
+     * ("bdrv_co_write_req_prepare: Assertion `!(bs->open_flags & BDRV_O_INACTIVE)' failed"). The guest's
+     * memory dies with that QEMU, as with a QEMU killed (liveTheMastersQemuKilledDuringPreCopy...): the
+     * anima is then shut off on the visited host, nothing of it runs at home, and it boots again there
+     * from its disk, which holds what the visit wrote.
+     */
+    void oneAnimaAfterABrokenOffReturn(HostRuntime.Result r) throws Exception {
         String where = null;
         long deadline = System.nanoTime() + 120_000_000_000L;
-        while (where == null && System.nanoTime() < deadline) {
+        while (where == null) {
+            assertTrue(System.nanoTime() < deadline, "the anima runs nowhere after " + r + "\n" + anima.whyNoHeartbeat("host2"));
             if (anima.status("host1").path("state").asText().equals("running")) {
                 where = "host1";
             } else if (cluster.run("host2", "zos-vm", "status", "--json", "ft").out().contains("\"running\"")) {
                 where = "host2";
+            } else if (cluster.run("host2", "virsh", "domstate", "--reason", "ft").out().strip().equals("shut off (crashed)")) {
+                where = "crashed";
             } else {
                 Thread.sleep(250);
             }
         }
-        assertTrue(where != null, "the anima runs nowhere after " + r + "\n" + anima.whyNoHeartbeat("host2"));
-        anima.goesOn(where, before, NOTE);
-        if (where.equals("host2")) {
+        if (where.equals("host1")) {
+            anima.goesOn("host1", before, NOTE);
+        } else {
+            assertNotEquals(0, r.status(), "the return said it succeeded, but the anima did not come home: " + r);
+            assertEquals("", cluster.exec("host1", "virsh", "list", "--name").strip(), "host1 runs no domain");
+            awaitState("host1", "away");
+            if (where.equals("crashed")) {
+                String qemu = cluster.run("host2", "tail", "-n", "5", "/var/log/libvirt/qemu/ft.log").out();
+                assertTrue(qemu.contains("BDRV_O_INACTIVE"), "host2's QEMU died otherwise:\n" + qemu);
+                awaitState("host2", "shut off");
+                anima.zos("host2", "start", "ft");
+                long booted = System.nanoTime() + 120_000_000_000L;
+                while (anima.heartbeat("host2", 1).path("heartbeatBoot").asText().equals(before.path("heartbeatBoot").asText())) {
+                    assertTrue(System.nanoTime() < booted, "the anima never booted again on host2");
+                    Thread.sleep(500);
+                }
+                before = anima.heartbeat("host2", 1);
+                assertEquals("data " + NOTE, anima.zos("host2", "guest", "ft", "read", "marker").strip());
+            } else {
+                anima.goesOn("host2", before, NOTE);
+            }
             anima.zos("host1", "return", "ft", "--live");
             anima.goesOn("host1", before, NOTE);
         }
