@@ -293,10 +293,7 @@ class MoveFaultsIT {
     @Test
     @Order(19)
     void liveAReturnOverTheDiskHomeKeptOutlivesItsSendersAgentKilledDuringPreCopy() throws Exception {
-        HostRuntime.Result d = cluster.run("host1", "zos-vm", "dominate", "--live", "host2", "ft");
-        assertEquals(0, d.status(), d.toString());
-        assertEquals("ok", anima.zos("host2", "guest", "ft", "write", "visit", NOTE).strip());
-        before = anima.heartbeat("host2", 1);
+        visitLive();
         int copying = count(log("host1"), COPYING);
         CompletableFuture<HostRuntime.Result> back = CompletableFuture.supplyAsync(
                 () -> cluster.run("host1", "zos-vm", "return", "--live", "--bandwidth", "1M", "ft"));
@@ -319,10 +316,7 @@ class MoveFaultsIT {
     @Test
     @Order(20)
     void liveAReturnWhoseSendersAgentDiesAfterTheMigrationEndedEndsAtHome() throws Exception {
-        HostRuntime.Result d = cluster.run("host1", "zos-vm", "dominate", "--live", "host2", "ft");
-        assertEquals(0, d.status(), d.toString());
-        assertEquals("ok", anima.zos("host2", "guest", "ft", "write", "visit", NOTE).strip());
-        before = anima.heartbeat("host2", 1);
+        visitLive();
         fault("host2", "sender.migrated halt");
         HostRuntime.Result r = cluster.run("host1", "zos-vm", "return", "--live", "ft");
         anima.goesOn("host1", before, NOTE);
@@ -339,10 +333,7 @@ class MoveFaultsIT {
     @Test
     @Order(21)
     void liveAReturnWhoseSendersAgentIsKilledInTheLastStopLeavesOneAnima() throws Exception {
-        HostRuntime.Result d = cluster.run("host1", "zos-vm", "dominate", "--live", "host2", "ft");
-        assertEquals(0, d.status(), d.toString());
-        assertEquals("ok", anima.zos("host2", "guest", "ft", "write", "visit", NOTE).strip());
-        before = anima.heartbeat("host2", 1);
+        visitLive();
         // (the pattern is written so that it does not match the watcher's own command line)
         cluster.exec("host2", "sh", "-c", "rm -f /tmp/killed; nohup timeout 120 sh -c 'until virsh domstate ft --reason | grep -q \"paused (migrat\";"
                 + " do sleep 0.01; done; pkill -9 -f \"org[.]zos[.]agent[.]daemon[.]ZosAgent\" && date +%T.%N > /tmp/killed' >/dev/null 2>&1 &");
@@ -407,6 +398,14 @@ class MoveFaultsIT {
         }
         anima.noTrace("host2");
         assertEquals("data " + NOTE, anima.zos("host1", "guest", "ft", "read", "visit").strip());
+    }
+
+    /** A live domination to host2, where the visit writes a note on the data disk; {@link #before} is its heartbeat there. */
+    void visitLive() throws Exception {
+        HostRuntime.Result d = cluster.run("host1", "zos-vm", "dominate", "--live", "host2", "ft");
+        assertEquals(0, d.status(), d.toString());
+        assertEquals("ok", anima.zos("host2", "guest", "ft", "write", "visit", NOTE).strip());
+        before = anima.heartbeat("host2", 1);
     }
 
     /** A live domination with a slow link, in the background. */
