@@ -498,19 +498,12 @@ final class ImageWriter {
      */
     static void finishEarly(Incoming in, Manifest m) throws IOException, InterruptedException {
         Path target = in.held.paths().disk();
+        long t0 = System.nanoTime();
         Future<Manifest> ahead;
         synchronized (in) {
             ahead = in.ahead.remove("disk");
         }
-        Manifest written = null;
-        long t0 = System.nanoTime();
-        if (ahead != null) {
-            try {
-                written = ahead.get();
-            } catch (ExecutionException e) {
-                LOG.warning("writing " + m.label() + " ahead failed; writing it whole: " + e.getCause());
-            }
-        }
+        Manifest written = written(ahead, m.label());
         if (written == null || written.generation() != m.generation()) {
             try (FileChannel ch = FileChannel.open(target, StandardOpenOption.WRITE)) {
                 in.store.updateInto(null, m, java.util.Set.of(), ch, new WorkMeter()); // all of it, its zero runs as zeros
@@ -524,19 +517,27 @@ final class ImageWriter {
                 m.label(), (System.nanoTime() - t0) / 1_000_000));
     }
 
+    /**
+     * What the write ahead of {@code image} wrote (to its target's {@code .incoming} name), once it ended;
+     * null if there was none ({@code ahead} null), or it failed (logged: the image is then written whole).
+     */
+    private static Manifest written(Future<Manifest> ahead, String image) throws InterruptedException {
+        if (ahead == null) {
+            return null;
+        }
+        try {
+            return ahead.get();
+        } catch (ExecutionException e) {
+            LOG.warning("writing " + image + " ahead failed; writing it whole: " + e.getCause());
+            return null;
+        }
+    }
+
     /** Writes one image to {@code target}: what was written ahead, brought up to {@code m}, or all of it. */
     private static void write(Incoming in, String image, Manifest m, Path target, Consumer<Progress> progress) throws IOException,
             InterruptedException {
         try (Meter meter = Meter.report("writing " + image, progress)) {
-            Future<Manifest> ahead = in.ahead.remove(image);
-            Manifest written = null;
-            if (ahead != null) {
-                try {
-                    written = ahead.get();
-                } catch (ExecutionException e) {
-                    LOG.warning("writing " + image + " ahead failed; writing it whole: " + e.getCause());
-                }
-            }
+            Manifest written = written(in.ahead.remove(image), image);
             if (written == null) {
                 Files.deleteIfExists(target);
                 // The memory image is restored at once and deleted: no need to sync it.

@@ -8,6 +8,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 import org.zos.agent.anima.AnimaManager;
 import org.zos.agent.move.MoveProtocol.ReceivePhase;
+import org.zos.protocol.ErrorCode;
+import org.zos.protocol.ZosException;
 import org.zos.protocol.message.MoveOffer;
 import org.zos.store.AnimaStore;
 import org.zos.store.manifest.Manifest;
@@ -90,6 +92,20 @@ final class Incoming {
 
     void heard() {
         lastHeard = System.nanoTime();
+    }
+
+    /**
+     * Waits until {@code done}, as long as the sender is heard (a first visit's disk may take minutes):
+     * HOST_UNREACHABLE, "{@code what} stopped coming", once the move ended or nothing came from the sender
+     * for {@code silence}; CANCELLED if the thread is interrupted.
+     */
+    void awaitWhileHeard(java.util.function.BooleanSupplier done, java.time.Duration silence, String what) {
+        while (!done.getAsBoolean()) {
+            if (phase.ended() || System.nanoTime() - lastHeard > silence.toNanos()) {
+                throw new ZosException(ErrorCode.HOST_UNREACHABLE, what + " stopped coming", "the anima runs on at " + from);
+            }
+            Interrupts.sleep(java.time.Duration.ofMillis(2)); // a connection waits on this: 2 ms at most of its path
+        }
     }
 
     /** Refuses a request this phase does not take (PROTOCOL_ERROR), and notes that the sender spoke. */

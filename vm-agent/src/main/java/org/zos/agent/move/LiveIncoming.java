@@ -428,22 +428,13 @@ final class LiveIncoming implements LibvirtGuard.Expect {
             return;
         }
         long t0 = System.nanoTime();
-        while (true) { // as long as its chunks come (a first visit's disk may take minutes)
-            try {
-                early.get(1, java.util.concurrent.TimeUnit.SECONDS);
-                break;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ZosException(ErrorCode.CANCELLED, "interrupted while the disk of " + in.anima + " came", "");
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw new ZosException(ErrorCode.HOST_UNREACHABLE, "the disk of " + in.anima + " was not written: "
-                        + e.getCause().getMessage(), "the anima runs on at " + in.from);
-            } catch (java.util.concurrent.TimeoutException e) {
-                if (in.phase().ended() || System.nanoTime() - in.lastHeard > HOLD.toNanos()) {
-                    throw new ZosException(ErrorCode.HOST_UNREACHABLE, "the disk of " + in.anima + " stopped coming", "the anima runs on at "
-                            + in.from);
-                }
-            }
+        in.awaitWhileHeard(early::isDone, HOLD, "the disk of " + in.anima);
+        try {
+            early.join();
+        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+            Throwable why = e.getCause() != null ? e.getCause() : e;
+            throw new ZosException(ErrorCode.HOST_UNREACHABLE, "the disk of " + in.anima + " was not written: " + why.getMessage(),
+                    "the anima runs on at " + in.from);
         }
         LOG.info("move " + in.id + " of " + in.anima + ": the " + kind + " connection waited " + (System.nanoTime() - t0) / 1_000_000
                 + " ms for the disk to be written");

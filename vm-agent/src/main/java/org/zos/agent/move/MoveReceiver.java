@@ -389,12 +389,7 @@ public final class MoveReceiver {
             return;
         }
         LOG.info("move " + in.id + ": " + imp.manifest.label() + " is not placed while it comes; the domain is prepared once it is filed");
-        while (in.phase() == ReceivePhase.IMPORTING) { // as long as its chunks come
-            if (System.nanoTime() - in.lastHeard > ctx.times().dropSilent().toNanos()) {
-                throw new ZosException(ErrorCode.HOST_UNREACHABLE, "the disk of " + in.anima + " stopped coming", "");
-            }
-            Interrupts.sleep(java.time.Duration.ofMillis(10));
-        }
+        in.awaitWhileHeard(() -> in.phase() != ReceivePhase.IMPORTING, ctx.times().dropSilent(), "the disk of " + in.anima);
     }
 
     /**
