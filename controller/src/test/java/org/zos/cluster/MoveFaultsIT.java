@@ -260,13 +260,23 @@ class MoveFaultsIT {
         assertNotEquals(0, r.status(), r.toString());
         anima.noTrace("host2");
         awaitState("host1", "shut off"); // its memory died with its QEMU; its disk is whole, at home
-        anima.zos("host1", "start", "ft");
+        bootsAgain("host1");
+    }
+
+    /**
+     * Starts the shut-off anima on {@code host} (its memory died with its QEMU) and waits until it runs
+     * there as a new boot whose data disk kept the marker; returns its status then.
+     */
+    JsonNode bootsAgain(String host) throws Exception {
+        anima.zos(host, "start", "ft");
         long deadline = System.nanoTime() + 120_000_000_000L;
-        while (anima.heartbeat("host1", 1).path("heartbeatBoot").asText().equals(before.path("heartbeatBoot").asText())) {
-            assertTrue(System.nanoTime() < deadline, "the anima never booted again");
+        while (anima.heartbeat(host, 1).path("heartbeatBoot").asText().equals(before.path("heartbeatBoot").asText())) {
+            assertTrue(System.nanoTime() < deadline, "the anima never booted again on " + host);
             Thread.sleep(500);
         }
-        assertEquals("data " + NOTE, anima.zos("host1", "guest", "ft", "read", "marker").strip());
+        JsonNode now = anima.heartbeat(host, 1);
+        assertEquals("data " + NOTE, anima.zos(host, "guest", "ft", "read", "marker").strip());
+        return now;
     }
 
     @Test
@@ -382,14 +392,7 @@ class MoveFaultsIT {
                 String qemu = cluster.run("host2", "tail", "-n", "5", "/var/log/libvirt/qemu/ft.log").out();
                 assertTrue(qemu.contains("BDRV_O_INACTIVE"), "host2's QEMU died otherwise:\n" + qemu);
                 awaitState("host2", "shut off");
-                anima.zos("host2", "start", "ft");
-                long booted = System.nanoTime() + 120_000_000_000L;
-                while (anima.heartbeat("host2", 1).path("heartbeatBoot").asText().equals(before.path("heartbeatBoot").asText())) {
-                    assertTrue(System.nanoTime() < booted, "the anima never booted again on host2");
-                    Thread.sleep(500);
-                }
-                before = anima.heartbeat("host2", 1);
-                assertEquals("data " + NOTE, anima.zos("host2", "guest", "ft", "read", "marker").strip());
+                before = bootsAgain("host2");
             } else {
                 anima.goesOn("host2", before, NOTE);
             }
